@@ -1,0 +1,34 @@
+/*
+ * config: the INI config file (libinih) -> an immutable, validated struct.
+ *
+ * Relative paths in the file are resolved against the config file's folder.
+ * Every problem is printed to errs as "FILE:LINE: message" (LINE omitted when
+ * the problem has no line, e.g. a missing required key).
+ */
+#ifndef CONFIG_CONFIG_H
+#define CONFIG_CONFIG_H
+
+#include <stdio.h>
+
+#include "../feeds/meta.h"
+
+struct config {
+	char *path;		/* the config file as given */
+	struct feed_meta feed;	/* strings point into storage owned here */
+	char *timezone;		/* IANA zone; "UTC" when not set */
+	char *releases_dir;	/* absolute or relative to the cwd */
+	char *output_dir;
+	char *state_dir;
+	unsigned settle_ms;	/* [daemon] settle window, default 20 */
+	unsigned settle_cap_ms;	/* [daemon] longest delay, default 500 */
+};
+
+/*
+ * Load and validate path. Returns a new config (free with config_free()),
+ * or NULL after printing every problem found to errs.
+ */
+struct config *config_load(const char *path, FILE *errs);
+
+void config_free(struct config *c);	/* NULL is fine */
+
+#endif

@@ -1,0 +1,26 @@
+/*
+ * meta: the feed settings the core needs (a plain struct, filled by config/
+ * or by tests). All strings are owned by whoever fills the struct.
+ */
+#ifndef FEEDS_META_H
+#define FEEDS_META_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct feed_meta {
+	const char *title;		/* required */
+	const char *subtitle;		/* NULL: none */
+	const char *base_url;		/* absolute http(s) URL, ends in '/' */
+	const char *author;		/* NULL: none; default entry author */
+	const char *language;		/* NULL: none; e.g. "sv" */
+	const char *link_template;	/* NULL: base_url "releases/{slug}.html" */
+	const char *tag_authority;	/* base_url's host, for tag: ids */
+	const char *tag_path;		/* base_url's path, starts and ends in '/' */
+	const char *tag_date;		/* RFC 4151 date part, e.g. "2000" */
+	size_t max_entries;		/* newest N per feed, >= 1 */
+	size_t max_file_size;		/* bytes; larger release files are errors */
+	bool raw_html;			/* pass raw HTML in Markdown through */
+};
+
+#endif

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Install the Debian packages feedpubd needs to build, run and test.
+# Only what is missing is installed; safe to run again. Needs root (or sudo).
+set -eu
+
+PKGS="build-essential cmake pkg-config
+libev-dev libxml2-dev libcurl4-openssl-dev libyaml-dev libmd4c-dev
+libmd4c-html0-dev libinih-dev libsqlite3-dev libmicrohttpd-dev libsystemd-dev
+libjansson-dev libssl-dev libcmocka-dev
+libxml2-utils python3 python3-feedparser newsboat curl"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
+echo "install-deps: installing:$missing" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
