@@ -1,0 +1,51 @@
+/*
+ * publish: see publish.h.
+ */
+#include "publish.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feeds/output.h"
+#include "log.h"
+
+int
+publish_feeds(const struct config *c, struct store *s, int64_t now,
+    struct publish_result *res)
+{
+	struct release **rs;
+	size_t n = store_select(s, now, c->feed.max_entries, &rs);
+
+	memset(res, 0, sizeof(*res));
+	res->entries = n;
+	if (output_mkdirs(c->output_dir) < 0) {
+		log_warn("cannot create output folder %s", c->output_dir);
+		res->failed = FEED_NKINDS;
+		return -1;
+	}
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		const char *name = feed_file_name(k);
+		char *data;
+		size_t len;
+		int rc;
+
+		if (feed_render(k, &c->feed, rs, n, &data, &len) < 0) {
+			log_err("%s: cannot render the feed (out of memory)",
+			    name);
+			res->failed++;
+			continue;
+		}
+		rc = output_replace(c->output_dir, name, data, len);
+		free(data);
+		if (rc < 0) {
+			log_warn("cannot write %s/%s", c->output_dir, name);
+			res->failed++;
+		} else {
+			res->changed[k] = rc == 1;
+			log_debug("%s/%s: %zu entries, %s", c->output_dir,
+			    name, n, rc == 1 ? "written" : "unchanged");
+		}
+	}
+	return res->failed ? -1 : 0;
+}

@@ -1,0 +1,29 @@
+/*
+ * publish: the pipeline's last step. Render every feed format from the
+ * store and replace the files whose bytes changed.
+ */
+#ifndef DAEMON_PUBLISH_H
+#define DAEMON_PUBLISH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "config/config.h"
+#include "feeds/feed.h"
+#include "feeds/store.h"
+
+struct publish_result {
+	size_t entries;			/* in each feed */
+	bool changed[FEED_NKINDS];	/* bytes differed and were written */
+	unsigned failed;		/* feeds that could not be written */
+};
+
+/*
+ * Publish what is live at now (seconds since the epoch). Returns 0 when
+ * every feed is in place (written or unchanged), -1 when one could not be
+ * rendered or written (logged; the old file stays).
+ */
+int publish_feeds(const struct config *c, struct store *s, int64_t now,
+    struct publish_result *res);
+
+#endif

@@ -1,0 +1,113 @@
+/*
+ * atom: an Atom 1.0 feed (RFC 4287) through xmlTextWriter.
+ */
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmlout.h"
+
+#define ATOM_NS "http://www.w3.org/2005/Atom"
+
+#define CHECK(x) do { if ((x) < 0) goto out; } while (0)
+
+static int
+link(xmlTextWriterPtr w, const char *rel, const char *type, const char *href)
+{
+	if (xmlTextWriterStartElement(w, (const xmlChar *)"link") < 0 ||
+	    xo_attribute(w, "rel", rel) < 0 ||
+	    (type != NULL && xo_attribute(w, "type", type) < 0) ||
+	    xo_attribute(w, "href", href) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+static int
+date(xmlTextWriterPtr w, const char *name, const struct fp_time *t)
+{
+	char buf[DATE_BUFSZ];
+
+	return xo_element(w, NULL, name, date_rfc3339(t, buf));
+}
+
+static int
+person(xmlTextWriterPtr w, const char *name)
+{
+	if (xmlTextWriterStartElement(w, (const xmlChar *)"author") < 0 ||
+	    xo_element(w, NULL, "name", name) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+static int
+typed(xmlTextWriterPtr w, const char *name, const char *type, const char *s)
+{
+	if (xmlTextWriterStartElement(w, (const xmlChar *)name) < 0 ||
+	    xo_attribute(w, "type", type) < 0 || xo_string(w, s) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+static int
+entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
+{
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"entry"));
+	if (r->lang != NULL && (m->language == NULL ||
+	    strcmp(r->lang, m->language) != 0))
+		CHECK(xo_attribute(w, "xml:lang", r->lang));
+	CHECK(xo_element(w, NULL, "id", r->id));
+	CHECK(typed(w, "title", "text", r->title));
+	CHECK(date(w, "updated", &r->updated));
+	CHECK(date(w, "published", &r->date));
+	CHECK(link(w, "alternate", "text/html", r->link));
+	for (size_t i = 0; i < r->nauthors; i++)
+		CHECK(person(w, r->authors[i]));
+	for (size_t i = 0; i < r->ntags; i++) {
+		CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"category"));
+		CHECK(xo_attribute(w, "term", r->tags[i]));
+		CHECK(xmlTextWriterEndElement(w));
+	}
+	if (r->summary != NULL && r->summary[0] != '\0')
+		CHECK(typed(w, "summary", "text", r->summary));
+	CHECK(typed(w, "content", "html", r->html));
+	return xmlTextWriterEndElement(w);
+out:
+	return -1;
+}
+
+int
+atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
+    struct release *const *rs, size_t n)
+{
+	struct fp_time updated = xo_feed_updated(rs, n);
+	char *id = xo_feed_id(m), *self = xo_feed_url(m, "feed.atom");
+	int rc = -1;
+
+	if (id == NULL || self == NULL)
+		goto out;
+	CHECK(xmlTextWriterStartElementNS(w, NULL, (const xmlChar *)"feed",
+	    (const xmlChar *)ATOM_NS));
+	if (m->language != NULL)
+		CHECK(xo_attribute(w, "xml:lang", m->language));
+	CHECK(xo_element(w, NULL, "id", id));
+	CHECK(typed(w, "title", "text", m->title));
+	if (m->subtitle != NULL)
+		CHECK(typed(w, "subtitle", "text", m->subtitle));
+	CHECK(date(w, "updated", &updated));
+	CHECK(link(w, "self", "application/atom+xml", self));
+	CHECK(link(w, "alternate", "text/html", m->base_url));
+	/* RFC 4287 wants an author on the feed or on every entry. */
+	CHECK(person(w, m->author != NULL ? m->author : m->title));
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"generator"));
+	CHECK(xo_attribute(w, "version", FEEDPUBD_VERSION));
+	CHECK(xo_string(w, "feedpubd"));
+	CHECK(xmlTextWriterEndElement(w));
+	for (size_t i = 0; i < n; i++)
+		CHECK(entry(w, m, rs[i]));
+	CHECK(xmlTextWriterEndElement(w));
+	rc = 0;
+out:
+	free(id);
+	free(self);
+	return rc;
+}

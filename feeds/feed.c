@@ -1,0 +1,144 @@
+/*
+ * feed: the xmlTextWriter set-up shared by the Atom and RSS writers, and
+ * the helpers that keep every string XML-safe.
+ */
+#include "feed.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text.h"
+#include "xmlout.h"
+
+static const char *const names[FEED_NKINDS] = { "feed.atom", "feed.rss" };
+
+const char *
+feed_file_name(enum feed_kind k)
+{
+	return names[k];
+}
+
+/* Call fn(w, s) with s cleaned of forbidden characters when it has any. */
+static int
+clean_call(const char *s, int (*fn)(void *, const char *), void *arg)
+{
+	char *c;
+	int rc;
+
+	if (text_xml_ok(s))
+		return fn(arg, s);
+	if ((c = text_xml_clean(s)) == NULL)
+		return -1;
+	rc = fn(arg, c);
+	free(c);
+	return rc;
+}
+
+static int
+write_string(void *w, const char *s)
+{
+	return xmlTextWriterWriteString(w, (const xmlChar *)s);
+}
+
+int
+xo_string(xmlTextWriterPtr w, const char *s)
+{
+	return clean_call(s, write_string, w);
+}
+
+int
+xo_element(xmlTextWriterPtr w, const char *prefix, const char *name,
+    const char *s)
+{
+	if (xmlTextWriterStartElementNS(w, (const xmlChar *)prefix,
+	    (const xmlChar *)name, NULL) < 0 || xo_string(w, s) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+struct attr {
+	xmlTextWriterPtr w;
+	const char *name;
+};
+
+static int
+write_attr(void *arg, const char *s)
+{
+	struct attr *a = arg;
+
+	return xmlTextWriterWriteAttribute(a->w, (const xmlChar *)a->name,
+	    (const xmlChar *)s);
+}
+
+int
+xo_attribute(xmlTextWriterPtr w, const char *name, const char *s)
+{
+	struct attr a = { w, name };
+
+	return clean_call(s, write_attr, &a);
+}
+
+char *
+xo_feed_url(const struct feed_meta *m, const char *name)
+{
+	char *s;
+
+	return asprintf(&s, "%s%s", m->base_url, name) < 0 ? NULL : s;
+}
+
+char *
+xo_feed_id(const struct feed_meta *m)
+{
+	char *s;
+
+	return asprintf(&s, "tag:%s,%s:%s", m->tag_authority, m->tag_date,
+	    m->tag_path) < 0 ? NULL : s;
+}
+
+struct fp_time
+xo_feed_updated(struct release *const *rs, size_t n)
+{
+	struct fp_time t = { 0, 0 };
+
+	for (size_t i = 0; i < n; i++)
+		if (i == 0 || rs[i]->updated.sec > t.sec)
+			t = rs[i]->updated;
+	return t;
+}
+
+int
+feed_render(enum feed_kind k, const struct feed_meta *m,
+    struct release *const *rs, size_t n, char **data, size_t *len)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = NULL;
+	int rc = -1;
+
+	*data = NULL;
+	if (buf == NULL || (w = xmlNewTextWriterMemory(buf, 0)) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (release_render(rs[i], m) < 0)
+			goto out;
+	if (xmlTextWriterSetIndent(w, 1) < 0 ||
+	    xmlTextWriterSetIndentString(w, (const xmlChar *)"  ") < 0 ||
+	    xmlTextWriterStartDocument(w, NULL, "utf-8", NULL) < 0)
+		goto out;
+	if ((k == FEED_ATOM ? atom_write(w, m, rs, n) :
+	    rss_write(w, m, rs, n)) < 0)
+		goto out;
+	if (xmlTextWriterEndDocument(w) < 0)
+		goto out;
+	xmlFreeTextWriter(w);	/* flushes into buf */
+	w = NULL;
+	*len = (size_t)xmlBufferLength(buf);
+	if ((*data = malloc(*len + 1)) == NULL)
+		goto out;
+	memcpy(*data, xmlBufferContent(buf), *len + 1);
+	rc = 0;
+out:
+	xmlFreeTextWriter(w);
+	xmlBufferFree(buf);
+	return rc;
+}

@@ -1,0 +1,80 @@
+/*
+ * release: one release file -> struct release.
+ *
+ * Parsing is cheap and done for every file (front matter, title, dates, ids);
+ * rendering the body to HTML and deriving the summary is done on demand by
+ * release_render(), so only releases that make it into a feed pay for it.
+ */
+#ifndef FEEDS_RELEASE_H
+#define FEEDS_RELEASE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "date.h"
+#include "meta.h"
+
+enum release_format { RELEASE_MARKDOWN, RELEASE_TEXT };
+
+struct release {
+	char *path;		/* relative to the releases folder */
+	char *slug;
+	char *id;
+	char *title;
+	char *link;
+	char *summary;		/* front matter or derived; NULL until rendered */
+	char *type;		/* NULL: none */
+	char *lang;		/* NULL: the feed's */
+	char **authors;		/* nauthors strings; none: the feed's */
+	size_t nauthors;
+	char **tags;
+	size_t ntags;
+	struct fp_time date;	/* first publication */
+	struct fp_time updated;	/* >= date */
+	bool draft;
+	bool has_updated;	/* updated came from the front matter */
+	enum release_format format;
+	char *text;		/* the file, normalised (no BOM, LF ends) */
+	size_t body_off;	/* where the body starts in text */
+	size_t body_line;	/* its 1-based line number */
+	size_t fm_off, fm_len;	/* the front matter YAML, kept for later use */
+	uint64_t hash;		/* of the file's bytes, to spot real edits */
+	char *html;		/* the rendered body; NULL until rendered */
+};
+
+/* Why a file was skipped. line is 0 when no line applies. */
+struct release_error {
+	size_t line;
+	int errnum;	/* errno when the file could not be read, else 0 */
+	char msg[256];
+};
+
+/*
+ * The format of a file by its base name, or -1 for files that are not
+ * releases (other extensions, hidden files, editor leftovers).
+ */
+int release_format_of(const char *name);
+
+/*
+ * Parse one release from buf[0..len) (a copy is kept; buf is not). relpath
+ * names it relative to the releases folder; mtime (seconds) stands in for a
+ * missing date. Returns 0 and a new release in *out, or -1 and fills *err.
+ */
+int release_parse(const struct feed_meta *m, const char *relpath,
+    const char *buf, size_t len, int64_t mtime, struct release **out,
+    struct release_error *err);
+
+/* Read root/relpath and release_parse() it. Same return convention. */
+int release_load(const struct feed_meta *m, const char *root,
+    const char *relpath, struct release **out, struct release_error *err);
+
+/*
+ * Fill r->html and r->summary (if missing). Idempotent. Returns 0, or -1 when
+ * out of memory.
+ */
+int release_render(struct release *r, const struct feed_meta *m);
+
+void release_free(struct release *r);	/* NULL is fine */
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * rss: an RSS 2.0 feed, with the Atom self link, content:encoded and
+ * dc:creator that feed readers look for.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xmlout.h"
+
+#define CHECK(x) do { if ((x) < 0) goto out; } while (0)
+
+static int
+date(xmlTextWriterPtr w, const char *name, const struct fp_time *t)
+{
+	char buf[DATE_BUFSZ];
+
+	return xo_element(w, NULL, name, date_rfc822(t, buf));
+}
+
+static int
+ns(xmlTextWriterPtr w, const char *prefix, const char *uri)
+{
+	char attr[32];
+
+	snprintf(attr, sizeof(attr), "xmlns:%s", prefix);
+	return xo_attribute(w, attr, uri);
+}
+
+static int
+item(xmlTextWriterPtr w, const struct release *r)
+{
+	bool url = strncmp(r->id, "http://", 7) == 0 ||
+	    strncmp(r->id, "https://", 8) == 0;
+
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"item"));
+	CHECK(xo_element(w, NULL, "title", r->title));
+	CHECK(xo_element(w, NULL, "link", r->link));
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"guid"));
+	CHECK(xo_attribute(w, "isPermaLink", url ? "true" : "false"));
+	CHECK(xo_string(w, r->id));
+	CHECK(xmlTextWriterEndElement(w));
+	CHECK(date(w, "pubDate", &r->date));
+	if (r->summary != NULL && r->summary[0] != '\0')
+		CHECK(xo_element(w, NULL, "description", r->summary));
+	CHECK(xo_element(w, "content", "encoded", r->html));
+	for (size_t i = 0; i < r->ntags; i++)
+		CHECK(xo_element(w, NULL, "category", r->tags[i]));
+	for (size_t i = 0; i < r->nauthors; i++)
+		CHECK(xo_element(w, "dc", "creator", r->authors[i]));
+	return xmlTextWriterEndElement(w);
+out:
+	return -1;
+}
+
+int
+rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
+    struct release *const *rs, size_t n)
+{
+	struct fp_time updated = xo_feed_updated(rs, n);
+	char *self = xo_feed_url(m, "feed.rss");
+	int rc = -1;
+
+	if (self == NULL)
+		goto out;
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"rss"));
+	CHECK(xo_attribute(w, "version", "2.0"));
+	CHECK(ns(w, "atom", "http://www.w3.org/2005/Atom"));
+	CHECK(ns(w, "content", "http://purl.org/rss/1.0/modules/content/"));
+	CHECK(ns(w, "dc", "http://purl.org/dc/elements/1.1/"));
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"channel"));
+	CHECK(xo_element(w, NULL, "title", m->title));
+	CHECK(xo_element(w, NULL, "link", m->base_url));
+	CHECK(xo_element(w, NULL, "description",
+	    m->subtitle != NULL ? m->subtitle : m->title));
+	if (m->language != NULL)
+		CHECK(xo_element(w, NULL, "language", m->language));
+	CHECK(date(w, "lastBuildDate", &updated));
+	CHECK(xo_element(w, NULL, "generator", "feedpubd " FEEDPUBD_VERSION));
+	CHECK(xmlTextWriterStartElementNS(w, (const xmlChar *)"atom",
+	    (const xmlChar *)"link", NULL));
+	CHECK(xo_attribute(w, "rel", "self"));
+	CHECK(xo_attribute(w, "type", "application/rss+xml"));
+	CHECK(xo_attribute(w, "href", self));
+	CHECK(xmlTextWriterEndElement(w));
+	for (size_t i = 0; i < n; i++)
+		CHECK(item(w, rs[i]));
+	CHECK(xmlTextWriterEndElement(w));
+	CHECK(xmlTextWriterEndElement(w));
+	rc = 0;
+out:
+	free(self);
+	return rc;
+}

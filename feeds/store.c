@@ -1,0 +1,191 @@
+/*
+ * store: releases in two libxml2 hash tables (by path and by id) and an
+ * array sorted newest first, rebuilt lazily after a change.
+ */
+#include "store.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libxml/hash.h>
+
+struct store {
+	xmlHashTablePtr by_path;
+	xmlHashTablePtr by_id;
+	struct release **sorted;	/* every release, newest first */
+	size_t n, cap;
+	bool dirty;			/* sorted needs a rebuild */
+	struct release **sel;		/* the last store_select() */
+};
+
+struct store *
+store_new(void)
+{
+	struct store *s = calloc(1, sizeof(*s));
+
+	if (s == NULL)
+		return NULL;
+	s->by_path = xmlHashCreate(256);
+	s->by_id = xmlHashCreate(256);
+	if (s->by_path == NULL || s->by_id == NULL) {
+		store_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void
+free_release(void *payload, const xmlChar *name)
+{
+	(void)name;
+	release_free(payload);
+}
+
+void
+store_free(struct store *s)
+{
+	if (s == NULL)
+		return;
+	xmlHashFree(s->by_id, NULL);
+	xmlHashFree(s->by_path, free_release);
+	free(s->sorted);
+	free(s->sel);
+	free(s);
+}
+
+static const xmlChar *
+X(const char *s)
+{
+	return (const xmlChar *)s;
+}
+
+struct release *
+store_get(struct store *s, const char *path)
+{
+	return xmlHashLookup(s->by_path, X(path));
+}
+
+size_t
+store_count(const struct store *s)
+{
+	return (size_t)xmlHashSize(s->by_path);
+}
+
+int
+store_remove(struct store *s, const char *path)
+{
+	struct release *old = store_get(s, path);
+
+	if (old == NULL)
+		return -1;
+	xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
+	xmlHashRemoveEntry(s->by_path, X(path), NULL);
+	release_free(old);
+	s->dirty = true;
+	return 0;
+}
+
+int
+store_put(struct store *s, struct release *r, const char **clash)
+{
+	struct release *other = xmlHashLookup(s->by_id, X(r->id));
+
+	if (other != NULL && strcmp(other->path, r->path) != 0) {
+		if (clash != NULL)
+			*clash = other->path;
+		release_free(r);
+		return -1;
+	}
+	store_remove(s, r->path);
+	if (xmlHashAddEntry(s->by_path, X(r->path), r) < 0) {
+		release_free(r);
+		return -1;
+	}
+	if (xmlHashAddEntry(s->by_id, X(r->id), r) < 0) {
+		xmlHashRemoveEntry(s->by_path, X(r->path), NULL);
+		release_free(r);
+		return -1;
+	}
+	s->dirty = true;
+	return 0;
+}
+
+static int
+newest_first(const void *a, const void *b)
+{
+	const struct release *x = *(struct release *const *)a;
+	const struct release *y = *(struct release *const *)b;
+
+	if (x->date.sec != y->date.sec)
+		return x->date.sec > y->date.sec ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+static void
+collect(void *payload, void *data, const xmlChar *name)
+{
+	struct store *s = data;
+
+	(void)name;
+	s->sorted[s->n++] = payload;
+}
+
+static int
+resort(struct store *s)
+{
+	size_t want = store_count(s);
+
+	if (!s->dirty)
+		return 0;
+	if (want > s->cap) {
+		struct release **a = realloc(s->sorted, want * sizeof(*a));
+		struct release **b = realloc(s->sel, want * sizeof(*b));
+
+		if (a != NULL)
+			s->sorted = a;
+		if (b != NULL)
+			s->sel = b;
+		if (a == NULL || b == NULL)
+			return -1;
+		s->cap = want;
+	}
+	s->n = 0;
+	xmlHashScan(s->by_path, collect, s);
+	qsort(s->sorted, s->n, sizeof(*s->sorted), newest_first);
+	s->dirty = false;
+	return 0;
+}
+
+size_t
+store_select(struct store *s, int64_t now, size_t max,
+    struct release ***out)
+{
+	size_t k = 0;
+
+	*out = s->sel;
+	if (resort(s) < 0)
+		return 0;
+	for (size_t i = 0; i < s->n && k < max; i++) {
+		struct release *r = s->sorted[i];
+
+		if (!r->draft && r->date.sec <= now)
+			s->sel[k++] = r;
+	}
+	*out = s->sel;
+	return k;
+}
+
+int64_t
+store_next_embargo(struct store *s, int64_t now)
+{
+	int64_t next = INT64_MAX;
+
+	if (resort(s) < 0)
+		return next;
+	/* Newest first: the embargoed ones lead the array. */
+	for (size_t i = 0; i < s->n && s->sorted[i]->date.sec > now; i++)
+		if (!s->sorted[i]->draft)
+			next = s->sorted[i]->date.sec;
+	return next;
+}

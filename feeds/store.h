@@ -1,0 +1,45 @@
+/*
+ * store: the set of parsed releases, keyed by path, kept so that the newest
+ * published ones can be selected cheaply after every change.
+ */
+#ifndef FEEDS_STORE_H
+#define FEEDS_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "release.h"
+
+struct store;
+
+struct store *store_new(void);
+void store_free(struct store *s);	/* frees every release too */
+
+/*
+ * Add r, replacing (and freeing) the release with the same path. The store
+ * owns r from here on, whatever the result. Returns 0, or -1 when another
+ * file already has r's id: r is then freed, nothing changes, and *clash
+ * (if not NULL) points at the other file's path, valid until the next change.
+ */
+int store_put(struct store *s, struct release *r, const char **clash);
+
+/* Remove and free the release from path. Returns 0, or -1 if none. */
+int store_remove(struct store *s, const char *path);
+
+/* The release from path, or NULL. Owned by the store. */
+struct release *store_get(struct store *s, const char *path);
+
+size_t store_count(const struct store *s);
+
+/*
+ * The releases published at now (seconds): no drafts, date <= now, newest
+ * first (by date, then id), at most max. Returns how many; *out points at
+ * an array owned by the store, valid until the next change.
+ */
+size_t store_select(struct store *s, int64_t now, size_t max,
+    struct release ***out);
+
+/* The earliest embargo date after now, or INT64_MAX if there is none. */
+int64_t store_next_embargo(struct store *s, int64_t now);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * xmlout: the xmlTextWriter helpers the feed writers share (internal to
+ * feeds/). Each returns the libxml2 convention: < 0 on error.
+ */
+#ifndef FEEDS_XMLOUT_H
+#define FEEDS_XMLOUT_H
+
+#include <libxml/xmlwriter.h>
+
+#include "meta.h"
+#include "release.h"
+
+/* Text content with the characters XML 1.0 forbids dropped. */
+int xo_string(xmlTextWriterPtr w, const char *s);
+
+/* <name>s</name>, s cleaned as by xo_string(). ns may be NULL. */
+int xo_element(xmlTextWriterPtr w, const char *prefix, const char *name,
+    const char *s);
+
+/* An attribute, cleaned likewise. */
+int xo_attribute(xmlTextWriterPtr w, const char *name, const char *s);
+
+/* The URL of a feed file: base_url + name. Caller frees. */
+char *xo_feed_url(const struct feed_meta *m, const char *name);
+
+/* The newest `updated` among rs[0..n), or the epoch in UTC when n is 0. */
+struct fp_time xo_feed_updated(struct release *const *rs, size_t n);
+
+/* The feed's id: tag:authority,date:path. Caller frees. */
+char *xo_feed_id(const struct feed_meta *m);
+
+int atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
+    struct release *const *rs, size_t n);
+int rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
+    struct release *const *rs, size_t n);
+
+#endif
