@@ -80,7 +80,7 @@ struct parse {
 	enum section sec;	/* as read by read_line() */
 	int nerr;
 	bool nomem;
-	/* Per keys[] entry: the line it was set on (or 0), and if it was valid. */
+	/* Per keys[] entry: the line that set it (or 0); was the value good? */
 	int key_line[MAX_KEYS];
 	bool key_ok[MAX_KEYS];
 	/* Raw [paths] values, resolved once the whole file is read. */

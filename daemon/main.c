@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "config/config.h"
+#include "daemon.h"
 #include "feeds/date.h"
 #include "feeds/scan.h"
 #include "log.h"
@@ -127,6 +128,8 @@ main(int argc, char **argv)
 		config_free(c);
 		return check ? 1 : EX_CONFIG;
 	}
+	if (!once && !check)
+		return daemon_run(c, path);
 	rc = run_once(c, check);
 	config_free(c);
 	return rc;

@@ -43,8 +43,6 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 			res->failed++;
 		} else {
 			res->changed[k] = rc == 1;
-			log_debug("%s/%s: %zu entries, %s", c->output_dir,
-			    name, n, rc == 1 ? "written" : "unchanged");
 		}
 	}
 	return res->failed ? -1 : 0;

@@ -450,6 +450,7 @@ release_parse(const struct feed_meta *m, const char *relpath,
 		return fail(err, 0, "out of memory");
 	r->format = fmt < 0 ? RELEASE_MARKDOWN : (enum release_format)fmt;
 	r->hash = fnv1a(buf, len);
+	r->mtime = mtime;
 	if ((r->path = strdup(relpath)) == NULL ||
 	    (r->text = normalise(buf, len, &n)) == NULL ||
 	    (r->slug = slug_of(relpath)) == NULL)
@@ -457,6 +458,7 @@ release_parse(const struct feed_meta *m, const char *relpath,
 	if (split_front_matter(r, err) < 0 ||
 	    parse_front_matter(r, &has_date, err) < 0)
 		goto bad;
+	r->has_date = has_date;
 	if (fill_defaults(r, m, has_date, mtime) < 0)
 		goto oom;
 	*out = r;

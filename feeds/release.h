@@ -33,7 +33,10 @@ struct release {
 	struct fp_time date;	/* first publication */
 	struct fp_time updated;	/* >= date */
 	bool draft;
+	bool has_date;		/* date came from the front matter */
 	bool has_updated;	/* updated came from the front matter */
+	int64_t mtime;		/* of the file, seconds */
+	uint64_t epoch;		/* the store's sweep it was last seen in */
 	enum release_format format;
 	char *text;		/* the file, normalised (no BOM, LF ends) */
 	size_t body_off;	/* where the body starts in text */

@@ -29,7 +29,7 @@ ns(xmlTextWriterPtr w, const char *prefix, const char *uri)
 }
 
 static int
-item(xmlTextWriterPtr w, const struct release *r)
+item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 {
 	bool url = strncmp(r->id, "http://", 7) == 0 ||
 	    strncmp(r->id, "https://", 8) == 0;
@@ -47,8 +47,11 @@ item(xmlTextWriterPtr w, const struct release *r)
 	CHECK(xo_element(w, "content", "encoded", r->html));
 	for (size_t i = 0; i < r->ntags; i++)
 		CHECK(xo_element(w, NULL, "category", r->tags[i]));
+	/* RSS has no channel author to inherit, so name it on each item. */
 	for (size_t i = 0; i < r->nauthors; i++)
 		CHECK(xo_element(w, "dc", "creator", r->authors[i]));
+	if (r->nauthors == 0 && m->author != NULL)
+		CHECK(xo_element(w, "dc", "creator", m->author));
 	return xmlTextWriterEndElement(w);
 out:
 	return -1;
@@ -85,7 +88,7 @@ rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	CHECK(xo_attribute(w, "href", self));
 	CHECK(xmlTextWriterEndElement(w));
 	for (size_t i = 0; i < n; i++)
-		CHECK(item(w, rs[i]));
+		CHECK(item(w, m, rs[i]));
 	CHECK(xmlTextWriterEndElement(w));
 	CHECK(xmlTextWriterEndElement(w));
 	rc = 0;

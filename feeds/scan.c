@@ -23,6 +23,24 @@ visible(const struct dirent *d)
 	return d->d_name[0] != '.';
 }
 
+/* What an edited release inherits from the version it replaces. */
+static void
+carry_over(struct release *r, const struct release *old)
+{
+	if (old == NULL)
+		return;
+	if (!r->has_date && !old->has_date)
+		r->date = old->date;
+	if (r->has_updated)
+		return;
+	if (r->hash == old->hash)
+		r->updated = old->updated;
+	else if (r->mtime > r->updated.sec)
+		r->updated = date_from_epoch(r->mtime);
+	if (r->updated.sec < r->date.sec)
+		r->updated = r->date;
+}
+
 int
 scan_file(const struct feed_meta *m, const char *root, const char *relpath,
     struct store *s, scan_error_fn *on_error, void *ud)
@@ -47,6 +65,7 @@ scan_file(const struct feed_meta *m, const char *root, const char *relpath,
 		on_error(ud, relpath, &err);
 		return -1;
 	}
+	carry_over(r, store_get(s, relpath));
 	if (store_put(s, r, &clash) < 0) {
 		err.line = 0;
 		snprintf(err.msg, sizeof(err.msg), "has the same id as %s; "
@@ -95,4 +114,11 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
     scan_error_fn *on_error, void *ud)
 {
 	return walk(m, root, "", s, on_error, ud);
+}
+
+int
+scan_subfolder(const struct feed_meta *m, const char *root, const char *rel,
+    struct store *s, scan_error_fn *on_error, void *ud)
+{
+	return walk(m, root, rel, s, on_error, ud);
 }

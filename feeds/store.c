@@ -16,6 +16,7 @@ struct store {
 	struct release **sorted;	/* every release, newest first */
 	size_t n, cap;
 	bool dirty;			/* sorted needs a rebuild */
+	uint64_t epoch;			/* the current sweep */
 	struct release **sel;		/* the last store_select() */
 };
 
@@ -98,6 +99,7 @@ store_put(struct store *s, struct release *r, const char **clash)
 		return -1;
 	}
 	store_remove(s, r->path);
+	r->epoch = s->epoch;
 	if (xmlHashAddEntry(s->by_path, X(r->path), r) < 0) {
 		release_free(r);
 		return -1;
@@ -188,4 +190,57 @@ store_next_embargo(struct store *s, int64_t now)
 		if (!s->sorted[i]->draft)
 			next = s->sorted[i]->date.sec;
 	return next;
+}
+
+void
+store_sweep_begin(struct store *s)
+{
+	s->epoch++;
+}
+
+/* Removes releases matching a predicate; the array makes the scan safe. */
+static size_t
+remove_if(struct store *s, bool (*match)(const struct store *,
+    const struct release *, const void *), const void *arg)
+{
+	size_t removed = 0;
+
+	if (resort(s) < 0)
+		return 0;
+	for (size_t i = 0; i < s->n; i++) {
+		if (match(s, s->sorted[i], arg)) {
+			store_remove(s, s->sorted[i]->path);
+			removed++;
+		}
+	}
+	return removed;
+}
+
+static bool
+unseen(const struct store *s, const struct release *r, const void *arg)
+{
+	(void)arg;
+	return r->epoch != s->epoch;
+}
+
+size_t
+store_sweep_end(struct store *s)
+{
+	return remove_if(s, unseen, NULL);
+}
+
+static bool
+under(const struct store *s, const struct release *r, const void *arg)
+{
+	const char *prefix = arg;
+	size_t n = strlen(prefix);
+
+	(void)s;
+	return strncmp(r->path, prefix, n) == 0 && r->path[n] == '/';
+}
+
+size_t
+store_remove_under(struct store *s, const char *prefix)
+{
+	return remove_if(s, under, prefix);
 }

@@ -294,8 +294,9 @@ class FeedCase(unittest.TestCase):
 		with open(path, encoding='utf-8') as f:
 			text = f.read()
 		m = XML_FORBIDDEN.search(text)
-		self.assertIsNone(m, '%s holds forbidden character %r at %d'
-			% (path, m and m.group(), m and m.start()))
+		if m is not None:
+			self.fail('%s holds forbidden character %r at offset %d'
+				% (path, m.group(), m.start()))
 
 	def assertLines(self, run, needle, count=1):
 		"""Exactly count lines of stderr contain needle."""

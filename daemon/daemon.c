@@ -1,0 +1,448 @@
+/*
+ * daemon: see daemon.h. Callbacks stay short: each turns one event into one
+ * call of the pipeline (mark, flush, publish, reload).
+ */
+#include "daemon.h"
+
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <ev.h>
+#include <libxml/hash.h>
+
+#include "feeds/date.h"
+#include "feeds/scan.h"
+#include "log.h"
+#include "notify.h"
+#include "publish.h"
+#include "watch.h"
+
+/* What we know of a file between its event and the next flush. */
+#define PENDING_DIRTY	((void *)1)	/* complete: re-read it */
+#define PENDING_WRITING	((void *)2)	/* still open for writing: wait */
+
+struct daemon {
+	struct ev_loop *loop;
+	const char *config_path;
+	struct config *cfg;
+	struct store *store;
+	struct watch *watch;		/* NULL while the folder is missing */
+	xmlHashTablePtr pending;	/* relpath -> PENDING_* */
+	xmlHashTablePtr bad;		/* relpaths skipped with an error */
+	bool rescan;			/* events were lost */
+	ev_timer settle, cap, retry, again, watchdog;
+	ev_periodic embargo;
+	ev_signal sighup, sigterm, sigint, sigusr1;
+	unsigned long publishes;
+	double last_ms;
+	time_t last_at;
+};
+
+static void publish_now(struct daemon *d);
+
+static const xmlChar *
+X(const char *s)
+{
+	return (const xmlChar *)s;
+}
+
+static void
+report(void *ud, const char *relpath, const struct release_error *err)
+{
+	struct daemon *d = ud;
+
+	if (err->line > 0)
+		log_err("%s/%s:%zu: %s", d->cfg->releases_dir, relpath,
+		    err->line, err->msg);
+	else
+		log_err("%s/%s: %s", d->cfg->releases_dir, relpath, err->msg);
+	xmlHashUpdateEntry(d->bad, X(relpath), PENDING_DIRTY, NULL);
+}
+
+/* Start (or extend) the settle window, never past the cap. */
+static void
+arm(struct daemon *d)
+{
+	double settle = d->cfg->settle_ms / 1000.0;
+
+	if (!ev_is_active(&d->cap)) {
+		ev_timer_set(&d->cap, d->cfg->settle_cap_ms / 1000.0, 0.);
+		ev_timer_start(d->loop, &d->cap);
+	}
+	d->settle.repeat = settle > 0 ? settle : 1e-4;
+	ev_timer_again(d->loop, &d->settle);
+}
+
+static void
+full_rescan(struct daemon *d)
+{
+	size_t gone;
+
+	xmlHashFree(d->pending, NULL);
+	xmlHashFree(d->bad, NULL);
+	d->pending = xmlHashCreate(64);
+	d->bad = xmlHashCreate(16);
+	store_sweep_begin(d->store);
+	if (scan_folder(&d->cfg->feed, d->cfg->releases_dir, d->store,
+	    report, d) < 0)
+		log_warn("cannot read %s", d->cfg->releases_dir);
+	gone = store_sweep_end(d->store);
+	d->rescan = false;
+	log_debug("full scan: %zu releases, %zu gone", store_count(d->store),
+	    gone);
+}
+
+static void
+collect_dirty(void *payload, void *data, const xmlChar *name)
+{
+	xmlHashTablePtr dirty = data;
+
+	if (payload == PENDING_DIRTY)
+		xmlHashAddEntry(dirty, name, PENDING_DIRTY);
+}
+
+static void
+reparse_one(void *payload, void *data, const xmlChar *name)
+{
+	struct daemon *d = data;
+	const char *rel = (const char *)name;
+
+	(void)payload;
+	xmlHashRemoveEntry(d->pending, name, NULL);
+	if (scan_file(&d->cfg->feed, d->cfg->releases_dir, rel, d->store,
+	    report, d) >= 0)
+		xmlHashRemoveEntry(d->bad, name, NULL);
+}
+
+/* Re-read the files that are complete; files still being written wait. */
+static void
+reparse_dirty(struct daemon *d)
+{
+	xmlHashTablePtr dirty = xmlHashCreate(64);
+
+	if (dirty == NULL) {
+		d->rescan = true;
+		return;
+	}
+	xmlHashScan(d->pending, collect_dirty, dirty);
+	xmlHashScan(dirty, reparse_one, d);
+	xmlHashFree(dirty, NULL);
+}
+
+static void root_gone(struct daemon *d);
+
+static void
+flush(struct daemon *d)
+{
+	struct stat st;
+
+	ev_timer_stop(d->loop, &d->settle);
+	ev_timer_stop(d->loop, &d->cap);
+	if (d->watch == NULL)
+		return;
+	/* rm -rf of the folder shows up as deletes first: keep the feeds. */
+	if (stat(d->cfg->releases_dir, &st) < 0) {
+		root_gone(d);
+		return;
+	}
+	if (d->rescan)
+		full_rescan(d);
+	else
+		reparse_dirty(d);
+	publish_now(d);
+}
+
+static void
+on_watch(void *ud, enum watch_event ev, const char *rel)
+{
+	struct daemon *d = ud;
+
+	switch (ev) {
+	case WATCH_WRITING:
+		xmlHashUpdateEntry(d->pending, X(rel), PENDING_WRITING, NULL);
+		return;		/* nothing to publish until it is closed */
+	case WATCH_CHANGED:
+	case WATCH_REMOVED:
+		xmlHashUpdateEntry(d->pending, X(rel), PENDING_DIRTY, NULL);
+		break;
+	case WATCH_DIR_ADDED:
+		scan_subfolder(&d->cfg->feed, d->cfg->releases_dir, rel,
+		    d->store, report, d);
+		break;
+	case WATCH_DIR_REMOVED:
+		store_remove_under(d->store, rel);
+		break;
+	case WATCH_RESCAN:
+		log_warnx("inotify queue overflowed: rescanning %s",
+		    d->cfg->releases_dir);
+		d->rescan = true;
+		break;
+	case WATCH_ROOT_GONE:
+		root_gone(d);
+		return;
+	}
+	arm(d);
+}
+
+static void
+settle_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	flush(t->data);
+}
+
+static void
+start_watch(struct daemon *d)
+{
+	d->watch = watch_new(d->loop, d->cfg->releases_dir, on_watch, d);
+	if (d->watch != NULL) {
+		ev_timer_stop(d->loop, &d->retry);
+		return;
+	}
+	if (!ev_is_active(&d->retry)) {
+		log_warn("cannot watch the releases folder %s; trying again "
+		    "every second", d->cfg->releases_dir);
+		ev_timer_again(d->loop, &d->retry);
+	}
+}
+
+static void
+root_gone(struct daemon *d)
+{
+	log_warnx("the releases folder %s is gone; the feeds stay as they "
+	    "are until it is back", d->cfg->releases_dir);
+	watch_free(d->watch);
+	d->watch = NULL;
+	ev_timer_stop(d->loop, &d->settle);
+	ev_timer_stop(d->loop, &d->cap);
+	ev_timer_again(d->loop, &d->retry);
+	notify_status("releases folder %s missing", d->cfg->releases_dir);
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct daemon *d = t->data;
+
+	(void)loop;
+	(void)revents;
+	start_watch(d);
+	if (d->watch == NULL)
+		return;
+	log_info("the releases folder %s is back", d->cfg->releases_dir);
+	full_rescan(d);
+	publish_now(d);
+}
+
+static void
+schedule_embargo(struct daemon *d, int64_t now)
+{
+	int64_t next = store_next_embargo(d->store, now);
+
+	ev_periodic_stop(d->loop, &d->embargo);
+	if (next == INT64_MAX)
+		return;
+	/* Absolute wall-clock time: right across DST and clock changes. */
+	ev_periodic_set(&d->embargo, (ev_tstamp)next, 0., NULL);
+	ev_periodic_start(d->loop, &d->embargo);
+}
+
+static void
+status(struct daemon *d, size_t entries)
+{
+	char when[16] = "never", next[DATE_BUFSZ + 16] = "";
+	int64_t t = ev_is_active(&d->embargo) ?
+	    (int64_t)ev_periodic_at(&d->embargo) : INT64_MAX;
+	struct tm tm;
+
+	if (d->last_at != 0 && localtime_r(&d->last_at, &tm) != NULL)
+		strftime(when, sizeof(when), "%H:%M:%S", &tm);
+	if (t != INT64_MAX) {
+		struct fp_time ft = date_from_epoch(t);
+		char buf[DATE_BUFSZ];
+
+		snprintf(next, sizeof(next), ", next embargo %s",
+		    date_rfc3339(&ft, buf));
+	}
+	notify_status("%zu releases, %zu in feeds, %lu publishes, last %s "
+	    "(%.1f ms), %d skipped%s", store_count(d->store), entries,
+	    d->publishes, when, d->last_ms, xmlHashSize(d->bad), next);
+}
+
+static void
+publish_at(struct daemon *d, int64_t now)
+{
+	struct publish_result res;
+	double t0 = ev_time();
+	int rc = publish_feeds(d->cfg, d->store, now, &res);
+
+	d->last_ms = (ev_time() - t0) * 1000.0;
+	d->last_at = (time_t)now;
+	d->publishes++;
+	log_debug("publish #%lu: %zu entries, %s %s, %s %s, %.1f ms",
+	    d->publishes, res.entries,
+	    feed_file_name(FEED_ATOM), res.changed[FEED_ATOM] ?
+	    "written" : "unchanged", feed_file_name(FEED_RSS),
+	    res.changed[FEED_RSS] ? "written" : "unchanged", d->last_ms);
+	if (rc < 0)
+		ev_timer_again(d->loop, &d->again);	/* try again soon */
+	schedule_embargo(d, now);
+	status(d, res.entries);
+}
+
+static void
+publish_now(struct daemon *d)
+{
+	publish_at(d, (int64_t)time(NULL));
+}
+
+static void
+embargo_cb(struct ev_loop *loop, ev_periodic *p, int revents)
+{
+	int64_t due = (int64_t)ceil(ev_periodic_at(p)), now = time(NULL);
+
+	(void)loop;
+	(void)revents;
+	publish_at(p->data, now > due ? now : due);
+}
+
+static void
+again_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	ev_timer_stop(loop, t);
+	publish_now(t->data);
+}
+
+/* Read the config again; swap it in only when it is complete and valid. */
+static void
+reload(struct daemon *d)
+{
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *f = open_memstream(&errs, &errlen);
+	struct config *c = f ? config_load(d->config_path, f) : NULL;
+	bool moved;
+
+	notify_reloading();
+	if (f != NULL)
+		fclose(f);
+	for (char *line = errs, *nl; line && *line; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			nl = line + strlen(line) - 1;
+		log_err("%.*s", (int)(nl - line), line);
+	}
+	free(errs);
+	if (c == NULL || date_set_zone(c->timezone) < 0) {
+		log_err("reload failed: keeping the configuration in force");
+		config_free(c);
+		notify_ready();
+		return;
+	}
+	moved = strcmp(c->releases_dir, d->cfg->releases_dir) != 0;
+	config_free(d->cfg);
+	d->cfg = c;
+	if (moved) {
+		watch_free(d->watch);
+		d->watch = NULL;
+		start_watch(d);
+	}
+	log_info("configuration reloaded from %s", d->config_path);
+	if (d->watch != NULL) {
+		full_rescan(d);
+		publish_now(d);
+	}
+	notify_ready();
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
+{
+	struct daemon *d = s->data;
+
+	(void)revents;
+	switch (s->signum) {
+	case SIGHUP:
+		reload(d);
+		break;
+	case SIGUSR1:
+		log_info("SIGUSR1: full rescan");
+		d->rescan = true;
+		flush(d);
+		break;
+	default:
+		log_info("stopping on signal %d", s->signum);
+		notify_stopping();
+		ev_break(loop, EVBREAK_ALL);
+	}
+}
+
+static void
+init_watchers(struct daemon *d)
+{
+	ev_signal *sigs[] = { &d->sighup, &d->sigterm, &d->sigint,
+	    &d->sigusr1 };
+	int nums[] = { SIGHUP, SIGTERM, SIGINT, SIGUSR1 };
+
+	ev_init(&d->settle, settle_cb);
+	ev_init(&d->cap, settle_cb);
+	ev_init(&d->retry, retry_cb);
+	ev_init(&d->again, again_cb);
+	d->retry.repeat = 1.;
+	d->again.repeat = 1.;
+	ev_periodic_init(&d->embargo, embargo_cb, 0., 0., NULL);
+	d->settle.data = d->cap.data = d->retry.data = d->again.data = d;
+	d->embargo.data = d;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		ev_signal_init(sigs[i], signal_cb, nums[i]);
+		sigs[i]->data = d;
+		ev_signal_start(d->loop, sigs[i]);
+	}
+	notify_watchdog_start(d->loop, &d->watchdog);
+}
+
+int
+daemon_run(struct config *c, const char *config_path)
+{
+	struct daemon d = { .config_path = config_path, .cfg = c };
+
+	signal(SIGPIPE, SIG_IGN);
+	d.loop = ev_default_loop(EVFLAG_AUTO);
+	d.store = store_new();
+	d.pending = xmlHashCreate(64);
+	d.bad = xmlHashCreate(16);
+	if (d.loop == NULL || d.store == NULL || d.pending == NULL ||
+	    d.bad == NULL) {
+		log_err("out of memory");
+		return 1;
+	}
+	init_watchers(&d);
+	/* Watch before scanning, so nothing written meanwhile is missed. */
+	start_watch(&d);
+	if (d.watch != NULL) {
+		full_rescan(&d);
+		publish_now(&d);
+	}
+	log_info("watching %s, publishing to %s", d.cfg->releases_dir,
+	    d.cfg->output_dir);
+	notify_ready();
+	ev_run(d.loop, 0);
+
+	watch_free(d.watch);
+	store_free(d.store);
+	xmlHashFree(d.pending, NULL);
+	xmlHashFree(d.bad, NULL);
+	config_free(d.cfg);
+	ev_loop_destroy(d.loop);
+	return 0;
+}

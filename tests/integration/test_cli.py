@@ -1,0 +1,225 @@
+"""feedpubd's command line: options, exit codes and config errors.
+
+Exit codes (sysexits): 0 ok, 1 feeds not written / --check found problems,
+64 usage, 78 config error ("CONFIGPATH:LINE: message").
+
+Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_cli.py
+"""
+
+import os
+import sys
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import feedtest as ft  # noqa: E402
+
+EX_USAGE = 64
+EX_CONFIG = 78
+
+
+class Options(ft.FeedCase):
+
+	def test_version(self):
+		run = ft.run_feedpubd('--version')
+		self.assertRunOK(run)
+		self.assertEqual(run.stdout.strip(), 'feedpubd 0.1.0')
+
+	def test_help(self):
+		run = ft.run_feedpubd('--help')
+		self.assertRunOK(run)
+		for opt in ('--config', '--once', '--check', '--verbose',
+				'--version', '--help'):
+			self.assertIn(opt, run.stdout)
+		self.assertIn('feedpubd', run.stdout)
+		self.assertEqual(run.stderr, '')
+
+	def test_unknown_option(self):
+		run = ft.run_feedpubd('--bogus-option')
+		self.assertEqual(run.returncode, EX_USAGE, run.describe())
+		self.assertIn('--once', run.stderr)
+		self.assertEqual(run.stdout, '')
+
+	def test_stray_argument(self):
+		run = ft.run_feedpubd('--once', 'extra-argument')
+		self.assertEqual(run.returncode, EX_USAGE, run.describe())
+		self.assertEqual(run.stdout, '')
+
+	def test_once_and_check_exclusive(self):
+		ws = self.new_workspace('good')
+		ws.write_config()
+		run = ws.run('--once', '--check')
+		self.assertNotEqual(run.returncode, 0, run.describe())
+		self.assertFalse(os.path.exists(ws.out))
+
+	def test_verbose_once(self):
+		ws = self.new_workspace('good')
+		ws.write_config()
+		run = ws.run('--verbose', '--once')
+		self.assertRunOK(run)
+		self.assertTrue(os.path.exists(ws.atom))
+		self.assertTrue(os.path.exists(ws.rss))
+
+	def test_relative_paths_follow_config_folder(self):
+		"""releases/output are read relative to the config, not the cwd."""
+		ws = self.new_workspace('good')
+		ws.write_config()
+		elsewhere = ws.path('elsewhere')
+		os.mkdir(elsewhere)
+		run = ft.run_feedpubd('--config', '../feedpubd.conf', '--once',
+			cwd=elsewhere)
+		self.assertRunOK(run)
+		self.assertTrue(os.path.exists(ws.atom))
+		self.assertEqual(os.listdir(elsewhere), [])
+
+	def test_output_folder_created(self):
+		ws = self.new_workspace('good')
+		paths = ft.default_paths()
+		paths['output'] = 'public/feeds/nested'
+		ws.write_config(paths=paths)
+		self.assertRunOK(ws.run('--once'))
+		out = ws.path('public', 'feeds', 'nested')
+		self.assertOnlyFeeds(out)
+		self.assertWellFormed(os.path.join(out, 'feed.atom'))
+
+
+class Failures(ft.FeedCase):
+
+	def test_output_not_writable(self):
+		ws = self.new_workspace('good')
+		with open(ws.path('blocker'), 'w') as f:
+			f.write('a regular file where a folder should be\n')
+		paths = ft.default_paths()
+		paths['output'] = 'blocker/out'
+		ws.write_config(paths=paths)
+		run = ws.run('--once')
+		self.assertEqual(run.returncode, 1, run.describe())
+		self.assertIn('blocker', run.stderr)
+		self.assertFalse(os.path.exists(ws.path('blocker', 'out')))
+		with open(ws.path('blocker')) as f:
+			self.assertIn('regular file', f.read())
+
+	def test_missing_config_file(self):
+		ws = self.new_workspace()
+		missing = ws.path('finns-inte.conf')
+		run = ft.run_feedpubd('--config', missing, '--once')
+		self.assertNotEqual(run.returncode, 0, run.describe())
+		self.assertIn(missing, run.stderr)
+		self.assertFalse(os.path.exists(ws.out))
+
+	def test_check_good_corpus(self):
+		ws = self.new_workspace('good')
+		ws.write_config()
+		run = ws.run('--check')
+		self.assertEqual(run.returncode, 0, run.describe())
+		self.assertFalse(os.path.exists(ws.out))
+
+	def test_check_one_bad_release(self):
+		ws = self.new_workspace('good')
+		ft.write_release(ws.release('2020/trasig.md'),
+			'---\ntitle: Trasig\ndate: 2020-13-45\n---\n\nText.\n')
+		ws.write_config()
+		run = ws.run('--check')
+		self.assertEqual(run.returncode, 1, run.describe())
+		self.assertIn('2020/trasig.md', run.stdout + run.stderr)
+		self.assertFalse(os.path.exists(ws.out))
+
+
+class ConfigErrors(ft.FeedCase):
+	"""Each broken config: exit 78, "CONFIG:LINE:" and nothing written."""
+
+	def check_config_error(self, text, needle, with_line=True):
+		ws = self.new_workspace('good')
+		ws.write_config(text=text)
+		run = ws.run('--once')
+		self.assertEqual(run.returncode, EX_CONFIG, run.describe())
+		if with_line:
+			want = '%s:%d:' % (ws.config, ft.line_of(text, needle))
+		else:
+			want = ws.config
+		self.assertIn(want, run.stderr, run.describe())
+		self.assertFalse(os.path.exists(ws.out), 'output written')
+		check = ws.run('--check')
+		self.assertNotEqual(check.returncode, 0, check.describe())
+		self.assertIn(want, check.stdout + check.stderr, check.describe())
+		self.assertFalse(os.path.exists(ws.out), 'output written')
+		return run
+
+	def feed_with(self, **kw):
+		feed = ft.default_feed()
+		feed.update(kw)
+		return feed
+
+	def test_unknown_key(self):
+		feed = self.feed_with(colour='blue')
+		self.check_config_error(ft.config_text(feed, ft.default_paths()),
+			'colour = blue')
+
+	def test_unknown_key_in_paths(self):
+		paths = ft.default_paths()
+		paths['cache'] = 'cache'
+		self.check_config_error(ft.config_text(ft.default_feed(), paths),
+			'cache = cache')
+
+	def test_unknown_section(self):
+		text = ft.config_text(ft.default_feed(), ft.default_paths(),
+			extra='[ping]\nurl = https://example.org/ping\n')
+		self.check_config_error(text, '[ping]')
+
+	def test_bad_max_entries(self):
+		for bad in ('0', 'many', '-3'):
+			with self.subTest(max_entries=bad):
+				feed = self.feed_with(max_entries=bad)
+				self.check_config_error(
+					ft.config_text(feed, ft.default_paths()),
+					'max_entries = ' + bad)
+
+	def test_bad_timezone(self):
+		feed = self.feed_with(timezone='Mars/Olympus_Mons')
+		self.check_config_error(ft.config_text(feed, ft.default_paths()),
+			'timezone = Mars')
+
+	def test_bad_base_url(self):
+		feed = self.feed_with(base_url='news.example.org')
+		self.check_config_error(ft.config_text(feed, ft.default_paths()),
+			'base_url = ')
+
+	def test_bad_raw_html(self):
+		feed = self.feed_with(raw_html='kanske')
+		self.check_config_error(ft.config_text(feed, ft.default_paths()),
+			'raw_html = kanske')
+
+	def test_bad_max_file_size(self):
+		feed = self.feed_with(max_file_size='stor')
+		self.check_config_error(ft.config_text(feed, ft.default_paths()),
+			'max_file_size = stor')
+
+	def test_bad_settle_ms(self):
+		text = ft.config_text(ft.default_feed(), ft.default_paths(),
+			{'settle_ms': 'snart'})
+		self.check_config_error(text, 'settle_ms = snart')
+
+	def test_missing_title(self):
+		feed = self.feed_with(title=None)
+		run = self.check_config_error(
+			ft.config_text(feed, ft.default_paths()), None,
+			with_line=False)
+		self.assertIn('title', run.stderr)
+
+	def test_syntax_error(self):
+		text = ft.config_text(ft.default_feed(), ft.default_paths(),
+			extra='det här är ingen nyckel\n')
+		self.check_config_error(text, 'det här är ingen nyckel')
+
+	def test_every_problem_reported(self):
+		"""All problems are printed, not just the first."""
+		feed = self.feed_with(colour='blue', max_entries='many')
+		text = ft.config_text(feed, ft.default_paths())
+		run = self.check_config_error(text, 'colour = blue')
+		self.assertIn('%s:%d:' % (run.args[2], ft.line_of(text,
+			'max_entries = many')), run.stderr)
+
+
+if __name__ == '__main__':
+	unittest.main()

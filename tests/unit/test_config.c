@@ -1,0 +1,676 @@
+/*
+ * test_config: config_load() on config files written to a temporary folder,
+ * and on the shipped config/feedpubd.conf. Error output is captured with
+ * open_memstream() and compared whole, line numbers included.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config/config.h"
+
+#define HEAD	"[feed]\ntitle = T\nbase_url = https://e.org/\n"
+
+static char tmpdir[] = "/tmp/test_config.XXXXXX";
+static char conf[PATH_MAX];	/* tmpdir/feedpubd.conf */
+
+static int
+setup(void **state)
+{
+	(void)state;
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(conf, sizeof(conf), "%s/feedpubd.conf", tmpdir);
+	return 0;
+}
+
+static int
+rm_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	return remove(path);
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+}
+
+/*
+ * Load path; *errs gets what was printed, with path replaced by "F" at the
+ * start of each line so expected messages stay readable.
+ */
+static struct config *
+load(const char *path, char **errs)
+{
+	char *raw = NULL, *out, *o;
+	const char *r;
+	size_t n, plen = strlen(path);
+	FILE *f = open_memstream(&raw, &n);
+	struct config *c;
+
+	assert_non_null(f);
+	c = config_load(path, f);
+	assert_int_equal(fclose(f), 0);
+	out = malloc(n + 1);
+	assert_non_null(out);
+	for (r = raw, o = out; *r != '\0';) {
+		if ((r == raw || r[-1] == '\n') &&
+		    strncmp(r, path, plen) == 0) {
+			*o++ = 'F';
+			r += plen;
+		} else {
+			*o++ = *r++;
+		}
+	}
+	*o = '\0';
+	free(raw);
+	*errs = out;
+	return c;
+}
+
+static struct config *
+load_text(const char *text, char **errs)
+{
+	write_file(conf, text);
+	return load(conf, errs);
+}
+
+/* text must be rejected with exactly the messages expected. */
+static void
+expect_errors(const char *text, const char *expected)
+{
+	char *errs;
+	struct config *c = load_text(text, &errs);
+
+	assert_string_equal(errs, expected);
+	assert_null(c);
+	free(errs);
+}
+
+/* text must load without a word on errs. */
+static struct config *
+expect_ok(const char *text)
+{
+	char *errs;
+	struct config *c = load_text(text, &errs);
+
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	free(errs);
+	return c;
+}
+
+static char *
+in_tmp(const char *name)
+{
+	char *s;
+
+	assert_int_not_equal(asprintf(&s, "%s/%s", tmpdir, name), -1);
+	return s;
+}
+
+static void
+test_full(void **state)
+{
+	struct config *c;
+	char *dir;
+
+	(void)state;
+	c = expect_ok(
+		"; every key set\n"
+		"[feed]\n"
+		"title = Norrviks kommun\n"
+		"subtitle = Pressmeddelanden\n"
+		"base_url = https://news.example.org/press/\n"
+		"author = Kommunikation\n"
+		"language = en-GB\n"
+		"timezone = Europe/Stockholm\n"
+		"max_entries = 20\n"
+		"link_template = https://www.example.org/p/{slug}\n"
+		"tag_date = 2019-12-10\n"
+		"max_file_size = 512K\n"
+		"raw_html = yes\n"
+		"\n"
+		"# paths\n"
+		"[paths]\n"
+		"releases = in\n"
+		"output = /srv/www/feeds\n"
+		"state = var/state\n"
+		"[daemon]\n"
+		"settle_ms = 100\n"
+		"settle_cap_ms = 2000\n");
+	assert_string_equal(c->path, conf);
+	assert_string_equal(c->feed.title, "Norrviks kommun");
+	assert_string_equal(c->feed.subtitle, "Pressmeddelanden");
+	assert_string_equal(c->feed.base_url,
+			    "https://news.example.org/press/");
+	assert_string_equal(c->feed.author, "Kommunikation");
+	assert_string_equal(c->feed.language, "en-GB");
+	assert_string_equal(c->timezone, "Europe/Stockholm");
+	assert_int_equal(c->feed.max_entries, 20);
+	assert_string_equal(c->feed.link_template,
+			    "https://www.example.org/p/{slug}");
+	assert_string_equal(c->feed.tag_authority, "news.example.org");
+	assert_string_equal(c->feed.tag_path, "/press/");
+	assert_string_equal(c->feed.tag_date, "2019-12-10");
+	assert_int_equal(c->feed.max_file_size, 512 * 1024);
+	assert_true(c->feed.raw_html);
+	dir = in_tmp("in");
+	assert_string_equal(c->releases_dir, dir);
+	free(dir);
+	assert_string_equal(c->output_dir, "/srv/www/feeds");
+	dir = in_tmp("var/state");
+	assert_string_equal(c->state_dir, dir);
+	free(dir);
+	assert_int_equal(c->settle_ms, 100);
+	assert_int_equal(c->settle_cap_ms, 2000);
+	config_free(c);
+}
+
+static void
+test_defaults(void **state)
+{
+	struct config *c;
+	char *dir;
+
+	(void)state;
+	c = expect_ok("[feed]\ntitle = T\nbase_url = https://e.org\n");
+	assert_string_equal(c->feed.title, "T");
+	assert_string_equal(c->feed.base_url, "https://e.org/");
+	assert_null(c->feed.subtitle);
+	assert_null(c->feed.author);
+	assert_null(c->feed.language);
+	assert_null(c->feed.link_template);
+	assert_string_equal(c->feed.tag_authority, "e.org");
+	assert_string_equal(c->feed.tag_path, "/");
+	assert_string_equal(c->feed.tag_date, "2000");
+	assert_string_equal(c->timezone, "UTC");
+	assert_int_equal(c->feed.max_entries, 50);
+	assert_int_equal(c->feed.max_file_size, 1024 * 1024);
+	assert_false(c->feed.raw_html);
+	assert_int_equal(c->settle_ms, 20);
+	assert_int_equal(c->settle_cap_ms, 500);
+	dir = in_tmp("releases");
+	assert_string_equal(c->releases_dir, dir);
+	free(dir);
+	dir = in_tmp("public");
+	assert_string_equal(c->output_dir, dir);
+	free(dir);
+	dir = in_tmp("state");
+	assert_string_equal(c->state_dir, dir);
+	free(dir);
+	config_free(c);
+}
+
+/* The installed example must load and say what its comments say. */
+static void
+test_shipped_example(void **state)
+{
+	const char *data = getenv("TESTDATA");
+	char *path, *errs;
+	struct config *c;
+
+	(void)state;
+	if (data != NULL)
+		assert_int_not_equal(asprintf(&path,
+			"%s/../../config/feedpubd.conf", data), -1);
+	else	/* run by hand from the top of the tree */
+		path = strdup("config/feedpubd.conf");
+	assert_non_null(path);
+	c = load(path, &errs);
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->feed.title, "Example Newsroom");
+	assert_string_equal(c->feed.base_url, "https://news.example.org/");
+	assert_string_equal(c->feed.language, "sv");
+	assert_string_equal(c->timezone, "Europe/Stockholm");
+	assert_int_equal(c->feed.max_entries, 50);
+	assert_int_equal(c->feed.max_file_size, 1024 * 1024);
+	assert_false(c->feed.raw_html);
+	assert_string_equal(c->feed.tag_date, "2000");
+	assert_int_equal(c->releases_dir[0], '/');
+	assert_int_equal(c->output_dir[0], '/');
+	assert_int_equal(c->state_dir[0], '/');
+	assert_int_equal(c->settle_ms, 20);
+	assert_int_equal(c->settle_cap_ms, 500);
+	config_free(c);
+	free(errs);
+	free(path);
+}
+
+static void
+test_base_url_slash(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = expect_ok("[feed]\ntitle = T\n"
+		      "base_url = http://news.example.org/a/press\n");
+	assert_string_equal(c->feed.base_url,
+			    "http://news.example.org/a/press/");
+	assert_string_equal(c->feed.tag_path, "/a/press/");
+	config_free(c);
+}
+
+static void
+test_base_url_port_case(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = expect_ok("[feed]\ntitle = T\n"
+		      "base_url = https://News.Example.org:8443/press\n");
+	assert_string_equal(c->feed.tag_authority, "news.example.org");
+	assert_string_equal(c->feed.tag_path, "/press/");
+	assert_string_equal(c->feed.base_url,
+			    "https://News.Example.org:8443/press/");
+	config_free(c);
+}
+
+struct bad {
+	const char *section;
+	const char *line;
+	const char *msg;	/* printed as "F:5: msg\n" */
+};
+
+static const struct bad bad_values[] = {
+	{ "feed", "language = en_GB", "invalid language 'en_GB': expected "
+	  "a language tag such as 'sv' or 'en-GB' (letters, digits, '-')" },
+	{ "feed", "language = -sv", "invalid language '-sv': expected "
+	  "a language tag such as 'sv' or 'en-GB' (letters, digits, '-')" },
+	{ "feed", "timezone = Mars/Olympus", "invalid timezone "
+	  "'Mars/Olympus': not a zone in the tz database (e.g. 'UTC', "
+	  "'Europe/Stockholm')" },
+	{ "feed", "max_entries = 0",
+	  "invalid max_entries '0': expected an integer 1..100000" },
+	{ "feed", "max_entries = 100001",
+	  "invalid max_entries '100001': expected an integer 1..100000" },
+	{ "feed", "max_entries = -5",
+	  "invalid max_entries '-5': expected an integer 1..100000" },
+	{ "feed", "max_entries = 5x",
+	  "invalid max_entries '5x': expected an integer 1..100000" },
+	{ "feed", "max_entries = 99999999999999999999999",
+	  "invalid max_entries '99999999999999999999999': expected an "
+	  "integer 1..100000" },
+	{ "feed", "link_template = https://e.org/a.html",
+	  "invalid link_template 'https://e.org/a.html': no {slug} in it" },
+	{ "feed", "link_template = /releases/{slug}.html",
+	  "invalid link_template '/releases/{slug}.html': Bad scheme" },
+	{ "feed", "link_template = ftp://e.org/{slug}",
+	  "invalid link_template 'ftp://e.org/{slug}': not an http:// or "
+	  "https:// URL" },
+	{ "feed", "tag_date = 24",
+	  "invalid tag_date '24': expected a date YYYY, YYYY-MM or "
+	  "YYYY-MM-DD (RFC 4151)" },
+	{ "feed", "tag_date = 2023-02-29",
+	  "invalid tag_date '2023-02-29': expected a date YYYY, YYYY-MM or "
+	  "YYYY-MM-DD (RFC 4151)" },
+	{ "feed", "tag_date = 2024-13",
+	  "invalid tag_date '2024-13': expected a date YYYY, YYYY-MM or "
+	  "YYYY-MM-DD (RFC 4151)" },
+	{ "feed", "tag_date = 2024/01/01",
+	  "invalid tag_date '2024/01/01': expected a date YYYY, YYYY-MM or "
+	  "YYYY-MM-DD (RFC 4151)" },
+	{ "feed", "max_file_size = 1023",
+	  "invalid max_file_size '1023': expected a size 1K..64M (bytes, or "
+	  "with a K or M suffix)" },
+	{ "feed", "max_file_size = 65M",
+	  "invalid max_file_size '65M': expected a size 1K..64M (bytes, or "
+	  "with a K or M suffix)" },
+	{ "feed", "max_file_size = 1G",
+	  "invalid max_file_size '1G': expected a size 1K..64M (bytes, or "
+	  "with a K or M suffix)" },
+	{ "feed", "max_file_size = 1KB",
+	  "invalid max_file_size '1KB': expected a size 1K..64M (bytes, or "
+	  "with a K or M suffix)" },
+	{ "feed", "max_file_size = 0M",
+	  "invalid max_file_size '0M': expected a size 1K..64M (bytes, or "
+	  "with a K or M suffix)" },
+	{ "feed", "raw_html = maybe", "invalid raw_html 'maybe': expected "
+	  "true/false, yes/no, on/off or 1/0" },
+	{ "daemon", "settle_ms = 10001",
+	  "invalid settle_ms '10001': expected an integer 0..10000" },
+	{ "daemon", "settle_cap_ms = 60001",
+	  "invalid settle_cap_ms '60001': expected an integer 0..60000" },
+	{ "daemon", "settle_cap_ms = 10",
+	  "invalid settle_cap_ms '10': less than settle_ms (20)" },
+	{ "daemon", "settle_ms = 600",
+	  "invalid settle_ms '600': more than settle_cap_ms (default 500)" },
+	{ "paths", "releases =", "empty value for 'releases' in [paths]" },
+	{ "feed", "subtitle =", "empty value for 'subtitle' in [feed]" },
+	{ "feed", "author = ; nobody", "empty value for 'author' in [feed]" },
+	{ "feed", "title = again",
+	  "duplicate key 'title' in [feed] (first set on line 2)" },
+	{ "feed", "tittle = T", "unknown key 'tittle' in [feed]" },
+	{ "paths", "title = T", "unknown key 'title' in [paths]" },
+	{ "feed", "just some words", "syntax error: expected 'key = value', "
+	  "'[section]' or a comment" },
+};
+
+/* Each bad value alone, on line 5, after a good [feed] head. */
+static void
+test_bad_values(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_values) / sizeof(bad_values[0]);
+	     i++) {
+		const struct bad *b = &bad_values[i];
+		char *text, *want;
+
+		assert_int_not_equal(asprintf(&text, HEAD "[%s]\n%s\n",
+					      b->section, b->line), -1);
+		assert_int_not_equal(asprintf(&want, "F:5: %s\n", b->msg),
+				     -1);
+		expect_errors(text, want);
+		free(text);
+		free(want);
+	}
+}
+
+static const struct bad bad_urls[] = {
+	{ NULL, "ftp://e.org/", "not an http:// or https:// URL" },
+	{ NULL, "e.org/news/", "Bad scheme" },
+	{ NULL, "https://e.org/?page=1", "a query ('?') is not allowed" },
+	{ NULL, "https://e.org/#top", "a fragment ('#') is not allowed" },
+	{ NULL, "https://u:pw@e.org/", "user info is not allowed" },
+	{ NULL, "https://e.org/a b/", "Bad path" },
+	{ NULL, "file:///srv/www/", "not an http:// or https:// URL" },
+};
+
+static void
+test_bad_base_url(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad_urls) / sizeof(bad_urls[0]); i++) {
+		const struct bad *b = &bad_urls[i];
+		char *text, *want;
+
+		assert_int_not_equal(asprintf(&text,
+			"[feed]\ntitle = T\n\nbase_url = %s\n", b->line), -1);
+		assert_int_not_equal(asprintf(&want,
+			"F:4: invalid base_url '%s': %s\n", b->line, b->msg),
+			-1);
+		expect_errors(text, want);
+		free(text);
+		free(want);
+	}
+}
+
+static void
+test_sections(void **state)
+{
+	(void)state;
+	expect_errors("title = T\n" HEAD,
+		      "F:1: key 'title' outside any section ([feed], [paths] "
+		      "or [daemon])\n");
+	/* Reported once, not again for each of its keys. */
+	expect_errors(HEAD "\n[feeds]\nx = 1\ny = 2\n",
+		      "F:5: unknown section [feeds] (expected [feed], [paths] "
+		      "or [daemon])\n");
+	expect_errors(HEAD "[empty]\n",
+		      "F:4: unknown section [empty] (expected [feed], [paths] "
+		      "or [daemon])\n");
+	expect_errors(HEAD "[paths\nreleases = r\n",
+		      "F:4: syntax error: '[' without ']'\n");
+}
+
+static void
+test_missing_required(void **state)
+{
+	(void)state;
+	expect_errors("[feed]\nsubtitle = S\n",
+		      "F: missing required key 'title' in [feed]\n"
+		      "F: missing required key 'base_url' in [feed]\n");
+	expect_errors("",
+		      "F: missing required key 'title' in [feed]\n"
+		      "F: missing required key 'base_url' in [feed]\n");
+	/* A bad value is not reported as missing too. */
+	expect_errors("[feed]\ntitle = T\nbase_url = nope\n",
+		      "F:3: invalid base_url 'nope': Bad scheme\n");
+}
+
+static void
+test_many_errors(void **state)
+{
+	(void)state;
+	expect_errors(
+		"[feed]\n"				/* 1 */
+		"title = T\n"				/* 2 */
+		"base_url = https://e.org/?x\n"		/* 3 */
+		"max_entries = many\n"			/* 4 */
+		"; fine\n"				/* 5 */
+		"colour = blue\n"			/* 6 */
+		"title = T2\n"				/* 7 */
+		"[extra]\n"				/* 8 */
+		"a = b\n"				/* 9 */
+		"[daemon]\n"				/* 10 */
+		"oops\n"				/* 11 */
+		"settle_ms = 1000\n"			/* 12 */
+		"settle_cap_ms = 999\n",		/* 13 */
+		"F:3: invalid base_url 'https://e.org/?x': a query ('?') is "
+		"not allowed\n"
+		"F:4: invalid max_entries 'many': expected an integer "
+		"1..100000\n"
+		"F:6: unknown key 'colour' in [feed]\n"
+		"F:7: duplicate key 'title' in [feed] (first set on line 2)\n"
+		"F:8: unknown section [extra] (expected [feed], [paths] or "
+		"[daemon])\n"
+		"F:11: syntax error: expected 'key = value', '[section]' or "
+		"a comment\n"
+		"F:13: invalid settle_cap_ms '999': less than settle_ms "
+		"(1000)\n");
+	/* The last line, without a newline, is checked too. */
+	expect_errors(HEAD "oops", "F:4: syntax error: expected "
+		      "'key = value', '[section]' or a comment\n");
+}
+
+static void
+test_cannot_read(void **state)
+{
+	char *path = in_tmp("no-such.conf"), *errs;
+
+	(void)state;
+	assert_null(load(path, &errs));
+	assert_string_equal(errs,
+			    "F: cannot read: No such file or directory\n");
+	free(errs);
+	free(path);
+	assert_null(load(tmpdir, &errs));
+	assert_string_equal(errs, "F: cannot read: Is a directory\n");
+	free(errs);
+}
+
+/*
+ * inih (as Debian builds it) would read an indented key as more of the
+ * previous value; comments, CRLF, a BOM and "key: value" must work too.
+ */
+static void
+test_syntax_variants(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = expect_ok("\xEF\xBB\xBF# comment\r\n"
+		      "[feed]\r\n"
+		      "    title = Indented ; inline comment\r\n"
+		      "\tbase_url = https://e.org/\r\n"
+		      "  ; indented comment\r\n"
+		      "\tsubtitle: colon form\r\n"
+		      "   \r\n"
+		      "  [daemon]\r\n"
+		      "  settle_ms = 0\r\n"
+		      "  settle_cap_ms = 0\r\n");
+	assert_string_equal(c->feed.title, "Indented");
+	assert_string_equal(c->feed.base_url, "https://e.org/");
+	assert_string_equal(c->feed.subtitle, "colon form");
+	assert_int_equal(c->settle_ms, 0);
+	assert_int_equal(c->settle_cap_ms, 0);
+	config_free(c);
+}
+
+/* inih's line buffer holds 199 characters: longer lines are refused. */
+static void
+test_long_lines(void **state)
+{
+	char value[256], *text;
+	struct config *c;
+
+	(void)state;
+	memset(value, 'x', sizeof(value));
+	value[199 - strlen("subtitle = ")] = '\0';
+	assert_int_not_equal(asprintf(&text, HEAD "subtitle = %s\n", value),
+			     -1);
+	c = expect_ok(text);
+	assert_string_equal(c->feed.subtitle, value);
+	config_free(c);
+	free(text);
+
+	strcat(value, "x");
+	assert_int_not_equal(asprintf(&text, HEAD "subtitle = %s\n"
+				      "bad\n", value), -1);
+	expect_errors(text, "F:4: line too long (over 199 characters)\n"
+		      "F:5: syntax error: expected 'key = value', "
+		      "'[section]' or a comment\n");
+	free(text);
+}
+
+static void
+test_good_values(void **state)
+{
+	static const struct {
+		const char *line;
+		size_t size;
+		bool raw;
+	} cases[] = {
+		{ "max_file_size = 1K", 1024, false },
+		{ "max_file_size = 1k", 1024, false },
+		{ "max_file_size = 64M", 64 << 20, false },
+		{ "max_file_size = 2048", 2048, false },
+		{ "raw_html = TRUE", 1 << 20, true },
+		{ "raw_html = on", 1 << 20, true },
+		{ "raw_html = 1", 1 << 20, true },
+		{ "raw_html = Off", 1 << 20, false },
+		{ "raw_html = no", 1 << 20, false },
+		{ "raw_html = 0", 1 << 20, false },
+	};
+	static const char *const dates[] = { "2000", "2024-02", "2024-02-29",
+					     "2000-02-29", "1999-12-31" };
+	struct config *c;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_not_equal(asprintf(&text, HEAD "%s\n",
+					      cases[i].line), -1);
+		c = expect_ok(text);
+		assert_int_equal(c->feed.max_file_size, cases[i].size);
+		assert_int_equal(c->feed.raw_html, cases[i].raw);
+		config_free(c);
+		free(text);
+	}
+	for (size_t i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+		assert_int_not_equal(asprintf(&text, HEAD "tag_date = %s\n",
+					      dates[i]), -1);
+		c = expect_ok(text);
+		assert_string_equal(c->feed.tag_date, dates[i]);
+		config_free(c);
+		free(text);
+	}
+	c = expect_ok(HEAD "max_entries = 100000\n[daemon]\n"
+		      "settle_ms = 10000\nsettle_cap_ms = 60000\n");
+	assert_int_equal(c->feed.max_entries, 100000);
+	assert_int_equal(c->settle_ms, 10000);
+	assert_int_equal(c->settle_cap_ms, 60000);
+	config_free(c);
+}
+
+/* Relative config path: results stay relative to the cwd. */
+static void
+test_paths(void **state)
+{
+	char cwd[PATH_MAX], *errs;
+	struct config *c;
+
+	(void)state;
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(tmpdir), 0);
+	assert_int_equal(mkdir("examples", 0700), 0);
+	write_file("examples/feedpubd.conf",
+		   HEAD "[paths]\noutput = out/feeds\nstate = /var/x\n");
+	c = load("examples/feedpubd.conf", &errs);
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->path, "examples/feedpubd.conf");
+	assert_string_equal(c->releases_dir, "examples/releases");
+	assert_string_equal(c->output_dir, "examples/out/feeds");
+	assert_string_equal(c->state_dir, "/var/x");
+	config_free(c);
+	free(errs);
+
+	write_file("here.conf", HEAD);
+	c = load("here.conf", &errs);
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->releases_dir, "releases");
+	assert_string_equal(c->output_dir, "public");
+	config_free(c);
+	free(errs);
+	assert_int_equal(chdir(cwd), 0);
+}
+
+static void
+test_free_null(void **state)
+{
+	(void)state;
+	config_free(NULL);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_full),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_base_url_slash),
+		cmocka_unit_test(test_base_url_port_case),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_bad_base_url),
+		cmocka_unit_test(test_sections),
+		cmocka_unit_test(test_missing_required),
+		cmocka_unit_test(test_many_errors),
+		cmocka_unit_test(test_cannot_read),
+		cmocka_unit_test(test_syntax_variants),
+		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_good_values),
+		cmocka_unit_test(test_paths),
+		cmocka_unit_test(test_free_null),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
