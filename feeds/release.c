@@ -69,16 +69,6 @@ line_of(const char *s, size_t off)
 	return line;
 }
 
-static uint64_t
-fnv1a(const char *s, size_t n)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 /* A copy of buf without a UTF-8 BOM and with CRLF turned into LF. */
 static char *
 normalise(const char *buf, size_t len, size_t *outlen)
@@ -92,10 +82,14 @@ normalise(const char *buf, size_t len, size_t *outlen)
 	if ((t = malloc(len + 1)) == NULL)
 		return NULL;
 	w = t;
-	for (size_t i = 0; i < len; i++) {
-		if (buf[i] == '\r' && i + 1 < len && buf[i + 1] == '\n')
-			continue;
-		*w++ = buf[i];
+	/* Copy the runs between CRs whole: most files have none. */
+	for (const char *p = buf, *end = buf + len, *cr; p < end; p = cr + 1) {
+		if ((cr = memchr(p, '\r', (size_t)(end - p))) == NULL)
+			cr = end;
+		memcpy(w, p, (size_t)(cr - p));
+		w += cr - p;
+		if (cr < end && (cr + 1 == end || cr[1] != '\n'))
+			*w++ = '\r';	/* a lone CR stays */
 	}
 	*w = '\0';
 	*outlen = (size_t)(w - t);
@@ -449,7 +443,6 @@ release_parse(const struct feed_meta *m, const char *relpath,
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return fail(err, 0, "out of memory");
 	r->format = fmt < 0 ? RELEASE_MARKDOWN : (enum release_format)fmt;
-	r->hash = fnv1a(buf, len);
 	r->mtime = mtime;
 	if ((r->path = strdup(relpath)) == NULL ||
 	    (r->text = normalise(buf, len, &n)) == NULL ||
@@ -512,10 +505,19 @@ release_load(const struct feed_meta *m, const char *root,
 		fail(err, 0, "out of memory");
 		goto out;
 	}
-	/* One byte more than fstat said, to notice a file still growing. */
-	while (len <= (size_t)st.st_size && (got = read(fd, buf + len,
-	    (size_t)st.st_size + 1 - len)) > 0)
+	/*
+	 * Ask for one byte more than fstat said, to notice a file still
+	 * growing; a short read of a regular file means end of file.
+	 */
+	do {
+		size_t want = (size_t)st.st_size + 1 - len;
+
+		if ((got = read(fd, buf + len, want)) <= 0)
+			break;
 		len += (size_t)got;
+		if ((size_t)got < want)
+			break;
+	} while (len <= (size_t)st.st_size);
 	if (got < 0) {
 		fail(err, 0, "cannot read: %s", strerror(errno));
 		goto out;

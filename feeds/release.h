@@ -42,7 +42,6 @@ struct release {
 	size_t body_off;	/* where the body starts in text */
 	size_t body_line;	/* its 1-based line number */
 	size_t fm_off, fm_len;	/* the front matter YAML, kept for later use */
-	uint64_t hash;		/* of the file's bytes, to spot real edits */
 	char *html;		/* the rendered body; NULL until rendered */
 };
 

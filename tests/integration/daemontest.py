@@ -53,6 +53,10 @@ PUBLISH_RE = re.compile(r'^feedpubd: publish #(\d+): (\d+) entries, '
 	r'feed\.atom (written|unchanged), feed\.rss (written|unchanged), '
 	r'\d+(\.\d+)? ms$')
 
+# A sanitizer report in the daemon's stderr.
+SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
+	'runtime error:')
+
 # Environment the daemon must not inherit from whoever runs the tests.
 SCRUB_ENV = ('NOTIFY_SOCKET', 'WATCHDOG_USEC', 'WATCHDOG_PID',
 	'JOURNAL_STREAM', 'LISTEN_FDS', 'LISTEN_PID', 'LISTEN_FDNAMES',
@@ -169,7 +173,11 @@ class Daemon:
 		self.argv = [os.path.abspath(ft.FEEDPUBD), '--config',
 			ws.config] + list(args)
 		self.errfile = open(self.errpath, 'wb')
-		self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+		# Should the test runner itself be killed (ctest's timeout), the
+		# daemon dies with it instead of running on.
+		pre = ['setpriv', '--pdeathsig', 'KILL'] if \
+			shutil.which('setpriv') else []
+		self.proc = subprocess.Popen(pre + self.argv, stdin=subprocess.DEVNULL,
 			stdout=self.errfile, stderr=self.errfile, cwd='/', env=e)
 
 	@property
@@ -282,7 +290,8 @@ class DaemonCase(ft.FeedCase):
 			self.write_config(feed=feed, daemon=daemon)
 		d = Daemon(self.ws, self.notify, env=env)
 		self.daemon = d
-		self.addCleanup(d.kill)
+		self.addCleanup(d.kill)		# runs last, whatever happens
+		self.addCleanup(self._stop_cleanly)
 		self.addCleanup(self._dump_on_failure)
 
 		def ready():
@@ -292,6 +301,17 @@ class DaemonCase(ft.FeedCase):
 		self.assertTrue(os.path.exists(self.ws.atom), d.describe())
 		self.assertTrue(os.path.exists(self.ws.rss), d.describe())
 		return d
+
+	def _stop_cleanly(self):
+		"""SIGTERM must end every test's daemon with status 0 and no
+		sanitizer report (leaks are reported at exit)."""
+		d = self.daemon
+		rc = d.stop()
+		err = d.stderr()
+		self.assertEqual(rc, 0, 'exit status after SIGTERM\n' +
+			d.describe())
+		for bad in SANITIZER_MARKS:
+			self.assertNotIn(bad, err, d.describe())
 
 	def _dump_on_failure(self):
 		# unittest has no public "did this test fail" hook; keep the

@@ -1,0 +1,752 @@
+/*
+ * Unit tests for feeds/release.c: formats, front matter, defaults, errors
+ * and rendering, checked against release.h and docs/release-files.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "feeds/date.h"
+#include "feeds/meta.h"
+#include "feeds/release.h"
+
+static struct feed_meta meta = {
+	.title = "Nyheter",
+	.base_url = "https://news.example.org/",
+	.tag_authority = "news.example.org",
+	.tag_path = "/",
+	.tag_date = "2000",
+	.max_entries = 50,
+	.max_file_size = 1 << 20,
+};
+
+/* 2019-12-10T07:54:00Z, 08:54 in Stockholm (CET). */
+#define MTIME 1575964440
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return date_set_zone("Europe/Stockholm");
+}
+
+/*
+ * Every release a test parses, freed by the teardown, so a failed assertion
+ * (which longjmps out of the test) leaks nothing.
+ */
+static struct release *live[32];
+static size_t nlive;
+
+static int
+free_live(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nlive; i++)
+		release_free(live[i]);
+	nlive = 0;
+	return 0;
+}
+
+/* Parse text as relpath; the parse must succeed. */
+static struct release *
+parse_m(const struct feed_meta *m, const char *relpath, const char *text,
+    int64_t mtime)
+{
+	struct release_error err = { 0, 0, "" };
+	struct release *r = NULL;
+	int rc = release_parse(m, relpath, text, strlen(text), mtime, &r, &err);
+
+	if (rc != 0)
+		print_error("release_parse(%s): line %zu: %s\n", relpath,
+		    err.line, err.msg);
+	assert_int_equal(rc, 0);
+	assert_non_null(r);
+	assert_true(nlive < sizeof(live) / sizeof(live[0]));
+	live[nlive++] = r;
+	return r;
+}
+
+static struct release *
+parse(const char *relpath, const char *text, int64_t mtime)
+{
+	return parse_m(&meta, relpath, text, mtime);
+}
+
+/* Parse buf[0..len); it must fail at line with a message holding part. */
+static void
+parse_fails_n(const char *buf, size_t len, size_t line, const char *part)
+{
+	struct release_error err = { 12345, 0, "" };
+	struct release *r = (struct release *)&err;
+
+	assert_int_equal(release_parse(&meta, "x.md", buf, len, MTIME, &r,
+	    &err), -1);
+	assert_null(r);
+	if (strstr(err.msg, part) == NULL)
+		print_error("message \"%s\" lacks \"%s\"\n", err.msg, part);
+	assert_non_null(strstr(err.msg, part));
+	assert_int_equal(err.line, line);
+	assert_int_equal(err.errnum, 0);
+}
+
+static void
+parse_fails(const char *text, size_t line, const char *part)
+{
+	parse_fails_n(text, strlen(text), line, part);
+}
+
+static void
+render(struct release *r, const struct feed_meta *m)
+{
+	assert_int_equal(release_render(r, m), 0);
+	assert_non_null(r->html);
+	assert_non_null(r->summary);
+}
+
+static void
+test_format_of(void **state)
+{
+	static const struct {
+		const char *name;
+		int want;
+	} cases[] = {
+		{ "a.md", RELEASE_MARKDOWN },
+		{ "2019-12-10 Trygghet p\xC3\xA5 M\xC3\xB6llan!.md",
+		    RELEASE_MARKDOWN },
+		{ "a.markdown", RELEASE_MARKDOWN },
+		{ "a.txt", RELEASE_TEXT },
+		{ "notes.md.txt", RELEASE_TEXT },
+		{ ".hidden.md", -1 },
+		{ ".txt", -1 },
+		{ "a.md~", -1 },
+		{ "~", -1 },
+		{ ".a.md.swp", -1 },
+		{ "a.md.swp", -1 },
+		{ "a.md.tmp", -1 },
+		{ "#a.md#", -1 },
+		{ "#x#", -1 },
+		{ "a.html", -1 },
+		{ "a.md.html", -1 },
+		{ "README", -1 },
+		{ "md", -1 },
+		{ "", -1 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int got = release_format_of(cases[i].name);
+
+		if (got != cases[i].want)
+			print_error("release_format_of(\"%s\") = %d\n",
+			    cases[i].name, got);
+		assert_int_equal(got, cases[i].want);
+	}
+}
+
+static void
+test_front_matter_all(void **state)
+{
+	static const char text[] =
+	    "---\n"
+	    "title: \"Ny cykelbana l\xC3\xA4ngs \xC3\x85gatan\"\n"
+	    "date: 2026-03-02 09:30          # first publication\n"
+	    "updated: 2026-03-03T14:00:00+01:00\n"
+	    "id: tag:news.example.org,2026:bikes\n"
+	    "summary: One sentence for feed readers.\n"
+	    "author: [Anna Berg, Press Office]\n"
+	    "tags: [transport, cykel]\n"
+	    "type: Pressmeddelande\n"
+	    "lang: sv\n"
+	    "link: https://www.example.org/press/bikes\n"
+	    "draft: true\n"
+	    "x-extra:\n"
+	    "  nested: [1, 2]\n"
+	    "---\n"
+	    "Body text.\n";
+	struct release *r;
+	const char *fm;
+
+	(void)state;
+	r = parse("2026/bikes.md", text, MTIME);
+	assert_string_equal(r->path, "2026/bikes.md");
+	assert_string_equal(r->slug, "bikes");
+	assert_string_equal(r->title,
+	    "Ny cykelbana l\xC3\xA4ngs \xC3\x85gatan");
+	/* 09:30 local, CET in March. */
+	assert_true(r->has_date);
+	assert_int_equal(r->date.sec, 1772440200);
+	assert_int_equal(r->date.off, 3600);
+	assert_true(r->has_updated);
+	assert_int_equal(r->updated.sec, 1772542800);
+	assert_int_equal(r->updated.off, 3600);
+	assert_string_equal(r->id, "tag:news.example.org,2026:bikes");
+	assert_string_equal(r->summary, "One sentence for feed readers.");
+	assert_int_equal(r->nauthors, 2);
+	assert_string_equal(r->authors[0], "Anna Berg");
+	assert_string_equal(r->authors[1], "Press Office");
+	assert_int_equal(r->ntags, 2);
+	assert_string_equal(r->tags[0], "transport");
+	assert_string_equal(r->tags[1], "cykel");
+	assert_string_equal(r->type, "Pressmeddelande");
+	assert_string_equal(r->lang, "sv");
+	assert_string_equal(r->link, "https://www.example.org/press/bikes");
+	assert_true(r->draft);
+	assert_int_equal(r->mtime, MTIME);
+	assert_int_equal(r->format, RELEASE_MARKDOWN);
+	/* The YAML block is kept, unknown fields included. */
+	assert_int_equal(r->fm_off, 4);
+	fm = r->text + r->fm_off;
+	assert_memory_equal(fm, "title:", 6);
+	assert_memory_equal(fm + r->fm_len, "---\n", 4);
+	assert_int_equal(r->fm_len, strlen(text) - 4 - strlen("---\n"
+	    "Body text.\n"));
+	assert_non_null(strstr(fm, "x-extra:\n  nested: [1, 2]\n---"));
+	assert_string_equal(r->text + r->body_off, "Body text.\n");
+	assert_int_equal(r->body_line, 16);
+	assert_string_equal(r->text, text);
+}
+
+static void
+test_front_matter_shapes(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	/* author and tags as single strings; draft false; ... end marker. */
+	r = parse("a.md", "---\nauthor: Anna Berg\ntags: transport\n"
+	    "draft: false\ntitle: T\n...\nBody\n", MTIME);
+	assert_int_equal(r->nauthors, 1);
+	assert_string_equal(r->authors[0], "Anna Berg");
+	assert_int_equal(r->ntags, 1);
+	assert_string_equal(r->tags[0], "transport");
+	assert_false(r->draft);
+	assert_string_equal(r->text + r->body_off, "Body\n");
+
+	/* Missing fields: no authors, tags, type, lang; draft off. */
+	r = parse("a.md", "---\ntitle: T\n---\nBody\n", MTIME);
+	assert_int_equal(r->nauthors, 0);
+	assert_int_equal(r->ntags, 0);
+	assert_null(r->type);
+	assert_null(r->lang);
+	assert_null(r->summary);
+	assert_false(r->draft);
+	assert_false(r->has_date);
+	assert_false(r->has_updated);
+
+	r = parse("a.md", "---\ntitle: T\ndraft: yes\n---\n", MTIME);
+	assert_true(r->draft);
+	assert_string_equal(r->text + r->body_off, "");
+
+	/* An empty block is no error and sets nothing. */
+	r = parse("empty.md", "---\n---\n# Rubrik\n", MTIME);
+	assert_int_equal(r->fm_len, 0);
+	assert_string_equal(r->title, "Rubrik");
+}
+
+static void
+test_title_from_heading(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	r = parse("a.md", "# Rubrik h\xC3\xA4r\n\nF\xC3\xB6rsta stycket.\n",
+	    MTIME);
+	assert_string_equal(r->title, "Rubrik h\xC3\xA4r");
+	assert_string_equal(r->text + r->body_off,
+	    "\nF\xC3\xB6rsta stycket.\n");
+	assert_int_equal(r->body_line, 2);
+	render(r, &meta);
+	assert_null(strstr(r->html, "<h1"));
+	assert_null(strstr(r->html, "Rubrik"));
+	assert_string_equal(r->html, "<p>F\xC3\xB6rsta stycket.</p>\n");
+
+	/* After the front matter, with a closing sequence of '#'. */
+	r = parse("a.md", "---\ntags: [a]\n---\nIntro.\n\n# Title ##\n\n"
+	    "Rest.\n", MTIME);
+	assert_string_equal(r->title, "Title");
+	assert_string_equal(r->text + r->body_off, "\nRest.\n");
+	assert_int_equal(r->body_line, 7);
+
+	/* A '# ' line inside a fence is code, not the title. */
+	r = parse("a.md", "```sh\n# not a title\n```\n\n# Real title\n"
+	    "\nText.\n", MTIME);
+	assert_string_equal(r->title, "Real title");
+	r = parse("a.md", "~~~\n# not a title\n~~~\n# Real\n", MTIME);
+	assert_string_equal(r->title, "Real");
+
+	/* Not level-1 headings: ##, #hashtag, 4-space indented code. */
+	r = parse("a.md", "## Sub\n#hashtag\n    # code\n\n# Main\n", MTIME);
+	assert_string_equal(r->title, "Main");
+
+	/* A front matter title wins; the heading stays in the body. */
+	r = parse("a.md", "---\ntitle: FM\n---\n# Heading\n", MTIME);
+	assert_string_equal(r->title, "FM");
+	assert_string_equal(r->text + r->body_off, "# Heading\n");
+	render(r, &meta);
+	assert_string_equal(r->html, "<h1>Heading</h1>\n");
+
+	/* No heading at all: the title cannot be empty. */
+	r = parse("2019-12-10 Utan rubrik.md", "Just text.\n", MTIME);
+	assert_non_null(r->title);
+	assert_string_equal(r->title, "2019-12-10-utan-rubrik");
+}
+
+/*
+ * CommonMark: a closing sequence of '#' must follow a space, so "# foo#" is
+ * the heading "foo#" (md4c renders it so too).
+ */
+static void
+test_title_closing_hash(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	r = parse("a.md", "# Nytt i C#\n\nText.\n", MTIME);
+	assert_string_equal(r->title, "Nytt i C#");
+	r = parse("a.md", "# Nummer #1 #\n", MTIME);
+	assert_string_equal(r->title, "Nummer #1");
+}
+
+static void
+test_title_plain_text(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	r = parse("vatten.txt", "\n  \nVattenavst\xC3\xA4ngning i Hamnen  \n"
+	    "Ber\xC3\xB6rda gator.\n\n# Inte en rubrik\n", MTIME);
+	assert_int_equal(r->format, RELEASE_TEXT);
+	assert_string_equal(r->title, "Vattenavst\xC3\xA4ngning i Hamnen");
+	assert_int_equal(r->body_line, 4);
+	render(r, &meta);
+	assert_string_equal(r->html, "<p>Ber\xC3\xB6rda gator.</p>\n"
+	    "<p># Inte en rubrik</p>\n");
+}
+
+static void
+test_dates(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	/* No date: the file's mtime, in the configured zone. */
+	r = parse("a.md", "# T\n", MTIME);
+	assert_false(r->has_date);
+	assert_int_equal(r->date.sec, MTIME);
+	assert_int_equal(r->date.off, 3600);
+	assert_false(r->has_updated);
+	assert_int_equal(r->updated.sec, MTIME);
+	assert_int_equal(r->updated.off, 3600);
+
+	/* updated defaults to date; summer time in June. */
+	r = parse("a.md", "---\ndate: 2020-06-01 12:00\n---\n", MTIME);
+	assert_true(r->has_date);
+	assert_int_equal(r->date.sec, 1591005600);
+	assert_int_equal(r->date.off, 7200);
+	assert_int_equal(r->updated.sec, r->date.sec);
+	assert_int_equal(r->updated.off, r->date.off);
+
+	/* updated is never earlier than date. */
+	r = parse("a.md", "---\ndate: 2020-06-01T10:00:00Z\n"
+	    "updated: 2020-05-01T10:00:00Z\n---\n", MTIME);
+	assert_int_equal(r->date.sec, 1591005600);
+	assert_int_equal(r->date.off, 0);
+	assert_int_equal(r->updated.sec, 1591005600);
+
+	/* ... nor earlier than an mtime date. */
+	r = parse("a.md", "---\nupdated: 2001-01-01\n---\n", MTIME);
+	assert_int_equal(r->date.sec, MTIME);
+	assert_int_equal(r->updated.sec, MTIME);
+
+	/* A later updated is kept, offset and all. */
+	r = parse("a.md", "---\ndate: 2020-06-01T10:00:00Z\n"
+	    "updated: 2020-06-02 09:00:00 -0500\n---\n", MTIME);
+	assert_true(r->has_updated);
+	assert_int_equal(r->updated.sec, 1591005600 + 86400 + 4 * 3600);
+	assert_int_equal(r->updated.off, -5 * 3600);
+
+	/* A YAML timestamp form. */
+	r = parse("a.md", "---\ndate: 2001-12-14 21:59:43.10 -5\n---\n",
+	    MTIME);
+	assert_int_equal(r->date.sec, 1008385183);
+}
+
+static void
+test_ids_and_links(void **state)
+{
+	struct feed_meta m = meta;
+	struct release *r;
+
+	(void)state;
+	r = parse("2019/2019-12-10-trygghet.md", "# T\n", MTIME);
+	assert_string_equal(r->slug, "2019-12-10-trygghet");
+	assert_string_equal(r->id,
+	    "tag:news.example.org,2000:/releases/2019-12-10-trygghet");
+	assert_string_equal(r->link,
+	    "https://news.example.org/releases/2019-12-10-trygghet.html");
+
+	/* The folder is not part of the slug; the base URL's path is. */
+	m.base_url = "https://example.org/news/";
+	m.tag_authority = "example.org";
+	m.tag_path = "/news/";
+	m.tag_date = "2019-12";
+	r = parse_m(&m, "a/b/Hamnen.txt", "Hamnen\n", MTIME);
+	assert_string_equal(r->id, "tag:example.org,2019-12:/news/releases/"
+	    "hamnen");
+	assert_string_equal(r->link,
+	    "https://example.org/news/releases/hamnen.html");
+
+	m.link_template = "https://www.example.org/press/{slug}/index.html";
+	r = parse_m(&m, "2019/Hamnen.md", "# T\n", MTIME);
+	assert_string_equal(r->link,
+	    "https://www.example.org/press/hamnen/index.html");
+
+	/* link and id in the front matter win over the defaults. */
+	r = parse_m(&m, "hamnen.md", "---\nlink: https://x.example/h\n"
+	    "id: urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a\n---\n",
+	    MTIME);
+	assert_string_equal(r->link, "https://x.example/h");
+	assert_string_equal(r->id,
+	    "urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a");
+}
+
+static void
+test_slugs(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	r = parse("2021/2021-09-01 \xC3\x96ppet hus p\xC3\xA5 \xC3\x84lvsj\xC3"
+	    "\xB6 skola!.md", "# T\n", MTIME);
+	assert_string_equal(r->slug, "2021-09-01-oppet-hus-pa-alvsjo-skola");
+	assert_string_equal(r->id, "tag:news.example.org,2000:/releases/"
+	    "2021-09-01-oppet-hus-pa-alvsjo-skola");
+
+	r = parse("r\xC3\xA4ksm\xC3\xB6rg\xC3\xA5s  \xC3\xA5 \xC3\xA4 \xC3\xB6"
+	    ".markdown", "# T\n", MTIME);
+	assert_string_equal(r->slug, "raksmorgas-a-a-o");
+
+	/* Only the last extension goes. */
+	r = parse("v1.2 notes.txt", "T\n", MTIME);
+	assert_string_equal(r->slug, "v1-2-notes");
+}
+
+/*
+ * YAML wants unique keys but libyaml lets duplicates through: whether the
+ * file is rejected or the last value wins (as for title), lists must not
+ * pile up or overflow.
+ */
+static void
+test_duplicate_keys(void **state)
+{
+	static const char text[] = "---\ntags: [a]\ntags: [b, c]\n"
+	    "author: Anna\nauthor: [Bo]\ntitle: One\ntitle: Two\n---\n";
+	struct release_error err = { 0, 0, "" };
+	struct release *r = NULL;
+
+	(void)state;
+	if (release_parse(&meta, "d.md", text, strlen(text), MTIME, &r,
+	    &err) < 0) {
+		assert_null(r);
+		assert_int_equal(err.line, 3);
+		return;
+	}
+	live[nlive++] = r;
+	assert_string_equal(r->title, "Two");
+	assert_int_equal(r->ntags, 2);
+	assert_string_equal(r->tags[0], "b");
+	assert_string_equal(r->tags[1], "c");
+	assert_int_equal(r->nauthors, 1);
+	assert_string_equal(r->authors[0], "Bo");
+}
+
+static void
+test_errors(void **state)
+{
+	(void)state;
+	/* libyaml's problem, on the file's line (line 1 is the '---'). */
+	parse_fails("---\ntitle: ok\ndate: 2019-12-10\nsummary: a: b\n---\n",
+	    4, "invalid YAML");
+	parse_fails("---\ntitle: ok\n\n\nlist: [a, b\nother: c\n---\nx\n",
+	    6, "invalid YAML");
+	parse_fails("---\ntitle: \"no end\n---\n", 3, "invalid YAML");
+
+	parse_fails("---\ntitle: ok\ndate: 2019-02-30\n---\n", 3,
+	    "'date' is not a date");
+	parse_fails("---\n\ndate: 2019-12-10\nupdated: tomorrow\n---\n", 4,
+	    "'updated' is not a date");
+	parse_fails("---\ndate: [2019-12-10]\n---\n", 2, "date");
+
+	parse_fails("---\ntitle: ok\n\ntags:\n  a: b\n---\n", 4, "'tags'");
+	parse_fails("---\ntags: [a, [b]]\n---\n", 2, "'tags'");
+	parse_fails("---\nauthor: {name: Anna}\n---\n", 2, "'author'");
+	parse_fails("---\ntitle: [a, b]\n---\n", 2, "'title'");
+
+	parse_fails("---\n- title\n- date\n---\n", 2, "mapping");
+	parse_fails("---\n\njust a sentence\n---\n", 3, "mapping");
+
+	parse_fails("---\ntitle: ok\n\nBody without an end.\n", 1,
+	    "not closed");
+
+	parse_fails("---\ntitle: ok\n---\n\nline f\xC3\xB6r \xFF here\n", 5,
+	    "UTF-8");
+	parse_fails("\xFF", 1, "UTF-8");
+	parse_fails("ok\r\nok\r\n\xC3\xA5\xC3\r\n", 3, "UTF-8");
+	parse_fails_n("a\n\nb\0c\n", 7, 3, "UTF-8");
+}
+
+static void
+test_bom_crlf(void **state)
+{
+	static const char text[] = "\xEF\xBB\xBF---\r\ntitle: Hej\r\n"
+	    "date: 2019-12-10\r\ntags: [a, b]\r\n---\r\n\r\nPara one\r\n"
+	    "line two.\r\n\r\nPara two.\r\n";
+	struct release *r;
+
+	(void)state;
+	r = parse("a.md", text, MTIME);
+	assert_string_equal(r->title, "Hej");
+	assert_int_equal(r->date.sec, 1575932400);
+	assert_int_equal(r->ntags, 2);
+	assert_string_equal(r->tags[1], "b");
+	assert_null(strchr(r->text, '\r'));
+	assert_memory_equal(r->text, "---\ntitle: Hej\n", 15);
+	assert_int_equal(r->body_line, 6);
+	render(r, &meta);
+	assert_string_equal(r->html,
+	    "<p>Para one\nline two.</p>\n<p>Para two.</p>\n");
+	assert_string_equal(r->summary, "Para one line two.");
+
+	/* Line numbers still count lines of the file. */
+	parse_fails("\xEF\xBB\xBF---\r\ntitle: ok\r\ndate: 2019-13-01\r\n"
+	    "---\r\n", 3, "'date'");
+	parse_fails("\xEF\xBB\xBF---\r\ntitle: ok\r\nx: a: b\r\n---\r\n", 3,
+	    "invalid YAML");
+
+	/* A text file with a BOM: the title has none. */
+	r = parse("a.txt", "\xEF\xBB\xBFRubrik\r\n\r\nText.\r\n", MTIME);
+	assert_string_equal(r->title, "Rubrik");
+}
+
+static void
+test_render_markdown(void **state)
+{
+	struct feed_meta raw = meta;
+	struct release *r;
+	char *html;
+
+	(void)state;
+	r = parse("t.md", "# T\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
+	    "~~gone~~ and https://example.org/x\n", MTIME);
+	render(r, &meta);
+	assert_non_null(strstr(r->html, "<table>"));
+	assert_non_null(strstr(r->html, "<th>a</th>"));
+	assert_non_null(strstr(r->html, "<td>2</td>"));
+	assert_non_null(strstr(r->html, "<del>gone</del>"));
+	assert_non_null(strstr(r->html,
+	    "<a href=\"https://example.org/x\">"));
+	/* Idempotent: the same strings stay. */
+	html = r->html;
+	assert_int_equal(release_render(r, &meta), 0);
+	assert_ptr_equal(r->html, html);
+
+	/* Raw HTML is escaped unless raw_html. */
+	static const char text[] = "# T\n\nHello <script>alert(1)</script> "
+	    "world\n\n<div class=\"x\">block</div>\n";
+	r = parse("h.md", text, MTIME);
+	render(r, &meta);
+	assert_null(strstr(r->html, "<script>"));
+	assert_null(strstr(r->html, "<div"));
+	assert_non_null(strstr(r->html, "&lt;script&gt;alert(1)"));
+	assert_non_null(strstr(r->html, "&lt;div class=&quot;x&quot;&gt;"));
+	raw.raw_html = true;
+	r = parse_m(&raw, "h.md", text, MTIME);
+	render(r, &raw);
+	assert_non_null(strstr(r->html, "<script>alert(1)</script>"));
+	assert_non_null(strstr(r->html, "<div class=\"x\">block</div>"));
+}
+
+static void
+test_summary(void **state)
+{
+	char text[2048], *p, *cut;
+	struct release *r;
+	size_t n, cps;
+
+	(void)state;
+	r = parse("s.md", "# T\n\nFirst **bold** text &amp; more\n[a link]"
+	    "(https://x.example/) &lt;here&gt;.\n\nSecond para.\n",
+	    MTIME);
+	render(r, &meta);
+	assert_string_equal(r->summary,
+	    "First bold text & more a link <here>.");
+
+	/* The first paragraph, not a heading or a list before it. */
+	r = parse("s.md", "---\ntitle: T\n---\n## Sub\n\n- item\n\nPara.\n",
+	    MTIME);
+	render(r, &meta);
+	assert_string_equal(r->summary, "Para.");
+
+	/* A long paragraph is cut at a word boundary near 300 characters. */
+	p = text + sprintf(text, "# T\n\n");
+	for (int i = 0; i < 60; i++)
+		p += sprintf(p, "ordet%02d ", i);
+	strcpy(p, "\n\nNext.\n");
+	r = parse("s.md", text, MTIME);
+	render(r, &meta);
+	n = strlen(r->summary);
+	assert_true(n > 3);
+	assert_string_equal(r->summary + n - 3, "\xE2\x80\xA6");
+	cut = strndup(r->summary, n - 3);
+	assert_non_null(cut);
+	cps = strlen(cut);	/* ASCII only */
+	assert_true(cps <= 300);
+	assert_true(cps >= 250);
+	assert_memory_equal(cut, text + 5, cps);
+	assert_true(cut[cps - 1] != ' ');
+	assert_int_equal(text[5 + cps], ' ');	/* a whole word */
+	free(cut);
+
+	/* A front matter summary is used as written. */
+	r = parse("s.md", "---\nsummary: Kort &amp; gott <b>\n---\n"
+	    "Other text.\n", MTIME);
+	render(r, &meta);
+	assert_string_equal(r->summary, "Kort &amp; gott <b>");
+
+	/* No paragraph at all: an empty summary. */
+	r = parse("s.md", "# Only a title\n", MTIME);
+	render(r, &meta);
+	assert_string_equal(r->summary, "");
+	assert_string_equal(r->html, "");
+}
+
+/* The summary is plain text: no markup, even with raw_html. */
+static void
+test_summary_raw_html(void **state)
+{
+	struct feed_meta raw = meta;
+	struct release *r;
+
+	(void)state;
+	raw.raw_html = true;
+	r = parse_m(&raw, "s.md", "# T\n\nHello <b>bold</b> <br>world.\n",
+	    MTIME);
+	render(r, &raw);
+	assert_non_null(strstr(r->html, "<b>bold</b>"));
+	assert_string_equal(r->summary, "Hello bold world.");
+}
+
+/*
+ * docs/release-files.md: the summary is the first paragraph "as plain
+ * text", so every entity is decoded, not only &amp; and its kin.
+ */
+static void
+test_summary_entities(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	r = parse("s.md", "# T\n\n&copy; 2019 &#8212; caf&eacute; "
+	    "&#x2014; &amp;\n", MTIME);
+	render(r, &meta);
+	assert_string_equal(r->summary, "\xC2\xA9 2019 \xE2\x80\x94 "
+	    "caf\xC3\xA9 \xE2\x80\x94 &");
+}
+
+static void
+test_render_text(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	r = parse("p.txt", "Rubrik\n\nA < B & C\nsecond line\n\n\n \t\n"
+	    "Next \"para\"\n", MTIME);
+	render(r, &meta);
+	assert_string_equal(r->html, "<p>A &lt; B &amp; C\nsecond line</p>\n"
+	    "<p>Next &quot;para&quot;</p>\n");
+	assert_string_equal(r->summary, "A < B & C second line");
+
+	/* Markdown syntax means nothing in a text file. */
+	r = parse("p.txt", "---\ntitle: FM\n---\n*not em* <b>\n", MTIME);
+	assert_string_equal(r->title, "FM");
+	render(r, &meta);
+	assert_string_equal(r->html, "<p>*not em* &lt;b&gt;</p>\n");
+}
+
+static void
+test_load(void **state)
+{
+	char dir[] = "/tmp/test_release.XXXXXX", path[256];
+	struct release_error err = { 0, 0, "" };
+	struct feed_meta m = meta;
+	struct timespec ts[2] = { { MTIME, 0 }, { MTIME, 0 } };
+	struct release *r = NULL;
+	FILE *f;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/hej.md", dir);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("# Hej\n\nText.\n", f);
+	fclose(f);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+
+	assert_int_equal(release_load(&m, dir, "hej.md", &r, &err), 0);
+	assert_non_null(r);
+	live[nlive++] = r;
+	assert_string_equal(r->title, "Hej");
+	assert_int_equal(r->mtime, MTIME);
+	assert_int_equal(r->date.sec, MTIME);
+
+	m.max_file_size = 10;
+	assert_int_equal(release_load(&m, dir, "hej.md", &r, &err), -1);
+	assert_null(r);
+	assert_non_null(strstr(err.msg, "max_file_size"));
+	assert_int_equal(err.line, 0);
+
+	assert_int_equal(release_load(&meta, dir, "gone.md", &r, &err), -1);
+	assert_null(r);
+	assert_int_equal(err.errnum, ENOENT);
+
+	unlink(path);
+	rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_format_of, free_live),
+		cmocka_unit_test_teardown(test_front_matter_all, free_live),
+		cmocka_unit_test_teardown(test_front_matter_shapes, free_live),
+		cmocka_unit_test_teardown(test_title_from_heading, free_live),
+		cmocka_unit_test_teardown(test_title_closing_hash, free_live),
+		cmocka_unit_test_teardown(test_title_plain_text, free_live),
+		cmocka_unit_test_teardown(test_dates, free_live),
+		cmocka_unit_test_teardown(test_ids_and_links, free_live),
+		cmocka_unit_test_teardown(test_slugs, free_live),
+		cmocka_unit_test_teardown(test_duplicate_keys, free_live),
+		cmocka_unit_test_teardown(test_errors, free_live),
+		cmocka_unit_test_teardown(test_bom_crlf, free_live),
+		cmocka_unit_test_teardown(test_render_markdown, free_live),
+		cmocka_unit_test_teardown(test_summary, free_live),
+		cmocka_unit_test_teardown(test_summary_raw_html, free_live),
+		cmocka_unit_test_teardown(test_summary_entities, free_live),
+		cmocka_unit_test_teardown(test_render_text, free_live),
+		cmocka_unit_test_teardown(test_load, free_live),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
