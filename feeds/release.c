@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libxml/HTMLparser.h>
+#include <libxml/parserInternals.h>
 #include <libxml/tree.h>
 #include <md4c-html.h>
 #include <md4c.h>
@@ -162,13 +164,24 @@ trimmed_dup(const char *s, size_t n)
 	return strndup(s, n);
 }
 
-/* A string, or a list of strings (tags, authors). */
+static void
+free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* A string, or a list of strings (tags, authors); a repeated key wins. */
 static int
 string_list(yaml_document_t *doc, yaml_node_t *v, char ***out, size_t *nout)
 {
 	yaml_node_item_t *it;
 	size_t n = 0;
 
+	free_list(*out, *nout);
+	*out = NULL;
+	*nout = 0;
 	if (v->type == YAML_SCALAR_NODE) {
 		if (v->data.scalar.length == 0)
 			return 0;
@@ -324,6 +337,24 @@ out:
 }
 
 /*
+ * The text of an ATX heading: CommonMark drops a closing run of '#' only
+ * when a space precedes it ("C#" keeps its '#').
+ */
+static char *
+heading_text(const char *s, size_t n)
+{
+	size_t e;
+
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	for (e = n; e > 0 && s[e - 1] == '#'; e--)
+		;
+	if (e < n && (e == 0 || s[e - 1] == ' ' || s[e - 1] == '\t'))
+		n = e;
+	return trimmed_dup(s, n);
+}
+
+/*
  * Without a title in the front matter, take the first "# heading"
  * (Markdown, outside code fences) or the first non-empty line (text), and
  * start the body after it so the title is not repeated.
@@ -350,11 +381,7 @@ title_from_body(struct release *r)
 			fenced = !fenced;
 		} else if (r->format == RELEASE_MARKDOWN && !fenced &&
 		    n >= 2 && s[0] == '#' && (s[1] == ' ' || s[1] == '\t')) {
-			/* Drop an optional closing sequence of '#'. */
-			size_t e = n;
-			while (e > 2 && (s[e - 1] == '#' || s[e - 1] == ' '))
-				e--;
-			r->title = trimmed_dup(s + 2, e - 2);
+			r->title = heading_text(s + 2, n - 2);
 		}
 		if (r->title != NULL) {
 			r->body_off = (size_t)(p - r->text) + skip;
@@ -581,25 +608,41 @@ fp_span(MD_SPANTYPE type, void *detail, void *ud)
 	return 0;
 }
 
-/* The few entities worth decoding in a summary; others are kept as typed. */
-static const char *
-entity(const MD_CHAR *t, MD_SIZE n)
+/*
+ * Decode an entity md4c found ("&eacute;", "&#8212;", "&#x2014;") into
+ * out as UTF-8, with libxml2's HTML entity table. Returns the length, 0 if
+ * unknown (the caller keeps the text as typed).
+ */
+static int
+entity(const MD_CHAR *t, MD_SIZE n, xmlChar out[8])
 {
-	static const char *const map[][2] = { { "&amp;", "&" },
-	    { "&lt;", "<" }, { "&gt;", ">" }, { "&quot;", "\"" },
-	    { "&nbsp;", "\xC2\xA0" }, { "&apos;", "'" } };
+	char name[40];
+	int cp = 0;
 
-	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if (strlen(map[i][0]) == n && memcmp(map[i][0], t, n) == 0)
-			return map[i][1];
-	return NULL;
+	if (n < 3 || n >= sizeof(name) || t[0] != '&' || t[n - 1] != ';')
+		return 0;
+	memcpy(name, t + 1, n - 2);
+	name[n - 2] = '\0';
+	if (name[0] == '#') {
+		char *end;
+		long v = (name[1] == 'x' || name[1] == 'X') ?
+		    strtol(name + 2, &end, 16) : strtol(name + 1, &end, 10);
+
+		cp = *end == '\0' && v > 0 && v <= 0x10FFFF ? (int)v : 0;
+	} else {
+		const htmlEntityDesc *e = htmlEntityLookup((xmlChar *)name);
+
+		cp = e != NULL ? (int)e->value : 0;
+	}
+	return cp > 0 ? xmlCopyCharMultiByte(out, cp) : 0;
 }
 
 static int
 fp_text(MD_TEXTTYPE type, const MD_CHAR *t, MD_SIZE n, void *ud)
 {
 	struct first_para *fp = ud;
-	const char *e;
+	xmlChar u[8];
+	int k;
 
 	if (fp->depth == 0 || fp->done)
 		return 0;
@@ -608,10 +651,14 @@ fp_text(MD_TEXTTYPE type, const MD_CHAR *t, MD_SIZE n, void *ud)
 	case MD_TEXT_SOFTBR:
 		xmlBufferAdd(fp->buf, (const xmlChar *)" ", 1);
 		break;
+	case MD_TEXT_HTML:	/* raw tags are markup, not summary text */
+		break;
 	case MD_TEXT_ENTITY:
-		e = entity(t, n);
-		xmlBufferAdd(fp->buf, (const xmlChar *)(e ? e : t),
-		    e ? (int)strlen(e) : (int)n);
+		k = entity(t, n, u);
+		if (k > 0)
+			xmlBufferAdd(fp->buf, u, k);
+		else
+			xmlBufferAdd(fp->buf, (const xmlChar *)t, (int)n);
 		break;
 	default:
 		xmlBufferAdd(fp->buf, (const xmlChar *)t, (int)n);
@@ -711,14 +758,6 @@ out:
 	xmlBufferFree(html);
 	xmlBufferFree(para);
 	return rc;
-}
-
-static void
-free_list(char **v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
 }
 
 void

@@ -1,0 +1,338 @@
+/*
+ * Unit tests for feeds/store.c, with releases made by release_parse().
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "feeds/date.h"
+#include "feeds/meta.h"
+#include "feeds/release.h"
+#include "feeds/store.h"
+
+static const struct feed_meta meta = {
+	.title = "Nyheter",
+	.base_url = "https://news.example.org/",
+	.tag_authority = "news.example.org",
+	.tag_path = "/",
+	.tag_date = "2000",
+	.max_entries = 50,
+	.max_file_size = 1 << 20,
+};
+
+#define T2019 1575964440	/* 2019-12-10T07:54:00Z */
+#define DAY 86400
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return date_set_zone("Europe/Stockholm");
+}
+
+static int
+new_store(void **state)
+{
+	*state = store_new();
+	return *state == NULL ? -1 : 0;
+}
+
+static int
+free_store(void **state)
+{
+	store_free(*state);
+	return 0;
+}
+
+/*
+ * A release at relpath dated sec (UTC). id NULL: the default one; extra:
+ * more front matter lines.
+ */
+static struct release *
+mk(const char *relpath, int64_t sec, const char *id, const char *extra)
+{
+	struct release_error err = { 0, 0, "" };
+	struct release *r = NULL;
+	struct fp_time t = { sec, 0 };
+	char date[DATE_BUFSZ], text[1024];
+
+	snprintf(text, sizeof(text), "---\ndate: %s\n%s%s%s%s---\n# %s\n",
+	    date_rfc3339(&t, date), id ? "id: " : "", id ? id : "",
+	    id ? "\n" : "", extra ? extra : "", relpath);
+	if (release_parse(&meta, relpath, text, strlen(text), sec, &r,
+	    &err) < 0)
+		fail_msg("%s: line %zu: %s", relpath, err.line, err.msg);
+	assert_int_equal(r->date.sec, sec);
+	return r;
+}
+
+static void
+put_ok(struct store *s, struct release *r)
+{
+	const char *clash = NULL;
+
+	assert_int_equal(store_put(s, r, &clash), 0);
+	assert_null(clash);
+}
+
+static void
+test_put_get(void **state)
+{
+	struct store *s = *state;
+	struct release *a = mk("2019/a.md", T2019, NULL, NULL);
+	struct release *b = mk("b.md", T2019, NULL, NULL);
+
+	assert_int_equal(store_count(s), 0);
+	assert_null(store_get(s, "2019/a.md"));
+	put_ok(s, a);
+	put_ok(s, b);
+	assert_int_equal(store_count(s), 2);
+	assert_ptr_equal(store_get(s, "2019/a.md"), a);
+	assert_ptr_equal(store_get(s, "b.md"), b);
+	assert_null(store_get(s, "a.md"));
+	assert_null(store_get(s, "2019"));
+	assert_string_equal(a->id, "tag:news.example.org,2000:/releases/a");
+}
+
+static void
+test_replace(void **state)
+{
+	struct store *s = *state;
+	struct release *v1 = mk("a.md", T2019, "one", NULL);
+	struct release *v2 = mk("a.md", T2019 + DAY, "two", NULL);
+	struct release *b = mk("b.md", T2019, "one", NULL);
+	struct release **sel;
+
+	put_ok(s, v1);
+	put_ok(s, v2);	/* v1 is freed: ASan would catch a later use */
+	assert_int_equal(store_count(s), 1);
+	assert_ptr_equal(store_get(s, "a.md"), v2);
+	assert_int_equal(store_select(s, T2019 + DAY, 10, &sel), 1);
+	assert_ptr_equal(sel[0], v2);
+	/* The old version's id is free again. */
+	put_ok(s, b);
+	assert_int_equal(store_count(s), 2);
+
+	/* Same path, same id: a plain replacement. */
+	v1 = mk("b.md", T2019, "one", "title: B2\n");
+	put_ok(s, v1);
+	assert_ptr_equal(store_get(s, "b.md"), v1);
+	assert_string_equal(store_get(s, "b.md")->title, "B2");
+	assert_int_equal(store_count(s), 2);
+}
+
+static void
+test_id_clash(void **state)
+{
+	struct store *s = *state;
+	struct release *a = mk("2019/samma.md", T2019, NULL, NULL);
+	struct release *b = mk("b.md", T2019, "bee", NULL);
+	const char *clash = NULL;
+	struct release **sel;
+
+	put_ok(s, a);
+	put_ok(s, b);
+	assert_int_equal(store_select(s, T2019, 10, &sel), 2);
+
+	/* Another file with a's default id (same slug). */
+	assert_int_equal(store_put(s, mk("2020/samma.md", T2019 + 1, NULL,
+	    NULL), &clash), -1);
+	assert_non_null(clash);
+	assert_string_equal(clash, "2019/samma.md");
+	assert_int_equal(store_count(s), 2);
+	assert_null(store_get(s, "2020/samma.md"));
+	assert_ptr_equal(store_get(s, "2019/samma.md"), a);
+	assert_int_equal(store_select(s, T2019 + 10, 10, &sel), 2);
+
+	/* A new version of b that takes a's id: the old b stays. */
+	clash = NULL;
+	assert_int_equal(store_put(s, mk("b.md", T2019, a->id, NULL),
+	    &clash), -1);
+	assert_string_equal(clash, "2019/samma.md");
+	assert_ptr_equal(store_get(s, "b.md"), b);
+	assert_string_equal(b->id, "bee");
+	assert_int_equal(store_count(s), 2);
+
+	/* clash may be NULL. */
+	assert_int_equal(store_put(s, mk("c.md", T2019, "bee", NULL), NULL),
+	    -1);
+	assert_int_equal(store_count(s), 2);
+	assert_null(store_get(s, "c.md"));
+}
+
+static void
+test_remove(void **state)
+{
+	struct store *s = *state;
+	struct release **sel;
+
+	put_ok(s, mk("a.md", T2019, "x", NULL));
+	put_ok(s, mk("b.md", T2019, NULL, NULL));
+	assert_int_equal(store_select(s, T2019, 10, &sel), 2);
+	assert_int_equal(store_remove(s, "a.md"), 0);
+	assert_int_equal(store_remove(s, "a.md"), -1);
+	assert_int_equal(store_remove(s, "nope.md"), -1);
+	assert_null(store_get(s, "a.md"));
+	assert_int_equal(store_count(s), 1);
+	assert_int_equal(store_select(s, T2019, 10, &sel), 1);
+	assert_string_equal(sel[0]->path, "b.md");
+	/* Its id went with it. */
+	put_ok(s, mk("c.md", T2019, "x", NULL));
+	assert_int_equal(store_count(s), 2);
+}
+
+static void
+test_select(void **state)
+{
+	struct store *s = *state;
+	int64_t now = T2019 + 10 * DAY;
+	struct release **sel;
+
+	put_ok(s, mk("old.md", T2019, NULL, NULL));
+	put_ok(s, mk("b.md", T2019 + DAY, "tag:b", NULL));
+	put_ok(s, mk("a.md", T2019 + DAY, "tag:a", NULL));
+	put_ok(s, mk("new.md", T2019 + 2 * DAY, NULL, NULL));
+	put_ok(s, mk("draft.md", T2019 + 3 * DAY, NULL, "draft: true\n"));
+	put_ok(s, mk("now.md", now, NULL, NULL));
+	put_ok(s, mk("future.md", now + 1, NULL, NULL));
+	assert_int_equal(store_count(s), 7);
+
+	assert_int_equal(store_select(s, now, 50, &sel), 5);
+	assert_string_equal(sel[0]->path, "now.md");
+	assert_string_equal(sel[1]->path, "new.md");
+	assert_string_equal(sel[2]->path, "a.md");	/* same date: by id */
+	assert_string_equal(sel[3]->path, "b.md");
+	assert_string_equal(sel[4]->path, "old.md");
+
+	assert_int_equal(store_select(s, now, 2, &sel), 2);
+	assert_string_equal(sel[0]->path, "now.md");
+	assert_string_equal(sel[1]->path, "new.md");
+	assert_int_equal(store_select(s, now, 0, &sel), 0);
+
+	/* Later, the embargo is over; the draft stays out. */
+	assert_int_equal(store_select(s, now + 1, 50, &sel), 6);
+	assert_string_equal(sel[0]->path, "future.md");
+	for (size_t i = 0; i < 6; i++)
+		assert_false(sel[i]->draft);
+	/* Before anything: nothing. */
+	assert_int_equal(store_select(s, T2019 - 1, 50, &sel), 0);
+}
+
+static void
+test_select_empty(void **state)
+{
+	struct store *s = *state;
+	struct release **sel;
+
+	assert_int_equal(store_select(s, T2019, 50, &sel), 0);
+	assert_int_equal(store_next_embargo(s, T2019), INT64_MAX);
+	assert_int_equal(store_sweep_end(s), 0);
+	assert_int_equal(store_remove_under(s, "2019"), 0);
+}
+
+static void
+test_next_embargo(void **state)
+{
+	struct store *s = *state;
+	int64_t now = T2019;
+
+	put_ok(s, mk("past.md", now - DAY, NULL, NULL));
+	assert_int_equal(store_next_embargo(s, now), INT64_MAX);
+	put_ok(s, mk("later.md", now + 2 * DAY, NULL, NULL));
+	put_ok(s, mk("soon.md", now + DAY, NULL, NULL));
+	put_ok(s, mk("draft.md", now + 60, NULL, "draft: true\n"));
+	put_ok(s, mk("now.md", now, NULL, NULL));
+	assert_int_equal(store_next_embargo(s, now), now + DAY);
+	assert_int_equal(store_next_embargo(s, now + DAY - 1), now + DAY);
+	assert_int_equal(store_next_embargo(s, now + DAY), now + 2 * DAY);
+	assert_int_equal(store_next_embargo(s, now + 2 * DAY), INT64_MAX);
+	/* Removing the nearest one moves it on. */
+	assert_int_equal(store_remove(s, "soon.md"), 0);
+	assert_int_equal(store_next_embargo(s, now), now + 2 * DAY);
+}
+
+static void
+test_sweep(void **state)
+{
+	struct store *s = *state;
+	struct release **sel;
+
+	put_ok(s, mk("a.md", T2019, NULL, NULL));
+	put_ok(s, mk("b.md", T2019, NULL, NULL));
+	put_ok(s, mk("2019/c.md", T2019, NULL, NULL));
+
+	store_sweep_begin(s);
+	put_ok(s, mk("a.md", T2019, NULL, NULL));
+	put_ok(s, mk("2019/c.md", T2019, NULL, NULL));
+	put_ok(s, mk("d.md", T2019, NULL, NULL));
+	assert_int_equal(store_sweep_end(s), 1);
+	assert_int_equal(store_count(s), 3);
+	assert_null(store_get(s, "b.md"));
+	assert_non_null(store_get(s, "a.md"));
+	assert_non_null(store_get(s, "2019/c.md"));
+	assert_non_null(store_get(s, "d.md"));
+	assert_int_equal(store_select(s, T2019, 10, &sel), 3);
+
+	/* Everything seen: nothing goes. */
+	store_sweep_begin(s);
+	put_ok(s, mk("a.md", T2019, NULL, NULL));
+	put_ok(s, mk("2019/c.md", T2019, NULL, NULL));
+	put_ok(s, mk("d.md", T2019, NULL, NULL));
+	assert_int_equal(store_sweep_end(s), 0);
+	assert_int_equal(store_count(s), 3);
+
+	/* Nothing seen: everything goes. */
+	store_sweep_begin(s);
+	assert_int_equal(store_sweep_end(s), 3);
+	assert_int_equal(store_count(s), 0);
+	assert_int_equal(store_select(s, T2019, 10, &sel), 0);
+}
+
+static void
+test_remove_under(void **state)
+{
+	struct store *s = *state;
+	static const char *const paths[] = { "2019/a.md", "2019/sub/b.md",
+	    "2019x/c.md", "2019.md", "x/2019/d.md", "2020/e.md", "2019-f.md" };
+	struct release **sel;
+
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+		put_ok(s, mk(paths[i], T2019 + (int64_t)i, NULL, NULL));
+	assert_int_equal(store_remove_under(s, "2019"), 2);
+	assert_int_equal(store_count(s), 5);
+	assert_null(store_get(s, "2019/a.md"));
+	assert_null(store_get(s, "2019/sub/b.md"));
+	for (size_t i = 2; i < sizeof(paths) / sizeof(paths[0]); i++)
+		assert_non_null(store_get(s, paths[i]));
+	assert_int_equal(store_select(s, T2019 + 100, 10, &sel), 5);
+	assert_int_equal(store_remove_under(s, "2019"), 0);
+	assert_int_equal(store_remove_under(s, "x/2019"), 1);
+	assert_null(store_get(s, "x/2019/d.md"));
+	assert_int_equal(store_count(s), 4);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, new_store, free_store)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_put_get),
+		T(test_replace),
+		T(test_id_clash),
+		T(test_remove),
+		T(test_select),
+		T(test_select_empty),
+		T(test_next_embargo),
+		T(test_sweep),
+		T(test_remove_under),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
