@@ -6,12 +6,16 @@
  * read_line(), which counts lines, checks section headers and notices the
  * lines inih dropped without calling the handler. Every problem is reported
  * and parsing goes on, so one run shows the user all of them.
+ *
+ * [ping "NAME"] sections repeat, so their keys are checked at the end of
+ * each one (end_ping()) rather than once the whole file is read.
  */
 #include "config/config.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <libgen.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -34,7 +38,28 @@
 #define MAX_SETTLE_MS		10000
 #define DEFAULT_SETTLE_CAP_MS	500
 #define MAX_SETTLE_CAP_MS	60000
-#define MAX_KEYS		16	/* >= the entries in keys[] */
+/* Durations, as the user writes them (see parse_duration()). */
+#define DEFAULT_CONNECT_TIMEOUT	"5s"
+#define MIN_CONNECT_TIMEOUT	"1s"
+#define MAX_CONNECT_TIMEOUT	"5m"
+#define DEFAULT_TIMEOUT		"15s"
+#define MIN_TIMEOUT		"1s"
+#define MAX_TIMEOUT		"1h"
+#define DEFAULT_GIVE_UP_AFTER	"24h"
+#define MIN_GIVE_UP_AFTER	"1m"
+#define MAX_GIVE_UP_AFTER	"30d"
+#define MAX_KEYS		24	/* >= the entries in keys[] */
+#define SECTIONS_HINT \
+	"[feed], [paths], [daemon], [pings] or [ping \"NAME\"]"
+
+/* What one [ping "NAME"] section said; struct ping_target points here. */
+struct ping_def {
+	char *name;
+	char *url;
+	char *secret;
+	enum ping_kind kind;
+	int line;		/* of the section header */
+};
 
 /* A config and the strings its struct feed_meta points at. */
 struct owned {
@@ -48,12 +73,27 @@ struct owned {
 	char *tag_authority;
 	char *tag_path;
 	char *tag_date;
+	struct ping_def *defs;		/* file order */
+	size_t ndefs;
+	struct ping_target *pings;	/* pub.pings, made from defs */
+	const char **hubs;		/* pub.feed.hubs: websub urls */
 };
 
-enum section { SEC_NONE, SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_BAD };
+enum section {
+	SEC_NONE, SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PINGS, SEC_PING,
+	SEC_BAD
+};
 
+/* The sections named by a plain [name]; [ping "NAME"] is read apart. */
 static const char *const section_names[] = {
 	[SEC_FEED] = "feed", [SEC_PATHS] = "paths", [SEC_DAEMON] = "daemon",
+	[SEC_PINGS] = "pings",
+};
+#define LAST_PLAIN_SECTION	SEC_PINGS
+
+static const char *const kind_names[] = {
+	[PING_WEBSUB] = "websub", [PING_XMLRPC] = "xmlrpc",
+	[PING_WEBHOOK] = "webhook",
 };
 
 struct parse;
@@ -78,6 +118,7 @@ struct parse {
 	int lineno;
 	int pending;		/* line that should reach the handler, or 0 */
 	enum section sec;	/* as read by read_line() */
+	char label[INI_MAX_LINE + 8];	/* sec for messages: "[feed]" */
 	int nerr;
 	bool nomem;
 	/* Per keys[] entry: the line that set it (or 0); was the value good? */
@@ -169,12 +210,12 @@ has_part(CURLU *u, CURLUPart what)
 
 /*
  * url must parse (curl's URL API) as an absolute http or https URL with a
- * host and no user info, query or fragment. Returns the handle, or NULL
- * after reporting why not.
+ * host and no user info or fragment, and no query unless query is true.
+ * Returns the handle, or NULL after reporting why not.
  */
 static CURLU *
 parse_http_url(struct parse *p, const char *key, const char *url,
-	       const char *shown)
+	       const char *shown, bool query)
 {
 	CURLU *u = curl_url();
 	CURLUcode rc;
@@ -199,7 +240,7 @@ parse_http_url(struct parse *p, const char *key, const char *url,
 	else if (has_part(u, CURLUPART_USER) ||
 		 has_part(u, CURLUPART_PASSWORD))
 		why = "user info is not allowed";
-	else if (has_part(u, CURLUPART_QUERY))
+	else if (!query && has_part(u, CURLUPART_QUERY))
 		why = "a query ('?') is not allowed";
 	else if (has_part(u, CURLUPART_FRAGMENT))
 		why = "a fragment ('#') is not allowed";
@@ -222,7 +263,7 @@ set_base_url(struct parse *p, const char *key, const char *value)
 	size_t n;
 	int ret = -1;
 
-	u = parse_http_url(p, key, value, value);
+	u = parse_http_url(p, key, value, value, false);
 	if (u == NULL)
 		return -1;
 	/* Past the checks, only running out of memory can fail. */
@@ -281,7 +322,7 @@ set_link_template(struct parse *p, const char *key, const char *value)
 	memcpy(sample, value, (size_t)(at - value));
 	strcpy(sample + (at - value), "slug");
 	strcat(sample, at + 6);
-	u = parse_http_url(p, key, sample, value);
+	u = parse_http_url(p, key, sample, value, false);
 	free(sample);
 	if (u == NULL)
 		return -1;
@@ -482,6 +523,143 @@ set_settle_cap_ms(struct parse *p, const char *key, const char *value)
 			&p->o->pub.settle_cap_ms);
 }
 
+/*
+ * A duration: "90" or "90s" (seconds), "15m", "24h" or "30d". Returns 0
+ * and the seconds in *out, or -1.
+ */
+static int
+parse_duration(const char *s, unsigned long long *out)
+{
+	unsigned long long v, mult;
+	char *rest;
+
+	if (parse_uint(s, &v, &rest) != 0)
+		return -1;
+	switch (*rest) {
+	case '\0':
+	case 's':
+		mult = 1;
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 60 * 60;
+		break;
+	case 'd':
+		mult = 24 * 60 * 60;
+		break;
+	default:
+		return -1;
+	}
+	if ((*rest != '\0' && rest[1] != '\0') || v > ULLONG_MAX / mult)
+		return -1;
+	*out = v * mult;
+	return 0;
+}
+
+/* One of the duration constants above, in seconds (the tests check them). */
+static unsigned
+duration(const char *s)
+{
+	unsigned long long v = 0;
+
+	(void)parse_duration(s, &v);
+	return (unsigned)v;
+}
+
+static int
+set_duration(struct parse *p, const char *key, const char *value,
+	     const char *min, const char *max, unsigned *dst)
+{
+	unsigned long long v;
+
+	if (parse_duration(value, &v) != 0 || v < duration(min) ||
+	    v > duration(max)) {
+		report(p, p->lineno,
+		       "invalid %s '%s': expected a duration %s..%s (an "
+		       "integer with an optional unit s, m, h or d)",
+		       key, value, min, max);
+		return -1;
+	}
+	*dst = (unsigned)v;
+	return 0;
+}
+
+static int
+set_connect_timeout(struct parse *p, const char *key, const char *value)
+{
+	return set_duration(p, key, value, MIN_CONNECT_TIMEOUT,
+			    MAX_CONNECT_TIMEOUT,
+			    &p->o->pub.ping_connect_timeout_s);
+}
+
+static int
+set_timeout(struct parse *p, const char *key, const char *value)
+{
+	return set_duration(p, key, value, MIN_TIMEOUT, MAX_TIMEOUT,
+			    &p->o->pub.ping_timeout_s);
+}
+
+static int
+set_give_up_after(struct parse *p, const char *key, const char *value)
+{
+	return set_duration(p, key, value, MIN_GIVE_UP_AFTER,
+			    MAX_GIVE_UP_AFTER, &p->o->pub.ping_give_up_s);
+}
+
+/* The [ping "NAME"] section being read: the last one. */
+static struct ping_def *
+cur_ping(struct parse *p)
+{
+	return &p->o->defs[p->o->ndefs - 1];
+}
+
+static int
+set_kind(struct parse *p, const char *key, const char *value)
+{
+	for (size_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]);
+	     k++) {
+		if (strcmp(value, kind_names[k]) == 0) {
+			cur_ping(p)->kind = (enum ping_kind)k;
+			return 0;
+		}
+	}
+	report(p, p->lineno,
+	       "invalid %s '%s': expected websub, xmlrpc or webhook",
+	       key, value);
+	return -1;
+}
+
+/* Webhook URLs often carry a token in the query, so one is allowed. */
+static int
+set_url(struct parse *p, const char *key, const char *value)
+{
+	CURLU *u = parse_http_url(p, key, value, value, true);
+	char *url = NULL;
+	int ret;
+
+	if (u == NULL)
+		return -1;
+	/* curl's rendering, as for base_url: what curl will request. */
+	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
+		p->nomem = true;
+		curl_url_cleanup(u);
+		return -1;
+	}
+	ret = set_string(p, &cur_ping(p)->url, url);
+	curl_free(url);
+	curl_url_cleanup(u);
+	return ret;
+}
+
+static int
+set_secret(struct parse *p, const char *key, const char *value)
+{
+	(void)key;
+	return set_string(p, &cur_ping(p)->secret, value);
+}
+
 static const struct key keys[] = {
 	{ SEC_FEED, "title", set_title, true },
 	{ SEC_FEED, "subtitle", set_subtitle, false },
@@ -499,6 +677,13 @@ static const struct key keys[] = {
 	{ SEC_PATHS, "state", set_state, false },
 	{ SEC_DAEMON, "settle_ms", set_settle_ms, false },
 	{ SEC_DAEMON, "settle_cap_ms", set_settle_cap_ms, false },
+	{ SEC_PINGS, "connect_timeout", set_connect_timeout, false },
+	{ SEC_PINGS, "timeout", set_timeout, false },
+	{ SEC_PINGS, "give_up_after", set_give_up_after, false },
+	/* Required in each [ping "NAME"]; see end_ping(). */
+	{ SEC_PING, "kind", set_kind, true },
+	{ SEC_PING, "url", set_url, true },
+	{ SEC_PING, "secret", set_secret, false },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 _Static_assert(NKEYS <= MAX_KEYS, "MAX_KEYS too small");
@@ -525,26 +710,26 @@ handle(void *user, const char *section, const char *name, const char *value)
 		return 1;	/* the header was reported already */
 	if (p->sec == SEC_NONE) {
 		report(p, p->lineno,
-		       "key '%s' outside any section ([feed], [paths] or "
-		       "[daemon])", name);
+		       "key '%s' outside any section (" SECTIONS_HINT ")",
+		       name);
 		return 1;
 	}
 	i = key_index(p->sec, name);
 	if (i < 0) {
-		report(p, p->lineno, "unknown key '%s' in [%s]", name,
-		       section_names[p->sec]);
+		report(p, p->lineno, "unknown key '%s' in %s", name,
+		       p->label);
 		return 1;
 	}
 	if (p->key_line[i] != 0) {
 		report(p, p->lineno,
-		       "duplicate key '%s' in [%s] (first set on line %d)",
-		       name, section_names[p->sec], p->key_line[i]);
+		       "duplicate key '%s' in %s (first set on line %d)",
+		       name, p->label, p->key_line[i]);
 		return 1;
 	}
 	p->key_line[i] = p->lineno;
 	if (*value == '\0') {
-		report(p, p->lineno, "empty value for '%s' in [%s]", name,
-		       section_names[p->sec]);
+		report(p, p->lineno, "empty value for '%s' in %s", name,
+		       p->label);
 		return 1;
 	}
 	p->key_ok[i] = keys[i].set(p, name, value) == 0;
@@ -563,6 +748,92 @@ check_pending(struct parse *p)
 	p->pending = 0;
 }
 
+/* The checks of a [ping "NAME"] section that need all of its keys. */
+static void
+end_ping(struct parse *p)
+{
+	struct ping_def *d;
+	int kind = key_index(SEC_PING, "kind");
+	int secret = key_index(SEC_PING, "secret");
+
+	if (p->sec != SEC_PING)
+		return;
+	d = cur_ping(p);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].sec == SEC_PING && keys[i].required &&
+		    p->key_line[i] == 0)
+			report(p, d->line, "%s: missing required key '%s'",
+			       p->label, keys[i].name);
+	if (p->key_line[kind] != 0 && p->key_ok[kind] &&
+	    p->key_line[secret] != 0 && d->kind != PING_WEBHOOK)
+		report(p, p->key_line[secret],
+		       "key 'secret' in %s: only webhook pings are signed "
+		       "(kind is %s)", p->label, kind_names[d->kind]);
+}
+
+/* NAME of [ping "NAME"]: letters, digits, '-', '_', '.'. */
+static bool
+ping_name_ok(const char *s, size_t n)
+{
+	if (n == 0)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '-' &&
+		    s[i] != '_' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* s[0..n) is what a [ping "NAME"] header has between its brackets. */
+static void
+read_ping_section(struct parse *p, const char *s, size_t n)
+{
+	const char *name = s + 4 + strspn(s + 4, " \t");
+	size_t len = (size_t)(s + n - name);
+	struct owned *o = p->o;
+	struct ping_def *defs;
+
+	p->sec = SEC_BAD;
+	if (name == s + 4 || len < 2 || name[0] != '"' ||
+	    name[len - 1] != '"' || !ping_name_ok(name + 1, len - 2)) {
+		report(p, p->lineno,
+		       "invalid section [%.*s]: expected [ping \"NAME\"], "
+		       "NAME of letters, digits, '-', '_' or '.'", (int)n, s);
+		return;
+	}
+	name++;
+	len -= 2;
+	for (size_t i = 0; i < o->ndefs; i++)
+		/* Still read: its keys may hold more problems to report. */
+		if (strlen(o->defs[i].name) == len &&
+		    strncmp(o->defs[i].name, name, len) == 0)
+			report(p, p->lineno,
+			       "duplicate section [ping \"%.*s\"] (first on "
+			       "line %d)", (int)len, name, o->defs[i].line);
+	defs = realloc(o->defs, (o->ndefs + 1) * sizeof(*defs));
+	if (defs == NULL) {
+		p->nomem = true;
+		return;
+	}
+	o->defs = defs;
+	defs += o->ndefs;
+	*defs = (struct ping_def){ .line = p->lineno };
+	defs->name = strndup(name, len);
+	if (defs->name == NULL) {
+		p->nomem = true;
+		return;
+	}
+	o->ndefs++;
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].sec == SEC_PING) {
+			p->key_line[i] = 0;
+			p->key_ok[i] = false;
+		}
+	}
+	snprintf(p->label, sizeof(p->label), "[ping \"%s\"]", defs->name);
+	p->sec = SEC_PING;
+}
+
 /* A "[name]" line: remember the section for handle(). */
 static void
 read_section(struct parse *p, const char *line)
@@ -570,22 +841,30 @@ read_section(struct parse *p, const char *line)
 	const char *end = strchr(line, ']');
 	size_t n;
 
+	end_ping(p);
 	if (end == NULL) {
 		report(p, p->lineno, "syntax error: '[' without ']'");
 		p->sec = SEC_BAD;
 		return;
 	}
 	n = (size_t)(end - line - 1);
-	for (int s = SEC_FEED; s < SEC_BAD; s++) {
+	for (int s = SEC_FEED; s <= LAST_PLAIN_SECTION; s++) {
 		if (strlen(section_names[s]) == n &&
 		    strncmp(section_names[s], line + 1, n) == 0) {
 			p->sec = (enum section)s;
+			snprintf(p->label, sizeof(p->label), "[%s]",
+				 section_names[s]);
 			return;
 		}
 	}
+	if (strncmp(line + 1, "ping", 4) == 0 &&
+	    (n == 4 || strchr(" \t\"", line[5]) != NULL)) {
+		read_ping_section(p, line + 1, n);
+		return;
+	}
 	report(p, p->lineno,
-	       "unknown section [%.*s] (expected [feed], [paths] or "
-	       "[daemon])", (int)n, line + 1);
+	       "unknown section [%.*s] (expected " SECTIONS_HINT ")",
+	       (int)n, line + 1);
 	p->sec = SEC_BAD;
 }
 
@@ -654,6 +933,71 @@ resolve(struct parse *p, const char *rel, const char *dflt)
 	return out;
 }
 
+/* A key not set, or set to a good value. */
+static bool
+usable(const struct parse *p, int key)
+{
+	return p->key_line[key] == 0 || p->key_ok[key];
+}
+
+/* The timeouts of [pings] must agree with each other. */
+static void
+check_timeouts(struct parse *p)
+{
+	const struct config *c = &p->o->pub;
+	int ct = key_index(SEC_PINGS, "connect_timeout");
+	int to = key_index(SEC_PINGS, "timeout");
+
+	if (!usable(p, ct) || !usable(p, to) ||
+	    c->ping_timeout_s >= c->ping_connect_timeout_s)
+		return;
+	/* Seconds, since the user may have written either in other units. */
+	if (p->key_line[to] != 0)
+		report(p, p->key_line[to],
+		       "invalid timeout: %us is less than connect_timeout "
+		       "(%s%us)", c->ping_timeout_s,
+		       p->key_line[ct] != 0 ? "" : "default ",
+		       c->ping_connect_timeout_s);
+	else
+		report(p, p->key_line[ct],
+		       "invalid connect_timeout: %us is more than timeout "
+		       "(default %us)", c->ping_connect_timeout_s,
+		       c->ping_timeout_s);
+}
+
+/* pub.pings and pub.feed.hubs, from the [ping] sections. */
+static void
+make_pings(struct parse *p)
+{
+	struct owned *o = p->o;
+	size_t nhubs = 0;
+
+	if (o->ndefs == 0)
+		return;
+	o->pings = calloc(o->ndefs, sizeof(*o->pings));
+	o->hubs = calloc(o->ndefs, sizeof(*o->hubs));
+	if (o->pings == NULL || o->hubs == NULL) {
+		p->nomem = true;
+		return;
+	}
+	for (size_t i = 0; i < o->ndefs; i++) {
+		const struct ping_def *d = &o->defs[i];
+
+		o->pings[i] = (struct ping_target){
+			.name = d->name, .kind = d->kind, .url = d->url,
+			.secret = d->secret,
+		};
+		if (d->kind == PING_WEBSUB)
+			o->hubs[nhubs++] = d->url;
+	}
+	o->pub.pings = o->pings;
+	o->pub.npings = o->ndefs;
+	if (nhubs > 0) {
+		o->pub.feed.hubs = o->hubs;
+		o->pub.feed.nhubs = nhubs;
+	}
+}
+
 /* Defaults, required keys and checks that span keys. */
 static void
 finish(struct parse *p)
@@ -664,7 +1008,8 @@ finish(struct parse *p)
 	int cap = key_index(SEC_DAEMON, "settle_cap_ms");
 
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].required && p->key_line[i] == 0)
+		if (keys[i].sec != SEC_PING && keys[i].required &&
+		    p->key_line[i] == 0)
 			report(p, 0, "missing required key '%s' in [%s]",
 			       keys[i].name, section_names[keys[i].sec]);
 	/* Compare only values that are valid or defaults. */
@@ -682,6 +1027,7 @@ finish(struct parse *p)
 			       "settle_cap_ms (default %u)", c->settle_ms,
 			       c->settle_cap_ms);
 	}
+	check_timeouts(p);
 	if (c->timezone == NULL)
 		c->timezone = copy_str(p, DEFAULT_TIMEZONE);
 	if (o->tag_date == NULL)
@@ -699,6 +1045,9 @@ finish(struct parse *p)
 	c->feed.tag_authority = o->tag_authority;
 	c->feed.tag_path = o->tag_path;
 	c->feed.tag_date = o->tag_date;
+	/* A section with errors may lack its url: no half-made targets. */
+	if (p->nerr == 0)
+		make_pings(p);
 }
 
 struct config *
@@ -718,6 +1067,9 @@ config_load(const char *path, FILE *errs)
 	o->pub.feed.max_file_size = DEFAULT_MAX_FILE_SIZE;
 	o->pub.settle_ms = DEFAULT_SETTLE_MS;
 	o->pub.settle_cap_ms = DEFAULT_SETTLE_CAP_MS;
+	o->pub.ping_connect_timeout_s = duration(DEFAULT_CONNECT_TIMEOUT);
+	o->pub.ping_timeout_s = duration(DEFAULT_TIMEOUT);
+	o->pub.ping_give_up_s = duration(DEFAULT_GIVE_UP_AFTER);
 	o->pub.path = copy_str(&p, path);
 
 	p.in = fopen(path, "r");
@@ -732,6 +1084,7 @@ config_load(const char *path, FILE *errs)
 		report(&p, 0, "cannot read: %s", strerror(errno));
 		goto done;
 	}
+	end_ping(&p);
 	if (rc != 0 && p.nerr == 0)
 		/* Not expected: read_line() catches what inih rejects. */
 		report(&p, rc > 0 ? rc : 0, "cannot parse (inih error %d)",
@@ -774,5 +1127,13 @@ config_free(struct config *c)
 	free(o->tag_authority);
 	free(o->tag_path);
 	free(o->tag_date);
+	for (size_t i = 0; i < o->ndefs; i++) {
+		free(o->defs[i].name);
+		free(o->defs[i].url);
+		free(o->defs[i].secret);
+	}
+	free(o->defs);
+	free(o->pings);
+	free(o->hubs);
 	free(o);
 }

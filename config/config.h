@@ -12,6 +12,16 @@
 
 #include "../feeds/meta.h"
 
+enum ping_kind { PING_WEBSUB, PING_XMLRPC, PING_WEBHOOK };
+
+/* One [ping "name"] section: who hears about a changed feed. */
+struct ping_target {
+	const char *name;	/* the section's quoted name, unique */
+	enum ping_kind kind;	/* kind = websub | xmlrpc | webhook */
+	const char *url;	/* absolute http(s) URL */
+	const char *secret;	/* webhook only; NULL: no signature header */
+};
+
 struct config {
 	char *path;		/* the config file as given */
 	struct feed_meta feed;	/* strings point into storage owned here */
@@ -21,6 +31,11 @@ struct config {
 	char *state_dir;
 	unsigned settle_ms;	/* [daemon] settle window, default 20 */
 	unsigned settle_cap_ms;	/* [daemon] longest delay, default 500 */
+	const struct ping_target *pings;	/* in file order */
+	size_t npings;
+	unsigned ping_connect_timeout_s;	/* [pings] default 5 */
+	unsigned ping_timeout_s;		/* [pings] whole request, 15 */
+	unsigned ping_give_up_s;		/* [pings] retry for, 86400 */
 };
 
 /*

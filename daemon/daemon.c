@@ -22,6 +22,9 @@
 #include "feeds/scan.h"
 #include "log.h"
 #include "notify.h"
+#include "ping.h"
+#include "pingmsg.h"
+#include "state.h"
 #include "publish.h"
 #include "watch.h"
 
@@ -41,6 +44,9 @@ struct daemon {
 	ev_timer settle, cap, retry, again, watchdog;
 	ev_periodic embargo;
 	ev_signal sighup, sigterm, sigint, sigusr1;
+	struct state *state;		/* NULL if it cannot be opened */
+	struct ping *ping;		/* NULL without state */
+	xmlHashTablePtr seen;		/* id -> updated.sec last published */
 	unsigned long publishes;
 	double last_ms;
 	time_t last_at;
@@ -259,7 +265,8 @@ schedule_embargo(struct daemon *d, int64_t now)
 static void
 status(struct daemon *d, size_t entries)
 {
-	char when[16] = "never", next[DATE_BUFSZ + 16] = "";
+	char when[16] = "never", next[DATE_BUFSZ + 16] = "", pings[64] = "";
+	size_t pending = 0, failed = 0;
 	int64_t t = ev_is_active(&d->embargo) ?
 	    (int64_t)ev_periodic_at(&d->embargo) : INT64_MAX;
 	struct tm tm;
@@ -273,9 +280,69 @@ status(struct daemon *d, size_t entries)
 		snprintf(next, sizeof(next), ", next embargo %s",
 		    date_rfc3339(&ft, buf));
 	}
+	if (d->ping != NULL) {
+		ping_counts(d->ping, &pending, &failed);
+		snprintf(pings, sizeof(pings), ", pings %zu pending %zu failed",
+		    pending, failed);
+	}
 	notify_status("%zu releases, %zu in feeds, %lu publishes, last %s "
-	    "(%.1f ms), %d skipped%s", store_count(d->store), entries,
-	    d->publishes, when, d->last_ms, xmlHashSize(d->bad), next);
+	    "(%.1f ms), %d skipped%s%s", store_count(d->store), entries,
+	    d->publishes, when, d->last_ms, xmlHashSize(d->bad), pings, next);
+}
+
+/*
+ * The entries that are new or updated since the last publish, as the JSON
+ * a webhook carries; remembers this publish for the next comparison.
+ */
+static char *
+changed_entries(struct daemon *d, struct release **rs, size_t n)
+{
+	xmlHashTablePtr now = xmlHashCreate((int)n + 1);
+	struct release **changed = calloc(n + 1, sizeof(*changed));
+	size_t k = 0;
+	char *json = NULL;
+
+	if (now == NULL || changed == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		const xmlChar *id = X(rs[i]->id);
+		void *was = d->seen ? xmlHashLookup(d->seen, id) : NULL;
+		intptr_t t = (intptr_t)rs[i]->updated.sec;
+
+		/* updated.sec + 1: a stored 0 would read as "not seen". */
+		if (was == NULL || (intptr_t)was != t + 1)
+			changed[k++] = rs[i];
+		xmlHashAddEntry(now, id, (void *)(t + 1));
+	}
+	json = pingmsg_entries(changed, k);
+	xmlHashFree(d->seen, NULL);
+	d->seen = now;
+	now = NULL;
+out:
+	xmlHashFree(now, NULL);
+	free(changed);
+	return json;
+}
+
+/* Tell every ping target about each feed whose bytes changed. */
+static void
+ping_changes(struct daemon *d, const struct publish_result *res)
+{
+	char *entries;
+
+	if (d->ping == NULL)
+		return;
+	entries = changed_entries(d, res->rs, res->entries);
+	for (int k = 0; k < FEED_NKINDS && entries != NULL; k++) {
+		char *url = NULL;
+
+		if (!res->changed[k] || asprintf(&url, "%s%s",
+		    d->cfg->feed.base_url, feed_file_name(k)) < 0)
+			continue;
+		ping_feed_changed(d->ping, url, entries);
+		free(url);
+	}
+	free(entries);
 }
 
 static void
@@ -295,6 +362,7 @@ publish_at(struct daemon *d, int64_t now)
 	    res.changed[FEED_RSS] ? "written" : "unchanged", d->last_ms);
 	if (rc < 0)
 		ev_timer_again(d->loop, &d->again);	/* try again soon */
+	ping_changes(d, &res);
 	schedule_embargo(d, now);
 	status(d, res.entries);
 }
@@ -357,6 +425,8 @@ reload(struct daemon *d)
 		d->watch = NULL;
 		start_watch(d);
 	}
+	if (d->ping != NULL)
+		ping_configure(d->ping, d->cfg);
 	log_info("configuration reloaded from %s", d->config_path);
 	if (d->watch != NULL) {
 		full_rescan(d);
@@ -427,6 +497,12 @@ daemon_run(struct config *c, const char *config_path)
 		return 1;
 	}
 	init_watchers(&d);
+	/* Without its database feedpubd still publishes; it cannot ping. */
+	if ((d.state = state_open(d.cfg->state_dir)) != NULL)
+		d.ping = ping_new(d.loop, d.state, d.cfg);
+	else if (d.cfg->npings > 0)
+		log_err("pings are off: no state database in %s",
+		    d.cfg->state_dir);
 	/* Watch before scanning, so nothing written meanwhile is missed. */
 	start_watch(&d);
 	if (d.watch != NULL) {
@@ -438,6 +514,9 @@ daemon_run(struct config *c, const char *config_path)
 	notify_ready();
 	ev_run(d.loop, 0);
 
+	ping_free(d.ping);
+	state_close(d.state);
+	xmlHashFree(d.seen, NULL);
 	watch_free(d.watch);
 	store_free(d.store);
 	xmlHashFree(d.pending, NULL);

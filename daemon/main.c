@@ -10,12 +10,15 @@
 #include <sysexits.h>
 #include <time.h>
 
+#include <curl/curl.h>
+
 #include "config/config.h"
 #include "daemon.h"
 #include "feeds/date.h"
 #include "feeds/scan.h"
 #include "log.h"
 #include "publish.h"
+#include "state.h"
 
 #define DEFAULT_CONFIG "/etc/feedpubd/feedpubd.conf"
 
@@ -23,13 +26,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: feedpubd [--config FILE] [--once | --check] [--verbose]\n"
-	    "                [--version] [--help]\n"
+	    "usage: feedpubd [--config FILE] [--once | --check | --status]\n"
+	    "                [--verbose] [--version] [--help]\n"
 	    "\n"
 	    "  -c, --config FILE  config file (default " DEFAULT_CONFIG ")\n"
 	    "  -1, --once         write the feeds once and exit\n"
 	    "  -n, --check        check the config and every release, "
 	    "write nothing\n"
+	    "  -s, --status       print the pending pings and exit\n"
 	    "  -v, --verbose      log debug messages too\n"
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n");
@@ -88,6 +92,33 @@ out:
 	return rc;
 }
 
+/* --status: the ping queue, read from the state database. */
+static int
+print_status(const struct config *c)
+{
+	struct state *st = state_open(c->state_dir);
+	struct pending_ping *v;
+	size_t n;
+	double now = (double)time(NULL);
+
+	if (st == NULL || state_ping_list(st, &v, &n) < 0) {
+		state_close(st);
+		return 1;
+	}
+	printf("%zu pending ping%s\n", n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		printf("%-16s %s  tries %d, next in %.0f s", v[i].target,
+		    v[i].feed, v[i].attempts, v[i].due > now ?
+		    v[i].due - now : 0.);
+		if (v[i].last_error != NULL)
+			printf(", last error: %s", v[i].last_error);
+		printf("\n");
+	}
+	state_pings_free(v, n);
+	state_close(st);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -95,28 +126,30 @@ main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "once", no_argument, NULL, '1' },
 		{ "check", no_argument, NULL, 'n' },
+		{ "status", no_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *path = DEFAULT_CONFIG;
-	bool once = false, check = false, verbose = false;
+	bool once = false, check = false, status = false, verbose = false;
 	struct config *c;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:1nvVh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:1nsvVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case '1': once = true; break;
 		case 'n': check = true; break;
+		case 's': status = true; break;
 		case 'v': verbose = true; break;
 		case 'V': printf("feedpubd %s\n", FEEDPUBD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (optind < argc || (once && check)) {
+	if (optind < argc || once + check + status > 1) {
 		usage(stderr);
 		return EX_USAGE;
 	}
@@ -128,9 +161,15 @@ main(int argc, char **argv)
 		config_free(c);
 		return check ? 1 : EX_CONFIG;
 	}
-	if (!once && !check)
-		return daemon_run(c, path);
-	rc = run_once(c, check);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (status)
+		rc = print_status(c);
+	else if (!once && !check) {
+		rc = daemon_run(c, path);	/* it frees c */
+		c = NULL;
+	} else
+		rc = run_once(c, check);
 	config_free(c);
+	curl_global_cleanup();
 	return rc;
 }

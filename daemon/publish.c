@@ -19,6 +19,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 	memset(res, 0, sizeof(*res));
 	res->entries = n;
+	res->rs = rs;
 	if (output_mkdirs(c->output_dir) < 0) {
 		log_warn("cannot create output folder %s", c->output_dir);
 		res->failed = FEED_NKINDS;

@@ -14,6 +14,7 @@
 
 struct publish_result {
 	size_t entries;			/* in each feed */
+	struct release **rs;		/* them, owned by the store */
 	bool changed[FEED_NKINDS];	/* bytes differed and were written */
 	unsigned failed;		/* feeds that could not be written */
 };

@@ -95,6 +95,9 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 		CHECK(typed(w, "subtitle", "text", m->subtitle));
 	CHECK(date(w, "updated", &updated));
 	CHECK(link(w, "self", "application/atom+xml", self));
+	/* WebSub discovery: the hubs sit beside rel="self". */
+	for (size_t i = 0; i < m->nhubs; i++)
+		CHECK(link(w, "hub", NULL, m->hubs[i]));
 	CHECK(link(w, "alternate", "text/html", m->base_url));
 	/* RFC 4287 wants an author on the feed or on every entry. */
 	CHECK(person(w, m->author != NULL ? m->author : m->title));

@@ -21,6 +21,8 @@ struct feed_meta {
 	size_t max_entries;		/* newest N per feed, >= 1 */
 	size_t max_file_size;		/* bytes; larger release files are errors */
 	bool raw_html;			/* pass raw HTML in Markdown through */
+	const char *const *hubs;	/* WebSub hubs to advertise (nhubs) */
+	size_t nhubs;
 };
 
 #endif

@@ -17,6 +17,7 @@ int
 output_mkdirs(const char *dir)
 {
 	char path[PATH_MAX];
+	struct stat st;
 	size_t n = strlen(dir);
 
 	if (n == 0 || n >= sizeof(path)) {
@@ -34,6 +35,13 @@ output_mkdirs(const char *dir)
 		*p = c;
 		if (c == '\0')
 			break;
+	}
+	/* EEXIST above may have been a file: that is no folder to use. */
+	if (stat(dir, &st) < 0)
+		return -1;
+	if (!S_ISDIR(st.st_mode)) {
+		errno = ENOTDIR;
+		return -1;
 	}
 	return 0;
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/entities.h>
+
 #include "xmlout.h"
 
 #define CHECK(x) do { if ((x) < 0) goto out; } while (0)
@@ -17,6 +19,23 @@ date(xmlTextWriterPtr w, const char *name, const struct fp_time *t)
 	char buf[DATE_BUFSZ];
 
 	return xo_element(w, NULL, name, date_rfc822(t, buf));
+}
+
+/*
+ * RSS readers take <description> as HTML: plain text goes in escaped as
+ * HTML first, so "A <B> & C" is not read as a tag.
+ */
+static int
+html_element(xmlTextWriterPtr w, const char *name, const char *text)
+{
+	xmlChar *html = xmlEncodeSpecialChars(NULL, (const xmlChar *)text);
+	int rc;
+
+	if (html == NULL)
+		return -1;
+	rc = xo_element(w, NULL, name, (const char *)html);
+	xmlFree(html);
+	return rc;
 }
 
 static int
@@ -43,7 +62,7 @@ item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 	CHECK(xmlTextWriterEndElement(w));
 	CHECK(date(w, "pubDate", &r->date));
 	if (r->summary != NULL && r->summary[0] != '\0')
-		CHECK(xo_element(w, NULL, "description", r->summary));
+		CHECK(html_element(w, "description", r->summary));
 	CHECK(xo_element(w, "content", "encoded", r->html));
 	for (size_t i = 0; i < r->ntags; i++)
 		CHECK(xo_element(w, NULL, "category", r->tags[i]));
@@ -75,7 +94,7 @@ rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"channel"));
 	CHECK(xo_element(w, NULL, "title", m->title));
 	CHECK(xo_element(w, NULL, "link", m->base_url));
-	CHECK(xo_element(w, NULL, "description",
+	CHECK(html_element(w, "description",
 	    m->subtitle != NULL ? m->subtitle : m->title));
 	if (m->language != NULL)
 		CHECK(xo_element(w, NULL, "language", m->language));
@@ -87,6 +106,13 @@ rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	CHECK(xo_attribute(w, "type", "application/rss+xml"));
 	CHECK(xo_attribute(w, "href", self));
 	CHECK(xmlTextWriterEndElement(w));
+	for (size_t i = 0; i < m->nhubs; i++) {
+		CHECK(xmlTextWriterStartElementNS(w, (const xmlChar *)"atom",
+		    (const xmlChar *)"link", NULL));
+		CHECK(xo_attribute(w, "rel", "hub"));
+		CHECK(xo_attribute(w, "href", m->hubs[i]));
+		CHECK(xmlTextWriterEndElement(w));
+	}
 	for (size_t i = 0; i < n; i++)
 		CHECK(item(w, m, rs[i]));
 	CHECK(xmlTextWriterEndElement(w));

@@ -21,6 +21,12 @@ by_name(const struct dirent **a, const struct dirent **b)
 }
 
 static int
+by_path(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int
 visible(const struct dirent *d)
 {
 	return d->d_name[0] != '.';
@@ -223,6 +229,8 @@ scan_tree(const struct feed_meta *m, const char *root, const char *rel,
 		rc = -1;
 		goto out;
 	}
+	/* "2019-x/a" before "2019/a": whole paths in byte order. */
+	qsort(j.paths, j.n, sizeof(*j.paths), by_path);
 	j.rs = calloc(j.n ? j.n : 1, sizeof(*j.rs));
 	j.errs = calloc(j.n ? j.n : 1, sizeof(*j.errs));
 	if (j.rs == NULL || j.errs == NULL) {

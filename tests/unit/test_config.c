@@ -20,6 +20,10 @@
 #include "config/config.h"
 
 #define HEAD	"[feed]\ntitle = T\nbase_url = https://e.org/\n"
+#define SECTIONS	"[feed], [paths], [daemon], [pings] or [ping \"NAME\"]"
+#define BAD_PING_HEAD	"expected [ping \"NAME\"], NAME of letters, " \
+			"digits, '-', '_' or '.'"
+#define DURATION	"(an integer with an optional unit s, m, h or d)"
 
 static char tmpdir[] = "/tmp/test_config.XXXXXX";
 static char conf[PATH_MAX];	/* tmpdir/feedpubd.conf */
@@ -123,6 +127,13 @@ expect_ok(const char *text)
 	assert_non_null(c);
 	free(errs);
 	return c;
+}
+
+/* text must load without a word on errs, and that is all. */
+static void
+expect_ok_free(const char *text)
+{
+	config_free(expect_ok(text));
 }
 
 static char *
@@ -426,15 +437,14 @@ test_sections(void **state)
 {
 	(void)state;
 	expect_errors("title = T\n" HEAD,
-		      "F:1: key 'title' outside any section ([feed], [paths] "
-		      "or [daemon])\n");
+		      "F:1: key 'title' outside any section (" SECTIONS ")\n");
 	/* Reported once, not again for each of its keys. */
 	expect_errors(HEAD "\n[feeds]\nx = 1\ny = 2\n",
-		      "F:5: unknown section [feeds] (expected [feed], [paths] "
-		      "or [daemon])\n");
+		      "F:5: unknown section [feeds] (expected " SECTIONS ")\n");
 	expect_errors(HEAD "[empty]\n",
-		      "F:4: unknown section [empty] (expected [feed], [paths] "
-		      "or [daemon])\n");
+		      "F:4: unknown section [empty] (expected " SECTIONS ")\n");
+	expect_errors(HEAD "[pingx]\n",
+		      "F:4: unknown section [pingx] (expected " SECTIONS ")\n");
 	expect_errors(HEAD "[paths\nreleases = r\n",
 		      "F:4: syntax error: '[' without ']'\n");
 }
@@ -478,8 +488,7 @@ test_many_errors(void **state)
 		"1..100000\n"
 		"F:6: unknown key 'colour' in [feed]\n"
 		"F:7: duplicate key 'title' in [feed] (first set on line 2)\n"
-		"F:8: unknown section [extra] (expected [feed], [paths] or "
-		"[daemon])\n"
+		"F:8: unknown section [extra] (expected " SECTIONS ")\n"
 		"F:11: syntax error: expected 'key = value', '[section]' or "
 		"a comment\n"
 		"F:13: invalid settle_cap_ms '999': less than settle_ms "
@@ -487,6 +496,391 @@ test_many_errors(void **state)
 	/* The last line, without a newline, is checked too. */
 	expect_errors(HEAD "oops", "F:4: syntax error: expected "
 		      "'key = value', '[section]' or a comment\n");
+}
+
+/* Several targets of each kind, between other sections, in file order. */
+static void
+test_pings(void **state)
+{
+	static const struct {
+		const char *name;
+		enum ping_kind kind;
+		const char *url;
+		const char *secret;
+	} want[] = {
+		{ "superfeedr", PING_WEBSUB, "https://superfeedr.example/",
+		  NULL },
+		{ "ping-o-matic", PING_XMLRPC, "http://rpc.example.com/RPC2",
+		  NULL },
+		{ "chat", PING_WEBHOOK,
+		  "https://hooks.example/in?token=abc&x=1", "s3cr=t" },
+		{ "hub.2", PING_WEBSUB, "https://hub2.example:8443/pub?q=1",
+		  NULL },
+		{ "plain_hook", PING_WEBHOOK, "http://10.0.0.1/hook", NULL },
+		{ "X", PING_XMLRPC, "https://blo.gs/", NULL },
+		{ "last", PING_WEBSUB, "http://last.example/hub", NULL },
+	};
+	struct config *c;
+
+	(void)state;
+	c = expect_ok(
+		"[ping \"superfeedr\"]\n"
+		"kind = websub\n"
+		"url = https://superfeedr.example\n"
+		HEAD
+		"[ping \"ping-o-matic\"]\n"
+		"url = http://rpc.example.com/RPC2\n"
+		"kind = xmlrpc\n"
+		"[ping\t\"chat\"] ; a comment\n"
+		"secret = s3cr=t\n"
+		"kind = webhook\n"
+		"url = https://hooks.example/in?token=abc&x=1\n"
+		"[pings]\n"
+		"timeout = 20s\n"
+		"[ping \"hub.2\"]\n"
+		"kind = websub\n"
+		"url = https://hub2.example:8443/pub?q=1\n"
+		"[ping \"plain_hook\"]\n"
+		"kind = webhook\n"
+		"url = http://10.0.0.1/hook\n"
+		"[daemon]\n"
+		"settle_ms = 5\n"
+		"[ping \"X\"]\n"
+		"kind = xmlrpc\n"
+		"url = https://blo.gs/\n"
+		"[ping  \"last\"]\n"
+		"kind = websub\n"
+		"url = http://last.example/hub");
+	assert_int_equal(c->npings, sizeof(want) / sizeof(want[0]));
+	for (size_t i = 0; i < c->npings; i++) {
+		const struct ping_target *t = &c->pings[i];
+
+		assert_string_equal(t->name, want[i].name);
+		assert_int_equal(t->kind, want[i].kind);
+		assert_string_equal(t->url, want[i].url);
+		if (want[i].secret == NULL)
+			assert_null(t->secret);
+		else
+			assert_string_equal(t->secret, want[i].secret);
+	}
+	/* The websub urls, in file order; the same strings. */
+	assert_int_equal(c->feed.nhubs, 3);
+	assert_ptr_equal(c->feed.hubs[0], c->pings[0].url);
+	assert_ptr_equal(c->feed.hubs[1], c->pings[3].url);
+	assert_ptr_equal(c->feed.hubs[2], c->pings[6].url);
+	assert_string_equal(c->feed.hubs[2], "http://last.example/hub");
+	assert_int_equal(c->ping_connect_timeout_s, 5);
+	assert_int_equal(c->ping_timeout_s, 20);
+	assert_int_equal(c->ping_give_up_s, 86400);
+	assert_int_equal(c->settle_ms, 5);
+	config_free(c);
+}
+
+static void
+test_pings_none(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = expect_ok(HEAD);
+	assert_null(c->pings);
+	assert_int_equal(c->npings, 0);
+	assert_null(c->feed.hubs);
+	assert_int_equal(c->feed.nhubs, 0);
+	assert_int_equal(c->ping_connect_timeout_s, 5);
+	assert_int_equal(c->ping_timeout_s, 15);
+	assert_int_equal(c->ping_give_up_s, 24 * 60 * 60);
+	config_free(c);
+
+	/* Targets but no websub one: nothing to advertise. */
+	c = expect_ok(HEAD "[pings]\n[ping \"a\"]\nkind = webhook\n"
+		      "url = https://a.example/\n[ping \"b\"]\n"
+		      "kind = xmlrpc\nurl = https://b.example/\n");
+	assert_int_equal(c->npings, 2);
+	assert_null(c->feed.hubs);
+	assert_int_equal(c->feed.nhubs, 0);
+	config_free(c);
+}
+
+static void
+test_durations(void **state)
+{
+	static const struct {
+		const char *lines;
+		unsigned connect, timeout, give_up;
+	} cases[] = {
+		{ "connect_timeout = 1\ntimeout = 1", 1, 1, 86400 },
+		{ "connect_timeout = 7s\ntimeout = 7s", 7, 7, 86400 },
+		{ "connect_timeout = 5m\ntimeout = 1h", 300, 3600, 86400 },
+		{ "connect_timeout = 300\ntimeout = 3600s", 300, 3600,
+		  86400 },
+		{ "timeout = 2m\ngive_up_after = 1m", 5, 120, 60 },
+		{ "give_up_after = 60", 5, 15, 60 },
+		{ "give_up_after = 90m", 5, 15, 5400 },
+		{ "give_up_after = 3h", 5, 15, 10800 },
+		{ "give_up_after = 2d", 5, 15, 172800 },
+		{ "give_up_after = 30d", 5, 15, 2592000 },
+		{ "give_up_after = 720h", 5, 15, 2592000 },
+		/* Equal to the default timeout is fine. */
+		{ "connect_timeout = 15s", 15, 15, 86400 },
+	};
+	struct config *c;
+	char *text;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_not_equal(asprintf(&text, HEAD "[pings]\n%s\n",
+					      cases[i].lines), -1);
+		c = expect_ok(text);
+		assert_int_equal(c->ping_connect_timeout_s, cases[i].connect);
+		assert_int_equal(c->ping_timeout_s, cases[i].timeout);
+		assert_int_equal(c->ping_give_up_s, cases[i].give_up);
+		config_free(c);
+		free(text);
+	}
+}
+
+static const struct bad bad_durations[] = {
+	{ NULL, "connect_timeout = 0", "invalid connect_timeout '0': "
+	  "expected a duration 1s..5m " DURATION },
+	{ NULL, "connect_timeout = 301s", "invalid connect_timeout "
+	  "'301s': expected a duration 1s..5m " DURATION },
+	{ NULL, "connect_timeout = 6m", "invalid connect_timeout '6m': "
+	  "expected a duration 1s..5m " DURATION },
+	{ NULL, "connect_timeout = 5 s", "invalid connect_timeout '5 s': "
+	  "expected a duration 1s..5m " DURATION },
+	{ NULL, "connect_timeout = 5S", "invalid connect_timeout '5S': "
+	  "expected a duration 1s..5m " DURATION },
+	{ NULL, "timeout = 0s", "invalid timeout '0s': expected a duration "
+	  "1s..1h " DURATION },
+	{ NULL, "timeout = 3601", "invalid timeout '3601': expected a "
+	  "duration 1s..1h " DURATION },
+	{ NULL, "timeout = 2h", "invalid timeout '2h': expected a duration "
+	  "1s..1h " DURATION },
+	{ NULL, "timeout = 10ms", "invalid timeout '10ms': expected a "
+	  "duration 1s..1h " DURATION },
+	{ NULL, "timeout = 1.5m", "invalid timeout '1.5m': expected a "
+	  "duration 1s..1h " DURATION },
+	{ NULL, "timeout = -1", "invalid timeout '-1': expected a "
+	  "duration 1s..1h " DURATION },
+	{ NULL, "timeout = s", "invalid timeout 's': expected a "
+	  "duration 1s..1h " DURATION },
+	{ NULL, "give_up_after = 59s", "invalid give_up_after '59s': "
+	  "expected a duration 1m..30d " DURATION },
+	{ NULL, "give_up_after = 31d", "invalid give_up_after '31d': "
+	  "expected a duration 1m..30d " DURATION },
+	{ NULL, "give_up_after = 1w", "invalid give_up_after '1w': "
+	  "expected a duration 1m..30d " DURATION },
+	{ NULL, "give_up_after = 99999999999999999999d", "invalid "
+	  "give_up_after '99999999999999999999d': expected a duration "
+	  "1m..30d " DURATION },
+	{ NULL, "give_up_after = 999999999999999999d", "invalid "
+	  "give_up_after '999999999999999999d': expected a duration "
+	  "1m..30d " DURATION },
+	{ NULL, "timeout = 3s",
+	  "invalid timeout: 3s is less than connect_timeout (default 5s)" },
+	{ NULL, "connect_timeout = 1m", "invalid connect_timeout: 60s is "
+	  "more than timeout (default 15s)" },
+	{ NULL, "retries = 3", "unknown key 'retries' in [pings]" },
+	{ NULL, "timeout =", "empty value for 'timeout' in [pings]" },
+};
+
+/* Each bad [pings] value alone, on line 5. */
+static void
+test_bad_durations(void **state)
+{
+	(void)state;
+	for (size_t i = 0;
+	     i < sizeof(bad_durations) / sizeof(bad_durations[0]); i++) {
+		const struct bad *b = &bad_durations[i];
+		char *text, *want;
+
+		assert_int_not_equal(asprintf(&text, HEAD "[pings]\n%s\n",
+					      b->line), -1);
+		assert_int_not_equal(asprintf(&want, "F:5: %s\n", b->msg),
+				     -1);
+		expect_errors(text, want);
+		free(text);
+		free(want);
+	}
+	/* Both set: reported at timeout, in seconds whatever the units. */
+	expect_errors(HEAD "[pings]\ntimeout = 1m\n\nconnect_timeout = 2m\n",
+		      "F:5: invalid timeout: 60s is less than connect_timeout "
+		      "(120s)\n");
+	/* A bad value is not compared as well. */
+	expect_errors(HEAD "[pings]\nconnect_timeout = 99m\ntimeout = 2\n",
+		      "F:5: invalid connect_timeout '99m': expected a "
+		      "duration 1s..5m " DURATION "\n");
+	expect_errors(HEAD "[pings]\ntimeout = 1\ntimeout = 30\n"
+		      "[pings]\ntimeout = 40\n",
+		      "F:6: duplicate key 'timeout' in [pings] (first set on "
+		      "line 5)\n"
+		      "F:8: duplicate key 'timeout' in [pings] (first set on "
+		      "line 5)\n"
+		      "F:5: invalid timeout: 1s is less than connect_timeout "
+		      "(default 5s)\n");
+}
+
+#define NO_KIND	"url = https://h.example/\n; no kind yet"
+#define NO_URL	"kind = webhook\n; no url yet"
+#define BOTH	"kind = webhook\nurl = https://h.example/"
+
+/* .section: lines 5-6 of the [ping "h-1"] section; .line: line 7. */
+static const struct bad bad_ping_keys[] = {
+	{ NO_KIND, "kind = pubsub",
+	  "invalid kind 'pubsub': expected websub, xmlrpc or webhook" },
+	{ NO_KIND, "kind = WebSub",
+	  "invalid kind 'WebSub': expected websub, xmlrpc or webhook" },
+	{ NO_URL, "url = ftp://hub.example/",
+	  "invalid url 'ftp://hub.example/': not an http:// or https:// URL" },
+	{ NO_URL, "url = hub.example/", "invalid url 'hub.example/': "
+	  "Bad scheme" },
+	{ NO_URL, "url = https://hub.example/#x", "invalid url "
+	  "'https://hub.example/#x': a fragment ('#') is not allowed" },
+	{ NO_URL, "url = https://me:pw@hub.example/", "invalid url "
+	  "'https://me:pw@hub.example/': user info is not allowed" },
+	{ NO_URL, "url = https://h.example/a b", "invalid url "
+	  "'https://h.example/a b': Bad path" },
+	{ BOTH, "token = abc", "unknown key 'token' in [ping \"h-1\"]" },
+	{ BOTH, "title = T", "unknown key 'title' in [ping \"h-1\"]" },
+	{ BOTH, "kind = webhook", "duplicate key 'kind' in [ping \"h-1\"] "
+	  "(first set on line 5)" },
+	{ BOTH, "url = https://other.example/", "duplicate key 'url' in "
+	  "[ping \"h-1\"] (first set on line 6)" },
+	{ BOTH, "secret =", "empty value for 'secret' in [ping \"h-1\"]" },
+	{ BOTH, "words", "syntax error: expected 'key = value', "
+	  "'[section]' or a comment" },
+};
+
+static void
+test_bad_ping_keys(void **state)
+{
+	(void)state;
+	for (size_t i = 0;
+	     i < sizeof(bad_ping_keys) / sizeof(bad_ping_keys[0]); i++) {
+		const struct bad *b = &bad_ping_keys[i];
+		char *text, *want;
+
+		assert_int_not_equal(asprintf(&text, HEAD "[ping \"h-1\"]\n"
+			"%s\n%s\n", b->section, b->line), -1);
+		assert_int_not_equal(asprintf(&want, "F:7: %s\n", b->msg),
+				     -1);
+		expect_errors(text, want);
+		free(text);
+		free(want);
+	}
+}
+
+static void
+test_ping_sections(void **state)
+{
+	static const char *const heads[] = {
+		"ping", "ping \"\"", "ping \"a b\"", "ping x", "ping \"x",
+		"ping \"x\"y", "ping \"x\" ", "ping\"x\"", "ping \"a/b\"",
+		"ping 'x'",
+	};
+	char *text, *want;
+
+	(void)state;
+	/* Malformed headers: reported once, their keys skipped. */
+	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
+		assert_int_not_equal(asprintf(&text, HEAD "[%s]\n"
+			"kind = websub\nbogus = 1\n", heads[i]), -1);
+		assert_int_not_equal(asprintf(&want,
+			"F:4: invalid section [%s]: " BAD_PING_HEAD "\n",
+			heads[i]), -1);
+		expect_errors(text, want);
+		free(text);
+		free(want);
+	}
+	expect_errors(HEAD "[ping \"x\"\nkind = websub\n",
+		      "F:4: syntax error: '[' without ']'\n");
+	/* A duplicate name is reported at its line, its keys still read. */
+	expect_errors(HEAD
+		"[ping \"a\"]\n"			/* 4 */
+		"kind = websub\n"			/* 5 */
+		"url = https://a.example/\n"		/* 6 */
+		"[ping \"b\"]\n"			/* 7 */
+		"kind = websub\n"			/* 8 */
+		"url = https://b.example/\n"		/* 9 */
+		"[ping \"a\"]\n"			/* 10 */
+		"kind = webhook\n"			/* 11 */
+		"url = nope\n",				/* 12 */
+		"F:10: duplicate section [ping \"a\"] (first on line 4)\n"
+		"F:12: invalid url 'nope': Bad scheme\n");
+	/* Names are case-sensitive. */
+	expect_ok_free(HEAD "[ping \"a\"]\nkind = websub\n"
+		       "url = https://a.example/\n[ping \"A\"]\n"
+		       "kind = websub\nurl = https://a.example/\n");
+}
+
+static void
+test_ping_missing_and_secret(void **state)
+{
+	(void)state;
+	expect_errors(HEAD "[ping \"h\"]\nkind = websub\n",
+		      "F:4: [ping \"h\"]: missing required key 'url'\n");
+	expect_errors(HEAD "[ping \"h\"]\nurl = https://h.example/\n"
+		      "[paths]\n",
+		      "F:4: [ping \"h\"]: missing required key 'kind'\n");
+	expect_errors(HEAD "\n[ping \"h\"]\n\n[ping \"i\"]\n",
+		      "F:5: [ping \"h\"]: missing required key 'kind'\n"
+		      "F:5: [ping \"h\"]: missing required key 'url'\n"
+		      "F:7: [ping \"i\"]: missing required key 'kind'\n"
+		      "F:7: [ping \"i\"]: missing required key 'url'\n");
+	/* A bad value is not reported as missing too. */
+	expect_errors(HEAD "[ping \"h\"]\nkind = hub\nurl = ftp://h/\n",
+		      "F:5: invalid kind 'hub': expected websub, xmlrpc or "
+		      "webhook\n"
+		      "F:6: invalid url 'ftp://h/': not an http:// or "
+		      "https:// URL\n");
+	/* secret only with kind = webhook, whichever comes first. */
+	expect_errors(HEAD "[ping \"h\"]\nsecret = s\nkind = websub\n"
+		      "url = https://h.example/\n",
+		      "F:5: key 'secret' in [ping \"h\"]: only webhook pings "
+		      "are signed (kind is websub)\n");
+	expect_errors(HEAD "[ping \"h\"]\nkind = xmlrpc\n"
+		      "url = https://h.example/\nsecret = s\n",
+		      "F:7: key 'secret' in [ping \"h\"]: only webhook pings "
+		      "are signed (kind is xmlrpc)\n");
+	/* With a bad kind, the kind alone is reported. */
+	expect_errors(HEAD "[ping \"h\"]\nkind = hook\n"
+		      "url = https://h.example/\nsecret = s\n",
+		      "F:5: invalid kind 'hook': expected websub, xmlrpc or "
+		      "webhook\n");
+}
+
+/* Problems in several ping sections, all in one run. */
+static void
+test_ping_many_errors(void **state)
+{
+	(void)state;
+	expect_errors(
+		"[ping \"a\"]\n"			/* 1 */
+		"kind = websub\n"			/* 2 */
+		"secret = x\n"				/* 3 */
+		"url = https://a.example/?hub\n"	/* 4 */
+		"[ping]\n"				/* 5 */
+		"url = https://b.example/\n"		/* 6 */
+		"[feed]\n"				/* 7 */
+		"title = T\n"				/* 8 */
+		"[ping \"a\"]\n"			/* 9 */
+		"colour = red\n"			/* 10 */
+		"[pings]\n"				/* 11 */
+		"give_up_after = forever\n"		/* 12 */
+		"[ping \"c\"]\n"			/* 13 */
+		"kind = xmlrpc\n",			/* 14 */
+		"F:3: key 'secret' in [ping \"a\"]: only webhook pings are "
+		"signed (kind is websub)\n"
+		"F:5: invalid section [ping]: " BAD_PING_HEAD "\n"
+		"F:9: duplicate section [ping \"a\"] (first on line 1)\n"
+		"F:10: unknown key 'colour' in [ping \"a\"]\n"
+		"F:9: [ping \"a\"]: missing required key 'kind'\n"
+		"F:9: [ping \"a\"]: missing required key 'url'\n"
+		"F:12: invalid give_up_after 'forever': expected a duration "
+		"1m..30d " DURATION "\n"
+		"F:13: [ping \"c\"]: missing required key 'url'\n"
+		"F: missing required key 'base_url' in [feed]\n");
 }
 
 static void
@@ -664,6 +1058,14 @@ main(void)
 		cmocka_unit_test(test_sections),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_many_errors),
+		cmocka_unit_test(test_pings),
+		cmocka_unit_test(test_pings_none),
+		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_bad_durations),
+		cmocka_unit_test(test_bad_ping_keys),
+		cmocka_unit_test(test_ping_sections),
+		cmocka_unit_test(test_ping_missing_and_secret),
+		cmocka_unit_test(test_ping_many_errors),
 		cmocka_unit_test(test_cannot_read),
 		cmocka_unit_test(test_syntax_variants),
 		cmocka_unit_test(test_long_lines),

@@ -1,0 +1,622 @@
+/*
+ * ping: see ping.h. The curl-on-libev glue follows curl's evhiperfifo.c
+ * example: one ev_io per socket curl cares about, one ev_timer for curl's
+ * timeout, and every finished transfer handled in check_done().
+ */
+#include "ping.h"
+
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+
+#include "log.h"
+#include "pingmsg.h"
+
+#define MAX_RESPONSE	(64 * 1024)	/* bytes of an answer we keep */
+#define BACKOFF_MAX	3600.0		/* seconds between tries, at most */
+
+struct ping {
+	struct ev_loop *loop;
+	CURLM *multi;
+	ev_timer curl_timer;	/* CURLMOPT_TIMERFUNCTION */
+	ev_timer due_timer;	/* the next pending ping's due time */
+	struct state *st;
+	const struct config *cfg;
+	struct xfer *xfers;	/* under way */
+	size_t pending;
+	size_t failed;		/* given up since start */
+};
+
+/* One socket curl asked us to watch. */
+struct sock {
+	ev_io io;
+	struct ping *p;
+};
+
+/* One HTTP request under way. Owns copies of all it needs. */
+struct xfer {
+	struct xfer *next;
+	struct ping *p;
+	CURL *easy;
+	struct curl_slist *headers;
+	char *target, *feed, *url, *secret, *body;
+	enum ping_kind kind;
+	bool fallback;		/* xmlrpc: weblogUpdates.ping after a fault */
+	int64_t gen;
+	int attempts;
+	double first;
+	char status[128];	/* the answer's status line */
+	char *resp;
+	size_t resp_len;
+	char err[CURL_ERROR_SIZE];
+};
+
+static void schedule(struct ping *p);
+
+static double
+wall_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const struct ping_target *
+find_target(const struct ping *p, const char *name)
+{
+	for (size_t i = 0; i < p->cfg->npings; i++)
+		if (strcmp(p->cfg->pings[i].name, name) == 0)
+			return &p->cfg->pings[i];
+	return NULL;
+}
+
+static struct xfer *
+find_xfer(const struct ping *p, const char *target, const char *feed)
+{
+	for (struct xfer *x = p->xfers; x != NULL; x = x->next)
+		if (strcmp(x->target, target) == 0 &&
+		    strcmp(x->feed, feed) == 0)
+			return x;
+	return NULL;
+}
+
+static const char *
+kind_name(enum ping_kind k)
+{
+	return k == PING_WEBSUB ? "websub" : k == PING_XMLRPC ? "xmlrpc" :
+	    "webhook";
+}
+
+/* ---- curl on libev ---------------------------------------------------- */
+
+static void check_done(struct ping *p);
+
+static void
+sock_cb(struct ev_loop *loop, ev_io *io, int revents)
+{
+	struct sock *s = (struct sock *)io;
+	int running, action = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
+	    (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
+
+	(void)loop;
+	curl_multi_socket_action(s->p->multi, io->fd, action, &running);
+	check_done(s->p);
+}
+
+static int
+socket_fn(CURL *e, curl_socket_t fd, int what, void *userp, void *sockp)
+{
+	struct ping *p = userp;
+	struct sock *s = sockp;
+	int events = (what & CURL_POLL_IN ? EV_READ : 0) |
+	    (what & CURL_POLL_OUT ? EV_WRITE : 0);
+
+	(void)e;
+	if (what == CURL_POLL_REMOVE) {
+		if (s != NULL) {
+			ev_io_stop(p->loop, &s->io);
+			free(s);
+		}
+		return 0;
+	}
+	if (s == NULL) {
+		if ((s = calloc(1, sizeof(*s))) == NULL)
+			return -1;
+		s->p = p;
+		ev_init(&s->io, sock_cb);
+		curl_multi_assign(p->multi, fd, s);
+	}
+	ev_io_stop(p->loop, &s->io);
+	ev_io_set(&s->io, fd, events);
+	ev_io_start(p->loop, &s->io);
+	return 0;
+}
+
+static void
+curl_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct ping *p = t->data;
+	int running;
+
+	(void)loop;
+	(void)revents;
+	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	check_done(p);
+}
+
+/* curl wants to be called back after timeout_ms; -1 means never. */
+static int
+timer_fn(CURLM *m, long timeout_ms, void *userp)
+{
+	struct ping *p = userp;
+
+	(void)m;
+	ev_timer_stop(p->loop, &p->curl_timer);
+	if (timeout_ms >= 0) {	/* 0: on the next loop iteration */
+		ev_timer_set(&p->curl_timer, timeout_ms / 1000.0, 0.);
+		ev_timer_start(p->loop, &p->curl_timer);
+	}
+	return 0;
+}
+
+/* ---- one transfer ----------------------------------------------------- */
+
+static size_t
+write_fn(char *data, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * n, keep = len;
+	char *r;
+
+	if (x->resp_len + keep > MAX_RESPONSE)
+		keep = MAX_RESPONSE - x->resp_len;
+	if (keep > 0 && (r = realloc(x->resp, x->resp_len + keep + 1))) {
+		memcpy(r + x->resp_len, data, keep);
+		x->resp = r;
+		x->resp_len += keep;
+		r[x->resp_len] = '\0';
+	}
+	return len;	/* the rest is read and dropped */
+}
+
+static size_t
+header_fn(char *data, size_t size, size_t n, void *ud)
+{
+	struct xfer *x = ud;
+	size_t len = size * n;
+
+	/* The last status line wins (after "100 Continue", say). */
+	if (len > 5 && strncmp(data, "HTTP/", 5) == 0) {
+		size_t k = strcspn(data, "\r\n");
+
+		snprintf(x->status, sizeof(x->status), "%.*s", (int)k, data);
+	}
+	return len;
+}
+
+static void
+xfer_free(struct xfer *x)
+{
+	if (x == NULL)
+		return;
+	if (x->easy != NULL) {
+		curl_multi_remove_handle(x->p->multi, x->easy);
+		curl_easy_cleanup(x->easy);
+	}
+	curl_slist_free_all(x->headers);
+	free(x->target);
+	free(x->feed);
+	free(x->url);
+	free(x->secret);
+	free(x->body);
+	free(x->resp);
+	free(x);
+}
+
+/* The feed's file name, for the webhook's "feed" field. */
+static const char *
+feed_name(const char *url)
+{
+	const char *s = strrchr(url, '/');
+
+	return s ? s + 1 : url;
+}
+
+/* Build the request body and headers for x's kind. */
+static int
+prepare(struct xfer *x, const char *entries)
+{
+	const struct config *c = x->p->cfg;
+	const char *ctype = "application/x-www-form-urlencoded";
+
+	free(x->body);
+	x->body = NULL;
+	if (x->kind == PING_WEBSUB) {
+		x->body = pingmsg_websub(x->feed);
+	} else if (x->kind == PING_XMLRPC) {
+		const char *ext[] = { c->feed.title, c->feed.base_url,
+		    c->feed.base_url, x->feed };
+
+		x->body = x->fallback ?
+		    pingmsg_xmlrpc("weblogUpdates.ping", ext, 2) :
+		    pingmsg_xmlrpc("weblogUpdates.extendedPing", ext, 4);
+		ctype = "text/xml";
+	} else {
+		x->body = pingmsg_webhook(feed_name(x->feed), x->feed,
+		    entries ? entries : "[]");
+		ctype = "application/json";
+	}
+	if (x->body == NULL)
+		return -1;
+	curl_slist_free_all(x->headers);
+	x->headers = NULL;
+	{
+		char h[128];
+
+		snprintf(h, sizeof(h), "Content-Type: %s", ctype);
+		x->headers = curl_slist_append(x->headers, h);
+		/* No 100-continue round trip before the body. */
+		x->headers = curl_slist_append(x->headers, "Expect:");
+	}
+	if (x->kind == PING_WEBHOOK && x->secret != NULL) {
+		char *sig = pingmsg_signature(x->secret, x->body,
+		    strlen(x->body)), *h = NULL;
+
+		if (sig != NULL && asprintf(&h, "X-Feedpubd-Signature: %s",
+		    sig) >= 0)
+			x->headers = curl_slist_append(x->headers, h);
+		free(sig);
+		free(h);
+	}
+	return 0;
+}
+
+static int
+start(struct xfer *x)
+{
+	const struct config *c = x->p->cfg;
+	CURL *e = curl_easy_init();
+
+	if (e == NULL)
+		return -1;
+	x->easy = e;
+	x->resp_len = 0;
+	x->status[0] = x->err[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_URL, x->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "feedpubd/" FEEDPUBD_VERSION);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
+	    (long)c->ping_connect_timeout_s);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->ping_timeout_s);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* A redirect would turn the POST into a GET: report, don't follow. */
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->err);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_fn);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_fn);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	if (curl_multi_add_handle(x->p->multi, e) != CURLM_OK)
+		return -1;
+	log_debug("ping %s: %s %s for %s", x->target, kind_name(x->kind),
+	    x->url, x->feed);
+	return 0;
+}
+
+static void
+send_pending(struct ping *p, const struct pending_ping *pp,
+    const struct ping_target *t)
+{
+	struct xfer *x = calloc(1, sizeof(*x));
+
+	if (x == NULL)
+		return;
+	x->p = p;
+	x->kind = t->kind;
+	x->gen = pp->gen;
+	x->attempts = pp->attempts;
+	x->first = pp->first;
+	x->target = strdup(pp->target);
+	x->feed = strdup(pp->feed);
+	x->url = strdup(t->url);
+	x->secret = t->secret ? strdup(t->secret) : NULL;
+	if (x->target == NULL || x->feed == NULL || x->url == NULL ||
+	    (t->secret != NULL && x->secret == NULL) ||
+	    prepare(x, pp->body) < 0 || start(x) < 0) {
+		log_err("ping %s: out of memory", pp->target);
+		xfer_free(x);
+		return;
+	}
+	x->next = p->xfers;
+	p->xfers = x;
+}
+
+/* ---- outcomes --------------------------------------------------------- */
+
+static void
+unlink_xfer(struct ping *p, struct xfer *x)
+{
+	for (struct xfer **pp = &p->xfers; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			return;
+		}
+	}
+}
+
+/* The first line of the answer's body, for a log line. */
+static void
+first_line(const struct xfer *x, char *buf, size_t n)
+{
+	const char *s = x->resp ? x->resp : "";
+
+	s += strspn(s, " \t\r\n");
+	snprintf(buf, n, "%.*s", (int)strcspn(s, "\r\n"), s);
+}
+
+static void
+give_up(struct xfer *x, const char *why)
+{
+	log_err("ping %s (%s) for %s: %s; giving up", x->target,
+	    kind_name(x->kind), x->feed, why);
+	state_ping_drop(x->p->st, x->target, x->feed);
+	x->p->failed++;
+}
+
+static void
+retry(struct xfer *x, const char *why, long retry_after)
+{
+	double now = wall_now(), delay;
+	int n = x->attempts + 1;
+
+	/* 1 s doubling to an hour, with jitter so targets do not sync. */
+	delay = fmin(BACKOFF_MAX, ldexp(1.0, n - 1 > 12 ? 12 : n - 1));
+	delay *= 0.75 + 0.5 * ((double)rand() / RAND_MAX);
+	if (retry_after > 0 && (double)retry_after > delay)
+		delay = (double)retry_after;
+	if (now + delay - x->first > x->p->cfg->ping_give_up_s) {
+		give_up(x, why);
+		return;
+	}
+	log_warnx("ping %s (%s) for %s: %s; try %d in %.1f s", x->target,
+	    kind_name(x->kind), x->feed, why, n + 1, delay);
+	state_ping_retry(x->p->st, x->target, x->feed, x->gen, now + delay,
+	    why);
+}
+
+static void
+delivered(struct xfer *x)
+{
+	log_info("ping %s (%s) for %s: %s", x->target, kind_name(x->kind),
+	    x->feed, x->status[0] ? x->status : "done");
+	state_ping_done(x->p->st, x->target, x->feed, x->gen);
+}
+
+/* A 2xx answer of an XML-RPC service: read it. Returns true when done. */
+static bool
+xmlrpc_answer(struct xfer *x)
+{
+	char *msg = NULL, why[300];
+	enum xmlrpc_result r = pingmsg_xmlrpc_result(x->resp ? x->resp : "",
+	    x->resp_len, &msg);
+
+	switch (r) {
+	case XMLRPC_OK:
+		delivered(x);
+		break;
+	case XMLRPC_FAULT:
+		if (!x->fallback) {
+			/* No extendedPing there: the plain ping will do. */
+			log_info("ping %s: extendedPing refused (%s); trying "
+			    "weblogUpdates.ping", x->target, msg ? msg : "");
+			x->fallback = true;
+			free(msg);
+			return false;
+		}
+		snprintf(why, sizeof(why), "fault: %s", msg ? msg : "");
+		give_up(x, why);
+		break;
+	case XMLRPC_FLERROR:
+		snprintf(why, sizeof(why), "flerror: %s", msg ? msg : "");
+		retry(x, why, 0);
+		break;
+	case XMLRPC_GARBLED:
+		retry(x, "not an XML-RPC answer", 0);
+		break;
+	}
+	free(msg);
+	return true;
+}
+
+/* Decide what a finished transfer means. Returns true when x is done. */
+static bool
+outcome(struct xfer *x, CURLcode rc)
+{
+	long code = 0, after = 0;
+	char why[512], line[200];
+	curl_off_t ra = 0;
+
+	if (rc != CURLE_OK) {
+		snprintf(why, sizeof(why), "%s", x->err[0] ? x->err :
+		    curl_easy_strerror(rc));
+		retry(x, why, 0);
+		return true;
+	}
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) ==
+	    CURLE_OK && ra > 0)
+		after = (long)ra;
+	if (code >= 200 && code < 300)
+		return x->kind == PING_XMLRPC ? xmlrpc_answer(x) :
+		    (delivered(x), true);
+	first_line(x, line, sizeof(line));
+	snprintf(why, sizeof(why), "%s%s%s", x->status[0] ? x->status :
+	    "no status", line[0] ? ": " : "", line);
+	if (code >= 500 || code == 408 || code == 429)
+		retry(x, why, after);
+	else
+		give_up(x, why);	/* other 4xx, 3xx: won't get better */
+	return true;
+}
+
+static void
+check_done(struct ping *p)
+{
+	CURLMsg *m;
+	int left;
+	bool any = false;
+
+	while ((m = curl_multi_info_read(p->multi, &left)) != NULL) {
+		struct xfer *x = NULL;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &x);
+		if (!outcome(x, m->data.result)) {
+			/* Again, differently (the XML-RPC fallback). */
+			curl_multi_remove_handle(p->multi, x->easy);
+			curl_easy_cleanup(x->easy);
+			x->easy = NULL;
+			if (prepare(x, NULL) == 0 && start(x) == 0)
+				continue;
+			retry(x, "cannot start the request", 0);
+		}
+		/* The one place a transfer's state is freed. */
+		unlink_xfer(p, x);
+		xfer_free(x);
+		any = true;
+	}
+	if (any)
+		schedule(p);
+}
+
+/* ---- the queue -------------------------------------------------------- */
+
+static void
+due_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	schedule(t->data);
+}
+
+/* Send what is due and not under way; wake up again for the next one. */
+static void
+schedule(struct ping *p)
+{
+	struct pending_ping *v;
+	size_t n;
+	double now = wall_now(), next = INFINITY;
+
+	ev_timer_stop(p->loop, &p->due_timer);
+	if (state_ping_list(p->st, &v, &n) < 0)
+		return;
+	p->pending = n;
+	for (size_t i = 0; i < n; i++) {
+		const struct ping_target *t = find_target(p, v[i].target);
+
+		if (t == NULL) {
+			log_warnx("ping %s for %s: no such target in the "
+			    "config any more; dropped", v[i].target,
+			    v[i].feed);
+			state_ping_drop(p->st, v[i].target, v[i].feed);
+			p->pending--;
+		} else if (find_xfer(p, v[i].target, v[i].feed) != NULL) {
+			continue;	/* its end calls schedule() again */
+		} else if (v[i].due <= now) {
+			send_pending(p, &v[i], t);
+		} else if (v[i].due < next) {
+			next = v[i].due;
+		}
+	}
+	state_pings_free(v, n);
+	if (isfinite(next)) {
+		ev_timer_set(&p->due_timer, next - now, 0.);
+		ev_timer_start(p->loop, &p->due_timer);
+	}
+}
+
+void
+ping_feed_changed(struct ping *p, const char *feed_url, const char *entries)
+{
+	double now = wall_now();
+
+	for (size_t i = 0; i < p->cfg->npings; i++) {
+		const struct ping_target *t = &p->cfg->pings[i];
+		char *old = NULL, *body = NULL;
+
+		if (t->kind == PING_WEBHOOK) {
+			old = state_ping_body(p->st, t->name, feed_url);
+			body = pingmsg_entries_merge(old, entries);
+		}
+		state_ping_add(p->st, t->name, feed_url, body, now);
+		free(old);
+		free(body);
+	}
+	if (p->cfg->npings > 0)
+		schedule(p);
+}
+
+void
+ping_counts(struct ping *p, size_t *pending, size_t *failed)
+{
+	*pending = p->pending;
+	*failed = p->failed;
+}
+
+struct ping *
+ping_new(struct ev_loop *loop, struct state *st, const struct config *c)
+{
+	struct ping *p = calloc(1, sizeof(*p));
+
+	if (p == NULL || (p->multi = curl_multi_init()) == NULL) {
+		free(p);
+		return NULL;
+	}
+	p->loop = loop;
+	p->st = st;
+	p->cfg = c;
+	ev_init(&p->curl_timer, curl_timer_cb);
+	ev_init(&p->due_timer, due_cb);
+	p->curl_timer.data = p->due_timer.data = p;
+	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
+	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
+	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
+	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
+	srand((unsigned)time(NULL) ^ (unsigned)(uintptr_t)p);
+	schedule(p);
+	return p;
+}
+
+void
+ping_configure(struct ping *p, const struct config *c)
+{
+	p->cfg = c;
+	schedule(p);
+}
+
+void
+ping_free(struct ping *p)
+{
+	if (p == NULL)
+		return;
+	while (p->xfers != NULL) {
+		struct xfer *x = p->xfers;
+
+		p->xfers = x->next;
+		xfer_free(x);
+	}
+	ev_timer_stop(p->loop, &p->curl_timer);
+	ev_timer_stop(p->loop, &p->due_timer);
+	curl_multi_cleanup(p->multi);
+	free(p);
+}

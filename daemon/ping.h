@@ -1,0 +1,47 @@
+/*
+ * ping: tell the aggregators that a feed changed (WebSub hubs, XML-RPC
+ * weblogUpdates, webhooks). Transfers run concurrently on libcurl's multi
+ * socket interface driven by the libev loop, so a slow or hanging target
+ * never holds up watching, publishing or the other targets.
+ *
+ * Every ping is first written to the state database and deleted only once
+ * delivered (or given up), so none is lost to a crash or a restart.
+ */
+#ifndef DAEMON_PING_H
+#define DAEMON_PING_H
+
+#include <stddef.h>
+
+#include <ev.h>
+
+#include "config/config.h"
+#include "state.h"
+
+struct ping;
+
+/*
+ * Start on loop with the targets of c (borrowed: call ping_configure()
+ * before freeing it) and the pending pings in st (borrowed). Pending pings
+ * whose time has come are sent at once.
+ */
+struct ping *ping_new(struct ev_loop *loop, struct state *st,
+    const struct config *c);
+
+/* A reloaded config: new targets from now on; transfers under way go on. */
+void ping_configure(struct ping *p, const struct config *c);
+
+/*
+ * The feed at feed_url changed: queue one ping per target, merged with any
+ * still pending for the same (target, feed). entries is the JSON array of
+ * the changed entries (see pingmsg_entries()), for webhooks.
+ */
+void ping_feed_changed(struct ping *p, const char *feed_url,
+    const char *entries);
+
+/* For the status line: pings waiting (or under way) and given up. */
+void ping_counts(struct ping *p, size_t *pending, size_t *failed);
+
+/* Stop: transfers under way are abandoned; they stay pending in st. */
+void ping_free(struct ping *p);
+
+#endif

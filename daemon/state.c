@@ -1,0 +1,244 @@
+/*
+ * state: see state.h. Every statement is prepared once and reused.
+ */
+#include "state.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "feeds/output.h"
+#include "log.h"
+
+enum stmt {
+	S_ADD, S_BODY, S_LIST, S_DONE, S_RETRY, S_DROP, S_NSTMTS
+};
+
+static const char *const sql[S_NSTMTS] = {
+	[S_ADD] = "INSERT INTO pings (target, feed, body, gen, first, due, "
+	    "attempts) VALUES (?1, ?2, ?3, 1, ?4, ?4, 0) "
+	    "ON CONFLICT (target, feed) DO UPDATE SET body = ?3, "
+	    "gen = gen + 1, due = ?4, attempts = 0",
+	[S_BODY] = "SELECT body FROM pings WHERE target = ?1 AND feed = ?2",
+	[S_LIST] = "SELECT target, feed, body, gen, first, due, attempts, "
+	    "last_error FROM pings ORDER BY due, target, feed",
+	[S_DONE] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2 AND "
+	    "gen = ?3",
+	[S_RETRY] = "UPDATE pings SET due = ?4, attempts = attempts + 1, "
+	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
+	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
+};
+
+static const char schema[] =
+    "PRAGMA journal_mode = WAL;"
+    "PRAGMA synchronous = NORMAL;"
+    "CREATE TABLE IF NOT EXISTS pings ("
+    "  target TEXT NOT NULL, feed TEXT NOT NULL, body TEXT,"
+    "  gen INTEGER NOT NULL, first REAL NOT NULL, due REAL NOT NULL,"
+    "  attempts INTEGER NOT NULL, last_error TEXT,"
+    "  PRIMARY KEY (target, feed));";
+
+struct state {
+	sqlite3 *db;
+	sqlite3_stmt *stmt[S_NSTMTS];
+};
+
+static void
+fail(struct state *st, const char *what)
+{
+	log_err("state database: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+struct state *
+state_open(const char *dir)
+{
+	struct state *st = calloc(1, sizeof(*st));
+	char *path = NULL;
+
+	if (st == NULL)
+		return NULL;
+	if (output_mkdirs(dir) < 0) {
+		log_warn("cannot create the state folder %s", dir);
+		goto fail;
+	}
+	if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
+		goto fail;
+	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		log_err("cannot open %s: %s", path, st->db ?
+		    sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	/* Another process (feedpubd --status) may read meanwhile. */
+	sqlite3_busy_timeout(st->db, 2000);
+	if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+		fail(st, path);
+		goto fail;
+	}
+	for (int i = 0; i < S_NSTMTS; i++) {
+		if (sqlite3_prepare_v3(st->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK) {
+			fail(st, "prepare");
+			goto fail;
+		}
+	}
+	free(path);
+	return st;
+fail:
+	free(path);
+	state_close(st);
+	return NULL;
+}
+
+void
+state_close(struct state *st)
+{
+	if (st == NULL)
+		return;
+	for (int i = 0; i < S_NSTMTS; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* Bind target and feed (?1, ?2), the key of every statement. */
+static sqlite3_stmt *
+keyed(struct state *st, enum stmt s, const char *target, const char *feed)
+{
+	sqlite3_stmt *q = st->stmt[s];
+
+	sqlite3_reset(q);
+	sqlite3_clear_bindings(q);
+	sqlite3_bind_text(q, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, feed, -1, SQLITE_STATIC);
+	return q;
+}
+
+/* Run a statement that returns no rows. */
+static int
+run(struct state *st, sqlite3_stmt *q, const char *what)
+{
+	int rc = sqlite3_step(q);
+
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		fail(st, what);
+		return -1;
+	}
+	return 0;
+}
+
+int
+state_ping_add(struct state *st, const char *target, const char *feed,
+    const char *body, double now)
+{
+	sqlite3_stmt *q = keyed(st, S_ADD, target, feed);
+
+	sqlite3_bind_text(q, 3, body, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 4, now);
+	return run(st, q, "add ping");
+}
+
+static char *
+column_dup(sqlite3_stmt *q, int col)
+{
+	const unsigned char *s = sqlite3_column_text(q, col);
+
+	return s != NULL ? strdup((const char *)s) : NULL;
+}
+
+char *
+state_ping_body(struct state *st, const char *target, const char *feed)
+{
+	sqlite3_stmt *q = keyed(st, S_BODY, target, feed);
+	char *body = NULL;
+
+	if (sqlite3_step(q) == SQLITE_ROW)
+		body = column_dup(q, 0);
+	sqlite3_reset(q);
+	return body;
+}
+
+int
+state_ping_list(struct state *st, struct pending_ping **out, size_t *n)
+{
+	sqlite3_stmt *q = st->stmt[S_LIST];
+	struct pending_ping *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	sqlite3_reset(q);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct pending_ping *p;
+
+		if (*n == cap) {
+			size_t c = cap ? cap * 2 : 16;
+			struct pending_ping *w = realloc(v, c * sizeof(*w));
+
+			if (w == NULL)
+				break;
+			v = w;
+			cap = c;
+		}
+		p = &v[(*n)++];
+		p->target = column_dup(q, 0);
+		p->feed = column_dup(q, 1);
+		p->body = column_dup(q, 2);
+		p->gen = sqlite3_column_int64(q, 3);
+		p->first = sqlite3_column_double(q, 4);
+		p->due = sqlite3_column_double(q, 5);
+		p->attempts = sqlite3_column_int(q, 6);
+		p->last_error = column_dup(q, 7);
+	}
+	sqlite3_reset(q);
+	*out = v;
+	if (rc != SQLITE_DONE) {
+		fail(st, "list pings");
+		return -1;
+	}
+	return 0;
+}
+
+void
+state_pings_free(struct pending_ping *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].target);
+		free(v[i].feed);
+		free(v[i].body);
+		free(v[i].last_error);
+	}
+	free(v);
+}
+
+int
+state_ping_done(struct state *st, const char *target, const char *feed,
+    int64_t gen)
+{
+	sqlite3_stmt *q = keyed(st, S_DONE, target, feed);
+
+	sqlite3_bind_int64(q, 3, gen);
+	return run(st, q, "ping done");
+}
+
+int
+state_ping_retry(struct state *st, const char *target, const char *feed,
+    int64_t gen, double due, const char *error)
+{
+	sqlite3_stmt *q = keyed(st, S_RETRY, target, feed);
+
+	sqlite3_bind_int64(q, 3, gen);
+	sqlite3_bind_double(q, 4, due);
+	sqlite3_bind_text(q, 5, error, -1, SQLITE_STATIC);
+	return run(st, q, "ping retry");
+}
+
+int
+state_ping_drop(struct state *st, const char *target, const char *feed)
+{
+	return run(st, keyed(st, S_DROP, target, feed), "ping drop");
+}

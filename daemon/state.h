@@ -1,0 +1,59 @@
+/*
+ * state: the daemon's durable state, one SQLite database in the state
+ * folder (WAL, one small transaction per change). For now: pending pings,
+ * at most one per (target, feed), which survive crashes and restarts.
+ *
+ * Times are wall-clock seconds since the epoch (double).
+ */
+#ifndef DAEMON_STATE_H
+#define DAEMON_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct state;
+
+struct pending_ping {
+	char *target;		/* the [ping "name"] */
+	char *feed;		/* the feed's URL */
+	char *body;		/* kind-specific data (webhook entries), or NULL */
+	int64_t gen;		/* bumped by every new change of the feed */
+	double first;		/* when the oldest undelivered change happened */
+	double due;		/* when to (re)try */
+	int attempts;		/* failed tries so far */
+	char *last_error;	/* NULL until a try failed */
+};
+
+/* Open or create dir/feedpubd.db (dir is created). NULL on error (logged). */
+struct state *state_open(const char *dir);
+void state_close(struct state *st);	/* NULL is fine */
+
+/*
+ * A new change of feed for target: insert, or update the pending row (new
+ * body, due at now, attempts reset, first kept, gen bumped). Returns 0/-1.
+ */
+int state_ping_add(struct state *st, const char *target, const char *feed,
+    const char *body, double now);
+
+/* The body of the pending row, or NULL. Caller frees. */
+char *state_ping_body(struct state *st, const char *target, const char *feed);
+
+/*
+ * Every pending row, soonest due first. Returns 0 with *out (free with
+ * state_pings_free) and *n, or -1.
+ */
+int state_ping_list(struct state *st, struct pending_ping **out, size_t *n);
+void state_pings_free(struct pending_ping *v, size_t n);
+
+/* Delivered: delete the row if no newer change (gen) came meanwhile. */
+int state_ping_done(struct state *st, const char *target, const char *feed,
+    int64_t gen);
+
+/* Failed, to be retried at due. A newer change (other gen) wins. */
+int state_ping_retry(struct state *st, const char *target, const char *feed,
+    int64_t gen, double due, const char *error);
+
+/* Given up (permanent failure or too old): delete whatever the gen. */
+int state_ping_drop(struct state *st, const char *target, const char *feed);
+
+#endif

@@ -1,0 +1,487 @@
+/*
+ * Unit tests for feeds/feed.c, atom.c and rss.c: whole documents compared
+ * with golden files, XML safety, feed dates and languages.
+ *
+ * The golden files are tests/data/golden/ (.atom, .rss). After a deliberate
+ * change to the output, run the test with UPDATE_GOLDEN=1 to rewrite them,
+ * then check the diff by eye before committing it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <libxml/parser.h>
+
+#include "feeds/date.h"
+#include "feeds/feed.h"
+#include "feeds/meta.h"
+#include "feeds/release.h"
+
+static const struct feed_meta meta = {
+	.title = "Nyheter fr\xC3\xA5n Staden",
+	.subtitle = "Pressmeddelanden & nyheter",
+	.base_url = "https://news.example.org/",
+	.author = "Pressavdelningen",
+	.language = "sv",
+	.tag_authority = "news.example.org",
+	.tag_path = "/",
+	.tag_date = "2000",
+	.max_entries = 50,
+	.max_file_size = 1 << 20,
+};
+
+#define MTIME 1575964440	/* 2019-12-10T07:54:00Z */
+
+/* Releases and documents of the running test, freed by the teardown. */
+static struct release *rs[8];
+static size_t nrs;
+static char *doc;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return date_set_zone("Europe/Stockholm");
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nrs; i++)
+		release_free(rs[i]);
+	nrs = 0;
+	free(doc);
+	doc = NULL;
+	return 0;
+}
+
+static struct release *
+add(const char *relpath, const char *text, int64_t mtime)
+{
+	struct release_error err = { 0, 0, "" };
+	struct release *r = NULL;
+
+	if (release_parse(&meta, relpath, text, strlen(text), mtime, &r,
+	    &err) < 0)
+		fail_msg("%s: line %zu: %s", relpath, err.line, err.msg);
+	assert_true(nrs < sizeof(rs) / sizeof(rs[0]));
+	rs[nrs++] = r;
+	return r;
+}
+
+/* Render rs[0..nrs) as kind k into doc (replacing the last one). */
+static const char *
+render(enum feed_kind k, const struct feed_meta *m, size_t *len)
+{
+	size_t n = 0;
+
+	free(doc);
+	doc = NULL;
+	assert_int_equal(feed_render(k, m, rs, nrs, &doc, &n), 0);
+	assert_non_null(doc);
+	assert_int_equal(strlen(doc), n);
+	if (len != NULL)
+		*len = n;
+	return doc;
+}
+
+/* doc must be well-formed XML: libxml2 parses it without a complaint. */
+static void
+assert_well_formed(const char *s, size_t n)
+{
+	xmlDocPtr d;
+	const xmlError *e;
+
+	xmlResetLastError();
+	d = xmlReadMemory(s, (int)n, "feed.xml", NULL,
+	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	e = xmlGetLastError();
+
+	assert_non_null(d);
+	if (e != NULL && e->level >= XML_ERR_ERROR)
+		fail_msg("libxml2: %s", e->message);
+	xmlFreeDoc(d);
+}
+
+/* The text of the first <name> element after the start of from. */
+static char *
+element(const char *from, const char *name)
+{
+	char open[64], close[64];
+	const char *a, *b;
+
+	snprintf(open, sizeof(open), "<%s>", name);
+	snprintf(close, sizeof(close), "</%s>", name);
+	a = strstr(from, open);
+	assert_non_null(a);
+	a += strlen(open);
+	b = strstr(a, close);
+	assert_non_null(b);
+	return strndup(a, (size_t)(b - a));
+}
+
+static void
+assert_element(const char *from, const char *name, const char *want)
+{
+	char *got = element(from, name);
+
+	assert_non_null(got);
+	if (strcmp(got, want) != 0) {
+		print_error("<%s>: \"%s\" != \"%s\"\n", name, got, want);
+		free(got);
+		fail();
+	}
+	free(got);
+}
+
+/* The golden releases: a full front matter, plain text, a URL id. */
+static void
+add_golden_releases(void)
+{
+	add("2019/2019-12-10 Trygghet p\xC3\xA5 M\xC3\xB6llan.md",
+	    "---\n"
+	    "title: \"Trygghet p\xC3\xA5 M\xC3\xB6llan\"\n"
+	    "date: 2019-12-10 08:54\n"
+	    "updated: 2019-12-11T10:00:00+01:00\n"
+	    "author: [Anna Berg, Press Office]\n"
+	    "tags: [trygghet, M\xC3\xB6llan]\n"
+	    "type: Pressmeddelande\n"
+	    "x-unknown: kept\n"
+	    "---\n"
+	    "Staden & polisen satsar p\xC3\xA5 **trygghet** vid "
+	    "[M\xC3\xB6llan](https://example.org/mollan).\n"
+	    "\n"
+	    "| Dag | Tid |\n"
+	    "| --- | --- |\n"
+	    "| M\xC3\xA5ndag | 18\xE2\x80\x93" "21 |\n"
+	    "\n"
+	    "Kod: `a < b`, <script>x()</script>\n", MTIME);
+	add("hamnen.txt",
+	    "---\n"
+	    "date: 2019-07-01T06:00:00Z\n"
+	    "lang: en\n"
+	    "---\n"
+	    "Water shut-off in the harbour\n"
+	    "\n"
+	    "Streets <A & B> are affected\n"
+	    "on Monday.\n"
+	    "\n"
+	    "Call \"us\" if needed.\n", MTIME);
+	add("2016-10-24-valet.markdown",
+	    "---\n"
+	    "date: 2016-10-24\n"
+	    "id: https://news.example.org/valet\n"
+	    "summary: Valet avgjort.\n"
+	    "lang: sv\n"
+	    "link: https://www.example.org/val/2016\n"
+	    "---\n"
+	    "# Valet 2016\n"
+	    "\n"
+	    "Resultatet \xC3\xA4r klart.\n", MTIME);
+}
+
+static void
+compare_golden(const char *name, const char *data, size_t len)
+{
+	const char *dir = getenv("TESTDATA"), *v = FEEDPUBD_VERSION;
+	char path[4096], *want = NULL, *norm, *w;
+	size_t wlen = 0, vlen = strlen(v);
+	FILE *f;
+
+	if (dir == NULL)
+		dir = "tests/data";
+	snprintf(path, sizeof(path), "%s/golden/%s", dir, name);
+
+	/* The version is not part of what the goldens pin down. */
+	norm = malloc(3 * len + 1);
+	assert_non_null(norm);
+	for (w = norm; *data != '\0';) {
+		if (strncmp(data, v, vlen) == 0) {
+			w += sprintf(w, "@V@");
+			data += vlen;
+		} else {
+			*w++ = *data++;
+		}
+	}
+	*w = '\0';
+	len = (size_t)(w - norm);
+
+	if (getenv("UPDATE_GOLDEN") != NULL) {
+		f = fopen(path, "wb");
+		assert_non_null(f);
+		assert_int_equal(fwrite(norm, 1, len, f), len);
+		assert_int_equal(fclose(f), 0);
+	}
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		free(norm);
+		fail_msg("cannot open %s (TESTDATA unset?)", path);
+	}
+	want = malloc(1 << 16);
+	assert_non_null(want);
+	wlen = fread(want, 1, (1 << 16) - 1, f);
+	fclose(f);
+	want[wlen] = '\0';
+	if (wlen != len || memcmp(want, norm, len) != 0) {
+		/* Leave what we got beside it for a diff -u. */
+		snprintf(path, sizeof(path), "/tmp/feedpubd-golden-%s", name);
+		if ((f = fopen(path, "wb")) != NULL) {
+			fwrite(norm, 1, len, f);
+			fclose(f);
+		}
+		print_error("golden/%s differs: see diff -u tests/data/golden/"
+		    "%s %s\n", name, name, path);
+		free(want);
+		free(norm);
+		fail();
+	}
+	free(want);
+	free(norm);
+}
+
+static void
+test_file_names(void **state)
+{
+	(void)state;
+	assert_string_equal(feed_file_name(FEED_ATOM), "feed.atom");
+	assert_string_equal(feed_file_name(FEED_RSS), "feed.rss");
+}
+
+static void
+test_golden_atom(void **state)
+{
+	const char *s;
+	size_t n;
+
+	(void)state;
+	add_golden_releases();
+	s = render(FEED_ATOM, &meta, &n);
+	assert_well_formed(s, n);
+	compare_golden("three.atom", s, n);
+}
+
+static void
+test_golden_rss(void **state)
+{
+	const char *s;
+	size_t n;
+
+	(void)state;
+	add_golden_releases();
+	s = render(FEED_RSS, &meta, &n);
+	assert_well_formed(s, n);
+	compare_golden("three.rss", s, n);
+}
+
+/* Without subtitle, author or language; no entries. */
+static void
+test_golden_empty(void **state)
+{
+	struct feed_meta m = meta;
+	const char *s;
+	size_t n;
+
+	(void)state;
+	m.subtitle = NULL;
+	m.author = NULL;
+	m.language = NULL;
+	s = render(FEED_ATOM, &m, &n);
+	assert_well_formed(s, n);
+	compare_golden("empty.atom", s, n);
+	s = render(FEED_RSS, &m, &n);
+	assert_well_formed(s, n);
+	compare_golden("empty.rss", s, n);
+}
+
+static void
+test_forbidden_chars(void **state)
+{
+	static const char *const bad[] = { "\x01", "\x1b", "\xEF\xBF\xBF",
+	    "\xEF\xBF\xBE", "\x08" };
+	const char *s;
+	size_t n;
+
+	(void)state;
+	add("ctl.md", "# Bad\x01 ti\x1btle\xEF\xBF\xBF end\n\n"
+	    "Body\x1b[31m red\x01 \xEF\xBF\xBF\x08 and `co\x01" "de`.\n",
+	    MTIME);
+	add("ctl.txt", "Text\x01 title\xEF\xBF\xBE\n\nPara\x1b one.\n", MTIME);
+	assert_non_null(strchr(rs[0]->title, '\x01'));	/* kept until output */
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		s = render((enum feed_kind)k, &meta, &n);
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+			assert_null(strstr(s, bad[i]));
+		assert_non_null(strstr(s, "Bad title end"));
+		assert_non_null(strstr(s, "Text title"));
+		assert_non_null(strstr(s, "Body[31m red  and"));
+		assert_non_null(strstr(s, "Para one."));
+		assert_well_formed(s, n);
+	}
+}
+
+static void
+test_feed_updated(void **state)
+{
+	const char *s;
+
+	(void)state;
+	/* Newest first by date, but the second was updated last. */
+	add("a.md", "---\ndate: 2020-01-02T00:00:00Z\n---\n# A\n", MTIME);
+	add("b.md", "---\ndate: 2020-01-01T00:00:00Z\n"
+	    "updated: 2020-03-01T12:00:00+01:00\n---\n# B\n", MTIME);
+	add("c.md", "---\ndate: 2019-01-01T00:00:00Z\n---\n# C\n", MTIME);
+	s = render(FEED_ATOM, &meta, NULL);
+	/* The feed's own <updated> comes before the first entry. */
+	assert_true(strstr(s, "<updated>") < strstr(s, "<entry"));
+	assert_element(s, "updated", "2020-03-01T12:00:00+01:00");
+	assert_element(strstr(s, "<entry"), "updated", "2020-01-02T00:00:00Z");
+	s = render(FEED_RSS, &meta, NULL);
+	assert_element(s, "lastBuildDate", "Sun, 01 Mar 2020 12:00:00 +0100");
+	assert_element(strstr(s, "<item"), "pubDate",
+	    "Thu, 02 Jan 2020 00:00:00 +0000");
+}
+
+static void
+test_feed_updated_empty(void **state)
+{
+	const char *s;
+
+	(void)state;
+	s = render(FEED_ATOM, &meta, NULL);
+	assert_element(s, "updated", "1970-01-01T00:00:00Z");
+	assert_null(strstr(s, "<entry"));
+	s = render(FEED_RSS, &meta, NULL);
+	assert_element(s, "lastBuildDate", "Thu, 01 Jan 1970 00:00:00 +0000");
+	assert_null(strstr(s, "<item"));
+}
+
+static void
+test_entry_lang(void **state)
+{
+	struct feed_meta m = meta;
+	const char *s, *e;
+
+	(void)state;
+	add("en.md", "---\nlang: en\n---\n# English\n", MTIME);
+	add("sv.md", "---\nlang: sv\n---\n# Svenska\n", MTIME);
+	add("none.md", "# Feed language\n", MTIME);
+	s = render(FEED_ATOM, &m, NULL);
+	e = strstr(s, "<feed ");
+	assert_non_null(e);
+	assert_true(strstr(e, "xml:lang=\"sv\"") < strchr(e, '>'));
+	e = strstr(s, "<entry");
+	assert_non_null(e);
+	assert_memory_equal(e, "<entry xml:lang=\"en\">", 21);
+	e = strstr(e + 1, "<entry");
+	assert_memory_equal(e, "<entry>", 7);
+	e = strstr(e + 1, "<entry");
+	assert_memory_equal(e, "<entry>", 7);
+
+	/* A feed without a language: every entry lang is a difference. */
+	m.language = NULL;
+	s = render(FEED_ATOM, &m, NULL);
+	assert_non_null(strstr(s, "<feed xmlns=\"http://www.w3.org/2005/Atom\""
+	    ">"));
+	assert_null(strstr(s, "xml:lang=\"sv\">\n  <id>"));
+	e = strstr(s, "<entry");
+	assert_memory_equal(e, "<entry xml:lang=\"en\">", 21);
+	e = strstr(e + 1, "<entry");
+	assert_memory_equal(e, "<entry xml:lang=\"sv\">", 21);
+	e = strstr(e + 1, "<entry");
+	assert_memory_equal(e, "<entry>", 7);
+}
+
+static void
+test_rss_guid(void **state)
+{
+	const char *s, *i;
+
+	(void)state;
+	add("a.md", "---\nid: https://news.example.org/a\n---\n# A\n", MTIME);
+	add("b.md", "---\nid: http://news.example.org/b\n---\n# B\n", MTIME);
+	add("c.md", "# C\n", MTIME);
+	s = render(FEED_RSS, &meta, NULL);
+	i = strstr(s, "<item>");
+	assert_non_null(strstr(i, "<guid isPermaLink=\"true\">"
+	    "https://news.example.org/a</guid>"));
+	i = strstr(i + 1, "<item>");
+	assert_non_null(strstr(i, "<guid isPermaLink=\"true\">"
+	    "http://news.example.org/b</guid>"));
+	i = strstr(i + 1, "<item>");
+	assert_non_null(strstr(i, "<guid isPermaLink=\"false\">"
+	    "tag:news.example.org,2000:/releases/c</guid>"));
+}
+
+/*
+ * RSS 2.0 <description> holds HTML ("entity-encoded HTML is allowed"), and
+ * readers treat it so: the plain-text summary must be HTML-escaped, or
+ * "<A & B>" reads as a tag (feedparser shows "Streets <a> are affected").
+ * Atom says type="text" and needs no second escape.
+ */
+static void
+test_rss_description_html(void **state)
+{
+	const char *s;
+	xmlDocPtr d;
+	xmlNodePtr item;
+	xmlChar *text = NULL;
+	size_t n;
+
+	(void)state;
+	add("a.txt", "Title\n\nStreets <A & B> are affected.\n", MTIME);
+	s = render(FEED_RSS, &meta, &n);
+	d = xmlReadMemory(s, (int)n, "feed.rss", NULL, XML_PARSE_NONET);
+	assert_non_null(d);
+	/* rss > channel > ... item > ... description */
+	for (item = xmlDocGetRootElement(d)->children; item; item = item->next)
+		if (item->type == XML_ELEMENT_NODE)
+			break;
+	for (item = item->children; item; item = item->next)
+		if (xmlStrcmp(item->name, (const xmlChar *)"item") == 0)
+			break;
+	for (item = item ? item->children : NULL; item; item = item->next)
+		if (xmlStrcmp(item->name, (const xmlChar *)"description") == 0)
+			text = xmlNodeGetContent(item);
+	xmlFreeDoc(d);
+	assert_non_null(text);
+	if (strcmp((char *)text, "Streets &lt;A &amp; B&gt; are affected.")
+	    != 0) {
+		print_error("description holds \"%s\"\n", (char *)text);
+		xmlFree(text);
+		fail();
+	}
+	xmlFree(text);
+	/* The Atom summary stays text. */
+	s = render(FEED_ATOM, &meta, &n);
+	assert_non_null(strstr(s, "<summary type=\"text\">Streets &lt;A &amp; "
+	    "B&gt; are affected.</summary>"));
+}
+
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_file_names),
+		T(test_golden_atom),
+		T(test_golden_rss),
+		T(test_golden_empty),
+		T(test_forbidden_chars),
+		T(test_feed_updated),
+		T(test_feed_updated_empty),
+		T(test_entry_lang),
+		T(test_rss_guid),
+		T(test_rss_description_html),
+	};
+	int rc = cmocka_run_group_tests(tests, setup, NULL);
+
+	xmlCleanupParser();
+	return rc;
+}

@@ -1,0 +1,482 @@
+/*
+ * Unit tests for feeds/scan.c on a temp tree of release files.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "feeds/date.h"
+#include "feeds/meta.h"
+#include "feeds/release.h"
+#include "feeds/scan.h"
+#include "feeds/store.h"
+
+static const struct feed_meta meta = {
+	.title = "Nyheter",
+	.base_url = "https://news.example.org/",
+	.tag_authority = "news.example.org",
+	.tag_path = "/",
+	.tag_date = "2000",
+	.max_entries = 50,
+	.max_file_size = 1 << 20,
+};
+
+#define T0 1575964440	/* 2019-12-10T07:54:00Z */
+
+/* What the error callback was told. */
+struct seen {
+	char path[256];
+	size_t line;
+	int errnum;
+	char msg[256];
+};
+
+static char root[64];
+static struct store *store;
+static struct seen errs[16];
+static size_t nerrs;
+
+static void
+on_error(void *ud, const char *relpath, const struct release_error *err)
+{
+	assert_ptr_equal(ud, &nerrs);
+	assert_true(nerrs < sizeof(errs) / sizeof(errs[0]));
+	snprintf(errs[nerrs].path, sizeof(errs[nerrs].path), "%s", relpath);
+	errs[nerrs].line = err->line;
+	errs[nerrs].errnum = err->errnum;
+	snprintf(errs[nerrs].msg, sizeof(errs[nerrs].msg), "%s", err->msg);
+	nerrs++;
+}
+
+static int
+setup(void **state)
+{
+	(void)state;
+	return date_set_zone("Europe/Stockholm");
+}
+
+static int
+make_root(void **state)
+{
+	(void)state;
+	strcpy(root, "/tmp/test_scan.XXXXXX");
+	nerrs = 0;
+	if (mkdtemp(root) == NULL || (store = store_new()) == NULL)
+		return -1;
+	return 0;
+}
+
+static void
+rm_tree(const char *dir)
+{
+	char path[512];
+	struct dirent *e;
+	struct stat st;
+	DIR *d = opendir(dir);
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			rm_tree(path);
+		else
+			unlink(path);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+static int
+remove_root(void **state)
+{
+	(void)state;
+	rm_tree(root);
+	store_free(store);
+	store = NULL;
+	return 0;
+}
+
+/* Write root/rel (its folders made as needed) and set its mtime. */
+static void
+put_file(const char *rel, const char *text, time_t mtime)
+{
+	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
+		*p = '/';
+	}
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fputs(text, f) >= 0, 1);
+	assert_int_equal(fclose(f), 0);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void
+del_file(const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(unlink(path), 0);
+}
+
+static int
+scan1(const char *rel)
+{
+	return scan_file(&meta, root, rel, store, on_error, &nerrs);
+}
+
+static void
+assert_err(size_t i, const char *path, size_t line, const char *part)
+{
+	assert_true(i < nerrs);
+	assert_string_equal(errs[i].path, path);
+	assert_int_equal(errs[i].line, line);
+	if (strstr(errs[i].msg, part) == NULL)
+		fail_msg("%s: \"%s\" lacks \"%s\"", path, errs[i].msg, part);
+}
+
+static void
+make_tree(void)
+{
+	put_file("2019/2019-12-10-a.md", "---\ndate: 2019-12-10\n---\n# A\n",
+	    T0);
+	put_file("2019/sub/b.txt", "B\n\nText.\n", T0);
+	put_file("2019/bad-yaml.md", "---\ntitle: x\nsummary: a: b\n---\n",
+	    T0);
+	put_file("a/samma.md", "# Samma A\n", T0);
+	put_file("b/samma.md", "# Samma B\n", T0);
+	put_file("bad-utf8.txt", "Title\nbad \xC3\x28 byte\n", T0);
+	put_file("c.md", "# C\n", T0);
+	/* Skipped without a word. */
+	put_file(".hidden/x.md", "# hidden folder\n", T0);
+	put_file("2019/.git/y.md", "# hidden folder\n", T0);
+	put_file(".dot.md", "# hidden file\n", T0);
+	put_file("notes.html", "<p>not a release\n", T0);
+	put_file("c.md~", "# backup\n", T0);
+	put_file(".c.md.swp", "swap", T0);
+	put_file("c.md.swp", "swap", T0);
+	put_file("c.md.tmp", "tmp", T0);
+	put_file("#c.md#", "autosave", T0);
+	put_file("README", "read me", T0);
+}
+
+static void
+test_scan_folder(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	make_tree();
+	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 3);
+	/* Once per bad file, in byte order of the paths. */
+	assert_int_equal(nerrs, 3);
+	assert_err(0, "2019/bad-yaml.md", 3, "invalid YAML");
+	assert_err(1, "b/samma.md", 0, "a/samma.md");
+	assert_err(2, "bad-utf8.txt", 2, "UTF-8");
+
+	assert_int_equal(store_count(store), 4);
+	r = store_get(store, "2019/2019-12-10-a.md");
+	assert_non_null(r);
+	assert_string_equal(r->title, "A");
+	assert_true(r->has_date);
+	r = store_get(store, "2019/sub/b.txt");
+	assert_non_null(r);
+	assert_string_equal(r->title, "B");
+	assert_int_equal(r->date.sec, T0);	/* the mtime */
+	assert_int_equal(r->mtime, T0);
+	r = store_get(store, "a/samma.md");
+	assert_non_null(r);
+	assert_string_equal(r->title, "Samma A");
+	assert_non_null(store_get(store, "c.md"));
+	assert_null(store_get(store, "b/samma.md"));
+	assert_null(store_get(store, ".hidden/x.md"));
+
+	/* A rescan in a sweep finds the same; a deleted file goes. */
+	nerrs = 0;
+	del_file("c.md");
+	store_sweep_begin(store);
+	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 3);
+	assert_int_equal(store_sweep_end(store), 1);
+	assert_int_equal(store_count(store), 3);
+	assert_null(store_get(store, "c.md"));
+	assert_non_null(store_get(store, "a/samma.md"));
+}
+
+static void
+test_scan_subfolder(void **state)
+{
+	(void)state;
+	make_tree();
+	assert_int_equal(scan_subfolder(&meta, root, "2019", store, on_error,
+	    &nerrs), 1);
+	assert_int_equal(nerrs, 1);
+	assert_err(0, "2019/bad-yaml.md", 3, "invalid YAML");
+	assert_int_equal(store_count(store), 2);
+	assert_non_null(store_get(store, "2019/2019-12-10-a.md"));
+	assert_non_null(store_get(store, "2019/sub/b.txt"));
+}
+
+static void
+test_scan_missing_root(void **state)
+{
+	char dir[128];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/nope", root);
+	errno = 0;
+	assert_int_equal(scan_folder(&meta, dir, store, on_error, &nerrs), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_int_equal(nerrs, 0);
+	assert_int_equal(store_count(store), 0);
+}
+
+/*
+ * scan.h: "in byte order of the paths"; docs: "the second one (in path
+ * order) is reported". '-' sorts before '/', so 2019-arkiv/samma.md comes
+ * before 2019/samma.md.
+ */
+static void
+test_scan_path_order(void **state)
+{
+	(void)state;
+	put_file("2019/samma.md", "# Ny\n", T0);
+	put_file("2019-arkiv/samma.md", "# Gammal\n", T0);
+	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 1);
+	assert_int_equal(nerrs, 1);
+	assert_err(0, "2019/samma.md", 0, "2019-arkiv/samma.md");
+	assert_non_null(store_get(store, "2019-arkiv/samma.md"));
+}
+
+static void
+test_scan_file(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	put_file("a.md", "# One\n", T0);
+	assert_int_equal(scan1("a.md"), 0);
+	assert_string_equal(store_get(store, "a.md")->title, "One");
+
+	/* Changed: replaced. */
+	put_file("a.md", "# Two\n", T0 + 60);
+	assert_int_equal(scan1("a.md"), 0);
+	assert_int_equal(store_count(store), 1);
+	assert_string_equal(store_get(store, "a.md")->title, "Two");
+
+	/* Broken: skipped, reported, out of the store. */
+	put_file("a.md", "---\ndate: 2019-13-01\n---\n", T0 + 120);
+	assert_int_equal(scan1("a.md"), -1);
+	assert_int_equal(nerrs, 1);
+	assert_err(0, "a.md", 2, "'date'");
+	assert_null(store_get(store, "a.md"));
+
+	/* Fixed again. */
+	put_file("a.md", "# Three\n", T0 + 180);
+	assert_int_equal(scan1("a.md"), 0);
+	assert_string_equal(store_get(store, "a.md")->title, "Three");
+
+	/* Vanished: removed, no error. */
+	del_file("a.md");
+	assert_int_equal(scan1("a.md"), 1);
+	assert_null(store_get(store, "a.md"));
+	assert_int_equal(store_count(store), 0);
+	assert_int_equal(scan1("never.md"), 1);
+	assert_int_equal(scan1("sub/never.md"), 1);
+
+	/* Not a release file. */
+	put_file("x.html", "<p>\n", T0);
+	assert_int_equal(scan1("x.html"), 1);
+	assert_int_equal(scan1("2019/x.md~"), 1);
+	assert_int_equal(scan1("2019/.x.md"), 1);
+	assert_int_equal(nerrs, 1);
+	assert_int_equal(store_count(store), 0);
+
+	/* In a subfolder, by its relative path. */
+	put_file("2020/b.md", "# B\n", T0);
+	assert_int_equal(scan1("2020/b.md"), 0);
+	r = store_get(store, "2020/b.md");
+	assert_non_null(r);
+	assert_string_equal(r->path, "2020/b.md");
+}
+
+static void
+test_scan_file_clash(void **state)
+{
+	(void)state;
+	put_file("a/samma.md", "# A\n", T0);
+	put_file("b/samma.md", "# B\n", T0);
+	assert_int_equal(scan1("a/samma.md"), 0);
+	assert_int_equal(scan1("b/samma.md"), -1);
+	assert_int_equal(nerrs, 1);
+	assert_err(0, "b/samma.md", 0, "a/samma.md");
+	assert_null(store_get(store, "b/samma.md"));
+	assert_string_equal(store_get(store, "a/samma.md")->title, "A");
+
+	/* Given its own id, it is welcome. */
+	put_file("b/samma.md", "---\nid: tag:x,2020:b\n---\n# B\n", T0);
+	assert_int_equal(scan1("b/samma.md"), 0);
+	assert_int_equal(store_count(store), 2);
+}
+
+static void
+test_scan_symlinks(void **state)
+{
+	char link[256];
+
+	(void)state;
+	/* Dangling: an error, not a removal. */
+	snprintf(link, sizeof(link), "%s/link.md", root);
+	assert_int_equal(symlink("nowhere.md", link), 0);
+	assert_int_equal(scan1("link.md"), -1);
+	assert_int_equal(nerrs, 1);
+	assert_err(0, "link.md", 0, "");
+	assert_int_equal(errs[0].errnum, ENOENT);
+	assert_null(store_get(store, "link.md"));
+
+	/* Once the target exists, it is read through the link. */
+	put_file("nowhere.md", "# Target\n", T0);
+	assert_int_equal(scan1("link.md"), 0);
+	assert_string_equal(store_get(store, "link.md")->title, "Target");
+
+	/* The full scan reports the dangling one once. */
+	nerrs = 0;
+	del_file("nowhere.md");
+	put_file("ok.md", "# OK\n", T0);
+	store_sweep_begin(store);
+	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 1);
+	store_sweep_end(store);
+	assert_int_equal(nerrs, 1);
+	assert_err(0, "link.md", 0, "");
+	assert_null(store_get(store, "link.md"));
+	assert_non_null(store_get(store, "ok.md"));
+	assert_int_equal(store_count(store), 1);
+}
+
+/* Edits without `updated`: the mtime becomes updated, date stays. */
+static void
+test_carry_over_dated(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	put_file("a.md", "---\ndate: 2019-12-10T08:00:00+01:00\n---\n# A\n",
+	    T0 + 100);
+	assert_int_equal(scan1("a.md"), 0);
+	r = store_get(store, "a.md");
+	assert_int_equal(r->date.sec, T0 - 54 * 60);
+	assert_int_equal(r->updated.sec, r->date.sec);
+
+	put_file("a.md", "---\ndate: 2019-12-10T08:00:00+01:00\n---\n# A2\n",
+	    T0 + 3600);
+	assert_int_equal(scan1("a.md"), 0);
+	r = store_get(store, "a.md");
+	assert_string_equal(r->title, "A2");
+	assert_int_equal(r->date.sec, T0 - 54 * 60);
+	assert_int_equal(r->updated.sec, T0 + 3600);
+	assert_int_equal(r->updated.off, 3600);
+
+	/* Touched but not changed: updated stays. */
+	put_file("a.md", "---\ndate: 2019-12-10T08:00:00+01:00\n---\n# A2\n",
+	    T0 + 7200);
+	assert_int_equal(scan1("a.md"), 0);
+	r = store_get(store, "a.md");
+	assert_int_equal(r->date.sec, T0 - 54 * 60);
+	assert_int_equal(r->updated.sec, T0 + 3600);
+
+	/* An `updated` in the file is the file's word. */
+	put_file("a.md", "---\ndate: 2019-12-10T08:00:00+01:00\n"
+	    "updated: 2019-12-10T09:00:00Z\n---\n# A3\n", T0 + 9000);
+	assert_int_equal(scan1("a.md"), 0);
+	r = store_get(store, "a.md");
+	assert_int_equal(r->updated.sec, T0 - 54 * 60 + 7200);
+	assert_int_equal(r->updated.off, 0);
+}
+
+/* Without a front matter date, the first date seen stays. */
+static void
+test_carry_over_undated(void **state)
+{
+	struct release *r;
+	char *id;
+
+	(void)state;
+	put_file("b.md", "# B\n", T0);
+	assert_int_equal(scan1("b.md"), 0);
+	r = store_get(store, "b.md");
+	assert_false(r->has_date);
+	assert_int_equal(r->date.sec, T0);
+	assert_int_equal(r->updated.sec, T0);
+	id = strdup(r->id);
+	assert_non_null(id);
+
+	put_file("b.md", "# B\n\nMore.\n", T0 + 86400);
+	assert_int_equal(scan1("b.md"), 0);
+	r = store_get(store, "b.md");
+	assert_int_equal(r->date.sec, T0);
+	assert_int_equal(r->updated.sec, T0 + 86400);
+	assert_string_equal(r->id, id);
+	free(id);
+
+	/* Touched only: both stay. */
+	put_file("b.md", "# B\n\nMore.\n", T0 + 2 * 86400);
+	assert_int_equal(scan1("b.md"), 0);
+	r = store_get(store, "b.md");
+	assert_int_equal(r->date.sec, T0);
+	assert_int_equal(r->updated.sec, T0 + 86400);
+
+	/* Edited again. */
+	put_file("b.md", "# B\n\nEven more.\n", T0 + 3 * 86400);
+	assert_int_equal(scan1("b.md"), 0);
+	r = store_get(store, "b.md");
+	assert_int_equal(r->date.sec, T0);
+	assert_int_equal(r->updated.sec, T0 + 3 * 86400);
+
+	/* Once gone, a new file of that name starts afresh. */
+	del_file("b.md");
+	assert_int_equal(scan1("b.md"), 1);
+	put_file("b.md", "# B\n", T0 + 4 * 86400);
+	assert_int_equal(scan1("b.md"), 0);
+	assert_int_equal(store_get(store, "b.md")->date.sec, T0 + 4 * 86400);
+}
+
+#define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_scan_folder),
+		T(test_scan_subfolder),
+		T(test_scan_missing_root),
+		T(test_scan_path_order),
+		T(test_scan_file),
+		T(test_scan_file_clash),
+		T(test_scan_symlinks),
+		T(test_carry_over_dated),
+		T(test_carry_over_undated),
+	};
+
+	return cmocka_run_group_tests(tests, setup, NULL);
+}
