@@ -48,6 +48,7 @@ struct daemon {
 	struct ping *ping;		/* NULL without state */
 	xmlHashTablePtr seen;		/* id -> updated.sec last published */
 	unsigned long publishes;
+	size_t entries;			/* in the last publish */
 	double last_ms;
 	time_t last_at;
 };
@@ -263,7 +264,7 @@ schedule_embargo(struct daemon *d, int64_t now)
 }
 
 static void
-status(struct daemon *d, size_t entries)
+status(struct daemon *d)
 {
 	char when[16] = "never", next[DATE_BUFSZ + 16] = "", pings[64] = "";
 	size_t pending = 0, failed = 0;
@@ -286,7 +287,7 @@ status(struct daemon *d, size_t entries)
 		    pending, failed);
 	}
 	notify_status("%zu releases, %zu in feeds, %lu publishes, last %s "
-	    "(%.1f ms), %d skipped%s%s", store_count(d->store), entries,
+	    "(%.1f ms), %d skipped%s%s", store_count(d->store), d->entries,
 	    d->publishes, when, d->last_ms, xmlHashSize(d->bad), pings, next);
 }
 
@@ -346,6 +347,12 @@ ping_changes(struct daemon *d, const struct publish_result *res)
 }
 
 static void
+ping_status(void *ud)
+{
+	status(ud);
+}
+
+static void
 publish_at(struct daemon *d, int64_t now)
 {
 	struct publish_result res;
@@ -364,7 +371,8 @@ publish_at(struct daemon *d, int64_t now)
 		ev_timer_again(d->loop, &d->again);	/* try again soon */
 	ping_changes(d, &res);
 	schedule_embargo(d, now);
-	status(d, res.entries);
+	d->entries = res.entries;
+	status(d);
 }
 
 static void
@@ -499,7 +507,7 @@ daemon_run(struct config *c, const char *config_path)
 	init_watchers(&d);
 	/* Without its database feedpubd still publishes; it cannot ping. */
 	if ((d.state = state_open(d.cfg->state_dir)) != NULL)
-		d.ping = ping_new(d.loop, d.state, d.cfg);
+		d.ping = ping_new(d.loop, d.state, d.cfg, ping_status, &d);
 	else if (d.cfg->npings > 0)
 		log_err("pings are off: no state database in %s",
 		    d.cfg->state_dir);

@@ -30,6 +30,8 @@ struct ping {
 	struct xfer *xfers;	/* under way */
 	size_t pending;
 	size_t failed;		/* given up since start */
+	ping_counts_fn *on_counts;
+	void *ud;
 };
 
 /* One socket curl asked us to watch. */
@@ -495,8 +497,10 @@ check_done(struct ping *p)
 		xfer_free(x);
 		any = true;
 	}
-	if (any)
+	if (any) {
 		schedule(p);
+		p->on_counts(p->ud);
+	}
 }
 
 /* ---- the queue -------------------------------------------------------- */
@@ -574,7 +578,8 @@ ping_counts(struct ping *p, size_t *pending, size_t *failed)
 }
 
 struct ping *
-ping_new(struct ev_loop *loop, struct state *st, const struct config *c)
+ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
+    ping_counts_fn *on_counts, void *ud)
 {
 	struct ping *p = calloc(1, sizeof(*p));
 
@@ -585,6 +590,8 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c)
 	p->loop = loop;
 	p->st = st;
 	p->cfg = c;
+	p->on_counts = on_counts;
+	p->ud = ud;
 	ev_init(&p->curl_timer, curl_timer_cb);
 	ev_init(&p->due_timer, due_cb);
 	p->curl_timer.data = p->due_timer.data = p;

@@ -24,8 +24,11 @@ struct ping;
  * before freeing it) and the pending pings in st (borrowed). Pending pings
  * whose time has come are sent at once.
  */
+typedef void ping_counts_fn(void *ud);
+
+/* on_counts(ud) is called when the pending/failed counts may have moved. */
 struct ping *ping_new(struct ev_loop *loop, struct state *st,
-    const struct config *c);
+    const struct config *c, ping_counts_fn *on_counts, void *ud);
 
 /* A reloaded config: new targets from now on; transfers under way go on. */
 void ping_configure(struct ping *p, const struct config *c);
