@@ -35,6 +35,12 @@ EXAMPLE_CONF = os.path.join(REPO, 'config', 'feedpubd.conf')
 FEEDPUBD = os.environ.get('FEEDPUBD') or os.path.join(REPO, 'build', 'feedpubd')
 TIMEOUT = 120
 MAX_EXPOSURE = 4.9	# "OK" or better in systemd-analyze security
+# config.h fields whose key is named otherwise: field -> (section, key).
+FIELD_KEYS = {
+	'ping_connect_timeout_s': ('pings', 'connect_timeout'),
+	'ping_timeout_s': ('pings', 'timeout'),
+	'ping_give_up_s': ('pings', 'give_up_after'),
+}
 
 # Hardening every version of the unit must keep: key -> the value.
 HARDENING = {
@@ -130,11 +136,12 @@ def config_defines():
 
 
 def man5_keys():
-	"""{(section, key): text of its .It block} from feedpubd.conf.5."""
+	"""{(section, key): text of its .It block} from feedpubd.conf.5.
+	[ping "NAME"] is section 'ping'."""
 	out = {}
 	section = key = None
 	for line in read(MAN5).splitlines():
-		m = re.match(r'\.Ss \[(\w+)\]', line)
+		m = re.match(r'\.Ss \[(\w+)(?: [^\]]*)?\]', line)
 		if m:
 			section, key = m.group(1), None
 			continue
@@ -301,12 +308,16 @@ class ConfManPage(unittest.TestCase):
 				 'feedpubd.conf.5 documents unknown keys')
 
 	def test_config_h_fields_have_keys(self):
-		# config.h's fields with a [daemon] or [paths] key.
+		# config.h's fields with a [daemon], [paths] or [pings] key.
 		fields = set(re.findall(r'^\s*(?:unsigned|char \*)\s*\*?(\w+);',
 					read(CONFIG_H), re.M))
-		keys = {k for _, k in config_keys()}
+		code = config_keys()
+		keys = {k for _, k in code}
 		for field in fields - {'path'}:
 			with self.subTest(field=field):
+				if field in FIELD_KEYS:
+					self.assertIn(FIELD_KEYS[field], code)
+					continue
 				self.assertIn(re.sub(r'_dir$', '', field), keys)
 
 	def test_defaults_and_limits_match_the_code(self):

@@ -238,21 +238,30 @@ test_defaults(void **state)
 	config_free(c);
 }
 
+/* name, from the top of the tree, found from the tests' data folder. */
+static char *
+in_tree(const char *name)
+{
+	const char *data = getenv("TESTDATA");
+	char *path;
+
+	if (data != NULL)
+		assert_int_not_equal(asprintf(&path, "%s/../../%s", data,
+					      name), -1);
+	else	/* run by hand from the top of the tree */
+		path = strdup(name);
+	assert_non_null(path);
+	return path;
+}
+
 /* The installed example must load and say what its comments say. */
 static void
 test_shipped_example(void **state)
 {
-	const char *data = getenv("TESTDATA");
-	char *path, *errs;
+	char *path = in_tree("config/feedpubd.conf"), *errs;
 	struct config *c;
 
 	(void)state;
-	if (data != NULL)
-		assert_int_not_equal(asprintf(&path,
-			"%s/../../config/feedpubd.conf", data), -1);
-	else	/* run by hand from the top of the tree */
-		path = strdup("config/feedpubd.conf");
-	assert_non_null(path);
 	c = load(path, &errs);
 	assert_string_equal(errs, "");
 	assert_non_null(c);
@@ -269,6 +278,33 @@ test_shipped_example(void **state)
 	assert_int_equal(c->state_dir[0], '/');
 	assert_int_equal(c->settle_ms, 20);
 	assert_int_equal(c->settle_cap_ms, 500);
+	/* Its ping sections are examples, commented out. */
+	assert_int_equal(c->npings, 0);
+	assert_int_equal(c->feed.nhubs, 0);
+	assert_int_equal(c->ping_connect_timeout_s, 5);
+	assert_int_equal(c->ping_timeout_s, 15);
+	assert_int_equal(c->ping_give_up_s, 86400);
+	config_free(c);
+	free(errs);
+	free(path);
+}
+
+/* `make run` uses examples/feedpubd.conf: it must ping nobody. */
+static void
+test_make_run_example(void **state)
+{
+	char *path = in_tree("examples/feedpubd.conf"), *errs;
+	struct config *c;
+
+	(void)state;
+	c = load(path, &errs);
+	assert_string_equal(errs, "");
+	assert_non_null(c);
+	assert_string_equal(c->feed.base_url, "https://news.example.org/");
+	assert_null(c->pings);
+	assert_int_equal(c->npings, 0);
+	assert_null(c->feed.hubs);
+	assert_int_equal(c->feed.nhubs, 0);
 	config_free(c);
 	free(errs);
 	free(path);
@@ -1051,6 +1087,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_example),
+		cmocka_unit_test(test_make_run_example),
 		cmocka_unit_test(test_base_url_slash),
 		cmocka_unit_test(test_base_url_port_case),
 		cmocka_unit_test(test_bad_values),
