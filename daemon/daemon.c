@@ -281,7 +281,7 @@ status(struct daemon *d)
 		snprintf(next, sizeof(next), ", next embargo %s",
 		    date_rfc3339(&ft, buf));
 	}
-	if (d->ping != NULL) {
+	if (d->ping != NULL && d->cfg->npings > 0) {
 		ping_counts(d->ping, &pending, &failed);
 		snprintf(pings, sizeof(pings), ", pings %zu pending %zu failed",
 		    pending, failed);
@@ -362,11 +362,13 @@ publish_at(struct daemon *d, int64_t now)
 	d->last_ms = (ev_time() - t0) * 1000.0;
 	d->last_at = (time_t)now;
 	d->publishes++;
-	log_debug("publish #%lu: %zu entries, %s %s, %s %s, %.1f ms",
+	log_debug("publish #%lu: %zu entries, %s %s, %s %s, %.1f ms "
+	    "(render %.1f ms)",
 	    d->publishes, res.entries,
 	    feed_file_name(FEED_ATOM), res.changed[FEED_ATOM] ?
 	    "written" : "unchanged", feed_file_name(FEED_RSS),
-	    res.changed[FEED_RSS] ? "written" : "unchanged", d->last_ms);
+	    res.changed[FEED_RSS] ? "written" : "unchanged", d->last_ms,
+	    res.render_ms);
 	if (rc < 0)
 		ev_timer_again(d->loop, &d->again);	/* try again soon */
 	ping_changes(d, &res);

@@ -6,9 +6,19 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "feeds/output.h"
 #include "log.h"
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
 
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
@@ -29,9 +39,11 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		const char *name = feed_file_name(k);
 		char *data;
 		size_t len;
-		int rc;
+		double t0 = mono_ms();
+		int rc = feed_render(k, &c->feed, rs, n, &data, &len);
 
-		if (feed_render(k, &c->feed, rs, n, &data, &len) < 0) {
+		res->render_ms += mono_ms() - t0;
+		if (rc < 0) {
 			log_err("%s: cannot render the feed (out of memory)",
 			    name);
 			res->failed++;

@@ -17,6 +17,7 @@ struct publish_result {
 	struct release **rs;		/* them, owned by the store */
 	bool changed[FEED_NKINDS];	/* bytes differed and were written */
 	unsigned failed;		/* feeds that could not be written */
+	double render_ms;		/* of the total, rendering alone */
 };
 
 /*

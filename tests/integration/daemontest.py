@@ -51,7 +51,7 @@ BASE_SLUGS = {
 
 PUBLISH_RE = re.compile(r'^feedpubd: publish #(\d+): (\d+) entries, '
 	r'feed\.atom (written|unchanged), feed\.rss (written|unchanged), '
-	r'\d+(\.\d+)? ms$')
+	r'\d+(\.\d+)? ms \(render \d+(\.\d+)? ms\)$')
 
 # A sanitizer report in the daemon's stderr.
 SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
