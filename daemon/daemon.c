@@ -519,8 +519,9 @@ daemon_run(struct config *c, const char *config_path)
 		full_rescan(&d);
 		publish_now(&d);
 	}
-	log_info("watching %s, publishing to %s", d.cfg->releases_dir,
-	    d.cfg->output_dir);
+	log_info("feeds: %s/%s and %s/%s (%zu entries); watching %s",
+	    d.cfg->output_dir, feed_file_name(FEED_ATOM), d.cfg->output_dir,
+	    feed_file_name(FEED_RSS), d.entries, d.cfg->releases_dir);
 	notify_ready();
 	ev_run(d.loop, 0);
 
