@@ -102,13 +102,14 @@ static void check_done(struct ping *p);
 static void
 sock_cb(struct ev_loop *loop, ev_io *io, int revents)
 {
-	struct sock *s = (struct sock *)io;
+	/* socket_action may close this socket and free s: copy p first. */
+	struct ping *p = ((struct sock *)io)->p;
 	int running, action = (revents & EV_READ ? CURL_CSELECT_IN : 0) |
 	    (revents & EV_WRITE ? CURL_CSELECT_OUT : 0);
 
 	(void)loop;
-	curl_multi_socket_action(s->p->multi, io->fd, action, &running);
-	check_done(s->p);
+	curl_multi_socket_action(p->multi, io->fd, action, &running);
+	check_done(p);
 }
 
 static int
