@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include <curl/curl.h>
+#include <libxml/hash.h>
 
 #include "log.h"
 #include "pingmsg.h"
@@ -28,8 +29,11 @@ struct ping {
 	struct state *st;
 	const struct config *cfg;
 	struct xfer *xfers;	/* under way */
+	xmlHashTablePtr busy;	/* (target, feed) -> its xfer under way */
+	xmlHashTablePtr targets;	/* name -> struct ping_target */
 	size_t pending;
 	size_t failed;		/* given up since start */
+	size_t failed_told;	/* as last passed to on_counts */
 	ping_counts_fn *on_counts;
 	void *ud;
 };
@@ -69,23 +73,44 @@ wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static const xmlChar *
+X(const char *s)
+{
+	return (const xmlChar *)s;
+}
+
+/* Hash lookups: with hundreds of targets, lists would go quadratic. */
 static const struct ping_target *
 find_target(const struct ping *p, const char *name)
 {
-	for (size_t i = 0; i < p->cfg->npings; i++)
-		if (strcmp(p->cfg->pings[i].name, name) == 0)
-			return &p->cfg->pings[i];
-	return NULL;
+	return xmlHashLookup(p->targets, X(name));
 }
 
 static struct xfer *
 find_xfer(const struct ping *p, const char *target, const char *feed)
 {
-	for (struct xfer *x = p->xfers; x != NULL; x = x->next)
-		if (strcmp(x->target, target) == 0 &&
-		    strcmp(x->feed, feed) == 0)
-			return x;
-	return NULL;
+	return xmlHashLookup2(p->busy, X(target), X(feed));
+}
+
+static int
+index_targets(struct ping *p)
+{
+	xmlHashFree(p->targets, NULL);
+	if ((p->targets = xmlHashCreate((int)p->cfg->npings + 1)) == NULL)
+		return -1;
+	for (size_t i = 0; i < p->cfg->npings; i++)
+		xmlHashAddEntry(p->targets, X(p->cfg->pings[i].name),
+		    (void *)&p->cfg->pings[i]);
+	return 0;
+}
+
+/* Run schedule() on the next loop iteration, once for many callers. */
+static void
+schedule_soon(struct ping *p)
+{
+	ev_timer_stop(p->loop, &p->due_timer);
+	ev_timer_set(&p->due_timer, 0., 0.);
+	ev_timer_start(p->loop, &p->due_timer);
 }
 
 static const char *
@@ -341,6 +366,7 @@ send_pending(struct ping *p, const struct pending_ping *pp,
 	}
 	x->next = p->xfers;
 	p->xfers = x;
+	xmlHashAddEntry2(p->busy, X(x->target), X(x->feed), x);
 }
 
 /* ---- outcomes --------------------------------------------------------- */
@@ -348,6 +374,7 @@ send_pending(struct ping *p, const struct pending_ping *pp,
 static void
 unlink_xfer(struct ping *p, struct xfer *x)
 {
+	xmlHashRemoveEntry2(p->busy, X(x->target), X(x->feed), NULL);
 	for (struct xfer **pp = &p->xfers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == x) {
 			*pp = x->next;
@@ -498,10 +525,8 @@ check_done(struct ping *p)
 		xfer_free(x);
 		any = true;
 	}
-	if (any) {
-		schedule(p);
-		p->on_counts(p->ud);
-	}
+	if (any)
+		schedule_soon(p);
 }
 
 /* ---- the queue -------------------------------------------------------- */
@@ -523,9 +548,8 @@ schedule(struct ping *p)
 	double now = wall_now(), next = INFINITY;
 
 	ev_timer_stop(p->loop, &p->due_timer);
-	if (state_ping_list(p->st, &v, &n) < 0)
+	if (state_ping_due(p->st, now, &v, &n) < 0)
 		return;
-	p->pending = n;
 	for (size_t i = 0; i < n; i++) {
 		const struct ping_target *t = find_target(p, v[i].target);
 
@@ -534,16 +558,18 @@ schedule(struct ping *p)
 			    "config any more; dropped", v[i].target,
 			    v[i].feed);
 			state_ping_drop(p->st, v[i].target, v[i].feed);
-			p->pending--;
-		} else if (find_xfer(p, v[i].target, v[i].feed) != NULL) {
-			continue;	/* its end calls schedule() again */
-		} else if (v[i].due <= now) {
+		} else if (find_xfer(p, v[i].target, v[i].feed) == NULL) {
 			send_pending(p, &v[i], t);
-		} else if (v[i].due < next) {
-			next = v[i].due;
-		}
+		}	/* else under way: its end schedules again */
 	}
 	state_pings_free(v, n);
+	next = state_ping_next(p->st, now);
+	if (state_ping_count(p->st) != p->pending || p->failed !=
+	    p->failed_told) {
+		p->pending = state_ping_count(p->st);
+		p->failed_told = p->failed;
+		p->on_counts(p->ud);
+	}
 	if (isfinite(next)) {
 		ev_timer_set(&p->due_timer, next - now, 0.);
 		ev_timer_start(p->loop, &p->due_timer);
@@ -568,7 +594,7 @@ ping_feed_changed(struct ping *p, const char *feed_url, const char *entries)
 		free(body);
 	}
 	if (p->cfg->npings > 0)
-		schedule(p);
+		schedule_soon(p);
 }
 
 void
@@ -584,13 +610,16 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 {
 	struct ping *p = calloc(1, sizeof(*p));
 
-	if (p == NULL || (p->multi = curl_multi_init()) == NULL) {
-		free(p);
+	if (p == NULL)
 		return NULL;
-	}
 	p->loop = loop;
 	p->st = st;
 	p->cfg = c;
+	if ((p->multi = curl_multi_init()) == NULL ||
+	    (p->busy = xmlHashCreate(64)) == NULL || index_targets(p) < 0) {
+		ping_free(p);
+		return NULL;
+	}
 	p->on_counts = on_counts;
 	p->ud = ud;
 	ev_init(&p->curl_timer, curl_timer_cb);
@@ -609,6 +638,8 @@ void
 ping_configure(struct ping *p, const struct config *c)
 {
 	p->cfg = c;
+	if (index_targets(p) < 0)
+		log_err("ping: out of memory");
 	schedule(p);
 }
 
@@ -625,6 +656,9 @@ ping_free(struct ping *p)
 	}
 	ev_timer_stop(p->loop, &p->curl_timer);
 	ev_timer_stop(p->loop, &p->due_timer);
-	curl_multi_cleanup(p->multi);
+	if (p->multi != NULL)
+		curl_multi_cleanup(p->multi);
+	xmlHashFree(p->busy, NULL);
+	xmlHashFree(p->targets, NULL);
 	free(p);
 }

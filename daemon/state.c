@@ -3,6 +3,7 @@
  */
 #include "state.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +14,8 @@
 #include "log.h"
 
 enum stmt {
-	S_ADD, S_BODY, S_LIST, S_DONE, S_RETRY, S_DROP, S_NSTMTS
+	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
+	S_DROP, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -24,6 +26,10 @@ static const char *const sql[S_NSTMTS] = {
 	[S_BODY] = "SELECT body FROM pings WHERE target = ?1 AND feed = ?2",
 	[S_LIST] = "SELECT target, feed, body, gen, first, due, attempts, "
 	    "last_error FROM pings ORDER BY due, target, feed",
+	[S_DUE] = "SELECT target, feed, body, gen, first, due, attempts, "
+	    "last_error FROM pings WHERE due <= ?1 ORDER BY due, target, feed",
+	[S_NEXT] = "SELECT MIN(due) FROM pings WHERE due > ?1",
+	[S_COUNT] = "SELECT COUNT(*) FROM pings",
 	[S_DONE] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2 AND "
 	    "gen = ?3",
 	[S_RETRY] = "UPDATE pings SET due = ?4, attempts = attempts + 1, "
@@ -38,7 +44,8 @@ static const char schema[] =
     "  target TEXT NOT NULL, feed TEXT NOT NULL, body TEXT,"
     "  gen INTEGER NOT NULL, first REAL NOT NULL, due REAL NOT NULL,"
     "  attempts INTEGER NOT NULL, last_error TEXT,"
-    "  PRIMARY KEY (target, feed));";
+    "  PRIMARY KEY (target, feed));"
+    "CREATE INDEX IF NOT EXISTS pings_due ON pings (due);";
 
 struct state {
 	sqlite3 *db;
@@ -161,17 +168,16 @@ state_ping_body(struct state *st, const char *target, const char *feed)
 	return body;
 }
 
-int
-state_ping_list(struct state *st, struct pending_ping **out, size_t *n)
+static int
+read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
+    size_t *n)
 {
-	sqlite3_stmt *q = st->stmt[S_LIST];
 	struct pending_ping *v = NULL;
 	size_t cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	sqlite3_reset(q);
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct pending_ping *p;
 
@@ -201,6 +207,52 @@ state_ping_list(struct state *st, struct pending_ping **out, size_t *n)
 		return -1;
 	}
 	return 0;
+}
+
+int
+state_ping_list(struct state *st, struct pending_ping **out, size_t *n)
+{
+	sqlite3_reset(st->stmt[S_LIST]);
+	return read_rows(st, st->stmt[S_LIST], out, n);
+}
+
+int
+state_ping_due(struct state *st, double now, struct pending_ping **out,
+    size_t *n)
+{
+	sqlite3_stmt *q = st->stmt[S_DUE];
+
+	sqlite3_reset(q);
+	sqlite3_bind_double(q, 1, now);
+	return read_rows(st, q, out, n);
+}
+
+double
+state_ping_next(struct state *st, double now)
+{
+	sqlite3_stmt *q = st->stmt[S_NEXT];
+	double next = INFINITY;
+
+	sqlite3_reset(q);
+	sqlite3_bind_double(q, 1, now);
+	if (sqlite3_step(q) == SQLITE_ROW &&
+	    sqlite3_column_type(q, 0) != SQLITE_NULL)
+		next = sqlite3_column_double(q, 0);
+	sqlite3_reset(q);
+	return next;
+}
+
+size_t
+state_ping_count(struct state *st)
+{
+	sqlite3_stmt *q = st->stmt[S_COUNT];
+	size_t n = 0;
+
+	sqlite3_reset(q);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		n = (size_t)sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	return n;
 }
 
 void

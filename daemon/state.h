@@ -45,6 +45,14 @@ char *state_ping_body(struct state *st, const char *target, const char *feed);
 int state_ping_list(struct state *st, struct pending_ping **out, size_t *n);
 void state_pings_free(struct pending_ping *v, size_t n);
 
+/* The same for the rows due at or before now only. */
+int state_ping_due(struct state *st, double now, struct pending_ping **out,
+    size_t *n);
+
+/* The earliest due time after now (INFINITY if none), and the row count. */
+double state_ping_next(struct state *st, double now);
+size_t state_ping_count(struct state *st);
+
 /* Delivered: delete the row if no newer change (gen) came meanwhile. */
 int state_ping_done(struct state *st, const char *target, const char *feed,
     int64_t gen);

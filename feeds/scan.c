@@ -230,7 +230,8 @@ scan_tree(const struct feed_meta *m, const char *root, const char *rel,
 		goto out;
 	}
 	/* "2019-x/a" before "2019/a": whole paths in byte order. */
-	qsort(j.paths, j.n, sizeof(*j.paths), by_path);
+	if (j.n > 1)
+		qsort(j.paths, j.n, sizeof(*j.paths), by_path);
 	j.rs = calloc(j.n ? j.n : 1, sizeof(*j.rs));
 	j.errs = calloc(j.n ? j.n : 1, sizeof(*j.errs));
 	if (j.rs == NULL || j.errs == NULL) {

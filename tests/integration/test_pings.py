@@ -22,7 +22,6 @@ import signal
 import sqlite3
 import sys
 import time
-import unittest
 import xml.etree.ElementTree as ET
 
 sys.dont_write_bytecode = True
