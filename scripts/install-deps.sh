@@ -8,7 +8,7 @@ libev-dev libxml2-dev libcurl4-openssl-dev libyaml-dev libmd4c-dev
 libmd4c-html0-dev libinih-dev libsqlite3-dev libmicrohttpd-dev libsystemd-dev
 libjansson-dev libssl-dev libcmocka-dev
 libxml2-utils python3 python3-feedparser newsboat curl tzdata rsync
-systemd groff-base"
+systemd groff-base git"
 
 missing=""
 for p in $PKGS; do
