@@ -49,9 +49,12 @@ BASE_SLUGS = {
 	'Gamma': '2024-03-30-gamma',
 }
 
-PUBLISH_RE = re.compile(r'^feedpubd: publish #(\d+): (\d+) entries, '
+PUBLISH_BODY = (r'publish #(\d+): (\d+) entries, '
 	r'feed\.atom (written|unchanged), feed\.rss (written|unchanged), '
 	r'\d+(\.\d+)? ms \(render \d+(\.\d+)? ms\)$')
+PUBLISH_RE = re.compile(r'^feedpubd: ' + PUBLISH_BODY)
+# The same debug line when stderr is the journal: a priority, no name.
+JOURNAL_PUBLISH_RE = re.compile(r'^<7>' + PUBLISH_BODY)
 
 # A sanitizer report in the daemon's stderr.
 SANITIZER_MARKS = ('ERROR: AddressSanitizer', 'ERROR: LeakSanitizer',
@@ -78,6 +81,12 @@ def release_text(title, date=None, body=None, extra=''):
 	if body is None:
 		body = 'Text till releasen %s.' % title
 	return '\n'.join(fm) + '\n\n' + body + '\n'
+
+
+def stderr_path(ws):
+	"""Where Daemon sends the daemon's stderr. A test may create the file
+	first (to know its inode): Daemon truncates it, keeping the inode."""
+	return ws.path('stderr.log')
 
 
 def wait_for(pred, timeout=TIMEOUT, what=None, step=STEP):
@@ -165,7 +174,7 @@ class Daemon:
 		ft.require_binary()
 		self.ws = ws
 		self.notify = notify
-		self.errpath = ws.path('stderr.log')
+		self.errpath = stderr_path(ws)
 		e = {k: v for k, v in os.environ.items() if k not in SCRUB_ENV}
 		e['NOTIFY_SOCKET'] = notify.path
 		if env:

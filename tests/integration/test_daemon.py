@@ -398,5 +398,385 @@ class SignalTest(dt.DaemonCase):
 		self.assertEqual(self.ids(), self.base_ids())
 
 
+
+def statuses(notify, since=0):
+	"""The STATUS= values from message index since on, each matched
+	against STATUS_RE (None where it does not match)."""
+	return [(v, STATUS_RE.match(v)) for v in notify.values('STATUS', since)]
+
+
+def problems(daemon, *names):
+	"""Error and warning lines, plus any line naming one of names."""
+	return [l for l in daemon.stderr_lines() if l.startswith(
+		('feedpubd: error: ', 'feedpubd: warning: ', '<3>', '<4>')) or
+		any(n in l for n in names)]
+
+
+class GitTest(dt.DaemonCase):
+	"""The releases folder is a git work tree; editors switch branches."""
+
+	# Whoever runs the tests may have a global config (signing, hooks).
+	GIT_ENV = {'GIT_CONFIG_NOSYSTEM': '1', 'GIT_CONFIG_GLOBAL': os.devnull,
+		'GIT_TERMINAL_PROMPT': '0', 'LC_ALL': 'C'}
+	MORE = 200
+
+	def git(self, *args):
+		e = {k: v for k, v in os.environ.items() if not k.startswith('GIT_')}
+		e.update(self.GIT_ENV)
+		r = subprocess.run(['git', '-C', self.ws.releases] + list(args),
+			stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+			stderr=subprocess.STDOUT, env=e, timeout=dt.START_TIMEOUT)
+		self.assertEqual(r.returncode, 0, 'git %s:\n%s' % (' '.join(args),
+			r.stdout.decode('utf-8', 'replace')))
+
+	def more_slug(self, i):
+		return 'git-%03d' % i
+
+	def make_repo(self):
+		"""main: the 3 base releases. more: 200 added (half of them in
+		a folder main does not have), Beta removed, Gamma retitled."""
+		self.git('init', '-q', '-b', 'main')
+		self.git('config', 'user.name', 'Feedpubd Test')
+		self.git('config', 'user.email', 'feedpubd-test@example.org')
+		self.git('config', 'commit.gpgsign', 'false')
+		self.git('add', '-A')
+		self.git('commit', '-q', '-m', 'Tre releaser')
+		self.git('checkout', '-q', '-b', 'more')
+		for i in range(self.MORE):
+			sub = '2025' if i % 2 else ''
+			date = '2025-02-01T%02d:%02d:00+01:00' % (i // 60, i % 60)
+			ft.write_release(self.ws.release(sub, self.more_slug(i) +
+				'.md'), release_text('Git %d' % i, date))
+		os.remove(self.ws.release('2024-02-20-beta.md'))
+		with open(self.ws.release('2024-03-30-gamma.txt'), 'w',
+				encoding='utf-8') as f:
+			f.write(release_text('Gamma ändrad', '2024-03-30',
+				body='Den tredje releasen, omskriven på grenen.'))
+		self.git('add', '-A')
+		self.git('commit', '-q', '-m', '200 till')
+		self.git('checkout', '-q', 'main')
+
+	def more_ids(self):
+		return sorted([entry_id(BASE_SLUGS['Alfa']),
+			entry_id(BASE_SLUGS['Gamma'])] +
+			[entry_id(self.more_slug(i)) for i in range(self.MORE)])
+
+	def test_checkout_branches(self):
+		self.make_repo()
+		# Bait: a valid release inside .git must stay out all the same.
+		ft.write_release(self.ws.release('.git', 'info', 'dold.md'),
+			release_text('Dold i git', '2024-04-01T10:00:00+02:00'))
+		d = self.start(feed={'max_entries': '1000'})
+		self.assertEqual(self.ids(), self.base_ids())
+		gamma = BASE_SLUGS['Gamma']
+
+		n = d.publish_count()
+		self.git('checkout', '-q', 'more')
+
+		def on_more():
+			p = d.publishes()
+			return p and p[-1][1] == self.MORE + 2 and \
+				'Gamma ändrad' in dt.read_atom(self.ws) and \
+				not dt.has_id(self.ws, BASE_SLUGS['Beta'])
+		self.wait(on_more, 'the feed of branch more',
+			timeout=dt.TIMEOUT * 2)
+		self.assertEqual(self.ids(), self.more_ids())
+		self.assertEqual(self.entry(self.parse(), gamma).title,
+			'Gamma ändrad')
+		runs = d.publish_count() - n
+		self.assertGreaterEqual(runs, 1)
+		self.assertLessEqual(runs, 10, d.describe())
+
+		n = d.publish_count()
+		self.git('checkout', '-q', 'main')
+
+		def on_main():
+			p = d.publishes()
+			return p and p[-1][1] == 3 and \
+				'Gamma ändrad' not in dt.read_atom(self.ws)
+		self.wait(on_main, 'the feed of branch main',
+			timeout=dt.TIMEOUT * 2)
+		self.assertFalse(os.path.exists(self.ws.release('2025')))
+		self.assertEqual(self.ids(), self.base_ids())
+		self.assertEqual(self.entry(self.parse(), gamma).title, 'Gamma')
+		runs = d.publish_count() - n
+		self.assertGreaterEqual(runs, 1)
+		self.assertLessEqual(runs, 10, d.describe())
+		# Nor after a full rescan.
+		n = d.publish_count()
+		d.signal(signal.SIGUSR1)
+		self.wait_publish_after(n, 'a publish after SIGUSR1')
+		self.assertEqual(self.ids(), self.base_ids())
+		# .git is hidden: no entry, no error, not even a mention.
+		self.assertEqual(problems(d, '.git', 'dold'), [], d.describe())
+		self.assertNotIn('Dold i git', dt.read_atom(self.ws))
+		self.assertAlive()
+
+
+class EmbargoRescheduleTest(dt.DaemonCase):
+
+	def next_embargo(self, since=0):
+		"""Epoch of the next embargo in the latest STATUS since the mark
+		(None: no embargo announced); False while there is no STATUS."""
+		st = statuses(self.notify, since)
+		if not st:
+			return False
+		v, m = st[-1]
+		self.assertIsNotNone(m, 'STATUS=%r' % v)
+		return epoch_of(m.group(5)) if m.group(5) else None
+
+	def test_embargo_moved_earlier_then_other_deleted(self):
+		self.start()
+		now = int(time.time())
+		due_a, due_b = now + 30, now + 40
+		ft.write_release(self.ws.release('flyttas.md'),
+			release_text('Flyttas fram', rfc3339(due_a)))
+		ft.write_release(self.ws.release('stryks.md'),
+			release_text('Stryks', rfc3339(due_b)))
+		self.wait(lambda: self.next_embargo() == due_a,
+			'STATUS announcing %s' % rfc3339(due_a))
+
+		# Brought forward: it must go live then, not at the old date.
+		mark = self.notify.mark()
+		due = int(time.time()) + 2
+		with open(self.ws.release('flyttas.md'), 'w',
+				encoding='utf-8') as f:
+			f.write(release_text('Flyttas fram', rfc3339(due)))
+		self.wait(lambda: self.next_embargo(mark) == due,
+			'STATUS announcing %s' % rfc3339(due))
+		self.assertLess(time.time(), due - 0.5,
+			'too slow to see the new embargo announced')
+		self.assertFalse(dt.has_id(self.ws, 'flyttas'))
+		seen = self.wait(lambda: dt.has_id(self.ws, 'flyttas') and
+			time.time(), 'the rescheduled release',
+			timeout=due + 3 - time.time())
+		self.assertGreaterEqual(seen, due, 'published before its date')
+		self.assertLessEqual(seen, due + 1.0, 'published late')
+		e = self.entry(self.parse(), 'flyttas')
+		self.assertEqual(ft.struct_epoch(e.published_parsed), due)
+		self.assertFalse(dt.has_id(self.ws, 'stryks'))
+		self.wait(lambda: self.next_embargo() == due_b,
+			'STATUS announcing %s' % rfc3339(due_b))
+
+		# Deleted: nothing left to announce.
+		mark = self.notify.mark()
+		n = self.daemon.publish_count()
+		os.remove(self.ws.release('stryks.md'))
+		self.wait_publish_after(n, 'a publish after the delete')
+		self.wait(lambda: self.next_embargo(mark) is None,
+			'STATUS without a next embargo')
+		self.assertEqual(self.ids(), self.base_ids('flyttas'))
+		self.assertEqual(problems(self.daemon), [], self.daemon.describe())
+
+
+class JournalTest(dt.DaemonCase):
+	"""JOURNAL_STREAM naming our stderr file makes it "the journal"."""
+
+	BAD = 'trasig.md'
+
+	def start_stream(self, stream):
+		"""stream(os.stat of the stderr file) -> JOURNAL_STREAM."""
+		path = dt.stderr_path(self.ws)
+		open(path, 'wb').close()
+		st = os.stat(path)
+		d = self.start(env={'JOURNAL_STREAM': stream(st)})
+		self.assertEqual(os.stat(path).st_ino, st.st_ino,
+			'the stderr file was replaced, not truncated')
+		return d
+
+	def bad_release_then_stop(self):
+		"""Drops a bad release, waits for its error; stops the daemon.
+		Returns the daemon's stderr lines."""
+		d = self.daemon
+		n = d.publish_count() if d.publishes() else None
+		shutil.copy(os.path.join(ft.CORPUS, 'bad', 'bad-yaml.md'),
+			self.ws.release(self.BAD))
+		name = os.path.join('releases', self.BAD)
+		self.wait(lambda: any(name in l for l in d.stderr_lines()),
+			'an error naming ' + name)
+		if n is not None:
+			self.wait_publish_after(n)
+		self.assertEqual(d.stop(), 0, d.describe())
+		return d.stderr_lines()
+
+	def test_journal_priorities(self):
+		self.start_stream(lambda st: '%d:%d' % (st.st_dev, st.st_ino))
+		lines = self.bad_release_then_stop()
+		d = self.daemon
+		self.assertEqual([l for l in lines if not re.match(r'<[0-7]>', l)],
+			[], d.describe())
+		self.assertEqual([l for l in lines if 'feedpubd: ' in l], [],
+			d.describe())
+		pubs = [l for l in lines if dt.JOURNAL_PUBLISH_RE.match(l)]
+		self.assertGreaterEqual(len(pubs), 2, d.describe())
+		self.assertTrue(pubs[0].startswith('<7>publish #1: 3 entries, '),
+			pubs)
+		self.assertTrue(any(l.startswith('<7>full scan: ') for l in lines),
+			d.describe())
+		self.assertTrue(any(l.startswith('<6>feeds: ') for l in lines),
+			d.describe())
+		bad = [l for l in lines if self.BAD in l]
+		self.assertEqual(len(bad), 1, d.describe())
+		self.assertRegex(bad[0], r'^<3>/\S*/releases/trasig\.md:\d+: \S')
+		self.assertEqual(lines[-1], '<6>stopping on signal %d'
+			% signal.SIGTERM, d.describe())
+
+	def _plain(self, stream):
+		self.start_stream(stream)
+		lines = self.bad_release_then_stop()
+		d = self.daemon
+		self.assertEqual([l for l in lines if re.match(r'<\d>', l)], [],
+			d.describe())
+		self.assertEqual([l for l in lines if
+			not l.startswith('feedpubd: ')], [], d.describe())
+		self.assertGreaterEqual(len(d.publishes()), 2, d.describe())
+		self.assertTrue(any(l.startswith('feedpubd: feeds: ')
+			for l in lines), d.describe())
+		bad = [l for l in lines if self.BAD in l]
+		self.assertEqual(len(bad), 1, d.describe())
+		self.assertRegex(bad[0],
+			r'^feedpubd: error: /\S*/releases/trasig\.md:\d+: \S')
+		self.assertEqual(lines[-1], 'feedpubd: stopping on signal %d'
+			% signal.SIGTERM, d.describe())
+
+	def test_other_inode_is_not_the_journal(self):
+		self._plain(lambda st: '%d:%d' % (st.st_dev, st.st_ino + 1))
+
+	def test_other_device_is_not_the_journal(self):
+		self._plain(lambda st: '%d:%d' % (st.st_dev + 1, st.st_ino))
+
+	def test_malformed_stream_is_not_the_journal(self):
+		self._plain(lambda st: 'journal')
+
+
+class LinkTest(dt.DaemonCase):
+
+	SLUG = '2024-07-01-byte'
+
+	def setUp(self):
+		super().setUp()
+		self.path = self.ws.release(self.SLUG + '.md')
+		ft.write_release(self.path, release_text('Version ett',
+			'2024-07-01T10:00:00+02:00', body='Första texten.'))
+
+	def outside(self, name, title, body):
+		p = os.path.join(self.ws.outside, name)
+		ft.write_release(p, release_text(title, '2024-07-01T10:00:00+02:00',
+			body=body))
+		return p
+
+	def wait_version(self, title, body):
+		self.wait(lambda: body in dt.read_atom(self.ws), repr(body))
+		d = self.parse()
+		e = self.entry(d, self.SLUG)
+		self.assertEqual(e.title, title)
+		self.assertEqual(sorted(x.id for x in d.entries),
+			self.base_ids(self.SLUG))
+		self.assertEqual(dt.read_atom(self.ws).count('<id>%s</id>'
+			% entry_id(self.SLUG)), 1)
+
+	def test_replace_by_rename_over(self):
+		self.start()
+		self.wait_version('Version ett', 'Första texten.')
+		tmp = self.ws.release('.%s.md.ny' % self.SLUG)
+		ft.write_release(tmp, release_text('Version två',
+			'2024-07-01T10:00:00+02:00', body='Andra texten.'))
+		os.rename(tmp, self.path)
+		self.wait_version('Version två', 'Andra texten.')
+		self.assertNotIn('Första texten.', dt.read_atom(self.ws))
+
+	def test_replace_by_hard_link(self):
+		self.start()
+		self.wait_version('Version ett', 'Första texten.')
+		# ln new .tmp && mv .tmp file: the atomic way.
+		new = self.outside('v2.md', 'Version två', 'Andra texten.')
+		tmp = self.ws.release('.lank.tmp')
+		os.link(new, tmp)
+		os.rename(tmp, self.path)
+		self.wait_version('Version två', 'Andra texten.')
+		# rm file && ln new file: only IN_CREATE, never IN_CLOSE_WRITE.
+		new = self.outside('v3.md', 'Version tre', 'Tredje texten.')
+		os.remove(self.path)
+		os.link(new, self.path)
+		self.wait_version('Version tre', 'Tredje texten.')
+		self.assertNotIn('Andra texten.', dt.read_atom(self.ws))
+		# A new release arriving as a hard link.
+		os.link(self.outside('ny.md', 'Hårdlänkad', 'Länkad text.'),
+			self.ws.release('hardlankad.md'))
+		self.wait_id('hardlankad')
+		self.assertEqual(self.entry(self.parse(), 'hardlankad').title,
+			'Hårdlänkad')
+		self.assertEqual(problems(self.daemon), [], self.daemon.describe())
+
+	def test_symlinks(self):
+		self.start()
+		target = self.outside('mal.md', 'Symlänkad', 'Via en symlänk.')
+		os.symlink(target, self.ws.release('symlankad.md'))
+		self.wait_id('symlankad')
+		self.assertEqual(self.entry(self.parse(), 'symlankad').title,
+			'Symlänkad')
+		# A symlinked folder is not descended into (loops, escapes).
+		folder = os.path.join(self.ws.outside, 'mapp')
+		for i in range(2):
+			ft.write_release(os.path.join(folder, 'i-lankad-mapp-%d.md'
+				% i), release_text('I länkad mapp %d' % i,
+				'2024-07-02T10:00:00+02:00'))
+		os.symlink(folder, self.ws.release('lankad-mapp'))
+		# Events arrive in order: once this is in, the link was seen.
+		ft.write_release(self.ws.release('efter.md'),
+			release_text('Efter', '2024-07-03T10:00:00+02:00'))
+		self.wait_id('efter')
+		want = self.base_ids(self.SLUG, 'symlankad', 'efter')
+		self.assertEqual(self.ids(), want)
+		# Nor by a full rescan.
+		n = self.daemon.publish_count()
+		self.daemon.signal(signal.SIGUSR1)
+		self.wait_publish_after(n, 'a publish after SIGUSR1')
+		self.assertEqual(self.ids(), want)
+		self.assertEqual(problems(self.daemon, 'lankad-mapp'), [],
+			self.daemon.describe())
+
+
+class BadEditTest(dt.DaemonCase):
+
+	def skipped(self):
+		st = statuses(self.notify)
+		if st and st[-1][1]:
+			return int(st[-1][1].group(4) or 0)
+		return None
+
+	def test_release_broken_then_fixed(self):
+		path = self.ws.release('vaxlar.md')
+		ft.write_release(path, release_text('Hel', '2024-08-01T10:00:00+02:00'))
+		self.start()
+		self.assertEqual(self.entry(self.parse(), 'vaxlar').title, 'Hel')
+		name = os.path.join('releases', 'vaxlar.md')
+
+		def named():
+			return [l for l in self.daemon.stderr_lines() if name in l]
+		self.assertEqual(named(), [])
+
+		shutil.copyfile(os.path.join(ft.CORPUS, 'bad', 'bad-yaml.md'), path)
+		self.wait_id('vaxlar', present=False)
+		lines = self.wait(named, 'an error naming ' + name)
+		self.assertRegex(lines[0], r'^feedpubd: error: \S*vaxlar\.md:\d+: ')
+		self.assertEqual(self.ids(), self.base_ids())
+		self.wait(lambda: self.skipped() == 1, 'STATUS with 1 skipped')
+
+		# Other changes do not report it again.
+		ft.write_release(self.ws.release('annan.md'), release_text('Annan',
+			'2024-08-02T10:00:00+02:00'))
+		self.wait_id('annan')
+		self.assertEqual(len(named()), 1, self.daemon.describe())
+
+		ft.write_release(path, release_text('Lagad',
+			'2024-08-01T10:00:00+02:00'))
+		self.wait_id('vaxlar')
+		self.assertEqual(self.entry(self.parse(), 'vaxlar').title, 'Lagad')
+		self.assertEqual(self.ids(), self.base_ids('vaxlar', 'annan'))
+		self.wait(lambda: self.skipped() == 0, 'STATUS with 0 skipped')
+		self.assertEqual(len(named()), 1, self.daemon.describe())
+
+
 if __name__ == '__main__':
 	dt.main()
