@@ -40,13 +40,15 @@ struct daemon {
 	struct watch *watch;		/* NULL while the folder is missing */
 	xmlHashTablePtr pending;	/* relpath -> PENDING_* */
 	xmlHashTablePtr bad;		/* relpaths skipped with an error */
+	xmlHashTablePtr clashed;	/* of those, the id clash losers */
 	bool rescan;			/* events were lost */
+	size_t dir_removed;		/* releases gone with their folder */
 	ev_timer settle, cap, retry, again, watchdog;
 	ev_periodic embargo;
 	ev_signal sighup, sigterm, sigint, sigusr1;
 	struct state *state;		/* NULL if it cannot be opened */
 	struct ping *ping;		/* NULL without state */
-	xmlHashTablePtr seen;		/* id -> updated.sec last published */
+	xmlHashTablePtr seen[FEED_NKINDS];	/* id -> updated.sec + 1 */
 	unsigned long publishes;
 	size_t entries;			/* in the last publish */
 	double last_ms;
@@ -54,6 +56,7 @@ struct daemon {
 };
 
 static void publish_now(struct daemon *d);
+static void start_watch(struct daemon *d);
 
 static const xmlChar *
 X(const char *s)
@@ -72,6 +75,8 @@ report(void *ud, const char *relpath, const struct release_error *err)
 	else
 		log_err("%s/%s: %s", d->cfg->releases_dir, relpath, err->msg);
 	xmlHashUpdateEntry(d->bad, X(relpath), PENDING_DIRTY, NULL);
+	if (err->errnum == EEXIST)
+		xmlHashUpdateEntry(d->clashed, X(relpath), PENDING_DIRTY, NULL);
 }
 
 /* Start (or extend) the settle window, never past the cap. */
@@ -88,23 +93,53 @@ arm(struct daemon *d)
 	ev_timer_again(d->loop, &d->settle);
 }
 
-static void
+/* Replace *h with a new empty table; false (and *h kept) if none. */
+static bool
+renew(xmlHashTablePtr *h)
+{
+	xmlHashTablePtr n = xmlHashCreate(64);
+
+	if (n == NULL)
+		return false;
+	xmlHashFree(*h, NULL);
+	*h = n;
+	return true;
+}
+
+/*
+ * Read the whole folder into a new store, beside the old one, and swap
+ * only when every folder could be read: a half-read tree must not publish
+ * as releases removed. Returns 0, or -1 with the old store kept.
+ */
+static int
 full_rescan(struct daemon *d)
 {
-	size_t gone;
+	struct store *s = store_new();
+	xmlHashTablePtr bad = d->bad, clashed = d->clashed;
 
-	xmlHashFree(d->pending, NULL);
-	xmlHashFree(d->bad, NULL);
-	d->pending = xmlHashCreate(64);
 	d->bad = xmlHashCreate(16);
-	store_sweep_begin(d->store);
-	if (scan_folder(&d->cfg->feed, d->cfg->releases_dir, d->store,
-	    report, d) < 0)
-		log_warn("cannot read %s", d->cfg->releases_dir);
-	gone = store_sweep_end(d->store);
+	d->clashed = xmlHashCreate(16);
+	if (s == NULL || d->bad == NULL || d->clashed == NULL ||
+	    scan_folder(&d->cfg->feed, d->cfg->releases_dir, s, d->store,
+	    report, d) < 0) {
+		log_warn("cannot read all of %s; the feeds stay as they are",
+		    d->cfg->releases_dir);
+		store_free(s);
+		xmlHashFree(d->bad, NULL);
+		xmlHashFree(d->clashed, NULL);
+		d->bad = bad;
+		d->clashed = clashed;
+		return -1;
+	}
+	xmlHashFree(bad, NULL);
+	xmlHashFree(clashed, NULL);
+	store_free(d->store);
+	d->store = s;
+	if (!renew(&d->pending))
+		log_err("out of memory");
 	d->rescan = false;
-	log_debug("full scan: %zu releases, %zu gone", store_count(d->store),
-	    gone);
+	log_debug("full scan: %zu releases", store_count(s));
+	return 0;
 }
 
 static void
@@ -116,32 +151,74 @@ collect_dirty(void *payload, void *data, const xmlChar *name)
 		xmlHashAddEntry(dirty, name, PENDING_DIRTY);
 }
 
+struct reparse {
+	struct daemon *d;
+	size_t removed;		/* releases that left the store */
+};
+
+/* First pass: files that are gone, so their ids are free for the rest. */
+static void
+remove_gone(void *payload, void *data, const xmlChar *name)
+{
+	struct reparse *rp = data;
+	struct daemon *d = rp->d;
+	char full[8192];
+	struct stat st;
+
+	(void)payload;
+	snprintf(full, sizeof(full), "%s/%s", d->cfg->releases_dir, name);
+	if (lstat(full, &st) == 0)
+		return;
+	xmlHashRemoveEntry(d->pending, name, NULL);
+	xmlHashRemoveEntry(d->bad, name, NULL);
+	xmlHashRemoveEntry(d->clashed, name, NULL);
+	rp->removed += store_remove(d->store, (const char *)name) == 0;
+}
+
 static void
 reparse_one(void *payload, void *data, const xmlChar *name)
 {
-	struct daemon *d = data;
+	struct reparse *rp = data;
+	struct daemon *d = rp->d;
 	const char *rel = (const char *)name;
+	size_t before = store_count(d->store);
 
 	(void)payload;
+	if (xmlHashLookup(d->pending, name) == PENDING_WRITING)
+		return;
 	xmlHashRemoveEntry(d->pending, name, NULL);
+	xmlHashRemoveEntry(d->clashed, name, NULL);
 	if (scan_file(&d->cfg->feed, d->cfg->releases_dir, rel, d->store,
 	    report, d) >= 0)
 		xmlHashRemoveEntry(d->bad, name, NULL);
+	rp->removed += store_count(d->store) < before;
 }
 
-/* Re-read the files that are complete; files still being written wait. */
+/*
+ * Re-read the files that are complete (files still being written wait):
+ * removals first, then the rest. When releases left, the files that lost
+ * an id clash get another chance: their rival may be the one gone.
+ */
 static void
 reparse_dirty(struct daemon *d)
 {
 	xmlHashTablePtr dirty = xmlHashCreate(64);
+	struct reparse rp = { d, d->dir_removed };
 
 	if (dirty == NULL) {
 		d->rescan = true;
 		return;
 	}
 	xmlHashScan(d->pending, collect_dirty, dirty);
-	xmlHashScan(dirty, reparse_one, d);
+	xmlHashScan(dirty, remove_gone, &rp);
+	xmlHashScan(dirty, reparse_one, &rp);
 	xmlHashFree(dirty, NULL);
+	d->dir_removed = 0;
+	if (rp.removed > 0 && xmlHashSize(d->clashed) > 0 &&
+	    (dirty = xmlHashCopy(d->clashed, NULL)) != NULL) {
+		xmlHashScan(dirty, reparse_one, &rp);
+		xmlHashFree(dirty, NULL);
+	}
 }
 
 static void root_gone(struct daemon *d);
@@ -160,11 +237,21 @@ flush(struct daemon *d)
 		root_gone(d);
 		return;
 	}
-	if (d->rescan)
-		full_rescan(d);
-	else
+	if (d->rescan) {
+		if (full_rescan(d) < 0)
+			return;	/* SIGUSR1 or the next change tries again */
+	} else {
 		reparse_dirty(d);
+	}
 	publish_now(d);
+}
+
+static void
+mark_dirty(void *ud, const char *rel)
+{
+	struct daemon *d = ud;
+
+	xmlHashUpdateEntry(d->pending, X(rel), PENDING_DIRTY, NULL);
 }
 
 static void
@@ -181,16 +268,22 @@ on_watch(void *ud, enum watch_event ev, const char *rel)
 		xmlHashUpdateEntry(d->pending, X(rel), PENDING_DIRTY, NULL);
 		break;
 	case WATCH_DIR_ADDED:
-		scan_subfolder(&d->cfg->feed, d->cfg->releases_dir, rel,
-		    d->store, report, d);
+		/* Read at the flush, like any file: late writes hold it. */
+		scan_paths(d->cfg->releases_dir, rel, mark_dirty, d);
 		break;
 	case WATCH_DIR_REMOVED:
-		store_remove_under(d->store, rel);
+		d->dir_removed += store_remove_under(d->store, rel);
 		break;
 	case WATCH_RESCAN:
+		/* Folders made meanwhile have no watch yet: start afresh. */
 		log_warnx("inotify queue overflowed: rescanning %s",
 		    d->cfg->releases_dir);
+		watch_free(d->watch);
+		d->watch = NULL;
+		start_watch(d);
 		d->rescan = true;
+		if (d->watch == NULL)
+			return;
 		break;
 	case WATCH_ROOT_GONE:
 		root_gone(d);
@@ -246,8 +339,8 @@ retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	if (d->watch == NULL)
 		return;
 	log_info("the releases folder %s is back", d->cfg->releases_dir);
-	full_rescan(d);
-	publish_now(d);
+	d->rescan = true;
+	flush(d);
 }
 
 static void
@@ -296,7 +389,7 @@ status(struct daemon *d)
  * a webhook carries; remembers this publish for the next comparison.
  */
 static char *
-changed_entries(struct daemon *d, struct release **rs, size_t n)
+changed_entries(xmlHashTablePtr *seen, struct release **rs, size_t n)
 {
 	xmlHashTablePtr now = xmlHashCreate((int)n + 1);
 	struct release **changed = calloc(n + 1, sizeof(*changed));
@@ -307,7 +400,7 @@ changed_entries(struct daemon *d, struct release **rs, size_t n)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		const xmlChar *id = X(rs[i]->id);
-		void *was = d->seen ? xmlHashLookup(d->seen, id) : NULL;
+		void *was = *seen ? xmlHashLookup(*seen, id) : NULL;
 		intptr_t t = (intptr_t)rs[i]->updated.sec;
 
 		/* updated.sec + 1: a stored 0 would read as "not seen". */
@@ -316,8 +409,8 @@ changed_entries(struct daemon *d, struct release **rs, size_t n)
 		xmlHashAddEntry(now, id, (void *)(t + 1));
 	}
 	json = pingmsg_entries(changed, k);
-	xmlHashFree(d->seen, NULL);
-	d->seen = now;
+	xmlHashFree(*seen, NULL);
+	*seen = now;
 	now = NULL;
 out:
 	xmlHashFree(now, NULL);
@@ -325,25 +418,35 @@ out:
 	return json;
 }
 
-/* Tell every ping target about each feed whose bytes changed. */
+/*
+ * Tell every ping target about each feed whose bytes changed. What a feed
+ * "saw" moves on only when it was written, so a failed write loses no
+ * entries from the next webhook.
+ */
 static void
 ping_changes(struct daemon *d, const struct publish_result *res)
 {
-	char *entries;
-
 	if (d->ping == NULL)
 		return;
-	entries = changed_entries(d, res->rs, res->entries);
-	for (int k = 0; k < FEED_NKINDS && entries != NULL; k++) {
-		char *url = NULL;
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		char *url = NULL, *entries;
 
-		if (!res->changed[k] || asprintf(&url, "%s%s",
-		    d->cfg->feed.base_url, feed_file_name(k)) < 0)
+		if (!res->changed[k])
 			continue;
-		ping_feed_changed(d->ping, url, entries);
+		entries = changed_entries(&d->seen[k], res->rs, res->entries);
+		if (entries != NULL && asprintf(&url, "%s%s",
+		    d->cfg->feed.base_url, feed_file_name(k)) >= 0)
+			ping_feed_changed(d->ping, url, entries);
 		free(url);
+		free(entries);
 	}
-	free(entries);
+}
+
+static const char *
+outcome_word(const struct publish_result *res, int k)
+{
+	return res->failed_k[k] ? "failed" : res->changed[k] ? "written" :
+	    "unchanged";
 }
 
 static void
@@ -363,14 +466,19 @@ publish_at(struct daemon *d, int64_t now)
 	d->last_at = (time_t)now;
 	d->publishes++;
 	log_debug("publish #%lu: %zu entries, %s %s, %s %s, %.1f ms "
-	    "(render %.1f ms)",
-	    d->publishes, res.entries,
-	    feed_file_name(FEED_ATOM), res.changed[FEED_ATOM] ?
-	    "written" : "unchanged", feed_file_name(FEED_RSS),
-	    res.changed[FEED_RSS] ? "written" : "unchanged", d->last_ms,
-	    res.render_ms);
-	if (rc < 0)
-		ev_timer_again(d->loop, &d->again);	/* try again soon */
+	    "(render %.1f ms)", d->publishes, res.entries,
+	    feed_file_name(FEED_ATOM), outcome_word(&res, FEED_ATOM),
+	    feed_file_name(FEED_RSS), outcome_word(&res, FEED_RSS),
+	    d->last_ms, res.render_ms);
+	if (rc < 0) {
+		/* Try again, less often while it keeps failing. */
+		d->again.repeat = d->again.repeat < 1. ? 1. :
+		    fmin(60., d->again.repeat * 2);
+		ev_timer_again(d->loop, &d->again);
+	} else {
+		d->again.repeat = 0.;
+		ev_timer_stop(d->loop, &d->again);
+	}
 	ping_changes(d, &res);
 	schedule_embargo(d, now);
 	d->entries = res.entries;
@@ -438,10 +546,8 @@ reload(struct daemon *d)
 	if (d->ping != NULL)
 		ping_configure(d->ping, d->cfg);
 	log_info("configuration reloaded from %s", d->config_path);
-	if (d->watch != NULL) {
-		full_rescan(d);
-		publish_now(d);
-	}
+	d->rescan = true;
+	flush(d);
 	notify_ready();
 }
 
@@ -501,24 +607,23 @@ daemon_run(struct config *c, const char *config_path)
 	d.store = store_new();
 	d.pending = xmlHashCreate(64);
 	d.bad = xmlHashCreate(16);
+	d.clashed = xmlHashCreate(16);
 	if (d.loop == NULL || d.store == NULL || d.pending == NULL ||
-	    d.bad == NULL) {
+	    d.bad == NULL || d.clashed == NULL) {
 		log_err("out of memory");
 		return 1;
 	}
 	init_watchers(&d);
 	/* Without its database feedpubd still publishes; it cannot ping. */
-	if ((d.state = state_open(d.cfg->state_dir)) != NULL)
+	if ((d.state = state_open(d.cfg->state_dir, false)) != NULL)
 		d.ping = ping_new(d.loop, d.state, d.cfg, ping_status, &d);
 	else if (d.cfg->npings > 0)
 		log_err("pings are off: no state database in %s",
 		    d.cfg->state_dir);
 	/* Watch before scanning, so nothing written meanwhile is missed. */
 	start_watch(&d);
-	if (d.watch != NULL) {
-		full_rescan(&d);
-		publish_now(&d);
-	}
+	d.rescan = true;
+	flush(&d);
 	log_info("feeds: %s/%s and %s/%s (%zu entries); watching %s",
 	    d.cfg->output_dir, feed_file_name(FEED_ATOM), d.cfg->output_dir,
 	    feed_file_name(FEED_RSS), d.entries, d.cfg->releases_dir);
@@ -527,11 +632,13 @@ daemon_run(struct config *c, const char *config_path)
 
 	ping_free(d.ping);
 	state_close(d.state);
-	xmlHashFree(d.seen, NULL);
+	for (int k = 0; k < FEED_NKINDS; k++)
+		xmlHashFree(d.seen[k], NULL);
 	watch_free(d.watch);
 	store_free(d.store);
 	xmlHashFree(d.pending, NULL);
 	xmlHashFree(d.bad, NULL);
+	xmlHashFree(d.clashed, NULL);
 	config_free(d.cfg);
 	ev_loop_destroy(d.loop);
 	return 0;

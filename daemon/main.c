@@ -2,6 +2,7 @@
  * feedpubd: command line, then one-shot publishing (--once), a check of
  * config and releases (--check), or the daemon.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -55,7 +56,7 @@ report(void *ud, const char *relpath, const struct release_error *err)
 static int
 load_all(const struct config *c, struct store *s, int *skipped)
 {
-	*skipped = scan_folder(&c->feed, c->releases_dir, s, report,
+	*skipped = scan_folder(&c->feed, c->releases_dir, s, NULL, report,
 	    (void *)c);
 	if (*skipped < 0) {
 		log_warn("cannot read the releases folder %s",
@@ -96,11 +97,15 @@ out:
 static int
 print_status(const struct config *c)
 {
-	struct state *st = state_open(c->state_dir);
+	struct state *st = state_open(c->state_dir, true);
 	struct pending_ping *v;
 	size_t n;
 	double now = (double)time(NULL);
 
+	if (st == NULL && errno == ENOENT) {
+		printf("0 pending pings\n");	/* the daemon never ran */
+		return 0;
+	}
 	if (st == NULL || state_ping_list(st, &v, &n) < 0) {
 		state_close(st);
 		return 1;

@@ -20,6 +20,7 @@
 
 #define MAX_RESPONSE	(64 * 1024)	/* bytes of an answer we keep */
 #define BACKOFF_MAX	3600.0		/* seconds between tries, at most */
+#define STATE_HOLD	5.0		/* seconds to wait after a DB error */
 
 struct ping {
 	struct ev_loop *loop;
@@ -34,6 +35,7 @@ struct ping {
 	size_t pending;
 	size_t failed;		/* given up since start */
 	size_t failed_told;	/* as last passed to on_counts */
+	double hold_until;	/* after a state DB error: send nothing */
 	ping_counts_fn *on_counts;
 	void *ud;
 };
@@ -393,12 +395,25 @@ first_line(const struct xfer *x, char *buf, size_t n)
 	snprintf(buf, n, "%.*s", (int)strcspn(s, "\r\n"), s);
 }
 
+/*
+ * The queue could not be updated: without a pause the same row would be
+ * sent again at once, in a loop. The database may recover (disk space).
+ */
+static void
+state_failed(struct ping *p, int rc)
+{
+	if (rc < 0)
+		p->hold_until = wall_now() + STATE_HOLD;
+}
+
 static void
 give_up(struct xfer *x, const char *why)
 {
 	log_err("ping %s (%s) for %s: %s; giving up", x->target,
 	    kind_name(x->kind), x->feed, why);
-	state_ping_drop(x->p->st, x->target, x->feed);
+	/* Only this change: a newer one queued meanwhile is still owed. */
+	state_failed(x->p, state_ping_done(x->p->st, x->target, x->feed,
+	    x->gen));
 	x->p->failed++;
 }
 
@@ -419,8 +434,8 @@ retry(struct xfer *x, const char *why, long retry_after)
 	}
 	log_warnx("ping %s (%s) for %s: %s; try %d in %.1f s", x->target,
 	    kind_name(x->kind), x->feed, why, n + 1, delay);
-	state_ping_retry(x->p->st, x->target, x->feed, x->gen, now + delay,
-	    why);
+	state_failed(x->p, state_ping_retry(x->p->st, x->target, x->feed,
+	    x->gen, now + delay, why));
 }
 
 static void
@@ -428,7 +443,8 @@ delivered(struct xfer *x)
 {
 	log_info("ping %s (%s) for %s: %s", x->target, kind_name(x->kind),
 	    x->feed, x->status[0] ? x->status : "done");
-	state_ping_done(x->p->st, x->target, x->feed, x->gen);
+	state_failed(x->p, state_ping_done(x->p->st, x->target, x->feed,
+	    x->gen));
 }
 
 /* A 2xx answer of an XML-RPC service: read it. Returns true when done. */
@@ -548,8 +564,13 @@ schedule(struct ping *p)
 	double now = wall_now(), next = INFINITY;
 
 	ev_timer_stop(p->loop, &p->due_timer);
-	if (state_ping_due(p->st, now, &v, &n) < 0)
+	if (now < p->hold_until || state_ping_due(p->st, now, &v, &n) < 0) {
+		if (p->hold_until <= now)
+			p->hold_until = now + STATE_HOLD;
+		ev_timer_set(&p->due_timer, p->hold_until - now, 0.);
+		ev_timer_start(p->loop, &p->due_timer);
 		return;
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct ping_target *t = find_target(p, v[i].target);
 

@@ -33,6 +33,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	if (output_mkdirs(c->output_dir) < 0) {
 		log_warn("cannot create output folder %s", c->output_dir);
 		res->failed = FEED_NKINDS;
+		for (int k = 0; k < FEED_NKINDS; k++)
+			res->failed_k[k] = true;
 		return -1;
 	}
 	for (int k = 0; k < FEED_NKINDS; k++) {
@@ -47,6 +49,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 			log_err("%s: cannot render the feed (out of memory)",
 			    name);
 			res->failed++;
+			res->failed_k[k] = true;
 			continue;
 		}
 		rc = output_replace(c->output_dir, name, data, len);
@@ -54,6 +57,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		if (rc < 0) {
 			log_warn("cannot write %s/%s", c->output_dir, name);
 			res->failed++;
+			res->failed_k[k] = true;
 		} else {
 			res->changed[k] = rc == 1;
 		}

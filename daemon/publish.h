@@ -16,6 +16,7 @@ struct publish_result {
 	size_t entries;			/* in each feed */
 	struct release **rs;		/* them, owned by the store */
 	bool changed[FEED_NKINDS];	/* bytes differed and were written */
+	bool failed_k[FEED_NKINDS];	/* could not be rendered or written */
 	unsigned failed;		/* feeds that could not be written */
 	double render_ms;		/* of the total, rendering alone */
 };

@@ -3,10 +3,13 @@
  */
 #include "state.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <sys/stat.h>
 
 #include <sqlite3.h>
 
@@ -59,13 +62,36 @@ fail(struct state *st, const char *what)
 }
 
 struct state *
-state_open(const char *dir)
+state_open(const char *dir, bool readonly)
 {
 	struct state *st = calloc(1, sizeof(*st));
 	char *path = NULL;
+	struct stat sb;
 
 	if (st == NULL)
 		return NULL;
+	if (readonly) {
+		if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
+			goto fail;
+		if (stat(path, &sb) < 0) {
+			errno = ENOENT;
+			goto fail;
+		}
+		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY,
+		    NULL) != SQLITE_OK) {
+			log_err("cannot open %s: %s", path, st->db ?
+			    sqlite3_errmsg(st->db) : "out of memory");
+			goto fail;
+		}
+		sqlite3_busy_timeout(st->db, 2000);
+		if (sqlite3_prepare_v2(st->db, sql[S_LIST], -1,
+		    &st->stmt[S_LIST], NULL) != SQLITE_OK) {
+			fail(st, path);
+			goto fail;
+		}
+		free(path);
+		return st;
+	}
 	if (output_mkdirs(dir) < 0) {
 		log_warn("cannot create the state folder %s", dir);
 		goto fail;
@@ -201,11 +227,13 @@ read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
 		p->last_error = column_dup(q, 7);
 	}
 	sqlite3_reset(q);
-	*out = v;
 	if (rc != SQLITE_DONE) {
 		fail(st, "list pings");
+		state_pings_free(v, *n);
+		*n = 0;
 		return -1;
 	}
+	*out = v;
 	return 0;
 }
 

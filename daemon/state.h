@@ -8,6 +8,7 @@
 #ifndef DAEMON_STATE_H
 #define DAEMON_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,8 +25,12 @@ struct pending_ping {
 	char *last_error;	/* NULL until a try failed */
 };
 
-/* Open or create dir/feedpubd.db (dir is created). NULL on error (logged). */
-struct state *state_open(const char *dir);
+/*
+ * Open or create dir/feedpubd.db (dir is created). NULL on error (logged).
+ * Read-only (for --status) creates and changes nothing; a missing database
+ * is NULL with errno ENOENT, not logged.
+ */
+struct state *state_open(const char *dir, bool readonly);
 void state_close(struct state *st);	/* NULL is fine */
 
 /*

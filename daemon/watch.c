@@ -67,6 +67,24 @@ join(const char *a, const char *b)
 	return s;
 }
 
+/* Stop watching rel and everything below it (moved out or deleted). */
+static void
+drop_tree(struct watch *w, const char *rel)
+{
+	size_t n = strlen(rel);
+
+	for (size_t i = 0; i < w->ndirs; ) {
+		const char *r = w->dirs[i].rel;
+
+		if (strncmp(r, rel, n) == 0 && (r[n] == '\0' || r[n] == '/')) {
+			inotify_rm_watch(w->fd, w->dirs[i].wd);
+			forget(w, i);
+		} else {
+			i++;
+		}
+	}
+}
+
 /* Watch root/rel and every visible folder below it. */
 static int
 add_tree(struct watch *w, const char *rel)
@@ -78,9 +96,28 @@ add_tree(struct watch *w, const char *rel)
 	int wd;
 
 	snprintf(path, sizeof(path), "%s%s%s", w->root, *rel ? "/" : "", rel);
-	if ((wd = inotify_add_watch(w->fd, path, DIR_EVENTS)) < 0)
+	/* The root may be a symlink (a deploy's "current/"); below, no. */
+	if ((wd = inotify_add_watch(w->fd, path, *rel ? DIR_EVENTS :
+	    DIR_EVENTS & ~IN_DONT_FOLLOW)) < 0)
 		return -1;
-	if ((d = find_wd(w, wd)) == NULL) {
+	if ((d = find_wd(w, wd)) != NULL && strcmp(d->rel, rel) != 0) {
+		/*
+		 * A folder we watch under another name, moved here before we
+		 * saw it leave: drop the old name (and what it held) first,
+		 * so the releases are not seen twice.
+		 */
+		char *old = strdup(d->rel);
+
+		if (old == NULL)
+			return -1;
+		drop_tree(w, old);
+		w->fn(w->ud, WATCH_DIR_REMOVED, old);
+		free(old);
+		if ((wd = inotify_add_watch(w->fd, path, DIR_EVENTS)) < 0)
+			return -1;
+		d = find_wd(w, wd);
+	}
+	if (d == NULL) {
 		if (w->ndirs == w->cap) {
 			size_t cap = w->cap ? w->cap * 2 : 16;
 			struct dirwatch *v = realloc(w->dirs, cap * sizeof(*v));
@@ -93,10 +130,13 @@ add_tree(struct watch *w, const char *rel)
 		d = &w->dirs[w->ndirs++];
 		d->wd = wd;
 	} else {
-		free(d->rel);	/* the same folder, moved: new name */
+		free(d->rel);
 	}
-	if ((d->rel = strdup(rel)) == NULL)
+	if ((d->rel = strdup(rel)) == NULL) {
+		inotify_rm_watch(w->fd, wd);
+		forget(w, (size_t)(d - w->dirs));
 		return -1;
+	}
 	/* Folders made before the watch existed are found here. */
 	if ((dir = opendir(path)) == NULL)
 		return 0;
@@ -117,24 +157,6 @@ add_tree(struct watch *w, const char *rel)
 	}
 	closedir(dir);
 	return 0;
-}
-
-/* Stop watching rel and everything below it (moved out or deleted). */
-static void
-drop_tree(struct watch *w, const char *rel)
-{
-	size_t n = strlen(rel);
-
-	for (size_t i = 0; i < w->ndirs; ) {
-		const char *r = w->dirs[i].rel;
-
-		if (strncmp(r, rel, n) == 0 && (r[n] == '\0' || r[n] == '/')) {
-			inotify_rm_watch(w->fd, w->dirs[i].wd);
-			forget(w, i);
-		} else {
-			i++;
-		}
-	}
 }
 
 /* A new regular file is complete at once only if it is a link. */
@@ -185,7 +207,7 @@ dispatch(struct watch *w, const struct inotify_event *e)
 
 	if (e->mask & IN_Q_OVERFLOW) {
 		w->fn(w->ud, WATCH_RESCAN, "");
-		return true;
+		return false;	/* the caller starts a new watch */
 	}
 	if ((d = find_wd(w, e->wd)) == NULL)
 		return true;	/* a folder we stopped watching */

@@ -14,7 +14,8 @@ enum watch_event {
 	WATCH_REMOVED,		/* a file was deleted or moved out */
 	WATCH_DIR_ADDED,	/* a folder appeared: scan it (now watched) */
 	WATCH_DIR_REMOVED,	/* a folder was deleted or moved out */
-	WATCH_RESCAN,		/* events were lost: rescan everything */
+	WATCH_RESCAN,		/* events were lost: free this watch, start */
+				/* a new one and rescan everything */
 	WATCH_ROOT_GONE,	/* the root itself went away; watch is dead */
 };
 

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
@@ -23,6 +25,17 @@
 
 #define SUMMARY_CHARS 300
 
+/*
+ * libyaml's time grows faster than the square of the nesting of flow
+ * collections ("k: [[[[...": 20 000 deep took seconds, 200 000 minutes),
+ * so front matter past these limits is refused before it is parsed.
+ * Block (indented) nesting costs libyaml linear time and is bounded by the
+ * size alone.
+ */
+#define FM_MAX_BYTES	(64 * 1024)
+#define FM_MAX_DEPTH	32	/* '[' and '{' open at once */
+#define FM_MAX_OPENS	1024	/* '[' and '{' in all, quoted or not */
+
 static int fail(struct release_error *err, size_t line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -33,9 +46,39 @@ fail(struct release_error *err, size_t line, const char *fmt, ...)
 
 	err->line = line;
 	err->errnum = 0;
+	err->transient = false;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
+	return -1;
+}
+
+/* Like fail(), for when reading failed with errno e. */
+static int
+fail_read(struct release_error *err, int e, const char *what)
+{
+	fail(err, 0, "%s: %s", what, strerror(e));
+	err->errnum = e;
+	switch (e) {
+	case EMFILE:
+	case ENFILE:
+	case EINTR:
+	case EAGAIN:
+	case ENOMEM:
+		err->transient = true;
+		break;
+	default:
+		break;
+	}
+	return -1;
+}
+
+/* Out of memory: likely to pass, so transient too. */
+static int
+fail_oom(struct release_error *err)
+{
+	fail(err, 0, "out of memory");
+	err->transient = true;
 	return -1;
 }
 
@@ -222,6 +265,60 @@ yaml_true(const char *s)
 	return false;
 }
 
+/*
+ * An absolute http(s) URL, as libcurl parses it (host, port, characters).
+ * libcurl also takes "http:/host" and "https:///host", which are no link
+ * to give a feed reader, so "//" and a host must follow the scheme too.
+ */
+static bool
+is_http_url(const char *s)
+{
+	size_t n = strncasecmp(s, "https://", 8) == 0 ? 8 :
+	    strncasecmp(s, "http://", 7) == 0 ? 7 : 0;
+	char *scheme = NULL;
+	bool ok;
+	CURLU *u;
+
+	if (n == 0 || s[n] == '/' || (u = curl_url()) == NULL)
+		return false;
+	ok = curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return ok;
+}
+
+static bool
+is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * An IRI as far as an id needs one: an RFC 3986 scheme (ALPHA *( ALPHA /
+ * DIGIT / "+" / "-" / "." )), ':', at least one more character, and no
+ * white space or control character anywhere. Feed readers compare ids as
+ * strings, so nothing more is checked.
+ */
+static bool
+is_iri(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!is_alpha(*p))
+		return false;
+	while (is_alpha(*p) || (*p >= '0' && *p <= '9') || *p == '+' ||
+	    *p == '-' || *p == '.')
+		p++;
+	if (*p != ':' || p[1] == '\0')
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7F)
+			return false;
+	return true;
+}
+
 /* Set one known field from the front matter; unknown ones are left be. */
 static int
 set_field(struct release *r, yaml_document_t *doc, const char *key,
@@ -254,6 +351,15 @@ set_field(struct release *r, yaml_document_t *doc, const char *key,
 			free(*slots[i]);
 			*slots[i] = NULL;
 		}
+		if (*slots[i] == NULL)
+			return 0;
+		if (slots[i] == &r->link && !is_http_url(r->link))
+			return fail(err, line, "'link' must be an absolute "
+			    "http(s) URL: \"%.80s\"", r->link);
+		if (slots[i] == &r->id && !is_iri(r->id))
+			return fail(err, line, "'id' must be an IRI such as "
+			    "tag:..., urn:uuid:... or https://...: \"%.80s\"",
+			    r->id);
 		return 0;
 	}
 	if (strcmp(key, "date") != 0 && strcmp(key, "updated") != 0 &&
@@ -262,7 +368,7 @@ set_field(struct release *r, yaml_document_t *doc, const char *key,
 	if (v->type != YAML_SCALAR_NODE)
 		return fail(err, line, "'%s' must be a single value", key);
 	if ((s = scalar(v)) == NULL)
-		return fail(err, line, "out of memory");
+		return fail_oom(err);
 	if (strcmp(key, "draft") == 0) {
 		r->draft = yaml_true(s);
 	} else if (date_parse(s, key[0] == 'd' ? &r->date : &r->updated) < 0) {
@@ -274,6 +380,73 @@ set_field(struct release *r, yaml_document_t *doc, const char *key,
 		r->has_updated = true;
 	}
 	free(s);
+	return 0;
+}
+
+/*
+ * Refuse front matter that would take libyaml too long (FM_MAX_*). line is
+ * that of s[0]. Depth is counted outside quoted strings and comments, the
+ * way YAML reads them, so '[' in a title does not count; a quote opens only
+ * where a scalar can start. That reading is a cheap guess, so every '['
+ * and '{', quoted or not, also counts towards FM_MAX_OPENS, which bounds
+ * the real depth whatever the guess gets wrong.
+ */
+static int
+check_limits(const char *s, size_t n, size_t line, struct release_error *err)
+{
+	size_t depth = 0, opens = 0;
+	char state = 0;		/* '\'' or '"': quoted; '#': a comment */
+	char prev = '\n';	/* the last non-blank outside them */
+	bool esc = false;	/* the next character is escaped */
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if ((c == '[' || c == '{') && ++opens > FM_MAX_OPENS)
+			return fail(err, line, "front matter has more than %d "
+			    "'[' and '{'", FM_MAX_OPENS);
+		if (c == '\n') {
+			line++;
+			esc = false;
+			if (state == '#')
+				state = 0;
+			if (state == 0)
+				prev = c;
+			continue;
+		}
+		if (esc) {
+			esc = false;
+			continue;
+		}
+		if (state == '#')
+			continue;
+		if (state != 0) {
+			if (state == '"' && c == '\\')
+				esc = true;
+			else if (state == '\'' && c == '\'' && i + 1 < n &&
+			    s[i + 1] == '\'')
+				esc = true;	/* '' stands for ' */
+			else if (c == state)
+				state = 0;
+			prev = c;
+			continue;
+		}
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c == '#' && (i == 0 || s[i - 1] == ' ' ||
+		    s[i - 1] == '\t' || s[i - 1] == '\n')) {
+			state = c;
+		} else if ((c == '\'' || c == '"') &&
+		    strchr("\n[{,:-?", prev) != NULL) {
+			state = c;
+		} else if ((c == '[' || c == '{') && ++depth > FM_MAX_DEPTH) {
+			return fail(err, line, "front matter nests '[' and '{' "
+			    "more than %d deep", FM_MAX_DEPTH);
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+		prev = c;
+	}
 	return 0;
 }
 
@@ -290,6 +463,11 @@ parse_front_matter(struct release *r, bool *has_date,
 	*has_date = false;
 	if (r->fm_len == 0)
 		return 0;
+	if (r->fm_len > FM_MAX_BYTES)
+		return fail(err, base, "front matter is larger than %d KiB",
+		    FM_MAX_BYTES / 1024);
+	if (check_limits(r->text + r->fm_off, r->fm_len, base + 1, err) < 0)
+		return -1;
 	yaml_parser_initialize(&parser);
 	yaml_parser_set_input_string(&parser,
 	    (const unsigned char *)r->text + r->fm_off, r->fm_len);
@@ -468,7 +646,7 @@ release_parse(const struct feed_meta *m, const char *relpath,
 		return fail(err, line_of(buf, bad), "not valid UTF-8 (byte "
 		    "%zu); save the file as UTF-8", bad + 1);
 	if ((r = calloc(1, sizeof(*r))) == NULL)
-		return fail(err, 0, "out of memory");
+		return fail_oom(err);
 	r->format = fmt < 0 ? RELEASE_MARKDOWN : (enum release_format)fmt;
 	r->mtime = mtime;
 	if ((r->path = strdup(relpath)) == NULL ||
@@ -484,7 +662,7 @@ release_parse(const struct feed_meta *m, const char *relpath,
 	*out = r;
 	return 0;
 oom:
-	fail(err, 0, "out of memory");
+	fail_oom(err);
 bad:
 	release_free(r);
 	return -1;
@@ -508,15 +686,10 @@ release_load(const struct feed_meta *m, const char *root,
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 &&
 	    errno == ELOOP)
 		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		int e = errno;
-
-		fail(err, 0, "cannot read: %s", strerror(e));
-		err->errnum = e;
-		return -1;
-	}
+	if (fd < 0)
+		return fail_read(err, errno, "cannot read");
 	if (fstat(fd, &st) < 0) {
-		fail(err, 0, "cannot read: %s", strerror(errno));
+		fail_read(err, errno, "cannot read");
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
@@ -529,7 +702,7 @@ release_load(const struct feed_meta *m, const char *root,
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		fail(err, 0, "out of memory");
+		fail_oom(err);
 		goto out;
 	}
 	/*
@@ -546,11 +719,13 @@ release_load(const struct feed_meta *m, const char *root,
 			break;
 	} while (len <= (size_t)st.st_size);
 	if (got < 0) {
-		fail(err, 0, "cannot read: %s", strerror(errno));
+		fail_read(err, errno, "cannot read");
 		goto out;
 	}
 	if (len != (size_t)st.st_size) {
+		/* Saved again under us: the next read will likely do. */
 		fail(err, 0, "file changed while being read");
+		err->transient = true;
 		goto out;
 	}
 	rc = release_parse(m, relpath, buf, len, (int64_t)st.st_mtime, out,

@@ -36,7 +36,6 @@ struct release {
 	bool has_date;		/* date came from the front matter */
 	bool has_updated;	/* updated came from the front matter */
 	int64_t mtime;		/* of the file, seconds */
-	uint64_t epoch;		/* the store's sweep it was last seen in */
 	enum release_format format;
 	char *text;		/* the file, normalised (no BOM, LF ends) */
 	size_t body_off;	/* where the body starts in text */
@@ -45,11 +44,18 @@ struct release {
 	char *html;		/* the rendered body; NULL until rendered */
 };
 
-/* Why a file was skipped. line is 0 when no line applies. */
+/*
+ * Why a file was skipped. line is 0 when no line applies. transient: the
+ * file could not be read for a reason that likely passes (out of file
+ * descriptors or memory, an interrupted read, a file changed while being
+ * read), so a caller may keep the version it published before instead of
+ * dropping the release; false for everything else, parse errors included.
+ */
 struct release_error {
 	size_t line;
 	int errnum;	/* errno when the file could not be read, else 0 */
 	char msg[256];
+	bool transient;
 };
 
 /*

@@ -56,10 +56,11 @@ carry_over(struct release *r, const struct release *old)
  */
 static int
 commit(const char *root, const char *relpath, struct release *r,
-    struct release_error *err, struct store *s, scan_error_fn *on_error,
-    void *ud)
+    struct release_error *err, struct store *s, struct store *prev,
+    scan_error_fn *on_error, void *ud)
 {
 	const char *clash = NULL;
+	struct release *old;
 
 	if (r == NULL) {
 		/* A file that vanished is a removal; a dangling link is not. */
@@ -68,15 +69,20 @@ commit(const char *root, const char *relpath, struct release *r,
 		bool gone = err->errnum == ENOENT && (snprintf(full,
 		    sizeof(full), "%s/%s", root, relpath), lstat(full, &st) < 0);
 
-		store_remove(s, relpath);
+		/* A passing read error keeps what was published. */
+		if (!err->transient)
+			store_remove(s, relpath);
 		if (gone)
 			return 1;
 		on_error(ud, relpath, err);
 		return -1;
 	}
-	carry_over(r, store_get(s, relpath));
+	if ((old = store_get(s, relpath)) == NULL && prev != NULL)
+		old = store_get(prev, relpath);
+	carry_over(r, old);
 	if (store_put(s, r, &clash) < 0) {
 		err->line = 0;
+		err->errnum = EEXIST;
 		snprintf(err->msg, sizeof(err->msg), "has the same id as %s; "
 		    "give one of them its own 'id:' in the front matter",
 		    clash ? clash : "another release");
@@ -99,13 +105,13 @@ int
 scan_file(const struct feed_meta *m, const char *root, const char *relpath,
     struct store *s, scan_error_fn *on_error, void *ud)
 {
-	struct release_error err = { 0, 0, "" };
+	struct release_error err = { .line = 0 };
 	struct release *r = NULL;
 
 	if (!wanted(relpath))
 		return 1;
 	release_load(m, root, relpath, &r, &err);
-	return commit(root, relpath, r, &err, s, on_error, ud);
+	return commit(root, relpath, r, &err, s, NULL, on_error, ud);
 }
 
 /* The release files under a folder, in byte order of their paths. */
@@ -116,6 +122,9 @@ struct job {
 	struct release **rs;
 	struct release_error *errs;
 	size_t n, cap;
+	bool broken;		/* a folder could not be read */
+	scan_error_fn *on_error;
+	void *ud;
 	size_t stride, first;	/* a worker loads first, first+stride... */
 };
 
@@ -156,8 +165,18 @@ walk(struct job *j, const char *rel)
 	int n, rc = 0;
 
 	snprintf(dir, sizeof(dir), "%s%s%s", j->root, *rel ? "/" : "", rel);
-	if ((n = scandir(dir, &names, visible, by_name)) < 0)
+	if ((n = scandir(dir, &names, visible, by_name)) < 0) {
+		struct release_error err = { .errnum = errno };
+		int saved = errno;
+
+		snprintf(err.msg, sizeof(err.msg), "cannot read this folder: "
+		    "%s", strerror(saved));
+		if (*rel && j->on_error != NULL)
+			j->on_error(j->ud, rel, &err);
+		j->broken = true;
+		errno = saved;
 		return -1;
+	}
 	for (int i = 0; i < n; i++) {
 		char sub[4096], full[8192];
 
@@ -218,14 +237,16 @@ load_all(struct job *j)
 	}
 }
 
-static int
-scan_tree(const struct feed_meta *m, const char *root, const char *rel,
-    struct store *s, scan_error_fn *on_error, void *ud)
+int
+scan_folder(const struct feed_meta *m, const char *root, struct store *s,
+    struct store *prev, scan_error_fn *on_error, void *ud)
 {
-	struct job j = { .m = m, .root = root };
+	struct job j = { .m = m, .root = root, .on_error = on_error,
+	    .ud = ud };
 	int skipped = 0, rc = 0;
 
-	if (walk(&j, rel) < 0) {
+	/* Half a tree would publish as releases removed: all or nothing. */
+	if (walk(&j, "") < 0 || j.broken) {
 		rc = -1;
 		goto out;
 	}
@@ -240,7 +261,7 @@ scan_tree(const struct feed_meta *m, const char *root, const char *rel,
 	}
 	load_all(&j);
 	for (size_t i = 0; i < j.n; i++)
-		if (commit(root, j.paths[i], j.rs[i], &j.errs[i], s,
+		if (commit(root, j.paths[i], j.rs[i], &j.errs[i], s, prev,
 		    on_error, ud) < 0)
 			skipped++;
 	rc = skipped;
@@ -254,15 +275,16 @@ out:
 }
 
 int
-scan_folder(const struct feed_meta *m, const char *root, struct store *s,
-    scan_error_fn *on_error, void *ud)
+scan_paths(const char *root, const char *rel,
+    void (*fn)(void *ud, const char *relpath), void *ud)
 {
-	return scan_tree(m, root, "", s, on_error, ud);
-}
+	struct job j = { .root = root };
+	int rc = walk(&j, rel);
 
-int
-scan_subfolder(const struct feed_meta *m, const char *root, const char *rel,
-    struct store *s, scan_error_fn *on_error, void *ud)
-{
-	return scan_tree(m, root, rel, s, on_error, ud);
+	for (size_t i = 0; i < j.n; i++) {
+		fn(ud, j.paths[i]);
+		free(j.paths[i]);
+	}
+	free(j.paths);
+	return rc < 0 || j.broken ? -1 : 0;
 }

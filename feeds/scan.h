@@ -8,22 +8,30 @@
 #include "release.h"
 #include "store.h"
 
-/* Told about each file that was skipped; relpath is under the root. */
+/*
+ * Told about each file that was skipped, or folder that could not be read;
+ * relpath is under the root. err->errnum is EEXIST when the file lost an
+ * id clash (it may publish once the other file is gone).
+ */
 typedef void scan_error_fn(void *ud, const char *relpath,
     const struct release_error *err);
 
 /*
- * Walk root (subfolders included, hidden ones skipped) in byte order of the
- * paths, load each release file and put it in s. Files whose id another
- * file already has are reported too. Returns the number of files skipped,
- * or -1 (errno set) if root itself cannot be read.
+ * Walk root (subfolders included, hidden ones and symlinked folders
+ * skipped), load each release file and put it in s, in byte order of the
+ * paths (so of two files with one id, the first path wins). prev, if not
+ * NULL, is the previous state of the same folder: an edited release keeps
+ * what it inherits from its old version there (see scan_file()).
+ * Returns the number of files skipped, or -1 if root or a folder below it
+ * cannot be read (reported, errno set): then s may hold only part of the
+ * releases and must not be published.
  */
 int scan_folder(const struct feed_meta *m, const char *root,
-    struct store *s, scan_error_fn *on_error, void *ud);
+    struct store *s, struct store *prev, scan_error_fn *on_error, void *ud);
 
-/* The same for the subfolder rel of root only. */
-int scan_subfolder(const struct feed_meta *m, const char *root,
-    const char *rel, struct store *s, scan_error_fn *on_error, void *ud);
+/* Call fn for each release file's relpath under root/rel, in no order. */
+int scan_paths(const char *root, const char *rel,
+    void (*fn)(void *ud, const char *relpath), void *ud);
 
 /*
  * Load one file (root/relpath) into s, replacing its previous version, or
@@ -31,9 +39,8 @@ int scan_subfolder(const struct feed_meta *m, const char *root,
  * keeps what the file does not set itself: without a front matter `date`
  * the first date seen stays (the id's published time does not move), and
  * without `updated` a change of content makes the file's mtime the new
- * `updated`. Returns 0
- * when it is in s, 1 when it is not (gone or not a release file), -1 when
- * it was skipped (on_error was called).
+ * `updated`. Returns 0 when it is in s, 1 when it is not (gone or not a
+ * release file), -1 when it was skipped (on_error was called).
  */
 int scan_file(const struct feed_meta *m, const char *root,
     const char *relpath, struct store *s, scan_error_fn *on_error, void *ud);

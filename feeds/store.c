@@ -16,7 +16,6 @@ struct store {
 	struct release **sorted;	/* every release, newest first */
 	size_t n, cap;
 	bool dirty;			/* sorted needs a rebuild */
-	uint64_t epoch;			/* the current sweep */
 	struct release **sel;		/* the last store_select() */
 };
 
@@ -99,7 +98,6 @@ store_put(struct store *s, struct release *r, const char **clash)
 		return -1;
 	}
 	store_remove(s, r->path);
-	r->epoch = s->epoch;
 	if (xmlHashAddEntry(s->by_path, X(r->path), r) < 0) {
 		release_free(r);
 		return -1;
@@ -192,12 +190,6 @@ store_next_embargo(struct store *s, int64_t now)
 	return next;
 }
 
-void
-store_sweep_begin(struct store *s)
-{
-	s->epoch++;
-}
-
 /* Removes releases matching a predicate; the array makes the scan safe. */
 static size_t
 remove_if(struct store *s, bool (*match)(const struct store *,
@@ -214,19 +206,6 @@ remove_if(struct store *s, bool (*match)(const struct store *,
 		}
 	}
 	return removed;
-}
-
-static bool
-unseen(const struct store *s, const struct release *r, const void *arg)
-{
-	(void)arg;
-	return r->epoch != s->epoch;
-}
-
-size_t
-store_sweep_end(struct store *s)
-{
-	return remove_if(s, unseen, NULL);
 }
 
 static bool

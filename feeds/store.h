@@ -23,13 +23,6 @@ void store_free(struct store *s);	/* frees every release too */
  */
 int store_put(struct store *s, struct release *r, const char **clash);
 
-/*
- * A sweep finds the releases whose files are gone after a full rescan:
- * begin, put every file found, and end removes the releases not put since.
- */
-void store_sweep_begin(struct store *s);
-size_t store_sweep_end(struct store *s);	/* how many were removed */
-
 /* Remove every release whose path is under the folder prefix (no '/'). */
 size_t store_remove_under(struct store *s, const char *prefix);
 

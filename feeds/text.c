@@ -3,7 +3,9 @@
  */
 #include "feeds/text.h"
 
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -227,6 +229,48 @@ slug_fold(uint32_t cp, char buf[2])
 	return "";
 }
 
+/*
+ * Whether cp is a letter or digit of a script the slug drops, which makes
+ * the name need a hash suffix (text.h). Everything at or past U+0080 counts
+ * except the fold table, combining marks and the ranges below, which hold
+ * punctuation, symbols and emoji: those separate words in any script.
+ */
+static bool
+other_script(uint32_t cp)
+{
+	static const struct {
+		uint32_t lo, hi;
+	} sep[] = {
+		{ 0x0080, 0x00BF },	/* C1 controls, Latin-1 punctuation */
+		{ 0x0300, 0x036F },	/* combining marks */
+		{ 0x2000, 0x2BFF },	/* punctuation, symbols, arrows, math */
+		{ 0x3000, 0x303F },	/* CJK symbols and punctuation */
+		{ 0xFE00, 0xFE0F },	/* variation selectors */
+		{ 0xFEFF, 0xFEFF },	/* zero-width no-break space */
+		{ 0xFFF0, 0xFFFF },	/* specials; U+FFFD: a bad byte */
+		{ 0x1F000, 0x1FAFF },	/* emoji, pictographs, game symbols */
+		{ 0xE0000, 0xE01EF },	/* tags (flag emoji), selectors */
+	};
+
+	if (cp < 0x80 || (cp >= FOLD_FIRST && cp < FOLD_END))
+		return false;
+	for (size_t i = 0; i < sizeof(sep) / sizeof(sep[0]); i++)
+		if (cp >= sep[i].lo && cp <= sep[i].hi)
+			return false;
+	return true;
+}
+
+/* FNV-1a, 32 bits: tiny, stable across versions and platforms. */
+static uint32_t
+fnv1a32(const char *s)
+{
+	uint32_t h = UINT32_C(2166136261);
+
+	for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++)
+		h = (h ^ *p) * UINT32_C(16777619);
+	return h;
+}
+
 char *
 text_slug(const char *name)
 {
@@ -234,20 +278,23 @@ text_slug(const char *name)
 	const unsigned char *p = (const unsigned char *)name;
 	const char *m;
 	char buf[2] = { 0, 0 };
-	bool sep = false;
+	bool sep = false, other = false;
 	size_t len = strlen(name), o = 0;
+	uint32_t cp;
 	char *out;
 
 	/*
 	 * Every non-ASCII code point takes at least two bytes and folds to at
-	 * most two, and a run of separators shrinks to one '-', so the slug
-	 * never outgrows the name.
+	 * most two, and a run of separators shrinks to one '-', so the folded
+	 * part never outgrows the name; 9 more bytes hold "-" and the hash.
 	 */
-	out = malloc(len < sizeof(fallback) ? sizeof(fallback) : len + 1);
+	out = malloc((len < sizeof(fallback) ? sizeof(fallback) : len + 1) + 9);
 	if (out == NULL)
 		return NULL;
 	while (*p != '\0') {
-		m = slug_fold(utf8_next(&p), buf);
+		cp = utf8_next(&p);
+		other = other || other_script(cp);
+		m = slug_fold(cp, buf);
 		if (m == NULL)
 			continue;
 		if (*m == '\0') {
@@ -260,8 +307,17 @@ text_slug(const char *name)
 		while (*m != '\0')
 			out[o++] = *m++;
 	}
-	if (o == 0)
-		memcpy(out, fallback, sizeof(fallback));
+	if (o == 0) {
+		memcpy(out, fallback, sizeof(fallback) - 1);
+		o = sizeof(fallback) - 1;
+	}
+	/*
+	 * Two names that differ only in letters the rule drops ("日本語" and
+	 * "中文") would share a slug, and so a default id: the hash of the
+	 * whole name tells them apart.
+	 */
+	if (other)
+		snprintf(out + o, 10, "-%08" PRIx32, fnv1a32(name));
 	else
 		out[o] = '\0';
 	return out;

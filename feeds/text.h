@@ -29,12 +29,25 @@ char *text_xml_clean(const char *s);
  * The URL-safe slug of a file name (extension already removed):
  *  - letters with diacritics are folded to ASCII (å ä à á â ã -> a,
  *    ö ø ó ò ô õ -> o, é è ê ë -> e, ü ú ù û -> u, í ì î ï -> i, ç -> c,
- *    ñ -> n, ý ÿ -> y, æ -> ae, œ -> oe, ß -> ss, þ -> th, ð -> d, also upper case);
+ *    ñ -> n, ý ÿ -> y, æ -> ae, œ -> oe, ß -> ss, þ -> th, ð -> d, also
+ *    upper case: the table covers U+00C0..U+017F);
  *  - ASCII letters are lower-cased; digits stay;
+ *  - combining marks (U+0300..U+036F) are dropped, so "o" + U+0308 folds
+ *    like "ö";
  *  - every other run of characters (spaces, punctuation, other scripts)
  *    becomes one '-'; leading and trailing '-' are dropped;
- *  - an empty result becomes "release".
- * "2019-12-10 Trygghet på Möllan!" -> "2019-12-10-trygghet-pa-mollan".
+ *  - an empty result becomes "release";
+ *  - if the name holds a character of another script, "-" and 8 lower-case
+ *    hex digits are appended: the FNV-1a 32-bit hash of the whole name's
+ *    UTF-8 bytes, so names that differ only in what was dropped get
+ *    different slugs. Another script means a code point >= U+0080 that is
+ *    not in the fold table and not in U+0080..U+00BF (Latin-1 punctuation),
+ *    U+0300..U+036F (combining marks), U+2000..U+2BFF (punctuation,
+ *    symbols, arrows), U+3000..U+303F (CJK punctuation), U+FE00..U+FE0F,
+ *    U+FEFF, U+FFF0..U+FFFF, U+1F000..U+1FAFF (emoji) or U+E0000..U+E01EF.
+ *    Latin letters outside the table (ș, ơ) count as another script.
+ * "2019-12-10 Trygghet på Möllan!" -> "2019-12-10-trygghet-pa-mollan",
+ * "2026-01-01 日本語" -> "2026-01-01-" followed by 8 hex digits.
  */
 char *text_slug(const char *name);
 

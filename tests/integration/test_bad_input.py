@@ -26,7 +26,21 @@ BAD = {
 	'big.md': 'För stor fil',
 	'b/samma.md': 'Samma namn B',
 	'broken.md': None,
+	'deep-nesting.md': 'För djup nästling',
+	'bad-link.md': 'Relativ länk',
+	'bad-id.md': 'Id utan schema',
 }
+
+# Errors found before or while reading the front matter: (file, where, what).
+FIELD_ERRORS = [
+	('deep-nesting.md', 'deep-nesting.md:3:',
+		"front matter nests '[' and '{' more than 32 deep"),
+	('bad-link.md', 'bad-link.md:4:',
+		"'link' must be an absolute http(s) URL: \"/press/relativ-lank\""),
+	('bad-id.md', 'bad-id.md:3:',
+		"'id' must be an IRI such as tag:..., urn:uuid:... or https://...: "
+		'"pressmeddelande 42"'),
+]
 
 CONTROL_TITLE = 'Styrteckeni rubriken'
 HEADING_TITLE = 'Rubrik med styrtecken'
@@ -91,6 +105,13 @@ class BadCorpus(ft.FeedCase):
 	def test_yaml_error_line_counted_in_file(self):
 		hits = self.assertLines(self.run_, 'bad-yaml.md')
 		self.assertIn('bad-yaml.md:4:', hits[0])
+
+	def test_field_errors_line_and_message(self):
+		for rel, where, what in FIELD_ERRORS:
+			with self.subTest(file=rel):
+				hits = self.assertLines(self.run_, rel)
+				self.assertIn(os.path.join('releases', where), hits[0])
+				self.assertIn(what, hits[0])
 
 	def test_others_still_published(self):
 		self.assertParsed()
@@ -178,6 +199,8 @@ class BadCorpusOther(ft.FeedCase):
 		for rel in BAD:
 			self.assertIn(rel, both, run.describe())
 		self.assertIn('bad-yaml.md:4:', both)
+		for _, where, what in FIELD_ERRORS:
+			self.assertIn(where + ' ' + what, both)
 		for rel in ('ok.md', 'control-chars.md', 'bom-crlf.md',
 				'a/samma.md'):
 			self.assertNotIn(os.path.join('releases', rel), both)

@@ -64,7 +64,7 @@ teardown(void **state)
 static struct release *
 add(const char *relpath, const char *text, int64_t mtime)
 {
-	struct release_error err = { 0, 0, "" };
+	struct release_error err = { .line = 0 };
 	struct release *r = NULL;
 
 	if (release_parse(&meta, relpath, text, strlen(text), mtime, &r,

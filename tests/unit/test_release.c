@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -63,7 +64,7 @@ static struct release *
 parse_m(const struct feed_meta *m, const char *relpath, const char *text,
     int64_t mtime)
 {
-	struct release_error err = { 0, 0, "" };
+	struct release_error err = { .line = 0 };
 	struct release *r = NULL;
 	int rc = release_parse(m, relpath, text, strlen(text), mtime, &r, &err);
 
@@ -83,11 +84,14 @@ parse(const char *relpath, const char *text, int64_t mtime)
 	return parse_m(&meta, relpath, text, mtime);
 }
 
-/* Parse buf[0..len); it must fail at line with a message holding part. */
+/*
+ * Parse buf[0..len); it must fail at line with a message holding part. A
+ * parse error is never transient, whatever err held before.
+ */
 static void
 parse_fails_n(const char *buf, size_t len, size_t line, const char *part)
 {
-	struct release_error err = { 12345, 0, "" };
+	struct release_error err = { .line = 12345, .transient = true };
 	struct release *r = (struct release *)&err;
 
 	assert_int_equal(release_parse(&meta, "x.md", buf, len, MTIME, &r,
@@ -98,6 +102,7 @@ parse_fails_n(const char *buf, size_t len, size_t line, const char *part)
 	assert_non_null(strstr(err.msg, part));
 	assert_int_equal(err.line, line);
 	assert_int_equal(err.errnum, 0);
+	assert_false(err.transient);
 }
 
 static void
@@ -440,6 +445,27 @@ test_slugs(void **state)
 	/* Only the last extension goes. */
 	r = parse("v1.2 notes.txt", "T\n", MTIME);
 	assert_string_equal(r->slug, "v1-2-notes");
+
+	/*
+	 * Names in other scripts no longer collide: 2026-01-01 日本語.md and
+	 * 2026-01-01 中文.md were both "2026-01-01", so one was skipped.
+	 */
+	r = parse("2026/2026-01-01 \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E.md",
+	    "# T\n", MTIME);
+	assert_string_equal(r->slug, "2026-01-01-607064db");
+	assert_string_equal(r->id, "tag:news.example.org,2000:/releases/"
+	    "2026-01-01-607064db");
+	assert_string_equal(r->link, "https://news.example.org/releases/"
+	    "2026-01-01-607064db.html");
+	r = parse("2026-01-01 \xE4\xB8\xAD\xE6\x96\x87.md", "# T\n", MTIME);
+	assert_string_equal(r->slug, "2026-01-01-ba3fec31");
+	r = parse("\xE4\xB8\xAD\xE6\x96\x87.txt", "T\n", MTIME);
+	assert_string_equal(r->slug, "release-c488f045");
+	assert_string_equal(r->title, "T");
+	/* Without a title, the slug stands in. */
+	r = parse("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E.md", "Text.\n",
+	    MTIME);
+	assert_string_equal(r->title, "release-805f5ce7");
 }
 
 /*
@@ -452,7 +478,7 @@ test_duplicate_keys(void **state)
 {
 	static const char text[] = "---\ntags: [a]\ntags: [b, c]\n"
 	    "author: Anna\nauthor: [Bo]\ntitle: One\ntitle: Two\n---\n";
-	struct release_error err = { 0, 0, "" };
+	struct release_error err = { .line = 0 };
 	struct release *r = NULL;
 
 	(void)state;
@@ -504,6 +530,251 @@ test_errors(void **state)
 	parse_fails("\xFF", 1, "UTF-8");
 	parse_fails("ok\r\nok\r\n\xC3\xA5\xC3\r\n", 3, "UTF-8");
 	parse_fails_n("a\n\nb\0c\n", 7, 3, "UTF-8");
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A front matter of pre + open x "[" + close x "]" + post, "---" lines
+ * around it. Returns a malloc'd string.
+ */
+static char *
+nested(const char *pre, size_t open, size_t close, const char *post)
+{
+	size_t np = strlen(pre), nq = strlen(post);
+	char *s = malloc(4 + np + open + close + nq + 6), *w;
+
+	assert_non_null(s);
+	memcpy(s, "---\n", 4);
+	w = s + 4;
+	memcpy(w, pre, np);
+	w += np;
+	memset(w, '[', open);
+	w += open;
+	memset(w, ']', close);
+	w += close;
+	memcpy(w, post, nq);
+	w += nq;
+	memcpy(w, "\n---\n", 6);
+	return s;
+}
+
+/* Parse a malloc'd text (freed here) that must fail in under a second. */
+static void
+fails_fast(char *text, size_t line, const char *part)
+{
+	double t0 = now(), dt;
+
+	parse_fails_n(text, strlen(text), line, part);
+	dt = now() - t0;
+	free(text);
+	if (dt >= 1.0)
+		print_error("took %.2f s\n", dt);
+	assert_true(dt < 1.0);
+}
+
+/*
+ * libyaml takes minutes over deeply nested flow collections: such front
+ * matter is refused, quickly, before it reaches the YAML parser.
+ */
+static void
+test_front_matter_limits(void **state)
+{
+	struct release *r;
+	char *s;
+
+	(void)state;
+	/* Depth 100 000: 200 KB, past the size limit; the opening line. */
+	fails_fast(nested("title: T\nk: ", 100000, 100000, ""), 1,
+	    "front matter is larger than 64 KiB");
+	/* Depth 30 000 fits in 64 KiB: the depth limit, on line 3. */
+	fails_fast(nested("title: T\nk: ", 30000, 30000, ""), 3,
+	    "front matter nests '[' and '{' more than 32 deep");
+	/* Unclosed too. */
+	fails_fast(nested("k: ", 30000, 0, ""), 2, "more than 32 deep");
+	/* Crossed on line 4, with '{' as well. */
+	fails_fast(nested("a: 1\nk: [{x: [\n", 30, 30, "\n  ]}]"), 4,
+	    "more than 32 deep");
+	fails_fast(nested("k: [{a: [\n\n", 0, 0, "[{b: [{c: [{d: [{e: [{f: "
+	    "[{g: [{h: [{i: [{j: [{k: [{l: [{m: [{n: [{o: [{p: [{q: [x]}"),
+	    4, "more than 32 deep");
+
+	/* 32 deep is fine, and so is exactly 64 KiB. */
+	s = nested("title: T\nk: ", 32, 32, "");
+	r = parse("a.md", s, MTIME);
+	free(s);
+	assert_string_equal(r->title, "T");
+	/* "summary: " + 65526 x "a" + "\n" */
+	s = malloc(65536 + 16);
+	assert_non_null(s);
+	memcpy(s, "---\nsummary: ", 13);
+	memset(s + 13, 'a', 65536 - 10);
+	memcpy(s + 65536 + 3, "\n---\nBody\n", 11);
+	r = parse("a.md", s, MTIME);
+	assert_int_equal(r->fm_len, 65536);
+	assert_int_equal(strlen(r->summary), 65536 - 10);
+	memcpy(s + 65536 + 3, "a\n---\nBody\n", 12);	/* one byte more */
+	parse_fails(s, 1, "larger than 64 KiB");
+	free(s);
+
+	/* Brackets in quoted strings and comments do not nest. */
+	s = nested("title: \"", 40, 0, "\"\nsummary: 'it''s [[[[[[[[[[[[[[[["
+	    "[[[[[[[[[[[[[[[[[[[[[[[[[[[[['\n# [[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	    "[[[[[[[[[[\nk: [a, \"]]]\", [{b: '}}'}]]");
+	r = parse("a.md", s, MTIME);
+	free(s);
+	assert_int_equal(strspn(r->title, "["), 40);
+	assert_string_equal(r->summary, "it's [[[[[[[[[[[[[[[[[[[[[[[[[[[[[["
+	    "[[[[[[[[[[[[[[[");
+
+	/* ... but a quoted ']' does not close a level either. */
+	s = malloc(40 * 8 + 32);
+	assert_non_null(s);
+	strcpy(s, "---\nk: ");
+	for (int i = 0; i < 40; i++)
+		strcat(s, "[ \"]\", ");
+	strcat(s, "\n---\n");
+	fails_fast(s, 2, "more than 32 deep");
+
+	/*
+	 * Every '[' and '{' counts towards 1024, quoted or not, so the real
+	 * depth stays bounded whatever the quote guess gets wrong.
+	 */
+	s = malloc(1030 * 3 + 32);
+	assert_non_null(s);
+	strcpy(s, "---\nk: [");
+	for (int i = 0; i < 1022; i++)
+		strcat(s, "[],");
+	strcat(s, "{}]\n---\n");
+	r = parse("a.md", s, MTIME);		/* 1024 */
+	assert_non_null(r);
+	strcpy(s + strlen(s) - 7, ",\n{}]\n---\n");
+	fails_fast(s, 3, "more than 1024 '[' and '{'");
+	fails_fast(nested("title: \"", 2000, 0, "\""), 2,
+	    "more than 1024");
+}
+
+/* Parse a front matter line "key: value" (on line 3); 0 if it parses. */
+static int
+try_field(const char *key, const char *value, struct release_error *err)
+{
+	char text[512];
+	struct release *r = NULL;
+
+	snprintf(text, sizeof(text), "---\ntitle: T\n%s: %s\n---\nBody\n",
+	    key, value);
+	memset(err, 0, sizeof(*err));
+	if (release_parse(&meta, "a.md", text, strlen(text), MTIME, &r,
+	    err) < 0) {
+		assert_null(r);
+		return -1;
+	}
+	assert_non_null(r);
+	assert_true(nlive < sizeof(live) / sizeof(live[0]));
+	live[nlive++] = r;
+	return 0;
+}
+
+static void
+test_link_id_validation(void **state)
+{
+	static const char *const good_links[] = {
+		"https://x.example/h",
+		"HTTP://X.example",
+		"http://[::1]:8080/p?q=1#f",
+		"https://user@x.example/a/b.html",
+		"\"https://x.example/\xC3\xA5\"",
+		"'  https://x.example/trimmed  '",
+	};
+	static const char *const bad_links[] = {
+		"www.example.org/press",
+		"/press/bikes",
+		"press/bikes.html",
+		"ftp://x.example/file",
+		"mailto:press@example.org",
+		"\"javascript:alert(1)\"",
+		"\"https://\"",
+		"http:/x.example/a",
+		"https:///x",
+		"\"https://x.example/a b\"",
+		"\"https://exa mple.org/\"",
+		"https://x.example:99999/",
+		"\"http://x.example/\\tb\"",
+		"12345",
+	};
+	static const char *const good_ids[] = {
+		"tag:news.example.org,2026:bikes",
+		"urn:uuid:1225c695-cfb8-4ebb-aaaa-80da344efa6a",
+		"https://www.example.org/press/bikes",
+		"x-y+z.1:a",
+		"\"a:b\"",
+		"\"tag:example.org,2026:\xC3\xA5\"",
+	};
+	static const char *const bad_ids[] = {
+		"12345",
+		"bikes",
+		"\":x\"",
+		"\"tag:\"",
+		"1tag:x",
+		"\"-a:b\"",
+		"ta_g:x",
+		"\"tag x:y\"",
+		"\"tag:a b\"",
+		"\"tag:a\\tb\"",
+		"\"\xC3\xA5:x\"",
+	};
+	struct release_error err;
+	struct release *r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(good_links) / sizeof(*good_links); i++) {
+		if (try_field("link", good_links[i], &err) < 0)
+			print_error("link: %s: %s\n", good_links[i], err.msg);
+		assert_int_equal(try_field("link", good_links[i], &err), 0);
+	}
+	assert_string_equal(live[nlive - 1]->link, "https://x.example/trimmed");
+	for (size_t i = 0; i < sizeof(bad_links) / sizeof(*bad_links); i++) {
+		if (try_field("link", bad_links[i], &err) == 0)
+			print_error("link accepted: %s\n", bad_links[i]);
+		assert_int_equal(try_field("link", bad_links[i], &err), -1);
+		assert_int_equal(err.line, 3);
+		assert_non_null(strstr(err.msg,
+		    "'link' must be an absolute http(s) URL: \""));
+	}
+	for (size_t i = 0; i < sizeof(good_ids) / sizeof(*good_ids); i++) {
+		if (try_field("id", good_ids[i], &err) < 0)
+			print_error("id: %s: %s\n", good_ids[i], err.msg);
+		assert_int_equal(try_field("id", good_ids[i], &err), 0);
+	}
+	for (size_t i = 0; i < sizeof(bad_ids) / sizeof(*bad_ids); i++) {
+		if (try_field("id", bad_ids[i], &err) == 0)
+			print_error("id accepted: %s\n", bad_ids[i]);
+		assert_int_equal(try_field("id", bad_ids[i], &err), -1);
+		assert_int_equal(err.line, 3);
+		assert_non_null(strstr(err.msg, "'id' must be an IRI"));
+	}
+	free_live(NULL);
+
+	/* The value is quoted back; the error names the key's own line. */
+	parse_fails("---\ntitle: T\n\nlink: www.example.org/x\n---\n", 4,
+	    "'link' must be an absolute http(s) URL: \"www.example.org/x\"");
+	parse_fails("---\nid: pressmeddelande 42\n---\n", 2,
+	    "'id' must be an IRI such as tag:..., urn:uuid:... or "
+	    "https://...: \"pressmeddelande 42\"");
+
+	/* Empty means the default, as before. */
+	r = parse("hamnen.md", "---\nlink: \"\"\nid: ''\n---\n", MTIME);
+	assert_string_equal(r->link,
+	    "https://news.example.org/releases/hamnen.html");
+	assert_string_equal(r->id,
+	    "tag:news.example.org,2000:/releases/hamnen");
 }
 
 static void
@@ -688,7 +959,7 @@ static void
 test_load(void **state)
 {
 	char dir[] = "/tmp/test_release.XXXXXX", path[256];
-	struct release_error err = { 0, 0, "" };
+	struct release_error err = { .line = 0 };
 	struct feed_meta m = meta;
 	struct timespec ts[2] = { { MTIME, 0 }, { MTIME, 0 } };
 	struct release *r = NULL;
@@ -719,9 +990,66 @@ test_load(void **state)
 	assert_int_equal(release_load(&meta, dir, "gone.md", &r, &err), -1);
 	assert_null(r);
 	assert_int_equal(err.errnum, ENOENT);
+	assert_false(err.transient);
 
 	unlink(path);
 	rmdir(dir);
+}
+
+/*
+ * Read errors that likely pass are marked transient, so the caller can keep
+ * what it published; every other failure resets the mark.
+ */
+static void
+test_load_transient(void **state)
+{
+	struct release_error err = { .line = 0 };
+	struct feed_meta m = meta;
+	struct release *r = NULL;
+	struct rlimit old, low;
+	int fd, rc, e;
+
+	(void)state;
+	/*
+	 * A file whose size fstat cannot tell (procfs says 0) reads as one
+	 * that grew while being read.
+	 */
+	assert_int_equal(release_load(&m, "/proc/self", "status", &r, &err),
+	    -1);
+	assert_null(r);
+	assert_string_equal(err.msg, "file changed while being read");
+	assert_true(err.transient);
+	assert_int_equal(err.errnum, 0);
+
+	/* Not transient: a missing file, and fail() resets the mark. */
+	assert_int_equal(release_load(&m, "/nonexistent", "a.md", &r, &err),
+	    -1);
+	assert_int_equal(err.errnum, ENOENT);
+	assert_false(err.transient);
+	err.transient = true;
+	assert_int_equal(release_load(&m, "/proc/self", "cwd", &r, &err), -1);
+	assert_string_equal(err.msg, "not a regular file");
+	assert_false(err.transient);
+
+	/*
+	 * Out of file descriptors: lower the soft limit to the lowest free
+	 * descriptor, so the next open() gets EMFILE.
+	 */
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &old), 0);
+	fd = dup(0);
+	assert_true(fd >= 0);
+	close(fd);
+	low = old;
+	low.rlim_cur = (rlim_t)fd;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
+	rc = release_load(&meta, "/proc/self", "status", &r, &err);
+	e = err.errnum;
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
+	assert_int_equal(rc, -1);
+	assert_null(r);
+	assert_int_equal(e, EMFILE);
+	assert_true(err.transient);
+	assert_non_null(strstr(err.msg, "cannot read"));
 }
 
 int
@@ -745,6 +1073,9 @@ main(void)
 		cmocka_unit_test_teardown(test_summary_entities, free_live),
 		cmocka_unit_test_teardown(test_render_text, free_live),
 		cmocka_unit_test_teardown(test_load, free_live),
+		cmocka_unit_test_teardown(test_load_transient, free_live),
+		cmocka_unit_test_teardown(test_front_matter_limits, free_live),
+		cmocka_unit_test_teardown(test_link_id_validation, free_live),
 		/* Last: without the fix it overflows the heap. */
 		cmocka_unit_test_teardown(test_duplicate_keys, free_live),
 	};

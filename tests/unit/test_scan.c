@@ -189,7 +189,7 @@ test_scan_folder(void **state)
 
 	(void)state;
 	make_tree();
-	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 3);
+	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error, &nerrs), 3);
 	/* Once per bad file, in byte order of the paths. */
 	assert_int_equal(nerrs, 3);
 	assert_err(0, "2019/bad-yaml.md", 3, "invalid YAML");
@@ -213,29 +213,67 @@ test_scan_folder(void **state)
 	assert_null(store_get(store, "b/samma.md"));
 	assert_null(store_get(store, ".hidden/x.md"));
 
-	/* A rescan in a sweep finds the same; a deleted file goes. */
-	nerrs = 0;
-	del_file("c.md");
-	store_sweep_begin(store);
-	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 3);
-	assert_int_equal(store_sweep_end(store), 1);
-	assert_int_equal(store_count(store), 3);
-	assert_null(store_get(store, "c.md"));
-	assert_non_null(store_get(store, "a/samma.md"));
+	/*
+	 * A rescan into a fresh store, the old one as prev: a deleted file
+	 * is gone, and what the others inherit comes from prev.
+	 */
+	{
+		struct store *fresh = store_new();
+
+		nerrs = 0;
+		del_file("c.md");
+		assert_int_equal(scan_folder(&meta, root, fresh, store,
+		    on_error, &nerrs), 3);
+		assert_int_equal(store_count(fresh), 3);
+		assert_null(store_get(fresh, "c.md"));
+		assert_non_null(store_get(fresh, "a/samma.md"));
+		assert_int_equal(store_get(fresh, "2019/sub/b.txt")->date.sec,
+		    T0);
+		store_free(fresh);
+	}
 }
 
 static void
-test_scan_subfolder(void **state)
+collect_path(void *ud, const char *relpath)
 {
+	char *list = ud;
+
+	strcat(list, relpath);
+	strcat(list, ";");
+}
+
+static void
+test_scan_paths(void **state)
+{
+	char list[1024] = "";
+
 	(void)state;
 	make_tree();
-	assert_int_equal(scan_subfolder(&meta, root, "2019", store, on_error,
-	    &nerrs), 1);
-	assert_int_equal(nerrs, 1);
-	assert_err(0, "2019/bad-yaml.md", 3, "invalid YAML");
-	assert_int_equal(store_count(store), 2);
-	assert_non_null(store_get(store, "2019/2019-12-10-a.md"));
-	assert_non_null(store_get(store, "2019/sub/b.txt"));
+	/* Release files only, subfolders included, hidden ones not. */
+	assert_int_equal(scan_paths(root, "2019", collect_path, list), 0);
+	assert_non_null(strstr(list, "2019/2019-12-10-a.md;"));
+	assert_non_null(strstr(list, "2019/sub/b.txt;"));
+	assert_non_null(strstr(list, "2019/bad-yaml.md;"));
+	assert_null(strstr(list, "a/"));
+	assert_int_equal(scan_paths(root, "nonexistent", collect_path, list),
+	    -1);
+}
+
+/* A folder that cannot be read fails the whole scan: no half tree. */
+static void
+test_scan_unreadable_folder(void **state)
+{
+	char sub[256];
+
+	(void)state;
+	if (geteuid() == 0)
+		skip();	/* root reads any folder */
+	make_tree();
+	snprintf(sub, sizeof(sub), "%s/2019", root);
+	chmod(sub, 0);
+	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error,
+	    &nerrs), -1);
+	chmod(sub, 0755);
 }
 
 static void
@@ -246,7 +284,7 @@ test_scan_missing_root(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/nope", root);
 	errno = 0;
-	assert_int_equal(scan_folder(&meta, dir, store, on_error, &nerrs), -1);
+	assert_int_equal(scan_folder(&meta, dir, store, NULL, on_error, &nerrs), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(nerrs, 0);
 	assert_int_equal(store_count(store), 0);
@@ -263,7 +301,7 @@ test_scan_path_order(void **state)
 	(void)state;
 	put_file("2019/samma.md", "# Ny\n", T0);
 	put_file("2019-arkiv/samma.md", "# Gammal\n", T0);
-	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 1);
+	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error, &nerrs), 1);
 	assert_int_equal(nerrs, 1);
 	assert_err(0, "2019/samma.md", 0, "2019-arkiv/samma.md");
 	assert_non_null(store_get(store, "2019-arkiv/samma.md"));
@@ -364,9 +402,8 @@ test_scan_symlinks(void **state)
 	nerrs = 0;
 	del_file("nowhere.md");
 	put_file("ok.md", "# OK\n", T0);
-	store_sweep_begin(store);
-	assert_int_equal(scan_folder(&meta, root, store, on_error, &nerrs), 1);
-	store_sweep_end(store);
+	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error,
+	    &nerrs), 1);
 	assert_int_equal(nerrs, 1);
 	assert_err(0, "link.md", 0, "");
 	assert_null(store_get(store, "link.md"));
@@ -468,7 +505,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		T(test_scan_folder),
-		T(test_scan_subfolder),
+		T(test_scan_paths),
+		T(test_scan_unreadable_folder),
 		T(test_scan_missing_root),
 		T(test_scan_path_order),
 		T(test_scan_file),

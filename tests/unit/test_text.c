@@ -214,7 +214,6 @@ test_slug(void **state)
 		{ "", "release" },
 		{ "\xC3\x87\xC3\xA0 et l\xC3\xA0", "ca-et-la" },
 		{ "Stra\xC3\x9F" "e", "strasse" },
-		{ "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E", "release" },
 		{ "a__b..c", "a-b-c" },
 		{ "HELLO World 42", "hello-world-42" },
 		{ "-Leading and trailing-", "leading-and-trailing" },
@@ -238,6 +237,14 @@ test_slug(void **state)
 		{ "Mo\xCC\x88llan pa\xCC\x8A", "mollan-pa" },
 		/* A stray bad byte is a separator, not an overrun. */
 		{ "a\xFF" "b", "a-b" },
+		/* Punctuation, symbols and emoji of any block: no hash. */
+		{ "utkast \xE2\x80\x93 ny plan", "utkast-ny-plan" },	/* – */
+		/* « » § ° © */
+		{ "\xC2\xAB" "Citat\xC2\xBB \xC2\xA7 3 \xC2\xB0 \xC2\xA9",
+		    "citat-3" },
+		{ "\xF0\x9F\x87\xB8\xF0\x9F\x87\xAA Sverige", "sverige" },
+		{ "x\xE2\x80\x8D" "y", "x-y" },			/* ZWJ */
+		{ "\xE3\x80\x8C\xE3\x80\x8D\xE3\x80\x82", "release" },
 	};
 	char *s;
 	size_t i;
@@ -246,6 +253,57 @@ test_slug(void **state)
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		s = text_slug(cases[i].in);
 		assert_non_null(s);
+		assert_string_equal(s, cases[i].out);
+		free(s);
+	}
+}
+
+/*
+ * Letters of other scripts add "-" and the FNV-1a hash of the whole name
+ * (the expected hashes were computed independently, with Python).
+ */
+static void
+test_slug_other_scripts(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		/* 日本語, 中文: once both "release". */
+		{ "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E",
+		    "release-805f5ce7" },
+		{ "\xE4\xB8\xAD\xE6\x96\x87", "release-c488f045" },
+		/* Once both "2026-01-01". */
+		{ "2026-01-01 \xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E",
+		    "2026-01-01-607064db" },
+		{ "2026-01-01 \xE4\xB8\xAD\xE6\x96\x87",
+		    "2026-01-01-ba3fec31" },
+		/* Привет мир, Αθήνα 2026, Ελλάδα, Arabic-Indic ٣ (a digit). */
+		{ "\xD0\x9F\xD1\x80\xD0\xB8\xD0\xB2\xD0\xB5\xD1\x82 "
+		    "\xD0\xBC\xD0\xB8\xD1\x80", "release-3c8d0350" },
+		{ "\xCE\x91\xCE\xB8\xCE\xAE\xCE\xBD\xCE\xB1 2026",
+		    "2026-851c9814" },
+		{ "\xCE\x95\xCE\xBB\xCE\xBB\xCE\xAC\xCE\xB4\xCE\xB1",
+		    "release-cec0e4d1" },
+		{ "\xD9\xA3", "release-9cd4c915" },
+		/* The shortest name that grows the most: ж (2 bytes). */
+		{ "\xD0\xB6", "release-99c37b3b" },
+		{ "a \xD0\xB6", "a-85568ede" },
+		/* Latin outside the fold table: Ș (U+0218). */
+		{ "\xC8\x98tiri", "tiri-22fc814f" },
+		/* The hash is of the name as given, combining mark and all. */
+		{ "Mo\xCC\x88llan \xE6\x97\xA5\xE6\x9C\xAC",
+		    "mollan-4a72c7c2" },
+		{ "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E / Nytt",
+		    "nytt-dc68f61f" },
+	};
+	char *s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = text_slug(cases[i].in);
+		assert_non_null(s);
+		if (strcmp(s, cases[i].out) != 0)
+			print_error("case %zu: \"%s\"\n", i, s);
 		assert_string_equal(s, cases[i].out);
 		free(s);
 	}
@@ -337,6 +395,7 @@ main(void)
 		cmocka_unit_test(test_xml_ok),
 		cmocka_unit_test(test_xml_clean),
 		cmocka_unit_test(test_slug),
+		cmocka_unit_test(test_slug_other_scripts),
 		cmocka_unit_test(test_summary_collapse),
 		cmocka_unit_test(test_summary_cut),
 		cmocka_unit_test(test_summary_nbsp),
