@@ -214,8 +214,10 @@ reparse_dirty(struct daemon *d)
 	xmlHashScan(dirty, reparse_one, &rp);
 	xmlHashFree(dirty, NULL);
 	d->dir_removed = 0;
+	/* A copy: reparse_one() changes d->clashed as it goes. */
 	if (rp.removed > 0 && xmlHashSize(d->clashed) > 0 &&
-	    (dirty = xmlHashCopy(d->clashed, NULL)) != NULL) {
+	    (dirty = xmlHashCreate(16)) != NULL) {
+		xmlHashScan(d->clashed, collect_dirty, dirty);
 		xmlHashScan(dirty, reparse_one, &rp);
 		xmlHashFree(dirty, NULL);
 	}

@@ -11,6 +11,7 @@ scaled by $DAEMONTEST_SCALE (default 1; e.g. 3 under AddressSanitizer if
 the defaults ever prove too short).
 """
 
+import contextlib
 import os
 import re
 import shutil
@@ -50,7 +51,8 @@ BASE_SLUGS = {
 }
 
 PUBLISH_BODY = (r'publish #(\d+): (\d+) entries, '
-	r'feed\.atom (written|unchanged), feed\.rss (written|unchanged), '
+	r'feed\.atom (written|unchanged|failed), '
+	r'feed\.rss (written|unchanged|failed), '
 	r'\d+(\.\d+)? ms \(render \d+(\.\d+)? ms\)$')
 PUBLISH_RE = re.compile(r'^feedpubd: ' + PUBLISH_BODY)
 # The same debug line when stderr is the journal: a priority, no name.
@@ -170,8 +172,13 @@ class Notify:
 class Daemon:
 	"""feedpubd running in the foreground on a workspace."""
 
-	def __init__(self, ws, notify, env=None, args=('--verbose',)):
+	def __init__(self, ws, notify, env=None, args=('--verbose',),
+			uid=None):
+		"""uid: run as that user (and group) via setpriv, no groups."""
 		ft.require_binary()
+		if uid is not None and shutil.which('setpriv') is None:
+			raise unittest.SkipTest('setpriv not installed: cannot run '
+				'feedpubd as uid %d' % uid)
 		self.ws = ws
 		self.notify = notify
 		self.errpath = stderr_path(ws)
@@ -186,6 +193,9 @@ class Daemon:
 		# daemon dies with it instead of running on.
 		pre = ['setpriv', '--pdeathsig', 'KILL'] if \
 			shutil.which('setpriv') else []
+		if uid is not None:
+			pre += ['--reuid=%d' % uid, '--regid=%d' % uid,
+				'--clear-groups']
 		self.proc = subprocess.Popen(pre + self.argv, stdin=subprocess.DEVNULL,
 			stdout=self.errfile, stderr=self.errfile, cwd='/', env=e)
 
@@ -227,6 +237,45 @@ class Daemon:
 
 	def signal(self, sig):
 		self.proc.send_signal(sig)
+
+	@contextlib.contextmanager
+	def stopped(self):
+		"""SIGSTOP for the with block (SIGCONT whatever happens): what
+		the block does to the folder reaches the daemon as one batch."""
+		self.signal(signal.SIGSTOP)
+		try:
+			wait_for(lambda: self.state() == 'T', START_TIMEOUT,
+				'the daemon stopped')
+			yield
+		finally:
+			self.signal(signal.SIGCONT)
+
+	def state(self):
+		"""The process state letter from /proc/PID/stat."""
+		with open('/proc/%d/stat' % self.pid) as f:
+			return f.read().rsplit(')', 1)[1].split()[0]
+
+	def inotify_inodes(self):
+		"""Inode numbers of what the daemon's inotify instances watch,
+		from /proc/PID/fdinfo (empty if that cannot be read)."""
+		out = set()
+		fds = '/proc/%d/fd' % self.pid
+		try:
+			names = os.listdir(fds)
+		except OSError:
+			return out
+		for fd in names:
+			try:
+				if os.readlink(os.path.join(fds, fd)) != \
+						'anon_inode:inotify':
+					continue
+				with open('/proc/%d/fdinfo/%s' % (self.pid, fd)) as f:
+					info = f.read()
+			except OSError:
+				continue
+			out.update(int(m, 16) for m in
+				re.findall(r'^inotify wd:\S+ ino:([0-9a-f]+)', info, re.M))
+		return out
 
 	def stop(self, timeout=START_TIMEOUT):
 		"""SIGTERM, then SIGKILL; returns the exit code."""
@@ -293,11 +342,12 @@ class DaemonCase(ft.FeedCase):
 			f.update(feed)
 		return self.ws.write_config(feed=f, daemon=daemon, extra=extra)
 
-	def start(self, env=None, feed=None, daemon=None, write_config=True):
+	def start(self, env=None, feed=None, daemon=None, write_config=True,
+			uid=None):
 		"""Start the daemon and wait for READY=1 and both feeds."""
 		if write_config:
 			self.write_config(feed=feed, daemon=daemon)
-		d = Daemon(self.ws, self.notify, env=env)
+		d = Daemon(self.ws, self.notify, env=env, uid=uid)
 		self.daemon = d
 		self.addCleanup(d.kill)		# runs last, whatever happens
 		self.addCleanup(self._stop_cleanly)

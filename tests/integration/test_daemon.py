@@ -778,5 +778,317 @@ class BadEditTest(dt.DaemonCase):
 		self.assertEqual(len(named()), 1, self.daemon.describe())
 
 
+def same_id_lines(daemon):
+	return [l for l in daemon.stderr_lines() if 'has the same id' in l]
+
+
+class MoveTest(dt.DaemonCase):
+	"""Releases moved within the tree keep their ids (slugs come from
+	file names): a move must never publish them as gone."""
+
+	DRAFTS = ['2026-03-%02d-utkast' % i for i in range(1, 9)]
+
+	def write_drafts(self, folder, slugs):
+		for i, s in enumerate(slugs):
+			ft.write_release(self.ws.release(folder, s + '.md'),
+				release_text('Utkast %d' % i,
+				'2026-03-%02dT09:00:00+01:00' % (i + 1)))
+
+	def wait_entries_after(self, n, count, what):
+		"""A publish after #n whose entry count is count."""
+		d = self.daemon
+		return self.wait(lambda: d.publish_count() > n and
+			d.publishes()[-1][1] == count, what)
+
+	def test_files_moved_between_subfolders(self):
+		self.write_drafts('drafts', self.DRAFTS)
+		os.mkdir(self.ws.release('2026'))
+		d = self.start()
+		want = self.base_ids(*self.DRAFTS)
+		self.assertEqual(self.ids(), want)
+		n = d.publish_count()
+		# mv drafts/* 2026/: 8 IN_MOVED_FROM/IN_MOVED_TO pairs at once.
+		for s in self.DRAFTS:
+			os.rename(self.ws.release('drafts', s + '.md'),
+				self.ws.release('2026', s + '.md'))
+		self.wait_entries_after(n, 11, 'a publish of all 11 releases')
+		self.assertEqual(self.ids(), want)
+		self.assertEqual(same_id_lines(d), [], d.describe())
+		dd = self.parse()
+		for i, s in enumerate(self.DRAFTS):
+			self.assertEqual(self.entry(dd, s).title, 'Utkast %d' % i)
+		# They are known under their new paths: a delete is seen.
+		os.remove(self.ws.release('2026', self.DRAFTS[0] + '.md'))
+		self.wait_id(self.DRAFTS[0], present=False)
+		self.assertEqual(self.ids(), self.base_ids(*self.DRAFTS[1:]))
+		self.assertEqual(problems(d), [], d.describe())
+
+	def test_folder_moved_into_a_new_folder_in_one_batch(self):
+		slugs = ['flyttmapp-%d' % i for i in range(3)]
+		self.write_drafts('a', slugs)
+		d = self.start()
+		want = self.base_ids(*slugs)
+		self.assertEqual(self.ids(), want)
+		n = d.publish_count()
+		# mkdir x && mv a x/a before the daemon sees either: it finds
+		# x/a (a folder it watches as "a") while adding x.
+		with d.stopped():
+			os.mkdir(self.ws.release('x'))
+			os.rename(self.ws.release('a'), self.ws.release('x', 'a'))
+		self.wait_publish_after(n, 'a publish after the move')
+		time.sleep(0.1)		# proving an absence (no later removal)
+		self.assertEqual(self.ids(), want, d.describe())
+		self.assertEqual(problems(d), [], d.describe())
+		self.assertEqual(d.publishes()[-1][1], 6, d.describe())
+		# x/a is watched under its new name.
+		ft.write_release(self.ws.release('x', 'a', 'efter-flytt.md'),
+			release_text('Efter flytten', '2026-04-01T10:00:00+02:00'))
+		self.wait_id('efter-flytt')
+		os.remove(self.ws.release('x', 'a', slugs[0] + '.md'))
+		self.wait_id(slugs[0], present=False)
+		self.assertEqual(self.ids(), self.base_ids(*(slugs[1:] +
+			['efter-flytt'])))
+		self.assertEqual(problems(d), [], d.describe())
+
+	def test_releases_folder_swapped_out_and_back(self):
+		drafts = self.DRAFTS[:4]
+		self.write_drafts('drafts', drafts)
+		ft.write_release(self.ws.release('2026', 'redan-2026.md'),
+			release_text('Redan 2026', '2026-01-01T10:00:00+01:00'))
+		d = self.start()
+		want = self.base_ids('redan-2026', *drafts)
+		self.assertEqual(self.ids(), want)
+		n = d.publish_count()
+		# mv releases tmp; mv tmp/drafts/* tmp/2026/; mv tmp releases
+		tmp = self.ws.path('tmp')
+		os.rename(self.ws.releases, tmp)
+		for s in drafts:
+			os.rename(os.path.join(tmp, 'drafts', s + '.md'),
+				os.path.join(tmp, '2026', s + '.md'))
+		os.rename(tmp, self.ws.releases)
+
+		def back_and_published():
+			lines = d.stderr_lines()
+			back = [i for i, l in enumerate(lines) if 'is back' in l]
+			return back and any(dt.PUBLISH_RE.match(l)
+				for l in lines[back[-1]:])
+		self.wait(back_and_published, 'a publish after "is back"',
+			timeout=dt.TIMEOUT * 2)
+		self.assertGreater(d.publish_count(), n)
+		self.assertEqual(d.publishes()[-1][1], 8, d.describe())
+		self.assertEqual(self.ids(), want)
+		self.assertEqual(same_id_lines(d), [], d.describe())
+		# Watching the folder again, with 2026/ holding the drafts.
+		os.remove(self.ws.release('2026', drafts[0] + '.md'))
+		self.wait_id(drafts[0], present=False)
+		self.assertAlive()
+
+
+class ClashTest(dt.DaemonCase):
+
+	def test_clash_loser_published_when_the_winner_goes(self):
+		ft.write_release(self.ws.release('2025', 'report.md'),
+			release_text('Rapport 2025', '2025-12-01T10:00:00+01:00'))
+		ft.write_release(self.ws.release('2026', 'report.md'),
+			release_text('Rapport 2026', '2026-02-01T10:00:00+01:00'))
+		d = self.start()
+		# Same slug, same id: the first path in byte order wins.
+		self.assertEqual(self.ids(), self.base_ids('report'))
+		self.assertEqual(self.entry(self.parse(), 'report').title,
+			'Rapport 2025')
+		clash = same_id_lines(d)
+		self.assertEqual(len(clash), 1, d.describe())
+		self.assertRegex(clash[0], r'^feedpubd: error: \S*/releases/'
+			r'2026/report\.md: has the same id as 2025/report\.md')
+		# The winner goes: the loser gets its turn, untouched.
+		os.remove(self.ws.release('2025', 'report.md'))
+		self.wait(lambda: 'Rapport 2026' in dt.read_atom(self.ws),
+			'2026/report.md in the feed')
+		self.assertEqual(self.ids(), self.base_ids('report'))
+		self.assertEqual(self.entry(self.parse(), 'report').title,
+			'Rapport 2026')
+		self.assertNotIn('Rapport 2025', dt.read_atom(self.ws))
+
+		def skipped():
+			st = statuses(self.notify)
+			return st and st[-1][1] and int(st[-1][1].group(4) or 0) == 0
+		self.wait(skipped, 'STATUS with 0 skipped')
+		self.assertEqual(len(same_id_lines(d)), 1, d.describe())
+
+
+NOBODY = 65534
+
+
+def chown_tree(top, uid):
+	for root, dirs, files in os.walk(top):
+		os.chown(root, uid, uid)
+		for n in files:
+			os.chown(os.path.join(root, n), uid, uid,
+				follow_symlinks=False)
+
+
+@unittest.skipIf(os.geteuid() == 0 and shutil.which('setpriv') is None,
+	'setpriv not installed: cannot run the daemon as an unprivileged user')
+class UnreadableTest(dt.DaemonCase):
+	"""Root reads every folder: run by root, the daemon runs as nobody."""
+
+	UID = NOBODY if os.geteuid() == 0 else None
+
+	def setUp(self):
+		super().setUp()
+		ft.write_release(self.ws.release('2025', 'gammal-1.md'),
+			release_text('Gammal 1', '2025-03-01T10:00:00+01:00'))
+		ft.write_release(self.ws.release('2025', 'gammal-2.md'),
+			release_text('Gammal 2', '2025-03-02T10:00:00+01:00'))
+		if self.UID is not None:
+			# Its output and state folders are made inside.
+			chown_tree(self.ws.dir, self.UID)
+		self.addCleanup(self.readable)
+
+	def readable(self):
+		for p in (self.ws.releases, self.ws.release('2025')):
+			if os.path.exists(p):
+				os.chmod(p, 0o755)
+
+	def rescan_fails(self, needle):
+		"""SIGUSR1 with part of the tree unreadable: an error line with
+		needle, the feeds kept as they are, no publish."""
+		d = self.daemon
+		want = self.base_ids('gammal-1', 'gammal-2')
+		before, n = dt.read_atom(self.ws), d.publish_count()
+		seen = len(d.stderr_lines())
+		d.signal(signal.SIGUSR1)
+
+		def kept():
+			return [l for l in d.stderr_lines()[seen:] if
+				'the feeds stay as they are' in l]
+		self.wait(kept, 'a warning that the feeds stay')
+		lines = [l for l in d.stderr_lines()[seen:] if needle in l and
+			l.startswith(('feedpubd: error: ', 'feedpubd: warning: '))]
+		self.assertNotEqual(lines, [], 'no error naming %s\n%s' % (needle,
+			d.describe()))
+		time.sleep(0.1)		# proving an absence
+		self.assertEqual(d.publish_count(), n, d.describe())
+		self.assertEqual(dt.read_atom(self.ws), before)
+		self.assertEqual(self.ids(), want)
+		return lines
+
+	def rescan_works(self):
+		d = self.daemon
+		n = d.publish_count()
+		d.signal(signal.SIGUSR1)
+		self.wait_publish_after(n, 'a publish after SIGUSR1')
+		self.assertEqual(d.publishes()[-1][1], 5, d.describe())
+		self.assertEqual(self.ids(), self.base_ids('gammal-1', 'gammal-2'))
+
+	def test_unreadable_subfolder_then_root(self):
+		d = self.start(uid=self.UID)
+		self.assertEqual(self.ids(), self.base_ids('gammal-1', 'gammal-2'))
+		sub = self.ws.release('2025')
+		os.chmod(sub, 0)
+		lines = self.rescan_fails(sub + ':')
+		self.assertIn('Permission denied', lines[0], d.describe())
+		os.chmod(sub, 0o755)
+		self.rescan_works()
+
+		os.chmod(self.ws.releases, 0)
+		lines = self.rescan_fails(self.ws.releases)
+		self.assertIn('Permission denied', lines[-1], d.describe())
+		os.chmod(self.ws.releases, 0o755)
+		self.rescan_works()
+		self.assertAlive()
+
+
+class SymlinkRootTest(dt.DaemonCase):
+	"""[paths] releases is a symlink (a deploy's "current")."""
+
+	def setUp(self):
+		super().setUp()
+		self.real = self.ws.path('real-releases')
+		os.rename(self.ws.releases, self.real)
+		os.symlink(self.real, self.ws.releases)
+
+	def test_symlinked_releases_folder(self):
+		d = self.start()
+		self.assertEqual(self.ids(), self.base_ids())
+		ft.write_release(os.path.join(self.real, 'via-lanken.md'),
+			release_text('Via länken', '2025-05-01T10:00:00+02:00'))
+		self.wait_id('via-lanken')
+		ft.write_release(os.path.join(self.real, '2025', 'djupare.md'),
+			release_text('Djupare', '2025-05-02T10:00:00+02:00'))
+		self.wait_id('djupare')
+		self.assertEqual(self.ids(), self.base_ids('via-lanken', 'djupare'))
+		self.assertEqual(problems(d), [], d.describe())
+
+
+class NewFolderWriteTest(dt.DaemonCase):
+	"""A file being written in a folder the daemon has not seen yet."""
+
+	HEAD = release_text('Halv i ny mapp', '2025-06-01T12:00:00+02:00',
+		body='Början av texten, ').rstrip('\n')
+	TAIL = 'och slutet av texten.\n'
+
+	def new_folder_with_half_a_file(self, f, sub):
+		"""mkdir sub, open sub/halv-ny.md, write half of it, all before
+		the daemon could add a watch on sub."""
+		with self.daemon.stopped():
+			os.mkdir(sub)
+			f.append(open(os.path.join(sub, 'halv-ny.md'), 'w',
+				encoding='utf-8'))
+			f[0].write(self.HEAD)
+			f[0].flush()
+			os.fsync(f[0].fileno())
+
+	def finish(self, f, text='Början av texten, och slutet av texten.'):
+		f.write(self.TAIL)
+		f.close()
+		self.wait_id('halv-ny')
+		e = self.entry(self.parse(), 'halv-ny')
+		self.assertEqual(e.title, 'Halv i ny mapp')
+		self.assertIn(text, e.content[0].value)
+
+	def test_write_after_the_watch_holds_it_back(self):
+		# A wide settle window: time to write once the watch exists.
+		d = self.start(daemon={'settle_ms': '500', 'settle_cap_ms': '1000'})
+		sub = self.ws.release('2026')
+		f = []
+		try:
+			self.new_folder_with_half_a_file(f, sub)
+			ino = os.stat(sub).st_ino
+			self.wait(lambda: ino in d.inotify_inodes(),
+				'a watch on the new folder', timeout=0.3)
+			f[0].write('mer ')
+			f[0].flush()
+			time.sleep(0.8)		# > settle window, file still open
+			self.assertFalse(dt.has_id(self.ws, 'halv-ny'),
+				'published while still open for writing')
+			self.assertNotIn('Halv i ny mapp', dt.read_atom(self.ws))
+			self.finish(f[0], 'Början av texten, mer och slutet av '
+				'texten.')
+		finally:
+			for x in f:
+				x.close()
+
+	# Known limitation: a file written completely before its new folder
+	# had a watch, and still held open with no write since, looks done:
+	# inotify never says so, and a lease (F_SETLEASE) needs us to own
+	# the file. Kept to show the limit; documented in the README.
+	@unittest.expectedFailure
+	def test_half_written_file_in_new_folder_is_not_published(self):
+		d = self.start()
+		sub = self.ws.release('2026')
+		f = []
+		try:
+			self.new_folder_with_half_a_file(f, sub)
+			time.sleep(0.3)		# > settle window, file still open
+			self.assertFalse(dt.has_id(self.ws, 'halv-ny'),
+				'half a file published (no write after the watch '
+				'existed):\n' + d.describe())
+			self.finish(f[0])
+		finally:
+			for x in f:
+				x.close()
+
+
 if __name__ == '__main__':
 	dt.main()

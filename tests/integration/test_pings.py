@@ -21,6 +21,7 @@ import re
 import signal
 import sqlite3
 import sys
+import threading
 import time
 import xml.etree.ElementTree as ET
 
@@ -428,6 +429,48 @@ class WebhookTest(PingCase):
 				'%s != %s' % (sig, want))
 
 
+	def test_webhook_after_a_failed_publish_carries_the_entries(self):
+		rcv = self.receiver()
+		self.config([('hook', 'webhook', rcv.url('/hook'))])
+		d = self.start_and_deliver([(rcv, '/hook')])
+		mark, n = rcv.mark(), d.publish_count()
+		# feed.atom cannot be replaced while a folder has its name.
+		os.remove(self.ws.atom)
+		os.mkdir(self.ws.atom)
+		self.add_release('two', 'Två')
+
+		def failed():
+			return [p for p in d.publishes() if p[0] > n and
+				p[2] == 'failed']
+		first = self.wait(failed, 'a publish with feed.atom failed')[0]
+		self.assertEqual(first[1:], (4, 'failed', 'written'), d.describe())
+		self.assertTrue(any(l.startswith('feedpubd: publish #%d: 4 '
+			'entries, feed.atom failed, feed.rss written, ' % first[0])
+			for l in d.stderr_lines()), d.describe())
+		self.wait_count(rcv, 1, '/hook', RSS_URL, mark)
+		got = rcv.requests('/hook', RSS_URL, mark)[0].json()
+		self.assertEqual([e['id'] for e in got['entries']],
+			[entry_id('two')], got)
+		self.assertEqual(rcv.requests('/hook', ATOM_URL, mark), [],
+			'a ping for a feed that was not written')
+
+		# The folder goes: the retried publish writes feed.atom, and its
+		# webhook tells of two.md, which feed.atom never had.
+		os.rmdir(self.ws.atom)
+		self.wait(lambda: any(p[0] > first[0] and p[2] == 'written' for
+			p in d.publishes()), 'feed.atom written after the failure',
+			timeout=dt.TIMEOUT + 2)
+		self.wait_count(rcv, 1, '/hook', ATOM_URL, mark)
+		got = rcv.requests('/hook', ATOM_URL, mark)[0].json()
+		self.assertEqual([e['id'] for e in got['entries']],
+			[entry_id('two')], got)
+		self.atom_entry('two')		# fails if it is not there
+		self.wait_empty_queue()
+		time.sleep(QUIET)		# proving an absence
+		self.assertEqual(rcv.count(since=mark), 2, rcv.requests(since=mark))
+		self.assertNoTemps()
+
+
 class XmlRpcTest(PingCase):
 
 	def test_extended_ping(self):
@@ -547,6 +590,47 @@ class RetryTest(PingCase):
 				% f], self.daemon.describe())
 		self.assertEqual(self.rows(), [])
 
+	def test_give_up_keeps_a_newer_change(self):
+		hold = 1.0
+		lock = threading.Lock()
+		inflight = []
+
+		def respond(req, n):
+			if n != 1:
+				return (204, {}, b'')
+			with lock:
+				inflight.append(req.feed)
+			time.sleep(hold)	# a slow 404
+			return (404, {}, b'not here\n')
+		rcv = self.receiver(respond)
+		self.config([('hook', 'webhook', rcv.url('/hook'))])
+		d = self.start_and_deliver([(rcv, '/hook')])
+		self.add_release('ett', 'Ett')
+		self.wait(lambda: len(inflight) == 2, 'both 404s under way', FAST)
+		# A newer change while the requests that will fail are out.
+		self.add_release('tva', 'Två')
+		self.wait_rows(lambda r: len(r) == 2 and all(x['gen'] == 2
+			for x in r), 'the newer change queued (gen 2)')
+		self.assertEqual(self.log_lines('giving up'), [], d.describe())
+		for f in FEEDS:
+			self.wait_log('feedpubd: error: ping hook (webhook) for %s: '
+				'HTTP/1.0 404 Not Found: not here; giving up' % f,
+				timeout=hold + dt.TIMEOUT)
+		# The give-up dropped its own change only: the newer one goes.
+		for f in FEEDS:
+			self.wait_count(rcv, 3, '/hook', f)
+		self.wait_empty_queue()
+		time.sleep(QUIET)		# proving an absence
+		for f in FEEDS:
+			reqs = rcv.requests('/hook', f)
+			self.assertEqual([r.status for r in reqs], [204, 404, 204])
+			self.assertEqual([e['id'] for e in reqs[1].json()['entries']],
+				[entry_id('ett')])
+			ids = [e['id'] for e in reqs[2].json()['entries']]
+			self.assertIn(entry_id('tva'), ids, reqs[2])
+			self.assertEqual(len(self.log_lines(self.delivered_line('hook',
+				'webhook', f))), 2, d.describe())
+
 	def test_retry_after_is_honoured(self):
 		rcv = self.receiver(pt.script((503, {'Retry-After': '2'},
 			b'busy\n'), 204))
@@ -646,6 +730,26 @@ class RetryTest(PingCase):
 		self.wait(settled, 'STATUS= with the given-up pings', FAST)
 
 
+class StatusTest(PingCase):
+
+	def test_status_before_the_daemon_ever_ran(self):
+		self.config([('hub', 'websub', 'http://127.0.0.1:%d/hub'
+			% pt.free_port())])
+		state = self.ws.path('state')
+		self.assertFalse(os.path.exists(state))
+
+		def tree():
+			return sorted(os.path.join(r, n) for r, ds, fs in
+				os.walk(self.ws.dir) for n in ds + fs)
+		before = tree()
+		run = self.ws.run('--status')
+		self.assertRunOK(run)
+		self.assertEqual(run.stdout, '0 pending pings\n', run.describe())
+		self.assertFalse(os.path.exists(state), 'the state folder was '
+			'made by --status\n' + run.describe())
+		self.assertEqual(tree(), before)
+
+
 class DurabilityTest(PingCase):
 
 	def test_pending_ping_survives_sigkill(self):
@@ -724,7 +828,8 @@ class CoalesceTest(PingCase):
 			self.add_release(s, 'Nere %d' % i,
 				'2024-06-1%dT08:00:00+02:00' % i)
 			self.wait_id(s)
-			self.assertGreater(d.publish_count(), n)
+			# The feed is in place a moment before its log line.
+			self.wait_publish_after(n)
 		rows = self.wait_rows(lambda r: len(r) == 4 and
 			all(x['attempts'] >= 1 for x in r), '4 rows, tried')
 		self.assertEqual(sorted((x['target'], x['feed']) for x in rows),
