@@ -228,7 +228,12 @@ parse_http_url(struct parse *p, const char *key, const char *url,
 	}
 	rc = curl_url_set(u, CURLUPART_URL, url, 0);
 	if (rc != CURLUE_OK) {
-		why = curl_url_strerror(rc);
+		/* curl's words ("Bad scheme") assume one knows URL syntax. */
+		why = strstr(url, "://") == NULL ?
+		    "not an absolute URL (write it as https://host/path/)" :
+		    strchr(url, ' ') != NULL ? "spaces are not allowed in a "
+		    "URL (a comment after a value starts with ' ;')" :
+		    curl_url_strerror(rc);
 		goto fail;
 	}
 	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||

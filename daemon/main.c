@@ -154,7 +154,12 @@ main(int argc, char **argv)
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (optind < argc || once + check + status > 1) {
+	if (once + check + status > 1) {
+		fprintf(stderr, "feedpubd: --once, --check and --status are "
+		    "separate modes: give one\n");
+		return EX_USAGE;
+	}
+	if (optind < argc) {
 		usage(stderr);
 		return EX_USAGE;
 	}

@@ -60,8 +60,14 @@ entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 	CHECK(date(w, "updated", &r->updated));
 	CHECK(date(w, "published", &r->date));
 	CHECK(link(w, "alternate", "text/html", r->link));
+	/*
+	 * Atom lets entries inherit the feed's author, but readers (newsboat,
+	 * feedparser) show an entry's own only: name it on every entry.
+	 */
 	for (size_t i = 0; i < r->nauthors; i++)
 		CHECK(person(w, r->authors[i]));
+	if (r->nauthors == 0)
+		CHECK(person(w, m->author != NULL ? m->author : m->title));
 	for (size_t i = 0; i < r->ntags; i++) {
 		CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"category"));
 		CHECK(xo_attribute(w, "term", r->tags[i]));

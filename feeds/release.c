@@ -472,7 +472,12 @@ parse_front_matter(struct release *r, bool *has_date,
 	yaml_parser_set_input_string(&parser,
 	    (const unsigned char *)r->text + r->fm_off, r->fm_len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		fail(err, base + parser.problem_mark.line + 1,
+		/* An unclosed quote fails at the end: name where it began. */
+		bool at_end = parser.context != NULL && parser.problem &&
+		    strstr(parser.problem, "end of stream") != NULL;
+
+		fail(err, base + (at_end ? parser.context_mark.line :
+		    parser.problem_mark.line) + 1,
 		    "invalid YAML in front matter: %s%s%s",
 		    parser.problem ? parser.problem : "syntax error",
 		    parser.context ? " " : "",

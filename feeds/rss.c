@@ -47,9 +47,30 @@ ns(xmlTextWriterPtr w, const char *prefix, const char *uri)
 	return xo_attribute(w, attr, uri);
 }
 
+static char *
+join(char *const *v, size_t n, const char *sep)
+{
+	size_t len = 1;
+	char *s;
+
+	for (size_t i = 0; i < n; i++)
+		len += strlen(v[i]) + strlen(sep);
+	if ((s = malloc(len)) == NULL)
+		return NULL;
+	*s = '\0';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			strcat(s, sep);
+		strcat(s, v[i]);
+	}
+	return s;
+}
+
 static int
 item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 {
+	int rc;
+
 	bool url = strncmp(r->id, "http://", 7) == 0 ||
 	    strncmp(r->id, "https://", 8) == 0;
 
@@ -66,11 +87,21 @@ item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 	CHECK(xo_element(w, "content", "encoded", r->html));
 	for (size_t i = 0; i < r->ntags; i++)
 		CHECK(xo_element(w, NULL, "category", r->tags[i]));
-	/* RSS has no channel author to inherit, so name it on each item. */
-	for (size_t i = 0; i < r->nauthors; i++)
-		CHECK(xo_element(w, "dc", "creator", r->authors[i]));
-	if (r->nauthors == 0 && m->author != NULL)
+	/*
+	 * RSS has no channel author to inherit, so name it on each item; and
+	 * one dc:creator for all, as readers keep only the last of several.
+	 */
+	if (r->nauthors > 0) {
+		char *all = join(r->authors, r->nauthors, ", ");
+
+		if (all == NULL)
+			goto out;
+		rc = xo_element(w, "dc", "creator", all);
+		free(all);
+		CHECK(rc);
+	} else if (m->author != NULL) {
 		CHECK(xo_element(w, "dc", "creator", m->author));
+	}
 	return xmlTextWriterEndElement(w);
 out:
 	return -1;

@@ -367,7 +367,7 @@ static const struct bad bad_values[] = {
 	{ "feed", "link_template = https://e.org/a.html",
 	  "invalid link_template 'https://e.org/a.html': no {slug} in it" },
 	{ "feed", "link_template = /releases/{slug}.html",
-	  "invalid link_template '/releases/{slug}.html': Bad scheme" },
+	  "invalid link_template '/releases/{slug}.html': not an absolute URL (write it as https://host/path/)" },
 	{ "feed", "link_template = ftp://e.org/{slug}",
 	  "invalid link_template 'ftp://e.org/{slug}': not an http:// or "
 	  "https:// URL" },
@@ -441,11 +441,11 @@ test_bad_values(void **state)
 
 static const struct bad bad_urls[] = {
 	{ NULL, "ftp://e.org/", "not an http:// or https:// URL" },
-	{ NULL, "e.org/news/", "Bad scheme" },
+	{ NULL, "e.org/news/", "not an absolute URL (write it as https://host/path/)" },
 	{ NULL, "https://e.org/?page=1", "a query ('?') is not allowed" },
 	{ NULL, "https://e.org/#top", "a fragment ('#') is not allowed" },
 	{ NULL, "https://u:pw@e.org/", "user info is not allowed" },
-	{ NULL, "https://e.org/a b/", "Bad path" },
+	{ NULL, "https://e.org/a b/", "spaces are not allowed in a URL (a comment after a value starts with ' ;')" },
 	{ NULL, "file:///srv/www/", "not an http:// or https:// URL" },
 };
 
@@ -497,7 +497,7 @@ test_missing_required(void **state)
 		      "F: missing required key 'base_url' in [feed]\n");
 	/* A bad value is not reported as missing too. */
 	expect_errors("[feed]\ntitle = T\nbase_url = nope\n",
-		      "F:3: invalid base_url 'nope': Bad scheme\n");
+		      "F:3: invalid base_url 'nope': not an absolute URL (write it as https://host/path/)\n");
 }
 
 static void
@@ -770,13 +770,13 @@ static const struct bad bad_ping_keys[] = {
 	{ NO_URL, "url = ftp://hub.example/",
 	  "invalid url 'ftp://hub.example/': not an http:// or https:// URL" },
 	{ NO_URL, "url = hub.example/", "invalid url 'hub.example/': "
-	  "Bad scheme" },
+	  "not an absolute URL (write it as https://host/path/)" },
 	{ NO_URL, "url = https://hub.example/#x", "invalid url "
 	  "'https://hub.example/#x': a fragment ('#') is not allowed" },
 	{ NO_URL, "url = https://me:pw@hub.example/", "invalid url "
 	  "'https://me:pw@hub.example/': user info is not allowed" },
 	{ NO_URL, "url = https://h.example/a b", "invalid url "
-	  "'https://h.example/a b': Bad path" },
+	  "'https://h.example/a b': spaces are not allowed in a URL (a comment after a value starts with ' ;')" },
 	{ BOTH, "token = abc", "unknown key 'token' in [ping \"h-1\"]" },
 	{ BOTH, "title = T", "unknown key 'title' in [ping \"h-1\"]" },
 	{ BOTH, "kind = webhook", "duplicate key 'kind' in [ping \"h-1\"] "
@@ -843,7 +843,7 @@ test_ping_sections(void **state)
 		"kind = webhook\n"			/* 11 */
 		"url = nope\n",				/* 12 */
 		"F:10: duplicate section [ping \"a\"] (first on line 4)\n"
-		"F:12: invalid url 'nope': Bad scheme\n");
+		"F:12: invalid url 'nope': not an absolute URL (write it as https://host/path/)\n");
 	/* Names are case-sensitive. */
 	expect_ok_free(HEAD "[ping \"a\"]\nkind = websub\n"
 		       "url = https://a.example/\n[ping \"A\"]\n"

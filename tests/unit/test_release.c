@@ -506,7 +506,8 @@ test_errors(void **state)
 	    4, "invalid YAML");
 	parse_fails("---\ntitle: ok\n\n\nlist: [a, b\nother: c\n---\nx\n",
 	    6, "invalid YAML");
-	parse_fails("---\ntitle: \"no end\n---\n", 3, "invalid YAML");
+	/* An unclosed quote: the line where it opens, not the end. */
+	parse_fails("---\ntitle: \"no end\n---\n", 2, "invalid YAML");
 
 	parse_fails("---\ntitle: ok\ndate: 2019-02-30\n---\n", 3,
 	    "'date' is not a date");
