@@ -626,9 +626,15 @@ daemon_run(struct config *c, const char *config_path)
 	start_watch(&d);
 	d.rescan = true;
 	flush(&d);
-	log_info("feeds: %s/%s and %s/%s (%zu entries); watching %s",
-	    d.cfg->output_dir, feed_file_name(FEED_ATOM), d.cfg->output_dir,
-	    feed_file_name(FEED_RSS), d.entries, d.cfg->releases_dir);
+	if (d.publishes > 0)
+		log_info("feeds: %s/%s and %s/%s (%zu entries); watching %s",
+		    d.cfg->output_dir, feed_file_name(FEED_ATOM),
+		    d.cfg->output_dir, feed_file_name(FEED_RSS), d.entries,
+		    d.cfg->releases_dir);
+	else
+		log_info("nothing published yet: %s cannot be read; the "
+		    "feeds in %s stay as they are until it can",
+		    d.cfg->releases_dir, d.cfg->output_dir);
 	notify_ready();
 	ev_run(d.loop, 0);
 

@@ -65,6 +65,17 @@ log_err(const char *fmt, ...)
 }
 
 void
+log_errno(const char *fmt, ...)
+{
+	const char *e = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(3, fmt, ap, e);
+	va_end(ap);
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	const char *e = strerror(errno);

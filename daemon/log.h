@@ -10,8 +10,9 @@
 
 void log_init(bool verbose);
 
-/* log_warn appends ": strerror(errno)"; the x variants do not. */
+/* log_warn and log_errno append ": strerror(errno)"; the others do not. */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

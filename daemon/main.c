@@ -59,7 +59,7 @@ load_all(const struct config *c, struct store *s, int *skipped)
 	*skipped = scan_folder(&c->feed, c->releases_dir, s, NULL, report,
 	    (void *)c);
 	if (*skipped < 0) {
-		log_warn("cannot read the releases folder %s",
+		log_errno("cannot read the releases folder %s",
 		    c->releases_dir);
 		return -1;
 	}
