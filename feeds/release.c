@@ -537,6 +537,18 @@ heading_text(const char *s, size_t n)
 	return trimmed_dup(s, n);
 }
 
+/* A setext underline of level 1: '=' only, up to 3 spaces before. */
+static bool
+setext_h1(const char *line)
+{
+	size_t n = line_len(line), i = strspn(line, " ");
+
+	if (i > 3 || i >= n || line[i] != '=')
+		return false;
+	i += strspn(line + i, "=");
+	return i + strspn(line + i, " \t") == n;
+}
+
 /*
  * Without a title in the front matter, take the first "# heading"
  * (Markdown, outside code fences) or the first non-empty line (text), and
@@ -565,6 +577,13 @@ title_from_body(struct release *r)
 		} else if (r->format == RELEASE_MARKDOWN && !fenced &&
 		    n >= 2 && s[0] == '#' && (s[1] == ' ' || s[1] == '\t')) {
 			r->title = heading_text(s + 2, n - 2);
+		} else if (r->format == RELEASE_MARKDOWN && !fenced &&
+		    strspn(s, " \t") < n && p[n] == '\n' &&
+		    setext_h1(p + n + 1)) {
+			/* "Title" over "=====": a level 1 heading too. */
+			r->title = trimmed_dup(s, n);
+			skip += line_len(p + skip);
+			skip += p[skip] == '\n';
 		}
 		if (r->title != NULL) {
 			r->body_off = (size_t)(p - r->text) + skip;
@@ -576,15 +595,22 @@ title_from_body(struct release *r)
 	return 0;
 }
 
+/* The file's base name without its extension. Caller frees. */
 static char *
-slug_of(const char *relpath)
+name_of(const char *relpath)
 {
 	const char *b = strrchr(relpath, '/'), *dot;
-	char *name, *slug;
 
 	b = b ? b + 1 : relpath;
 	dot = strrchr(b, '.');
-	name = strndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
+	return strndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
+}
+
+static char *
+slug_of(const char *relpath)
+{
+	char *name = name_of(relpath), *slug;
+
 	if (name == NULL)
 		return NULL;
 	slug = text_slug(name);
@@ -619,7 +645,8 @@ fill_defaults(struct release *r, const struct feed_meta *m, bool has_date,
 
 	if (r->title == NULL && title_from_body(r) < 0)
 		return -1;
-	if (r->title == NULL && (r->title = strdup(r->slug)) == NULL)
+	/* Last resort: the file name as the editor wrote it, not the slug. */
+	if (r->title == NULL && (r->title = name_of(r->path)) == NULL)
 		return -1;
 	if (!has_date)
 		r->date = date_from_epoch(mtime);

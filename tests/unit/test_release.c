@@ -301,10 +301,18 @@ test_title_from_heading(void **state)
 	render(r, &meta);
 	assert_string_equal(r->html, "<h1>Heading</h1>\n");
 
-	/* No heading at all: the title cannot be empty. */
+	/* No heading at all: the file name, as written, is the title. */
 	r = parse("2019-12-10 Utan rubrik.md", "Just text.\n", MTIME);
 	assert_non_null(r->title);
-	assert_string_equal(r->title, "2019-12-10-utan-rubrik");
+	assert_string_equal(r->title, "2019-12-10 Utan rubrik");
+
+	/* A setext heading ("====" underline) is a level 1 heading too. */
+	r = parse("a.md", "\nNy rubrik\n=========\n\nText.\n", MTIME);
+	assert_string_equal(r->title, "Ny rubrik");
+	assert_string_equal(r->text + r->body_off, "\nText.\n");
+	/* ...but "---" under a line is not a level 1 heading. */
+	r = parse("b.md", "Para\n---\nText.\n", MTIME);
+	assert_string_equal(r->title, "b");
 }
 
 /*
@@ -462,10 +470,10 @@ test_slugs(void **state)
 	r = parse("\xE4\xB8\xAD\xE6\x96\x87.txt", "T\n", MTIME);
 	assert_string_equal(r->slug, "release-c488f045");
 	assert_string_equal(r->title, "T");
-	/* Without a title, the slug stands in. */
+	/* Without a title, the file name stands in, not the slug. */
 	r = parse("\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E.md", "Text.\n",
 	    MTIME);
-	assert_string_equal(r->title, "release-805f5ce7");
+	assert_string_equal(r->title, "\xE6\x97\xA5\xE6\x9C\xAC\xE8\xAA\x9E");
 }
 
 /*
