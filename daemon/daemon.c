@@ -57,6 +57,7 @@ struct daemon {
 
 static void publish_now(struct daemon *d);
 static void start_watch(struct daemon *d);
+static void collect_dirty(void *payload, void *data, const xmlChar *name);
 
 static const xmlChar *
 X(const char *s)
@@ -69,6 +70,9 @@ report(void *ud, const char *relpath, const struct release_error *err)
 {
 	struct daemon *d = ud;
 
+	/* Half a file: not an error yet, its close brings the whole. */
+	if (xmlHashLookup(d->pending, X(relpath)) == PENDING_WRITING)
+		return;
 	if (err->line > 0)
 		log_err("%s/%s:%zu: %s", d->cfg->releases_dir, relpath,
 		    err->line, err->msg);
@@ -93,17 +97,33 @@ arm(struct daemon *d)
 	ev_timer_again(d->loop, &d->settle);
 }
 
-/* Replace *h with a new empty table; false (and *h kept) if none. */
-static bool
-renew(xmlHashTablePtr *h)
-{
-	xmlHashTablePtr n = xmlHashCreate(64);
+struct keep {
+	struct store *from, *to;
+};
 
-	if (n == NULL)
-		return false;
-	xmlHashFree(*h, NULL);
-	*h = n;
-	return true;
+/*
+ * A full rescan read files that are still open for writing: put back the
+ * version published before, and keep the mark (the close will follow).
+ * Other pending marks are answered by the rescan itself.
+ */
+static void
+keep_writing(void *payload, void *data, const xmlChar *name)
+{
+	struct keep *k = data;
+	struct release *r;
+
+	if (payload != PENDING_WRITING)
+		return;
+	store_remove(k->to, (const char *)name);
+	if ((r = store_take(k->from, (const char *)name)) != NULL)
+		store_put(k->to, r, NULL);
+}
+
+static void
+drop_dirty(void *payload, void *data, const xmlChar *name)
+{
+	if (payload == PENDING_DIRTY)
+		xmlHashRemoveEntry(data, name, NULL);
 }
 
 /*
@@ -133,11 +153,26 @@ full_rescan(struct daemon *d)
 	}
 	xmlHashFree(bad, NULL);
 	xmlHashFree(clashed, NULL);
+	/* Files still being written keep their published version. */
+	{
+		struct keep k = { d->store, s };
+
+		xmlHashScan(d->pending, keep_writing, &k);
+	}
 	store_free(d->store);
 	d->store = s;
-	if (!renew(&d->pending))
-		log_err("out of memory");
+	/* Collect first: removing while scanning a libxml2 hash is unsafe. */
+	{
+		xmlHashTablePtr dirty = xmlHashCreate(64);
+
+		if (dirty != NULL) {
+			xmlHashScan(d->pending, collect_dirty, dirty);
+			xmlHashScan(dirty, drop_dirty, d->pending);
+			xmlHashFree(dirty, NULL);
+		}
+	}
 	d->rescan = false;
+	d->dir_removed = 0;
 	log_debug("full scan: %zu releases", store_count(s));
 	return 0;
 }
@@ -181,17 +216,24 @@ reparse_one(void *payload, void *data, const xmlChar *name)
 	struct reparse *rp = data;
 	struct daemon *d = rp->d;
 	const char *rel = (const char *)name;
-	size_t before = store_count(d->store);
+	struct release *r = store_get(d->store, rel);
+	char *was = r != NULL ? strdup(r->id) : NULL;
 
 	(void)payload;
-	if (xmlHashLookup(d->pending, name) == PENDING_WRITING)
+	if (xmlHashLookup(d->pending, name) == PENDING_WRITING) {
+		free(was);
 		return;
+	}
 	xmlHashRemoveEntry(d->pending, name, NULL);
 	xmlHashRemoveEntry(d->clashed, name, NULL);
 	if (scan_file(&d->cfg->feed, d->cfg->releases_dir, rel, d->store,
 	    report, d) >= 0)
 		xmlHashRemoveEntry(d->bad, name, NULL);
-	rp->removed += store_count(d->store) < before;
+	/* Its old id is free now if it left or took another one. */
+	r = store_get(d->store, rel);
+	if (was != NULL && (r == NULL || strcmp(r->id, was) != 0))
+		rp->removed++;
+	free(was);
 }
 
 /*
@@ -475,7 +517,7 @@ publish_at(struct daemon *d, int64_t now)
 	if (rc < 0) {
 		/* Try again, less often while it keeps failing. */
 		d->again.repeat = d->again.repeat < 1. ? 1. :
-		    fmin(60., d->again.repeat * 2);
+		    fmin(60., d->again.repeat * 2);	/* 1, 2, 4 ... 60 s */
 		ev_timer_again(d->loop, &d->again);
 	} else {
 		d->again.repeat = 0.;
@@ -587,7 +629,7 @@ init_watchers(struct daemon *d)
 	ev_init(&d->retry, retry_cb);
 	ev_init(&d->again, again_cb);
 	d->retry.repeat = 1.;
-	d->again.repeat = 1.;
+	d->again.repeat = 0.;
 	ev_periodic_init(&d->embargo, embargo_cb, 0., 0., NULL);
 	d->settle.data = d->cap.data = d->retry.data = d->again.data = d;
 	d->embargo.data = d;

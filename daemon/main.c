@@ -98,11 +98,12 @@ static int
 print_status(const struct config *c)
 {
 	struct state *st = state_open(c->state_dir, true);
+	int e = errno;
 	struct pending_ping *v;
 	size_t n;
 	double now = (double)time(NULL);
 
-	if (st == NULL && errno == ENOENT) {
+	if (st == NULL && e == ENOENT) {
 		printf("0 pending pings\n");	/* the daemon never ran */
 		return 0;
 	}

@@ -67,26 +67,28 @@ state_open(const char *dir, bool readonly)
 	struct state *st = calloc(1, sizeof(*st));
 	char *path = NULL;
 	struct stat sb;
+	int saved;
 
 	if (st == NULL)
 		return NULL;
 	if (readonly) {
 		if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
 			goto fail;
-		if (stat(path, &sb) < 0) {
-			errno = ENOENT;
-			goto fail;
-		}
+		if (stat(path, &sb) < 0)
+			goto fail;	/* errno says why: ENOENT, EACCES */
+		/* Errors past here are the database's, whatever errno was. */
 		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY,
 		    NULL) != SQLITE_OK) {
 			log_err("cannot open %s: %s", path, st->db ?
 			    sqlite3_errmsg(st->db) : "out of memory");
+			errno = EIO;
 			goto fail;
 		}
 		sqlite3_busy_timeout(st->db, 2000);
 		if (sqlite3_prepare_v2(st->db, sql[S_LIST], -1,
 		    &st->stmt[S_LIST], NULL) != SQLITE_OK) {
 			fail(st, path);
+			errno = EIO;
 			goto fail;
 		}
 		free(path);
@@ -120,8 +122,10 @@ state_open(const char *dir, bool readonly)
 	free(path);
 	return st;
 fail:
+	saved = errno;
 	free(path);
 	state_close(st);
+	errno = saved;
 	return NULL;
 }
 

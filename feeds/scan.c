@@ -72,6 +72,8 @@ commit(const char *root, const char *relpath, struct release *r,
 		/* A passing read error keeps what was published. */
 		if (!err->transient)
 			store_remove(s, relpath);
+		else if (prev != NULL && (old = store_take(prev, relpath)))
+			store_put(s, old, NULL);
 		if (gone)
 			return 1;
 		on_error(ud, relpath, err);
@@ -123,6 +125,8 @@ struct job {
 	struct release_error *errs;
 	size_t n, cap;
 	bool broken;		/* a folder could not be read */
+	char **bad_dirs;	/* those folders (not the root) */
+	size_t nbad;
 	scan_error_fn *on_error;
 	void *ud;
 	size_t stride, first;	/* a worker loads first, first+stride... */
@@ -174,6 +178,15 @@ walk(struct job *j, const char *rel)
 		if (*rel && j->on_error != NULL)
 			j->on_error(j->ud, rel, &err);
 		j->broken = true;
+		if (*rel) {
+			char **v = realloc(j->bad_dirs,
+			    (j->nbad + 1) * sizeof(*v));
+
+			if (v != NULL && (v[j->nbad] = strdup(rel)) != NULL)
+				j->nbad++;
+			if (v != NULL)
+				j->bad_dirs = v;
+		}
 		errno = saved;
 		return -1;
 	}
@@ -245,8 +258,13 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
 	    .ud = ud };
 	int skipped = 0, rc = 0;
 
-	/* Half a tree would publish as releases removed: all or nothing. */
-	if (walk(&j, "") < 0 || j.broken) {
+	/*
+	 * Half a tree would publish as releases removed. Without a previous
+	 * state that is a failure; with one, what lies in the folders that
+	 * could not be read stays as it was (below).
+	 */
+	if (walk(&j, "") < 0 || (j.broken && (prev == NULL ||
+	    j.nbad == 0))) {
 		rc = -1;
 		goto out;
 	}
@@ -264,8 +282,13 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
 		if (commit(root, j.paths[i], j.rs[i], &j.errs[i], s, prev,
 		    on_error, ud) < 0)
 			skipped++;
-	rc = skipped;
+	for (size_t i = 0; i < j.nbad; i++)
+		store_move_under(prev, j.bad_dirs[i], s);
+	rc = skipped + (int)j.nbad;
 out:
+	for (size_t i = 0; i < j.nbad; i++)
+		free(j.bad_dirs[i]);
+	free(j.bad_dirs);
 	for (size_t i = 0; i < j.n; i++)
 		free(j.paths[i]);
 	free(j.paths);
@@ -286,5 +309,8 @@ scan_paths(const char *root, const char *rel,
 		free(j.paths[i]);
 	}
 	free(j.paths);
+	for (size_t i = 0; i < j.nbad; i++)
+		free(j.bad_dirs[i]);
+	free(j.bad_dirs);
 	return rc < 0 || j.broken ? -1 : 0;
 }

@@ -22,9 +22,12 @@ typedef void scan_error_fn(void *ud, const char *relpath,
  * paths (so of two files with one id, the first path wins). prev, if not
  * NULL, is the previous state of the same folder: an edited release keeps
  * what it inherits from its old version there (see scan_file()).
- * Returns the number of files skipped, or -1 if root or a folder below it
- * cannot be read (reported, errno set): then s may hold only part of the
- * releases and must not be published.
+ * A file that cannot be read for a passing reason (release_error's
+ * transient) keeps its version from prev, as do the files under a folder
+ * that cannot be read (reported). Returns the number of files and folders
+ * skipped, or -1 if root cannot be read, or a folder below it cannot and
+ * there is no prev (errno set): then s holds only part of the releases
+ * and must not be published.
  */
 int scan_folder(const struct feed_meta *m, const char *root,
     struct store *s, struct store *prev, scan_error_fn *on_error, void *ud);

@@ -72,17 +72,27 @@ store_count(const struct store *s)
 	return (size_t)xmlHashSize(s->by_path);
 }
 
-int
-store_remove(struct store *s, const char *path)
+struct release *
+store_take(struct store *s, const char *path)
 {
 	struct release *old = store_get(s, path);
 
 	if (old == NULL)
-		return -1;
+		return NULL;
 	xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
 	xmlHashRemoveEntry(s->by_path, X(path), NULL);
-	release_free(old);
 	s->dirty = true;
+	return old;
+}
+
+int
+store_remove(struct store *s, const char *path)
+{
+	struct release *old = store_take(s, path);
+
+	if (old == NULL)
+		return -1;
+	release_free(old);
 	return 0;
 }
 
@@ -222,4 +232,23 @@ size_t
 store_remove_under(struct store *s, const char *prefix)
 {
 	return remove_if(s, under, prefix);
+}
+
+size_t
+store_move_under(struct store *from, const char *prefix, struct store *to)
+{
+	size_t n = strlen(prefix), moved = 0;
+
+	if (resort(from) < 0)
+		return 0;
+	/* from->sorted stays valid: store_take() frees nothing. */
+	for (size_t i = 0, k = from->n; i < k; i++) {
+		struct release *r = from->sorted[i];
+
+		if (strncmp(r->path, prefix, n) != 0 || r->path[n] != '/')
+			continue;
+		store_take(from, r->path);
+		moved += store_put(to, r, NULL) == 0;
+	}
+	return moved;
 }

@@ -973,6 +973,21 @@ class UnreadableTest(dt.DaemonCase):
 		self.assertEqual(self.ids(), want)
 		return lines
 
+	def rescan_keeps_folder(self, needle):
+		"""SIGUSR1 with one subfolder unreadable: an error naming it, a
+		publish, and its releases still in the feed (kept from before)."""
+		d = self.daemon
+		n = d.publish_count()
+		seen = len(d.stderr_lines())
+		d.signal(signal.SIGUSR1)
+		self.wait_publish_after(n, 'a publish after SIGUSR1')
+		lines = [l for l in d.stderr_lines()[seen:] if needle in l and
+			l.startswith('feedpubd: error: ')]
+		self.assertNotEqual(lines, [], 'no error naming %s\n%s' % (needle,
+			d.describe()))
+		self.assertEqual(self.ids(), self.base_ids('gammal-1', 'gammal-2'))
+		return lines
+
 	def rescan_works(self):
 		d = self.daemon
 		n = d.publish_count()
@@ -986,8 +1001,14 @@ class UnreadableTest(dt.DaemonCase):
 		self.assertEqual(self.ids(), self.base_ids('gammal-1', 'gammal-2'))
 		sub = self.ws.release('2025')
 		os.chmod(sub, 0)
-		lines = self.rescan_fails(sub + ':')
+		lines = self.rescan_keeps_folder(sub + ':')
 		self.assertIn('Permission denied', lines[0], d.describe())
+		# A file added elsewhere meanwhile still publishes.
+		ft.write_release(self.ws.release('ny.md'),
+			release_text('Ny', '2025-04-01T10:00:00+01:00'))
+		self.wait(lambda: 'ny' in ' '.join(self.ids()), 'ny published')
+		os.remove(self.ws.release('ny.md'))
+		self.wait(lambda: 'ny' not in ' '.join(self.ids()), 'ny gone')
 		os.chmod(sub, 0o755)
 		self.rescan_works()
 
