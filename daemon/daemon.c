@@ -307,6 +307,10 @@ on_watch(void *ud, enum watch_event ev, const char *rel)
 	case WATCH_WRITING:
 		xmlHashUpdateEntry(d->pending, X(rel), PENDING_WRITING, NULL);
 		return;		/* nothing to publish until it is closed */
+	case WATCH_TOUCHED:
+		if (xmlHashLookup(d->pending, X(rel)) == PENDING_WRITING)
+			return;
+		/* FALLTHROUGH */
 	case WATCH_CHANGED:
 	case WATCH_REMOVED:
 		xmlHashUpdateEntry(d->pending, X(rel), PENDING_DIRTY, NULL);
@@ -353,10 +357,23 @@ start_watch(struct daemon *d)
 		return;
 	}
 	if (!ev_is_active(&d->retry)) {
-		log_warn("cannot watch the releases folder %s; trying again "
-		    "every second", d->cfg->releases_dir);
+		log_warn("cannot watch the releases folder %s (the feeds stay "
+		    "as they are; trying again every second)",
+		    d->cfg->releases_dir);
 		ev_timer_again(d->loop, &d->retry);
 	}
+}
+
+/*
+ * A new watch from scratch: the releases path may now lead elsewhere (a
+ * symlink switched by a deploy), or folders may have become readable.
+ */
+static void
+restart_watch(struct daemon *d)
+{
+	watch_free(d->watch);
+	d->watch = NULL;
+	start_watch(d);
 }
 
 static void
@@ -562,8 +579,6 @@ reload(struct daemon *d)
 	size_t errlen = 0;
 	FILE *f = open_memstream(&errs, &errlen);
 	struct config *c = f ? config_load(d->config_path, f) : NULL;
-	bool moved;
-
 	notify_reloading();
 	if (f != NULL)
 		fclose(f);
@@ -579,14 +594,9 @@ reload(struct daemon *d)
 		notify_ready();
 		return;
 	}
-	moved = strcmp(c->releases_dir, d->cfg->releases_dir) != 0;
 	config_free(d->cfg);
 	d->cfg = c;
-	if (moved) {
-		watch_free(d->watch);
-		d->watch = NULL;
-		start_watch(d);
-	}
+	restart_watch(d);
 	if (d->ping != NULL)
 		ping_configure(d->ping, d->cfg);
 	log_info("configuration reloaded from %s", d->config_path);
@@ -607,6 +617,7 @@ signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 		break;
 	case SIGUSR1:
 		log_info("SIGUSR1: full rescan");
+		restart_watch(d);
 		d->rescan = true;
 		flush(d);
 		break;

@@ -21,7 +21,7 @@
 
 #include "log.h"
 
-#define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | \
+#define DIR_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB | \
 	IN_CREATE | IN_DELETE | IN_MODIFY | IN_DELETE_SELF | IN_MOVE_SELF | \
 	IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 
@@ -174,7 +174,8 @@ is_link(struct watch *w, const char *rel)
 static void
 on_dir_event(struct watch *w, const struct inotify_event *e, const char *rel)
 {
-	if (e->mask & (IN_CREATE | IN_MOVED_TO)) {
+	/* IN_ATTRIB: e.g. chmod made a folder readable, so watchable. */
+	if (e->mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) {
 		if (add_tree(w, rel) < 0)
 			log_warn("cannot watch %s/%s", w->root, rel);
 		w->fn(w->ud, WATCH_DIR_ADDED, rel);
@@ -196,6 +197,8 @@ on_file_event(struct watch *w, const struct inotify_event *e, const char *rel)
 		    rel);
 	else if (e->mask & IN_MODIFY)
 		w->fn(w->ud, WATCH_WRITING, rel);
+	else if (e->mask & IN_ATTRIB)
+		w->fn(w->ud, WATCH_TOUCHED, rel);
 }
 
 /* Returns false once the root is gone: the watch must not be used. */

@@ -12,6 +12,8 @@ enum watch_event {
 	WATCH_CHANGED,		/* a file was closed after writing, moved in */
 	WATCH_WRITING,		/* a file is being written: not complete yet */
 	WATCH_REMOVED,		/* a file was deleted or moved out */
+	WATCH_TOUCHED,		/* a file's mode or times changed: re-read */
+				/* it unless it is being written */
 	WATCH_DIR_ADDED,	/* a folder appeared: scan it (now watched) */
 	WATCH_DIR_REMOVED,	/* a folder was deleted or moved out */
 	WATCH_RESCAN,		/* events were lost: free this watch, start */

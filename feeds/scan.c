@@ -51,6 +51,28 @@ carry_over(struct release *r, const struct release *old)
 }
 
 /*
+ * Of two files with one id, the one that held it in prev keeps it, so a
+ * full rescan does not swap the published entry for the other file.
+ */
+static void
+evict_newcomer(struct store *s, struct store *prev, const struct release *r,
+    scan_error_fn *on_error, void *ud)
+{
+	struct release *other = store_get_id(s, r->id), *held;
+	struct release_error err = { .errnum = EEXIST };
+
+	if (other == NULL || prev == NULL || strcmp(other->path, r->path) == 0 ||
+	    (held = store_get_id(prev, r->id)) == NULL ||
+	    strcmp(held->path, r->path) != 0)
+		return;
+	other = store_take(s, other->path);
+	snprintf(err.msg, sizeof(err.msg), "has the same id as %s; give one "
+	    "of them its own 'id:' in the front matter", r->path);
+	on_error(ud, other->path, &err);
+	release_free(other);
+}
+
+/*
  * Put the result of loading relpath into s: the release, or a removal when
  * the file is gone, or an error. Returns as scan_file() does.
  */
@@ -82,6 +104,7 @@ commit(const char *root, const char *relpath, struct release *r,
 	if ((old = store_get(s, relpath)) == NULL && prev != NULL)
 		old = store_get(prev, relpath);
 	carry_over(r, old);
+	evict_newcomer(s, prev, r, on_error, ud);
 	if (store_put(s, r, &clash) < 0) {
 		err->line = 0;
 		err->errnum = EEXIST;
@@ -250,13 +273,30 @@ load_all(struct job *j)
 	}
 }
 
+/* Counts the problems reported, whoever reports them. */
+struct tally {
+	scan_error_fn *fn;
+	void *ud;
+	int n;
+};
+
+static void
+count_error(void *ud, const char *relpath, const struct release_error *err)
+{
+	struct tally *t = ud;
+
+	t->n++;
+	t->fn(t->ud, relpath, err);
+}
+
 int
 scan_folder(const struct feed_meta *m, const char *root, struct store *s,
     struct store *prev, scan_error_fn *on_error, void *ud)
 {
-	struct job j = { .m = m, .root = root, .on_error = on_error,
-	    .ud = ud };
-	int skipped = 0, rc = 0;
+	struct tally t = { on_error, ud, 0 };
+	struct job j = { .m = m, .root = root, .on_error = count_error,
+	    .ud = &t };
+	int rc = 0;
 
 	/*
 	 * Half a tree would publish as releases removed. Without a previous
@@ -279,12 +319,11 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
 	}
 	load_all(&j);
 	for (size_t i = 0; i < j.n; i++)
-		if (commit(root, j.paths[i], j.rs[i], &j.errs[i], s, prev,
-		    on_error, ud) < 0)
-			skipped++;
+		commit(root, j.paths[i], j.rs[i], &j.errs[i], s, prev,
+		    count_error, &t);
 	for (size_t i = 0; i < j.nbad; i++)
 		store_move_under(prev, j.bad_dirs[i], s);
-	rc = skipped + (int)j.nbad;
+	rc = t.n;
 out:
 	for (size_t i = 0; i < j.nbad; i++)
 		free(j.bad_dirs[i]);

@@ -66,6 +66,12 @@ store_get(struct store *s, const char *path)
 	return xmlHashLookup(s->by_path, X(path));
 }
 
+struct release *
+store_get_id(struct store *s, const char *id)
+{
+	return xmlHashLookup(s->by_id, X(id));
+}
+
 size_t
 store_count(const struct store *s)
 {

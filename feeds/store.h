@@ -42,6 +42,9 @@ int store_remove(struct store *s, const char *path);
 /* The release from path, or NULL. Owned by the store. */
 struct release *store_get(struct store *s, const char *path);
 
+/* The release with this id, or NULL. Owned by the store. */
+struct release *store_get_id(struct store *s, const char *id);
+
 size_t store_count(const struct store *s);
 
 /*

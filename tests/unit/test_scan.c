@@ -259,6 +259,29 @@ test_scan_paths(void **state)
 	    -1);
 }
 
+/* A rescan keeps an id with the file that held it, not the first path. */
+static void
+test_rescan_keeps_clash_winner(void **state)
+{
+	struct store *fresh = store_new();
+
+	(void)state;
+	put_file("z/news.md", "# Z version\n", T0);
+	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error,
+	    &nerrs), 0);
+	put_file("a/news.md", "# A version\n", T0);
+	/* Byte order alone would make a/news.md the winner. */
+	assert_int_equal(scan_folder(&meta, root, fresh, store, on_error,
+	    &nerrs), 1);
+	assert_int_equal(store_count(fresh), 1);
+	assert_non_null(store_get(fresh, "z/news.md"));
+	assert_null(store_get(fresh, "a/news.md"));
+	assert_int_equal(nerrs, 1);
+	assert_err(0, "a/news.md", 0, "same id as z/news.md");
+	assert_int_equal(errs[0].errnum, EEXIST);
+	store_free(fresh);
+}
+
 /* A folder that cannot be read fails the whole scan: no half tree. */
 static void
 test_scan_unreadable_folder(void **state)
@@ -506,6 +529,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_scan_folder),
 		T(test_scan_paths),
+		T(test_rescan_keeps_clash_winner),
 		T(test_scan_unreadable_folder),
 		T(test_scan_missing_root),
 		T(test_scan_path_order),
