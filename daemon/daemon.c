@@ -20,6 +20,7 @@
 
 #include "feeds/date.h"
 #include "feeds/scan.h"
+#include "history.h"
 #include "log.h"
 #include "notify.h"
 #include "ping.h"
@@ -97,6 +98,24 @@ arm(struct daemon *d)
 	ev_timer_again(d->loop, &d->settle);
 }
 
+static void
+remember_one(struct release *r, void *ud)
+{
+	history_apply(ud, r);
+}
+
+/* Dates that survive restarts, for every release (one transaction). */
+static void
+remember_all(struct daemon *d)
+{
+	if (d->state == NULL)
+		return;
+	state_begin(d->state);
+	store_foreach(d->store, remember_one, d->state);
+	state_commit(d->state);
+	store_touch(d->store);
+}
+
 struct keep {
 	struct store *from, *to;
 };
@@ -161,6 +180,7 @@ full_rescan(struct daemon *d)
 	}
 	store_free(d->store);
 	d->store = s;
+	remember_all(d);
 	/* Collect first: removing while scanning a libxml2 hash is unsafe. */
 	{
 		xmlHashTablePtr dirty = xmlHashCreate(64);
@@ -230,7 +250,10 @@ reparse_one(void *payload, void *data, const xmlChar *name)
 	    report, d) >= 0)
 		xmlHashRemoveEntry(d->bad, name, NULL);
 	/* Its old id is free now if it left or took another one. */
-	r = store_get(d->store, rel);
+	if ((r = store_get(d->store, rel)) != NULL) {
+		history_apply(d->state, r);
+		store_touch(d->store);
+	}
 	if (was != NULL && (r == NULL || strcmp(r->id, was) != 0))
 		rp->removed++;
 	free(was);
@@ -253,7 +276,11 @@ reparse_dirty(struct daemon *d)
 	}
 	xmlHashScan(d->pending, collect_dirty, dirty);
 	xmlHashScan(dirty, remove_gone, &rp);
+	if (d->state != NULL)
+		state_begin(d->state);
 	xmlHashScan(dirty, reparse_one, &rp);
+	if (d->state != NULL)
+		state_commit(d->state);
 	xmlHashFree(dirty, NULL);
 	d->dir_removed = 0;
 	/* A copy: reparse_one() changes d->clashed as it goes. */

@@ -18,7 +18,7 @@
 
 enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
-	S_DROP, S_NSTMTS
+	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -38,6 +38,13 @@ static const char *const sql[S_NSTMTS] = {
 	[S_RETRY] = "UPDATE pings SET due = ?4, attempts = attempts + 1, "
 	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
 	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
+	[S_REL_GET] = "SELECT published, published_off, updated, "
+	    "updated_off, digest FROM releases WHERE id = ?1",
+	[S_REL_PUT] = "INSERT OR REPLACE INTO releases (id, published, "
+	    "published_off, updated, updated_off, digest) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[S_BEGIN] = "BEGIN",
+	[S_COMMIT] = "COMMIT",
 };
 
 static const char schema[] =
@@ -48,7 +55,11 @@ static const char schema[] =
     "  gen INTEGER NOT NULL, first REAL NOT NULL, due REAL NOT NULL,"
     "  attempts INTEGER NOT NULL, last_error TEXT,"
     "  PRIMARY KEY (target, feed));"
-    "CREATE INDEX IF NOT EXISTS pings_due ON pings (due);";
+    "CREATE INDEX IF NOT EXISTS pings_due ON pings (due);"
+    "CREATE TABLE IF NOT EXISTS releases ("
+    "  id TEXT PRIMARY KEY, published INTEGER NOT NULL,"
+    "  published_off INTEGER NOT NULL, updated INTEGER NOT NULL,"
+    "  updated_off INTEGER NOT NULL, digest BLOB NOT NULL);";
 
 struct state {
 	sqlite3 *db;
@@ -325,4 +336,63 @@ int
 state_ping_drop(struct state *st, const char *target, const char *feed)
 {
 	return run(st, keyed(st, S_DROP, target, feed), "ping drop");
+}
+
+int
+state_release_get(struct state *st, const char *id, struct seen_release *out)
+{
+	sqlite3_stmt *q = st->stmt[S_REL_GET];
+	int rc;
+
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const void *dg = sqlite3_column_blob(q, 4);
+		int n = sqlite3_column_bytes(q, 4);
+
+		out->published.sec = sqlite3_column_int64(q, 0);
+		out->published.off = sqlite3_column_int(q, 1);
+		out->updated.sec = sqlite3_column_int64(q, 2);
+		out->updated.off = sqlite3_column_int(q, 3);
+		memset(out->digest, 0, sizeof(out->digest));
+		if (dg != NULL)
+			memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?
+			    (size_t)n : sizeof(out->digest));
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail(st, "read release history");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+int
+state_release_put(struct state *st, const char *id,
+    const struct seen_release *r)
+{
+	sqlite3_stmt *q = st->stmt[S_REL_PUT];
+
+	sqlite3_reset(q);
+	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, r->published.sec);
+	sqlite3_bind_int(q, 3, r->published.off);
+	sqlite3_bind_int64(q, 4, r->updated.sec);
+	sqlite3_bind_int(q, 5, r->updated.off);
+	sqlite3_bind_blob(q, 6, r->digest, sizeof(r->digest), SQLITE_STATIC);
+	return run(st, q, "write release history");
+}
+
+int
+state_begin(struct state *st)
+{
+	sqlite3_reset(st->stmt[S_BEGIN]);
+	return run(st, st->stmt[S_BEGIN], "begin");
+}
+
+int
+state_commit(struct state *st)
+{
+	sqlite3_reset(st->stmt[S_COMMIT]);
+	return run(st, st->stmt[S_COMMIT], "commit");
 }

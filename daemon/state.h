@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "feeds/date.h"
+
 struct state;
 
 struct pending_ping {
@@ -68,5 +70,26 @@ int state_ping_retry(struct state *st, const char *target, const char *feed,
 
 /* Given up (permanent failure or too old): delete whatever the gen. */
 int state_ping_drop(struct state *st, const char *target, const char *feed);
+
+/*
+ * What feedpubd remembers of each release between runs, by id: the dates
+ * it published, and a digest of the text, so that a restart neither moves
+ * a date taken from the file's mtime nor forgets that an edit happened.
+ */
+struct seen_release {
+	struct fp_time published;
+	struct fp_time updated;
+	unsigned char digest[32];	/* SHA-256 of the release's text */
+};
+
+/* 1 and *out when id is known, 0 when not, -1 on error (logged). */
+int state_release_get(struct state *st, const char *id,
+    struct seen_release *out);
+int state_release_put(struct state *st, const char *id,
+    const struct seen_release *r);
+
+/* One transaction around many small writes (a full rescan). */
+int state_begin(struct state *st);
+int state_commit(struct state *st);
 
 #endif

@@ -258,3 +258,32 @@ store_move_under(struct store *from, const char *prefix, struct store *to)
 	}
 	return moved;
 }
+
+struct each {
+	void (*fn)(struct release *, void *);
+	void *ud;
+};
+
+static void
+each_one(void *payload, void *data, const xmlChar *name)
+{
+	struct each *e = data;
+
+	(void)name;
+	e->fn(payload, e->ud);
+}
+
+void
+store_foreach(struct store *s, void (*fn)(struct release *r, void *ud),
+    void *ud)
+{
+	struct each e = { fn, ud };
+
+	xmlHashScan(s->by_path, each_one, &e);
+}
+
+void
+store_touch(struct store *s)
+{
+	s->dirty = true;
+}

@@ -47,6 +47,13 @@ struct release *store_get_id(struct store *s, const char *id);
 
 size_t store_count(const struct store *s);
 
+/* Call fn for every release, in no order; fn must not add or remove. */
+void store_foreach(struct store *s, void (*fn)(struct release *r, void *ud),
+    void *ud);
+
+/* A release's date was changed in place: sort again before selecting. */
+void store_touch(struct store *s);
+
 /*
  * The releases published at now (seconds): no drafts, date <= now, newest
  * first (by date, then id), at most max. Returns how many; *out points at

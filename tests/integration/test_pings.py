@@ -25,6 +25,8 @@ import threading
 import time
 import xml.etree.ElementTree as ET
 
+import feedparser
+
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -845,6 +847,52 @@ class CoalesceTest(PingCase):
 		for r in rcv.requests('/hook', since=mark):
 			self.assertEqual(sorted(e['id'] for e in r.json()['entries']),
 				sorted(entry_id(s) for s in slugs), r)
+
+
+class HistoryTest(PingCase):
+	"""Dates survive a restart: no feed change, no ping, after one."""
+
+	def test_edit_then_restart_changes_nothing(self):
+		rcv = self.receiver()
+		self.config([('hook', 'webhook', rcv.url('/hook'))])
+		dated = self.ws.release('2024-06-01-daterad.md')
+		ft.write_release(dated, release_text('Daterad',
+			'2024-06-01T08:00:00+02:00', body='Första.'))
+		undated = self.ws.release('odaterad.txt')
+		with open(undated, 'w', encoding='utf-8') as f:
+			f.write('Odaterad\n\nFörsta.\n')
+		os.utime(undated, (1700000000, 1700000000))
+		self.start_and_deliver([(rcv, '/hook')])
+
+		# Edits while running: updated moves, published does not.
+		t0 = time.time()
+		ft.write_release(dated, release_text('Daterad',
+			'2024-06-01T08:00:00+02:00', body='Andra.'))
+		with open(undated, 'a', encoding='utf-8') as f:
+			f.write('Andra.\n')
+		self.wait(lambda: dt.read_atom(self.ws).count('Andra.') >= 2,
+			'both edits published')
+		self.wait_empty_queue()
+		d = feedparser.parse(self.ws.atom)
+		by_id = {e.id: e for e in d.entries}
+		e = by_id[entry_id('2024-06-01-daterad')]
+		self.assertGreaterEqual(ft.struct_epoch(e.updated_parsed),
+			int(t0) - 1)
+		u = by_id[entry_id('odaterad')]
+		self.assertEqual(ft.struct_epoch(u.published_parsed), 1700000000)
+		before = dt.read_atom(self.ws), open(self.ws.rss).read()
+
+		# A restart reads the same files: same dates, same bytes, no ping.
+		self.sigterm()
+		mark = rcv.mark()
+		n = self.notify.mark()
+		self.launch()
+		self.wait(lambda: any('publishes' in v for v in
+			self.notify.values('STATUS', n)), 'a publish after restart')
+		self.assertEqual((dt.read_atom(self.ws), open(self.ws.rss).read()),
+			before)
+		time.sleep(QUIET)		# proving an absence
+		self.assertEqual(rcv.count(since=mark), 0, rcv.requests(since=mark))
 
 
 if __name__ == '__main__':
