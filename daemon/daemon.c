@@ -58,6 +58,7 @@ struct daemon {
 
 static void publish_now(struct daemon *d);
 static void start_watch(struct daemon *d);
+static void restart_watch(struct daemon *d);
 static void collect_dirty(void *payload, void *data, const xmlChar *name);
 
 static const xmlChar *
@@ -116,6 +117,19 @@ remember_all(struct daemon *d)
 	store_touch(d->store);
 }
 
+/* Replace *h with a new empty table; false (and *h kept) if none. */
+static bool
+renew(xmlHashTablePtr *h)
+{
+	xmlHashTablePtr n = xmlHashCreate(64);
+
+	if (n == NULL)
+		return false;
+	xmlHashFree(*h, NULL);
+	*h = n;
+	return true;
+}
+
 struct keep {
 	struct store *from, *to;
 };
@@ -133,9 +147,11 @@ keep_writing(void *payload, void *data, const xmlChar *name)
 
 	if (payload != PENDING_WRITING)
 		return;
+	/* Nothing published before: keep what was read, if anything. */
+	if ((r = store_take(k->from, (const char *)name)) == NULL)
+		return;
 	store_remove(k->to, (const char *)name);
-	if ((r = store_take(k->from, (const char *)name)) != NULL)
-		store_put(k->to, r, NULL);
+	store_put(k->to, r, NULL);
 }
 
 static void
@@ -279,8 +295,6 @@ reparse_dirty(struct daemon *d)
 	if (d->state != NULL)
 		state_begin(d->state);
 	xmlHashScan(dirty, reparse_one, &rp);
-	if (d->state != NULL)
-		state_commit(d->state);
 	xmlHashFree(dirty, NULL);
 	d->dir_removed = 0;
 	/* A copy: reparse_one() changes d->clashed as it goes. */
@@ -290,6 +304,8 @@ reparse_dirty(struct daemon *d)
 		xmlHashScan(dirty, reparse_one, &rp);
 		xmlHashFree(dirty, NULL);
 	}
+	if (d->state != NULL)
+		state_commit(d->state);
 }
 
 static void root_gone(struct daemon *d);
@@ -322,7 +338,9 @@ mark_dirty(void *ud, const char *rel)
 {
 	struct daemon *d = ud;
 
-	xmlHashUpdateEntry(d->pending, X(rel), PENDING_DIRTY, NULL);
+	/* A file being written waits for its close, as everywhere. */
+	if (xmlHashLookup(d->pending, X(rel)) != PENDING_WRITING)
+		xmlHashUpdateEntry(d->pending, X(rel), PENDING_DIRTY, NULL);
 }
 
 static void
@@ -353,9 +371,7 @@ on_watch(void *ud, enum watch_event ev, const char *rel)
 		/* Folders made meanwhile have no watch yet: start afresh. */
 		log_warnx("inotify queue overflowed: rescanning %s",
 		    d->cfg->releases_dir);
-		watch_free(d->watch);
-		d->watch = NULL;
-		start_watch(d);
+		restart_watch(d);
 		d->rescan = true;
 		if (d->watch == NULL)
 			return;
@@ -400,6 +416,12 @@ restart_watch(struct daemon *d)
 {
 	watch_free(d->watch);
 	d->watch = NULL;
+	/*
+	 * The old queue may have held the close of a file we hold back as
+	 * being written: forget those marks, the rescan reads every file.
+	 */
+	if (!renew(&d->pending))
+		log_err("out of memory");
 	start_watch(d);
 }
 

@@ -394,5 +394,10 @@ int
 state_commit(struct state *st)
 {
 	sqlite3_reset(st->stmt[S_COMMIT]);
-	return run(st, st->stmt[S_COMMIT], "commit");
+	if (run(st, st->stmt[S_COMMIT], "commit") == 0)
+		return 0;
+	/* Never leave it open: later writes would not be durable. */
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }

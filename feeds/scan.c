@@ -273,6 +273,58 @@ load_all(struct job *j)
 	}
 }
 
+struct under {
+	const char *prefix;
+	size_t n;
+	char **paths;
+	size_t count;
+};
+
+static void
+collect_under(struct release *r, void *ud)
+{
+	struct under *u = ud;
+
+	/* paths has room for every release in the store. */
+	if (strncmp(r->path, u->prefix, u->n) == 0 && r->path[u->n] == '/')
+		u->paths[u->count++] = r->path;
+}
+
+/*
+ * The releases under a folder that could not be read stay as they were in
+ * prev, and keep their ids: a file elsewhere that took one meanwhile is
+ * the one left out (reported).
+ */
+static void
+keep_folder(struct store *prev, const char *prefix, struct store *s,
+    scan_error_fn *on_error, void *ud)
+{
+	struct under u = { prefix, strlen(prefix), NULL, 0 };
+
+	if ((u.paths = calloc(store_count(prev) + 1, sizeof(char *))) == NULL)
+		return;
+	store_foreach(prev, collect_under, &u);
+	for (size_t i = 0; i < u.count; i++) {
+		struct release *r = store_take(prev, u.paths[i]), *other;
+
+		if (r == NULL)
+			continue;
+		other = store_get_id(s, r->id);
+		if (other != NULL && strcmp(other->path, r->path) != 0) {
+			struct release_error err = { .errnum = EEXIST };
+
+			other = store_take(s, other->path);
+			snprintf(err.msg, sizeof(err.msg), "has the same id "
+			    "as %s; give one of them its own 'id:' in the "
+			    "front matter", r->path);
+			on_error(ud, other->path, &err);
+			release_free(other);
+		}
+		store_put(s, r, NULL);
+	}
+	free(u.paths);
+}
+
 /* Counts the problems reported, whoever reports them. */
 struct tally {
 	scan_error_fn *fn;
@@ -322,7 +374,7 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
 		commit(root, j.paths[i], j.rs[i], &j.errs[i], s, prev,
 		    count_error, &t);
 	for (size_t i = 0; i < j.nbad; i++)
-		store_move_under(prev, j.bad_dirs[i], s);
+		keep_folder(prev, j.bad_dirs[i], s, count_error, &t);
 	rc = t.n;
 out:
 	for (size_t i = 0; i < j.nbad; i++)

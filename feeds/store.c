@@ -240,24 +240,6 @@ store_remove_under(struct store *s, const char *prefix)
 	return remove_if(s, under, prefix);
 }
 
-size_t
-store_move_under(struct store *from, const char *prefix, struct store *to)
-{
-	size_t n = strlen(prefix), moved = 0;
-
-	if (resort(from) < 0)
-		return 0;
-	/* from->sorted stays valid: store_take() frees nothing. */
-	for (size_t i = 0, k = from->n; i < k; i++) {
-		struct release *r = from->sorted[i];
-
-		if (strncmp(r->path, prefix, n) != 0 || r->path[n] != '/')
-			continue;
-		store_take(from, r->path);
-		moved += store_put(to, r, NULL) == 0;
-	}
-	return moved;
-}
 
 struct each {
 	void (*fn)(struct release *, void *);

@@ -29,13 +29,6 @@ size_t store_remove_under(struct store *s, const char *prefix);
 /* Remove the release from path and hand it to the caller (NULL: none). */
 struct release *store_take(struct store *s, const char *path);
 
-/*
- * Move every release under the folder prefix from one store to another
- * (where a clash frees it). Returns how many arrived in to.
- */
-size_t store_move_under(struct store *from, const char *prefix,
-    struct store *to);
-
 /* Remove and free the release from path. Returns 0, or -1 if none. */
 int store_remove(struct store *s, const char *path);
 

@@ -872,6 +872,14 @@ class HistoryTest(PingCase):
 			f.write('Andra.\n')
 		self.wait(lambda: dt.read_atom(self.ws).count('Andra.') >= 2,
 			'both edits published')
+
+		# The last publish's webhooks (both feeds) name the undated
+		# release, edited last: wait for them, then for an empty queue.
+		def delivered():
+			return all(any(entry_id('odaterad') in
+				[x['id'] for x in r.json()['entries']]
+				for r in rcv.requests('/hook', f)) for f in FEEDS)
+		self.wait(delivered, 'the webhooks of the last edit')
 		self.wait_empty_queue()
 		d = feedparser.parse(self.ws.atom)
 		by_id = {e.id: e for e in d.entries}
