@@ -304,3 +304,31 @@ class FeedCase(unittest.TestCase):
 		self.assertEqual(len(hits), count, 'lines with %r: %r\n%s'
 			% (needle, hits, run.describe()))
 		return hits
+
+
+class OnceCase(FeedCase):
+	"""Tests sharing one --once run over a corpus, made by setUpClass."""
+
+	@classmethod
+	def run_once(cls, corpus, prepare, parse_if):
+		"""Copy corpus to cls.ws, call prepare(ws), run --once (cls.run_).
+		cls.feeds: the feeds parsed when parse_if(ws, run) holds, else
+		None; cls.parse_error: why they did not parse, so each test that
+		needs them can say so instead of the whole class erroring."""
+		cls.ws = Workspace(corpus)
+		try:
+			prepare(cls.ws)
+			cls.run_ = cls.ws.run('--once')
+			cls.feeds, cls.parse_error = None, None
+			if parse_if(cls.ws, cls.run_):
+				try:
+					cls.feeds = Feeds(cls.ws)
+				except Exception as e:
+					cls.parse_error = e
+		except BaseException:
+			cls.ws.cleanup()
+			raise
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.ws.cleanup()

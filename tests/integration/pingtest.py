@@ -90,7 +90,25 @@ class _HTTPServer(_Threaded, http.server.HTTPServer):
 	pass
 
 
-class Receiver:
+class _Served:
+	"""A socketserver (self.server) served by a daemon thread."""
+
+	def _serve(self):
+		self.port = self.server.server_address[1]
+		self.thread = threading.Thread(target=self.server.serve_forever,
+			kwargs={'poll_interval': 0.05}, daemon=True)
+		self.thread.start()
+
+	def stop(self):
+		"""Stop listening (the port is free again); the log stays."""
+		if self.server is not None:
+			self.server.shutdown()
+			self.server.server_close()
+			self.thread.join(5)
+			self.server = None
+
+
+class Receiver(_Served):
 	"""HTTP server on 127.0.0.1 recording requests; see the module doc.
 
 	respond(req, n) -> (status, headers, body) where n counts the earlier
@@ -140,19 +158,8 @@ class Receiver:
 			do_POST = do_GET = do_PUT = _any
 
 		self.server = _HTTPServer(('127.0.0.1', self.port), Handler)
-		self.port = self.server.server_address[1]
-		self.thread = threading.Thread(target=self.server.serve_forever,
-			kwargs={'poll_interval': 0.05}, daemon=True)
-		self.thread.start()
+		self._serve()
 		return self
-
-	def stop(self):
-		"""Stop listening (the port is free again); the log stays."""
-		if self.server is not None:
-			self.server.shutdown()
-			self.server.server_close()
-			self.thread.join(5)
-			self.server = None
 
 	def url(self, path='/'):
 		return 'http://127.0.0.1:%d%s' % (self.port, path)
@@ -175,7 +182,7 @@ class _XMLRPCServer(_Threaded, xmlrpc.server.SimpleXMLRPCServer):
 	pass
 
 
-class XmlRpc:
+class XmlRpc(_Served):
 	"""SimpleXMLRPCServer in a thread; the test registers the methods.
 
 	calls: (monotonic time, method name, args) in arrival order, filled by
@@ -199,10 +206,7 @@ class XmlRpc:
 		self.requests = []
 		self.server = _XMLRPCServer(('127.0.0.1', 0), Handler,
 			logRequests=False, allow_none=True, encoding='utf-8')
-		self.port = self.server.server_address[1]
-		self.thread = threading.Thread(target=self.server.serve_forever,
-			kwargs={'poll_interval': 0.05}, daemon=True)
-		self.thread.start()
+		self._serve()
 
 	def register(self, name, fn):
 		"""fn(n, *args) -> the answer, n being 1 on the first call with
@@ -222,13 +226,6 @@ class XmlRpc:
 		with self.lock:
 			return [(m, a) for _, m, a in self.calls
 				if name is None or m == name]
-
-	def stop(self):
-		if self.server is not None:
-			self.server.shutdown()
-			self.server.server_close()
-			self.thread.join(5)
-			self.server = None
 
 
 class Hang:

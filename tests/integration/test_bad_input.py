@@ -60,27 +60,12 @@ def prepare_bad(ws, max_file_size='1K'):
 	ws.write_config(feed=conf)
 
 
-class BadCorpus(ft.FeedCase):
+class BadCorpus(ft.OnceCase):
 
 	@classmethod
 	def setUpClass(cls):
-		cls.ws = ft.Workspace('bad')
-		try:
-			prepare_bad(cls.ws)
-			cls.run_ = cls.ws.run('--once')
-			cls.feeds, cls.parse_error = None, None
-			if os.path.exists(cls.ws.atom) and os.path.exists(cls.ws.rss):
-				try:
-					cls.feeds = ft.Feeds(cls.ws)
-				except Exception as e:
-					cls.parse_error = e
-		except BaseException:
-			cls.ws.cleanup()
-			raise
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.ws.cleanup()
+		cls.run_once('bad', prepare_bad, lambda ws, run:
+			os.path.exists(ws.atom) and os.path.exists(ws.rss))
 
 	def assertParsed(self):
 		self.assertIsNotNone(self.feeds, 'feeds missing or unparsable: %s\n%s'

@@ -137,29 +137,15 @@ def alternate(entry):
 	return None
 
 
-class GoodCorpus(ft.FeedCase):
+class GoodCorpus(ft.OnceCase):
 	"""One --once run over the good corpus, then many looks at the feeds."""
 
 	@classmethod
 	def setUpClass(cls):
-		cls.ws = ft.Workspace('good')
-		try:
-			prepare_good(cls.ws)
-			cls.ws.write_config()
-			cls.run_ = cls.ws.run('--once')
-			cls.feeds, cls.parse_error = None, None
-			if cls.run_.returncode == 0:
-				try:
-					cls.feeds = ft.Feeds(cls.ws)
-				except Exception as e:
-					cls.parse_error = e
-		except BaseException:
-			cls.ws.cleanup()
-			raise
-
-	@classmethod
-	def tearDownClass(cls):
-		cls.ws.cleanup()
+		def prepare(ws):
+			prepare_good(ws)
+			ws.write_config()
+		cls.run_once('good', prepare, lambda ws, run: run.returncode == 0)
 
 	# These look at the files themselves, so they run (and say what is
 	# wrong) even when ElementTree cannot parse the feeds.

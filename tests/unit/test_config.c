@@ -19,6 +19,8 @@
 
 #include "config/config.h"
 
+#include "testutil.h"
+
 #define HEAD	"[feed]\ntitle = T\nbase_url = https://e.org/\n"
 #define SECTIONS	"[feed], [paths], [daemon], [pings] or [ping \"NAME\"]"
 #define BAD_PING_HEAD	"expected [ping \"NAME\"], NAME of letters, " \
@@ -52,16 +54,6 @@ teardown(void **state)
 {
 	(void)state;
 	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
 }
 
 /*
@@ -100,7 +92,7 @@ load(const char *path, char **errs)
 static struct config *
 load_text(const char *text, char **errs)
 {
-	write_file(conf, text);
+	tu_write_file(conf, text);
 	return load(conf, errs);
 }
 
@@ -1050,7 +1042,7 @@ test_paths(void **state)
 	assert_non_null(getcwd(cwd, sizeof(cwd)));
 	assert_int_equal(chdir(tmpdir), 0);
 	assert_int_equal(mkdir("examples", 0700), 0);
-	write_file("examples/feedpubd.conf",
+	tu_write_file("examples/feedpubd.conf",
 		   HEAD "[paths]\noutput = out/feeds\nstate = /var/x\n");
 	c = load("examples/feedpubd.conf", &errs);
 	assert_string_equal(errs, "");
@@ -1062,7 +1054,7 @@ test_paths(void **state)
 	config_free(c);
 	free(errs);
 
-	write_file("here.conf", HEAD);
+	tu_write_file("here.conf", HEAD);
 	c = load("here.conf", &errs);
 	assert_string_equal(errs, "");
 	assert_non_null(c);

@@ -16,6 +16,8 @@
 
 #include "feeds/date.h"
 
+#include "testutil.h"
+
 struct parse_case {
 	const char *in;
 	int64_t sec;
@@ -415,16 +417,6 @@ test_zone_valid(void **state)
 	assert_int_equal(date_zone_valid(NULL), 0);
 }
 
-static void
-write_file(const char *path, const char *data)
-{
-	FILE *f = fopen(path, "w");
-
-	assert_non_null(f);
-	assert_int_equal(fputs(data, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-}
-
 /* TZDIR moves the database, as it does for glibc. */
 static void
 test_zone_valid_tzdir(void **state)
@@ -436,8 +428,8 @@ test_zone_valid_tzdir(void **state)
 	assert_non_null(mkdtemp(dir));
 	snprintf(good, sizeof(good), "%s/Good", dir);
 	snprintf(bad, sizeof(bad), "%s/Bad", dir);
-	write_file(good, "TZif2 not a real body");
-	write_file(bad, "Europe/Stockholm\n");
+	tu_write_file(good, "TZif2 not a real body");
+	tu_write_file(bad, "Europe/Stockholm\n");
 
 	assert_int_equal(setenv("TZDIR", dir, 1), 0);
 	assert_int_equal(date_zone_valid("Good"), 1);

@@ -22,6 +22,8 @@
 #include "feeds/meta.h"
 #include "feeds/release.h"
 
+#include "testutil.h"
+
 static const struct feed_meta meta = {
 	.title = "Nyheter fr\xC3\xA5n Staden",
 	.subtitle = "Pressmeddelanden & nyheter",
@@ -41,13 +43,6 @@ static const struct feed_meta meta = {
 static struct release *rs[8];
 static size_t nrs;
 static char *doc;
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return date_set_zone("Europe/Stockholm");
-}
 
 static int
 teardown(void **state)
@@ -480,7 +475,7 @@ main(void)
 		T(test_rss_guid),
 		T(test_rss_description_html),
 	};
-	int rc = cmocka_run_group_tests(tests, setup, NULL);
+	int rc = cmocka_run_group_tests(tests, tu_setup_zone, NULL);
 
 	xmlCleanupParser();
 	return rc;

@@ -3,7 +3,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,40 +18,15 @@
 
 #include "feeds/output.h"
 
+#include "testutil.h"
+
 static char root[64];
 
 static int
 make_root(void **state)
 {
 	(void)state;
-	strcpy(root, "/tmp/test_output.XXXXXX");
-	return mkdtemp(root) == NULL ? -1 : 0;
-}
-
-/* rm -r root, for the few levels these tests make. */
-static void
-rm_tree(const char *dir)
-{
-	char path[512];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(dir);
-
-	if (d == NULL) {
-		unlink(dir);
-		return;
-	}
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
+	return tu_mkdtemp(root, sizeof(root), "test_output");
 }
 
 static int
@@ -60,7 +34,7 @@ remove_root(void **state)
 {
 	(void)state;
 	chmod(root, 0755);
-	rm_tree(root);
+	tu_rm_tree(root);
 	return 0;
 }
 
@@ -107,16 +81,6 @@ count_entries(const char *dir)
 }
 
 static void
-set_mtime(const char *dir, const char *name, time_t sec)
-{
-	struct timespec ts[2] = { { sec, 0 }, { sec, 0 } };
-	char path[512];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
-}
-
-static void
 test_new_file(void **state)
 {
 	static const char data[] = "<feed>one</feed>\n";
@@ -147,7 +111,7 @@ test_same_bytes(void **state)
 	(void)state;
 	assert_int_equal(output_replace(root, "feed.rss", data, strlen(data)),
 	    1);
-	set_mtime(root, "feed.rss", 1000000000);
+	tu_set_mtime(root, "feed.rss", 1000000000);
 	assert_int_equal(output_replace(root, "feed.rss", data, strlen(data)),
 	    0);
 	stat_of(root, "feed.rss", &st);

@@ -3,7 +3,6 @@
  * and rendering, checked against release.h and docs/release-files.md.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,25 +20,10 @@
 #include "feeds/meta.h"
 #include "feeds/release.h"
 
-static struct feed_meta meta = {
-	.title = "Nyheter",
-	.base_url = "https://news.example.org/",
-	.tag_authority = "news.example.org",
-	.tag_path = "/",
-	.tag_date = "2000",
-	.max_entries = 50,
-	.max_file_size = 1 << 20,
-};
+#include "testutil.h"
 
 /* 2019-12-10T07:54:00Z, 08:54 in Stockholm (CET). */
 #define MTIME 1575964440
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return date_set_zone("Europe/Stockholm");
-}
 
 /*
  * Every release a test parses, freed by the teardown, so a failed assertion
@@ -81,7 +64,7 @@ parse_m(const struct feed_meta *m, const char *relpath, const char *text,
 static struct release *
 parse(const char *relpath, const char *text, int64_t mtime)
 {
-	return parse_m(&meta, relpath, text, mtime);
+	return parse_m(&tu_meta, relpath, text, mtime);
 }
 
 /*
@@ -94,7 +77,7 @@ parse_fails_n(const char *buf, size_t len, size_t line, const char *part)
 	struct release_error err = { .line = 12345, .transient = true };
 	struct release *r = (struct release *)&err;
 
-	assert_int_equal(release_parse(&meta, "x.md", buf, len, MTIME, &r,
+	assert_int_equal(release_parse(&tu_meta, "x.md", buf, len, MTIME, &r,
 	    &err), -1);
 	assert_null(r);
 	if (strstr(err.msg, part) == NULL)
@@ -271,7 +254,7 @@ test_title_from_heading(void **state)
 	assert_string_equal(r->text + r->body_off,
 	    "\nF\xC3\xB6rsta stycket.\n");
 	assert_int_equal(r->body_line, 2);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_null(strstr(r->html, "<h1"));
 	assert_null(strstr(r->html, "Rubrik"));
 	assert_string_equal(r->html, "<p>F\xC3\xB6rsta stycket.</p>\n");
@@ -298,7 +281,7 @@ test_title_from_heading(void **state)
 	r = parse("a.md", "---\ntitle: FM\n---\n# Heading\n", MTIME);
 	assert_string_equal(r->title, "FM");
 	assert_string_equal(r->text + r->body_off, "# Heading\n");
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->html, "<h1>Heading</h1>\n");
 
 	/* No heading at all: the file name, as written, is the title. */
@@ -342,7 +325,7 @@ test_title_plain_text(void **state)
 	assert_int_equal(r->format, RELEASE_TEXT);
 	assert_string_equal(r->title, "Vattenavst\xC3\xA4ngning i Hamnen");
 	assert_int_equal(r->body_line, 4);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->html, "<p>Ber\xC3\xB6rda gator.</p>\n"
 	    "<p># Inte en rubrik</p>\n");
 }
@@ -398,7 +381,7 @@ test_dates(void **state)
 static void
 test_ids_and_links(void **state)
 {
-	struct feed_meta m = meta;
+	struct feed_meta m = tu_meta;
 	struct release *r;
 
 	(void)state;
@@ -490,7 +473,7 @@ test_duplicate_keys(void **state)
 	struct release *r = NULL;
 
 	(void)state;
-	if (release_parse(&meta, "d.md", text, strlen(text), MTIME, &r,
+	if (release_parse(&tu_meta, "d.md", text, strlen(text), MTIME, &r,
 	    &err) < 0) {
 		assert_null(r);
 		assert_int_equal(err.line, 3);
@@ -680,7 +663,7 @@ try_field(const char *key, const char *value, struct release_error *err)
 	snprintf(text, sizeof(text), "---\ntitle: T\n%s: %s\n---\nBody\n",
 	    key, value);
 	memset(err, 0, sizeof(*err));
-	if (release_parse(&meta, "a.md", text, strlen(text), MTIME, &r,
+	if (release_parse(&tu_meta, "a.md", text, strlen(text), MTIME, &r,
 	    err) < 0) {
 		assert_null(r);
 		return -1;
@@ -803,7 +786,7 @@ test_bom_crlf(void **state)
 	assert_null(strchr(r->text, '\r'));
 	assert_memory_equal(r->text, "---\ntitle: Hej\n", 15);
 	assert_int_equal(r->body_line, 6);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->html,
 	    "<p>Para one\nline two.</p>\n<p>Para two.</p>\n");
 	assert_string_equal(r->summary, "Para one line two.");
@@ -822,14 +805,14 @@ test_bom_crlf(void **state)
 static void
 test_render_markdown(void **state)
 {
-	struct feed_meta raw = meta;
+	struct feed_meta raw = tu_meta;
 	struct release *r;
 	char *html;
 
 	(void)state;
 	r = parse("t.md", "# T\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\n"
 	    "~~gone~~ and https://example.org/x\n", MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_non_null(strstr(r->html, "<table>"));
 	assert_non_null(strstr(r->html, "<th>a</th>"));
 	assert_non_null(strstr(r->html, "<td>2</td>"));
@@ -838,14 +821,14 @@ test_render_markdown(void **state)
 	    "<a href=\"https://example.org/x\">"));
 	/* Idempotent: the same strings stay. */
 	html = r->html;
-	assert_int_equal(release_render(r, &meta), 0);
+	assert_int_equal(release_render(r, &tu_meta), 0);
 	assert_ptr_equal(r->html, html);
 
 	/* Raw HTML is escaped unless raw_html. */
 	static const char text[] = "# T\n\nHello <script>alert(1)</script> "
 	    "world\n\n<div class=\"x\">block</div>\n";
 	r = parse("h.md", text, MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_null(strstr(r->html, "<script>"));
 	assert_null(strstr(r->html, "<div"));
 	assert_non_null(strstr(r->html, "&lt;script&gt;alert(1)"));
@@ -868,14 +851,14 @@ test_summary(void **state)
 	r = parse("s.md", "# T\n\nFirst **bold** text &amp; more\n[a link]"
 	    "(https://x.example/) &lt;here&gt;.\n\nSecond para.\n",
 	    MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->summary,
 	    "First bold text & more a link <here>.");
 
 	/* The first paragraph, not a heading or a list before it. */
 	r = parse("s.md", "---\ntitle: T\n---\n## Sub\n\n- item\n\nPara.\n",
 	    MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->summary, "Para.");
 
 	/* A long paragraph is cut at a word boundary near 300 characters. */
@@ -884,7 +867,7 @@ test_summary(void **state)
 		p += sprintf(p, "ordet%02d ", i);
 	strcpy(p, "\n\nNext.\n");
 	r = parse("s.md", text, MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	n = strlen(r->summary);
 	assert_true(n > 3);
 	assert_string_equal(r->summary + n - 3, "\xE2\x80\xA6");
@@ -901,12 +884,12 @@ test_summary(void **state)
 	/* A front matter summary is used as written. */
 	r = parse("s.md", "---\nsummary: Kort &amp; gott <b>\n---\n"
 	    "Other text.\n", MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->summary, "Kort &amp; gott <b>");
 
 	/* No paragraph at all: an empty summary. */
 	r = parse("s.md", "# Only a title\n", MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->summary, "");
 	assert_string_equal(r->html, "");
 }
@@ -915,7 +898,7 @@ test_summary(void **state)
 static void
 test_summary_raw_html(void **state)
 {
-	struct feed_meta raw = meta;
+	struct feed_meta raw = tu_meta;
 	struct release *r;
 
 	(void)state;
@@ -939,7 +922,7 @@ test_summary_entities(void **state)
 	(void)state;
 	r = parse("s.md", "# T\n\n&copy; 2019 &#8212; caf&eacute; "
 	    "&#x2014; &amp;\n", MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->summary, "\xC2\xA9 2019 \xE2\x80\x94 "
 	    "caf\xC3\xA9 \xE2\x80\x94 &");
 }
@@ -952,7 +935,7 @@ test_render_text(void **state)
 	(void)state;
 	r = parse("p.txt", "Rubrik\n\nA < B & C\nsecond line\n\n\n \t\n"
 	    "Next \"para\"\n", MTIME);
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->html, "<p>A &lt; B &amp; C\nsecond line</p>\n"
 	    "<p>Next &quot;para&quot;</p>\n");
 	assert_string_equal(r->summary, "A < B & C second line");
@@ -960,28 +943,21 @@ test_render_text(void **state)
 	/* Markdown syntax means nothing in a text file. */
 	r = parse("p.txt", "---\ntitle: FM\n---\n*not em* <b>\n", MTIME);
 	assert_string_equal(r->title, "FM");
-	render(r, &meta);
+	render(r, &tu_meta);
 	assert_string_equal(r->html, "<p>*not em* &lt;b&gt;</p>\n");
 }
 
 static void
 test_load(void **state)
 {
-	char dir[] = "/tmp/test_release.XXXXXX", path[256];
+	char dir[TU_PATH_MAX];
 	struct release_error err = { .line = 0 };
-	struct feed_meta m = meta;
-	struct timespec ts[2] = { { MTIME, 0 }, { MTIME, 0 } };
+	struct feed_meta m = tu_meta;
 	struct release *r = NULL;
-	FILE *f;
 
 	(void)state;
-	assert_non_null(mkdtemp(dir));
-	snprintf(path, sizeof(path), "%s/hej.md", dir);
-	f = fopen(path, "w");
-	assert_non_null(f);
-	fputs("# Hej\n\nText.\n", f);
-	fclose(f);
-	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "test_release"), 0);
+	tu_put_file(dir, "hej.md", "# Hej\n\nText.\n", MTIME);
 
 	assert_int_equal(release_load(&m, dir, "hej.md", &r, &err), 0);
 	assert_non_null(r);
@@ -996,13 +972,12 @@ test_load(void **state)
 	assert_non_null(strstr(err.msg, "max_file_size"));
 	assert_int_equal(err.line, 0);
 
-	assert_int_equal(release_load(&meta, dir, "gone.md", &r, &err), -1);
+	assert_int_equal(release_load(&tu_meta, dir, "gone.md", &r, &err), -1);
 	assert_null(r);
 	assert_int_equal(err.errnum, ENOENT);
 	assert_false(err.transient);
 
-	unlink(path);
-	rmdir(dir);
+	tu_rm_tree(dir);
 }
 
 /*
@@ -1013,7 +988,7 @@ static void
 test_load_transient(void **state)
 {
 	struct release_error err = { .line = 0 };
-	struct feed_meta m = meta;
+	struct feed_meta m = tu_meta;
 	struct release *r = NULL;
 	struct rlimit old, low;
 	int fd, rc, e;
@@ -1051,7 +1026,7 @@ test_load_transient(void **state)
 	low = old;
 	low.rlim_cur = (rlim_t)fd;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &low), 0);
-	rc = release_load(&meta, "/proc/self", "status", &r, &err);
+	rc = release_load(&tu_meta, "/proc/self", "status", &r, &err);
 	e = err.errnum;
 	assert_int_equal(setrlimit(RLIMIT_NOFILE, &old), 0);
 	assert_int_equal(rc, -1);
@@ -1089,5 +1064,5 @@ main(void)
 		cmocka_unit_test_teardown(test_duplicate_keys, free_live),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
 }

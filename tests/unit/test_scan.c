@@ -1,9 +1,7 @@
 /*
  * Unit tests for feeds/scan.c on a temp tree of release files.
  */
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,15 +21,7 @@
 #include "feeds/scan.h"
 #include "feeds/store.h"
 
-static const struct feed_meta meta = {
-	.title = "Nyheter",
-	.base_url = "https://news.example.org/",
-	.tag_authority = "news.example.org",
-	.tag_path = "/",
-	.tag_date = "2000",
-	.max_entries = 50,
-	.max_file_size = 1 << 20,
-};
+#include "testutil.h"
 
 #define T0 1575964440	/* 2019-12-10T07:54:00Z */
 
@@ -61,51 +51,21 @@ on_error(void *ud, const char *relpath, const struct release_error *err)
 }
 
 static int
-setup(void **state)
-{
-	(void)state;
-	return date_set_zone("Europe/Stockholm");
-}
-
-static int
 make_root(void **state)
 {
 	(void)state;
-	strcpy(root, "/tmp/test_scan.XXXXXX");
 	nerrs = 0;
-	if (mkdtemp(root) == NULL || (store = store_new()) == NULL)
+	if (tu_mkdtemp(root, sizeof(root), "test_scan") < 0 ||
+	    (store = store_new()) == NULL)
 		return -1;
 	return 0;
-}
-
-static void
-rm_tree(const char *dir)
-{
-	char path[512];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(dir);
-
-	if (d == NULL)
-		return;
-	while ((e = readdir(d)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			rm_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
 }
 
 static int
 remove_root(void **state)
 {
 	(void)state;
-	rm_tree(root);
+	tu_rm_tree(root);
 	store_free(store);
 	store = NULL;
 	return 0;
@@ -115,21 +75,7 @@ remove_root(void **state)
 static void
 put_file(const char *rel, const char *text, time_t mtime)
 {
-	struct timespec ts[2] = { { mtime, 0 }, { mtime, 0 } };
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		assert_true(mkdir(path, 0755) == 0 || errno == EEXIST);
-		*p = '/';
-	}
-	f = fopen(path, "wb");
-	assert_non_null(f);
-	assert_int_equal(fputs(text, f) >= 0, 1);
-	assert_int_equal(fclose(f), 0);
-	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+	tu_put_file(root, rel, text, mtime);
 }
 
 static void
@@ -144,7 +90,7 @@ del_file(const char *rel)
 static int
 scan1(const char *rel)
 {
-	return scan_file(&meta, root, rel, store, on_error, &nerrs);
+	return scan_file(&tu_meta, root, rel, store, on_error, &nerrs);
 }
 
 static void
@@ -189,7 +135,8 @@ test_scan_folder(void **state)
 
 	(void)state;
 	make_tree();
-	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error, &nerrs), 3);
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
+	    &nerrs), 3);
 	/* Once per bad file, in byte order of the paths. */
 	assert_int_equal(nerrs, 3);
 	assert_err(0, "2019/bad-yaml.md", 3, "invalid YAML");
@@ -222,7 +169,7 @@ test_scan_folder(void **state)
 
 		nerrs = 0;
 		del_file("c.md");
-		assert_int_equal(scan_folder(&meta, root, fresh, store,
+		assert_int_equal(scan_folder(&tu_meta, root, fresh, store,
 		    on_error, &nerrs), 3);
 		assert_int_equal(store_count(fresh), 3);
 		assert_null(store_get(fresh, "c.md"));
@@ -267,11 +214,11 @@ test_rescan_keeps_clash_winner(void **state)
 
 	(void)state;
 	put_file("z/news.md", "# Z version\n", T0);
-	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error,
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
 	    &nerrs), 0);
 	put_file("a/news.md", "# A version\n", T0);
 	/* Byte order alone would make a/news.md the winner. */
-	assert_int_equal(scan_folder(&meta, root, fresh, store, on_error,
+	assert_int_equal(scan_folder(&tu_meta, root, fresh, store, on_error,
 	    &nerrs), 1);
 	assert_int_equal(store_count(fresh), 1);
 	assert_non_null(store_get(fresh, "z/news.md"));
@@ -294,7 +241,7 @@ test_scan_unreadable_folder(void **state)
 	make_tree();
 	snprintf(sub, sizeof(sub), "%s/2019", root);
 	chmod(sub, 0);
-	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error,
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
 	    &nerrs), -1);
 	chmod(sub, 0755);
 }
@@ -307,7 +254,8 @@ test_scan_missing_root(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/nope", root);
 	errno = 0;
-	assert_int_equal(scan_folder(&meta, dir, store, NULL, on_error, &nerrs), -1);
+	assert_int_equal(scan_folder(&tu_meta, dir, store, NULL, on_error,
+	    &nerrs), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_int_equal(nerrs, 0);
 	assert_int_equal(store_count(store), 0);
@@ -324,7 +272,8 @@ test_scan_path_order(void **state)
 	(void)state;
 	put_file("2019/samma.md", "# Ny\n", T0);
 	put_file("2019-arkiv/samma.md", "# Gammal\n", T0);
-	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error, &nerrs), 1);
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
+	    &nerrs), 1);
 	assert_int_equal(nerrs, 1);
 	assert_err(0, "2019/samma.md", 0, "2019-arkiv/samma.md");
 	assert_non_null(store_get(store, "2019-arkiv/samma.md"));
@@ -425,7 +374,7 @@ test_scan_symlinks(void **state)
 	nerrs = 0;
 	del_file("nowhere.md");
 	put_file("ok.md", "# OK\n", T0);
-	assert_int_equal(scan_folder(&meta, root, store, NULL, on_error,
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
 	    &nerrs), 1);
 	assert_int_equal(nerrs, 1);
 	assert_err(0, "link.md", 0, "");
@@ -540,5 +489,5 @@ main(void)
 		T(test_carry_over_undated),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
 }

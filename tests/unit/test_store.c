@@ -16,25 +16,10 @@
 #include "feeds/release.h"
 #include "feeds/store.h"
 
-static const struct feed_meta meta = {
-	.title = "Nyheter",
-	.base_url = "https://news.example.org/",
-	.tag_authority = "news.example.org",
-	.tag_path = "/",
-	.tag_date = "2000",
-	.max_entries = 50,
-	.max_file_size = 1 << 20,
-};
+#include "testutil.h"
 
 #define T2019 1575964440	/* 2019-12-10T07:54:00Z */
 #define DAY 86400
-
-static int
-setup(void **state)
-{
-	(void)state;
-	return date_set_zone("Europe/Stockholm");
-}
 
 static int
 new_store(void **state)
@@ -67,7 +52,7 @@ mk(const char *relpath, int64_t sec, const char *id, const char *extra)
 	    date_rfc3339(&t, date), !id ? "" : strchr(id, ':') ? "id: " :
 	    "id: urn:test:", id ? id : "",
 	    id ? "\n" : "", extra ? extra : "", relpath);
-	if (release_parse(&meta, relpath, text, strlen(text), sec, &r,
+	if (release_parse(&tu_meta, relpath, text, strlen(text), sec, &r,
 	    &err) < 0)
 		fail_msg("%s: line %zu: %s", relpath, err.line, err.msg);
 	assert_int_equal(r->date.sec, sec);
@@ -297,5 +282,5 @@ main(void)
 		T(test_remove_under),
 	};
 
-	return cmocka_run_group_tests(tests, setup, NULL);
+	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
 }
