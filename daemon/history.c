@@ -8,6 +8,8 @@
 
 #include <openssl/evp.h>
 
+#include "feeds/inherit.h"
+
 static bool
 same_time(const struct fp_time *a, const struct fp_time *b)
 {
@@ -27,18 +29,11 @@ history_apply(struct state *st, struct release *r)
 	if ((known = state_release_get(st, r->id, &was)) < 0)
 		return;
 	if (known) {
-		bool edited = memcmp(was.digest, now.digest,
-		    sizeof(now.digest)) != 0;
+		/* The database does not record whether the date was given. */
+		struct release_past past = { was.published, was.updated, false };
 
-		if (!r->has_date)
-			r->date = was.published;
-		if (!r->has_updated) {
-			r->updated = was.updated;
-			if (edited && r->mtime > was.updated.sec)
-				r->updated = date_from_epoch(r->mtime);
-		}
-		if (r->updated.sec < r->date.sec)
-			r->updated = r->date;
+		release_inherit(r, &past, memcmp(was.digest, now.digest,
+		    sizeof(now.digest)) == 0);
 	}
 	now.published = r->date;
 	now.updated = r->updated;

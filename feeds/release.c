@@ -13,7 +13,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <curl/curl.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/tree.h>
@@ -22,6 +21,7 @@
 #include <yaml.h>
 
 #include "text.h"
+#include "url.h"
 
 #define SUMMARY_CHARS 300
 
@@ -265,28 +265,12 @@ yaml_true(const char *s)
 	return false;
 }
 
-/*
- * An absolute http(s) URL, as libcurl parses it (host, port, characters).
- * libcurl also takes "http:/host" and "https:///host", which are no link
- * to give a feed reader, so "//" and a host must follow the scheme too.
- */
+/* A release's link: any absolute http(s) URL a reader can follow. */
 static bool
 is_http_url(const char *s)
 {
-	size_t n = strncasecmp(s, "https://", 8) == 0 ? 8 :
-	    strncasecmp(s, "http://", 7) == 0 ? 7 : 0;
-	char *scheme = NULL;
-	bool ok;
-	CURLU *u;
-
-	if (n == 0 || s[n] == '/' || (u = curl_url()) == NULL)
-		return false;
-	ok = curl_url_set(u, CURLUPART_URL, s, 0) == CURLUE_OK &&
-	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
-	    (strcmp(scheme, "http") == 0 || strcmp(scheme, "https") == 0);
-	curl_free(scheme);
-	curl_url_cleanup(u);
-	return ok;
+	return url_check_http(s, URL_ALLOW_QUERY | URL_ALLOW_FRAGMENT |
+	    URL_ALLOW_USER | URL_ALLOW_IRI) == NULL;
 }
 
 static bool

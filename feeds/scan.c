@@ -13,6 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "inherit.h"
+
 /* Byte order, not the locale's: the same on every machine. */
 static int
 by_name(const struct dirent **a, const struct dirent **b)
@@ -36,18 +38,12 @@ visible(const struct dirent *d)
 static void
 carry_over(struct release *r, const struct release *old)
 {
+	struct release_past was;
+
 	if (old == NULL)
 		return;
-	if (!r->has_date && !old->has_date)
-		r->date = old->date;
-	if (r->has_updated)
-		return;
-	if (strcmp(r->text, old->text) == 0)
-		r->updated = old->updated;
-	else if (r->mtime > r->updated.sec)
-		r->updated = date_from_epoch(r->mtime);
-	if (r->updated.sec < r->date.sec)
-		r->updated = r->date;
+	was = release_past_of(old);
+	release_inherit(r, &was, strcmp(r->text, old->text) == 0);
 }
 
 /*

@@ -1,0 +1,34 @@
+/*
+ * url: what a valid URL is, decided in one place for the config (base_url,
+ * link_template, ping targets) and for releases (link), on libxml2's
+ * RFC 3986 parser.
+ */
+#ifndef FEEDS_URL_H
+#define FEEDS_URL_H
+
+/* What url_check_http() lets through besides scheme, host, port, path. */
+enum url_allow {
+	URL_ALLOW_QUERY = 1 << 0,	/* "?..." */
+	URL_ALLOW_FRAGMENT = 1 << 1,	/* "#..." */
+	URL_ALLOW_USER = 1 << 2,	/* "user@" */
+	URL_ALLOW_IRI = 1 << 3,		/* raw non-ASCII bytes (RFC 3987) */
+};
+
+/*
+ * NULL when s is an absolute http or https URL ("//" and a host after the
+ * scheme, a port of at most 65535, no spaces or control characters) with
+ * only the optional parts that flags (enum url_allow) allow. Otherwise a
+ * static string saying why not, in an operator's words.
+ */
+const char *url_check_http(const char *s, unsigned flags);
+
+/*
+ * The base URL that documents are served under, from s (which must pass
+ * url_check_http(s, 0)): scheme lower-cased, dot segments removed, the path
+ * ending in '/'. *url is that URL, *host its host lower-cased (the tag:
+ * authority), *path its path. Returns 0 with three strings the caller
+ * frees, or -1 (nothing to free) when s is not valid or out of memory.
+ */
+int url_normalize_base(const char *s, char **url, char **host, char **path);
+
+#endif
