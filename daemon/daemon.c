@@ -28,6 +28,7 @@
 #include "state.h"
 #include "publish.h"
 #include "watch.h"
+#include "feeds/xmlstr.h"
 
 /* What we know of a file between its event and the next flush. */
 #define PENDING_DIRTY	((void *)1)	/* complete: re-read it */
@@ -61,11 +62,6 @@ static void start_watch(struct daemon *d);
 static void restart_watch(struct daemon *d);
 static void collect_dirty(void *payload, void *data, const xmlChar *name);
 
-static const xmlChar *
-X(const char *s)
-{
-	return (const xmlChar *)s;
-}
 
 static void
 report(void *ud, const char *relpath, const struct release_error *err)

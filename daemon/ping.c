@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "pingmsg.h"
+#include "feeds/xmlstr.h"
 
 #define MAX_RESPONSE	(64 * 1024)	/* bytes of an answer we keep */
 #define BACKOFF_MAX	3600.0		/* seconds between tries, at most */
@@ -75,11 +76,6 @@ wall_now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-static const xmlChar *
-X(const char *s)
-{
-	return (const xmlChar *)s;
-}
 
 /* Hash lookups: with hundreds of targets, lists would go quadratic. */
 static const struct ping_target *

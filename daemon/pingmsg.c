@@ -3,6 +3,7 @@
  * encoding with libcurl, HMAC with OpenSSL: nothing escaped by hand.
  */
 #include "pingmsg.h"
+#include "feeds/xmlstr.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,11 +30,6 @@ pingmsg_websub(const char *topic)
 	return s;
 }
 
-static const xmlChar *
-X(const char *s)
-{
-	return (const xmlChar *)s;
-}
 
 char *
 pingmsg_xmlrpc(const char *method, const char *const *params, size_t n)

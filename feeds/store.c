@@ -3,6 +3,7 @@
  * array sorted newest first, rebuilt lazily after a change.
  */
 #include "store.h"
+#include "xmlstr.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
@@ -54,11 +55,6 @@ store_free(struct store *s)
 	free(s);
 }
 
-static const xmlChar *
-X(const char *s)
-{
-	return (const xmlChar *)s;
-}
 
 struct release *
 store_get(struct store *s, const char *path)
