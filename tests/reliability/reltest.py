@@ -328,32 +328,45 @@ class RelCase(dt.DaemonCase):
 
 def run_once_measured(ws, timeout, extra_args=()):
 	"""feedpubd --config C --once with a deadline: (returncode or None if
-	it had to be killed, stderr bytes, seconds, peak RSS KiB)."""
+	it had to be killed, stderr bytes, seconds, peak RSS KiB).
+
+	The peak comes from GNU time (%M) when installed: a child's own
+	ru_maxrss would count the Python process it was forked from. Without
+	it the peak is reported as 0 (not measured)."""
 	ft.require_binary()
 	argv = [ft.FEEDPUBD, '--config', ws.config, '--once'] + list(extra_args)
-	errpath = ws.path('once.stderr')
+	errpath, rsspath = ws.path('once.stderr'), ws.path('once.maxrss')
+	gnu_time = os.path.exists('/usr/bin/time')
+	if gnu_time:
+		argv = ['/usr/bin/time', '-f', '%M', '-o', rsspath] + argv
 	t0 = time.monotonic()
+	peak = 0
 	with open(errpath, 'wb') as err:
+		# Its own session: a timeout kills the whole group.
 		p = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=err,
-			stderr=err, cwd='/')
-		rc = None
-		deadline = t0 + timeout
-		while True:
-			pid, status, ru = os.wait4(p.pid, os.WNOHANG)
-			if pid == p.pid:
-				rc = os.waitstatus_to_exitcode(status)
-				p.returncode = rc
-				break
-			if time.monotonic() >= deadline:
-				p.kill()
-				pid, status, ru = os.wait4(p.pid, 0)
-				p.returncode = -9
-				break
-			time.sleep(0.005)
+			stderr=err, cwd='/', start_new_session=True)
+		try:
+			p.wait(timeout)
+			rc = p.returncode
+		except subprocess.TimeoutExpired:
+			rc = None
+		finally:
+			if p.poll() is None or rc is None:
+				try:
+					os.killpg(p.pid, signal.SIGKILL)
+				except ProcessLookupError:
+					pass
+				p.wait()
 	secs = time.monotonic() - t0
 	with open(errpath, 'rb') as f:
 		errb = f.read()
-	return rc, errb, secs, ru.ru_maxrss
+	if gnu_time and rc is not None:
+		try:
+			with open(rsspath) as f:
+				peak = int(f.read().split()[-1])
+		except (OSError, ValueError, IndexError):
+			peak = 0
+	return rc, errb, secs, peak
 
 
 def main():

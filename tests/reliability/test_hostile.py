@@ -38,7 +38,20 @@ SECRETS = (b'root:x:0:', b'SECRET-OUTSIDE')
 BASE_IDS = sorted(dt.entry_id(s) for s in dt.BASE_SLUGS.values())
 
 # Case name -> the issue 8 item it waits for (expectedFailure until then).
-XFAIL = {}
+XFAIL = {
+	'fifo': 'item 2 (O_NONBLOCK + fstat before reading: --once hangs)',
+	'symlink_to_etc_passwd': 'item 1 (links followed only inside the '
+		'folder: /etc/passwd is published)',
+	'symlink_to_folder_outside': 'item 1 (one error line for a link '
+		'out of the folder: skipped silently now)',
+	'name_not_utf8': 'item 3 (a name is bytes: both feeds are not '
+		'well-formed)',
+	'name_with_newline': 'item 12 (log escaping: the name forges a '
+		'log line)',
+	'name_with_escape': 'item 12 (log escaping: a raw ESC in the log)',
+	'tree_past_path_max': 'item 7 (openat walk: --once publishes '
+		'nothing, exit 1)',
+}
 
 _figures = []
 
@@ -152,8 +165,10 @@ def gen_many(ws):
 	d = ws.release('many')
 	os.makedirs(d)
 	for i in range(MANY):
-		with open(os.path.join(d, 'tiny-%06d.txt' % i), 'w') as f:
+		p = os.path.join(d, 'tiny-%06d.txt' % i)
+		with open(p, 'w') as f:
 			f.write('T%d\n' % i)
+		os.utime(p, (1e9 + i, 1e9 + i))	# 2001: older than the good ones
 	return 'many'
 
 
@@ -269,6 +284,8 @@ class HostileTest(ft.FeedCase):
 			self.assertLessEqual(len(own), 2, desc)
 		else:
 			self.assertEqual(len(ids), 50, desc)
+			self.assertEqual([l for l in lines if ': error: ' in l], [],
+				desc)
 
 
 def _make_test(name, make, kind):
