@@ -9,20 +9,13 @@
 #include "feeds/feed.h"
 #include "feeds/release.h"
 #include "fuzz.h"
+#include "testutil.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int zoned;
-	struct feed_meta m = {
-		.title = "Fuzz",
-		.base_url = "https://news.example.org/",
-		.tag_authority = "news.example.org",
-		.tag_path = "/",
-		.tag_date = "2000",
-		.max_entries = 50,
-		.max_file_size = 1 << 20,
-	};
+	struct feed_meta m = tu_meta;
 	struct release *r = NULL;
 	struct release_error err;
 	const char *name;
