@@ -81,13 +81,26 @@ class CrashTest(rt.RelCase):
 		else:
 			self.add(in_place=self.rng.random() < 0.3)
 
-	def settle(self, d, timeout=dt.TIMEOUT):
-		"""Wait until the queue is empty (all owed pings answered)."""
+	def settle(self, d, timeout=3 * dt.TIMEOUT):
+		"""Wait until the queue is empty (all owed pings answered). A
+		transfer cut by a kill may be retried after a backoff (1 s, 2 s):
+		hence three times the usual deadline."""
 		def quiet():
 			if not d.alive():
 				raise RuntimeError('daemon died:\n' + d.describe())
 			return self.rows() == []
-		dt.wait_for(quiet, timeout, 'an empty ping queue')
+		try:
+			dt.wait_for(quiet, timeout, 'an empty ping queue')
+		except AssertionError as e:
+			db = sqlite3.connect(self.ws.path('state', 'feedpubd.db'),
+				timeout=5)
+			try:
+				rows = list(db.execute('SELECT target, feed, gen, due, '
+					'attempts, last_error FROM pings'))
+			finally:
+				db.close()
+			raise AssertionError('%s\nrows (now %.1f): %r\n%s' % (e,
+				time.time(), rows, d.describe()[-4000:])) from None
 
 	def checkpoint(self, rcv, stats):
 		"""The feeds match the folder; count the pings of this version."""
