@@ -80,8 +80,10 @@ struct http {
 	unsigned max_age;
 	size_t max_url;
 	struct MHD_Response *canned[NCANNED];
-	struct MHD_Daemon **d;
-	size_t nd;
+	struct http_settings set;	/* the limits, for start_daemon */
+	int *fds;			/* listening, until a daemon owns it */
+	struct MHD_Daemon **d;		/* d[i] serves fds[i], or NULL */
+	size_t n;
 };
 
 /* Per request, from the request line to completion (client context). */
@@ -627,8 +629,9 @@ fail:
 
 /* Serve on the listening socket fd (taken over: MHD closes it). */
 static struct MHD_Daemon *
-start_daemon(struct http *h, const struct http_settings *s, int fd)
+start_daemon(struct http *h, int fd)
 {
+	const struct http_settings *s = &h->set;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG;
 	struct MHD_Daemon *d;
@@ -731,6 +734,30 @@ copy_settings(struct http *h, const struct http_settings *s)
 	return err ? -1 : 0;
 }
 
+/* A listening socket of our own for the passed fd, or -1 (logged). */
+static int
+take_fd(int passed)
+{
+	int fd;
+
+	if (sd_is_socket(passed, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+		log_err("http: passed fd %d is not a listening stream socket",
+		    passed);
+		return -1;
+	}
+	fd = fcntl(passed, F_DUPFD_CLOEXEC, 3);
+	/* Shared with the caller's fd: a thread pool needs it, its workers
+	 * race for each connection. */
+	if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) <
+	    0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		log_errno("http: passed fd %d", passed);
+	return fd;
+}
+
 struct http *
 http_new(struct ev_loop *loop, const struct http_settings *s,
     const int *fds, size_t nfds)
@@ -744,8 +771,13 @@ http_new(struct ev_loop *loop, const struct http_settings *s,
 		return NULL;
 	}
 	h->loop = loop;
+	h->set = *s;
+	h->set.listen = NULL;	/* borrowed strings: not kept */
+	h->set.hubs = NULL;
+	h->set.base_path = h->set.self_base = NULL;
 	if (copy_settings(h, s) < 0 || make_canned(h) < 0 ||
-	    (n > 0 && (h->d = calloc(n, sizeof(*h->d))) == NULL)) {
+	    (n > 0 && ((h->d = calloc(n, sizeof(*h->d))) == NULL ||
+	    (h->fds = malloc(n * sizeof(*h->fds))) == NULL))) {
 		log_err("http: out of memory");
 		goto fail;
 	}
@@ -753,41 +785,37 @@ http_new(struct ev_loop *loop, const struct http_settings *s,
 		log_err("http: no address to listen on");
 		goto fail;
 	}
-	for (size_t i = 0; i < n; i++) {
-		int fd;
+	for (; h->n < n; h->n++) {
+		int fd = nfds > 0 ? take_fd(fds[h->n]) :
+		    listen_on(s->listen[h->n]);
 
-		if (nfds > 0) {
-			if (sd_is_socket(fds[i], AF_UNSPEC, SOCK_STREAM, 1) <=
-			    0) {
-				log_err("http: passed fd %d is not a "
-				    "listening stream socket", fds[i]);
-				goto fail;
-			}
-			fd = fcntl(fds[i], F_DUPFD_CLOEXEC, 3);
-			/* Shared with the caller's fd: a thread pool needs
-			 * it, the workers race for each connection. */
-			if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) |
-			    O_NONBLOCK) < 0) {
-				close(fd);
-				fd = -1;
-			}
-			if (fd < 0) {
-				log_errno("http: passed fd %d", fds[i]);
-				goto fail;
-			}
-		} else if ((fd = listen_on(s->listen[i])) < 0) {
+		if (fd < 0)
 			goto fail;
-		}
-		/* On failure MHD may or may not have closed fd: leaked
-		 * rather than closed twice (we are about to exit). */
-		if ((h->d[h->nd] = start_daemon(h, s, fd)) == NULL)
-			goto fail;
-		h->nd++;
+		h->fds[h->n] = fd;
 	}
 	return h;
 fail:
 	http_free(h);
 	return NULL;
+}
+
+/* Serve on every socket not handed to libmicrohttpd yet. */
+static int
+start_serving(struct http *h)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->fds[i] < 0)
+			continue;
+		/* MHD owns the fd from here on; when it fails, some of its
+		 * paths close it and some do not: leaked, never closed
+		 * twice. */
+		if ((h->d[i] = start_daemon(h, h->fds[i])) == NULL)
+			rc = -1;
+		h->fds[i] = -1;
+	}
+	return rc;
 }
 
 int
@@ -812,7 +840,7 @@ http_publish(struct http *h, struct docset *ds)
 	pthread_mutex_unlock(&h->lock);
 	snap_put(old);
 	log_debug("http: serving %zu documents", s->n);
-	return 0;
+	return start_serving(h);
 }
 
 const struct docset *
@@ -827,9 +855,14 @@ http_free(struct http *h)
 	if (h == NULL)
 		return;
 	/* Threads joined, connections closed, their responses released. */
-	for (size_t i = 0; i < h->nd; i++)
-		MHD_stop_daemon(h->d[i]);
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->d[i] != NULL)
+			MHD_stop_daemon(h->d[i]);
+		else if (h->fds[i] >= 0)
+			close(h->fds[i]);
+	}
 	free(h->d);
+	free(h->fds);
 	snap_put(h->cur);
 	for (int k = 0; k < NCANNED; k++)
 		if (h->canned[k] != NULL)

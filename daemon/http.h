@@ -49,12 +49,14 @@ void http_settings_init(struct http_settings *s);
 struct http;
 
 /*
- * Start serving (404 to everything until the first http_publish). With
- * nfds > 0, serve on fds[0..nfds) (socket activation: sd_listen_fds();
- * listening stream sockets, duplicated, so the caller keeps its fds for a
- * server made again after a reload), else on s->listen. loop is where
- * work for the loop thread will be handed over (ev_async). Returns NULL
- * (logged) when an address cannot be used or parsed.
+ * Listen (nothing is served before the first http_publish(): until then
+ * connections wait in the backlog, so socket activation's first client
+ * gets the documents, not a 404). With nfds > 0, on fds[0..nfds) (socket
+ * activation: sd_listen_fds(); listening stream sockets, duplicated, so
+ * the caller keeps its fds for a server made again after a reload), else
+ * on s->listen. loop is where work for the loop thread will be handed
+ * over (ev_async). Returns NULL (logged) when an address cannot be used
+ * or parsed.
  */
 struct http *http_new(struct ev_loop *loop, const struct http_settings *s,
     const int *fds, size_t nfds);
@@ -64,7 +66,9 @@ struct http *http_new(struct ev_loop *loop, const struct http_settings *s,
  * it against the set served so far (unchanged documents keep their ETag,
  * gzip copy and Last-Modified). Requests in flight finish with the set
  * they started with; each new request sees the whole old or the whole new
- * set. Returns 0, or -1 (out of memory, logged): the old set stays.
+ * set. The first call starts the serving threads. Returns 0, or -1
+ * (logged): out of memory, the old set stays; or, at the first call, a
+ * socket could not be served (the others serve ds).
  */
 int http_publish(struct http *h, struct docset *ds);
 
