@@ -77,7 +77,7 @@ report(void *ud, const char *relpath, const struct release_error *err)
 	else
 		log_err("%s/%s: %s", d->cfg->releases_dir, relpath, err->msg);
 	xmlHashUpdateEntry(d->bad, X(relpath), PENDING_DIRTY, NULL);
-	if (err->errnum == EEXIST)
+	if (err->clash)
 		xmlHashUpdateEntry(d->clashed, X(relpath), PENDING_DIRTY, NULL);
 }
 
