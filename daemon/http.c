@@ -8,8 +8,8 @@
  * and gzip) built once at publish; a request only picks one and queues
  * it. libmicrohttpd counts the references to a response, and every
  * response with a body holds a docset reference that its free callback
- * drops: so a request in flight keeps the bytes it is sending, however
- * many publishes happen meanwhile.
+ * drops, or its own sealed memfd of the bytes: so a request in flight
+ * keeps the bytes it is sending, however many publishes happen meanwhile.
  */
 #include "http.h"
 
@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -35,6 +36,13 @@
 #include "httpmsg.h"
 #include "log.h"
 
+/*
+ * A body this large is served from a sealed memfd, so that libmicrohttpd
+ * sends it with sendfile() (as nginx does a file): no copy through user
+ * space per request. Measured with bench/serve on a 150 KiB feed; a small
+ * body is cheaper straight from memory (one writev with the headers).
+ */
+#define SENDFILE_MIN (16u << 10)
 /* A request target longer than this is logged cut ("..."). */
 #define LOG_TARGET_SIZE 256
 #define INDEX_NAME "index.html"
@@ -209,6 +217,54 @@ link_value(const struct http *h, const struct doc *d, bool *err)
 	return s;
 }
 
+/* A sealed memfd holding data[0..len), or -1. */
+static int
+memfd_of(const unsigned char *data, size_t len)
+{
+	int fd = memfd_create("feedpubd-doc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	size_t done = 0;
+
+	if (fd < 0)
+		return -1;
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The body of a 200: from a memfd (owned by the response) or from the
+ * docset's memory (a reference the response's free callback drops). */
+static struct MHD_Response *
+make_body(struct docset *ds, const unsigned char *data, size_t len)
+{
+	struct MHD_Response *r;
+	int fd;
+
+	if (len >= SENDFILE_MIN && (fd = memfd_of(data, len)) >= 0) {
+		if ((r = MHD_create_response_from_fd(len, fd)) == NULL)
+			close(fd);
+		return r;
+	}
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len,
+	    (void *)data, release_docset, ds);
+	if (r != NULL)
+		docset_ref(ds);		/* dropped by release_docset */
+	return r;
+}
+
 static struct MHD_Response *
 make_ok(const struct http *h, struct docset *ds, const struct doc *d,
     enum variant v)
@@ -218,12 +274,10 @@ make_ok(const struct http *h, struct docset *ds, const struct doc *d,
 	char *link;
 	bool err, ok;
 
-	r = MHD_create_response_from_buffer_with_free_callback_cls(
-	    v == GZIP ? d->gzlen : d->len,
-	    (void *)(v == GZIP ? d->gz : d->body), release_docset, ds);
+	r = v == GZIP ? make_body(ds, d->gz, d->gzlen) :
+	    make_body(ds, d->body, d->len);
 	if (r == NULL)
 		return NULL;
-	docset_ref(ds);		/* dropped by release_docset */
 	httpmsg_format_date(d->mtime, date);
 	link = link_value(h, d, &err);
 	ok = !err && add_validators(h, r, d, v) &&
@@ -652,6 +706,9 @@ start_daemon(struct http *h, int fd)
 	    MHD_OPTION_URI_LOG_CALLBACK, uri_cb, h,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    /* sendfile() cannot be told MSG_NOSIGNAL: MHD uses it only when
+	     * SIGPIPE cannot kill us, which the blocked mask ensures. */
+	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
 	    /* Last, as it is optional: MHD_OPTION_END ends the list early. */
 	    s->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
 	    s->threads, MHD_OPTION_END);
