@@ -1,5 +1,5 @@
 /*
- * log: see log.h. log_err reports an error; log_warn/log_warnx a warning.
+ * log: see log.h.
  */
 #include "log.h"
 
@@ -57,21 +57,21 @@ vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 void
 log_err(const char *fmt, ...)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
-	vlog(3, fmt, ap, NULL);
-	va_end(ap);
-}
-
-void
-log_errno(const char *fmt, ...)
-{
 	const char *e = strerror(errno);
 	va_list ap;
 
 	va_start(ap, fmt);
 	vlog(3, fmt, ap, e);
+	va_end(ap);
+}
+
+void
+log_errx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(3, fmt, ap, NULL);
 	va_end(ap);
 }
 

@@ -39,6 +39,14 @@ struct ping {
 	double hold_until;	/* after a state DB error: send nothing */
 	ping_counts_fn *on_counts;
 	void *ud;
+	struct announced *seen[FEED_NKINDS];	/* by id, see announce() */
+	size_t nseen[FEED_NKINDS];
+};
+
+/* An entry as a feed last announced it. */
+struct announced {
+	char *id;
+	int64_t updated;	/* seconds since the epoch */
 };
 
 /* One socket curl asked us to watch. */
@@ -358,7 +366,7 @@ send_pending(struct ping *p, const struct pending_ping *pp,
 	if (x->target == NULL || x->feed == NULL || x->url == NULL ||
 	    (t->secret != NULL && x->secret == NULL) ||
 	    prepare(x, pp->body) < 0 || start(x) < 0) {
-		log_err("ping %s: out of memory", pp->target);
+		log_errx("ping %s: out of memory", pp->target);
 		xfer_free(x);
 		return;
 	}
@@ -405,7 +413,7 @@ state_failed(struct ping *p, int rc)
 static void
 give_up(struct xfer *x, const char *why)
 {
-	log_err("ping %s (%s) for %s: %s; giving up", x->target,
+	log_errx("ping %s (%s) for %s: %s; giving up", x->target,
 	    kind_name(x->kind), x->feed, why);
 	/* Only this change: a newer one queued meanwhile is still owed. */
 	state_failed(x->p, state_ping_done(x->p->st, x->target, x->feed,
@@ -593,8 +601,13 @@ schedule(struct ping *p)
 	}
 }
 
-void
-ping_feed_changed(struct ping *p, const char *feed_url, const char *entries)
+/*
+ * The feed at feed_url changed: queue one ping per target, merged with any
+ * still pending for the same (target, feed). entries is the JSON array of
+ * the changed entries (see pingmsg_entries()), for webhooks.
+ */
+static void
+feed_changed(struct ping *p, const char *feed_url, const char *entries)
 {
 	double now = wall_now();
 
@@ -612,6 +625,90 @@ ping_feed_changed(struct ping *p, const char *feed_url, const char *entries)
 	}
 	if (p->cfg->npings > 0)
 		schedule_soon(p);
+}
+
+/* ---- what was announced ----------------------------------------------- */
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct announced *)a)->id,
+	    ((const struct announced *)b)->id);
+}
+
+static void
+announced_free(struct announced *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].id);
+	free(v);
+}
+
+/*
+ * The entries of rs that kind has not announced with this updated time
+ * (in rs's order, borrowed from rs) into *changed, their number into *k;
+ * what kind announced becomes rs. Returns 0, or -1 when out of memory
+ * (nothing changes).
+ */
+static int
+announce(struct ping *p, enum feed_kind kind, struct release *const *rs,
+    size_t n, struct release ***changed, size_t *k)
+{
+	struct announced *now = calloc(n + 1, sizeof(*now));
+	struct release **ch = calloc(n + 1, sizeof(*ch));
+	size_t i;
+
+	*k = 0;
+	for (i = 0; i < n && now != NULL && ch != NULL; i++) {
+		struct announced key = { rs[i]->id, rs[i]->updated.sec };
+		const struct announced *was = p->nseen[kind] == 0 ? NULL :
+		    bsearch(&key, p->seen[kind], p->nseen[kind],
+		    sizeof(key), by_id);
+
+		if (was == NULL || was->updated != key.updated)
+			ch[(*k)++] = rs[i];
+		if ((now[i].id = strdup(rs[i]->id)) == NULL)
+			break;
+		now[i].updated = key.updated;
+	}
+	if (now == NULL || ch == NULL || i < n) {
+		announced_free(now, i);
+		free(ch);
+		return -1;
+	}
+	qsort(now, n, sizeof(*now), by_id);
+	announced_free(p->seen[kind], p->nseen[kind]);
+	p->seen[kind] = now;
+	p->nseen[kind] = n;
+	*changed = ch;
+	return 0;
+}
+
+void
+ping_published(struct ping *p, enum feed_kind kind,
+    struct release *const *rs, size_t n)
+{
+	struct release **changed;
+	char *url = NULL, *entries;
+	size_t k;
+
+	if (p == NULL)
+		return;
+	if (announce(p, kind, rs, n, &changed, &k) < 0) {
+		log_errx("ping: out of memory; %s not announced",
+		    feed_file_name(kind));
+		return;
+	}
+	entries = pingmsg_entries(changed, k);
+	if (entries != NULL && asprintf(&url, "%s%s", p->cfg->feed.base_url,
+	    feed_file_name(kind)) >= 0)
+		feed_changed(p, url, entries);
+	else
+		log_errx("ping: out of memory; %s not announced",
+		    feed_file_name(kind));
+	free(url);
+	free(entries);
+	free(changed);
 }
 
 void
@@ -656,7 +753,7 @@ ping_configure(struct ping *p, const struct config *c)
 {
 	p->cfg = c;
 	if (index_targets(p) < 0)
-		log_err("ping: out of memory");
+		log_errx("ping: out of memory");
 	schedule(p);
 }
 
@@ -677,5 +774,7 @@ ping_free(struct ping *p)
 		curl_multi_cleanup(p->multi);
 	xmlHashFree(p->busy, NULL);
 	xmlHashFree(p->targets, NULL);
+	for (int k = 0; k < FEED_NKINDS; k++)
+		announced_free(p->seen[k], p->nseen[k]);
 	free(p);
 }
