@@ -9,6 +9,8 @@ libmd4c-html0-dev libinih-dev libsqlite3-dev libmicrohttpd-dev libsystemd-dev
 libjansson-dev libssl-dev libcmocka-dev
 libxml2-utils python3 python3-feedparser newsboat curl tzdata rsync
 systemd groff-base git"
+# `install-deps.sh fuzz`: what `make fuzz` and `make format` add.
+[ "${1:-}" = fuzz ] && PKGS="clang clang-format"
 
 missing=""
 for p in $PKGS; do
