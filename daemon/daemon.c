@@ -40,9 +40,11 @@ struct daemon {
 static void restart_watch(struct daemon *d);
 static void root_gone(struct daemon *d);
 
+/* Also ping's ping_counts_fn: the pending and failed counts moved. */
 static void
-status(struct daemon *d)
+status(void *ud)
 {
+	struct daemon *d = ud;
 	char line[512];
 
 	if (d->pipe == NULL)
@@ -251,12 +253,6 @@ again_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	publish(t->data, (int64_t)time(NULL));
 }
 
-static void
-ping_status(void *ud)
-{
-	status(ud);
-}
-
 /* Read the config again; swap it in only when it is complete and valid. */
 static void
 reload(struct daemon *d)
@@ -269,11 +265,7 @@ reload(struct daemon *d)
 	notify_reloading();
 	if (f != NULL)
 		fclose(f);
-	for (char *line = errs, *nl; line && *line; line = nl + 1) {
-		if ((nl = strchr(line, '\n')) == NULL)
-			nl = line + strlen(line) - 1;
-		log_errx("%.*s", (int)(nl - line), line);
-	}
+	log_errx_lines(errs);
 	free(errs);
 	if (c == NULL || date_set_zone(c->timezone) < 0) {
 		log_errx("reload failed: keeping the configuration in force");
@@ -343,22 +335,24 @@ int
 daemon_run(struct config *c, const char *config_path)
 {
 	struct daemon d = { .config_path = config_path, .cfg = c };
+	int rc = 1;
 
 	signal(SIGPIPE, SIG_IGN);
 	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
 		log_errx("cannot start the event loop");
+		config_free(c);
 		return 1;
 	}
 	init_watchers(&d);
 	/* Without its database feedpubd still publishes; it cannot ping. */
 	if ((d.state = state_open(d.cfg->state_dir, STATE_CREATE)) != NULL)
-		d.ping = ping_new(d.loop, d.state, d.cfg, ping_status, &d);
+		d.ping = ping_new(d.loop, d.state, d.cfg, status, &d);
 	else if (d.cfg->npings > 0)
 		log_errx("pings are off: no state database in %s",
 		    d.cfg->state_dir);
 	if ((d.pipe = pipeline_new(d.cfg, d.state, d.ping)) == NULL) {
 		log_errx("out of memory");
-		return 1;
+		goto out;
 	}
 	/* Watch before scanning, so nothing written meanwhile is missed. */
 	start_watch(&d);
@@ -373,12 +367,13 @@ daemon_run(struct config *c, const char *config_path)
 		    d.cfg->releases_dir, d.cfg->output_dir);
 	notify_ready();
 	ev_run(d.loop, 0);
-
+	rc = 0;
+out:
 	watch_free(d.watch);
 	pipeline_free(d.pipe);
 	ping_free(d.ping);
 	state_close(d.state);
 	config_free(d.cfg);
 	ev_loop_destroy(d.loop);
-	return 0;
+	return rc;
 }

@@ -76,6 +76,18 @@ log_errx(const char *fmt, ...)
 }
 
 void
+log_errx_lines(const char *text)
+{
+	const char *line = text, *nl;
+
+	while (line != NULL && *line != '\0') {
+		nl = strchrnul(line, '\n');
+		log_errx("%.*s", (int)(nl - line), line);
+		line = *nl != '\0' ? nl + 1 : nl;
+	}
+}
+
+void
 log_warn(const char *fmt, ...)
 {
 	const char *e = strerror(errno);

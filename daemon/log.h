@@ -18,6 +18,8 @@ void log_init(bool verbose);
  */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Each line of text (NULL is fine) as one log_errx line. */
+void log_errx_lines(const char *text);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -406,6 +406,49 @@ test_history_keeps_dates_across_restarts(void **state)
 	assert_int_equal(r->updated.sec, T0 + 900);
 }
 
+/* A database from before has_date: migrated, its dates still kept. */
+static void
+test_history_from_an_older_database(void **state)
+{
+	char path[TU_PATH_MAX], *sql;
+	struct seen_release seen;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	(void)state;
+	assert_int_equal(mkdir(cfg->state_dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/feedpubd.db", cfg->state_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sql = sqlite3_mprintf("CREATE TABLE releases (id TEXT PRIMARY KEY, "
+	    "published INTEGER NOT NULL, published_off INTEGER NOT NULL, "
+	    "updated INTEGER NOT NULL, updated_off INTEGER NOT NULL, "
+	    "digest BLOB NOT NULL); INSERT INTO releases VALUES ("
+	    "'tag:news.example.org,2000:gammal', %d, 3600, %d, 3600, "
+	    "zeroblob(32));", T0 - 1000, T0 - 1000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+
+	put("u.md", "title: Gammal\nid: tag:news.example.org,2000:gammal\n",
+	    "Text.", T0);
+	start(true);
+	run();
+	/* Published as first seen; the text changed: updated is the mtime. */
+	assert_int_equal(pipeline_release(p, "u.md")->date.sec, T0 - 1000);
+	assert_int_equal(pipeline_release(p, "u.md")->updated.sec, T0);
+	assert_int_equal(state_release_get(st,
+	    "tag:news.example.org,2000:gammal", &seen), 1);
+	assert_false(seen.has_date);
+	assert_int_equal(seen.updated.sec, T0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(q, 0), 1);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
 /* The history's database locked by another process during a run. */
 static void
 test_history_owed_while_locked(void **state)
@@ -497,6 +540,8 @@ main(void)
 		    test_unreadable_root_publishes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_history_keeps_dates_across_restarts, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_from_an_older_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_owed_while_locked,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup,
