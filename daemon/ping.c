@@ -39,14 +39,8 @@ struct ping {
 	double hold_until;	/* after a state DB error: send nothing */
 	ping_counts_fn *on_counts;
 	void *ud;
-	struct announced *seen[FEED_NKINDS];	/* by id, see announce() */
+	struct announced *seen[FEED_NKINDS];	/* by id, as in st */
 	size_t nseen[FEED_NKINDS];
-};
-
-/* An entry as a feed last announced it. */
-struct announced {
-	char *id;
-	int64_t updated;	/* seconds since the epoch */
 };
 
 /* One socket curl asked us to watch. */
@@ -606,25 +600,29 @@ schedule(struct ping *p)
  * still pending for the same (target, feed). entries is the JSON array of
  * the changed entries (see pingmsg_entries()), for webhooks.
  */
-static void
+static int
 feed_changed(struct ping *p, const char *feed_url, const char *entries)
 {
 	double now = wall_now();
+	int rc = 0;
 
-	for (size_t i = 0; i < p->cfg->npings; i++) {
+	for (size_t i = 0; i < p->cfg->npings && rc == 0; i++) {
 		const struct ping_target *t = &p->cfg->pings[i];
 		char *old = NULL, *body = NULL;
 
 		if (t->kind == PING_WEBHOOK) {
 			old = state_ping_body(p->st, t->name, feed_url);
-			body = pingmsg_entries_merge(old, entries);
+			if ((body = pingmsg_entries_merge(old, entries)) == NULL)
+				rc = -1;
 		}
-		state_ping_add(p->st, t->name, feed_url, body, now);
+		if (rc == 0)
+			rc = state_ping_add(p->st, t->name, feed_url, body, now);
 		free(old);
 		free(body);
 	}
 	if (p->cfg->npings > 0)
 		schedule_soon(p);
+	return rc;
 }
 
 /* ---- what was announced ----------------------------------------------- */
@@ -636,30 +634,22 @@ by_id(const void *a, const void *b)
 	    ((const struct announced *)b)->id);
 }
 
-static void
-announced_free(struct announced *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(v[i].id);
-	free(v);
-}
-
 /*
  * The entries of rs that kind has not announced with this updated time
- * (in rs's order, borrowed from rs) into *changed, their number into *k;
- * what kind announced becomes rs. Returns 0, or -1 when out of memory
- * (nothing changes).
+ * (in rs's order, borrowed from rs) into *changed, their number into *k,
+ * and rs as the list to announce next, sorted by id, into *now. Returns
+ * 0, or -1 when out of memory.
  */
 static int
-announce(struct ping *p, enum feed_kind kind, struct release *const *rs,
-    size_t n, struct release ***changed, size_t *k)
+compare(const struct ping *p, enum feed_kind kind, struct release *const *rs,
+    size_t n, struct release ***changed, size_t *k, struct announced **now)
 {
-	struct announced *now = calloc(n + 1, sizeof(*now));
+	struct announced *v = calloc(n + 1, sizeof(*v));
 	struct release **ch = calloc(n + 1, sizeof(*ch));
 	size_t i;
 
 	*k = 0;
-	for (i = 0; i < n && now != NULL && ch != NULL; i++) {
+	for (i = 0; i < n && v != NULL && ch != NULL; i++) {
 		struct announced key = { rs[i]->id, rs[i]->updated.sec };
 		const struct announced *was = p->nseen[kind] == 0 ? NULL :
 		    bsearch(&key, p->seen[kind], p->nseen[kind],
@@ -667,20 +657,53 @@ announce(struct ping *p, enum feed_kind kind, struct release *const *rs,
 
 		if (was == NULL || was->updated != key.updated)
 			ch[(*k)++] = rs[i];
-		if ((now[i].id = strdup(rs[i]->id)) == NULL)
+		if ((v[i].id = strdup(rs[i]->id)) == NULL)
 			break;
-		now[i].updated = key.updated;
+		v[i].updated = key.updated;
 	}
-	if (now == NULL || ch == NULL || i < n) {
-		announced_free(now, i);
+	if (v == NULL || ch == NULL || i < n) {
+		state_announced_free(v, i);
 		free(ch);
 		return -1;
 	}
-	qsort(now, n, sizeof(*now), by_id);
-	announced_free(p->seen[kind], p->nseen[kind]);
+	qsort(v, n, sizeof(*v), by_id);
+	*changed = ch;
+	*now = v;
+	return 0;
+}
+
+static char *
+feed_url(const struct ping *p, enum feed_kind kind)
+{
+	char *url = NULL;
+
+	if (asprintf(&url, "%s%s", p->cfg->feed.base_url,
+	    feed_file_name(kind)) < 0)
+		return NULL;
+	return url;
+}
+
+/*
+ * Queue the pings and remember what they announce in one transaction:
+ * what kind announced moves on only once the queue holds the pings, so a
+ * failure leaves the entries to the next publish's webhook.
+ */
+static int
+queue(struct ping *p, enum feed_kind kind, const char *url,
+    const char *entries, struct announced *now, size_t n)
+{
+	if (state_begin(p->st) < 0)
+		return -1;
+	if (feed_changed(p, url, entries) < 0 ||
+	    state_announced_set(p->st, url, now, n) < 0) {
+		state_rollback(p->st);
+		return -1;
+	}
+	if (state_commit(p->st) < 0)
+		return -1;
+	state_announced_free(p->seen[kind], p->nseen[kind]);
 	p->seen[kind] = now;
 	p->nseen[kind] = n;
-	*changed = ch;
 	return 0;
 }
 
@@ -688,27 +711,42 @@ void
 ping_published(struct ping *p, enum feed_kind kind,
     struct release *const *rs, size_t n)
 {
-	struct release **changed;
-	char *url = NULL, *entries;
+	struct release **changed = NULL;
+	struct announced *now = NULL;
+	char *url = NULL, *entries = NULL;
 	size_t k;
 
 	if (p == NULL)
 		return;
-	if (announce(p, kind, rs, n, &changed, &k) < 0) {
+	if (compare(p, kind, rs, n, &changed, &k, &now) < 0 ||
+	    (entries = pingmsg_entries(changed, k)) == NULL ||
+	    (url = feed_url(p, kind)) == NULL) {
 		log_errx("ping: out of memory; %s not announced",
 		    feed_file_name(kind));
-		return;
+		state_announced_free(now, n);
+	} else if (queue(p, kind, url, entries, now, n) < 0) {
+		log_errx("ping: %s not queued; its entries go with the next "
+		    "change", url);
+		state_announced_free(now, n);
 	}
-	entries = pingmsg_entries(changed, k);
-	if (entries != NULL && asprintf(&url, "%s%s", p->cfg->feed.base_url,
-	    feed_file_name(kind)) >= 0)
-		feed_changed(p, url, entries);
-	else
-		log_errx("ping: out of memory; %s not announced",
-		    feed_file_name(kind));
 	free(url);
 	free(entries);
 	free(changed);
+}
+
+/* What the feeds announced before a restart. */
+static void
+load_announced(struct ping *p)
+{
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		char *url = feed_url(p, k);
+
+		if (url == NULL || state_announced_get(p->st, url, &p->seen[k],
+		    &p->nseen[k]) < 0)
+			log_errx("ping: what %s announced is unknown; its next "
+			    "webhook lists every entry", feed_file_name(k));
+		free(url);
+	}
 }
 
 void
@@ -744,6 +782,7 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
 	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	srand((unsigned)time(NULL) ^ (unsigned)(uintptr_t)p);
+	load_announced(p);
 	schedule(p);
 	return p;
 }
@@ -775,6 +814,6 @@ ping_free(struct ping *p)
 	xmlHashFree(p->busy, NULL);
 	xmlHashFree(p->targets, NULL);
 	for (int k = 0; k < FEED_NKINDS; k++)
-		announced_free(p->seen[k], p->nseen[k]);
+		state_announced_free(p->seen[k], p->nseen[k]);
 	free(p);
 }

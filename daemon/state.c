@@ -18,7 +18,8 @@
 
 enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
-	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK, S_NSTMTS
+	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -46,6 +47,12 @@ static const char *const sql[S_NSTMTS] = {
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	/* BINARY collation: the byte order strcmp() gives. */
+	[S_ANN_GET] = "SELECT id, updated FROM announced WHERE feed = ?1 "
+	    "ORDER BY id",
+	[S_ANN_CLEAR] = "DELETE FROM announced WHERE feed = ?1",
+	[S_ANN_ADD] = "INSERT INTO announced (feed, id, updated) "
+	    "VALUES (?1, ?2, ?3)",
 };
 
 static const char schema[] =
@@ -71,6 +78,9 @@ static const char schema[] =
 static const char *const migrations[] = {
 	/* 1: whether published came from the front matter (feeds/inherit) */
 	"ALTER TABLE releases ADD COLUMN has_date INTEGER NOT NULL DEFAULT 0;",
+	/* 2: what each feed's pings announced, by entry id */
+	"CREATE TABLE announced (feed TEXT NOT NULL, id TEXT NOT NULL,"
+	"  updated INTEGER NOT NULL, PRIMARY KEY (feed, id));",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -261,6 +271,23 @@ state_ping_body(struct state *st, const char *target, const char *feed)
 	return body;
 }
 
+/*
+ * v (*cap elements of size bytes) with room for element n: v itself, or
+ * v grown, or NULL when out of memory (v is then still valid).
+ */
+static void *
+room(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *w;
+
+	if (n < *cap)
+		return v;
+	if ((w = realloc(v, c * size)) != NULL)
+		*cap = c;
+	return w;
+}
+
 static int
 read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
     size_t *n)
@@ -274,15 +301,11 @@ read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct pending_ping *p;
 
-		if (*n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct pending_ping *w = realloc(v, c * sizeof(*w));
+		struct pending_ping *w = room(v, &cap, *n, sizeof(*v));
 
-			if (w == NULL)
-				break;
-			v = w;
-			cap = c;
-		}
+		if (w == NULL)
+			break;
+		v = w;
 		p = &v[(*n)++];
 		p->target = column_dup(q, 0);
 		p->feed = column_dup(q, 1);
@@ -464,4 +487,65 @@ state_rollback(struct state *st)
 	if (sqlite3_step(st->stmt[S_ROLLBACK]) != SQLITE_DONE)
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 	sqlite3_reset(st->stmt[S_ROLLBACK]);
+}
+
+int
+state_announced_get(struct state *st, const char *feed,
+    struct announced **out, size_t *n)
+{
+	sqlite3_stmt *q = keyed(st, S_ANN_GET, feed, NULL);
+	struct announced *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct announced *w = room(v, &cap, *n, sizeof(*v));
+
+		if (w == NULL)
+			break;
+		v = w;
+		if ((v[*n].id = column_dup(q, 0)) == NULL)
+			break;
+		v[(*n)++].updated = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_ROW)
+			log_errx("state database: read announced entries: out "
+			    "of memory");
+		else
+			fail(st, "read announced entries");
+		state_announced_free(v, *n);
+		*n = 0;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+state_announced_set(struct state *st, const char *feed,
+    const struct announced *v, size_t n)
+{
+	if (run(st, keyed(st, S_ANN_CLEAR, feed, NULL),
+	    "write announced entries") < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *q = keyed(st, S_ANN_ADD, feed, v[i].id);
+
+		sqlite3_bind_int64(q, 3, v[i].updated);
+		if (run(st, q, "write announced entries") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+state_announced_free(struct announced *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i].id);
+	free(v);
 }

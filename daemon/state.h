@@ -2,7 +2,8 @@
  * state: feedpubd's durable state, one SQLite database (feedpubd.db) in
  * the state folder (WAL, one small transaction per change): the pending
  * pings, at most one per (target, feed), which survive crashes and
- * restarts, and the release history (what each release's dates were).
+ * restarts, what they announced, and the release history (what each
+ * release's dates were).
  * Older databases are migrated when opened for writing.
  *
  * Ping times are wall-clock seconds since the epoch (double). Functions
@@ -97,6 +98,24 @@ int state_release_get(struct state *st, const char *id,
     struct seen_release *out);
 int state_release_put(struct state *st, const char *id,
     const struct seen_release *r);
+
+/*
+ * What the pings of a feed (by URL) announced: each entry's id and the
+ * updated time it had then (seconds), so a restart announces only what
+ * changed meanwhile. get: 0 with *out sorted by id in strcmp() order (free
+ * with state_announced_free()) and *n, or -1. set: replaces the feed's
+ * list; call it in the transaction that queues the pings.
+ */
+struct announced {
+	char *id;
+	int64_t updated;
+};
+
+int state_announced_get(struct state *st, const char *feed,
+    struct announced **out, size_t *n);
+int state_announced_set(struct state *st, const char *feed,
+    const struct announced *v, size_t n);
+void state_announced_free(struct announced *v, size_t n);
 
 /*
  * One transaction around many small writes (a run of the pipeline). A

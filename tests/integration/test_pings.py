@@ -787,6 +787,23 @@ class DurabilityTest(PingCase):
 		self.assertEqual(self.rows(), [])
 		self.assertEqual(self.status()[1], ['0 pending pings'])
 
+	def test_restart_then_one_new_release_lists_one_entry(self):
+		rcv = self.receiver()
+		self.config([('hook', 'webhook', rcv.url('/hook'))])
+		self.start_and_deliver([(rcv, '/hook')])
+		self.sigterm()
+		# What was announced is durable: after a restart, one new
+		# release is the one entry each webhook lists.
+		self.add_release('2024-06-04-medan', 'Medan nere')
+		mark = rcv.mark()
+		self.launch()
+		for f in FEEDS:
+			self.wait_count(rcv, 1, '/hook', f, mark)
+		self.wait_empty_queue()
+		for r in rcv.requests('/hook', since=mark):
+			self.assertEqual([e['id'] for e in r.json()['entries']],
+				[entry_id('2024-06-04-medan')], r)
+
 
 class HangTest(PingCase):
 
