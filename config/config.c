@@ -1,14 +1,17 @@
 /*
- * config: the INI config file (libinih) -> a validated struct (see config.h).
+ * config: the config file -> a validated struct (see config.h).
  *
- * inih hands the handler one key at a time and tells it neither the line
- * number nor about lines it rejects, so the file is fed to inih through
- * read_line(), which counts lines, checks section headers and notices the
- * lines inih dropped without calling the handler. Every problem is reported
- * and parsing goes on, so one run shows the user all of them.
+ * Every key is a row of keys[]: section, name, type, bounds, default, where
+ * its value is stored and one line of documentation. Defaults, reading,
+ * freeing and --print-config all walk that table, so a new key is one row
+ * (and a new type one case in set_value() and in print_key()). ini.c reads
+ * the file; value.c checks each typed value; this file gives the values a
+ * home and checks what spans keys.
  *
- * [ping "NAME"] sections repeat, so their keys are checked at the end of
- * each one (end_ping()) rather than once the whole file is read.
+ * Every problem is reported and reading goes on, so one run shows the user
+ * all of them. [ping "NAME"] sections repeat: each is one struct
+ * ping_target, which the rows of SEC_PING point into, and the checks that
+ * need all of a section's keys run where it ends (end_section()).
  */
 #include "config/config.h"
 
@@ -18,121 +21,173 @@
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include <curl/curl.h>
-#include <ini.h>
-
-#include "feeds/date.h"
-
-#define DEFAULT_TIMEZONE	"UTC"
-#define DEFAULT_TAG_DATE	"2000"
-#define DEFAULT_MAX_ENTRIES	50
-#define MAX_MAX_ENTRIES		100000
-#define DEFAULT_MAX_FILE_SIZE	((size_t)1 << 20)
-#define MIN_MAX_FILE_SIZE	((size_t)1 << 10)
-#define MAX_MAX_FILE_SIZE	((size_t)64 << 20)
-#define DEFAULT_SETTLE_MS	20
-#define MAX_SETTLE_MS		10000
-#define DEFAULT_SETTLE_CAP_MS	500
-#define MAX_SETTLE_CAP_MS	60000
-/* Durations, as the user writes them (see parse_duration()). */
-#define DEFAULT_CONNECT_TIMEOUT	"5s"
-#define MIN_CONNECT_TIMEOUT	"1s"
-#define MAX_CONNECT_TIMEOUT	"5m"
-#define DEFAULT_TIMEOUT		"15s"
-#define MIN_TIMEOUT		"1s"
-#define MAX_TIMEOUT		"1h"
-#define DEFAULT_GIVE_UP_AFTER	"24h"
-#define MIN_GIVE_UP_AFTER	"1m"
-#define MAX_GIVE_UP_AFTER	"30d"
-#define MAX_KEYS		24	/* >= the entries in keys[] */
-#define SECTIONS_HINT \
-	"[feed], [paths], [daemon], [pings] or [ping \"NAME\"]"
-
-/* What one [ping "NAME"] section said; struct ping_target points here. */
-struct ping_def {
-	char *name;
-	char *url;
-	char *secret;
-	enum ping_kind kind;
-	int line;		/* of the section header */
-};
-
-/* A config and the strings its struct feed_meta points at. */
-struct owned {
-	struct config pub;	/* first, so a struct config * converts back */
-	char *title;
-	char *subtitle;
-	char *base_url;
-	char *author;
-	char *language;
-	char *link_template;
-	char *tag_authority;
-	char *tag_path;
-	char *tag_date;
-	struct ping_def *defs;		/* file order */
-	size_t ndefs;
-	struct ping_target *pings;	/* pub.pings, made from defs */
-	const char **hubs;		/* pub.feed.hubs: websub urls */
-};
+#include "config/ini.h"
+#include "config/value.h"
+#include "feeds/url.h"
 
 enum section {
-	SEC_NONE, SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PINGS, SEC_PING,
-	SEC_BAD
+	SEC_NONE,	/* before the first header */
+	SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PINGS, SEC_PING,
+	SEC_BAD,	/* under a header that was reported */
 };
+#define FIRST_SECTION	SEC_FEED
+#define LAST_SECTION	SEC_PING
 
-/* The sections named by a plain [name]; [ping "NAME"] is read apart. */
-static const char *const section_names[] = {
-	[SEC_FEED] = "feed", [SEC_PATHS] = "paths", [SEC_DAEMON] = "daemon",
-	[SEC_PINGS] = "pings",
+/* [name], or [name "LABEL"] when the section repeats. */
+static const struct {
+	const char *name;
+	bool repeats;
+} sections[] = {
+	[SEC_FEED] = { "feed", false }, [SEC_PATHS] = { "paths", false },
+	[SEC_DAEMON] = { "daemon", false }, [SEC_PINGS] = { "pings", false },
+	[SEC_PING] = { "ping", true },
 };
-#define LAST_PLAIN_SECTION	SEC_PINGS
 
 static const char *const kind_names[] = {
 	[PING_WEBSUB] = "websub", [PING_XMLRPC] = "xmlrpc",
 	[PING_WEBHOOK] = "webhook",
 };
+#define NKINDS	(sizeof(kind_names) / sizeof(kind_names[0]))
 
-struct parse;
+/* The text types come first, up to T_PATH: see is_text(). */
+enum type {
+	T_TEXT,		/* any text */
+	T_SECRET,	/* any text, never printed */
+	T_LANGUAGE,	/* value_language() */
+	T_ZONE,		/* value_zone() */
+	T_TAG_DATE,	/* value_tag_date() */
+	T_TEMPLATE,	/* value_link_template() */
+	T_BASE_URL,	/* normalised; also sets feed.tag_authority, tag_path */
+	T_URL,		/* a query allowed; normalised */
+	T_PATH,		/* resolved against the config file's folder */
+	T_UINT,		/* min..max */
+	T_SIZE,		/* bytes, min..max */
+	T_DURATION,	/* seconds, min..max */
+	T_BOOL,
+	T_KIND,		/* enum ping_kind, named by kind_names[] */
+};
 
-/* Stores value, or reports it (at p->lineno) and returns -1. */
-typedef int (*setter)(struct parse *p, const char *key, const char *value);
-
+/*
+ * One key. Its value lives at off in struct config, or for SEC_PING in the
+ * section's struct ping_target: a char pointer (owned by the config) for
+ * the text types, an unsigned or a size_t (size tells) for the numbers, a
+ * bool, an enum ping_kind. Bounds and default are written the way a user
+ * writes the value, and read by the same parser.
+ */
 struct key {
 	enum section sec;
 	const char *name;
-	setter set;
+	enum type type;
+	const char *min, *max;	/* T_UINT, T_SIZE, T_DURATION */
+	const char *dflt;	/* NULL: not set */
 	bool required;
+	size_t off, size;
+	const char *doc;	/* for --print-config */
+};
+
+#define CFG(m)	.off = offsetof(struct config, m), \
+		.size = sizeof(((struct config *)0)->m)
+#define PING(m)	.off = offsetof(struct ping_target, m), \
+		.size = sizeof(((struct ping_target *)0)->m)
+
+static const struct key keys[] = {
+	{ SEC_FEED, "title", T_TEXT, .required = true, CFG(feed.title),
+	  .doc = "the feed's title" },
+	{ SEC_FEED, "subtitle", T_TEXT, CFG(feed.subtitle),
+	  .doc = "a one line description" },
+	{ SEC_FEED, "base_url", T_BASE_URL, .required = true,
+	  CFG(feed.base_url),
+	  .doc = "the web site; part of every entry id: never change it" },
+	{ SEC_FEED, "author", T_TEXT, CFG(feed.author),
+	  .doc = "author of entries whose release names none" },
+	{ SEC_FEED, "language", T_LANGUAGE, CFG(feed.language),
+	  .doc = "language tag of the feed ('sv', 'en-GB')" },
+	{ SEC_FEED, "timezone", T_ZONE, .dflt = "UTC", CFG(timezone),
+	  .doc = "zone of release dates written without an offset" },
+	{ SEC_FEED, "max_entries", T_UINT, .min = "1", .max = "100000",
+	  .dflt = "50", CFG(feed.max_entries),
+	  .doc = "newest releases per feed" },
+	{ SEC_FEED, "link_template", T_TEMPLATE, CFG(feed.link_template),
+	  .doc = "a release's page, with {slug}; unset: "
+		 "base_url releases/{slug}.html" },
+	{ SEC_FEED, "tag_date", T_TAG_DATE, .dflt = "2000",
+	  CFG(feed.tag_date),
+	  .doc = "date part of entry ids (RFC 4151): never change it" },
+	{ SEC_FEED, "max_file_size", T_SIZE, .min = "1K", .max = "64M",
+	  .dflt = "1M", CFG(feed.max_file_size),
+	  .doc = "larger release files are reported and skipped" },
+	{ SEC_FEED, "raw_html", T_BOOL, .dflt = "false", CFG(feed.raw_html),
+	  .doc = "pass raw HTML in Markdown through (trusted editors only)" },
+	{ SEC_PATHS, "releases", T_PATH, .dflt = "releases",
+	  CFG(releases_dir), .doc = "the folder of release files" },
+	{ SEC_PATHS, "output", T_PATH, .dflt = "public", CFG(output_dir),
+	  .doc = "where feed.atom and feed.rss are written" },
+	{ SEC_PATHS, "state", T_PATH, .dflt = "state", CFG(state_dir),
+	  .doc = "what the daemon remembers between runs" },
+	{ SEC_DAEMON, "settle_ms", T_UINT, .min = "0", .max = "10000",
+	  .dflt = "20", CFG(settle_ms),
+	  .doc = "rebuild once the folder has been quiet this long (ms)" },
+	{ SEC_DAEMON, "settle_cap_ms", T_UINT, .min = "0", .max = "60000",
+	  .dflt = "500", CFG(settle_cap_ms),
+	  .doc = "but never later than this after the first change (ms)" },
+	{ SEC_PINGS, "connect_timeout", T_DURATION, .min = "1s", .max = "5m",
+	  .dflt = "5s", CFG(ping_connect_timeout_s),
+	  .doc = "how long connecting to a target may take" },
+	{ SEC_PINGS, "timeout", T_DURATION, .min = "1s", .max = "1h",
+	  .dflt = "15s", CFG(ping_timeout_s),
+	  .doc = "how long a whole request may take" },
+	{ SEC_PINGS, "give_up_after", T_DURATION, .min = "1m", .max = "30d",
+	  .dflt = "24h", CFG(ping_give_up_s),
+	  .doc = "how long a failing ping is retried after a change" },
+	{ SEC_PING, "kind", T_KIND, .required = true, PING(kind),
+	  .doc = "websub, xmlrpc or webhook" },
+	{ SEC_PING, "url", T_URL, .required = true, PING(url),
+	  .doc = "where the ping is sent; may have a query" },
+	{ SEC_PING, "secret", T_SECRET, PING(secret),
+	  .doc = "webhook only: the key that signs each request" },
+};
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+/* Where each key of one scope was set (0: not in the file), and if well. */
+struct scope {
+	int line[NKEYS];
+	bool ok[NKEYS];
+};
+
+/* What a [ping "NAME"] section was, besides its struct ping_target. */
+struct ping_def {
+	int line;		/* of the header */
+	struct scope set;	/* its SEC_PING keys */
+};
+
+/* A config and what it owns; struct config * converts back. */
+struct owned {
+	struct config pub;	/* first */
+	struct scope set;	/* the keys of the sections that do not repeat */
+	struct ping_target *pings;	/* pub.pings, in file order */
+	struct ping_def *defs;		/* one per pings[i] */
+	size_t npings;
+	const char **hubs;		/* pub.feed.hubs: the websub urls */
 };
 
 struct parse {
 	const char *path;
-	FILE *in;
 	FILE *errs;
 	struct owned *o;
-	char *buf;		/* the current line, from getline() */
-	size_t cap;
-	int lineno;
-	int pending;		/* line that should reach the handler, or 0 */
-	enum section sec;	/* as read by read_line() */
-	char label[INI_MAX_LINE + 8];	/* sec for messages: "[feed]" */
+	enum section sec;
+	char *label;	/* sec for messages: "[feed]", "[ping \"x\"]" */
 	int nerr;
 	bool nomem;
-	/* Per keys[] entry: the line that set it (or 0); was the value good? */
-	int key_line[MAX_KEYS];
-	bool key_ok[MAX_KEYS];
-	/* Raw [paths] values, resolved once the whole file is read. */
-	char *releases;
-	char *output;
-	char *state;
 };
 
 static void report(struct parse *p, int line, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* "FILE:LINE: message", or "FILE: message" when line is 0. */
 static void
 report(struct parse *p, int line, const char *fmt, ...)
 {
@@ -149,6 +204,75 @@ report(struct parse *p, int line, const char *fmt, ...)
 	fputc('\n', p->errs);
 }
 
+/* "[feed], [paths], [daemon], [pings] or [ping \"NAME\"]" */
+static const char *
+section_hint(char *buf, size_t size)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (int s = FIRST_SECTION; s <= LAST_SECTION && len < size; s++)
+		len += (size_t)snprintf(buf + len, size - len, "%s[%s%s]",
+		    s == FIRST_SECTION ? "" : s == LAST_SECTION ? " or " :
+		    ", ", sections[s].name,
+		    sections[s].repeats ? " \"NAME\"" : "");
+	return buf;
+}
+
+/* ---- values in their fields ------------------------------------------ */
+
+static bool
+is_text(enum type t)
+{
+	return t <= T_PATH;
+}
+
+static const char *
+get_text(const void *base, const struct key *k)
+{
+	const char *s;
+
+	memcpy(&s, (const char *)base + k->off, sizeof(s));
+	return s;
+}
+
+/* Store s (owned by the config from here on) and free the old value. */
+static void
+put_text(void *base, const struct key *k, char *s)
+{
+	free((void *)get_text(base, k));
+	memcpy((char *)base + k->off, &s, sizeof(s));
+}
+
+/* Integer fields are unsigned or size_t; the bounds fit either. */
+static unsigned long long
+get_uint(const void *base, const struct key *k)
+{
+	const char *f = (const char *)base + k->off;
+	unsigned u;
+	size_t z;
+
+	if (k->size == sizeof(u)) {
+		memcpy(&u, f, sizeof(u));
+		return u;
+	}
+	memcpy(&z, f, sizeof(z));
+	return z;
+}
+
+static void
+put_uint(void *base, const struct key *k, unsigned long long v)
+{
+	char *f = (char *)base + k->off;
+	unsigned u = (unsigned)v;
+	size_t z = (size_t)v;
+
+	if (k->size == sizeof(u))
+		memcpy(f, &u, sizeof(u));
+	else
+		memcpy(f, &z, sizeof(z));
+}
+
 /* strdup() that remembers running out of memory. */
 static char *
 copy_str(struct parse *p, const char *s)
@@ -160,620 +284,168 @@ copy_str(struct parse *p, const char *s)
 	return d;
 }
 
-static int
-set_string(struct parse *p, char **dst, const char *value)
+/* base_url: the normalised URL, and the tag: authority and path from it. */
+static void
+set_base_url(struct parse *p, void *base, const struct key *k,
+    const char *value)
 {
-	free(*dst);
-	*dst = copy_str(p, value);
-	return *dst == NULL ? -1 : 0;
-}
+	struct feed_meta *m = &p->o->pub.feed;
+	char *url, *host, *path;
 
-/* A decimal number: digits only (no sign, blanks or exponent). */
-static int
-parse_uint(const char *s, unsigned long long *out, char **end)
-{
-	if (!isdigit((unsigned char)*s))
-		return -1;
-	errno = 0;
-	*out = strtoull(s, end, 10);
-	return errno == 0 ? 0 : -1;
-}
-
-static int
-set_uint(struct parse *p, const char *key, const char *value,
-	 unsigned min, unsigned max, unsigned *dst)
-{
-	unsigned long long v;
-	char *end;
-
-	if (parse_uint(value, &v, &end) != 0 || *end != '\0' || v < min ||
-	    v > max) {
-		report(p, p->lineno,
-		       "invalid %s '%s': expected an integer %u..%u",
-		       key, value, min, max);
-		return -1;
+	if (url_normalize_base(value, &url, &host, &path) != 0) {
+		p->nomem = true;	/* value passed url_check_http() */
+		return;
 	}
-	*dst = (unsigned)v;
-	return 0;
+	put_text(base, k, url);
+	free((void *)m->tag_authority);
+	free((void *)m->tag_path);
+	m->tag_authority = host;
+	m->tag_path = path;
 }
 
-/* true if u has the part, even an empty one. */
-static bool
-has_part(CURLU *u, CURLUPart what)
-{
-	char *s = NULL;
-	bool has = curl_url_get(u, what, &s, 0) == CURLUE_OK;
+/* The parsers of numbers with bounds share one signature. */
+typedef int (*number_fn)(const char *, unsigned long long,
+    unsigned long long, unsigned long long *, char[VALUE_WHY_MAX]);
 
-	curl_free(s);
-	return has;
+static number_fn
+number_parser(enum type t)
+{
+	return t == T_SIZE ? value_size : t == T_DURATION ? value_duration :
+	    t == T_UINT ? value_uint : NULL;
 }
 
-/*
- * url must parse (curl's URL API) as an absolute http or https URL with a
- * host and no user info or fragment, and no query unless query is true.
- * Returns the handle, or NULL after reporting why not.
- */
-static CURLU *
-parse_http_url(struct parse *p, const char *key, const char *url,
-	       const char *shown, bool query)
+/* A bound of k, as its own parser reads it; tests see every row's. */
+static unsigned long long
+bound(const struct key *k, const char *s)
 {
-	CURLU *u = curl_url();
-	CURLUcode rc;
-	char *scheme = NULL, *host = NULL;
-	const char *why = NULL;
-
-	if (u == NULL) {
-		p->nomem = true;
-		return NULL;
-	}
-	rc = curl_url_set(u, CURLUPART_URL, url, 0);
-	if (rc != CURLUE_OK) {
-		/* curl's words ("Bad scheme") assume one knows URL syntax. */
-		why = strstr(url, "://") == NULL ?
-		    "not an absolute URL (write it as https://host/path/)" :
-		    strchr(url, ' ') != NULL ? "spaces are not allowed in a "
-		    "URL (a comment after a value starts with ' ;')" :
-		    curl_url_strerror(rc);
-		goto fail;
-	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-	    (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0))
-		why = "not an http:// or https:// URL";
-	else if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-		 *host == '\0')
-		why = "no host";
-	else if (has_part(u, CURLUPART_USER) ||
-		 has_part(u, CURLUPART_PASSWORD))
-		why = "user info is not allowed";
-	else if (!query && has_part(u, CURLUPART_QUERY))
-		why = "a query ('?') is not allowed";
-	else if (has_part(u, CURLUPART_FRAGMENT))
-		why = "a fragment ('#') is not allowed";
-	curl_free(scheme);
-	curl_free(host);
-	if (why == NULL)
-		return u;
-fail:
-	report(p, p->lineno, "invalid %s '%s': %s", key, shown, why);
-	curl_url_cleanup(u);
-	return NULL;
-}
-
-static int
-set_base_url(struct parse *p, const char *key, const char *value)
-{
-	struct owned *o = p->o;
-	CURLU *u;
-	char *path = NULL, *slashed = NULL, *url = NULL, *host = NULL;
-	size_t n;
-	int ret = -1;
-
-	u = parse_http_url(p, key, value, value, false);
-	if (u == NULL)
-		return -1;
-	/* Past the checks, only running out of memory can fail. */
-	if (curl_url_get(u, CURLUPART_PATH, &path, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK)
-		goto done;
-	n = strlen(path);
-	if (n == 0 || path[n - 1] != '/') {
-		slashed = malloc(n + 2);
-		if (slashed == NULL)
-			goto done;
-		memcpy(slashed, path, n);
-		memcpy(slashed + n, "/", 2);
-		if (curl_url_set(u, CURLUPART_PATH, slashed, 0) != CURLUE_OK)
-			goto done;
-	}
-	/* curl's own rendering: scheme lower-cased, dot segments removed. */
-	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK)
-		goto done;
-	for (char *c = host; *c != '\0'; c++)
-		*c = (char)tolower((unsigned char)*c);
-	if (set_string(p, &o->base_url, url) == 0 &&
-	    set_string(p, &o->tag_authority, host) == 0 &&
-	    set_string(p, &o->tag_path, slashed != NULL ? slashed : path) == 0)
-		ret = 0;
-done:
-	if (ret != 0)
-		p->nomem = true;
-	free(slashed);
-	curl_free(path);
-	curl_free(host);
-	curl_free(url);
-	curl_url_cleanup(u);
-	return ret;
-}
-
-static int
-set_link_template(struct parse *p, const char *key, const char *value)
-{
-	const char *at = strstr(value, "{slug}");
-	char *sample;
-	CURLU *u;
-	size_t n = strlen(value);
-
-	if (at == NULL) {
-		report(p, p->lineno, "invalid %s '%s': no {slug} in it",
-		       key, value);
-		return -1;
-	}
-	/* Check the URL a release would get, not the template's braces. */
-	sample = malloc(n + 1);
-	if (sample == NULL) {
-		p->nomem = true;
-		return -1;
-	}
-	memcpy(sample, value, (size_t)(at - value));
-	strcpy(sample + (at - value), "slug");
-	strcat(sample, at + 6);
-	u = parse_http_url(p, key, sample, value, false);
-	free(sample);
-	if (u == NULL)
-		return -1;
-	curl_url_cleanup(u);
-	return set_string(p, &p->o->link_template, value);
-}
-
-static int
-set_title(struct parse *p, const char *key, const char *value)
-{
-	(void)key;
-	return set_string(p, &p->o->title, value);
-}
-
-static int
-set_subtitle(struct parse *p, const char *key, const char *value)
-{
-	(void)key;
-	return set_string(p, &p->o->subtitle, value);
-}
-
-static int
-set_author(struct parse *p, const char *key, const char *value)
-{
-	(void)key;
-	return set_string(p, &p->o->author, value);
-}
-
-static int
-set_language(struct parse *p, const char *key, const char *value)
-{
-	const char *c;
-
-	for (c = value; isalnum((unsigned char)*c) || *c == '-'; c++)
-		;
-	if (*c != '\0' || !isalpha((unsigned char)*value)) {
-		report(p, p->lineno,
-		       "invalid %s '%s': expected a language tag such as "
-		       "'sv' or 'en-GB' (letters, digits, '-')", key, value);
-		return -1;
-	}
-	return set_string(p, &p->o->language, value);
-}
-
-static int
-set_timezone(struct parse *p, const char *key, const char *value)
-{
-	if (!date_zone_valid(value)) {
-		report(p, p->lineno,
-		       "invalid %s '%s': not a zone in the tz database "
-		       "(e.g. 'UTC', 'Europe/Stockholm')", key, value);
-		return -1;
-	}
-	return set_string(p, &p->o->pub.timezone, value);
-}
-
-static int
-set_max_entries(struct parse *p, const char *key, const char *value)
-{
-	unsigned long long v;
-	char *end;
-
-	if (parse_uint(value, &v, &end) != 0 || *end != '\0' || v < 1 ||
-	    v > MAX_MAX_ENTRIES) {
-		report(p, p->lineno,
-		       "invalid %s '%s': expected an integer 1..%d",
-		       key, value, MAX_MAX_ENTRIES);
-		return -1;
-	}
-	p->o->pub.feed.max_entries = (size_t)v;
-	return 0;
-}
-
-/* The digits of s[0..n), in [min, max]. */
-static int
-digits(const char *s, size_t n, int min, int max, int *out)
-{
-	int v = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)s[i]))
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return v < min || v > max ? -1 : 0;
-}
-
-/* RFC 4151: YYYY, YYYY-MM or YYYY-MM-DD, and a real day. */
-static int
-set_tag_date(struct parse *p, const char *key, const char *value)
-{
-	static const int mdays[] = {
-		31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-	size_t n = strlen(value);
-	int y, m = 1, d = 1;
-	bool ok = n == 4 || n == 7 || n == 10;
-
-	ok = ok && digits(value, 4, 0, 9999, &y) == 0;
-	if (ok && n >= 7)
-		ok = value[4] == '-' && digits(value + 5, 2, 1, 12, &m) == 0;
-	if (ok && n == 10)
-		ok = value[7] == '-' &&
-		     digits(value + 8, 2, 1, mdays[m - 1], &d) == 0 &&
-		     !(m == 2 && d == 29 &&
-		       (y % 4 != 0 || (y % 100 == 0 && y % 400 != 0)));
-	if (!ok) {
-		report(p, p->lineno,
-		       "invalid %s '%s': expected a date YYYY, YYYY-MM or "
-		       "YYYY-MM-DD (RFC 4151)", key, value);
-		return -1;
-	}
-	return set_string(p, &p->o->tag_date, value);
-}
-
-static int
-set_max_file_size(struct parse *p, const char *key, const char *value)
-{
-	unsigned long long v, mult = 1;
-	char *rest;
-
-	if (parse_uint(value, &v, &rest) != 0)
-		goto bad;
-	if (*rest == 'K' || *rest == 'k')
-		mult = 1024;
-	else if (*rest == 'M' || *rest == 'm')
-		mult = 1024 * 1024;
-	else if (*rest != '\0')
-		goto bad;
-	if (mult != 1 && rest[1] != '\0')
-		goto bad;
-	if (v > MAX_MAX_FILE_SIZE / mult || v * mult < MIN_MAX_FILE_SIZE)
-		goto bad;
-	p->o->pub.feed.max_file_size = (size_t)(v * mult);
-	return 0;
-bad:
-	report(p, p->lineno,
-	       "invalid %s '%s': expected a size 1K..64M (bytes, or with a "
-	       "K or M suffix)", key, value);
-	return -1;
-}
-
-static int
-set_raw_html(struct parse *p, const char *key, const char *value)
-{
-	static const char *const yes[] = { "true", "yes", "on", "1" };
-	static const char *const no[] = { "false", "no", "off", "0" };
-
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
-		if (strcasecmp(value, yes[i]) == 0) {
-			p->o->pub.feed.raw_html = true;
-			return 0;
-		}
-		if (strcasecmp(value, no[i]) == 0) {
-			p->o->pub.feed.raw_html = false;
-			return 0;
-		}
-	}
-	report(p, p->lineno,
-	       "invalid %s '%s': expected true/false, yes/no, on/off or 1/0",
-	       key, value);
-	return -1;
-}
-
-static int
-set_releases(struct parse *p, const char *key, const char *value)
-{
-	(void)key;
-	return set_string(p, &p->releases, value);
-}
-
-static int
-set_output(struct parse *p, const char *key, const char *value)
-{
-	(void)key;
-	return set_string(p, &p->output, value);
-}
-
-static int
-set_state(struct parse *p, const char *key, const char *value)
-{
-	(void)key;
-	return set_string(p, &p->state, value);
-}
-
-static int
-set_settle_ms(struct parse *p, const char *key, const char *value)
-{
-	return set_uint(p, key, value, 0, MAX_SETTLE_MS,
-			&p->o->pub.settle_ms);
-}
-
-static int
-set_settle_cap_ms(struct parse *p, const char *key, const char *value)
-{
-	return set_uint(p, key, value, 0, MAX_SETTLE_CAP_MS,
-			&p->o->pub.settle_cap_ms);
-}
-
-/*
- * A duration: "90" or "90s" (seconds), "15m", "24h" or "30d". Returns 0
- * and the seconds in *out, or -1.
- */
-static int
-parse_duration(const char *s, unsigned long long *out)
-{
-	unsigned long long v, mult;
-	char *rest;
-
-	if (parse_uint(s, &v, &rest) != 0)
-		return -1;
-	switch (*rest) {
-	case '\0':
-	case 's':
-		mult = 1;
-		break;
-	case 'm':
-		mult = 60;
-		break;
-	case 'h':
-		mult = 60 * 60;
-		break;
-	case 'd':
-		mult = 24 * 60 * 60;
-		break;
-	default:
-		return -1;
-	}
-	if ((*rest != '\0' && rest[1] != '\0') || v > ULLONG_MAX / mult)
-		return -1;
-	*out = v * mult;
-	return 0;
-}
-
-/* One of the duration constants above, in seconds (the tests check them). */
-static unsigned
-duration(const char *s)
-{
+	char why[VALUE_WHY_MAX];
 	unsigned long long v = 0;
 
-	(void)parse_duration(s, &v);
-	return (unsigned)v;
+	(void)number_parser(k->type)(s, 0, ULLONG_MAX, &v, why);
+	return v;
 }
 
+/*
+ * Check value for k and store it into base (struct config or the current
+ * struct ping_target). Returns 0, or -1 after reporting it at line.
+ */
 static int
-set_duration(struct parse *p, const char *key, const char *value,
-	     const char *min, const char *max, unsigned *dst)
+set_value(struct parse *p, const struct key *k, void *base,
+    const char *value, int line)
 {
-	unsigned long long v;
+	char why[VALUE_WHY_MAX], *s;
+	unsigned long long n = 0;
+	bool b = false;
+	int kind = 0, rc = 0;
+	number_fn number = number_parser(k->type);
 
-	if (parse_duration(value, &v) != 0 || v < duration(min) ||
-	    v > duration(max)) {
-		report(p, p->lineno,
-		       "invalid %s '%s': expected a duration %s..%s (an "
-		       "integer with an optional unit s, m, h or d)",
-		       key, value, min, max);
+	switch (k->type) {
+	case T_TEXT: case T_SECRET: case T_PATH:
+		break;
+	case T_LANGUAGE: rc = value_language(value, why); break;
+	case T_ZONE: rc = value_zone(value, why); break;
+	case T_TAG_DATE: rc = value_tag_date(value, why); break;
+	case T_TEMPLATE: rc = value_link_template(value, why); break;
+	case T_BASE_URL: rc = value_url(value, 0, why); break;
+	/* Webhook URLs often carry a token in the query. */
+	case T_URL: rc = value_url(value, URL_ALLOW_QUERY, why); break;
+	case T_UINT: case T_SIZE: case T_DURATION:
+		rc = number(value, bound(k, k->min), bound(k, k->max), &n,
+		    why);
+		break;
+	case T_BOOL: rc = value_bool(value, &b, why); break;
+	case T_KIND:
+		rc = value_enum(value, kind_names, NKINDS, &kind, why);
+		break;
+	}
+	if (rc != 0) {
+		report(p, line, "invalid %s '%s': %s", k->name, value, why);
 		return -1;
 	}
-	*dst = (unsigned)v;
+	switch (k->type) {
+	case T_BASE_URL:
+		set_base_url(p, base, k, value);
+		break;
+	case T_URL:
+		/* As a client requests it: "https://h" is "https://h/". */
+		if (url_normalize(value, URL_ALLOW_QUERY, &s) != 0)
+			p->nomem = true;
+		else
+			put_text(base, k, s);
+		break;
+	case T_UINT: case T_SIZE: case T_DURATION:
+		put_uint(base, k, n);
+		break;
+	case T_BOOL:
+		memcpy((char *)base + k->off, &b, sizeof(b));
+		break;
+	case T_KIND: {
+		enum ping_kind e = (enum ping_kind)kind;
+
+		memcpy((char *)base + k->off, &e, sizeof(e));
+		break;
+	}
+	default:
+		if ((s = copy_str(p, value)) != NULL)
+			put_text(base, k, s);
+		break;
+	}
 	return 0;
 }
 
-static int
-set_connect_timeout(struct parse *p, const char *key, const char *value)
-{
-	return set_duration(p, key, value, MIN_CONNECT_TIMEOUT,
-			    MAX_CONNECT_TIMEOUT,
-			    &p->o->pub.ping_connect_timeout_s);
-}
-
-static int
-set_timeout(struct parse *p, const char *key, const char *value)
-{
-	return set_duration(p, key, value, MIN_TIMEOUT, MAX_TIMEOUT,
-			    &p->o->pub.ping_timeout_s);
-}
-
-static int
-set_give_up_after(struct parse *p, const char *key, const char *value)
-{
-	return set_duration(p, key, value, MIN_GIVE_UP_AFTER,
-			    MAX_GIVE_UP_AFTER, &p->o->pub.ping_give_up_s);
-}
-
-/* The [ping "NAME"] section being read: the last one. */
-static struct ping_def *
-cur_ping(struct parse *p)
-{
-	return &p->o->defs[p->o->ndefs - 1];
-}
-
-static int
-set_kind(struct parse *p, const char *key, const char *value)
-{
-	for (size_t k = 0; k < sizeof(kind_names) / sizeof(kind_names[0]);
-	     k++) {
-		if (strcmp(value, kind_names[k]) == 0) {
-			cur_ping(p)->kind = (enum ping_kind)k;
-			return 0;
-		}
-	}
-	report(p, p->lineno,
-	       "invalid %s '%s': expected websub, xmlrpc or webhook",
-	       key, value);
-	return -1;
-}
-
-/* Webhook URLs often carry a token in the query, so one is allowed. */
-static int
-set_url(struct parse *p, const char *key, const char *value)
-{
-	CURLU *u = parse_http_url(p, key, value, value, true);
-	char *url = NULL;
-	int ret;
-
-	if (u == NULL)
-		return -1;
-	/* curl's rendering, as for base_url: what curl will request. */
-	if (curl_url_get(u, CURLUPART_URL, &url, 0) != CURLUE_OK) {
-		p->nomem = true;
-		curl_url_cleanup(u);
-		return -1;
-	}
-	ret = set_string(p, &cur_ping(p)->url, url);
-	curl_free(url);
-	curl_url_cleanup(u);
-	return ret;
-}
-
-static int
-set_secret(struct parse *p, const char *key, const char *value)
-{
-	(void)key;
-	return set_string(p, &cur_ping(p)->secret, value);
-}
-
-static const struct key keys[] = {
-	{ SEC_FEED, "title", set_title, true },
-	{ SEC_FEED, "subtitle", set_subtitle, false },
-	{ SEC_FEED, "base_url", set_base_url, true },
-	{ SEC_FEED, "author", set_author, false },
-	{ SEC_FEED, "language", set_language, false },
-	{ SEC_FEED, "timezone", set_timezone, false },
-	{ SEC_FEED, "max_entries", set_max_entries, false },
-	{ SEC_FEED, "link_template", set_link_template, false },
-	{ SEC_FEED, "tag_date", set_tag_date, false },
-	{ SEC_FEED, "max_file_size", set_max_file_size, false },
-	{ SEC_FEED, "raw_html", set_raw_html, false },
-	{ SEC_PATHS, "releases", set_releases, false },
-	{ SEC_PATHS, "output", set_output, false },
-	{ SEC_PATHS, "state", set_state, false },
-	{ SEC_DAEMON, "settle_ms", set_settle_ms, false },
-	{ SEC_DAEMON, "settle_cap_ms", set_settle_cap_ms, false },
-	{ SEC_PINGS, "connect_timeout", set_connect_timeout, false },
-	{ SEC_PINGS, "timeout", set_timeout, false },
-	{ SEC_PINGS, "give_up_after", set_give_up_after, false },
-	/* Required in each [ping "NAME"]; see end_ping(). */
-	{ SEC_PING, "kind", set_kind, true },
-	{ SEC_PING, "url", set_url, true },
-	{ SEC_PING, "secret", set_secret, false },
-};
-#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
-_Static_assert(NKEYS <= MAX_KEYS, "MAX_KEYS too small");
-
-static int
-key_index(enum section sec, const char *name)
+/*
+ * The defaults into base: of the keys of a [ping "NAME"] section if ping,
+ * else of the other sections' keys.
+ */
+static void
+set_defaults(struct parse *p, bool ping, void *base)
 {
 	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].sec == sec && strcmp(keys[i].name, name) == 0)
-			return (int)i;
-	return -1;
+		if ((keys[i].sec == SEC_PING) == ping && keys[i].dflt != NULL)
+			set_value(p, &keys[i], base, keys[i].dflt, 0);
 }
 
-/* inih calls this for every "key = value" line, while p->lineno is it. */
-static int
-handle(void *user, const char *section, const char *name, const char *value)
-{
-	struct parse *p = user;
-	int i;
+/* ---- sections --------------------------------------------------------- */
 
-	(void)section;	/* read_line() tracked it; see there */
-	p->pending = 0;
-	if (p->sec == SEC_BAD)
-		return 1;	/* the header was reported already */
-	if (p->sec == SEC_NONE) {
-		report(p, p->lineno,
-		       "key '%s' outside any section (" SECTIONS_HINT ")",
-		       name);
-		return 1;
-	}
-	i = key_index(p->sec, name);
-	if (i < 0) {
-		report(p, p->lineno, "unknown key '%s' in %s", name,
-		       p->label);
-		return 1;
-	}
-	if (p->key_line[i] != 0) {
-		report(p, p->lineno,
-		       "duplicate key '%s' in %s (first set on line %d)",
-		       name, p->label, p->key_line[i]);
-		return 1;
-	}
-	p->key_line[i] = p->lineno;
-	if (*value == '\0') {
-		report(p, p->lineno, "empty value for '%s' in %s", name,
-		       p->label);
-		return 1;
-	}
-	p->key_ok[i] = keys[i].set(p, name, value) == 0;
-	/* Our own errors are counted in p; inih's return is for syntax. */
-	return 1;
+/* The [ping "NAME"] section being read: the last one. */
+static struct ping_target *
+cur_ping(struct parse *p)
+{
+	return &p->o->pings[p->o->npings - 1];
 }
 
-/* The line before this one should have reached handle() but did not. */
-static void
-check_pending(struct parse *p)
+static struct ping_def *
+cur_def(struct parse *p)
 {
-	if (p->pending != 0)
-		report(p, p->pending,
-		       "syntax error: expected 'key = value', '[section]' "
-		       "or a comment");
-	p->pending = 0;
+	return &p->o->defs[p->o->npings - 1];
 }
 
 /* The checks of a [ping "NAME"] section that need all of its keys. */
 static void
-end_ping(struct parse *p)
+end_section(struct parse *p)
 {
 	struct ping_def *d;
-	int kind = key_index(SEC_PING, "kind");
-	int secret = key_index(SEC_PING, "secret");
+	size_t kind = 0, secret = 0;
 
 	if (p->sec != SEC_PING)
 		return;
-	d = cur_ping(p);
-	for (size_t i = 0; i < NKEYS; i++)
-		if (keys[i].sec == SEC_PING && keys[i].required &&
-		    p->key_line[i] == 0)
+	d = cur_def(p);
+	for (size_t i = 0; i < NKEYS; i++) {
+		if (keys[i].sec != SEC_PING)
+			continue;
+		if (keys[i].required && d->set.line[i] == 0)
 			report(p, d->line, "%s: missing required key '%s'",
-			       p->label, keys[i].name);
-	if (p->key_line[kind] != 0 && p->key_ok[kind] &&
-	    p->key_line[secret] != 0 && d->kind != PING_WEBHOOK)
-		report(p, p->key_line[secret],
-		       "key 'secret' in %s: only webhook pings are signed "
-		       "(kind is %s)", p->label, kind_names[d->kind]);
+			    p->label, keys[i].name);
+		if (keys[i].type == T_KIND)
+			kind = i;
+		else if (keys[i].type == T_SECRET)
+			secret = i;
+	}
+	if (d->set.line[kind] != 0 && d->set.ok[kind] &&
+	    d->set.line[secret] != 0 && cur_ping(p)->kind != PING_WEBHOOK)
+		report(p, d->set.line[secret],
+		    "key 'secret' in %s: only webhook pings are signed "
+		    "(kind is %s)", p->label, kind_names[cur_ping(p)->kind]);
 }
 
 /* NAME of [ping "NAME"]: letters, digits, '-', '_', '.'. */
@@ -789,148 +461,189 @@ ping_name_ok(const char *s, size_t n)
 	return true;
 }
 
-/* s[0..n) is what a [ping "NAME"] header has between its brackets. */
-static void
-read_ping_section(struct parse *p, const char *s, size_t n)
+/* A new ping_target and ping_def at the end of the arrays, or -1. */
+static int
+grow_pings(struct owned *o)
 {
-	const char *name = s + 4 + strspn(s + 4, " \t");
-	size_t len = (size_t)(s + n - name);
-	struct owned *o = p->o;
-	struct ping_def *defs;
+	struct ping_target *t;
+	struct ping_def *d;
 
-	p->sec = SEC_BAD;
-	if (name == s + 4 || len < 2 || name[0] != '"' ||
+	t = realloc(o->pings, (o->npings + 1) * sizeof(*t));
+	if (t == NULL)
+		return -1;
+	o->pings = t;
+	d = realloc(o->defs, (o->npings + 1) * sizeof(*d));
+	if (d == NULL)
+		return -1;
+	o->defs = d;
+	t[o->npings] = (struct ping_target){ .name = NULL };
+	d[o->npings] = (struct ping_def){ .line = 0 };
+	o->npings++;
+	return 0;
+}
+
+/*
+ * s is the text of a header of a section that repeats: [ping "NAME"], the
+ * one such section, whose values are the struct ping_targets.
+ */
+static void
+begin_ping(struct parse *p, enum section sec, const char *s, int line)
+{
+	size_t skip = strlen(sections[sec].name);
+	const char *name = s + skip + strspn(s + skip, " \t");
+	size_t len = strlen(name);
+	struct owned *o = p->o;
+	char *copy;
+
+	if (name == s + skip || len < 2 || name[0] != '"' ||
 	    name[len - 1] != '"' || !ping_name_ok(name + 1, len - 2)) {
-		report(p, p->lineno,
-		       "invalid section [%.*s]: expected [ping \"NAME\"], "
-		       "NAME of letters, digits, '-', '_' or '.'", (int)n, s);
+		report(p, line, "invalid section [%s]: expected [%s \"NAME\"],"
+		    " NAME of letters, digits, '-', '_' or '.'", s,
+		    sections[sec].name);
 		return;
 	}
 	name++;
 	len -= 2;
-	for (size_t i = 0; i < o->ndefs; i++)
+	for (size_t i = 0; i < o->npings; i++)
 		/* Still read: its keys may hold more problems to report. */
-		if (strlen(o->defs[i].name) == len &&
-		    strncmp(o->defs[i].name, name, len) == 0)
-			report(p, p->lineno,
-			       "duplicate section [ping \"%.*s\"] (first on "
-			       "line %d)", (int)len, name, o->defs[i].line);
-	defs = realloc(o->defs, (o->ndefs + 1) * sizeof(*defs));
-	if (defs == NULL) {
+		if (strlen(o->pings[i].name) == len &&
+		    strncmp(o->pings[i].name, name, len) == 0)
+			report(p, line, "duplicate section [%s \"%.*s\"] "
+			    "(first on line %d)", sections[sec].name,
+			    (int)len, name, o->defs[i].line);
+	if ((copy = strndup(name, len)) == NULL || grow_pings(o) != 0) {
+		free(copy);
 		p->nomem = true;
 		return;
 	}
-	o->defs = defs;
-	defs += o->ndefs;
-	*defs = (struct ping_def){ .line = p->lineno };
-	defs->name = strndup(name, len);
-	if (defs->name == NULL) {
+	cur_ping(p)->name = copy;
+	cur_def(p)->line = line;
+	if (asprintf(&p->label, "[%s \"%s\"]", sections[sec].name, copy) < 0) {
+		p->label = NULL;
 		p->nomem = true;
 		return;
 	}
-	o->ndefs++;
-	for (size_t i = 0; i < NKEYS; i++) {
-		if (keys[i].sec == SEC_PING) {
-			p->key_line[i] = 0;
-			p->key_ok[i] = false;
-		}
-	}
-	snprintf(p->label, sizeof(p->label), "[ping \"%s\"]", defs->name);
-	p->sec = SEC_PING;
+	set_defaults(p, true, cur_ping(p));
+	p->sec = sec;
 }
 
-/* A "[name]" line: remember the section for handle(). */
+/* A "[text]" header on line. */
 static void
-read_section(struct parse *p, const char *line)
+begin_section(struct parse *p, const char *text, int line)
 {
-	const char *end = strchr(line, ']');
-	size_t n;
+	char hint[128];
 
-	end_ping(p);
-	if (end == NULL) {
-		report(p, p->lineno, "syntax error: '[' without ']'");
-		p->sec = SEC_BAD;
-		return;
-	}
-	n = (size_t)(end - line - 1);
-	for (int s = SEC_FEED; s <= LAST_PLAIN_SECTION; s++) {
-		if (strlen(section_names[s]) == n &&
-		    strncmp(section_names[s], line + 1, n) == 0) {
+	end_section(p);
+	free(p->label);
+	p->label = NULL;
+	p->sec = SEC_BAD;
+	for (int s = FIRST_SECTION; s <= LAST_SECTION; s++) {
+		const char *name = sections[s].name;
+		size_t n = strlen(name);
+
+		if (!sections[s].repeats && strcmp(text, name) == 0) {
+			if (asprintf(&p->label, "[%s]", name) < 0) {
+				p->label = NULL;
+				p->nomem = true;
+				return;
+			}
 			p->sec = (enum section)s;
-			snprintf(p->label, sizeof(p->label), "[%s]",
-				 section_names[s]);
+			return;
+		}
+		if (sections[s].repeats && strncmp(text, name, n) == 0 &&
+		    (text[n] == '\0' || strchr(" \t\"", text[n]) != NULL)) {
+			begin_ping(p, (enum section)s, text, line);
 			return;
 		}
 	}
-	if (strncmp(line + 1, "ping", 4) == 0 &&
-	    (n == 4 || strchr(" \t\"", line[5]) != NULL)) {
-		read_ping_section(p, line + 1, n);
+	report(p, line, "unknown section [%s] (expected %s)", text,
+	    section_hint(hint, sizeof(hint)));
+}
+
+/* ---- keys -------------------------------------------------------------- */
+
+static int
+key_index(enum section sec, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (keys[i].sec == sec && strcmp(keys[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* "name = value" on line, in the current section. */
+static void
+set_key(struct parse *p, const char *name, const char *value, int line)
+{
+	struct scope *set;
+	void *base;
+	char hint[128];
+	int i;
+
+	if (p->sec == SEC_BAD)
+		return;	/* the header was reported already */
+	if (p->sec == SEC_NONE) {
+		report(p, line, "key '%s' outside any section (%s)", name,
+		    section_hint(hint, sizeof(hint)));
 		return;
 	}
-	report(p, p->lineno,
-	       "unknown section [%.*s] (expected " SECTIONS_HINT ")",
-	       (int)n, line + 1);
-	p->sec = SEC_BAD;
-}
-
-/*
- * The ini_reader: one whole line per call, so p->lineno is the line inih is
- * parsing. Leading blanks are dropped because inih (Debian builds it with
- * multi-line values on) would take an indented "key = value" as more of the
- * previous value; and a line longer than inih's buffer is reported here
- * instead of reaching inih cut in two.
- */
-static char *
-read_line(char *str, int num, void *stream)
-{
-	struct parse *p = stream;
-	ssize_t len;
-	char *s;
-
-	check_pending(p);
-	len = getline(&p->buf, &p->cap, p->in);
-	if (len < 0)
-		return NULL;
-	p->lineno++;
-	s = p->buf;
-	if (p->lineno == 1 && strncmp(s, "\xEF\xBB\xBF", 3) == 0)
-		s += 3;
-	s += strspn(s, " \t");
-	s[strcspn(s, "\r\n")] = '\0';
-	if (strlen(s) >= (size_t)num) {
-		report(p, p->lineno, "line too long (over %d characters)",
-		       num - 1);
-		s = "";
+	if ((i = key_index(p->sec, name)) < 0) {
+		report(p, line, "unknown key '%s' in %s", name, p->label);
+		return;
 	}
-	if (*s == '[')
-		read_section(p, s);
-	else if (*s != '\0' && *s != ';' && *s != '#')
-		p->pending = p->lineno;
-	strcpy(str, s);
-	return str;
+	set = p->sec == SEC_PING ? &cur_def(p)->set : &p->o->set;
+	base = p->sec == SEC_PING ? (void *)cur_ping(p) : (void *)&p->o->pub;
+	if (set->line[i] != 0) {
+		report(p, line, "duplicate key '%s' in %s (first set on line "
+		    "%d)", name, p->label, set->line[i]);
+		return;
+	}
+	set->line[i] = line;
+	if (*value == '\0') {
+		report(p, line, "empty value for '%s' in %s", name, p->label);
+		return;
+	}
+	set->ok[i] = set_value(p, &keys[i], base, value, line) == 0;
 }
+
+static void
+on_item(void *ud, const struct ini_item *it)
+{
+	struct parse *p = ud;
+
+	switch (it->what) {
+	case INI_SECTION:
+		begin_section(p, it->section, it->line);
+		break;
+	case INI_PAIR:
+		set_key(p, it->name, it->value, it->line);
+		break;
+	case INI_ERROR:
+		report(p, it->line, "%s", it->message);
+		break;
+	}
+}
+
+/* ---- the whole file --------------------------------------------------- */
 
 /*
  * dir of the config file + rel; a relative config path keeps the result
  * relative to the cwd.
  */
 static char *
-resolve(struct parse *p, const char *rel, const char *dflt)
+resolve(struct parse *p, const char *rel)
 {
 	char *copy, *dir, *out = NULL;
 
-	if (rel == NULL)
-		rel = dflt;
 	if (*rel == '/')
 		return copy_str(p, rel);
-	copy = copy_str(p, p->path);
-	if (copy == NULL)
+	if ((copy = copy_str(p, p->path)) == NULL)
 		return NULL;
 	dir = dirname(copy);
 	if (strcmp(dir, ".") == 0)
 		out = copy_str(p, rel);
 	else if (asprintf(&out, "%s%s%s", dir,
-			  dir[strlen(dir) - 1] == '/' ? "" : "/", rel) < 0) {
+	    dir[strlen(dir) - 1] == '/' ? "" : "/", rel) < 0) {
 		out = NULL;
 		p->nomem = true;
 	}
@@ -938,36 +651,46 @@ resolve(struct parse *p, const char *rel, const char *dflt)
 	return out;
 }
 
-/* A key not set, or set to a good value. */
-static bool
-usable(const struct parse *p, int key)
-{
-	return p->key_line[key] == 0 || p->key_ok[key];
-}
+/* Keys of one section (numbers) where hi must be at least lo. */
+static const struct {
+	enum section sec;
+	const char *lo, *hi;
+} at_least[] = {
+	{ SEC_DAEMON, "settle_ms", "settle_cap_ms" },
+	{ SEC_PINGS, "connect_timeout", "timeout" },
+};
 
-/* The timeouts of [pings] must agree with each other. */
+/*
+ * One rule of at_least[], checked on values that are good or defaults,
+ * and reported at the key that was set (hi if both were). Durations are
+ * compared in seconds, since either may be written in other units.
+ */
 static void
-check_timeouts(struct parse *p)
+check_order(struct parse *p, enum section sec, const char *lo,
+    const char *hi)
 {
-	const struct config *c = &p->o->pub;
-	int ct = key_index(SEC_PINGS, "connect_timeout");
-	int to = key_index(SEC_PINGS, "timeout");
+	const struct scope *set = &p->o->set;
+	int l = key_index(sec, lo), h = key_index(sec, hi);
+	unsigned long long lv = get_uint(&p->o->pub, &keys[l]);
+	unsigned long long hv = get_uint(&p->o->pub, &keys[h]);
+	bool secs = keys[h].type == T_DURATION;
 
-	if (!usable(p, ct) || !usable(p, to) ||
-	    c->ping_timeout_s >= c->ping_connect_timeout_s)
+	if ((set->line[l] != 0 && !set->ok[l]) ||
+	    (set->line[h] != 0 && !set->ok[h]) || hv >= lv)
 		return;
-	/* Seconds, since the user may have written either in other units. */
-	if (p->key_line[to] != 0)
-		report(p, p->key_line[to],
-		       "invalid timeout: %us is less than connect_timeout "
-		       "(%s%us)", c->ping_timeout_s,
-		       p->key_line[ct] != 0 ? "" : "default ",
-		       c->ping_connect_timeout_s);
+	if (set->line[h] != 0 && secs)
+		report(p, set->line[h], "invalid %s: %llus is less than %s "
+		    "(%s%llus)", hi, hv, lo, set->line[l] != 0 ? "" :
+		    "default ", lv);
+	else if (set->line[h] != 0)
+		report(p, set->line[h], "invalid %s '%llu': less than %s "
+		    "(%llu)", hi, hv, lo, lv);
+	else if (secs)
+		report(p, set->line[l], "invalid %s: %llus is more than %s "
+		    "(default %llus)", lo, lv, hi, hv);
 	else
-		report(p, p->key_line[ct],
-		       "invalid connect_timeout: %us is more than timeout "
-		       "(default %us)", c->ping_connect_timeout_s,
-		       c->ping_timeout_s);
+		report(p, set->line[l], "invalid %s '%llu': more than %s "
+		    "(default %llu)", lo, lv, hi, hv);
 }
 
 /* pub.pings and pub.feed.hubs, from the [ping] sections. */
@@ -977,138 +700,94 @@ make_pings(struct parse *p)
 	struct owned *o = p->o;
 	size_t nhubs = 0;
 
-	if (o->ndefs == 0)
+	if (o->npings == 0)
 		return;
-	o->pings = calloc(o->ndefs, sizeof(*o->pings));
-	o->hubs = calloc(o->ndefs, sizeof(*o->hubs));
-	if (o->pings == NULL || o->hubs == NULL) {
+	if ((o->hubs = calloc(o->npings, sizeof(*o->hubs))) == NULL) {
 		p->nomem = true;
 		return;
 	}
-	for (size_t i = 0; i < o->ndefs; i++) {
-		const struct ping_def *d = &o->defs[i];
-
-		o->pings[i] = (struct ping_target){
-			.name = d->name, .kind = d->kind, .url = d->url,
-			.secret = d->secret,
-		};
-		if (d->kind == PING_WEBSUB)
-			o->hubs[nhubs++] = d->url;
-	}
+	for (size_t i = 0; i < o->npings; i++)
+		if (o->pings[i].kind == PING_WEBSUB)
+			o->hubs[nhubs++] = o->pings[i].url;
 	o->pub.pings = o->pings;
-	o->pub.npings = o->ndefs;
+	o->pub.npings = o->npings;
 	if (nhubs > 0) {
 		o->pub.feed.hubs = o->hubs;
 		o->pub.feed.nhubs = nhubs;
 	}
 }
 
-/* Defaults, required keys and checks that span keys. */
+/* Required keys, checks that span keys, paths, ping targets. */
 static void
 finish(struct parse *p)
 {
-	struct owned *o = p->o;
-	struct config *c = &o->pub;
-	int ms = key_index(SEC_DAEMON, "settle_ms");
-	int cap = key_index(SEC_DAEMON, "settle_cap_ms");
+	struct config *c = &p->o->pub;
 
 	for (size_t i = 0; i < NKEYS; i++)
 		if (keys[i].sec != SEC_PING && keys[i].required &&
-		    p->key_line[i] == 0)
+		    p->o->set.line[i] == 0)
 			report(p, 0, "missing required key '%s' in [%s]",
-			       keys[i].name, section_names[keys[i].sec]);
-	/* Compare only values that are valid or defaults. */
-	if ((p->key_line[ms] == 0 || p->key_ok[ms]) &&
-	    (p->key_line[cap] == 0 || p->key_ok[cap]) &&
-	    c->settle_cap_ms < c->settle_ms) {
-		if (p->key_line[cap] != 0)
-			report(p, p->key_line[cap],
-			       "invalid settle_cap_ms '%u': less than "
-			       "settle_ms (%u)", c->settle_cap_ms,
-			       c->settle_ms);
-		else
-			report(p, p->key_line[ms],
-			       "invalid settle_ms '%u': more than "
-			       "settle_cap_ms (default %u)", c->settle_ms,
-			       c->settle_cap_ms);
-	}
-	check_timeouts(p);
-	if (c->timezone == NULL)
-		c->timezone = copy_str(p, DEFAULT_TIMEZONE);
-	if (o->tag_date == NULL)
-		o->tag_date = copy_str(p, DEFAULT_TAG_DATE);
-	c->releases_dir = resolve(p, p->releases, "releases");
-	c->output_dir = resolve(p, p->output, "public");
-	c->state_dir = resolve(p, p->state, "state");
+			    keys[i].name, sections[keys[i].sec].name);
+	for (size_t i = 0; i < sizeof(at_least) / sizeof(at_least[0]); i++)
+		check_order(p, at_least[i].sec, at_least[i].lo, at_least[i].hi);
+	for (size_t i = 0; i < NKEYS; i++) {
+		const char *rel = get_text(c, &keys[i]);
+		char *abs;
 
-	c->feed.title = o->title;
-	c->feed.subtitle = o->subtitle;
-	c->feed.base_url = o->base_url;
-	c->feed.author = o->author;
-	c->feed.language = o->language;
-	c->feed.link_template = o->link_template;
-	c->feed.tag_authority = o->tag_authority;
-	c->feed.tag_path = o->tag_path;
-	c->feed.tag_date = o->tag_date;
-	/* A section with errors may lack its url: no half-made targets. */
-	if (p->nerr == 0)
-		make_pings(p);
+		if (keys[i].type != T_PATH || rel == NULL)
+			continue;
+		if ((abs = resolve(p, rel)) != NULL)
+			put_text(c, &keys[i], abs);
+	}
+	make_pings(p);
 }
 
 struct config *
 config_load(const char *path, FILE *errs)
 {
 	struct parse p = { .path = path, .errs = errs };
-	struct owned *o;
-	int rc;
+	FILE *in = NULL;
 
-	o = calloc(1, sizeof(*o));
-	if (o == NULL) {
+	if ((p.o = calloc(1, sizeof(*p.o))) == NULL) {
 		fprintf(errs, "%s: out of memory\n", path);
 		return NULL;
 	}
-	p.o = o;
-	o->pub.feed.max_entries = DEFAULT_MAX_ENTRIES;
-	o->pub.feed.max_file_size = DEFAULT_MAX_FILE_SIZE;
-	o->pub.settle_ms = DEFAULT_SETTLE_MS;
-	o->pub.settle_cap_ms = DEFAULT_SETTLE_CAP_MS;
-	o->pub.ping_connect_timeout_s = duration(DEFAULT_CONNECT_TIMEOUT);
-	o->pub.ping_timeout_s = duration(DEFAULT_TIMEOUT);
-	o->pub.ping_give_up_s = duration(DEFAULT_GIVE_UP_AFTER);
-	o->pub.path = copy_str(&p, path);
-
-	p.in = fopen(path, "r");
-	if (p.in == NULL) {
+	p.o->pub.path = copy_str(&p, path);
+	set_defaults(&p, false, &p.o->pub);
+	if ((in = fopen(path, "r")) == NULL) {
 		report(&p, 0, "cannot read: %s", strerror(errno));
-		goto done;
+		goto out;
 	}
-	rc = ini_parse_stream(read_line, &p, handle, &p);
-	check_pending(&p);
-	if (ferror(p.in)) {
-		/* A half-read file would only add noise about missing keys. */
-		report(&p, 0, "cannot read: %s", strerror(errno));
-		goto done;
+	if (ini_read(in, on_item, &p) != 0) {
+		/* Half a file would only add noise about missing keys. */
+		if (errno == ENOMEM)
+			p.nomem = true;
+		else if (errno != EFBIG)	/* reported at its line */
+			report(&p, 0, "cannot read: %s", strerror(errno));
+		goto out;
 	}
-	end_ping(&p);
-	if (rc != 0 && p.nerr == 0)
-		/* Not expected: read_line() catches what inih rejects. */
-		report(&p, rc > 0 ? rc : 0, "cannot parse (inih error %d)",
-		       rc);
+	end_section(&p);
 	finish(&p);
+out:
 	if (p.nomem)
 		report(&p, 0, "out of memory");
-done:
-	if (p.in != NULL)
-		fclose(p.in);
-	free(p.buf);
-	free(p.releases);
-	free(p.output);
-	free(p.state);
+	if (in != NULL)
+		fclose(in);
+	free(p.label);
 	if (p.nerr > 0) {
-		config_free(&o->pub);
+		config_free(&p.o->pub);
 		return NULL;
 	}
-	return &o->pub;
+	return &p.o->pub;
+}
+
+/* The text fields of the rows of one kind of section in base. */
+static void
+free_texts(void *base, bool ping)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if ((keys[i].sec == SEC_PING) == ping && is_text(keys[i].type))
+			free((void *)get_text(base, &keys[i]));
 }
 
 void
@@ -1119,26 +798,88 @@ config_free(struct config *c)
 	if (c == NULL)
 		return;
 	free(c->path);
-	free(c->timezone);
-	free(c->releases_dir);
-	free(c->output_dir);
-	free(c->state_dir);
-	free(o->title);
-	free(o->subtitle);
-	free(o->base_url);
-	free(o->author);
-	free(o->language);
-	free(o->link_template);
-	free(o->tag_authority);
-	free(o->tag_path);
-	free(o->tag_date);
-	for (size_t i = 0; i < o->ndefs; i++) {
-		free(o->defs[i].name);
-		free(o->defs[i].url);
-		free(o->defs[i].secret);
+	free_texts(c, false);
+	free((void *)c->feed.tag_authority);
+	free((void *)c->feed.tag_path);
+	for (size_t i = 0; i < o->npings; i++) {
+		free((void *)o->pings[i].name);
+		free_texts(&o->pings[i], true);
 	}
-	free(o->defs);
 	free(o->pings);
+	free(o->defs);
 	free(o->hubs);
 	free(o);
+}
+
+/* ---- --print-config ---------------------------------------------------- */
+
+/* "# doc", then "name = value ; line N" (or "; default"). */
+static void
+print_key(FILE *out, const struct key *k, const void *base, int line)
+{
+	char buf[VALUE_PRINT_MAX], from[32];
+	const char *v = buf;
+	bool b;
+	enum ping_kind kind;
+
+	fprintf(out, "# %s\n", k->doc);
+	if (line > 0)
+		snprintf(from, sizeof(from), "line %d", line);
+	else
+		snprintf(from, sizeof(from), "default");
+	switch (k->type) {
+	case T_UINT:
+		snprintf(buf, sizeof(buf), "%llu", get_uint(base, k));
+		break;
+	case T_SIZE:
+		value_print_size(get_uint(base, k), buf);
+		break;
+	case T_DURATION:
+		value_print_duration(get_uint(base, k), buf);
+		break;
+	case T_BOOL:
+		memcpy(&b, (const char *)base + k->off, sizeof(b));
+		v = b ? "true" : "false";
+		break;
+	case T_KIND:
+		memcpy(&kind, (const char *)base + k->off, sizeof(kind));
+		v = kind_names[kind];
+		break;
+	default:
+		v = get_text(base, k);
+		if (v != NULL && k->type == T_SECRET)
+			v = "(set)";
+		break;
+	}
+	if (v == NULL)
+		fprintf(out, "# %s is not set\n", k->name);
+	else
+		fprintf(out, "%s = %s ; %s\n", k->name, v, from);
+}
+
+int
+config_print(const struct config *c, FILE *out)
+{
+	const struct owned *o = (const struct owned *)c;
+
+	fprintf(out, "# feedpubd --print-config: %s\n"
+	    "# Every key with its value in effect, and where it came from: "
+	    "a line of\n# the file, or the default.\n", c->path);
+	for (int s = FIRST_SECTION; s <= LAST_SECTION; s++) {
+		if (sections[s].repeats)
+			continue;
+		fprintf(out, "\n[%s]\n", sections[s].name);
+		for (size_t i = 0; i < NKEYS; i++)
+			if (keys[i].sec == (enum section)s)
+				print_key(out, &keys[i], c, o->set.line[i]);
+	}
+	for (size_t j = 0; j < o->npings; j++) {
+		fprintf(out, "\n[%s \"%s\"]\n", sections[SEC_PING].name,
+		    o->pings[j].name);
+		for (size_t i = 0; i < NKEYS; i++)
+			if (keys[i].sec == SEC_PING)
+				print_key(out, &keys[i], &o->pings[j],
+				    o->defs[j].set.line[i]);
+	}
+	return fflush(out) != 0 || ferror(out) ? -1 : 0;
 }

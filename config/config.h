@@ -1,5 +1,7 @@
 /*
- * config: the INI config file (libinih) -> an immutable, validated struct.
+ * config: the INI config file -> an immutable, validated struct. The file
+ * is read by ini.c (over libinih), each value checked by value.c, and the
+ * keys are one table in config.c.
  *
  * Relative paths in the file are resolved against the config file's folder.
  * Every problem is printed to errs as "FILE:LINE: message" (LINE omitted when
@@ -45,5 +47,15 @@ struct config {
 struct config *config_load(const char *path, FILE *errs);
 
 void config_free(struct config *c);	/* NULL is fine */
+
+/*
+ * Write c to out as a config file (feedpubd --print-config): every key
+ * with its value in effect (paths resolved, URLs normalised, durations and
+ * sizes in their largest whole unit), each after a comment saying what it
+ * is and followed by "; line N" or "; default" saying where it came from.
+ * Keys not set are comments; a webhook secret is written "(set)". Returns
+ * 0, or -1 if writing to out failed.
+ */
+int config_print(const struct config *c, FILE *out);
 
 #endif

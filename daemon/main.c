@@ -26,7 +26,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-	    "usage: feedpubd [--config FILE] [--once | --check | --status]\n"
+	    "usage: feedpubd [--config FILE]\n"
+	    "                [--once | --check | --status | --print-config]\n"
 	    "                [--verbose] [--version] [--help]\n"
 	    "\n"
 	    "  -c, --config FILE  config file (default " DEFAULT_CONFIG ")\n"
@@ -34,6 +35,8 @@ usage(FILE *f)
 	    "  -n, --check        check the config and every release, "
 	    "write nothing\n"
 	    "  -s, --status       print the pending pings and exit\n"
+	    "  -T, --print-config print every key's value in effect and "
+	    "exit\n"
 	    "  -v, --verbose      log debug messages too\n"
 	    "  -V, --version      print the version and exit\n"
 	    "  -h, --help         print this help and exit\n");
@@ -121,6 +124,7 @@ main(int argc, char **argv)
 		{ "once", no_argument, NULL, '1' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "status", no_argument, NULL, 's' },
+		{ "print-config", no_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -128,24 +132,26 @@ main(int argc, char **argv)
 	};
 	const char *path = DEFAULT_CONFIG;
 	bool once = false, check = false, status = false, verbose = false;
+	bool print = false;
 	struct config *c;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:1nsvVh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:1nsTvVh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case '1': once = true; break;
 		case 'n': check = true; break;
 		case 's': status = true; break;
+		case 'T': print = true; break;
 		case 'v': verbose = true; break;
 		case 'V': printf("feedpubd %s\n", FEEDPUBD_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return EX_USAGE;
 		}
 	}
-	if (once + check + status > 1) {
-		fprintf(stderr, "feedpubd: --once, --check and --status are "
-		    "separate modes: give one\n");
+	if (once + check + status + print > 1) {
+		fprintf(stderr, "feedpubd: --once, --check, --status and "
+		    "--print-config are separate modes: give one\n");
 		return EX_USAGE;
 	}
 	if (optind < argc) {
@@ -163,6 +169,8 @@ main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (status)
 		rc = print_status(c);
+	else if (print)
+		rc = config_print(c, stdout) < 0 ? 1 : 0;
 	else if (!once && !check) {
 		rc = daemon_run(c, path);	/* it frees c */
 		c = NULL;

@@ -132,7 +132,7 @@ report(void *ud, const char *relpath, const struct release_error *err)
 		    err->line, err->msg);
 	else
 		log_errx("%s/%s: %s", p->cfg->releases_dir, relpath, err->msg);
-	if (pathset_add(p->bad, relpath) < 0 || (err->errnum == EEXIST &&
+	if (pathset_add(p->bad, relpath) < 0 || (err->clash &&
 	    pathset_add(p->clashed, relpath) < 0))
 		lost(p);
 }
@@ -213,6 +213,7 @@ gone(const struct pipeline *p, const char *relpath)
 /*
  * A full rescan read files that are still open for writing: put back the
  * version published before (if there was one), and keep the mark.
+ * keep_writing() runs before the swap, so p->store is still the old one.
  */
 static void
 keep_writing(struct pipeline *p, struct store *s)
@@ -225,8 +226,18 @@ keep_writing(struct pipeline *p, struct store *s)
 
 		if (r == NULL)
 			continue;
-		store_remove(s, v[i]);
-		store_put(s, r, NULL);
+		/* Failing that, neither version: what was read is partial. */
+		switch (store_put(s, r, NULL)) {
+		case STORE_PUT_OK:
+			break;
+		case STORE_PUT_CLASH:	/* another file took the id since */
+			store_remove(s, v[i]);
+			break;
+		case STORE_PUT_NOMEM:
+			store_remove(s, v[i]);
+			lost(p);
+			break;
+		}
 	}
 	pathset_sorted_free(v, n);
 }

@@ -20,22 +20,34 @@ mono_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* Nothing was written: every old feed stays. */
+static int
+fail_all(struct publish_result *res)
+{
+	res->failed = FEED_NKINDS;
+	for (int k = 0; k < FEED_NKINDS; k++)
+		res->failed_k[k] = true;
+	return -1;
+}
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     struct publish_result *res)
 {
 	struct release **rs;
-	size_t n = store_select(s, now, c->feed.max_entries, &rs);
+	size_t n;
 
 	memset(res, 0, sizeof(*res));
+	if (store_select(s, now, c->feed.max_entries, &rs, &n) < 0) {
+		log_errx("cannot select the releases to publish (out of "
+		    "memory)");
+		return fail_all(res);
+	}
 	res->entries = n;
 	res->rs = rs;
 	if (output_mkdirs(c->output_dir) < 0) {
 		log_err("cannot create output folder %s", c->output_dir);
-		res->failed = FEED_NKINDS;
-		for (int k = 0; k < FEED_NKINDS; k++)
-			res->failed_k[k] = true;
-		return -1;
+		return fail_all(res);
 	}
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);

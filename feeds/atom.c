@@ -9,8 +9,6 @@
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
 
-#define CHECK(x) do { if ((x) < 0) goto out; } while (0)
-
 static int
 link(xmlTextWriterPtr w, const char *rel, const char *type, const char *href)
 {

@@ -122,15 +122,17 @@ read_num(const char *p, int min, int max, int *val)
 	return p + n;
 }
 
-static int
-days_in_month(int year, int mon)
+int
+date_ymd_valid(int year, int mon, int day)
 {
 	static const int days[12] = {
 		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
 	};
 	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 
-	return mon == 2 && leap ? 29 : days[mon - 1];
+	if (mon < 1 || mon > 12 || day < 1)
+		return 0;
+	return day <= (mon == 2 && leap ? 29 : days[mon - 1]);
 }
 
 /* "Z", "UTC", "GMT", or [+-]h[h][[:]mm] as in RFC 3339, Jekyll and YAML. */
@@ -233,8 +235,8 @@ date_parse(const char *s, struct fp_time *out)
 		return -1;
 
 	/* 60 is a leap second (RFC 3339); time_t folds it into the next. */
-	if (mon < 1 || mon > 12 || day < 1 || day > days_in_month(year, mon) ||
-	    hour > 23 || min > 59 || sec > 60)
+	if (!date_ymd_valid(year, mon, day) || hour > 23 || min > 59 ||
+	    sec > 60)
 		return -1;
 
 	memset(&tm, 0, sizeof(tm));

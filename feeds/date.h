@@ -19,6 +19,13 @@ struct fp_time {
 /* Big enough for either format, NUL included. */
 #define DATE_BUFSZ 40
 
+/*
+ * 1 if year-mon-day is a day of the (proleptic) Gregorian calendar: mon
+ * 1..12 and day 1..28/29/30/31 as that month has, else 0. The one calendar
+ * check, for release dates and for the config's tag_date.
+ */
+int date_ymd_valid(int year, int mon, int day);
+
 /* 1 if tz names a zone in the tz database (e.g. "Europe/Stockholm", "UTC"). */
 int date_zone_valid(const char *tz);
 

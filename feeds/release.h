@@ -1,9 +1,13 @@
 /*
- * release: one release file -> struct release.
+ * release: one release file -> struct release. This module loads the file,
+ * normalises it, and fills in the title and the defaults; the front matter
+ * is frontmatter.c's and the body's HTML and summary markdown.c's.
  *
  * Parsing is cheap and done for every file (front matter, title, dates, ids);
  * rendering the body to HTML and deriving the summary is done on demand by
  * release_render(), so only releases that make it into a feed pay for it.
+ * A struct release owns all its strings; release_free() frees them.
+ * Errors: -1 with a struct release_error filled in.
  */
 #ifndef FEEDS_RELEASE_H
 #define FEEDS_RELEASE_H
@@ -56,7 +60,19 @@ struct release_error {
 	int errnum;	/* errno when the file could not be read, else 0 */
 	char msg[256];
 	bool transient;
+	bool clash;	/* lost an id clash (scan.h); errnum is 0 then */
 };
+
+/*
+ * Fill *err for a file that is not a valid release: line (0: none), the
+ * printf-style message, errnum 0, neither transient nor a clash. Returns
+ * -1, so a parser can `return release_error_set(...)`.
+ */
+int release_error_set(struct release_error *err, size_t line,
+    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Fill *err for out of memory, which is transient. Returns -1. */
+int release_error_oom(struct release_error *err);
 
 /*
  * The format of a file by its base name, or -1 for files that are not
@@ -84,5 +100,8 @@ int release_load(const struct feed_meta *m, const char *root,
 int release_render(struct release *r, const struct feed_meta *m);
 
 void release_free(struct release *r);	/* NULL is fine */
+
+/* Free v[0..n) and v itself, as authors and tags are held. */
+void release_list_free(char **v, size_t n);
 
 #endif

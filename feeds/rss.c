@@ -11,8 +11,6 @@
 
 #include "xmlout.h"
 
-#define CHECK(x) do { if ((x) < 0) goto out; } while (0)
-
 static int
 date(xmlTextWriterPtr w, const char *name, const struct fp_time *t)
 {

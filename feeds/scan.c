@@ -47,6 +47,24 @@ carry_over(struct release *r, const struct release *old)
 }
 
 /*
+ * The one place an id clash is settled and told: the file at loser (its
+ * release in s, if any, leaves s) gives up the id to the file at winner.
+ */
+static void
+lose_id(struct store *s, const char *loser, const char *winner,
+    scan_error_fn *on_error, void *ud)
+{
+	struct release_error err = { .clash = true };
+	struct release *r;
+
+	snprintf(err.msg, sizeof(err.msg), "has the same id as %s; give one "
+	    "of them its own 'id:' in the front matter", winner);
+	r = store_take(s, loser);
+	on_error(ud, loser, &err);
+	release_free(r);
+}
+
+/*
  * Of two files with one id, the one that held it in prev keeps it, so a
  * full rescan does not swap the published entry for the other file.
  */
@@ -55,24 +73,55 @@ evict_newcomer(struct store *s, struct store *prev, const struct release *r,
     scan_error_fn *on_error, void *ud)
 {
 	struct release *other = store_get_id(s, r->id), *held;
-	struct release_error err = { .errnum = EEXIST };
 
 	if (other == NULL || prev == NULL || strcmp(other->path, r->path) == 0 ||
 	    (held = store_get_id(prev, r->id)) == NULL ||
 	    strcmp(held->path, r->path) != 0)
 		return;
-	other = store_take(s, other->path);
-	snprintf(err.msg, sizeof(err.msg), "has the same id as %s; give one "
-	    "of them its own 'id:' in the front matter", r->path);
-	on_error(ud, other->path, &err);
-	release_free(other);
+	lose_id(s, other->path, r->path, on_error, ud);
+}
+
+/* What commit() did with a file. */
+enum commit_result {
+	COMMIT_IN,		/* the release is in s */
+	COMMIT_GONE,		/* the file is gone: not in s */
+	COMMIT_SKIPPED,		/* reported (on_error) */
+	COMMIT_NOMEM,		/* reported too, and s lacks what it should hold */
+};
+
+/*
+ * A file that failed to read: a removal when it is gone (a dangling link
+ * is not gone), else reported; a passing read error keeps what was
+ * published (from s itself, or from prev).
+ */
+static enum commit_result
+commit_failed(const char *root, const char *relpath,
+    struct release_error *err, struct store *s, struct store *prev,
+    scan_error_fn *on_error, void *ud)
+{
+	enum commit_result res = COMMIT_SKIPPED;
+	char full[8192];
+	struct stat st;
+	struct release *old;
+	bool gone = err->errnum == ENOENT && (snprintf(full, sizeof(full),
+	    "%s/%s", root, relpath), lstat(full, &st) < 0);
+
+	if (!err->transient)
+		store_remove(s, relpath);
+	else if (prev != NULL && (old = store_take(prev, relpath)) != NULL &&
+	    store_put(s, old, NULL) != STORE_PUT_OK)
+		res = COMMIT_NOMEM;
+	if (gone && res != COMMIT_NOMEM)
+		return COMMIT_GONE;
+	on_error(ud, relpath, err);
+	return res;
 }
 
 /*
  * Put the result of loading relpath into s: the release, or a removal when
- * the file is gone, or an error. Returns as scan_file() does.
+ * the file is gone, or an error.
  */
-static int
+static enum commit_result
 commit(const char *root, const char *relpath, struct release *r,
     struct release_error *err, struct store *s, struct store *prev,
     scan_error_fn *on_error, void *ud)
@@ -80,38 +129,25 @@ commit(const char *root, const char *relpath, struct release *r,
 	const char *clash = NULL;
 	struct release *old;
 
-	if (r == NULL) {
-		/* A file that vanished is a removal; a dangling link is not. */
-		char full[8192];
-		struct stat st;
-		bool gone = err->errnum == ENOENT && (snprintf(full,
-		    sizeof(full), "%s/%s", root, relpath), lstat(full, &st) < 0);
-
-		/* A passing read error keeps what was published. */
-		if (!err->transient)
-			store_remove(s, relpath);
-		else if (prev != NULL && (old = store_take(prev, relpath)))
-			store_put(s, old, NULL);
-		if (gone)
-			return 1;
-		on_error(ud, relpath, err);
-		return -1;
-	}
+	if (r == NULL)
+		return commit_failed(root, relpath, err, s, prev, on_error, ud);
 	if ((old = store_get(s, relpath)) == NULL && prev != NULL)
 		old = store_get(prev, relpath);
 	carry_over(r, old);
 	evict_newcomer(s, prev, r, on_error, ud);
-	if (store_put(s, r, &clash) < 0) {
-		err->line = 0;
-		err->errnum = EEXIST;
-		snprintf(err->msg, sizeof(err->msg), "has the same id as %s; "
-		    "give one of them its own 'id:' in the front matter",
-		    clash ? clash : "another release");
-		store_remove(s, relpath);
+	switch (store_put(s, r, &clash)) {
+	case STORE_PUT_OK:
+		return COMMIT_IN;
+	case STORE_PUT_CLASH:
+		/* Its old version, if any, goes too. */
+		lose_id(s, relpath, clash, on_error, ud);
+		break;
+	case STORE_PUT_NOMEM:
+		release_error_oom(err);
 		on_error(ud, relpath, err);
-		return -1;
+		return COMMIT_NOMEM;
 	}
-	return 0;
+	return COMMIT_SKIPPED;
 }
 
 static bool
@@ -132,7 +168,16 @@ scan_file(const struct feed_meta *m, const char *root, const char *relpath,
 	if (!wanted(relpath))
 		return 1;
 	release_load(m, root, relpath, &r, &err);
-	return commit(root, relpath, r, &err, s, NULL, on_error, ud);
+	switch (commit(root, relpath, r, &err, s, NULL, on_error, ud)) {
+	case COMMIT_IN:
+		return 0;
+	case COMMIT_GONE:
+		return 1;
+	case COMMIT_SKIPPED:
+	case COMMIT_NOMEM:
+		break;
+	}
+	return -1;
 }
 
 /* The release files under a folder, in byte order of their paths. */
@@ -289,36 +334,32 @@ collect_under(struct release *r, void *ud)
 /*
  * The releases under a folder that could not be read stay as they were in
  * prev, and keep their ids: a file elsewhere that took one meanwhile is
- * the one left out (reported).
+ * the one left out (reported). Returns 0, or -1 when out of memory: then s
+ * lacks some of them and must not be published.
  */
-static void
+static int
 keep_folder(struct store *prev, const char *prefix, struct store *s,
     scan_error_fn *on_error, void *ud)
 {
 	struct under u = { prefix, strlen(prefix), NULL, 0 };
+	int rc = 0;
 
 	if ((u.paths = calloc(store_count(prev) + 1, sizeof(char *))) == NULL)
-		return;
+		return -1;
 	store_foreach(prev, collect_under, &u);
-	for (size_t i = 0; i < u.count; i++) {
+	for (size_t i = 0; i < u.count && rc == 0; i++) {
 		struct release *r = store_take(prev, u.paths[i]), *other;
 
 		if (r == NULL)
 			continue;
 		other = store_get_id(s, r->id);
-		if (other != NULL && strcmp(other->path, r->path) != 0) {
-			struct release_error err = { .errnum = EEXIST };
-
-			other = store_take(s, other->path);
-			snprintf(err.msg, sizeof(err.msg), "has the same id "
-			    "as %s; give one of them its own 'id:' in the "
-			    "front matter", r->path);
-			on_error(ud, other->path, &err);
-			release_free(other);
-		}
-		store_put(s, r, NULL);
+		if (other != NULL && strcmp(other->path, r->path) != 0)
+			lose_id(s, other->path, r->path, on_error, ud);
+		if (store_put(s, r, NULL) != STORE_PUT_OK)
+			rc = -1;
 	}
 	free(u.paths);
+	return rc;
 }
 
 /* Counts the problems reported, whoever reports them. */
@@ -344,6 +385,7 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
 	struct tally t = { on_error, ud, 0 };
 	struct job j = { .m = m, .root = root, .on_error = count_error,
 	    .ud = &t };
+	bool nomem = false;
 	int rc = 0;
 
 	/*
@@ -366,12 +408,18 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
 		goto out;
 	}
 	load_all(&j);
-	for (size_t i = 0; i < j.n; i++)
-		commit(root, j.paths[i], j.rs[i], &j.errs[i], s, prev,
-		    count_error, &t);
-	for (size_t i = 0; i < j.nbad; i++)
-		keep_folder(prev, j.bad_dirs[i], s, count_error, &t);
-	rc = t.n;
+	for (size_t i = 0; i < j.n; i++) {
+		if (nomem)
+			release_free(j.rs[i]);
+		else
+			nomem = commit(root, j.paths[i], j.rs[i], &j.errs[i],
+			    s, prev, count_error, &t) == COMMIT_NOMEM;
+	}
+	for (size_t i = 0; i < j.nbad && !nomem; i++)
+		nomem = keep_folder(prev, j.bad_dirs[i], s, count_error, &t) < 0;
+	rc = nomem ? -1 : t.n;
+	if (nomem)
+		errno = ENOMEM;
 out:
 	for (size_t i = 0; i < j.nbad; i++)
 		free(j.bad_dirs[i]);

@@ -10,8 +10,8 @@
 
 /*
  * Told about each file that was skipped, or folder that could not be read;
- * relpath is under the root. err->errnum is EEXIST when the file lost an
- * id clash (it may publish once the other file is gone).
+ * relpath is under the root. err->clash is true when the file lost an id
+ * clash (it may publish once the other file is gone).
  */
 typedef void scan_error_fn(void *ud, const char *relpath,
     const struct release_error *err);
@@ -26,8 +26,8 @@ typedef void scan_error_fn(void *ud, const char *relpath,
  * transient) keeps its version from prev, as do the files under a folder
  * that cannot be read (reported). Returns the number of files and folders
  * skipped, or -1 if root cannot be read, or a folder below it cannot and
- * there is no prev (errno set): then s holds only part of the releases
- * and must not be published.
+ * there is no prev, or memory ran out (errno set, ENOMEM for the last):
+ * then s holds only part of the releases and must not be published.
  */
 int scan_folder(const struct feed_meta *m, const char *root,
     struct store *s, struct store *prev, scan_error_fn *on_error, void *ud);
@@ -43,7 +43,8 @@ int scan_paths(const char *root, const char *rel,
  * the first date seen stays (the id's published time does not move), and
  * without `updated` a change of content makes the file's mtime the new
  * `updated`. Returns 0 when it is in s, 1 when it is not (gone or not a
- * release file), -1 when it was skipped (on_error was called).
+ * release file), -1 when it was skipped (on_error was called; out of
+ * memory is reported as a transient error and leaves s as it was).
  */
 int scan_file(const struct feed_meta *m, const char *root,
     const char *relpath, struct store *s, scan_error_fn *on_error, void *ud);

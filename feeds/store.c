@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <libxml/globals.h>
 #include <libxml/hash.h>
 
 struct store {
@@ -23,10 +24,11 @@ struct store {
 struct store *
 store_new(void)
 {
-	struct store *s = calloc(1, sizeof(*s));
+	struct store *s = xmlMalloc(sizeof(*s));
 
 	if (s == NULL)
 		return NULL;
+	memset(s, 0, sizeof(*s));
 	s->by_path = xmlHashCreate(256);
 	s->by_id = xmlHashCreate(256);
 	if (s->by_path == NULL || s->by_id == NULL) {
@@ -50,9 +52,9 @@ store_free(struct store *s)
 		return;
 	xmlHashFree(s->by_id, NULL);
 	xmlHashFree(s->by_path, free_release);
-	free(s->sorted);
-	free(s->sel);
-	free(s);
+	xmlFree(s->sorted);
+	xmlFree(s->sel);
+	xmlFree(s);
 }
 
 
@@ -98,29 +100,42 @@ store_remove(struct store *s, const char *path)
 	return 0;
 }
 
-int
+/*
+ * The new keys are claimed before anything is let go, and replacing an
+ * entry that exists allocates nothing: whatever fails, the store is as it
+ * was.
+ */
+enum store_put_result
 store_put(struct store *s, struct release *r, const char **clash)
 {
-	struct release *other = xmlHashLookup(s->by_id, X(r->id));
+	struct release *other = store_get_id(s, r->id);
+	struct release *old = store_get(s, r->path);
 
-	if (other != NULL && strcmp(other->path, r->path) != 0) {
+	if (other != NULL && other != old) {
 		if (clash != NULL)
 			*clash = other->path;
 		release_free(r);
-		return -1;
+		return STORE_PUT_CLASH;
 	}
-	store_remove(s, r->path);
-	if (xmlHashAddEntry(s->by_path, X(r->path), r) < 0) {
-		release_free(r);
-		return -1;
+	if (other == NULL && xmlHashAddEntry(s->by_id, X(r->id), r) < 0)
+		goto nomem;
+	if (old == NULL && xmlHashAddEntry(s->by_path, X(r->path), r) < 0) {
+		xmlHashRemoveEntry(s->by_id, X(r->id), NULL);
+		goto nomem;
 	}
-	if (xmlHashAddEntry(s->by_id, X(r->id), r) < 0) {
-		xmlHashRemoveEntry(s->by_path, X(r->path), NULL);
-		release_free(r);
-		return -1;
+	if (old != NULL) {
+		xmlHashUpdateEntry(s->by_path, X(r->path), r, NULL);
+		if (other == NULL)	/* r's id is new: drop old's */
+			xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
+		else
+			xmlHashUpdateEntry(s->by_id, X(r->id), r, NULL);
+		release_free(old);
 	}
 	s->dirty = true;
-	return 0;
+	return STORE_PUT_OK;
+nomem:
+	release_free(r);
+	return STORE_PUT_NOMEM;
 }
 
 static int
@@ -151,8 +166,8 @@ resort(struct store *s)
 	if (!s->dirty)
 		return 0;
 	if (want > s->cap) {
-		struct release **a = realloc(s->sorted, want * sizeof(*a));
-		struct release **b = realloc(s->sel, want * sizeof(*b));
+		struct release **a = xmlRealloc(s->sorted, want * sizeof(*a));
+		struct release **b = xmlRealloc(s->sel, want * sizeof(*b));
 
 		if (a != NULL)
 			s->sorted = a;
@@ -169,15 +184,16 @@ resort(struct store *s)
 	return 0;
 }
 
-size_t
+int
 store_select(struct store *s, int64_t now, size_t max,
-    struct release ***out)
+    struct release ***out, size_t *n)
 {
 	size_t k = 0;
 
-	*out = s->sel;
+	*out = NULL;
+	*n = 0;
 	if (resort(s) < 0)
-		return 0;
+		return -1;
 	for (size_t i = 0; i < s->n && k < max; i++) {
 		struct release *r = s->sorted[i];
 
@@ -185,7 +201,8 @@ store_select(struct store *s, int64_t now, size_t max,
 			s->sel[k++] = r;
 	}
 	*out = s->sel;
-	return k;
+	*n = k;
+	return 0;
 }
 
 int64_t

@@ -1,6 +1,9 @@
 /*
  * store: the set of parsed releases, keyed by path, kept so that the newest
  * published ones can be selected cheaply after every change.
+ *
+ * The store allocates through libxml2 (xmlMalloc and kin), its hash tables
+ * and its own arrays alike, so xmlMemSetup() reaches all of it.
  */
 #ifndef FEEDS_STORE_H
 #define FEEDS_STORE_H
@@ -15,13 +18,21 @@ struct store;
 struct store *store_new(void);
 void store_free(struct store *s);	/* frees every release too */
 
+enum store_put_result {
+	STORE_PUT_OK,		/* r is in, the old release of its path freed */
+	STORE_PUT_CLASH,	/* another file has r's id */
+	STORE_PUT_NOMEM,	/* out of memory */
+};
+
 /*
  * Add r, replacing (and freeing) the release with the same path. The store
- * owns r from here on, whatever the result. Returns 0, or -1 when another
- * file already has r's id: r is then freed, nothing changes, and *clash
- * (if not NULL) points at the other file's path, valid until the next change.
+ * owns r from here on, whatever the result. Unless STORE_PUT_OK, r is
+ * freed and nothing changes (the old release of r's path stays); on
+ * STORE_PUT_CLASH, *clash (if not NULL) points at the other file's path,
+ * valid until the next change.
  */
-int store_put(struct store *s, struct release *r, const char **clash);
+enum store_put_result store_put(struct store *s, struct release *r,
+    const char **clash);
 
 /* Remove every release whose path is under the folder prefix (no '/'). */
 size_t store_remove_under(struct store *s, const char *prefix);
@@ -49,11 +60,13 @@ void store_touch(struct store *s);
 
 /*
  * The releases published at now (seconds): no drafts, date <= now, newest
- * first (by date, then id), at most max. Returns how many; *out points at
- * an array owned by the store, valid until the next change.
+ * first (by date, then id), at most max. Returns 0 with *n of them in *out,
+ * an array owned by the store, valid until the next change; or -1 when out
+ * of memory, with *out NULL and *n 0: then nothing is known to be
+ * published, and nothing must be written as if it were.
  */
-size_t store_select(struct store *s, int64_t now, size_t max,
-    struct release ***out);
+int store_select(struct store *s, int64_t now, size_t max,
+    struct release ***out, size_t *n);
 
 /* The earliest embargo date after now, or INT64_MAX if there is none. */
 int64_t store_next_embargo(struct store *s, int64_t now);

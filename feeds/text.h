@@ -60,4 +60,15 @@ char *text_slug(const char *name);
  */
 char *text_summary(const char *s, size_t limit);
 
+/* Lines of a NUL-terminated text, as the release parsers walk them. */
+
+/* Length of the line at s, without its '\n'. */
+size_t text_line_len(const char *s);
+
+/* The 1-based number of the line that holds s[off]; lines end in '\n'. */
+size_t text_line_of(const char *s, size_t off);
+
+/* A copy of s[0..n) without leading and trailing spaces and tabs. */
+char *text_trim_dup(const char *s, size_t n);
+
 #endif

@@ -116,35 +116,85 @@ lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
+/*
+ * u's path with dot segments removed, starting with '/' and, when dir is
+ * true, ending in one. NULL: out of memory.
+ */
+static char *
+norm_path(const xmlURI *u, bool dir)
+{
+	size_t n = u->path != NULL ? strlen(u->path) : 0;
+	/* Room for a '/' at either end; xmlNormalizeURIPath works in place. */
+	char *p = malloc(n + 3);
+
+	if (p == NULL)
+		return NULL;
+	snprintf(p, n + 3, "%s%s", n > 0 && u->path[0] == '/' ? "" : "/",
+	    n > 0 ? u->path : "");
+	xmlNormalizeURIPath(p);
+	if (p[0] == '\0')
+		strcpy(p, "/");
+	else if (dir && p[strlen(p) - 1] != '/')
+		strcat(p, "/");
+	return p;
+}
+
+/*
+ * u written out with the scheme lower-cased and path as its path; the host
+ * keeps its case. NULL: out of memory.
+ */
+static char *
+render(const xmlURI *u, const char *path)
+{
+	char *scheme = strdup(u->scheme), *s;
+	char port[16] = "";
+	const char *user = u->user, *query = u->query_raw, *frag = u->fragment;
+
+	if (scheme == NULL)
+		return NULL;
+	lower(scheme);
+	if (u->port > 0)
+		snprintf(port, sizeof(port), ":%d", u->port);
+	if (asprintf(&s, "%s://%s%s%s%s%s%s%s%s%s", scheme,
+	    user != NULL ? user : "", user != NULL ? "@" : "", u->server,
+	    port, path, query != NULL ? "?" : "", query != NULL ? query : "",
+	    frag != NULL ? "#" : "", frag != NULL ? frag : "") < 0)
+		s = NULL;
+	free(scheme);
+	return s;
+}
+
+int
+url_normalize(const char *s, unsigned flags, char **url)
+{
+	xmlURIPtr u;
+	char *p;
+
+	*url = NULL;
+	if (parse(s, flags, &u) != NULL)
+		return -1;
+	if ((p = norm_path(u, false)) != NULL)
+		*url = render(u, p);
+	free(p);
+	xmlFreeURI(u);
+	return *url != NULL ? 0 : -1;
+}
+
 int
 url_normalize_base(const char *s, char **url, char **host, char **path)
 {
 	xmlURIPtr u;
-	char *p = NULL, *h = NULL, *scheme = NULL, *server;
-	size_t n;
+	char *p = NULL, *h = NULL;
 	int ret = -1;
 
 	*url = *host = *path = NULL;
 	if (parse(s, 0, &u) != NULL)
 		return -1;
-	server = u->server;
-	n = u->path != NULL ? strlen(u->path) : 0;
-	/* Room for a '/' at either end; xmlNormalizeURIPath works in place. */
-	if ((p = malloc(n + 3)) == NULL || (h = strdup(server)) == NULL ||
-	    (scheme = strdup(u->scheme)) == NULL)
+	if ((p = norm_path(u, true)) == NULL ||
+	    (h = strdup(u->server)) == NULL ||
+	    (*url = render(u, p)) == NULL)
 		goto out;
-	snprintf(p, n + 3, "%s%s", n > 0 && u->path[0] == '/' ? "" : "/",
-	    n > 0 ? u->path : "");
-	xmlNormalizeURIPath(p);
-	if (p[0] == '\0' || p[strlen(p) - 1] != '/')
-		strcat(p, "/");
-	lower(scheme);
 	lower(h);
-	if ((u->port > 0 ? asprintf(url, "%s://%s:%d%s", scheme, server,
-	    u->port, p) : asprintf(url, "%s://%s%s", scheme, server, p)) < 0) {
-		*url = NULL;
-		goto out;
-	}
 	/* As before the tag: ids were built from it: brackets kept. */
 	*host = h;
 	*path = p;
@@ -154,6 +204,5 @@ out:
 	xmlFreeURI(u);
 	free(p);
 	free(h);
-	free(scheme);
 	return ret;
 }

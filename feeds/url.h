@@ -23,6 +23,14 @@ enum url_allow {
 const char *url_check_http(const char *s, unsigned flags);
 
 /*
+ * s (which must pass url_check_http(s, flags)) as a client requests it:
+ * scheme lower-cased, dot segments removed, an empty path written "/",
+ * the host's case, port, query and fragment kept. Returns 0 with *url the
+ * caller frees, or -1 (*url NULL) when s is not valid or out of memory.
+ */
+int url_normalize(const char *s, unsigned flags, char **url);
+
+/*
  * The base URL that documents are served under, from s (which must pass
  * url_check_http(s, 0)): scheme lower-cased, dot segments removed, the path
  * ending in '/'. *url is that URL, *host its host lower-cased (the tag:

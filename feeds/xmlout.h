@@ -1,6 +1,7 @@
 /*
  * xmlout: the xmlTextWriter helpers the feed writers share (internal to
- * feeds/). Each returns the libxml2 convention: < 0 on error.
+ * feeds/). Each returns the libxml2 convention: < 0 on error. Strings are
+ * UTF-8 and only borrowed; the returned ones are malloc'd, caller frees.
  */
 #ifndef FEEDS_XMLOUT_H
 #define FEEDS_XMLOUT_H
@@ -9,6 +10,12 @@
 
 #include "meta.h"
 #include "release.h"
+
+/*
+ * In a writer function with an `out:` label: go there when a libxml2
+ * writer call (or an xo_ helper) fails.
+ */
+#define CHECK(x) do { if ((x) < 0) goto out; } while (0)
 
 /* Text content with the characters XML 1.0 forbids dropped. */
 int xo_string(xmlTextWriterPtr w, const char *s);
@@ -29,6 +36,7 @@ struct fp_time xo_feed_updated(struct release *const *rs, size_t n);
 /* The feed's id: tag:authority,date:path. Caller frees. */
 char *xo_feed_id(const struct feed_meta *m);
 
+/* The two writers: one feed document of rs[0..n) into w (feed.c). */
 int atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
     struct release *const *rs, size_t n);
 int rss_write(xmlTextWriterPtr w, const struct feed_meta *m,

@@ -212,6 +212,19 @@ class ConfigErrors(ft.FeedCase):
 			extra='det här är ingen nyckel\n')
 		self.check_config_error(text, 'det här är ingen nyckel')
 
+	def test_nul_byte(self):
+		"""A NUL byte cut the value short ("rel"); now it is an error."""
+		paths = ft.default_paths()
+		paths['releases'] = 'rel\0/etc'
+		self.check_config_error(ft.config_text(ft.default_feed(), paths),
+			'releases = rel')
+
+	def test_line_too_long(self):
+		feed = self.feed_with(subtitle='x' * 9000)
+		run = self.check_config_error(
+			ft.config_text(feed, ft.default_paths()), 'subtitle = ')
+		self.assertIn('line too long (over 8192 bytes)', run.stderr)
+
 	def test_every_problem_reported(self):
 		"""All problems are printed, not just the first."""
 		feed = self.feed_with(colour='blue', max_entries='many')
@@ -219,6 +232,79 @@ class ConfigErrors(ft.FeedCase):
 		run = self.check_config_error(text, 'colour = blue')
 		self.assertIn('%s:%d:' % (run.args[2], ft.line_of(text,
 			'max_entries = many')), run.stderr)
+
+
+class PrintConfig(ft.FeedCase):
+	"""--print-config: every key, its value in effect, where it came from."""
+
+	def ping_text(self):
+		"""A webhook URL of 4,000 characters, token in its query."""
+		url = ('https://hooks.example/in?token=' + 'T0k3n' * 800)[:4000]
+		return url, ft.config_text(ft.default_feed(), ft.default_paths(),
+			extra='[ping "chat"]\nkind = webhook\nurl = %s\n'
+			'secret = hemligt-v4rde\n' % url)
+
+	def test_values_and_origins(self):
+		ws = self.new_workspace('good')
+		url, text = self.ping_text()
+		ws.write_config(text=text)
+		run = ws.run('--print-config')
+		self.assertRunOK(run)
+		self.assertEqual(run.stderr, '')
+		out = run.stdout
+		self.assertIn('# feedpubd --print-config: %s\n' % ws.config, out)
+		self.assertIn('\n[feed]\n', out)
+		self.assertIn('\ntitle = %s ; line %d\n' % (
+			ft.default_feed()['title'], ft.line_of(text, 'title = ')), out)
+		self.assertIn('\nreleases = %s ; line %d\n' % (ws.releases,
+			ft.line_of(text, 'releases = ')), out)
+		self.assertIn('\ntimeout = 15s ; default\n', out)
+		self.assertIn('\nsettle_ms = 20 ; default\n', out)
+		self.assertIn('\n[ping "chat"]\n', out)
+		self.assertIn('\nurl = %s ; line %d\n' % (url,
+			ft.line_of(text, 'url = https://hooks')), out)
+		self.assertIn('\nsecret = (set) ; line %d\n' %
+			ft.line_of(text, 'secret = '), out)
+		self.assertNotIn('hemligt', out)
+		self.assertFalse(os.path.exists(ws.out), 'output written')
+
+	def test_output_is_a_config(self):
+		ws = self.new_workspace('good')
+		ws.write_config(text=self.ping_text()[1])
+		first = ws.run('--print-config')
+		self.assertRunOK(first)
+		again = ws.path('printed.conf')
+		with open(again, 'w', encoding='utf-8') as f:
+			f.write(first.stdout)
+		check = ft.run_feedpubd('--config', again, '--check')
+		self.assertEqual(check.returncode, 0, check.describe())
+		second = ft.run_feedpubd('--config', again, '--print-config')
+		self.assertRunOK(second)
+		strip = lambda out: [l.split(' ; ')[0] for l in
+			out.split('\n')[1:]]
+		self.assertEqual(strip(second.stdout), strip(first.stdout))
+
+	def test_config_error(self):
+		ws = self.new_workspace('good')
+		text = ft.config_text(ft.default_feed(), ft.default_paths(),
+			{'settle_ms': 'snart'})
+		ws.write_config(text=text)
+		run = ws.run('--print-config')
+		self.assertEqual(run.returncode, EX_CONFIG, run.describe())
+		self.assertIn('%s:%d:' % (ws.config, ft.line_of(text,
+			'settle_ms')), run.stderr)
+		self.assertEqual(run.stdout, '')
+
+	def test_a_mode_of_its_own(self):
+		ws = self.new_workspace('good')
+		ws.write_config()
+		for other in ('--once', '--check', '--status'):
+			with self.subTest(other=other):
+				run = ws.run('--print-config', other)
+				self.assertEqual(run.returncode, EX_USAGE,
+					run.describe())
+				self.assertEqual(run.stdout, '')
+		self.assertFalse(os.path.exists(ws.out), 'output written')
 
 
 if __name__ == '__main__':

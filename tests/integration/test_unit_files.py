@@ -115,24 +115,44 @@ def last(unit, section, key):
 	return found[-1] if found else None
 
 
-def config_keys():
-	"""{(section, key)} from the keys[] table of config/config.c."""
+def config_rows():
+	"""[(section, key, {field: value})] of the keys[] table of
+	config/config.c, one a row: the designated fields (.min, .max, .dflt,
+	.required) as written there, strings unquoted."""
 	text = read(CONFIG_C)
 	table = re.search(r'static const struct key keys\[\] = \{(.*?)\n\};',
 			  text, re.S)
 	if table is None:
 		raise AssertionError('no keys[] table in %s' % CONFIG_C)
-	keys = re.findall(r'\{\s*SEC_(\w+),\s*"(\w+)"', table.group(1))
-	return {(sec.lower(), name) for sec, name in keys}
+	rows = []
+	row = r'\{\s*SEC_(\w+),\s*"(\w+)",(.*?)\},?(?:\n|$)'
+	for sec, name, body in re.findall(row, table.group(1), re.S):
+		fields = {f: v.strip('"') for f, v in re.findall(
+		    r'\.(\w+) = ("[^"]*"|\w+)', body)}
+		rows.append((sec.lower(), name, fields))
+	return rows
+
+
+def config_keys():
+	"""{(section, key)} from the keys[] table of config/config.c."""
+	return {(sec, name) for sec, name, _ in config_rows()}
 
 
 def config_defines():
-	"""{NAME: value} of the simple #defines in config/config.c."""
+	"""{DEFAULT_KEY: default, MAX_KEY: maximum} of the keys of the keys[]
+	table, as a user writes them ("50", "24h", "64M")."""
 	out = {}
-	for name, val in re.findall(r'^#define\s+(\w+)\s+("[^"]*"|\d+)(?=\s|$)',
-				    read(CONFIG_C), re.M):
-		out[name] = val.strip('"')
+	for _, name, fields in config_rows():
+		for field, prefix in (('dflt', 'DEFAULT_'), ('max', 'MAX_')):
+			if field in fields:
+				out[prefix + name.upper()] = fields[field]
 	return out
+
+
+def config_required():
+	"""The names of the required keys of the keys[] table."""
+	return [name for _, name, fields in config_rows()
+		if fields.get('required') == 'true']
 
 
 def man5_keys():
@@ -341,9 +361,7 @@ class ConfManPage(unittest.TestCase):
 		self.assertGreaterEqual(checked, 8)
 
 	def test_required_keys_say_so(self):
-		required = re.findall(
-		    r'\{\s*SEC_\w+,\s*"(\w+)",\s*\w+,\s*true\s*\}',
-		    read(CONFIG_C))
+		required = config_required()
 		man = man5_keys()
 		self.assertTrue(required)
 		for (sec, key), text in man.items():

@@ -955,30 +955,331 @@ test_syntax_variants(void **state)
 	config_free(c);
 }
 
-/* inih's line buffer holds 199 characters: longer lines are refused. */
+/* bytes[0..n) into the config file: NUL bytes included. */
+static void
+write_bytes(const char *bytes, size_t n)
+{
+	FILE *f = fopen(conf, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(bytes, 1, n, f), n);
+	assert_int_equal(fclose(f), 0);
+}
+
+/* A string of n bytes: prefix, then 'x' up to n. */
+static char *
+padded(const char *prefix, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	assert_non_null(s);
+	memset(s, 'x', n);
+	memcpy(s, prefix, strlen(prefix));
+	s[n] = '\0';
+	return s;
+}
+
+/*
+ * Lines up to 8 KiB are read whole (libinih's own buffer holds 199 bytes);
+ * longer ones are refused with their line, never cut.
+ */
 static void
 test_long_lines(void **state)
 {
-	char value[256], *text;
+	char *line, *url, *text, *want;
 	struct config *c;
 
 	(void)state;
-	memset(value, 'x', sizeof(value));
-	value[199 - strlen("subtitle = ")] = '\0';
-	assert_int_not_equal(asprintf(&text, HEAD "subtitle = %s\n", value),
-			     -1);
+	line = padded("subtitle = ", 8192);
+	assert_int_not_equal(asprintf(&text, HEAD "%s\n", line), -1);
 	c = expect_ok(text);
-	assert_string_equal(c->feed.subtitle, value);
+	assert_string_equal(c->feed.subtitle, line + strlen("subtitle = "));
 	config_free(c);
 	free(text);
 
-	strcat(value, "x");
-	assert_int_not_equal(asprintf(&text, HEAD "subtitle = %s\n"
-				      "bad\n", value), -1);
-	expect_errors(text, "F:4: line too long (over 199 characters)\n"
-		      "F:5: syntax error: expected 'key = value', "
-		      "'[section]' or a comment\n");
+	/* One byte more; then 100 KiB; the lines after are still read. */
+	for (size_t n = 8193; n <= 100 * 1024; n += 100 * 1024 - 8193) {
+		free(line);
+		line = padded("subtitle = ", n);
+		assert_int_not_equal(asprintf(&text, HEAD "%s\nbad\n", line),
+				     -1);
+		expect_errors(text, "F:4: line too long (over 8192 bytes)\n"
+			      "F:5: syntax error: expected 'key = value', "
+			      "'[section]' or a comment\n");
+		free(text);
+	}
+	free(line);
+
+	/* A webhook URL of 4,000 characters, token in the query. */
+	url = padded("https://hooks.example/in?token=", 4000);
+	assert_int_not_equal(asprintf(&text, HEAD "[ping \"chat\"]\n"
+				      "kind = webhook\nurl = %s ; token\n",
+				      url), -1);
+	c = expect_ok(text);
+	assert_int_equal(c->npings, 1);
+	assert_string_equal(c->pings[0].url, url);
+	config_free(c);
 	free(text);
+	/* Bad, it is reported whole. */
+	url[strlen("https://hooks.example/in")] = '#';
+	assert_int_not_equal(asprintf(&text, HEAD "[ping \"chat\"]\n"
+				      "kind = webhook\nurl = %s\n", url), -1);
+	assert_int_not_equal(asprintf(&want, "F:6: invalid url '%s': a "
+				      "fragment ('#') is not allowed\n", url),
+			     -1);
+	expect_errors(text, want);
+	free(want);
+	free(text);
+	free(url);
+}
+
+/* A NUL byte cut the value ("rel\0/etc" was "rel"); now it is an error. */
+static void
+test_nul_byte(void **state)
+{
+	static const char nul_value[] = HEAD "[paths]\nreleases = rel\0/etc\n";
+	static const char nul_key[] = HEAD "sub\0title = S\n";
+	char *errs;
+
+	(void)state;
+	write_bytes(nul_value, sizeof(nul_value) - 1);
+	assert_null(load(conf, &errs));
+	assert_string_equal(errs, "F:5: NUL byte at column 15 (a config "
+			    "file is text)\n");
+	free(errs);
+	write_bytes(nul_key, sizeof(nul_key) - 1);
+	assert_null(load(conf, &errs));
+	assert_string_equal(errs, "F:4: NUL byte at column 4 (a config "
+			    "file is text)\n");
+	free(errs);
+}
+
+/* Values end up in XML: they must be UTF-8 without control characters. */
+static void
+test_bad_text(void **state)
+{
+	(void)state;
+	expect_errors("[feed]\ntitle = Bad \xff title\n"
+		      "base_url = https://e.org/\n",
+		      "F:2: invalid UTF-8 at column 13 (the file must be "
+		      "UTF-8)\n"
+		      "F: missing required key 'title' in [feed]\n");
+	expect_errors(HEAD "author = A\x01" "B\n",
+		      "F:4: control character 0x01 at column 11 (only tab is "
+		      "allowed)\n");
+	expect_errors(HEAD "[ping \"a\x1b[2Jb\"]\nkind = websub\n",
+		      "F:4: control character 0x1B at column 9 (only tab is "
+		      "allowed)\n");
+	/* Good UTF-8 is taken as it is. */
+	config_free(expect_ok("[feed]\ntitle = Trygghet p\xc3\xa5 "
+			      "M\xc3\xb6llan \xe2\x80\x94 \xf0\x9f\x93\xb0\n"
+			      "base_url = https://e.org/\n"));
+}
+
+/* /dev/zero is not a config file: refused, not read for ever. */
+static void
+test_huge_file(void **state)
+{
+	char *errs;
+
+	(void)state;
+	assert_null(load("/dev/zero", &errs));
+	assert_string_equal(errs, "F:1: file too large (over 16 MiB): is it "
+			    "the config file?\n");
+	free(errs);
+}
+
+/* URLs are kept the way a client requests them. */
+static void
+test_urls_normalised(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = expect_ok("[feed]\ntitle = T\n"
+		      "base_url = HTTPS://News.Example.org/a/./b/../press\n"
+		      "[ping \"h\"]\nkind = webhook\n"
+		      "url = HTTP://Hooks.Example:8080/x/../in?t=A%2Fb&u=1\n"
+		      "[ping \"i\"]\nkind = xmlrpc\nurl = https://rpc.example\n");
+	assert_string_equal(c->feed.base_url,
+			    "https://News.Example.org/a/press/");
+	assert_string_equal(c->feed.tag_authority, "news.example.org");
+	assert_string_equal(c->feed.tag_path, "/a/press/");
+	assert_string_equal(c->pings[0].url,
+			    "http://Hooks.Example:8080/in?t=A%2Fb&u=1");
+	assert_string_equal(c->pings[1].url, "https://rpc.example/");
+	config_free(c);
+}
+
+/* config_print() of c, with the config path replaced by "CONF". */
+static char *
+print(const struct config *c)
+{
+	char *out = NULL, *hit;
+	size_t n;
+	FILE *f = open_memstream(&out, &n);
+
+	assert_non_null(f);
+	assert_int_equal(config_print(c, f), 0);
+	assert_int_equal(fclose(f), 0);
+	hit = strstr(out, conf);
+	assert_non_null(hit);
+	memmove(hit + 4, hit + strlen(conf), strlen(hit + strlen(conf)) + 1);
+	memcpy(hit, "CONF", 4);
+	return out;
+}
+
+#define PRINT_HEAD \
+	"# feedpubd --print-config: CONF\n" \
+	"# Every key with its value in effect, and where it came from: a " \
+	"line of\n# the file, or the default.\n"
+
+static void
+test_print_config(void **state)
+{
+	struct config *c;
+	char *got, *want;
+
+	(void)state;
+	c = expect_ok(
+		"[feed]\n"					/* 1 */
+		"title = Norrviks kommun\n"			/* 2 */
+		"base_url = HTTPS://News.Example.org/press\n"	/* 3 */
+		"language = sv\n"				/* 4 */
+		"max_file_size = 512K\n"				/* 5 */
+		"raw_html = on\n"				/* 6 */
+		"[pings]\n"					/* 7 */
+		"give_up_after = 48h\n"				/* 8 */
+		"[paths]\n"					/* 9 */
+		"output = /srv/www/feeds\n"			/* 10 */
+		"[ping \"chat\"]\n"				/* 11 */
+		"kind = webhook\n"				/* 12 */
+		"url = https://hooks.example/in?token=abc\n"	/* 13 */
+		"secret = s3cr3t-v4lue\n"			/* 14 */
+		"[ping \"hub\"]\n"				/* 15 */
+		"url = https://hub.example\n"			/* 16 */
+		"kind = websub\n");				/* 17 */
+	got = print(c);
+	assert_int_not_equal(asprintf(&want, PRINT_HEAD
+		"\n[feed]\n"
+		"# the feed's title\n"
+		"title = Norrviks kommun ; line 2\n"
+		"# a one line description\n"
+		"# subtitle is not set\n"
+		"# the web site; part of every entry id: never change it\n"
+		"base_url = https://News.Example.org/press/ ; line 3\n"
+		"# author of entries whose release names none\n"
+		"# author is not set\n"
+		"# language tag of the feed ('sv', 'en-GB')\n"
+		"language = sv ; line 4\n"
+		"# zone of release dates written without an offset\n"
+		"timezone = UTC ; default\n"
+		"# newest releases per feed\n"
+		"max_entries = 50 ; default\n"
+		"# a release's page, with {slug}; unset: base_url "
+		"releases/{slug}.html\n"
+		"# link_template is not set\n"
+		"# date part of entry ids (RFC 4151): never change it\n"
+		"tag_date = 2000 ; default\n"
+		"# larger release files are reported and skipped\n"
+		"max_file_size = 512K ; line 5\n"
+		"# pass raw HTML in Markdown through (trusted editors only)\n"
+		"raw_html = true ; line 6\n"
+		"\n[paths]\n"
+		"# the folder of release files\n"
+		"releases = %s/releases ; default\n"
+		"# where feed.atom and feed.rss are written\n"
+		"output = /srv/www/feeds ; line 10\n"
+		"# what the daemon remembers between runs\n"
+		"state = %s/state ; default\n"
+		"\n[daemon]\n"
+		"# rebuild once the folder has been quiet this long (ms)\n"
+		"settle_ms = 20 ; default\n"
+		"# but never later than this after the first change (ms)\n"
+		"settle_cap_ms = 500 ; default\n"
+		"\n[pings]\n"
+		"# how long connecting to a target may take\n"
+		"connect_timeout = 5s ; default\n"
+		"# how long a whole request may take\n"
+		"timeout = 15s ; default\n"
+		"# how long a failing ping is retried after a change\n"
+		"give_up_after = 2d ; line 8\n"
+		"\n[ping \"chat\"]\n"
+		"# websub, xmlrpc or webhook\n"
+		"kind = webhook ; line 12\n"
+		"# where the ping is sent; may have a query\n"
+		"url = https://hooks.example/in?token=abc ; line 13\n"
+		"# webhook only: the key that signs each request\n"
+		"secret = (set) ; line 14\n"
+		"\n[ping \"hub\"]\n"
+		"# websub, xmlrpc or webhook\n"
+		"kind = websub ; line 17\n"
+		"# where the ping is sent; may have a query\n"
+		"url = https://hub.example/ ; line 16\n"
+		"# webhook only: the key that signs each request\n"
+		"# secret is not set\n", tmpdir, tmpdir), -1);
+	assert_string_equal(got, want);
+	assert_null(strstr(got, "s3cr3t"));
+	free(got);
+	free(want);
+	config_free(c);
+}
+
+/* Without the "; line N" / "; default" comments, and the header. */
+static char *
+values_only(char *printed)
+{
+	char *o = printed, *r = printed;
+
+	r = strstr(r, "\n\n");
+	assert_non_null(r);
+	while (*r != '\0') {
+		size_t n = strcspn(r, "\n");
+		char *semi = memchr(r, ';', n);
+
+		while (semi != NULL && semi > r && semi[-1] != ' ')
+			semi = memchr(semi + 1, ';', n - (size_t)(semi + 1 - r));
+		memmove(o, r, semi != NULL ? (size_t)(semi - r) : n);
+		o += semi != NULL ? (size_t)(semi - r) : n;
+		r += n;
+		if (*r == '\n')
+			*o++ = *r++;
+	}
+	*o = '\0';
+	return printed;
+}
+
+/* What --print-config writes is a config file that means the same. */
+static void
+test_print_round_trip(void **state)
+{
+	static const char *const texts[] = {
+		HEAD,
+		"[feed]\ntitle = T ; x\nbase_url = https://e.org/a/../b\n"
+		"subtitle = S; not a comment\nauthor = \xc3\x85sa # C\n"
+		"link_template = https://e.org/p/{slug}\n"
+		"timezone = Europe/Stockholm\ntag_date = 2024-02-29\n"
+		"max_entries = 100000\nmax_file_size = 1536\n"
+		"[daemon]\nsettle_ms = 0\nsettle_cap_ms = 0\n"
+		"[pings]\nconnect_timeout = 60\ntimeout = 3600s\n"
+		"give_up_after = 90061\n"
+		"[ping \"a\"]\nkind = xmlrpc\nurl = http://A.example\n"
+		"[paths]\nreleases = /abs/in\nstate = rel/state\n",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct config *c = expect_ok(texts[i]);
+		char *first = print(c), *second;
+
+		config_free(c);
+		c = expect_ok(first);
+		second = print(c);
+		config_free(c);
+		assert_string_equal(values_only(second), values_only(first));
+		free(first);
+		free(second);
+	}
 }
 
 static void
@@ -1098,6 +1399,12 @@ main(void)
 		cmocka_unit_test(test_cannot_read),
 		cmocka_unit_test(test_syntax_variants),
 		cmocka_unit_test(test_long_lines),
+		cmocka_unit_test(test_nul_byte),
+		cmocka_unit_test(test_bad_text),
+		cmocka_unit_test(test_huge_file),
+		cmocka_unit_test(test_urls_normalised),
+		cmocka_unit_test(test_print_config),
+		cmocka_unit_test(test_print_round_trip),
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_free_null),

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <libxml/globals.h>
+#include <libxml/xmlmemory.h>
 
 #include "feeds/date.h"
 #include "feeds/meta.h"
@@ -64,8 +66,19 @@ put_ok(struct store *s, struct release *r)
 {
 	const char *clash = NULL;
 
-	assert_int_equal(store_put(s, r, &clash), 0);
+	assert_int_equal(store_put(s, r, &clash), STORE_PUT_OK);
 	assert_null(clash);
+}
+
+/* store_select() that must succeed; returns how many it selected. */
+static size_t
+select_n(struct store *s, int64_t now, size_t max, struct release ***sel)
+{
+	size_t n = 12345;
+
+	assert_int_equal(store_select(s, now, max, sel, &n), 0);
+	assert_true(n <= max);
+	return n;
 }
 
 static void
@@ -100,7 +113,7 @@ test_replace(void **state)
 	put_ok(s, v2);	/* v1 is freed: ASan would catch a later use */
 	assert_int_equal(store_count(s), 1);
 	assert_ptr_equal(store_get(s, "a.md"), v2);
-	assert_int_equal(store_select(s, T2019 + DAY, 10, &sel), 1);
+	assert_int_equal(select_n(s, T2019 + DAY, 10, &sel), 1);
 	assert_ptr_equal(sel[0], v2);
 	/* The old version's id is free again. */
 	put_ok(s, b);
@@ -125,22 +138,22 @@ test_id_clash(void **state)
 
 	put_ok(s, a);
 	put_ok(s, b);
-	assert_int_equal(store_select(s, T2019, 10, &sel), 2);
+	assert_int_equal(select_n(s, T2019, 10, &sel), 2);
 
 	/* Another file with a's default id (same slug). */
 	assert_int_equal(store_put(s, mk("2020/samma.md", T2019 + 1, NULL,
-	    NULL), &clash), -1);
+	    NULL), &clash), STORE_PUT_CLASH);
 	assert_non_null(clash);
 	assert_string_equal(clash, "2019/samma.md");
 	assert_int_equal(store_count(s), 2);
 	assert_null(store_get(s, "2020/samma.md"));
 	assert_ptr_equal(store_get(s, "2019/samma.md"), a);
-	assert_int_equal(store_select(s, T2019 + 10, 10, &sel), 2);
+	assert_int_equal(select_n(s, T2019 + 10, 10, &sel), 2);
 
 	/* A new version of b that takes a's id: the old b stays. */
 	clash = NULL;
 	assert_int_equal(store_put(s, mk("b.md", T2019, a->id, NULL),
-	    &clash), -1);
+	    &clash), STORE_PUT_CLASH);
 	assert_string_equal(clash, "2019/samma.md");
 	assert_ptr_equal(store_get(s, "b.md"), b);
 	assert_string_equal(b->id, "urn:test:bee");
@@ -148,7 +161,7 @@ test_id_clash(void **state)
 
 	/* clash may be NULL. */
 	assert_int_equal(store_put(s, mk("c.md", T2019, "bee", NULL), NULL),
-	    -1);
+	    STORE_PUT_CLASH);
 	assert_int_equal(store_count(s), 2);
 	assert_null(store_get(s, "c.md"));
 }
@@ -161,13 +174,13 @@ test_remove(void **state)
 
 	put_ok(s, mk("a.md", T2019, "x", NULL));
 	put_ok(s, mk("b.md", T2019, NULL, NULL));
-	assert_int_equal(store_select(s, T2019, 10, &sel), 2);
+	assert_int_equal(select_n(s, T2019, 10, &sel), 2);
 	assert_int_equal(store_remove(s, "a.md"), 0);
 	assert_int_equal(store_remove(s, "a.md"), -1);
 	assert_int_equal(store_remove(s, "nope.md"), -1);
 	assert_null(store_get(s, "a.md"));
 	assert_int_equal(store_count(s), 1);
-	assert_int_equal(store_select(s, T2019, 10, &sel), 1);
+	assert_int_equal(select_n(s, T2019, 10, &sel), 1);
 	assert_string_equal(sel[0]->path, "b.md");
 	/* Its id went with it. */
 	put_ok(s, mk("c.md", T2019, "x", NULL));
@@ -190,25 +203,25 @@ test_select(void **state)
 	put_ok(s, mk("future.md", now + 1, NULL, NULL));
 	assert_int_equal(store_count(s), 7);
 
-	assert_int_equal(store_select(s, now, 50, &sel), 5);
+	assert_int_equal(select_n(s, now, 50, &sel), 5);
 	assert_string_equal(sel[0]->path, "now.md");
 	assert_string_equal(sel[1]->path, "new.md");
 	assert_string_equal(sel[2]->path, "a.md");	/* same date: by id */
 	assert_string_equal(sel[3]->path, "b.md");
 	assert_string_equal(sel[4]->path, "old.md");
 
-	assert_int_equal(store_select(s, now, 2, &sel), 2);
+	assert_int_equal(select_n(s, now, 2, &sel), 2);
 	assert_string_equal(sel[0]->path, "now.md");
 	assert_string_equal(sel[1]->path, "new.md");
-	assert_int_equal(store_select(s, now, 0, &sel), 0);
+	assert_int_equal(select_n(s, now, 0, &sel), 0);
 
 	/* Later, the embargo is over; the draft stays out. */
-	assert_int_equal(store_select(s, now + 1, 50, &sel), 6);
+	assert_int_equal(select_n(s, now + 1, 50, &sel), 6);
 	assert_string_equal(sel[0]->path, "future.md");
 	for (size_t i = 0; i < 6; i++)
 		assert_false(sel[i]->draft);
 	/* Before anything: nothing. */
-	assert_int_equal(store_select(s, T2019 - 1, 50, &sel), 0);
+	assert_int_equal(select_n(s, T2019 - 1, 50, &sel), 0);
 }
 
 static void
@@ -217,7 +230,7 @@ test_select_empty(void **state)
 	struct store *s = *state;
 	struct release **sel;
 
-	assert_int_equal(store_select(s, T2019, 50, &sel), 0);
+	assert_int_equal(select_n(s, T2019, 50, &sel), 0);
 	assert_int_equal(store_next_embargo(s, T2019), INT64_MAX);
 	assert_int_equal(store_remove_under(s, "2019"), 0);
 }
@@ -259,7 +272,7 @@ test_remove_under(void **state)
 	assert_null(store_get(s, "2019/sub/b.md"));
 	for (size_t i = 2; i < sizeof(paths) / sizeof(paths[0]); i++)
 		assert_non_null(store_get(s, paths[i]));
-	assert_int_equal(store_select(s, T2019 + 100, 10, &sel), 5);
+	assert_int_equal(select_n(s, T2019 + 100, 10, &sel), 5);
 	assert_int_equal(store_remove_under(s, "2019"), 0);
 	assert_int_equal(store_remove_under(s, "x/2019"), 1);
 	assert_null(store_get(s, "x/2019/d.md"));
@@ -267,6 +280,80 @@ test_remove_under(void **state)
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, new_store, free_store)
+
+/*
+ * Out of memory, injected through libxml2's allocator, which the store
+ * uses for all it allocates (store.h). The releases are made before, and
+ * the store's hash tables are not asked to add anything meanwhile.
+ */
+static bool xml_oom;
+static xmlFreeFunc saved_free;
+static xmlMallocFunc saved_malloc;
+static xmlReallocFunc saved_realloc;
+static xmlStrdupFunc saved_strdup;
+
+static void *
+oom_malloc(size_t n)
+{
+	return xml_oom ? NULL : malloc(n);
+}
+
+static void *
+oom_realloc(void *p, size_t n)
+{
+	return xml_oom ? NULL : realloc(p, n);
+}
+
+static char *
+oom_strdup(const char *s)
+{
+	return xml_oom ? NULL : strdup(s);
+}
+
+static int
+oom_setup(void **state)
+{
+	assert_int_equal(xmlMemGet(&saved_free, &saved_malloc, &saved_realloc,
+	    &saved_strdup), 0);
+	assert_int_equal(xmlMemSetup(free, oom_malloc, oom_realloc,
+	    oom_strdup), 0);
+	return new_store(state);
+}
+
+static int
+oom_teardown(void **state)
+{
+	xml_oom = false;
+	free_store(state);
+	return xmlMemSetup(saved_free, saved_malloc, saved_realloc,
+	    saved_strdup);
+}
+
+/*
+ * store_put()'s STORE_PUT_NOMEM has no test here: libxml2 2.9.14's
+ * xmlHashAddEntry() ignores a failed copy of the key (it adds an entry
+ * without a name and returns 0), so failing its allocations corrupts the
+ * table instead of failing the call.
+ */
+
+/* store_select: out of memory is -1, not an empty selection. */
+static void
+test_select_out_of_memory(void **state)
+{
+	struct store *s = *state;
+	struct release **sel = (struct release **)&sel;
+	size_t n = 12345;
+
+	put_ok(s, mk("a.md", T2019, "one", NULL));
+	assert_int_equal(select_n(s, T2019, 10, &sel), 1);
+	put_ok(s, mk("b.md", T2019, "bee", NULL));	/* the arrays must grow */
+	xml_oom = true;
+	assert_int_equal(store_select(s, T2019, 10, &sel, &n), -1);
+	assert_null(sel);
+	assert_int_equal(n, 0);
+	xml_oom = false;
+	assert_int_equal(select_n(s, T2019, 10, &sel), 2);
+}
 
 int
 main(void)
@@ -280,6 +367,8 @@ main(void)
 		T(test_select_empty),
 		T(test_next_embargo),
 		T(test_remove_under),
+		cmocka_unit_test_setup_teardown(test_select_out_of_memory,
+		    oom_setup, oom_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);

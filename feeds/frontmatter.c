@@ -1,0 +1,443 @@
+/*
+ * frontmatter: the fence, the limits, libyaml and the field table (see
+ * frontmatter.h).
+ */
+#include "frontmatter.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "text.h"
+#include "url.h"
+
+/*
+ * libyaml's time grows faster than the square of the nesting of flow
+ * collections ("k: [[[[...": 20 000 deep took seconds, 200 000 minutes),
+ * so front matter past these limits is refused before it is parsed.
+ * Block (indented) nesting costs libyaml linear time and is bounded by the
+ * size alone.
+ */
+#define FM_MAX_BYTES	(64 * 1024)
+#define FM_MAX_DEPTH	32	/* '[' and '{' open at once */
+#define FM_MAX_OPENS	1024	/* '[' and '{' in all, quoted or not */
+
+/* ------------------------------------------------------------------ */
+/* The fence */
+
+static bool
+is_fence(const char *s, size_t n, const char *fence)
+{
+	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+		n--;
+	return n == 3 && memcmp(s, fence, 3) == 0;
+}
+
+int
+frontmatter_split(struct release *r, struct release_error *err)
+{
+	const char *t = r->text, *p;
+	size_t n = text_line_len(t);
+
+	r->fm_off = r->fm_len = r->body_off = 0;
+	r->body_line = 1;
+	if (!is_fence(t, n, "---") || t[n] != '\n')
+		return 0;
+	r->fm_off = n + 1;
+	for (p = t + r->fm_off; *p != '\0'; p += n + 1) {
+		n = text_line_len(p);
+		if (is_fence(p, n, "---") || is_fence(p, n, "...")) {
+			r->fm_len = (size_t)(p - t) - r->fm_off;
+			r->body_off = (size_t)(p - t) + n + (p[n] == '\n');
+			r->body_line = text_line_of(t, r->body_off);
+			return 0;
+		}
+		if (p[n] == '\0')
+			break;
+	}
+	return release_error_set(err, 1, "front matter is not closed: no "
+	    "'---' line after the opening one");
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation of single values */
+
+/* A release's link: any absolute http(s) URL a reader can follow. */
+static bool
+is_http_url(const char *s)
+{
+	return url_check_http(s, URL_ALLOW_QUERY | URL_ALLOW_FRAGMENT |
+	    URL_ALLOW_USER | URL_ALLOW_IRI) == NULL;
+}
+
+static bool
+is_alpha(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/*
+ * An IRI as far as an id needs one: an RFC 3986 scheme (ALPHA *( ALPHA /
+ * DIGIT / "+" / "-" / "." )), ':', at least one more character, and no
+ * white space or control character anywhere. Feed readers compare ids as
+ * strings, so nothing more is checked.
+ */
+static bool
+is_iri(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	if (!is_alpha(*p))
+		return false;
+	while (is_alpha(*p) || (*p >= '0' && *p <= '9') || *p == '+' ||
+	    *p == '-' || *p == '.')
+		p++;
+	if (*p != ':' || p[1] == '\0')
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p <= ' ' || *p == 0x7F)
+			return false;
+	return true;
+}
+
+static bool
+yaml_true(const char *s)
+{
+	static const char *const yes[] = { "true", "True", "TRUE", "yes",
+	    "Yes", "YES", "on", "On", "ON", "y", "Y" };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		if (strcmp(s, yes[i]) == 0)
+			return true;
+	return false;
+}
+
+/* ------------------------------------------------------------------ */
+/* The fields */
+
+enum field_type {
+	FIELD_TEXT,	/* a string, trimmed; empty means unset */
+	FIELD_LIST,	/* a string or a list of strings */
+	FIELD_DATE,	/* date_parse(); sets a has_ flag */
+	FIELD_BOOL,	/* a YAML boolean; anything else is false */
+};
+
+/*
+ * One front matter field: its key, its shape, where it goes in struct
+ * release (at), and what else it sets there (aux: a list's count, a
+ * date's has_ flag). A FIELD_TEXT may have a check, and rule says what the
+ * check wants ("'link' must be <rule>: ...").
+ */
+struct field {
+	const char *name;
+	enum field_type type;
+	size_t at, aux;
+	bool (*valid)(const char *s);
+	const char *rule;
+};
+
+#define AT(member)	offsetof(struct release, member)
+#define TEXT(name, member, valid, rule) \
+	{ name, FIELD_TEXT, AT(member), 0, valid, rule }
+#define LIST(name, member, count) \
+	{ name, FIELD_LIST, AT(member), AT(count), NULL, NULL }
+#define DATE(name, member, flag) \
+	{ name, FIELD_DATE, AT(member), AT(flag), NULL, NULL }
+#define BOOL(name, member) \
+	{ name, FIELD_BOOL, AT(member), 0, NULL, NULL }
+
+static const struct field fields[] = {
+	TEXT("title", title, NULL, NULL),
+	TEXT("id", id, is_iri,
+	    "an IRI such as tag:..., urn:uuid:... or https://..."),
+	TEXT("summary", summary, NULL, NULL),
+	TEXT("type", type, NULL, NULL),
+	TEXT("lang", lang, NULL, NULL),
+	TEXT("link", link, is_http_url, "an absolute http(s) URL"),
+	LIST("author", authors, nauthors),
+	LIST("tags", tags, ntags),
+	DATE("date", date, has_date),
+	DATE("updated", updated, has_updated),
+	BOOL("draft", draft),
+};
+
+static const struct field *
+field_named(const char *key)
+{
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		if (strcmp(key, fields[i].name) == 0)
+			return &fields[i];
+	return NULL;
+}
+
+/* Where a field goes in r, as a pointer to type T. */
+#define SLOT(T, r, off)	((T *)(void *)((char *)(r) + (off)))
+
+/* The parse of one key's value, and where to report it. */
+struct value {
+	yaml_document_t *doc;
+	yaml_node_t *node;
+	size_t line;
+};
+
+static char *
+scalar(const yaml_node_t *n)
+{
+	return strndup((const char *)n->data.scalar.value,
+	    n->data.scalar.length);
+}
+
+static int
+set_text(struct release *r, const struct field *f, const struct value *v,
+    struct release_error *err)
+{
+	char **slot = SLOT(char *, r, f->at);
+
+	if (v->node->type != YAML_SCALAR_NODE)
+		return release_error_set(err, v->line, "'%s' must be a string",
+		    f->name);
+	free(*slot);
+	*slot = text_trim_dup((const char *)v->node->data.scalar.value,
+	    v->node->data.scalar.length);
+	if (*slot == NULL)
+		return release_error_oom(err);
+	if (**slot == '\0') {
+		free(*slot);
+		*slot = NULL;
+		return 0;
+	}
+	if (f->valid != NULL && !f->valid(*slot))
+		return release_error_set(err, v->line, "'%s' must be %s: "
+		    "\"%.80s\"", f->name, f->rule, *slot);
+	return 0;
+}
+
+/* Fill *out (n strings) from a scalar or a sequence of scalars. */
+static int
+set_list(struct release *r, const struct field *f, const struct value *v,
+    struct release_error *err)
+{
+	char ***out = SLOT(char **, r, f->at);
+	size_t *nout = SLOT(size_t, r, f->aux), n = 1;
+	yaml_node_item_t *it = NULL;
+
+	release_list_free(*out, *nout);
+	*out = NULL;
+	*nout = 0;
+	if (v->node->type == YAML_SEQUENCE_NODE) {
+		it = v->node->data.sequence.items.start;
+		n = (size_t)(v->node->data.sequence.items.top - it);
+	} else if (v->node->type != YAML_SCALAR_NODE) {
+		goto shape;
+	} else if (v->node->data.scalar.length == 0) {
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	if ((*out = calloc(n, sizeof(char *))) == NULL)
+		return release_error_oom(err);
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *e = it ? yaml_document_get_node(v->doc, it[i]) :
+		    v->node;
+
+		if (e == NULL || e->type != YAML_SCALAR_NODE)
+			goto shape;
+		if (((*out)[(*nout)++] = scalar(e)) == NULL)
+			return release_error_oom(err);
+	}
+	return 0;
+shape:
+	return release_error_set(err, v->line, "'%s' must be a string or a "
+	    "list of strings", f->name);
+}
+
+/* A date or a boolean: one scalar. */
+static int
+set_single(struct release *r, const struct field *f, const struct value *v,
+    struct release_error *err)
+{
+	char *s;
+	int rc = 0;
+
+	if (v->node->type != YAML_SCALAR_NODE)
+		return release_error_set(err, v->line, "'%s' must be a single "
+		    "value", f->name);
+	if ((s = scalar(v->node)) == NULL)
+		return release_error_oom(err);
+	if (f->type == FIELD_BOOL)
+		*SLOT(bool, r, f->at) = yaml_true(s);
+	else if (date_parse(s, SLOT(struct fp_time, r, f->at)) < 0)
+		rc = release_error_set(err, v->line, "'%s' is not a date: "
+		    "\"%.60s\" (use e.g. 2019-12-10T08:54:00+01:00 or "
+		    "2019-12-10 08:54)", f->name, s);
+	else
+		*SLOT(bool, r, f->aux) = true;
+	free(s);
+	return rc;
+}
+
+static int
+set_field(struct release *r, const struct field *f, const struct value *v,
+    struct release_error *err)
+{
+	switch (f->type) {
+	case FIELD_TEXT:
+		return set_text(r, f, v, err);
+	case FIELD_LIST:
+		return set_list(r, f, v, err);
+	case FIELD_DATE:
+	case FIELD_BOOL:
+		return set_single(r, f, v, err);
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Limits and libyaml */
+
+/*
+ * Refuse front matter that would take libyaml too long (FM_MAX_*). line is
+ * that of s[0]. Depth is counted outside quoted strings and comments, the
+ * way YAML reads them, so '[' in a title does not count; a quote opens only
+ * where a scalar can start. That reading is a cheap guess, so every '['
+ * and '{', quoted or not, also counts towards FM_MAX_OPENS, which bounds
+ * the real depth whatever the guess gets wrong.
+ */
+static int
+check_limits(const char *s, size_t n, size_t line, struct release_error *err)
+{
+	size_t depth = 0, opens = 0;
+	char state = 0;		/* '\'' or '"': quoted; '#': a comment */
+	char prev = '\n';	/* the last non-blank outside them */
+	bool esc = false;	/* the next character is escaped */
+
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+
+		if ((c == '[' || c == '{') && ++opens > FM_MAX_OPENS)
+			return release_error_set(err, line, "front matter has "
+			    "more than %d '[' and '{'", FM_MAX_OPENS);
+		if (c == '\n') {
+			line++;
+			esc = false;
+			if (state == '#')
+				state = 0;
+			if (state == 0)
+				prev = c;
+			continue;
+		}
+		if (esc) {
+			esc = false;
+			continue;
+		}
+		if (state == '#')
+			continue;
+		if (state != 0) {
+			if (state == '"' && c == '\\')
+				esc = true;
+			else if (state == '\'' && c == '\'' && i + 1 < n &&
+			    s[i + 1] == '\'')
+				esc = true;	/* '' stands for ' */
+			else if (c == state)
+				state = 0;
+			prev = c;
+			continue;
+		}
+		if (c == ' ' || c == '\t')
+			continue;
+		if (c == '#' && (i == 0 || s[i - 1] == ' ' ||
+		    s[i - 1] == '\t' || s[i - 1] == '\n')) {
+			state = c;
+		} else if ((c == '\'' || c == '"') &&
+		    strchr("\n[{,:-?", prev) != NULL) {
+			state = c;
+		} else if ((c == '[' || c == '{') && ++depth > FM_MAX_DEPTH) {
+			return release_error_set(err, line, "front matter nests "
+			    "'[' and '{' more than %d deep", FM_MAX_DEPTH);
+		} else if ((c == ']' || c == '}') && depth > 0) {
+			depth--;
+		}
+		prev = c;
+	}
+	return 0;
+}
+
+/* libyaml's complaint, on the line of the file where it applies. */
+static int
+yaml_error(const yaml_parser_t *parser, size_t base,
+    struct release_error *err)
+{
+	/* An unclosed quote fails at the end: name where it began. */
+	bool at_end = parser->context != NULL && parser->problem &&
+	    strstr(parser->problem, "end of stream") != NULL;
+
+	return release_error_set(err, base + (at_end ?
+	    parser->context_mark.line : parser->problem_mark.line) + 1,
+	    "invalid YAML in front matter: %s%s%s",
+	    parser->problem ? parser->problem : "syntax error",
+	    parser->context ? " " : "",
+	    parser->context ? parser->context : "");
+}
+
+/* Set the known fields from the mapping at root; base: line of the '---'. */
+static int
+set_fields(struct release *r, yaml_document_t *doc, yaml_node_t *root,
+    size_t base, struct release_error *err)
+{
+	if (root->type != YAML_MAPPING_NODE)
+		return release_error_set(err, base + root->start_mark.line + 1,
+		    "front matter must be a mapping of fields (title: ...)");
+	for (yaml_node_pair_t *p = root->data.mapping.pairs.start;
+	    p < root->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(doc, p->key);
+		struct value v = { doc, yaml_document_get_node(doc, p->value),
+		    0 };
+		const struct field *f;
+		char key[32];
+
+		if (k == NULL || v.node == NULL || k->type != YAML_SCALAR_NODE ||
+		    k->data.scalar.length >= sizeof(key))
+			continue;
+		memcpy(key, k->data.scalar.value, k->data.scalar.length);
+		key[k->data.scalar.length] = '\0';
+		if ((f = field_named(key)) == NULL)
+			continue;
+		v.line = base + k->start_mark.line + 1;
+		if (set_field(r, f, &v, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+frontmatter_parse(struct release *r, struct release_error *err)
+{
+	yaml_parser_t parser;
+	yaml_document_t doc;
+	yaml_node_t *root;
+	size_t base = text_line_of(r->text, r->fm_off) - 1;
+	int rc;
+
+	if (r->fm_len == 0)
+		return 0;
+	if (r->fm_len > FM_MAX_BYTES)
+		return release_error_set(err, base, "front matter is larger "
+		    "than %d KiB", FM_MAX_BYTES / 1024);
+	if (check_limits(r->text + r->fm_off, r->fm_len, base + 1, err) < 0)
+		return -1;
+	yaml_parser_initialize(&parser);
+	yaml_parser_set_input_string(&parser,
+	    (const unsigned char *)r->text + r->fm_off, r->fm_len);
+	if (!yaml_parser_load(&parser, &doc)) {
+		rc = yaml_error(&parser, base, err);
+		yaml_parser_delete(&parser);
+		return rc;
+	}
+	root = yaml_document_get_root_node(&doc);
+	rc = root == NULL ? 0 : set_fields(r, &doc, root, base, err);
+	yaml_document_delete(&doc);
+	yaml_parser_delete(&parser);
+	return rc;
+}

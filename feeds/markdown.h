@@ -1,0 +1,29 @@
+/*
+ * markdown: a release body -> HTML, and the plain text of its first
+ * paragraph (what a summary is made of). Pure functions: no I/O, no state.
+ *
+ * Both take a NUL-terminated UTF-8 body and return 0 with *html, and *para
+ * when para is not NULL, set to malloc'd strings the caller frees; or -1
+ * (out of memory, or md4c gave up) with nothing to free.
+ */
+#ifndef FEEDS_MARKDOWN_H
+#define FEEDS_MARKDOWN_H
+
+#include <stdbool.h>
+
+/*
+ * Markdown, GitHub dialect (tables, strikethrough, autolinks). Raw HTML is
+ * escaped unless raw_html. *para: the first paragraph as plain text, markup
+ * dropped, entities decoded ("&eacute;" -> "é"), line breaks as spaces;
+ * "" when there is none. Headings and lists before it are not paragraphs.
+ */
+int markdown_render(const char *body, bool raw_html, char **html,
+    char **para);
+
+/*
+ * Plain text: paragraphs split by blank lines, each a <p> with the text
+ * escaped for HTML. *para: the first paragraph as written.
+ */
+int markdown_render_plain(const char *body, char **html, char **para);
+
+#endif
