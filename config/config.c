@@ -1070,6 +1070,8 @@ config_load(const char *path, FILE *errs)
 	p.o = o;
 	o->pub.feed.max_entries = DEFAULT_MAX_ENTRIES;
 	o->pub.feed.max_file_size = DEFAULT_MAX_FILE_SIZE;
+	/* Until the config key for it lands: links within the folder. */
+	o->pub.feed.follow_symlinks = true;
 	o->pub.settle_ms = DEFAULT_SETTLE_MS;
 	o->pub.settle_cap_ms = DEFAULT_SETTLE_CAP_MS;
 	o->pub.ping_connect_timeout_s = duration(DEFAULT_CONNECT_TIMEOUT);
