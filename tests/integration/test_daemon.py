@@ -399,6 +399,65 @@ class SignalTest(dt.DaemonCase):
 
 
 
+class OnceAfterDaemonTest(dt.DaemonCase):
+	"""--once runs the daemon's pipeline, release history included."""
+
+	def tree(self):
+		return sorted(os.path.join(r, n) for r, ds, fs in
+			os.walk(self.ws.dir) for n in ds + fs)
+
+	def test_once_after_a_daemon_run_writes_the_same_bytes(self):
+		dated, undated = dt.put_history_pair(self.ws)
+		d = self.start()
+		# Edits while running move updated to the files' mtimes.
+		dt.edit_history_pair(dated, undated)
+		os.utime(undated, (1700086400, 1700086400))
+		self.wait(lambda: dt.read_atom(self.ws).count('Andra.') >= 2,
+			'both edits published')
+		self.assertEqual(d.stop(), 0, d.describe())
+		with open(self.ws.atom, 'rb') as f:
+			atom = f.read()
+		with open(self.ws.rss, 'rb') as f:
+			rss = f.read()
+		self.assertIn(b'<updated>2023-11-15T', atom)	# the undated edit
+		shutil.rmtree(self.ws.out)
+		run = self.ws.run('--once')
+		self.assertRunOK(run)
+		self.assertLines(run, 'feed.atom: 5 entries (written)')
+		with open(self.ws.atom, 'rb') as f:
+			self.assertEqual(f.read(), atom)
+		with open(self.ws.rss, 'rb') as f:
+			self.assertEqual(f.read(), rss)
+
+	def test_once_and_check_make_no_state_database(self):
+		self.write_config()
+		state = self.ws.path('state')
+		run = self.ws.run('--check')
+		self.assertRunOK(run)
+		self.assertFalse(os.path.exists(self.ws.out), run.describe())
+		self.assertFalse(os.path.exists(state), run.describe())
+		run = self.ws.run('--once')
+		self.assertRunOK(run)
+		self.assertFalse(os.path.exists(state), run.describe())
+		os.makedirs(state)
+		self.assertRunOK(self.ws.run('--once'))
+		self.assertEqual(os.listdir(state), [])
+
+	def test_check_writes_nothing_after_a_daemon_run(self):
+		d = self.start()
+		self.assertEqual(d.stop(), 0, d.describe())
+		before = self.tree()
+		db = self.ws.path('state', 'feedpubd.db')
+		mtime = os.stat(db).st_mtime_ns
+		with open(self.ws.release('ny.md'), 'w', encoding='utf-8') as f:
+			f.write(release_text('Ny', '2024-06-02T08:00:00+02:00'))
+		run = self.ws.run('--check')
+		self.assertRunOK(run)
+		self.assertEqual(self.tree(), sorted(before +
+			[self.ws.release('ny.md')]))
+		self.assertEqual(os.stat(db).st_mtime_ns, mtime)
+
+
 def statuses(notify, since=0):
 	"""The STATUS= values from message index since on, each matched
 	against STATUS_RE (None where it does not match)."""
