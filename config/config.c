@@ -171,7 +171,7 @@ struct ping_def {
 /* A config and what it owns; struct config * converts back. */
 struct owned {
 	struct config pub;	/* first */
-	struct scope set;	/* the keys of the sections that do not repeat */
+	struct scope set;	/* keys of the sections that do not repeat */
 	struct ping_target *pings;	/* pub.pings, in file order */
 	struct ping_def *defs;		/* one per pings[i] */
 	size_t npings;
