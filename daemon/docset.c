@@ -287,7 +287,7 @@ docset_load(struct docset *ds, const char *dir)
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 	if (fd < 0 || load_dir(ds, fd, dir, "", 0) < 0) {
-		log_errno("cannot read %s to serve it", dir);
+		log_err("cannot read %s to serve it", dir);
 		return -1;
 	}
 	return (int)(ds->n - before);

@@ -640,7 +640,7 @@ listen_on(const char *spec)
 	const char *step;
 
 	if (parse_listen(spec, &ss, &len, &any) < 0) {
-		log_err("http: listen = %s: not HOST:PORT with an IPv4 "
+		log_errx("http: listen = %s: not HOST:PORT with an IPv4 "
 		    "address, [IPv6 address] or *", spec);
 		return -1;
 	}
@@ -675,7 +675,7 @@ listen_on(const char *spec)
 		goto fail;
 	return fd;
 fail:
-	log_errno("http: listen = %s: %s", spec, step);
+	log_err("http: listen = %s: %s", spec, step);
 	if (fd >= 0)
 		close(fd);
 	return -1;
@@ -714,7 +714,7 @@ start_daemon(struct http *h, int fd)
 	    s->threads, MHD_OPTION_END);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (d == NULL)
-		log_err("http: cannot serve on %s (libmicrohttpd refused the "
+		log_errx("http: cannot serve on %s (libmicrohttpd refused the "
 		    "settings, or no threads)", name);
 	else
 		log_info("http: serving on http://%s%s", name, h->base_path);
@@ -773,7 +773,7 @@ copy_settings(struct http *h, const struct http_settings *s)
 	bool err;
 
 	if (bp[0] != '/') {
-		log_err("http: base_path = %s: must start with /", bp);
+		log_errx("http: base_path = %s: must start with /", bp);
 		return -1;
 	}
 	h->max_age = s->max_age;
@@ -798,7 +798,7 @@ take_fd(int passed)
 	int fd;
 
 	if (sd_is_socket(passed, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
-		log_err("http: passed fd %d is not a listening stream socket",
+		log_errx("http: passed fd %d is not a listening stream socket",
 		    passed);
 		return -1;
 	}
@@ -811,7 +811,7 @@ take_fd(int passed)
 		fd = -1;
 	}
 	if (fd < 0)
-		log_errno("http: passed fd %d", passed);
+		log_err("http: passed fd %d", passed);
 	return fd;
 }
 
@@ -824,7 +824,7 @@ http_new(struct ev_loop *loop, const struct http_settings *s,
 
 	if (h == NULL || pthread_mutex_init(&h->lock, NULL) != 0) {
 		free(h);
-		log_err("http: out of memory");
+		log_errx("http: out of memory");
 		return NULL;
 	}
 	h->loop = loop;
@@ -835,11 +835,11 @@ http_new(struct ev_loop *loop, const struct http_settings *s,
 	if (copy_settings(h, s) < 0 || make_canned(h) < 0 ||
 	    (n > 0 && ((h->d = calloc(n, sizeof(*h->d))) == NULL ||
 	    (h->fds = malloc(n * sizeof(*h->fds))) == NULL))) {
-		log_err("http: out of memory");
+		log_errx("http: out of memory");
 		goto fail;
 	}
 	if (n == 0) {
-		log_err("http: no address to listen on");
+		log_errx("http: no address to listen on");
 		goto fail;
 	}
 	for (; h->n < n; h->n++) {
@@ -882,12 +882,12 @@ http_publish(struct http *h, struct docset *ds)
 
 	/* Only this thread writes cur: reading it needs no lock. */
 	if (docset_seal(ds, h->cur ? h->cur->ds : NULL) < 0) {
-		log_errno("http: cannot prepare the documents to serve");
+		log_err("http: cannot prepare the documents to serve");
 		docset_unref(ds);
 		return -1;
 	}
 	if ((s = snap_new(h, ds)) == NULL) {
-		log_err("http: cannot prepare the documents to serve (out of "
+		log_errx("http: cannot prepare the documents to serve (out of "
 		    "memory): serving the previous ones");
 		return -1;
 	}

@@ -38,7 +38,7 @@ publish(struct serve *sv)
 	int n = ds ? docset_load(ds, sv->dir) : -1;
 
 	if (n < 0) {
-		log_err("http_serve: cannot load %s", sv->dir);
+		log_errx("http_serve: cannot load %s", sv->dir);
 		docset_unref(ds);
 		return;
 	}
