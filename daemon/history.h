@@ -3,7 +3,8 @@
  * `date`, the first date feedpubd saw stays its published date; without
  * `updated`, an edit (a change of the text, also one made while feedpubd
  * was not running) makes the file's mtime the new updated date, and an
- * unchanged text keeps the last one. Kept in the state database.
+ * unchanged text keeps the last one (the rule is feeds/inherit's). Kept
+ * in the state database, by id.
  */
 #ifndef DAEMON_HISTORY_H
 #define DAEMON_HISTORY_H
@@ -11,7 +12,21 @@
 #include "feeds/release.h"
 #include "state.h"
 
-/* Adjust r's dates from what st remembers, and remember them. */
-void history_apply(struct state *st, struct release *r);
+enum history_result {
+	HISTORY_OK,		/* r follows the history, which holds it */
+	HISTORY_UNSAVED,	/* r follows the history, which does not */
+				/* hold it: not saved, or saving failed */
+	HISTORY_UNREAD,		/* the history could not be read: r is as */
+				/* it was */
+};
+
+/*
+ * Adjust r's dates from what st remembers of r's id and, when save is
+ * true, remember them (a row is written only when something changed).
+ * st NULL: HISTORY_OK, nothing to do. Failures are logged. Writes belong
+ * in a transaction the caller rolls back when one failed (state_begin()).
+ */
+enum history_result history_apply(struct state *st, struct release *r,
+    bool save);
 
 #endif

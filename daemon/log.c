@@ -1,5 +1,5 @@
 /*
- * log: see log.h. log_err reports an error; log_warn/log_warnx a warning.
+ * log: see log.h.
  */
 #include "log.h"
 
@@ -57,6 +57,17 @@ vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 void
 log_err(const char *fmt, ...)
 {
+	const char *e = strerror(errno);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog(3, fmt, ap, e);
+	va_end(ap);
+}
+
+void
+log_errx(const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -65,14 +76,15 @@ log_err(const char *fmt, ...)
 }
 
 void
-log_errno(const char *fmt, ...)
+log_errx_lines(const char *text)
 {
-	const char *e = strerror(errno);
-	va_list ap;
+	const char *line = text, *nl;
 
-	va_start(ap, fmt);
-	vlog(3, fmt, ap, e);
-	va_end(ap);
+	while (line != NULL && *line != '\0') {
+		nl = strchrnul(line, '\n');
+		log_errx("%.*s", (int)(nl - line), line);
+		line = *nl != '\0' ? nl + 1 : nl;
+	}
 }
 
 void

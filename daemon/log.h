@@ -10,9 +10,16 @@
 
 void log_init(bool verbose);
 
-/* log_warn and log_errno append ": strerror(errno)"; the others do not. */
+/*
+ * ntpd's rule: log_err and log_warn append ": strerror(errno)", and a
+ * trailing x (log_errx, log_warnx) means no errno. An error stops
+ * something from happening (a feed not written, pings off); a warning is
+ * a problem feedpubd works around. log_info and log_debug take no errno.
+ */
 void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void log_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_errx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Each line of text (NULL is fine) as one log_errx line. */
+void log_errx_lines(const char *text);
 void log_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

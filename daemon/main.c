@@ -16,9 +16,8 @@
 #include "config/config.h"
 #include "daemon.h"
 #include "feeds/date.h"
-#include "feeds/scan.h"
 #include "log.h"
-#include "publish.h"
+#include "pipeline.h"
 #include "state.h"
 
 #define DEFAULT_CONFIG "/etc/feedpubd/feedpubd.conf"
@@ -43,48 +42,36 @@ usage(FILE *f)
 	    "  -h, --help         print this help and exit\n");
 }
 
-static void
-report(void *ud, const char *relpath, const struct release_error *err)
-{
-	const struct config *c = ud;
-
-	if (err->line > 0)
-		log_err("%s/%s:%zu: %s", c->releases_dir, relpath, err->line,
-		    err->msg);
-	else
-		log_err("%s/%s: %s", c->releases_dir, relpath, err->msg);
-}
-
-/* Load every release; -1 when the folder itself cannot be read. */
-static int
-load_all(const struct config *c, struct store *s, int *skipped)
-{
-	*skipped = scan_folder(&c->feed, c->releases_dir, s, NULL, report,
-	    (void *)c);
-	if (*skipped < 0) {
-		log_errno("cannot read the releases folder %s",
-		    c->releases_dir);
-		return -1;
-	}
-	return 0;
-}
-
+/*
+ * --once and --check: the daemon's pipeline, run once. --once uses the
+ * release history if the daemon left a state database (so both publish
+ * the same dates), but makes none; --check writes nothing at all.
+ */
 static int
 run_once(const struct config *c, bool check_only)
 {
-	struct publish_result res;
-	struct store *s = store_new();
-	int skipped, rc = 1;
+	struct state *st = NULL;
+	struct pipeline *p = NULL;
+	struct pipe_result res;
+	int rc = 1;
 
-	if (s == NULL || load_all(c, s, &skipped) < 0)
-		goto out;
-	if (check_only) {
-		log_info("%zu releases, %d with problems", store_count(s),
-		    skipped);
-		rc = skipped ? 1 : 0;
+	if (!check_only && (st = state_open(c->state_dir,
+	    STATE_EXISTING)) == NULL && errno != ENOENT)
+		log_warnx("publishing without the release history: dates may "
+		    "differ from the daemon's");
+	if ((p = pipeline_new(c, st, NULL)) == NULL) {
+		log_errx("out of memory");
 		goto out;
 	}
-	if (publish_feeds(c, s, (int64_t)time(NULL), &res) < 0)
+	if (check_only) {
+		if (pipeline_read(p) < 0)
+			goto out;
+		log_info("%zu releases, %zu with problems",
+		    pipeline_releases(p), pipeline_skipped(p));
+		rc = pipeline_skipped(p) > 0 ? 1 : 0;
+		goto out;
+	}
+	if (pipeline_run(p, (int64_t)time(NULL), &res) < 0)
 		goto out;
 	for (int k = 0; k < FEED_NKINDS; k++)
 		log_info("%s/%s: %zu entries (%s)", c->output_dir,
@@ -92,7 +79,8 @@ run_once(const struct config *c, bool check_only)
 		    res.changed[k] ? "written" : "unchanged");
 	rc = 0;
 out:
-	store_free(s);
+	pipeline_free(p);
+	state_close(st);
 	return rc;
 }
 
@@ -100,7 +88,7 @@ out:
 static int
 print_status(const struct config *c)
 {
-	struct state *st = state_open(c->state_dir, true);
+	struct state *st = state_open(c->state_dir, STATE_READONLY);
 	int e = errno;
 	struct pending_ping *v;
 	size_t n;
@@ -174,7 +162,7 @@ main(int argc, char **argv)
 	if ((c = config_load(path, stderr)) == NULL)
 		return check ? 1 : EX_CONFIG;
 	if (date_set_zone(c->timezone) < 0) {
-		log_err("%s: unknown timezone %s", path, c->timezone);
+		log_errx("%s: unknown timezone %s", path, c->timezone);
 		config_free(c);
 		return check ? 1 : EX_CONFIG;
 	}

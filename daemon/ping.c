@@ -39,6 +39,8 @@ struct ping {
 	double hold_until;	/* after a state DB error: send nothing */
 	ping_counts_fn *on_counts;
 	void *ud;
+	struct announced *seen[FEED_NKINDS];	/* by id, as in st */
+	size_t nseen[FEED_NKINDS];
 };
 
 /* One socket curl asked us to watch. */
@@ -358,7 +360,7 @@ send_pending(struct ping *p, const struct pending_ping *pp,
 	if (x->target == NULL || x->feed == NULL || x->url == NULL ||
 	    (t->secret != NULL && x->secret == NULL) ||
 	    prepare(x, pp->body) < 0 || start(x) < 0) {
-		log_err("ping %s: out of memory", pp->target);
+		log_errx("ping %s: out of memory", pp->target);
 		xfer_free(x);
 		return;
 	}
@@ -405,7 +407,7 @@ state_failed(struct ping *p, int rc)
 static void
 give_up(struct xfer *x, const char *why)
 {
-	log_err("ping %s (%s) for %s: %s; giving up", x->target,
+	log_errx("ping %s (%s) for %s: %s; giving up", x->target,
 	    kind_name(x->kind), x->feed, why);
 	/* Only this change: a newer one queued meanwhile is still owed. */
 	state_failed(x->p, state_ping_done(x->p->st, x->target, x->feed,
@@ -593,25 +595,158 @@ schedule(struct ping *p)
 	}
 }
 
-void
-ping_feed_changed(struct ping *p, const char *feed_url, const char *entries)
+/*
+ * The feed at feed_url changed: queue one ping per target, merged with any
+ * still pending for the same (target, feed). entries is the JSON array of
+ * the changed entries (see pingmsg_entries()), for webhooks.
+ */
+static int
+feed_changed(struct ping *p, const char *feed_url, const char *entries)
 {
 	double now = wall_now();
+	int rc = 0;
 
-	for (size_t i = 0; i < p->cfg->npings; i++) {
+	for (size_t i = 0; i < p->cfg->npings && rc == 0; i++) {
 		const struct ping_target *t = &p->cfg->pings[i];
 		char *old = NULL, *body = NULL;
 
 		if (t->kind == PING_WEBHOOK) {
 			old = state_ping_body(p->st, t->name, feed_url);
-			body = pingmsg_entries_merge(old, entries);
+			if ((body = pingmsg_entries_merge(old, entries)) == NULL)
+				rc = -1;
 		}
-		state_ping_add(p->st, t->name, feed_url, body, now);
+		if (rc == 0)
+			rc = state_ping_add(p->st, t->name, feed_url, body, now);
 		free(old);
 		free(body);
 	}
 	if (p->cfg->npings > 0)
 		schedule_soon(p);
+	return rc;
+}
+
+/* ---- what was announced ----------------------------------------------- */
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp(((const struct announced *)a)->id,
+	    ((const struct announced *)b)->id);
+}
+
+/*
+ * The entries of rs that kind has not announced with this updated time
+ * (in rs's order, borrowed from rs) into *changed, their number into *k,
+ * and rs as the list to announce next, sorted by id, into *now. Returns
+ * 0, or -1 when out of memory.
+ */
+static int
+compare(const struct ping *p, enum feed_kind kind, struct release *const *rs,
+    size_t n, struct release ***changed, size_t *k, struct announced **now)
+{
+	struct announced *v = calloc(n + 1, sizeof(*v));
+	struct release **ch = calloc(n + 1, sizeof(*ch));
+	size_t i;
+
+	*k = 0;
+	for (i = 0; i < n && v != NULL && ch != NULL; i++) {
+		struct announced key = { rs[i]->id, rs[i]->updated.sec };
+		const struct announced *was = p->nseen[kind] == 0 ? NULL :
+		    bsearch(&key, p->seen[kind], p->nseen[kind],
+		    sizeof(key), by_id);
+
+		if (was == NULL || was->updated != key.updated)
+			ch[(*k)++] = rs[i];
+		if ((v[i].id = strdup(rs[i]->id)) == NULL)
+			break;
+		v[i].updated = key.updated;
+	}
+	if (v == NULL || ch == NULL || i < n) {
+		state_announced_free(v, i);
+		free(ch);
+		return -1;
+	}
+	qsort(v, n, sizeof(*v), by_id);
+	*changed = ch;
+	*now = v;
+	return 0;
+}
+
+static char *
+feed_url(const struct ping *p, enum feed_kind kind)
+{
+	char *url = NULL;
+
+	if (asprintf(&url, "%s%s", p->cfg->feed.base_url,
+	    feed_file_name(kind)) < 0)
+		return NULL;
+	return url;
+}
+
+/*
+ * Queue the pings and remember what they announce in one transaction:
+ * what kind announced moves on only once the queue holds the pings, so a
+ * failure leaves the entries to the next publish's webhook.
+ */
+static int
+queue(struct ping *p, enum feed_kind kind, const char *url,
+    const char *entries, struct announced *now, size_t n)
+{
+	if (state_begin(p->st) < 0)
+		return -1;
+	if (feed_changed(p, url, entries) < 0 ||
+	    state_announced_set(p->st, url, now, n) < 0) {
+		state_rollback(p->st);
+		return -1;
+	}
+	if (state_commit(p->st) < 0)
+		return -1;
+	state_announced_free(p->seen[kind], p->nseen[kind]);
+	p->seen[kind] = now;
+	p->nseen[kind] = n;
+	return 0;
+}
+
+void
+ping_published(struct ping *p, enum feed_kind kind,
+    struct release *const *rs, size_t n)
+{
+	struct release **changed = NULL;
+	struct announced *now = NULL;
+	char *url = NULL, *entries = NULL;
+	size_t k;
+
+	if (p == NULL)
+		return;
+	if (compare(p, kind, rs, n, &changed, &k, &now) < 0 ||
+	    (entries = pingmsg_entries(changed, k)) == NULL ||
+	    (url = feed_url(p, kind)) == NULL) {
+		log_errx("ping: out of memory; %s not announced",
+		    feed_file_name(kind));
+		state_announced_free(now, n);
+	} else if (queue(p, kind, url, entries, now, n) < 0) {
+		log_errx("ping: %s not queued; its entries go with the next "
+		    "change", url);
+		state_announced_free(now, n);
+	}
+	free(url);
+	free(entries);
+	free(changed);
+}
+
+/* What the feeds announced before a restart. */
+static void
+load_announced(struct ping *p)
+{
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		char *url = feed_url(p, k);
+
+		if (url == NULL || state_announced_get(p->st, url, &p->seen[k],
+		    &p->nseen[k]) < 0)
+			log_errx("ping: what %s announced is unknown; its next "
+			    "webhook lists every entry", feed_file_name(k));
+		free(url);
+	}
 }
 
 void
@@ -647,6 +782,7 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
 	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	srand((unsigned)time(NULL) ^ (unsigned)(uintptr_t)p);
+	load_announced(p);
 	schedule(p);
 	return p;
 }
@@ -656,7 +792,7 @@ ping_configure(struct ping *p, const struct config *c)
 {
 	p->cfg = c;
 	if (index_targets(p) < 0)
-		log_err("ping: out of memory");
+		log_errx("ping: out of memory");
 	schedule(p);
 }
 
@@ -677,5 +813,7 @@ ping_free(struct ping *p)
 		curl_multi_cleanup(p->multi);
 	xmlHashFree(p->busy, NULL);
 	xmlHashFree(p->targets, NULL);
+	for (int k = 0; k < FEED_NKINDS; k++)
+		state_announced_free(p->seen[k], p->nseen[k]);
 	free(p);
 }

@@ -15,6 +15,8 @@
 #include <ev.h>
 
 #include "config/config.h"
+#include "feeds/feed.h"
+#include "feeds/release.h"
 #include "state.h"
 
 struct ping;
@@ -34,12 +36,16 @@ struct ping *ping_new(struct ev_loop *loop, struct state *st,
 void ping_configure(struct ping *p, const struct config *c);
 
 /*
- * The feed at feed_url changed: queue one ping per target, merged with any
- * still pending for the same (target, feed). entries is the JSON array of
- * the changed entries (see pingmsg_entries()), for webhooks.
+ * The feed of kind was written anew with rs[0..n) (borrowed for the call):
+ * queue one ping per target, merged with any still pending for the same
+ * (target, feed). A webhook lists the entries that are new, or have
+ * another updated time, since the last call for kind; what kind announced
+ * becomes rs. Call it only for a feed whose bytes changed and were
+ * written, so a failed write loses no entry from the next webhook. p NULL:
+ * nothing happens.
  */
-void ping_feed_changed(struct ping *p, const char *feed_url,
-    const char *entries);
+void ping_published(struct ping *p, enum feed_kind kind,
+    struct release *const *rs, size_t n);
 
 /* For the status line: pings waiting (or under way) and given up. */
 void ping_counts(struct ping *p, size_t *pending, size_t *failed);

@@ -39,14 +39,14 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 	memset(res, 0, sizeof(*res));
 	if (store_select(s, now, c->feed.max_entries, &rs, &n) < 0) {
-		log_err("cannot select the releases to publish (out of "
+		log_errx("cannot select the releases to publish (out of "
 		    "memory)");
 		return fail_all(res);
 	}
 	res->entries = n;
 	res->rs = rs;
 	if (output_mkdirs(c->output_dir) < 0) {
-		log_errno("cannot create output folder %s", c->output_dir);
+		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
 	for (int k = 0; k < FEED_NKINDS; k++) {
@@ -58,7 +58,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 		res->render_ms += mono_ms() - t0;
 		if (rc < 0) {
-			log_err("%s: cannot render the feed (out of memory)",
+			log_errx("%s: cannot render the feed (out of memory)",
 			    name);
 			res->failed++;
 			res->failed_k[k] = true;
@@ -67,7 +67,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		rc = output_replace(c->output_dir, name, data, len);
 		free(data);
 		if (rc < 0) {
-			log_errno("cannot write %s/%s", c->output_dir, name);
+			log_err("cannot write %s/%s", c->output_dir, name);
 			res->failed++;
 			res->failed_k[k] = true;
 		} else {

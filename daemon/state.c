@@ -18,7 +18,8 @@
 
 enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
-	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_NSTMTS
+	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK,
+	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -39,12 +40,19 @@ static const char *const sql[S_NSTMTS] = {
 	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
 	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
 	[S_REL_GET] = "SELECT published, published_off, updated, "
-	    "updated_off, digest FROM releases WHERE id = ?1",
+	    "updated_off, digest, has_date FROM releases WHERE id = ?1",
 	[S_REL_PUT] = "INSERT OR REPLACE INTO releases (id, published, "
-	    "published_off, updated, updated_off, digest) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    "published_off, updated, updated_off, digest, has_date) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	/* BINARY collation: the byte order strcmp() gives. */
+	[S_ANN_GET] = "SELECT id, updated FROM announced WHERE feed = ?1 "
+	    "ORDER BY id",
+	[S_ANN_CLEAR] = "DELETE FROM announced WHERE feed = ?1",
+	[S_ANN_ADD] = "INSERT INTO announced (feed, id, updated) "
+	    "VALUES (?1, ?2, ?3)",
 };
 
 static const char schema[] =
@@ -61,6 +69,21 @@ static const char schema[] =
     "  published_off INTEGER NOT NULL, updated INTEGER NOT NULL,"
     "  updated_off INTEGER NOT NULL, digest BLOB NOT NULL);";
 
+/*
+ * Changes to the schema above, in order: a database at user_version N
+ * runs migrations[N] and on, each in the transaction that also sets its
+ * version. The schema is never edited in place, so a database made by any
+ * earlier feedpubd reaches the same tables as a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: whether published came from the front matter (feeds/inherit) */
+	"ALTER TABLE releases ADD COLUMN has_date INTEGER NOT NULL DEFAULT 0;",
+	/* 2: what each feed's pings announced, by entry id */
+	"CREATE TABLE announced (feed TEXT NOT NULL, id TEXT NOT NULL,"
+	"  updated INTEGER NOT NULL, PRIMARY KEY (feed, id));",
+};
+#define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
+
 struct state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_NSTMTS];
@@ -69,28 +92,63 @@ struct state {
 static void
 fail(struct state *st, const char *what)
 {
-	log_err("state database: %s: %s", what, sqlite3_errmsg(st->db));
+	log_errx("state database: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+/* Bring the schema up to date (see migrations[]). Returns 0 or -1. */
+static int
+migrate(struct state *st, const char *path)
+{
+	sqlite3_stmt *q = NULL;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q,
+	    NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+		version = sqlite3_column_int(q, 0);
+	sqlite3_finalize(q);
+	if (version < 0) {
+		fail(st, path);
+		return -1;
+	}
+	for (size_t i = (size_t)version; i < NMIGRATIONS; i++) {
+		char *sql_v = sqlite3_mprintf("BEGIN; %s PRAGMA user_version = "
+		    "%d; COMMIT;", migrations[i], (int)i + 1);
+
+		if (sql_v == NULL || sqlite3_exec(st->db, sql_v, NULL, NULL,
+		    NULL) != SQLITE_OK) {
+			fail(st, path);
+			sqlite3_free(sql_v);
+			/* Not state_rollback(): no statement is prepared yet. */
+			if (!sqlite3_get_autocommit(st->db))
+				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return -1;
+		}
+		sqlite3_free(sql_v);
+	}
+	return 0;
 }
 
 struct state *
-state_open(const char *dir, bool readonly)
+state_open(const char *dir, enum state_mode mode)
 {
 	struct state *st = calloc(1, sizeof(*st));
 	char *path = NULL;
 	struct stat sb;
-	int saved;
+	int saved, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
 	if (st == NULL)
 		return NULL;
-	if (readonly) {
+	if (mode != STATE_CREATE) {
 		if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
 			goto fail;
 		if (stat(path, &sb) < 0)
 			goto fail;	/* errno says why: ENOENT, EACCES */
+	}
+	if (mode == STATE_READONLY) {
 		/* Errors past here are the database's, whatever errno was. */
 		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY,
 		    NULL) != SQLITE_OK) {
-			log_err("cannot open %s: %s", path, st->db ?
+			log_errx("cannot open %s: %s", path, st->db ?
 			    sqlite3_errmsg(st->db) : "out of memory");
 			errno = EIO;
 			goto fail;
@@ -105,15 +163,17 @@ state_open(const char *dir, bool readonly)
 		free(path);
 		return st;
 	}
-	if (output_mkdirs(dir) < 0) {
-		log_warn("cannot create the state folder %s", dir);
-		goto fail;
+	if (mode == STATE_CREATE) {
+		if (output_mkdirs(dir) < 0) {
+			log_warn("cannot create the state folder %s", dir);
+			goto fail;
+		}
+		if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
+			goto fail;
+		flags |= SQLITE_OPEN_CREATE;
 	}
-	if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
-		goto fail;
-	if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
-		log_err("cannot open %s: %s", path, st->db ?
+	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+		log_errx("cannot open %s: %s", path, st->db ?
 		    sqlite3_errmsg(st->db) : "out of memory");
 		goto fail;
 	}
@@ -123,6 +183,8 @@ state_open(const char *dir, bool readonly)
 		fail(st, path);
 		goto fail;
 	}
+	if (migrate(st, path) < 0)
+		goto fail;	/* logged */
 	for (int i = 0; i < S_NSTMTS; i++) {
 		if (sqlite3_prepare_v3(st->db, sql[i], -1,
 		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK) {
@@ -209,6 +271,23 @@ state_ping_body(struct state *st, const char *target, const char *feed)
 	return body;
 }
 
+/*
+ * v (*cap elements of size bytes) with room for element n: v itself, or
+ * v grown, or NULL when out of memory (v is then still valid).
+ */
+static void *
+room(void *v, size_t *cap, size_t n, size_t size)
+{
+	size_t c = *cap ? *cap * 2 : 16;
+	void *w;
+
+	if (n < *cap)
+		return v;
+	if ((w = realloc(v, c * size)) != NULL)
+		*cap = c;
+	return w;
+}
+
 static int
 read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
     size_t *n)
@@ -222,15 +301,11 @@ read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		struct pending_ping *p;
 
-		if (*n == cap) {
-			size_t c = cap ? cap * 2 : 16;
-			struct pending_ping *w = realloc(v, c * sizeof(*w));
+		struct pending_ping *w = room(v, &cap, *n, sizeof(*v));
 
-			if (w == NULL)
-				break;
-			v = w;
-			cap = c;
-		}
+		if (w == NULL)
+			break;
+		v = w;
 		p = &v[(*n)++];
 		p->target = column_dup(q, 0);
 		p->feed = column_dup(q, 1);
@@ -354,6 +429,7 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 		out->published.off = sqlite3_column_int(q, 1);
 		out->updated.sec = sqlite3_column_int64(q, 2);
 		out->updated.off = sqlite3_column_int(q, 3);
+		out->has_date = sqlite3_column_int(q, 5) != 0;
 		memset(out->digest, 0, sizeof(out->digest));
 		if (dg != NULL)
 			memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?
@@ -380,6 +456,7 @@ state_release_put(struct state *st, const char *id,
 	sqlite3_bind_int64(q, 4, r->updated.sec);
 	sqlite3_bind_int(q, 5, r->updated.off);
 	sqlite3_bind_blob(q, 6, r->digest, sizeof(r->digest), SQLITE_STATIC);
+	sqlite3_bind_int(q, 7, r->has_date);
 	return run(st, q, "write release history");
 }
 
@@ -397,7 +474,78 @@ state_commit(struct state *st)
 	if (run(st, st->stmt[S_COMMIT], "commit") == 0)
 		return 0;
 	/* Never leave it open: later writes would not be durable. */
-	if (!sqlite3_get_autocommit(st->db))
-		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	state_rollback(st);
 	return -1;
+}
+
+void
+state_rollback(struct state *st)
+{
+	if (st == NULL || sqlite3_get_autocommit(st->db))
+		return;
+	sqlite3_reset(st->stmt[S_ROLLBACK]);
+	if (sqlite3_step(st->stmt[S_ROLLBACK]) != SQLITE_DONE)
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+	sqlite3_reset(st->stmt[S_ROLLBACK]);
+}
+
+int
+state_announced_get(struct state *st, const char *feed,
+    struct announced **out, size_t *n)
+{
+	sqlite3_stmt *q = keyed(st, S_ANN_GET, feed, NULL);
+	struct announced *v = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct announced *w = room(v, &cap, *n, sizeof(*v));
+
+		if (w == NULL)
+			break;
+		v = w;
+		if ((v[*n].id = column_dup(q, 0)) == NULL)
+			break;
+		v[(*n)++].updated = sqlite3_column_int64(q, 1);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		if (rc == SQLITE_ROW)
+			log_errx("state database: read announced entries: out "
+			    "of memory");
+		else
+			fail(st, "read announced entries");
+		state_announced_free(v, *n);
+		*n = 0;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+state_announced_set(struct state *st, const char *feed,
+    const struct announced *v, size_t n)
+{
+	if (run(st, keyed(st, S_ANN_CLEAR, feed, NULL),
+	    "write announced entries") < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *q = keyed(st, S_ANN_ADD, feed, v[i].id);
+
+		sqlite3_bind_int64(q, 3, v[i].updated);
+		if (run(st, q, "write announced entries") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+state_announced_free(struct announced *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++)
+		free(v[i].id);
+	free(v);
 }

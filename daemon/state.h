@@ -1,9 +1,13 @@
 /*
- * state: the daemon's durable state, one SQLite database in the state
- * folder (WAL, one small transaction per change). For now: pending pings,
- * at most one per (target, feed), which survive crashes and restarts.
+ * state: feedpubd's durable state, one SQLite database (feedpubd.db) in
+ * the state folder (WAL, one small transaction per change): the pending
+ * pings, at most one per (target, feed), which survive crashes and
+ * restarts, what they announced, and the release history (what each
+ * release's dates were).
+ * Older databases are migrated when opened for writing.
  *
- * Times are wall-clock seconds since the epoch (double).
+ * Ping times are wall-clock seconds since the epoch (double). Functions
+ * returning int give 0, or -1 after logging the database's error.
  */
 #ifndef DAEMON_STATE_H
 #define DAEMON_STATE_H
@@ -27,12 +31,18 @@ struct pending_ping {
 	char *last_error;	/* NULL until a try failed */
 };
 
+enum state_mode {
+	STATE_CREATE,	/* the daemon: dir and the database are made if need be */
+	STATE_EXISTING,	/* --once: read and write a database that exists */
+	STATE_READONLY,	/* --status: reads pings only, changes nothing */
+};
+
 /*
- * Open or create dir/feedpubd.db (dir is created). NULL on error (logged).
- * Read-only (for --status) creates and changes nothing; a missing database
- * is NULL with errno ENOENT, not logged.
+ * Open dir/feedpubd.db; free with state_close(). NULL on error (logged).
+ * In STATE_EXISTING and STATE_READONLY a missing database is NULL with
+ * errno ENOENT, not logged, and nothing is created.
  */
-struct state *state_open(const char *dir, bool readonly);
+struct state *state_open(const char *dir, enum state_mode mode);
 void state_close(struct state *st);	/* NULL is fine */
 
 /*
@@ -79,6 +89,7 @@ int state_ping_drop(struct state *st, const char *target, const char *feed);
 struct seen_release {
 	struct fp_time published;
 	struct fp_time updated;
+	bool has_date;			/* published came from front matter */
 	unsigned char digest[32];	/* SHA-256 of the release's text */
 };
 
@@ -88,8 +99,31 @@ int state_release_get(struct state *st, const char *id,
 int state_release_put(struct state *st, const char *id,
     const struct seen_release *r);
 
-/* One transaction around many small writes (a full rescan). */
+/*
+ * What the pings of a feed (by URL) announced: each entry's id and the
+ * updated time it had then (seconds), so a restart announces only what
+ * changed meanwhile. get: 0 with *out sorted by id in strcmp() order (free
+ * with state_announced_free()) and *n, or -1. set: replaces the feed's
+ * list; call it in the transaction that queues the pings.
+ */
+struct announced {
+	char *id;
+	int64_t updated;
+};
+
+int state_announced_get(struct state *st, const char *feed,
+    struct announced **out, size_t *n);
+int state_announced_set(struct state *st, const char *feed,
+    const struct announced *v, size_t n);
+void state_announced_free(struct announced *v, size_t n);
+
+/*
+ * One transaction around many small writes (a run of the pipeline). A
+ * failed commit rolls back; state_rollback() drops the writes since
+ * state_begin() (nothing when no transaction is open, or st is NULL).
+ */
 int state_begin(struct state *st);
 int state_commit(struct state *st);
+void state_rollback(struct state *st);
 
 #endif

@@ -85,6 +85,27 @@ def release_text(title, date=None, body=None, extra=''):
 	return '\n'.join(fm) + '\n\n' + body + '\n'
 
 
+def put_history_pair(ws):
+	"""A dated release and an undated one (mtime 1700000000), the pair
+	the history tests edit; returns their paths (dated, undated)."""
+	dated = ws.release('2024-06-01-daterad.md')
+	ft.write_release(dated, release_text('Daterad',
+		'2024-06-01T08:00:00+02:00', body='Första.'))
+	undated = ws.release('odaterad.txt')
+	with open(undated, 'w', encoding='utf-8') as f:
+		f.write('Odaterad\n\nFörsta.\n')
+	os.utime(undated, (1700000000, 1700000000))
+	return dated, undated
+
+
+def edit_history_pair(dated, undated):
+	"""Change the text of both (body 'Andra.'): updated moves."""
+	ft.write_release(dated, release_text('Daterad',
+		'2024-06-01T08:00:00+02:00', body='Andra.'))
+	with open(undated, 'a', encoding='utf-8') as f:
+		f.write('Andra.\n')
+
+
 def stderr_path(ws):
 	"""Where Daemon sends the daemon's stderr. A test may create the file
 	first (to know its inode): Daemon truncates it, keeping the inode."""

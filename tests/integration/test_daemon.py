@@ -399,6 +399,65 @@ class SignalTest(dt.DaemonCase):
 
 
 
+class OnceAfterDaemonTest(dt.DaemonCase):
+	"""--once runs the daemon's pipeline, release history included."""
+
+	def tree(self):
+		return sorted(os.path.join(r, n) for r, ds, fs in
+			os.walk(self.ws.dir) for n in ds + fs)
+
+	def test_once_after_a_daemon_run_writes_the_same_bytes(self):
+		dated, undated = dt.put_history_pair(self.ws)
+		d = self.start()
+		# Edits while running move updated to the files' mtimes.
+		dt.edit_history_pair(dated, undated)
+		os.utime(undated, (1700086400, 1700086400))
+		self.wait(lambda: dt.read_atom(self.ws).count('Andra.') >= 2,
+			'both edits published')
+		self.assertEqual(d.stop(), 0, d.describe())
+		with open(self.ws.atom, 'rb') as f:
+			atom = f.read()
+		with open(self.ws.rss, 'rb') as f:
+			rss = f.read()
+		self.assertIn(b'<updated>2023-11-15T', atom)	# the undated edit
+		shutil.rmtree(self.ws.out)
+		run = self.ws.run('--once')
+		self.assertRunOK(run)
+		self.assertLines(run, 'feed.atom: 5 entries (written)')
+		with open(self.ws.atom, 'rb') as f:
+			self.assertEqual(f.read(), atom)
+		with open(self.ws.rss, 'rb') as f:
+			self.assertEqual(f.read(), rss)
+
+	def test_once_and_check_make_no_state_database(self):
+		self.write_config()
+		state = self.ws.path('state')
+		run = self.ws.run('--check')
+		self.assertRunOK(run)
+		self.assertFalse(os.path.exists(self.ws.out), run.describe())
+		self.assertFalse(os.path.exists(state), run.describe())
+		run = self.ws.run('--once')
+		self.assertRunOK(run)
+		self.assertFalse(os.path.exists(state), run.describe())
+		os.makedirs(state)
+		self.assertRunOK(self.ws.run('--once'))
+		self.assertEqual(os.listdir(state), [])
+
+	def test_check_writes_nothing_after_a_daemon_run(self):
+		d = self.start()
+		self.assertEqual(d.stop(), 0, d.describe())
+		before = self.tree()
+		db = self.ws.path('state', 'feedpubd.db')
+		mtime = os.stat(db).st_mtime_ns
+		with open(self.ws.release('ny.md'), 'w', encoding='utf-8') as f:
+			f.write(release_text('Ny', '2024-06-02T08:00:00+02:00'))
+		run = self.ws.run('--check')
+		self.assertRunOK(run)
+		self.assertEqual(self.tree(), sorted(before +
+			[self.ws.release('ny.md')]))
+		self.assertEqual(os.stat(db).st_mtime_ns, mtime)
+
+
 def statuses(notify, since=0):
 	"""The STATUS= values from message index since on, each matched
 	against STATUS_RE (None where it does not match)."""
@@ -710,11 +769,18 @@ class LinkTest(dt.DaemonCase):
 
 	def test_symlinks(self):
 		self.start()
-		target = self.outside('mal.md', 'Symlänkad', 'Via en symlänk.')
+		# A link to a file inside the folder is followed (a hidden
+		# folder is not scanned, so the target has no entry of its own).
+		target = self.ws.release('.delat/mal.md')
+		ft.write_release(target, release_text('Symlänkad',
+			'2024-07-01T10:00:00+02:00', body='Via en symlänk.'))
 		os.symlink(target, self.ws.release('symlankad.md'))
 		self.wait_id('symlankad')
 		self.assertEqual(self.entry(self.parse(), 'symlankad').title,
 			'Symlänkad')
+		# A link out of the folder is not (issue 8 item 1): one line.
+		os.symlink(self.outside('hemlig.md', 'Hemlig', 'Utanför.'),
+			self.ws.release('utanfor.md'))
 		# A symlinked folder is not descended into (loops, escapes).
 		folder = os.path.join(self.ws.outside, 'mapp')
 		for i in range(2):
@@ -733,8 +799,12 @@ class LinkTest(dt.DaemonCase):
 		self.daemon.signal(signal.SIGUSR1)
 		self.wait_publish_after(n, 'a publish after SIGUSR1')
 		self.assertEqual(self.ids(), want)
-		self.assertEqual(problems(self.daemon, 'lankad-mapp'), [],
+		refused = problems(self.daemon, 'lankad-mapp')
+		self.assertTrue(refused, self.daemon.describe())
+		self.assertTrue(all('utanfor.md' in l and
+			'outside the releases folder' in l for l in refused),
 			self.daemon.describe())
+		self.assertNotIn('Utanför.', dt.read_atom(self.ws))
 
 
 class BadEditTest(dt.DaemonCase):

@@ -787,6 +787,23 @@ class DurabilityTest(PingCase):
 		self.assertEqual(self.rows(), [])
 		self.assertEqual(self.status()[1], ['0 pending pings'])
 
+	def test_restart_then_one_new_release_lists_one_entry(self):
+		rcv = self.receiver()
+		self.config([('hook', 'webhook', rcv.url('/hook'))])
+		self.start_and_deliver([(rcv, '/hook')])
+		self.sigterm()
+		# What was announced is durable: after a restart, one new
+		# release is the one entry each webhook lists.
+		self.add_release('2024-06-04-medan', 'Medan nere')
+		mark = rcv.mark()
+		self.launch()
+		for f in FEEDS:
+			self.wait_count(rcv, 1, '/hook', f, mark)
+		self.wait_empty_queue()
+		for r in rcv.requests('/hook', since=mark):
+			self.assertEqual([e['id'] for e in r.json()['entries']],
+				[entry_id('2024-06-04-medan')], r)
+
 
 class HangTest(PingCase):
 
@@ -849,27 +866,63 @@ class CoalesceTest(PingCase):
 				sorted(entry_id(s) for s in slugs), r)
 
 
+class ReloadTest(PingCase):
+	"""SIGHUP swaps the targets; the old config is freed only after the
+	ping queue and the pipeline let go of it (run under ASan too)."""
+
+	def test_sighup_with_pings_uses_the_new_targets(self):
+		rcv = self.receiver()
+		self.config([('hub', 'websub', rcv.url('/hub')),
+			('hook', 'webhook', rcv.url('/hook'))])
+		d = self.start_and_deliver([(rcv, '/hub'), (rcv, '/hook')])
+		mark = rcv.mark()
+		n = self.notify.mark()
+		self.config([('hub', 'websub', rcv.url('/hub')),
+			('hook', 'webhook', rcv.url('/hook2')),
+			('ny', 'websub', rcv.url('/ny'))],
+			feed={'title': 'Ny titel'})
+		d.signal(signal.SIGHUP)
+		self.wait(lambda: 'READY=1' in self.notify.lines(n),
+			'READY=1 after the reload')
+		# The new title changes both feeds: every new target hears.
+		for path in ('/hub', '/hook2', '/ny'):
+			for f in FEEDS:
+				self.wait_count(rcv, 1, path, f, mark)
+		self.assertEqual(rcv.count('/hook', since=mark), 0)
+
+		# And back: the second config is freed in its turn.
+		mark = rcv.mark()
+		n = self.notify.mark()
+		self.config([('hub', 'websub', rcv.url('/hub'))])
+		d.signal(signal.SIGHUP)
+		self.wait(lambda: 'READY=1' in self.notify.lines(n),
+			'READY=1 after the second reload')
+		for f in FEEDS:
+			self.wait_count(rcv, 1, '/hub', f, mark)
+		mark = rcv.mark()
+		self.add_release('2024-06-05-efter', 'Efter')
+		self.wait_id('2024-06-05-efter')
+		for f in FEEDS:
+			self.wait_count(rcv, 1, '/hub', f, mark)
+		self.wait_empty_queue()
+		time.sleep(QUIET)		# proving an absence
+		self.assertEqual(rcv.count(since=mark), 2,
+			rcv.requests(since=mark))
+		self.assertAlive()
+
+
 class HistoryTest(PingCase):
 	"""Dates survive a restart: no feed change, no ping, after one."""
 
 	def test_edit_then_restart_changes_nothing(self):
 		rcv = self.receiver()
 		self.config([('hook', 'webhook', rcv.url('/hook'))])
-		dated = self.ws.release('2024-06-01-daterad.md')
-		ft.write_release(dated, release_text('Daterad',
-			'2024-06-01T08:00:00+02:00', body='Första.'))
-		undated = self.ws.release('odaterad.txt')
-		with open(undated, 'w', encoding='utf-8') as f:
-			f.write('Odaterad\n\nFörsta.\n')
-		os.utime(undated, (1700000000, 1700000000))
+		dated, undated = dt.put_history_pair(self.ws)
 		self.start_and_deliver([(rcv, '/hook')])
 
 		# Edits while running: updated moves, published does not.
 		t0 = time.time()
-		ft.write_release(dated, release_text('Daterad',
-			'2024-06-01T08:00:00+02:00', body='Andra.'))
-		with open(undated, 'a', encoding='utf-8') as f:
-			f.write('Andra.\n')
+		dt.edit_history_pair(dated, undated)
 		self.wait(lambda: dt.read_atom(self.ws).count('Andra.') >= 2,
 			'both edits published')
 

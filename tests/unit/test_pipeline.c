@@ -1,0 +1,554 @@
+/*
+ * Unit tests for daemon/pipeline.c: what each sequence of marks makes a
+ * run read, rescans, id clashes across removals, the release history
+ * (also when its database is locked) and the status line. Each test gets
+ * a temp folder with releases/, out/ and a config; no event loop.
+ */
+#include <errno.h>
+#include <regex.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "config/config.h"
+#include "daemon/pipeline.h"
+#include "daemon/state.h"
+#include "feeds/date.h"
+
+#include "testutil.h"
+
+#define T0 1700000000	/* 2023-11-14T22:13:20Z */
+
+static char root[64], rel_dir[128];
+static struct config *cfg;
+static struct state *st;
+static struct pipeline *p;
+
+static int
+setup(void **state)
+{
+	char path[TU_PATH_MAX];
+	FILE *f;
+
+	(void)state;
+	if (tu_mkdtemp(root, sizeof(root), "test_pipeline") < 0)
+		return -1;
+	snprintf(rel_dir, sizeof(rel_dir), "%s/releases", root);
+	if (mkdir(rel_dir, 0755) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/feedpubd.conf", root);
+	if ((f = fopen(path, "w")) == NULL)
+		return -1;
+	fprintf(f, "[feed]\ntitle = Nyheter\nbase_url = "
+	    "https://news.example.org/\ntag_date = 2000\ntimezone = "
+	    "Europe/Stockholm\n\n[paths]\nreleases = %s/releases\noutput = "
+	    "%s/out\nstate = %s/state\n", root, root, root);
+	fclose(f);
+	if ((cfg = config_load(path, stderr)) == NULL)
+		return -1;
+	st = NULL;
+	p = NULL;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	pipeline_free(p);
+	state_close(st);
+	config_free(cfg);
+	tu_rm_tree(root);
+	return 0;
+}
+
+/* A new pipeline, with the history database when history is true. */
+static void
+start(bool history)
+{
+	pipeline_free(p);
+	state_close(st);
+	st = NULL;
+	if (history)
+		assert_non_null(st = state_open(cfg->state_dir, STATE_CREATE));
+	assert_non_null(p = pipeline_new(cfg, st, NULL));
+}
+
+static void
+put(const char *rel, const char *front, const char *body, time_t mtime)
+{
+	char text[1024];
+
+	snprintf(text, sizeof(text), "---\n%s---\n\n%s\n", front, body);
+	tu_put_file(rel_dir, rel, text, mtime);
+}
+
+/* A release file titled title, dated, with an id of its own. */
+static void
+put_titled(const char *rel, const char *title)
+{
+	char front[256];
+
+	snprintf(front, sizeof(front), "title: %s\ndate: "
+	    "2024-05-01T10:00:00+02:00\n", title);
+	put(rel, front, "Text.", T0);
+}
+
+static void
+rm(const char *rel)
+{
+	char path[TU_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", rel_dir, rel);
+	assert_int_equal(unlink(path), 0);
+}
+
+static struct pipe_result
+run(void)
+{
+	struct pipe_result res;
+
+	assert_int_equal(pipeline_run(p, T0 + 86400 * 400, &res), 0);
+	assert_int_equal(res.outcome, PIPE_PUBLISHED);
+	return res;
+}
+
+/* a.md titled A1, read by a first run without history. */
+static void
+start_with_a1(void)
+{
+	put_titled("a.md", "A1");
+	start(false);
+	run();
+}
+
+/* The title the store holds for rel, or NULL. */
+static const char *
+title(const char *rel)
+{
+	struct release *r = pipeline_release(p, rel);
+
+	return r != NULL ? r->title : NULL;
+}
+
+/* ---- what a run reads --------------------------------------------------- */
+
+static void
+test_first_run_reads_all_then_only_marks(void **state)
+{
+	struct pipe_result res;
+
+	(void)state;
+	put_titled("a.md", "A1");
+	put_titled("b.md", "B1");
+	start(false);
+	res = run();
+	assert_int_equal(res.entries, 2);
+	assert_true(res.changed[FEED_ATOM] && res.changed[FEED_RSS]);
+	assert_string_equal(title("a.md"), "A1");
+
+	/* Unmarked changes are not read; a marked one is. */
+	put_titled("a.md", "A2");
+	put_titled("b.md", "B2");
+	res = run();
+	assert_false(res.changed[FEED_ATOM] || res.changed[FEED_RSS]);
+	assert_string_equal(title("a.md"), "A1");
+	pipeline_mark(p, "a.md", PIPE_DIRTY);
+	res = run();
+	assert_true(res.changed[FEED_ATOM]);
+	assert_string_equal(title("a.md"), "A2");
+	assert_string_equal(title("b.md"), "B1");
+	/* The mark was used up. */
+	put_titled("a.md", "A3");
+	run();
+	assert_string_equal(title("a.md"), "A2");
+}
+
+static void
+test_writing_holds_back_until_dirty(void **state)
+{
+	(void)state;
+	start_with_a1();
+	pipeline_mark(p, "a.md", PIPE_WRITING);
+	put_titled("a.md", "A2");
+	run();
+	assert_string_equal(title("a.md"), "A1");
+	/* chmod or touch while being written: still held back. */
+	pipeline_mark(p, "a.md", PIPE_TOUCHED);
+	run();
+	assert_string_equal(title("a.md"), "A1");
+	pipeline_mark(p, "a.md", PIPE_DIRTY);
+	run();
+	assert_string_equal(title("a.md"), "A2");
+}
+
+static void
+test_writing_after_dirty_holds_back(void **state)
+{
+	(void)state;
+	start_with_a1();
+	put_titled("a.md", "A2");
+	pipeline_mark(p, "a.md", PIPE_DIRTY);
+	pipeline_mark(p, "a.md", PIPE_WRITING);
+	run();
+	assert_string_equal(title("a.md"), "A1");
+}
+
+static void
+test_touched_alone_rereads(void **state)
+{
+	(void)state;
+	start_with_a1();
+	put_titled("a.md", "A2");
+	pipeline_mark(p, "a.md", PIPE_TOUCHED);
+	run();
+	assert_string_equal(title("a.md"), "A2");
+}
+
+static void
+test_rescan_forgets_marks_made_before(void **state)
+{
+	(void)state;
+	start_with_a1();
+	pipeline_mark(p, "a.md", PIPE_WRITING);
+	put_titled("a.md", "A2");
+	put_titled("b.md", "B1");
+	pipeline_rescan(p);
+	run();
+	assert_string_equal(title("a.md"), "A2");
+	assert_string_equal(title("b.md"), "B1");
+}
+
+static void
+test_rescan_keeps_a_file_being_written(void **state)
+{
+	(void)state;
+	start_with_a1();
+	/* Marked after the rescan was asked for: the new watch saw it. */
+	pipeline_rescan(p);
+	pipeline_mark(p, "a.md", PIPE_WRITING);
+	put("a.md", "title: [half\n", "", T0);
+	run();
+	assert_string_equal(title("a.md"), "A1");
+	assert_int_equal(pipeline_skipped(p), 0);
+	put_titled("a.md", "A2");
+	pipeline_mark(p, "a.md", PIPE_DIRTY);
+	run();
+	assert_string_equal(title("a.md"), "A2");
+}
+
+static void
+test_bad_file_counted_until_fixed(void **state)
+{
+	(void)state;
+	put_titled("a.md", "A1");
+	put("b.md", "title: [unclosed\n", "", T0);
+	start(false);
+	run();
+	assert_int_equal(pipeline_skipped(p), 1);
+	assert_null(title("b.md"));
+	put_titled("b.md", "B1");
+	pipeline_mark(p, "b.md", PIPE_DIRTY);
+	run();
+	assert_int_equal(pipeline_skipped(p), 0);
+	assert_string_equal(title("b.md"), "B1");
+}
+
+/* ---- ids: removals first, clash losers retried ---------------------------- */
+
+static const char same_id[] = "title: Same\ndate: 2024-05-01T10:00:00+02:00\n"
+    "id: tag:news.example.org,2000:samma\n";
+
+static void
+test_rename_keeps_its_id(void **state)
+{
+	char from[TU_PATH_MAX], to[TU_PATH_MAX];
+
+	(void)state;
+	put("c.md", same_id, "Text.", T0);
+	start(false);
+	run();
+	/* c.md -> a.md: a sorts first, so its id must be free by then. */
+	snprintf(from, sizeof(from), "%s/c.md", rel_dir);
+	snprintf(to, sizeof(to), "%s/a.md", rel_dir);
+	assert_int_equal(rename(from, to), 0);
+	pipeline_mark(p, "c.md", PIPE_DIRTY);
+	pipeline_mark(p, "a.md", PIPE_DIRTY);
+	run();
+	assert_string_equal(title("a.md"), "Same");
+	assert_null(title("c.md"));
+	assert_int_equal(pipeline_skipped(p), 0);
+}
+
+static void
+test_clash_loser_published_when_winner_goes(void **state)
+{
+	(void)state;
+	put("a.md", same_id, "Text.", T0);
+	put("b.md", same_id, "Text.", T0);
+	start(false);
+	run();
+	assert_non_null(title("a.md"));	/* byte order: a wins */
+	assert_null(title("b.md"));
+	assert_int_equal(pipeline_skipped(p), 1);
+	rm("a.md");
+	pipeline_mark(p, "a.md", PIPE_DIRTY);
+	run();
+	assert_null(title("a.md"));
+	assert_string_equal(title("b.md"), "Same");
+	assert_int_equal(pipeline_skipped(p), 0);
+}
+
+static void
+test_folder_gone_retries_clash_losers(void **state)
+{
+	char sub[TU_PATH_MAX];
+
+	(void)state;
+	put("a/x.md", same_id, "Text.", T0);
+	put("z.md", same_id, "Text.", T0);
+	start(false);
+	run();
+	assert_non_null(title("a/x.md"));
+	assert_null(title("z.md"));
+	snprintf(sub, sizeof(sub), "%s/a", rel_dir);
+	tu_rm_tree(sub);
+	pipeline_folder_gone(p, "a");
+	assert_int_equal(pipeline_releases(p), 0);
+	run();
+	assert_string_equal(title("z.md"), "Same");
+}
+
+static void
+test_new_folder_read_except_what_is_being_written(void **state)
+{
+	(void)state;
+	start(false);
+	run();
+	put_titled("ny/a.md", "A1");
+	put_titled("ny/b.md", "B1");
+	pipeline_mark(p, "ny/b.md", PIPE_WRITING);
+	pipeline_mark_folder(p, "ny");
+	run();
+	assert_string_equal(title("ny/a.md"), "A1");
+	assert_null(title("ny/b.md"));
+	pipeline_mark(p, "ny/b.md", PIPE_DIRTY);
+	run();
+	assert_string_equal(title("ny/b.md"), "B1");
+}
+
+static void
+test_unreadable_root_publishes_nothing(void **state)
+{
+	struct pipe_result res;
+	char moved[TU_PATH_MAX];
+
+	(void)state;
+	start_with_a1();
+	snprintf(moved, sizeof(moved), "%s/elsewhere", root);
+	assert_int_equal(rename(rel_dir, moved), 0);
+	pipeline_rescan(p);
+	assert_int_equal(pipeline_run(p, T0, &res), -1);
+	assert_int_equal(res.outcome, PIPE_UNREAD);
+	assert_string_equal(title("a.md"), "A1");	/* kept */
+	assert_int_equal(rename(moved, rel_dir), 0);
+	run();			/* the rescan is still owed */
+	assert_string_equal(title("a.md"), "A1");
+}
+
+/* ---- the release history -------------------------------------------------- */
+
+static const char undated[] = "title: Odaterad\n";
+
+static void
+test_history_keeps_dates_across_restarts(void **state)
+{
+	struct seen_release seen;
+	struct release *r;
+
+	(void)state;
+	put("u.md", undated, "Första.", T0);
+	put_titled("d.md", "Daterad");
+	start(true);
+	run();
+	assert_int_equal(pipeline_release(p, "u.md")->date.sec, T0);
+	assert_int_equal(state_release_get(st, pipeline_release(p,
+	    "d.md")->id, &seen), 1);
+	assert_true(seen.has_date);
+	assert_int_equal(state_release_get(st, pipeline_release(p,
+	    "u.md")->id, &seen), 1);
+	assert_false(seen.has_date);
+
+	/* Touched, not changed, while not running: nothing moves. */
+	tu_set_mtime(rel_dir, "u.md", T0 + 500);
+	start(true);
+	run();
+	r = pipeline_release(p, "u.md");
+	assert_int_equal(r->date.sec, T0);
+	assert_int_equal(r->updated.sec, T0);
+
+	/* Edited while not running: updated is the mtime, date stays. */
+	put("u.md", undated, "Andra.", T0 + 900);
+	start(true);
+	run();
+	r = pipeline_release(p, "u.md");
+	assert_int_equal(r->date.sec, T0);
+	assert_int_equal(r->updated.sec, T0 + 900);
+}
+
+/* A database from before has_date: migrated, its dates still kept. */
+static void
+test_history_from_an_older_database(void **state)
+{
+	char path[TU_PATH_MAX], *sql;
+	struct seen_release seen;
+	sqlite3 *db;
+	sqlite3_stmt *q;
+
+	(void)state;
+	assert_int_equal(mkdir(cfg->state_dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/feedpubd.db", cfg->state_dir);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	sql = sqlite3_mprintf("CREATE TABLE releases (id TEXT PRIMARY KEY, "
+	    "published INTEGER NOT NULL, published_off INTEGER NOT NULL, "
+	    "updated INTEGER NOT NULL, updated_off INTEGER NOT NULL, "
+	    "digest BLOB NOT NULL); INSERT INTO releases VALUES ("
+	    "'tag:news.example.org,2000:gammal', %d, 3600, %d, 3600, "
+	    "zeroblob(32));", T0 - 1000, T0 - 1000);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_free(sql);
+	sqlite3_close(db);
+
+	put("u.md", "title: Gammal\nid: tag:news.example.org,2000:gammal\n",
+	    "Text.", T0);
+	start(true);
+	run();
+	/* Published as first seen; the text changed: updated is the mtime. */
+	assert_int_equal(pipeline_release(p, "u.md")->date.sec, T0 - 1000);
+	assert_int_equal(pipeline_release(p, "u.md")->updated.sec, T0);
+	assert_int_equal(state_release_get(st,
+	    "tag:news.example.org,2000:gammal", &seen), 1);
+	assert_false(seen.has_date);
+	assert_int_equal(seen.updated.sec, T0);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q,
+	    NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_true(sqlite3_column_int(q, 0) >= 1);	/* and on */
+	sqlite3_finalize(q);
+	sqlite3_close(db);
+}
+
+/* The history's database locked by another process during a run. */
+static void
+test_history_owed_while_locked(void **state)
+{
+	char path[TU_PATH_MAX];
+	struct seen_release seen;
+	sqlite3 *other;
+
+	(void)state;
+	put_titled("a.md", "A1");
+	start(true);
+	run();
+	snprintf(path, sizeof(path), "%s/feedpubd.db", cfg->state_dir);
+	assert_int_equal(sqlite3_open(path, &other), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(other, "BEGIN EXCLUSIVE", NULL, NULL,
+	    NULL), SQLITE_OK);
+	put("u.md", undated, "Text.", T0 + 60);
+	pipeline_mark(p, "u.md", PIPE_DIRTY);
+	run();			/* publishes, the history waits */
+	assert_int_equal(pipeline_release(p, "u.md")->date.sec, T0 + 60);
+	assert_int_equal(sqlite3_exec(other, "ROLLBACK", NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(other);
+	assert_int_equal(state_release_get(st, pipeline_release(p,
+	    "u.md")->id, &seen), 0);
+	/* The next run, with nothing marked, saves what is owed. */
+	run();
+	assert_int_equal(state_release_get(st, pipeline_release(p,
+	    "u.md")->id, &seen), 1);
+	assert_int_equal(seen.published.sec, T0 + 60);
+}
+
+/* ---- the status line ------------------------------------------------------ */
+
+static void
+test_status_line(void **state)
+{
+	char line[512];
+	regex_t re;
+
+	(void)state;
+	put_titled("a.md", "A1");
+	put("b.md", "title: [unclosed\n", "", T0);
+	put("later.md", "title: Sen\ndate: 2030-01-01T00:00:00Z\n", "x",
+	    T0);
+	start(false);
+	pipeline_status(p, line, sizeof(line));
+	assert_string_equal(line, "0 releases, 0 in feeds, 0 publishes, last "
+	    "never (0.0 ms), 0 skipped");
+	run();
+	pipeline_status(p, line, sizeof(line));
+	assert_int_equal(regcomp(&re, "^2 releases, 1 in feeds, 1 publishes, "
+	    "last [0-9]{2}:[0-9]{2}:[0-9]{2} \\([0-9]+\\.[0-9] ms\\), "
+	    "1 skipped, next embargo 2030-01-01T01:00:00\\+01:00$",
+	    REG_EXTENDED | REG_NOSUB), 0);
+	assert_int_equal(regexec(&re, line, 0, NULL, 0), 0);
+	regfree(&re);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+		    test_first_run_reads_all_then_only_marks, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_writing_holds_back_until_dirty, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_writing_after_dirty_holds_back, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_touched_alone_rereads,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rescan_forgets_marks_made_before, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_rescan_keeps_a_file_being_written, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_bad_file_counted_until_fixed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rename_keeps_its_id,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_clash_loser_published_when_winner_goes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_folder_gone_retries_clash_losers, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_new_folder_read_except_what_is_being_written, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_unreadable_root_publishes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_keeps_dates_across_restarts, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_history_from_an_older_database, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_owed_while_locked,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_status_line, setup,
+		    teardown),
+	};
+
+	if (tu_setup_zone(NULL) < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
