@@ -39,18 +39,11 @@ BASE_IDS = sorted(dt.entry_id(s) for s in dt.BASE_SLUGS.values())
 
 # Case name -> the issue 8 item it waits for (expectedFailure until then).
 XFAIL = {
-	'fifo': 'item 2 (O_NONBLOCK + fstat before reading: --once hangs)',
-	'symlink_to_etc_passwd': 'item 1 (links followed only inside the '
-		'folder: /etc/passwd is published)',
 	'symlink_to_folder_outside': 'item 1 (one error line for a link '
 		'out of the folder: skipped silently now)',
-	'name_not_utf8': 'item 3 (a name is bytes: both feeds are not '
-		'well-formed)',
 	'name_with_newline': 'item 12 (log escaping: the name forges a '
 		'log line)',
 	'name_with_escape': 'item 12 (log escaping: a raw ESC in the log)',
-	'tree_past_path_max': 'item 7 (openat walk: --once publishes '
-		'nothing, exit 1)',
 }
 
 _figures = []
