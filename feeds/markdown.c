@@ -22,10 +22,15 @@ html_out(const MD_CHAR *text, MD_SIZE size, void *ud)
 	xmlBufferAdd(ud, (const xmlChar *)text, (int)size);
 }
 
-/* Collects the plain text of the first paragraph (md4c parser callbacks). */
+/*
+ * Collects the plain text of the first block of type want (md4c parser
+ * callbacks): the first paragraph for a summary, the first heading for a
+ * title.
+ */
 struct first_para {
 	xmlBufferPtr buf;
-	int depth;	/* of P blocks entered; 1 while inside the first */
+	MD_BLOCKTYPE want;
+	int depth;	/* of want blocks entered; 1 while inside the first */
 	bool done;
 };
 
@@ -35,7 +40,7 @@ fp_enter(MD_BLOCKTYPE type, void *detail, void *ud)
 	struct first_para *fp = ud;
 
 	(void)detail;
-	if (type == MD_BLOCK_P && !fp->done)
+	if (type == fp->want && !fp->done)
 		fp->depth++;
 	return 0;
 }
@@ -46,7 +51,7 @@ fp_leave(MD_BLOCKTYPE type, void *detail, void *ud)
 	struct first_para *fp = ud;
 
 	(void)detail;
-	if (type == MD_BLOCK_P && fp->depth > 0 && !fp->done) {
+	if (type == fp->want && fp->depth > 0 && !fp->done) {
 		fp->done = true;
 		return 1;	/* stop parsing: we have what we need */
 	}
@@ -126,7 +131,7 @@ markdown_into(const char *body, bool raw_html, xmlBufferPtr html,
 {
 	unsigned flags = MD_DIALECT_GITHUB | (raw_html ? 0 : MD_FLAG_NOHTML);
 	MD_SIZE n = (MD_SIZE)strlen(body);
-	struct first_para fp = { .buf = para };
+	struct first_para fp = { .buf = para, .want = MD_BLOCK_P };
 	MD_PARSER parser = {
 		.flags = flags,
 		.enter_block = fp_enter, .leave_block = fp_leave,
@@ -230,4 +235,37 @@ int
 markdown_render_plain(const char *body, char **html, char **para)
 {
 	return render(body, false, false, html, para);
+}
+
+int
+markdown_heading_text(const char *src, size_t n, bool raw_html,
+    char **text)
+{
+	xmlBufferPtr b = xmlBufferCreate();
+	struct first_para fp = { .buf = b, .want = MD_BLOCK_H };
+	MD_PARSER parser = {
+		.flags = MD_DIALECT_GITHUB | (raw_html ? 0 : MD_FLAG_NOHTML),
+		.enter_block = fp_enter, .leave_block = fp_leave,
+		.enter_span = fp_span, .leave_span = fp_span,
+		.text = fp_text,
+	};
+
+	*text = NULL;
+	if (b == NULL)
+		return -1;
+	md_parse(src, (MD_SIZE)n, &parser, &fp);	/* 1 = stopped early */
+	if (fp.done && xmlBufferLength(b) > 0) {
+		const char *c = (const char *)xmlBufferContent(b);
+
+		if ((*text = text_trim_dup(c, strlen(c))) == NULL) {
+			xmlBufferFree(b);
+			return -1;
+		}
+		if (**text == '\0') {	/* "# ![](logo.png)" */
+			free(*text);
+			*text = NULL;
+		}
+	}
+	xmlBufferFree(b);
+	return 0;
 }
