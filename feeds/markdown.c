@@ -13,6 +13,7 @@
 #include <md4c.h>
 
 #include "text.h"
+#include "url.h"
 #include "xmlstr.h"
 
 /* md4c output callback: append to an xmlBuffer. */
@@ -235,6 +236,80 @@ int
 markdown_render_plain(const char *body, char **html, char **para)
 {
 	return render(body, false, false, html, para);
+}
+
+/*
+ * The attribute value v[0..n) (HTML-escaped as md4c writes it) resolved
+ * against base and escaped again, appended to b. Kept as it is when it
+ * holds another character reference, or does not parse.
+ */
+static int
+resolve_value(xmlBufferPtr b, const char *v, size_t n, const char *base)
+{
+	char *ref = malloc(n + 1), *abs = NULL, *w = ref;
+	xmlChar *esc;
+	bool keep = false;
+
+	if (ref == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		*w++ = v[i];
+		if (v[i] == '&' && (n - i < 5 || memcmp(v + i, "&amp;", 5) != 0))
+			keep = true;
+		else if (v[i] == '&')
+			i += 4;
+	}
+	*w = '\0';
+	if (keep || url_resolve(ref, base, &abs) < 0) {
+		free(ref);
+		return xmlBufferAdd(b, (const xmlChar *)v, (int)n) == 0 ? 0 : -1;
+	}
+	free(ref);
+	esc = xmlEncodeSpecialChars(NULL, X(abs));
+	free(abs);
+	if (esc == NULL)
+		return -1;
+	xmlBufferCat(b, esc);
+	xmlFree(esc);
+	return 0;
+}
+
+int
+markdown_resolve_links(const char *html, const char *base, char **out)
+{
+	static const char *const attrs[] = { "<a href=\"", "<img src=\"" };
+	xmlBufferPtr b = xmlBufferCreate();
+	const char *p = html;
+	int rc = -1;
+
+	*out = NULL;
+	if (b == NULL)
+		return -1;
+	for (;;) {
+		const char *at = NULL, *v, *end;
+		size_t skip = 0;
+
+		for (size_t i = 0; i < 2; i++) {
+			const char *f = strstr(p, attrs[i]);
+
+			if (f != NULL && (at == NULL || f < at)) {
+				at = f;
+				skip = strlen(attrs[i]);
+			}
+		}
+		if (at == NULL || (end = strchr(v = at + skip, '"')) == NULL)
+			break;
+		xmlBufferAdd(b, (const xmlChar *)p, (int)(v - p));
+		if (resolve_value(b, v, (size_t)(end - v), base) < 0)
+			goto out;
+		p = end;
+	}
+	xmlBufferCCat(b, p);
+	*out = take(b);
+	rc = *out != NULL ? 0 : -1;
+out:
+	xmlBufferFree(b);
+	return rc;
 }
 
 int

@@ -16,6 +16,7 @@
 #include "frontmatter.h"
 #include "markdown.h"
 #include "text.h"
+#include "url.h"
 
 #define SUMMARY_CHARS 300
 
@@ -321,6 +322,11 @@ fill_defaults(struct release *r, const struct feed_meta *m, int64_t mtime)
 		r->updated = r->date;
 	if (r->link == NULL && (r->link = expand_link(m, r->slug)) == NULL)
 		return -1;
+	/* Feeds want a URI: RSS always, and Atom alike for consistency. */
+	if ((s = url_to_uri(r->link)) == NULL)
+		return -1;
+	free(r->link);
+	r->link = s;
 	if (r->id == NULL) {
 		if (asprintf(&s, "tag:%s,%s:%sreleases/%s", m->tag_authority,
 		    m->tag_date, m->tag_path, r->slug) < 0)
@@ -453,7 +459,8 @@ int
 release_render(struct release *r, const struct feed_meta *m)
 {
 	const char *body = r->text + r->body_off;
-	char *html, *para = NULL, **want = r->summary == NULL ? &para : NULL;
+	char *html, *abs, *para = NULL, **want = r->summary == NULL ? &para :
+	    NULL;
 	int rc;
 
 	if (r->html != NULL)
@@ -463,6 +470,16 @@ release_render(struct release *r, const struct feed_meta *m)
 	    markdown_render_plain(body, &html, want);
 	if (rc < 0)
 		return -1;
+	/* A feed reader has no page to resolve "bild.png" against. */
+	if (r->format == RELEASE_MARKDOWN) {
+		rc = markdown_resolve_links(html, r->link, &abs);
+		free(html);
+		html = abs;
+		if (rc < 0) {
+			free(para);
+			return -1;
+		}
+	}
 	if (want != NULL) {
 		r->summary = text_summary(para, SUMMARY_CHARS);
 		free(para);

@@ -41,7 +41,7 @@ struct release {
 	char *slug;
 	char *id;
 	char *title;
-	char *link;
+	char *link;		/* a URI: non-ASCII percent-encoded */
 	char *summary;		/* front matter or derived; NULL until rendered */
 	char *type;		/* NULL: none */
 	char *lang;		/* NULL: the feed's */
@@ -63,8 +63,8 @@ struct release {
 	char *html;		/* the rendered body; NULL until rendered */
 	bool has_summary;	/* summary came from the front matter */
 	/*
-	 * Warnings and notes, in line order of the file (the release owns
-	 * them). The caller prints them as it prints errors: "FILE:LINE:
+	 * Warnings and notes, in the order found: the front matter's by
+	 * line, then those without one (the release owns them). The caller prints them as it prints errors: "FILE:LINE:
 	 * warning: msg" ("FILE: note: msg" when line is 0).
 	 */
 	struct release_diag *diags;
@@ -133,7 +133,8 @@ int release_load(const struct feed_meta *m, const char *root,
     const char *relpath, struct release **out, struct release_error *err);
 
 /*
- * Fill r->html and r->summary (if missing). Idempotent. Returns 0, or -1 when
+ * Fill r->html and r->summary (if missing). Relative links and images in
+ * a Markdown body are resolved against r->link. Idempotent. Returns 0, or -1 when
  * out of memory.
  */
 int release_render(struct release *r, const struct feed_meta *m);
