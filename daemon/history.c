@@ -30,7 +30,7 @@ history_apply(struct state *st, struct release *r, bool save)
 	if (!EVP_Digest(r->text, strlen(r->text), now.digest, &n,
 	    EVP_sha256(), NULL) || n != sizeof(now.digest)) {
 		log_errx("%s: cannot digest the release (out of memory)",
-		    r->path);
+		    log_esc(r->path));
 		return HISTORY_UNREAD;
 	}
 	if ((known = state_release_get(st, r->id, &was)) < 0)

@@ -128,10 +128,11 @@ report(void *ud, const char *relpath, const struct release_error *err)
 	if (pathset_has(p->writing, relpath))
 		return;
 	if (err->line > 0)
-		log_errx("%s/%s:%zu: %s", p->cfg->releases_dir, relpath,
-		    err->line, err->msg);
+		log_errx("%s/%s:%zu: %s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), err->line, log_esc(err->msg));
 	else
-		log_errx("%s/%s: %s", p->cfg->releases_dir, relpath, err->msg);
+		log_errx("%s/%s: %s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), log_esc(err->msg));
 	if (pathset_add(p->bad, relpath) < 0 || (err->clash &&
 	    pathset_add(p->clashed, relpath) < 0))
 		lost(p);
