@@ -38,11 +38,16 @@ enum state_mode {
 };
 
 /*
- * Open dir/feedpubd.db; free with state_close(). NULL on error (logged).
- * In STATE_EXISTING and STATE_READONLY a missing database is NULL with
- * errno ENOENT, not logged, and nothing is created.
+ * Open dir/feedpubd.db; free with state_close(). NULL on error, with the
+ * reason in why[0..whylen) (why NULL: logged instead). In STATE_EXISTING
+ * and STATE_READONLY a missing database is NULL with errno ENOENT, nothing
+ * said, and nothing is created. In STATE_CREATE a file that is not a
+ * SQLite database, or fails its quick_check, is moved aside as
+ * feedpubd.db.corrupt-TIME (logged, always) and a new one made. A write
+ * waits for another writer 200 ms at most: callers retry by timer.
  */
-struct state *state_open(const char *dir, enum state_mode mode);
+struct state *state_open(const char *dir, enum state_mode mode, char *why,
+    size_t whylen);
 void state_close(struct state *st);	/* NULL is fine */
 
 /*
