@@ -29,6 +29,9 @@ struct pipeline {
 	struct pathset *writing;	/* open for writing: held back */
 	struct pathset *bad;		/* skipped with an error */
 	struct pathset *clashed;	/* of those, the id clash losers */
+	struct pathset *reclaim;	/* losers in a full rescan that the */
+					/* history says hold the id */
+	bool scanning;			/* a full rescan reports */
 	bool rescan;			/* read the whole folder next */
 	size_t removed;			/* releases gone with their folder */
 
@@ -134,6 +137,16 @@ pipeline_rescan(struct pipeline *p)
 	p->rescan = true;
 }
 
+/* Whether the history says the file at relpath holds an id. */
+static bool
+holds(struct pipeline *p, const char *relpath)
+{
+	char *id = p->st != NULL ? state_release_held(p->st, relpath) : NULL;
+
+	free(id);
+	return id != NULL;
+}
+
 /*
  * Told by the scanner about every file it skipped: the one place a
  * release's problem is logged.
@@ -146,6 +159,11 @@ report(void *ud, const char *relpath, const struct release_error *err)
 	/* Half a file: not an error yet, its close brings the whole. */
 	if (pathset_has(p->writing, relpath))
 		return;
+	if (err->clash && p->scanning && holds(p, relpath)) {
+		if (pathset_add(p->reclaim, relpath) < 0)
+			lost(p);
+		return;		/* told after reclaim(), if it still loses */
+	}
 	if (err->line > 0)
 		log_errx("%s/%s:%zu: %s", log_esc(p->cfg->releases_dir),
 		    log_esc(relpath), err->line, log_esc(err->msg));
@@ -225,6 +243,8 @@ history_end(struct pipeline *p, bool whole)
 
 /* ---- reading ---------------------------------------------------------- */
 
+static void reclaim(struct pipeline *p);
+
 static bool
 gone(const struct pipeline *p, const char *relpath)
 {
@@ -282,12 +302,15 @@ full_rescan(struct pipeline *p)
 	p->rescan = false;	/* a report may ask again */
 	p->bad = pathset_new();
 	p->clashed = pathset_new();
+	p->scanning = true;
 	if (s != NULL && p->bad != NULL && p->clashed != NULL)
 		rc = scan_folder(&p->cfg->feed, p->cfg->releases_dir, s,
 		    p->store, report, p) < 0 ? -1 : 0;
 	else
 		errno = ENOMEM;
+	p->scanning = false;
 	if (rc < 0) {
+		pathset_clear(p->reclaim);
 		log_err("cannot read all of %s; the feeds stay as they are",
 		    p->cfg->releases_dir);
 		store_free(s);
@@ -303,10 +326,44 @@ full_rescan(struct pipeline *p)
 	keep_writing(p, s);
 	store_free(p->store);
 	p->store = s;
+	reclaim(p);
 	pathset_clear(p->dirty);	/* answered by the rescan */
 	p->removed = 0;
 	log_debug("full scan: %zu releases", store_count(s));
 	return 0;
+}
+
+static void reread(struct pipeline *p, const char *relpath, size_t *removed);
+
+/*
+ * A full rescan reads files in byte order, so of two with one id (Å in
+ * NFC and in NFD) the first path would win at every cold start, whoever
+ * held the id before. The history knows: its holder takes the id back
+ * and the other file is the one told it clashes.
+ */
+static void
+reclaim(struct pipeline *p)
+{
+	size_t n, removed = 0;
+	char **v = pathset_sorted(p->reclaim, &n);
+
+	pathset_clear(p->reclaim);
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		char *id = state_release_held(p->st, v[i]), *other = NULL;
+		struct release *r = id ? store_get_id(p->store, id) : NULL;
+
+		if (r != NULL && strcmp(r->path, v[i]) != 0 &&
+		    (other = strdup(r->path)) != NULL)
+			store_remove(p->store, other);
+		reread(p, v[i], &removed);
+		if (other != NULL)
+			reread(p, other, &removed);
+		free(other);
+		free(id);
+	}
+	if (v == NULL && n > 0)
+		lost(p);
+	pathset_sorted_free(v, n);
 }
 
 /* Read one complete file again; counts a release that left into *removed. */
@@ -538,8 +595,9 @@ pipeline_new(const struct config *c, struct state *st, struct ping *ping)
 	p->writing = pathset_new();
 	p->bad = pathset_new();
 	p->clashed = pathset_new();
+	p->reclaim = pathset_new();
 	if (p->store == NULL || p->dirty == NULL || p->writing == NULL ||
-	    p->bad == NULL || p->clashed == NULL) {
+	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL) {
 		pipeline_free(p);
 		return NULL;
 	}
@@ -557,6 +615,7 @@ pipeline_free(struct pipeline *p)
 	pathset_free(p->writing);
 	pathset_free(p->bad);
 	pathset_free(p->clashed);
+	pathset_free(p->reclaim);
 	free(p);
 }
 

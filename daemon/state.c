@@ -22,7 +22,7 @@
 enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
 	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_NSTMTS
+	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_HELD, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -43,10 +43,12 @@ static const char *const sql[S_NSTMTS] = {
 	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
 	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
 	[S_REL_GET] = "SELECT published, published_off, updated, "
-	    "updated_off, digest, has_date FROM releases WHERE id = ?1",
+	    "updated_off, digest, has_date, path IS ?2 FROM releases "
+	    "WHERE id = ?1",
 	[S_REL_PUT] = "INSERT OR REPLACE INTO releases (id, published, "
-	    "published_off, updated, updated_off, digest, has_date) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    "published_off, updated, updated_off, digest, has_date, path) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_HELD] = "SELECT id FROM releases WHERE path = ?1",
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -84,6 +86,10 @@ static const char *const migrations[] = {
 	/* 2: what each feed's pings announced, by entry id */
 	"CREATE TABLE announced (feed TEXT NOT NULL, id TEXT NOT NULL,"
 	"  updated INTEGER NOT NULL, PRIMARY KEY (feed, id));",
+	/* 3: the file that holds each id, so a clash resolves the same way */
+	/* at every start (NULL until the release is next saved) */
+	"ALTER TABLE releases ADD COLUMN path BLOB;"
+	"CREATE INDEX releases_path ON releases (path);",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -522,6 +528,8 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 
 	sqlite3_reset(q);
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, out->path, out->path ? (int)strlen(out->path) :
+	    0, SQLITE_STATIC);
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const void *dg = sqlite3_column_blob(q, 4);
 		int n = sqlite3_column_bytes(q, 4);
@@ -531,6 +539,7 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 		out->updated.sec = sqlite3_column_int64(q, 2);
 		out->updated.off = sqlite3_column_int(q, 3);
 		out->has_date = sqlite3_column_int(q, 5) != 0;
+		out->same_path = sqlite3_column_int(q, 6) != 0;
 		memset(out->digest, 0, sizeof(out->digest));
 		if (dg != NULL)
 			memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?
@@ -558,7 +567,23 @@ state_release_put(struct state *st, const char *id,
 	sqlite3_bind_int(q, 5, r->updated.off);
 	sqlite3_bind_blob(q, 6, r->digest, sizeof(r->digest), SQLITE_STATIC);
 	sqlite3_bind_int(q, 7, r->has_date);
+	sqlite3_bind_blob(q, 8, r->path, r->path ? (int)strlen(r->path) : 0,
+	    SQLITE_STATIC);
 	return run(st, q, "write release history");
+}
+
+char *
+state_release_held(struct state *st, const char *path)
+{
+	sqlite3_stmt *q = st->stmt[S_HELD];
+	char *id = NULL;
+
+	sqlite3_reset(q);
+	sqlite3_bind_blob(q, 1, path, (int)strlen(path), SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = column_dup(q, 0);
+	sqlite3_reset(q);
+	return id;
 }
 
 int
