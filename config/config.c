@@ -124,6 +124,10 @@ static const struct key keys[] = {
 	  .doc = "pass raw HTML in Markdown through (trusted editors only)" },
 	{ SEC_PATHS, "releases", T_PATH, .dflt = "releases",
 	  CFG(releases_dir), .doc = "the folder of release files" },
+	{ SEC_PATHS, "follow_symlinks", T_BOOL, .dflt = "true",
+	  CFG(feed.follow_symlinks),
+	  .doc = "follow links that stay inside the releases folder "
+		 "(false: never)" },
 	{ SEC_PATHS, "output", T_PATH, .dflt = "public", CFG(output_dir),
 	  .doc = "where feed.atom and feed.rss are written" },
 	{ SEC_PATHS, "state", T_PATH, .dflt = "state", CFG(state_dir),
@@ -167,7 +171,7 @@ struct ping_def {
 /* A config and what it owns; struct config * converts back. */
 struct owned {
 	struct config pub;	/* first */
-	struct scope set;	/* the keys of the sections that do not repeat */
+	struct scope set;	/* keys of the sections that do not repeat */
 	struct ping_target *pings;	/* pub.pings, in file order */
 	struct ping_def *defs;		/* one per pings[i] */
 	size_t npings;

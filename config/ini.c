@@ -21,7 +21,7 @@
  * compiled into the library: 200 in Debian's build, on the stack. With its
  * own fgets() reader a longer line arrives in pieces, and each piece is
  * parsed as a line: the first one as the key with its value cut at 193
- * bytes, the rest as syntax errors. Debian's libinih, though, reads its
+ * bytes, the rest as syntax errors (or, with a '=' in them, as more keys). Debian's libinih, though, reads its
  * build options from exported variables at run time (ini_max_line,
  * ini_use_stack: its ini.h declares them), so where CMake found them
  * (HAVE_INI_RUNTIME_OPTIONS) ini_read() sets a stack buffer of

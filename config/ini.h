@@ -44,7 +44,7 @@ struct ini_item {
 	 */
 	const char *section;
 	const char *name;	/* INI_PAIR: blanks around it trimmed */
-	const char *value;	/* INI_PAIR: blanks and comment trimmed; may be "" */
+	const char *value;	/* INI_PAIR: trimmed, comment cut; may be "" */
 	const char *message;	/* INI_ERROR: what is wrong, for an operator */
 };
 

@@ -38,7 +38,7 @@ static const struct unit size_units[] = {
  */
 static int
 read_number(const char *s, const struct unit *units, size_t nunits,
-	    bool fold, unsigned long long *out)
+    bool fold, unsigned long long *out)
 {
 	unsigned long long v, mult = 1;
 	char *rest;
@@ -53,9 +53,8 @@ read_number(const char *s, const struct unit *units, size_t nunits,
 		size_t i;
 
 		for (i = 0; i < nunits; i++)
-			if (*rest == units[i].suffix ||
-			    (fold && toupper((unsigned char)*rest) ==
-			     units[i].suffix))
+			if (*rest == units[i].suffix || (fold &&
+			    toupper((unsigned char)*rest) == units[i].suffix))
 				break;
 		if (i == nunits || rest[1] != '\0')
 			return -1;
@@ -70,12 +69,12 @@ read_number(const char *s, const struct unit *units, size_t nunits,
 /* v in the largest unit of units[] that divides it, else bare. */
 static char *
 print_number(unsigned long long v, const struct unit *units, size_t nunits,
-	     char buf[VALUE_PRINT_MAX])
+    char buf[VALUE_PRINT_MAX])
 {
 	for (size_t i = 0; i < nunits; i++) {
 		if (v != 0 && v % units[i].mult == 0) {
 			snprintf(buf, VALUE_PRINT_MAX, "%llu%c",
-				 v / units[i].mult, units[i].suffix);
+			    v / units[i].mult, units[i].suffix);
 			return buf;
 		}
 	}
@@ -101,13 +100,13 @@ value_print_size(unsigned long long bytes, char buf[VALUE_PRINT_MAX])
 
 int
 value_uint(const char *s, unsigned long long min, unsigned long long max,
-	   unsigned long long *out, char why[VALUE_WHY_MAX])
+    unsigned long long *out, char why[VALUE_WHY_MAX])
 {
 	unsigned long long v;
 
 	if (read_number(s, NULL, 0, false, &v) != 0 || v < min || v > max) {
 		snprintf(why, VALUE_WHY_MAX, "expected an integer %llu..%llu",
-			 min, max);
+		    min, max);
 		return -1;
 	}
 	*out = v;
@@ -116,7 +115,7 @@ value_uint(const char *s, unsigned long long min, unsigned long long max,
 
 int
 value_size(const char *s, unsigned long long min, unsigned long long max,
-	   unsigned long long *out, char why[VALUE_WHY_MAX])
+    unsigned long long *out, char why[VALUE_WHY_MAX])
 {
 	char lo[VALUE_PRINT_MAX], hi[VALUE_PRINT_MAX];
 	unsigned long long v;
@@ -124,8 +123,8 @@ value_size(const char *s, unsigned long long min, unsigned long long max,
 	if (read_number(s, size_units, NELEM(size_units), true, &v) != 0 ||
 	    v < min || v > max) {
 		snprintf(why, VALUE_WHY_MAX, "expected a size %s..%s (bytes, "
-			 "or with a K or M suffix)", value_print_size(min, lo),
-			 value_print_size(max, hi));
+		    "or with a K or M suffix)", value_print_size(min, lo),
+		    value_print_size(max, hi));
 		return -1;
 	}
 	*out = v;
@@ -134,18 +133,18 @@ value_size(const char *s, unsigned long long min, unsigned long long max,
 
 int
 value_duration(const char *s, unsigned long long min,
-	       unsigned long long max, unsigned long long *out,
-	       char why[VALUE_WHY_MAX])
+    unsigned long long max, unsigned long long *out,
+    char why[VALUE_WHY_MAX])
 {
 	char lo[VALUE_PRINT_MAX], hi[VALUE_PRINT_MAX];
 	unsigned long long v;
 
 	if (read_number(s, duration_units, NELEM(duration_units), false,
-			&v) != 0 || v < min || v > max) {
+	    &v) != 0 || v < min || v > max) {
 		snprintf(why, VALUE_WHY_MAX, "expected a duration %s..%s (an "
-			 "integer with an optional unit s, m, h or d)",
-			 value_print_duration(min, lo),
-			 value_print_duration(max, hi));
+		    "integer with an optional unit s, m, h or d)",
+		    value_print_duration(min, lo),
+		    value_print_duration(max, hi));
 		return -1;
 	}
 	*out = v;
@@ -165,13 +164,13 @@ value_bool(const char *s, bool *out, char why[VALUE_WHY_MAX])
 		}
 	}
 	snprintf(why, VALUE_WHY_MAX,
-		 "expected true/false, yes/no, on/off or 1/0");
+	    "expected true/false, yes/no, on/off or 1/0");
 	return -1;
 }
 
 int
 value_enum(const char *s, const char *const *names, size_t n, int *out,
-	   char why[VALUE_WHY_MAX])
+    char why[VALUE_WHY_MAX])
 {
 	size_t len = 0;
 
@@ -185,8 +184,7 @@ value_enum(const char *s, const char *const *names, size_t n, int *out,
 	len = (size_t)snprintf(why, VALUE_WHY_MAX, "expected");
 	for (size_t i = 0; i < n && len < VALUE_WHY_MAX; i++)
 		len += (size_t)snprintf(why + len, VALUE_WHY_MAX - len,
-					"%s %s", i == 0 ? "" :
-					i + 1 == n ? " or" : ",", names[i]);
+		    "%s %s", i == 0 ? "" : i + 1 == n ? " or" : ",", names[i]);
 	return -1;
 }
 
@@ -196,7 +194,7 @@ value_zone(const char *s, char why[VALUE_WHY_MAX])
 	if (date_zone_valid(s))
 		return 0;
 	snprintf(why, VALUE_WHY_MAX, "not a zone in the tz database (e.g. "
-		 "'UTC', 'Europe/Stockholm')");
+	    "'UTC', 'Europe/Stockholm')");
 	return -1;
 }
 
@@ -210,7 +208,7 @@ value_language(const char *s, char why[VALUE_WHY_MAX])
 	if (*c == '\0' && isalpha((unsigned char)*s))
 		return 0;
 	snprintf(why, VALUE_WHY_MAX, "expected a language tag such as 'sv' "
-		 "or 'en-GB' (letters, digits, '-')");
+	    "or 'en-GB' (letters, digits, '-')");
 	return -1;
 }
 
@@ -242,7 +240,7 @@ value_tag_date(const char *s, char why[VALUE_WHY_MAX])
 	if (ok && date_ymd_valid(y, m, d))
 		return 0;
 	snprintf(why, VALUE_WHY_MAX, "expected a date YYYY, YYYY-MM or "
-		 "YYYY-MM-DD (RFC 4151)");
+	    "YYYY-MM-DD (RFC 4151)");
 	return -1;
 }
 
@@ -272,9 +270,9 @@ value_link_template(const char *s, char why[VALUE_WHY_MAX])
 	/* Check the URL a release would get, not the template's braces. */
 	head = (size_t)(at - s);
 	if (snprintf(sample, sizeof(sample), "%.*sslug%s", (int)head, s,
-		     at + 6) >= (int)sizeof(sample)) {
+	    at + 6) >= (int)sizeof(sample)) {
 		snprintf(why, VALUE_WHY_MAX, "longer than %d bytes",
-			 INI_LINE_MAX);
+		    INI_LINE_MAX);
 		return -1;
 	}
 	return value_url(sample, 0, why);

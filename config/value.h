@@ -21,29 +21,29 @@
 
 /* Decimal digits only (no sign, blanks or exponent), in min..max. */
 int value_uint(const char *s, unsigned long long min, unsigned long long max,
-	       unsigned long long *out, char why[VALUE_WHY_MAX]);
+    unsigned long long *out, char why[VALUE_WHY_MAX]);
 
 /*
  * A size in bytes: digits, optionally followed by K or M (KiB, MiB; also
  * lower case), in min..max bytes. "512K" is 524288.
  */
 int value_size(const char *s, unsigned long long min, unsigned long long max,
-	       unsigned long long *out, char why[VALUE_WHY_MAX]);
+    unsigned long long *out, char why[VALUE_WHY_MAX]);
 
 /*
  * A duration in seconds: digits, optionally followed by one of the units
  * s, m, h, d (lower case, no blank), in min..max seconds. "90" is "90s".
  */
 int value_duration(const char *s, unsigned long long min,
-		   unsigned long long max, unsigned long long *out,
-		   char why[VALUE_WHY_MAX]);
+    unsigned long long max, unsigned long long *out,
+    char why[VALUE_WHY_MAX]);
 
 /* true, yes, on, 1 or false, no, off, 0, in any case. */
 int value_bool(const char *s, bool *out, char why[VALUE_WHY_MAX]);
 
 /* One of names[0..n) exactly; *out is its index. */
 int value_enum(const char *s, const char *const *names, size_t n, int *out,
-	       char why[VALUE_WHY_MAX]);
+    char why[VALUE_WHY_MAX]);
 
 /* A zone of the tz database ("UTC", "Europe/Stockholm"). */
 int value_zone(const char *s, char why[VALUE_WHY_MAX]);

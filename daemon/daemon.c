@@ -372,7 +372,6 @@ daemon_run(struct config *c, const char *config_path)
 	bool held;
 	int rc = 1;
 
-	setup_process(c);
 	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
 		log_errx("cannot start the event loop");
 		config_free(c);
@@ -385,6 +384,7 @@ daemon_run(struct config *c, const char *config_path)
 		rc = held ? EX_TEMPFAIL : 1;
 		goto out;
 	}
+	setup_process(d.cfg);
 	if ((d.pipe = pipeline_new(d.cfg, statedir_state(d.sd),
 	    statedir_ping(d.sd))) == NULL) {
 		log_errx("out of memory");

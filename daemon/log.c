@@ -14,6 +14,28 @@
 
 #define ESC_SLOT	2048	/* bytes, as a whole log line */
 
+/*
+ * The length of e's longest prefix of at most n bytes that ends between
+ * two characters or escapes (a backslash and what it escapes stay
+ * together, as do the bytes of a UTF-8 character).
+ */
+static size_t
+cut(const char *e, size_t n)
+{
+	size_t k = 0, step;
+
+	for (size_t i = 0; e[i] != '\0'; i += step) {
+		unsigned char c = (unsigned char)e[i];
+
+		step = c == '\\' ? (e[i + 1] == 'x' ? 4 : 2) : c < 0x80 ? 1 :
+		    c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (i + step > n)
+			break;
+		k = i + step;
+	}
+	return k;
+}
+
 static bool debug;
 static bool journal;
 
@@ -58,64 +80,23 @@ vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 		    suffix ? ": " : "", suffix ? suffix : "");
 }
 
-/*
- * Length of the printable character at s (valid UTF-8, n bytes left), or
- * 0 when its first byte must be escaped: C0 controls and DEL, C1 controls
- * (U+0080..U+009F), the line and paragraph separators and the bidi
- * overrides (U+2028..U+202E, U+2066..U+2069), which can make a line read
- * as another.
- */
-static size_t
-printable(const unsigned char *s, size_t n)
-{
-	size_t len = s[0] < 0x80 ? 1 : s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
-
-	if (len > n || text_utf8_check((const char *)s, len, NULL) < 0)
-		return 0;
-	if (len == 1)
-		return s[0] >= 0x20 && s[0] != 0x7f && s[0] != '\\' ? 1 : 0;
-	if (s[0] == 0xc2 && s[1] < 0xa0)
-		return 0;
-	if (s[0] == 0xe2 && ((s[1] == 0x80 && s[2] >= 0xa8 && s[2] <= 0xae) ||
-	    (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9)))
-		return 0;
-	return len;
-}
-
 const char *
 log_esc(const char *s)
 {
 	static char slots[LOG_ESC_SLOTS][ESC_SLOT];
 	static unsigned next;
 	char *out = slots[next++ % LOG_ESC_SLOTS];
-	const unsigned char *u = (const unsigned char *)(s ? s : "(null)");
-	size_t n = strlen((const char *)u), k = 0, len;
 	int saved = errno;	/* log_warn(..., log_esc(x)) reads it after */
+	char *e = text_log_escape(s ? s : "(null)");
+	size_t n = e ? strlen(e) : 0;
 
-	for (size_t i = 0; i < n; i += len) {
-		char e[5];
-
-		if ((len = printable(u + i, n - i)) > 0) {
-			memcpy(e, u + i, len);
-			e[len] = '\0';
-		} else {
-			len = 1;
-			if (u[i] == '\n' || u[i] == '\t' || u[i] == '\r' ||
-			    u[i] == '\\')
-				snprintf(e, sizeof(e), "\\%c", u[i] == '\n' ? 'n' :
-				    u[i] == '\t' ? 't' : u[i] == '\r' ? 'r' : '\\');
-			else
-				snprintf(e, sizeof(e), "\\x%02x", u[i]);
-		}
-		if (k + strlen(e) + 4 > ESC_SLOT) {
-			memcpy(out + k, "...", 3);
-			k += 3;
-			break;
-		}
-		memcpy(out + k, e, strlen(e));
-		k += strlen(e);
-	}
-	out[k] = '\0';
+	if (e == NULL)
+		snprintf(out, ESC_SLOT, "(out of memory)");
+	else if (n < ESC_SLOT)
+		memcpy(out, e, n + 1);
+	else	/* cut between escapes: "\x" never stands half */
+		snprintf(out, ESC_SLOT, "%.*s...", (int)cut(e, ESC_SLOT - 4), e);
+	free(e);
 	errno = saved;
 	return out;
 }

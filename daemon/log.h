@@ -27,10 +27,9 @@ void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * s made safe for one log line, for the %s of a path or of any text that
- * came from outside (a file name is bytes, not text): every byte outside
- * printable UTF-8 becomes \xHH (\n, \t, \r for those; a backslash is
- * \\), so a name holding a newline or a terminal escape cannot forge a
- * line. Printable UTF-8 (å, 日本) stays as it is. NULL gives "(null)".
+ * came from outside (a file name is bytes, not text), by feeds/text's
+ * text_log_escape(): a name holding a newline or a terminal escape cannot
+ * forge a line, printable UTF-8 (å, 日本) stays. NULL gives "(null)".
  * The result lives in one of LOG_ESC_SLOTS static buffers used in turn:
  * valid until that many more calls, enough for the arguments of one
  * message; longer results are cut, ending in "...". Not thread-safe:

@@ -81,9 +81,9 @@ run_once(const struct config *c, bool check_only)
 	int rc = 1, lock = -1;
 
 	if (!check_only) {
-		setup_process(c);
 		if ((lock = once_lock(c)) == -2)
 			return EX_TEMPFAIL;
+		setup_process(c);
 	}
 	if (!check_only && (st = state_open(c->state_dir,
 	    STATE_EXISTING, NULL, 0)) == NULL && errno != ENOENT)

@@ -3,9 +3,13 @@
  */
 #include "setup.h"
 
+#include <errno.h>
 #include <signal.h>
 
 #include "feeds/date.h"
+#include "feeds/feed.h"
+#include "feeds/output.h"
+#include "log.h"
 
 struct config *
 setup_config(const char *path, FILE *errs)
@@ -25,6 +29,16 @@ setup_process(const struct config *c)
 {
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
-	/* TODO: output's stale temp cleanup, once it is on main. */
-	(void)c;
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		const char *name = feed_file_name(k);
+		int n = output_remove_temps(c->output_dir, name);
+
+		if (n > 0)
+			log_info("removed %d temp file%s of %s left in %s by a "
+			    "run that was killed", n, n == 1 ? "" : "s", name,
+			    c->output_dir);
+		else if (n < 0 && errno != ENOENT)
+			log_warn("cannot look for temp files in %s",
+			    c->output_dir);
+	}
 }

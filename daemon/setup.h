@@ -21,7 +21,9 @@ struct config *setup_config(const char *path, FILE *errs);
  * Before publishing: a write to a closed socket or past the file size
  * limit (RLIMIT_FSIZE) fails with EPIPE or EFBIG, logged as a write error,
  * instead of killing the process (SIGPIPE, SIGXFSZ) and leaving a temp
- * file behind; temp files a killed run left in the output folder go.
+ * file behind; temp files a killed run left in the output folder go
+ * (call it once the state folder's lock is held: no other feedpubd
+ * writes there then).
  */
 void setup_process(const struct config *c);
 

@@ -21,6 +21,13 @@ struct feed_meta {
 	size_t max_entries;		/* newest N per feed, >= 1 */
 	size_t max_file_size;		/* bytes; larger release files are errors */
 	bool raw_html;			/* pass raw HTML in Markdown through */
+	/*
+	 * true (the config default): a symlink in the releases folder is
+	 * followed if its target lies inside the folder (fileopen.h);
+	 * false: symlinks are never followed. Either way a link out of the
+	 * folder is refused.
+	 */
+	bool follow_symlinks;
 	const char *const *hubs;	/* WebSub hubs to advertise (nhubs) */
 	size_t nhubs;
 };

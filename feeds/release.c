@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileopen.h"
 #include "frontmatter.h"
 #include "markdown.h"
 #include "text.h"
@@ -200,6 +201,26 @@ name_of(const char *relpath)
 	return strndup(b, dot && dot != b ? (size_t)(dot - b) : strlen(b));
 }
 
+/*
+ * The file name as a title. A name is bytes, not text: invalid UTF-8 and
+ * control characters (a newline, an escape) must not reach a feed.
+ */
+static char *
+title_of_name(const char *relpath)
+{
+	char *name = name_of(relpath), *text, *title;
+
+	if (name == NULL)
+		return NULL;
+	text = text_from_bytes(name);
+	free(name);
+	if (text == NULL)
+		return NULL;
+	title = text_trim_dup(text, strlen(text));
+	free(text);
+	return title;
+}
+
 static char *
 slug_of(const char *relpath)
 {
@@ -239,7 +260,7 @@ fill_defaults(struct release *r, const struct feed_meta *m, int64_t mtime)
 	if (r->title == NULL && title_from_body(r) < 0)
 		return -1;
 	/* Last resort: the file name as the editor wrote it, not the slug. */
-	if (r->title == NULL && (r->title = name_of(r->path)) == NULL)
+	if (r->title == NULL && (r->title = title_of_name(r->path)) == NULL)
 		return -1;
 	if (!r->has_date)
 		r->date = date_from_epoch(mtime);
@@ -290,11 +311,34 @@ bad:
 	return -1;
 }
 
+/* Open root/relpath as fileopen.h allows, or say why not in *err. */
+static int
+open_release(const struct feed_meta *m, const char *root,
+    const char *relpath, struct stat *st, struct release_error *err)
+{
+	int fd;
+
+	switch (fileopen(root, relpath, m->follow_symlinks, &fd, st)) {
+	case FILEOPEN_OK:
+		return fd;
+	case FILEOPEN_ERRNO:
+		return fail_read(err, errno, "cannot read");
+	case FILEOPEN_OUTSIDE:
+		return release_error_set(err, 0, "is a symlink to a file "
+		    "outside the releases folder: not followed");
+	case FILEOPEN_LINK:
+		return release_error_set(err, 0, "is a symlink, and "
+		    "follow_symlinks is off: not followed");
+	case FILEOPEN_NOT_REGULAR:
+		break;
+	}
+	return release_error_set(err, 0, "not a regular file");
+}
+
 int
 release_load(const struct feed_meta *m, const char *root,
     const char *relpath, struct release **out, struct release_error *err)
 {
-	char path[4096];
 	struct stat st;
 	char *buf = NULL;
 	ssize_t got = 0;
@@ -302,25 +346,12 @@ release_load(const struct feed_meta *m, const char *root,
 	int fd, rc = -1;
 
 	*out = NULL;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", root, relpath) >=
-	    sizeof(path))
-		return release_error_set(err, 0, "path too long");
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 &&
-	    errno == ELOOP)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return fail_read(err, errno, "cannot read");
-	if (fstat(fd, &st) < 0) {
-		fail_read(err, errno, "cannot read");
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		release_error_set(err, 0, "not a regular file");
-		goto out;
-	}
+	if ((fd = open_release(m, root, relpath, &st, err)) < 0)
+		return -1;
 	if ((size_t)st.st_size > m->max_file_size) {
-		release_error_set(err, 0, "file is %lld bytes, larger than max_file_size "
-		    "(%zu)", (long long)st.st_size, m->max_file_size);
+		release_error_set(err, 0, "file is %lld bytes, larger than "
+		    "max_file_size (%zu)", (long long)st.st_size,
+		    m->max_file_size);
 		goto out;
 	}
 	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {

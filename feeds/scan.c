@@ -4,6 +4,9 @@
 #include "scan.h"
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -15,23 +18,10 @@
 
 #include "inherit.h"
 
-/* Byte order, not the locale's: the same on every machine. */
-static int
-by_name(const struct dirent **a, const struct dirent **b)
-{
-	return strcmp((*a)->d_name, (*b)->d_name);
-}
-
 static int
 by_path(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static int
-visible(const struct dirent *d)
-{
-	return d->d_name[0] != '.';
 }
 
 /* What an edited release inherits from the version it replaces. */
@@ -81,6 +71,20 @@ evict_newcomer(struct store *s, struct store *prev, const struct release *r,
 	lose_id(s, other->path, r->path, on_error, ud);
 }
 
+/* Whether root/relpath is not there, not even as a dangling link. */
+static bool
+is_gone(const char *root, const char *relpath)
+{
+	struct stat st;
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	bool gone = fd >= 0 && fstatat(fd, relpath, &st,
+	    AT_SYMLINK_NOFOLLOW) < 0 && errno == ENOENT;
+
+	if (fd >= 0)
+		close(fd);
+	return gone;
+}
+
 /* What commit() did with a file. */
 enum commit_result {
 	COMMIT_IN,		/* the release is in s */
@@ -100,11 +104,8 @@ commit_failed(const char *root, const char *relpath,
     scan_error_fn *on_error, void *ud)
 {
 	enum commit_result res = COMMIT_SKIPPED;
-	char full[8192];
-	struct stat st;
 	struct release *old;
-	bool gone = err->errnum == ENOENT && (snprintf(full, sizeof(full),
-	    "%s/%s", root, relpath), lstat(full, &st) < 0);
+	bool gone = err->errnum == ENOENT && is_gone(root, relpath);
 
 	if (!err->transient)
 		store_remove(s, relpath);
@@ -196,17 +197,6 @@ struct job {
 	size_t stride, first;	/* a worker loads first, first+stride... */
 };
 
-/* d_type saves a stat per file; not every file system fills it in. */
-static bool
-is_dir(const struct dirent *d, const char *full)
-{
-	struct stat st;
-
-	if (d->d_type != DT_UNKNOWN)
-		return d->d_type == DT_DIR;
-	return lstat(full, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
 static int
 add_path(struct job *j, const char *rel)
 {
@@ -225,50 +215,209 @@ add_path(struct job *j, const char *rel)
 	return 0;
 }
 
+/* Tell on_error (if any) about rel: a permanent problem, msg printf-style. */
+static void
+report(struct job *j, const char *rel, int errnum, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+report(struct job *j, const char *rel, int errnum, const char *fmt, ...)
+{
+	struct release_error err = { .errnum = errnum };
+	va_list ap;
+
+	if (j->on_error == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err.msg, sizeof(err.msg), fmt, ap);
+	va_end(ap);
+	j->on_error(j->ud, rel, &err);
+}
+
+/*
+ * A folder that cannot be read: reported (unless it is the root), and the
+ * scan is broken (see scan_folder()). Returns -1 with errno e.
+ */
+static int
+dir_failed(struct job *j, const char *rel, int e)
+{
+	if (*rel)
+		report(j, rel, e, "cannot read this folder: %s", strerror(e));
+	j->broken = true;
+	if (*rel) {
+		char **v = realloc(j->bad_dirs, (j->nbad + 1) * sizeof(*v));
+
+		if (v != NULL && (v[j->nbad] = strdup(rel)) != NULL)
+			j->nbad++;
+		if (v != NULL)
+			j->bad_dirs = v;
+	}
+	errno = e;
+	return -1;
+}
+
+/* One folder entry: its name and what d_type (or fstatat) says it is. */
+struct entry {
+	char *name;
+	unsigned char type;	/* DT_DIR, DT_REG, DT_LNK, ... */
+};
+
+static int
+by_entry_name(const void *a, const void *b)
+{
+	return strcmp(((const struct entry *)a)->name,
+	    ((const struct entry *)b)->name);
+}
+
+static void
+free_entries(struct entry *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].name);
+	free(v);
+}
+
+/*
+ * The visible entries of the folder dirfd (left open: it reads a
+ * duplicate), in byte order of their names. d_type saves a stat per entry; where the
+ * file system leaves it DT_UNKNOWN, fstatat() without following links
+ * stands in. Returns 0, or -1 with errno set.
+ */
+static int
+list_dir(int dirfd, struct entry **out, size_t *nout)
+{
+	int dup = fcntl(dirfd, F_DUPFD_CLOEXEC, 0);
+	DIR *d = dup < 0 ? NULL : fdopendir(dup);
+	struct entry *v = NULL, *w;
+	struct dirent *de;
+	size_t n = 0, cap = 0;
+	int e = 0;
+
+	if (d == NULL) {
+		e = errno;
+		if (dup >= 0)
+			close(dup);
+		errno = e;
+		return -1;
+	}
+	for (errno = 0; (de = readdir(d)) != NULL; errno = 0) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((w = realloc(v, cap * sizeof(*v))) == NULL)
+				break;
+			v = w;
+		}
+		if ((v[n].name = strdup(de->d_name)) == NULL)
+			break;
+		v[n].type = de->d_type;
+		if (v[n].type == DT_UNKNOWN && fstatat(dirfd, de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			v[n].type = S_ISDIR(st.st_mode) ? DT_DIR :
+			    S_ISREG(st.st_mode) ? DT_REG : S_ISLNK(st.st_mode) ?
+			    DT_LNK : DT_FIFO;	/* something else, anyway */
+		n++;
+	}
+	e = errno != 0 ? errno : (de != NULL ? ENOMEM : 0);
+	closedir(d);
+	if (e != 0) {
+		free_entries(v, n);
+		errno = e;
+		return -1;
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_entry_name);
+	*out = v;
+	*nout = n;
+	return 0;
+}
+
+/*
+ * What a release file can be told by its folder entry: a regular file or
+ * a symlink (fileopen() decides where it may lead); anything else (FIFO,
+ * device, socket) is refused here, without opening it.
+ */
+static bool
+may_be_file(unsigned char type)
+{
+	return type == DT_REG || type == DT_LNK || type == DT_UNKNOWN;
+}
+
+/*
+ * Walk the folder dirfd (closed here), rel under the root, relative to
+ * the parent's descriptor all the way down, so depth is no limit for the
+ * walk itself. What could not be opened by path later (root/rel longer
+ * than PATH_MAX) is reported once, at the first folder or file past the
+ * limit, and left out; the rest is published. Returns 0, or -1 when out
+ * of memory or the folder cannot be read.
+ */
+static int
+walk_fd(struct job *j, int dirfd, const char *rel)
+{
+	struct entry *v;
+	size_t n, root_len = strlen(j->root);
+	int rc = 0;
+
+	if (list_dir(dirfd, &v, &n) < 0) {
+		int e = errno;
+
+		close(dirfd);
+		return dir_failed(j, rel, e);
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		char *sub;
+		int fd;
+
+		if (asprintf(&sub, "%s%s%s", rel, *rel ? "/" : "",
+		    v[i].name) < 0) {
+			rc = -1;
+			break;
+		}
+		if (v[i].type != DT_DIR && !wanted(sub)) {
+			/* Not a release file: nothing to say. */
+		} else if (root_len + 1 + strlen(sub) >= PATH_MAX) {
+			report(j, sub, ENAMETOOLONG, "path too long (%zu "
+			    "bytes; at most %d): not read", root_len + 1 +
+			    strlen(sub), PATH_MAX - 1);
+		} else if (v[i].type == DT_DIR) {
+			/* Folders are followed, but not through symlinks. */
+			fd = openat(dirfd, v[i].name, O_RDONLY | O_DIRECTORY |
+			    O_NOFOLLOW | O_CLOEXEC);
+			if (fd < 0)
+				dir_failed(j, sub, errno);
+			else
+				walk_fd(j, fd, sub);
+		} else if (!may_be_file(v[i].type)) {
+			report(j, sub, 0, "not a regular file");
+		} else {
+			rc = add_path(j, sub);
+		}
+		free(sub);
+	}
+	free_entries(v, n);
+	close(dirfd);
+	return rc;
+}
+
+/* Walk root/rel (rel "" for the root itself). */
 static int
 walk(struct job *j, const char *rel)
 {
-	struct dirent **names;
-	char dir[4096];
-	int n, rc = 0;
+	int rootfd, fd, e;
 
-	snprintf(dir, sizeof(dir), "%s%s%s", j->root, *rel ? "/" : "", rel);
-	if ((n = scandir(dir, &names, visible, by_name)) < 0) {
-		struct release_error err = { .errnum = errno };
-		int saved = errno;
-
-		snprintf(err.msg, sizeof(err.msg), "cannot read this folder: "
-		    "%s", strerror(saved));
-		if (*rel && j->on_error != NULL)
-			j->on_error(j->ud, rel, &err);
-		j->broken = true;
-		if (*rel) {
-			char **v = realloc(j->bad_dirs,
-			    (j->nbad + 1) * sizeof(*v));
-
-			if (v != NULL && (v[j->nbad] = strdup(rel)) != NULL)
-				j->nbad++;
-			if (v != NULL)
-				j->bad_dirs = v;
-		}
-		errno = saved;
-		return -1;
-	}
-	for (int i = 0; i < n; i++) {
-		char sub[4096], full[8192];
-
-		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "",
-		    names[i]->d_name);
-		snprintf(full, sizeof(full), "%s/%s", j->root, sub);
-		/* Folders are followed, but not through symlinks (loops). */
-		if (rc == 0 && is_dir(names[i], full))
-			walk(j, sub);
-		else if (rc == 0 && wanted(sub))
-			rc = add_path(j, sub);
-		free(names[i]);
-	}
-	free(names);
-	return rc;
+	if ((rootfd = open(j->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return dir_failed(j, "", errno);
+	fd = *rel ? openat(rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC) : rootfd;
+	e = errno;
+	if (fd != rootfd)
+		close(rootfd);
+	if (fd < 0)
+		return dir_failed(j, rel, e);
+	return walk_fd(j, fd, rel);
 }
 
 static void *

@@ -133,6 +133,24 @@ text_xml_clean(const char *s)
 	return out;
 }
 
+/* The code point of the valid len-byte sequence at p. */
+static uint32_t
+utf8_decode(const unsigned char *p, size_t len)
+{
+	uint32_t cp = len == 1 ? p[0] : p[0] & (0x7F >> len);
+
+	for (size_t k = 1; k < len; k++)
+		cp = cp << 6 | (p[k] & 0x3F);
+	return cp;
+}
+
+/* C0 controls, DEL and C1 controls: never shown as they are. */
+static bool
+is_control(uint32_t cp)
+{
+	return cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F);
+}
+
 /*
  * Decode the code point at *pp and advance past it. Input is meant to be
  * valid UTF-8; a bad byte decodes to U+FFFD and is skipped alone, so a
@@ -142,21 +160,14 @@ static uint32_t
 utf8_next(const unsigned char **pp)
 {
 	const unsigned char *p = *pp;
-	size_t len = utf8_seq(p, 4), k;
-	uint32_t cp;
+	size_t len = utf8_seq(p, 4);
 
 	if (len == 0) {
 		*pp = p + 1;
 		return 0xFFFD;
 	}
-	if (len == 1)
-		cp = p[0];
-	else
-		cp = p[0] & (0x7F >> len);
-	for (k = 1; k < len; k++)
-		cp = cp << 6 | (p[k] & 0x3F);
 	*pp = p + len;
-	return cp;
+	return utf8_decode(p, len);
 }
 
 /*
@@ -409,4 +420,70 @@ text_trim_dup(const char *s, size_t n)
 	while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
 	return strndup(s, n);
+}
+
+char *
+text_from_bytes(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	char *out = malloc(3 * (size_t)(end - p) + 1), *o = out;
+
+	/* Each byte becomes at most three (U+FFFD). */
+	if (out == NULL)
+		return NULL;
+	while (p < end) {
+		size_t len = utf8_seq(p, (size_t)(end - p));
+
+		if (len == 0) {
+			memcpy(o, "\xEF\xBF\xBD", 3);
+			o += 3;
+			p++;
+		} else if (is_control(utf8_decode(p, len))) {
+			*o++ = ' ';
+			p += len;
+		} else {
+			memcpy(o, p, len);
+			o += len;
+			p += len;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+char *
+text_log_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s, *end = p + strlen(s);
+	char *out = malloc(4 * (size_t)(end - p) + 1), *o = out;
+
+	/* Each byte becomes at most four ("\xHH"). */
+	if (out == NULL)
+		return NULL;
+	while (p < end) {
+		size_t len = utf8_seq(p, (size_t)(end - p));
+
+		if (*p == '\\' || *p == '\n') {
+			*o++ = '\\';
+			*o++ = *p == '\n' ? 'n' : '\\';
+			p++;
+			continue;
+		}
+		if (len > 0 && !is_control(utf8_decode(p, len))) {
+			memcpy(o, p, len);
+			o += len;
+			p += len;
+			continue;
+		}
+		/* A control's bytes, or one byte of a bad sequence. */
+		for (size_t k = 0; k < (len ? len : 1); k++, p++) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 0xF];
+		}
+	}
+	*o = '\0';
+	return out;
 }

@@ -60,6 +60,23 @@ char *text_slug(const char *name);
  */
 char *text_summary(const char *s, size_t limit);
 
+/*
+ * Text from bytes that are not known to be text, such as a file name:
+ * each byte of an invalid UTF-8 sequence becomes U+FFFD, each control
+ * character (C0, DEL, C1) a space; the rest is kept. The result is valid
+ * UTF-8 without controls. "a\xFFb\nc" -> "a\xEF\xBF\xBDb c".
+ */
+char *text_from_bytes(const char *s);
+
+/*
+ * s made safe for one log line: printable UTF-8 stays as it is; a newline
+ * becomes "\n" and a backslash "\\"; every other byte outside printable
+ * UTF-8 (controls, bytes of invalid sequences) becomes "\xHH" (upper-case
+ * hex). "evil\nx\x1B[2J\xFF" -> "evil\\nx\\x1B[2J\\xFF". s may be any
+ * bytes; the result is valid UTF-8 without controls.
+ */
+char *text_log_escape(const char *s);
+
 /* Lines of a NUL-terminated text, as the release parsers walk them. */
 
 /* Length of the line at s, without its '\n'. */

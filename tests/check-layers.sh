@@ -1,6 +1,7 @@
 #!/bin/sh
-# The feeds library is the pure core: none of its objects may need a symbol
-# of libev, libcurl, SQLite or libsystemd. Prints the offenders, exits 1.
+# The feeds and config libraries sit below the shell: none of their objects
+# may need a symbol of libev, libcurl, SQLite or libsystemd. Prints the
+# offenders, exits 1.
 set -eu
 lib=$1
 [ -f "$lib" ] || { echo "check-layers: no library $lib" >&2; exit 2; }
@@ -8,7 +9,7 @@ objs=$(nm -A -u "$lib" 2>/dev/null | grep -c . || true)
 [ "$objs" -gt 0 ] || { echo "check-layers: nm found no symbols in $lib" >&2; exit 2; }
 bad=$(nm -A -u "$lib" | grep -E ' U (curl_|ev_|sqlite3_|sd_)' || true)
 if [ -n "$bad" ]; then
-	echo "check-layers: feeds/ calls into the shell:" >&2
+	echo "check-layers: $(basename "$lib") calls into the shell:" >&2
 	echo "$bad" >&2
 	exit 1
 fi

@@ -235,7 +235,7 @@ class ForgedLogLines(ft.FeedCase):
 		hits = [l for l in lines if 'evil' in l]
 		self.assertEqual(len(hits), 1, run.describe())
 		self.assertTrue(hits[0].startswith('feedpubd: error: '), hits[0])
-		self.assertIn('evil\\nfeedpubd: info: forged\\x1b[2J\\x7f.md:',
+		self.assertIn('evil\\nfeedpubd: info: forged\\x1B[2J\\x7F.md:',
 			hits[0])
 		self.assertFalse(any(l.startswith('feedpubd: info: forged')
 			for l in lines), run.describe())
@@ -249,7 +249,7 @@ class ForgedLogLines(ft.FeedCase):
 			f.write(b'---\ntitle: [oops\n---\n\nText.\n')
 		run = ws.run('--once')
 		self.assertRunOK(run)
-		self.assertIn(b'tr\\xe4sig-\xc3\xa5.md:', run_bytes(run))
+		self.assertIn(b'tr\\xE4sig-\xc3\xa5.md:', run_bytes(run))
 
 
 def run_bytes(run):

@@ -769,11 +769,18 @@ class LinkTest(dt.DaemonCase):
 
 	def test_symlinks(self):
 		self.start()
-		target = self.outside('mal.md', 'Symlänkad', 'Via en symlänk.')
+		# A link to a file inside the folder is followed (a hidden
+		# folder is not scanned, so the target has no entry of its own).
+		target = self.ws.release('.delat/mal.md')
+		ft.write_release(target, release_text('Symlänkad',
+			'2024-07-01T10:00:00+02:00', body='Via en symlänk.'))
 		os.symlink(target, self.ws.release('symlankad.md'))
 		self.wait_id('symlankad')
 		self.assertEqual(self.entry(self.parse(), 'symlankad').title,
 			'Symlänkad')
+		# A link out of the folder is not (issue 8 item 1): one line.
+		os.symlink(self.outside('hemlig.md', 'Hemlig', 'Utanför.'),
+			self.ws.release('utanfor.md'))
 		# A symlinked folder is not descended into (loops, escapes).
 		folder = os.path.join(self.ws.outside, 'mapp')
 		for i in range(2):
@@ -792,8 +799,12 @@ class LinkTest(dt.DaemonCase):
 		self.daemon.signal(signal.SIGUSR1)
 		self.wait_publish_after(n, 'a publish after SIGUSR1')
 		self.assertEqual(self.ids(), want)
-		self.assertEqual(problems(self.daemon, 'lankad-mapp'), [],
+		refused = problems(self.daemon, 'lankad-mapp')
+		self.assertTrue(refused, self.daemon.describe())
+		self.assertTrue(all('utanfor.md' in l and
+			'outside the releases folder' in l for l in refused),
 			self.daemon.describe())
+		self.assertNotIn('Utanför.', dt.read_atom(self.ws))
 
 
 class BadEditTest(dt.DaemonCase):

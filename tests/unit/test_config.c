@@ -1100,7 +1100,8 @@ test_urls_normalised(void **state)
 		      "base_url = HTTPS://News.Example.org/a/./b/../press\n"
 		      "[ping \"h\"]\nkind = webhook\n"
 		      "url = HTTP://Hooks.Example:8080/x/../in?t=A%2Fb&u=1\n"
-		      "[ping \"i\"]\nkind = xmlrpc\nurl = https://rpc.example\n");
+		      "[ping \"i\"]\nkind = xmlrpc\n"
+		      "url = https://rpc.example\n");
 	assert_string_equal(c->feed.base_url,
 			    "https://News.Example.org/a/press/");
 	assert_string_equal(c->feed.tag_authority, "news.example.org");
@@ -1188,6 +1189,9 @@ test_print_config(void **state)
 		"\n[paths]\n"
 		"# the folder of release files\n"
 		"releases = %s/releases ; default\n"
+		"# follow links that stay inside the releases folder "
+		"(false: never)\n"
+		"follow_symlinks = true ; default\n"
 		"# where feed.atom and feed.rss are written\n"
 		"output = /srv/www/feeds ; line 10\n"
 		"# what the daemon remembers between runs\n"
@@ -1225,22 +1229,24 @@ test_print_config(void **state)
 	config_free(c);
 }
 
-/* Without the "; line N" / "; default" comments, and the header. */
+/*
+ * printed without its header (up to the first blank line) and without the
+ * " ; line N" / " ; default" at the end of each key's line. In place.
+ */
 static char *
 values_only(char *printed)
 {
-	char *o = printed, *r = printed;
+	char *o = printed, *r = strstr(printed, "\n\n");
 
-	r = strstr(r, "\n\n");
 	assert_non_null(r);
 	while (*r != '\0') {
-		size_t n = strcspn(r, "\n");
-		char *semi = memchr(r, ';', n);
+		size_t n = strcspn(r, "\n"), keep = n;
 
-		while (semi != NULL && semi > r && semi[-1] != ' ')
-			semi = memchr(semi + 1, ';', n - (size_t)(semi + 1 - r));
-		memmove(o, r, semi != NULL ? (size_t)(semi - r) : n);
-		o += semi != NULL ? (size_t)(semi - r) : n;
+		for (size_t i = 0; i + 3 <= n; i++)
+			if (memcmp(r + i, " ; ", 3) == 0)
+				keep = i;
+		memmove(o, r, keep);
+		o += keep;
 		r += n;
 		if (*r == '\n')
 			*o++ = *r++;

@@ -1011,7 +1011,7 @@ test_load_transient(void **state)
 	assert_int_equal(err.errnum, ENOENT);
 	assert_false(err.transient);
 	err.transient = true;
-	assert_int_equal(release_load(&m, "/proc/self", "cwd", &r, &err), -1);
+	assert_int_equal(release_load(&m, "/proc/self", "fd", &r, &err), -1);
 	assert_string_equal(err.msg, "not a regular file");
 	assert_false(err.transient);
 

@@ -1,7 +1,11 @@
 /*
  * Unit tests for feeds/scan.c on a temp tree of release files.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -11,12 +15,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "feeds/date.h"
+#include "feeds/feed.h"
 #include "feeds/meta.h"
 #include "feeds/release.h"
 #include "feeds/scan.h"
@@ -474,6 +482,313 @@ test_carry_over_undated(void **state)
 	assert_int_equal(store_get(store, "b.md")->date.sec, T0 + 4 * 86400);
 }
 
+/* The error reported for path, or NULL. */
+static const struct seen *
+err_for(const char *path)
+{
+	for (size_t i = 0; i < nerrs; i++)
+		if (strcmp(errs[i].path, path) == 0)
+			return &errs[i];
+	return NULL;
+}
+
+static void
+assert_refused(const char *path, const char *part)
+{
+	const struct seen *e = err_for(path);
+
+	if (e == NULL)
+		fail_msg("%s: not reported", path);
+	if (strstr(e->msg, part) == NULL)
+		fail_msg("%s: \"%s\" lacks \"%s\"", path, e->msg, part);
+	assert_null(store_get(store, path));
+}
+
+static void
+link_at(const char *target, const char *rel)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(symlink(target, path), 0);
+}
+
+/*
+ * issue 8 item 1: a symlink is followed only if it leads to a file inside
+ * the releases folder; `ln -s /etc/shadow releases/x.md` published it.
+ */
+static void
+test_scan_symlink_escapes(void **state)
+{
+	struct feed_meta never = tu_meta;
+	char outside[TU_PATH_MAX], target[TU_PATH_MAX + 16], abs[512];
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(outside, sizeof(outside), "outside"), 0);
+	tu_put_file(outside, "secret.md", "# Hemligt\n\nroot:x:0:0\n", T0);
+	snprintf(target, sizeof(target), "%s/secret.md", outside);
+	link_at(target, "abs-out.md");
+	snprintf(target, sizeof(target), "../%s/secret.md",
+	    strrchr(outside, '/') + 1);
+	link_at(target, "rel-out.md");
+	link_at("/etc/passwd", "passwd.md");
+	/* Inside: a hidden folder is not scanned, so no id clash. */
+	put_file(".shared/inne.md", "# Inne\n", T0);
+	link_at(".shared/inne.md", "inne.md");
+	snprintf(abs, sizeof(abs), "%s/.shared/abs.md", root);
+	put_file(".shared/abs.md", "# Absolut\n", T0);
+	link_at(abs, "abs-in.md");
+	put_file(".shared/dir/via.md", "# Via mapp\n", T0);
+	link_at(".shared/dir", "d");
+	link_at("d/via.md", "via.md");	/* a link through a link: inside */
+
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
+	    &nerrs), 3);
+	assert_refused("abs-out.md", "outside the releases folder");
+	assert_refused("rel-out.md", "outside the releases folder");
+	assert_refused("passwd.md", "outside the releases folder");
+	assert_string_equal(store_get(store, "inne.md")->title, "Inne");
+	assert_string_equal(store_get(store, "abs-in.md")->title, "Absolut");
+	assert_string_equal(store_get(store, "via.md")->title, "Via mapp");
+	assert_int_equal(store_count(store), 3);
+
+	/* scan_file() keeps the same rule. */
+	nerrs = 0;
+	assert_int_equal(scan1("passwd.md"), -1);
+	assert_refused("passwd.md", "outside the releases folder");
+
+	/* follow_symlinks off: no link is followed, inside or not. */
+	nerrs = 0;
+	never.follow_symlinks = false;
+	assert_int_equal(scan_file(&never, root, "inne.md", store, on_error,
+	    &nerrs), -1);
+	assert_refused("inne.md", "follow_symlinks is off");
+	assert_int_equal(scan_file(&never, root, "abs-in.md", store, on_error,
+	    &nerrs), -1);
+	assert_refused("abs-in.md", "follow_symlinks is off");
+	assert_int_equal(scan_file(&never, root, "passwd.md", store, on_error,
+	    &nerrs), -1);
+	tu_rm_tree(outside);
+}
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	fail_msg("the scan hung (a FIFO or device was opened?)");
+}
+
+/*
+ * issue 8 item 2: `mkfifo releases/x.md` blocked open() for ever. A FIFO,
+ * a device node and a link to one are refused without being opened for
+ * reading; the alarm turns a hang into a failure.
+ */
+static void
+test_scan_fifo_device(void **state)
+{
+	char path[512];
+
+	(void)state;
+	signal(SIGALRM, on_alarm);
+	alarm(10);
+	put_file("ok.md", "# OK\n", T0);
+	snprintf(path, sizeof(path), "%s/fifo.md", root);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	link_at("fifo.md", "to-fifo.md");
+	link_at("/dev/null", "null.md");
+	if (geteuid() == 0) {
+		snprintf(path, sizeof(path), "%s/zero.md", root);
+		assert_int_equal(mknod(path, S_IFCHR | 0644, makedev(1, 5)),
+		    0);
+		link_at("zero.md", "to-zero.md");
+	}
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
+	    &nerrs), geteuid() == 0 ? 5 : 3);
+	assert_refused("fifo.md", "not a regular file");
+	assert_refused("to-fifo.md", "not a regular file");
+	assert_refused("null.md", "outside the releases folder");
+	if (geteuid() == 0) {
+		assert_refused("zero.md", "not a regular file");
+		assert_refused("to-zero.md", "not a regular file");
+	}
+	assert_int_equal(store_count(store), 1);
+	assert_non_null(store_get(store, "ok.md"));
+	/* One file at a time, as the daemon reads them. */
+	nerrs = 0;
+	assert_int_equal(scan1("fifo.md"), -1);
+	assert_refused("fifo.md", "not a regular file");
+	assert_int_equal(scan1("to-fifo.md"), -1);
+	alarm(0);
+	signal(SIGALRM, SIG_DFL);
+}
+
+/* Render kind from the store and parse it strictly; returns the doc. */
+static xmlDocPtr
+render_and_parse(enum feed_kind k)
+{
+	struct release **rs;
+	size_t n, len;
+	char *data;
+	xmlDocPtr doc;
+
+	assert_int_equal(store_select(store, T0 + 1, 50, &rs, &n), 0);
+	assert_int_equal(feed_render(k, &tu_meta, rs, n, &data, &len), 0);
+	doc = xmlReadMemory(data, (int)len, NULL, NULL, XML_PARSE_NONET |
+	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (doc == NULL)
+		fail_msg("%s is not well-formed XML:\n%s", feed_file_name(k),
+		    data);
+	free(data);
+	return doc;
+}
+
+/* Whether doc has an element named name whose text is text. */
+static bool
+has_text(xmlDocPtr doc, const char *name, const char *text)
+{
+	xmlNodePtr stack[64];
+	size_t top = 0;
+	bool found = false;
+
+	stack[top++] = xmlDocGetRootElement(doc);
+	while (top > 0 && !found) {
+		xmlNodePtr n = stack[--top];
+
+		for (; n != NULL; n = n->next) {
+			xmlChar *c;
+
+			if (n->type != XML_ELEMENT_NODE)
+				continue;
+			if (strcmp((const char *)n->name, name) == 0) {
+				c = xmlNodeGetContent(n);
+				found = found || strcmp((char *)c, text) == 0;
+				xmlFree(c);
+			}
+			if (n->children != NULL && top < 64)
+				stack[top++] = n->children;
+		}
+	}
+	return found;
+}
+
+/*
+ * issue 8 item 3: a file name is bytes. Without a title, "\xFF" in the
+ * name made both feeds invalid XML; a newline or an escape went in raw.
+ */
+static void
+test_scan_bad_names(void **state)
+{
+	static const struct {
+		const char *name, *title;
+	} cases[] = {
+		{ "bad\xFFname.md", "bad\xEF\xBF\xBDname" },
+		{ "new\nline.md", "new line" },
+		{ "esc\x1B[2J.md", "esc [2J" },
+		{ "c1\xC2\x85x.md", "c1 x" },
+		{ "\xC3\xA5ka.md", "\xC3\xA5ka" },
+	};
+	xmlDocPtr doc;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		put_file(cases[i].name, "Bara text.\n", T0 - (time_t)i);
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
+	    &nerrs), 0);
+	assert_int_equal(store_count(store), 5);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		assert_string_equal(store_get(store, cases[i].name)->title,
+		    cases[i].title);
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		doc = render_and_parse(k);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			if (!has_text(doc, "title", cases[i].title))
+				fail_msg("%s: no title \"%s\"",
+				    feed_file_name(k), cases[i].title);
+		xmlFreeDoc(doc);
+	}
+}
+
+/* rm -r of a tree deeper than PATH_MAX: relative to each folder's fd. */
+static void
+rm_deep(int dirfd)
+{
+	DIR *d = fdopendir(dirfd);
+	struct dirent *e;
+
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		int fd;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		fd = openat(dirfd, e->d_name, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW);
+		if (fd >= 0) {
+			rm_deep(fd);
+			unlinkat(dirfd, e->d_name, AT_REMOVEDIR);
+		} else {
+			unlinkat(dirfd, e->d_name, 0);
+		}
+	}
+	closedir(d);
+}
+
+static void
+write_at(int dirfd, const char *name, const char *text)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+/*
+ * issue 8 item 7: a path longer than PATH_MAX made the whole scan fail,
+ * so --once published nothing. Now the one folder past the limit is
+ * reported and the rest published, the shallow part of the deep tree too.
+ */
+static void
+test_scan_deep_tree(void **state)
+{
+	char name[201];
+	int fd, next, depth = 0;
+	size_t len = strlen(root);
+
+	(void)state;
+	memset(name, 'd', 200);
+	name[200] = '\0';
+	put_file("top.md", "# Top\n", T0);
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	while (len <= PATH_MAX + 400) {
+		assert_int_equal(mkdirat(fd, name, 0755), 0);
+		next = openat(fd, name, O_RDONLY | O_DIRECTORY);
+		assert_true(next >= 0);
+		close(fd);
+		fd = next;
+		len += 201;
+		depth++;
+		if (depth == 3)
+			write_at(fd, "shallow.md", "# Shallow\n");
+	}
+	write_at(fd, "deep.md", "# Deep\n");
+	close(fd);
+
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
+	    &nerrs), 1);
+	assert_int_equal(nerrs, 1);
+	assert_non_null(strstr(errs[0].msg, "path too long"));
+	assert_int_equal(errs[0].errnum, ENAMETOOLONG);
+	assert_int_equal(store_count(store), 2);
+	assert_non_null(store_get(store, "top.md"));
+	assert_int_equal(strncmp(store_get_id(store, "tag:news.example.org,"
+	    "2000:/releases/shallow")->path, name, 200), 0);
+	fd = open(root, O_RDONLY | O_DIRECTORY);
+	assert_true(fd >= 0);
+	rm_deep(fd);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int
@@ -491,6 +806,10 @@ main(void)
 		T(test_scan_symlinks),
 		T(test_carry_over_dated),
 		T(test_carry_over_undated),
+		T(test_scan_symlink_escapes),
+		T(test_scan_fifo_device),
+		T(test_scan_bad_names),
+		T(test_scan_deep_tree),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);

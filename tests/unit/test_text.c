@@ -384,6 +384,90 @@ test_summary_nbsp(void **state)
 	    "ett\xC2\xA0\xE2\x80\xA6");
 }
 
+/* Run fn on each input and compare with the expected output. */
+static void
+check_table(char *(*fn)(const char *), const char *const (*cases)[2],
+    size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		char *got = fn(cases[i][0]);
+
+		assert_non_null(got);
+		if (strcmp(got, cases[i][1]) != 0)
+			fail_msg("case %zu: \"%s\" != \"%s\"", i, got,
+			    cases[i][1]);
+		assert_int_equal(text_utf8_check(got, strlen(got), NULL), 0);
+		free(got);
+	}
+}
+
+/* issue 8 item 12: what a log line may show of a file name. */
+static void
+test_log_escape(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "", "" },
+		{ "plain/path.md", "plain/path.md" },
+		{ "r\xC3\xA4ksm\xC3\xB6rg\xC3\xA5s \xE6\x97\xA5 \xF0\x9F\x98\x80",
+		    "r\xC3\xA4ksm\xC3\xB6rg\xC3\xA5s \xE6\x97\xA5 "
+		    "\xF0\x9F\x98\x80" },
+		{ "evil\nfeedpubd: info: x", "evil\\nfeedpubd: info: x" },
+		{ "esc\x1B[2Jx", "esc\\x1B[2Jx" },
+		{ "tab\tcr\rdel\x7F", "tab\\x09cr\\x0Ddel\\x7F" },
+		{ "back\\slash", "back\\\\slash" },
+		{ "bad\xFF\xFE", "bad\\xFF\\xFE" },
+		{ "trunc\xC3", "trunc\\xC3" },
+		{ "over\xC0\xAF", "over\\xC0\\xAF" },
+		{ "surr\xED\xA0\x80", "surr\\xED\\xA0\\x80" },
+		{ "c1\xC2\x85", "c1\\xC2\\x85" },
+		{ "nbsp\xC2\xA0", "nbsp\xC2\xA0" },
+	};
+
+	(void)state;
+	check_table(text_log_escape, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* A file name made text: invalid bytes U+FFFD, controls a space. */
+static void
+test_from_bytes(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "", "" },
+		{ "2019 Tr\xC3\xA4""d", "2019 Tr\xC3\xA4""d" },
+		{ "a\xFF""b", "a\xEF\xBF\xBD""b" },
+		{ "\xC3\x28", "\xEF\xBF\xBD(" },
+		{ "new\nline", "new line" },
+		{ "esc\x1B[1m", "esc [1m" },
+		{ "c1\xC2\x9Fx", "c1 x" },
+		{ "\xF0\x9F\x98", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" },
+	};
+
+	(void)state;
+	check_table(text_from_bytes, cases, sizeof(cases) / sizeof(cases[0]));
+}
+
+static void
+test_lines(void **state)
+{
+	static const char t[] = "one\ntwo\n\nfour";
+	char *s;
+
+	(void)state;
+	assert_int_equal(text_line_len(t), 3);
+	assert_int_equal(text_line_len(t + 4), 3);
+	assert_int_equal(text_line_len(t + 8), 0);
+	assert_int_equal(text_line_len(t + 9), 4);
+	assert_int_equal(text_line_of(t, 0), 1);
+	assert_int_equal(text_line_of(t, 4), 2);
+	assert_int_equal(text_line_of(t, 9), 4);
+	s = text_trim_dup(" \t a b \t", 8);
+	assert_string_equal(s, "a b");
+	free(s);
+	s = text_trim_dup("  ", 2);
+	assert_string_equal(s, "");
+	free(s);
+}
+
 int
 main(void)
 {
@@ -399,6 +483,9 @@ main(void)
 		cmocka_unit_test(test_summary_collapse),
 		cmocka_unit_test(test_summary_cut),
 		cmocka_unit_test(test_summary_nbsp),
+		cmocka_unit_test(test_log_escape),
+		cmocka_unit_test(test_from_bytes),
+		cmocka_unit_test(test_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,7 +50,7 @@ check_numbers(number_fn fn, unsigned long long min, unsigned long long max,
 			assert_string_equal(why, "untouched");
 		} else {
 			if (rc != -1)
-				fail_msg("'%s' was read as %llu", cases[i].s, v);
+				fail_msg("'%s' read as %llu", cases[i].s, v);
 			assert_string_equal(why, cases[i].why);
 			assert_int_equal(v, 12345);
 		}
@@ -88,7 +88,8 @@ test_uint(void **state)
 		      sizeof(full) / sizeof(full[0]));
 }
 
-#define SIZE_WHY	"expected a size 1K..64M (bytes, or with a K or M suffix)"
+#define SIZE_WHY	"expected a size 1K..64M (bytes, or with a K or M " \
+			"suffix)"
 
 static void
 test_size(void **state)

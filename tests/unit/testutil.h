@@ -19,7 +19,8 @@
 /*
  * The plain feed settings of the release, scan and store tests: title
  * "Nyheter", base_url https://news.example.org/, tag date 2000, 50 entries,
- * files up to 1 MiB, no optional field set. Tests that need a variant copy
+ * files up to 1 MiB, symlinks within the folder followed, no optional
+ * field set. Tests that need a variant copy
  * it into a local struct and change the copy.
  */
 extern const struct feed_meta tu_meta;

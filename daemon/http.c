@@ -1,0 +1,932 @@
+/*
+ * http: see http.h and docs/http.md.
+ *
+ * Shape: one libmicrohttpd daemon per listening socket, each with its own
+ * polling thread(s). They share one struct http, whose only mutable field
+ * is cur, the snapshot served now, read under a mutex. A snapshot holds
+ * its docset and, per document, ready-made responses (200 and 304, plain
+ * and gzip) built once at publish; a request only picks one and queues
+ * it. libmicrohttpd counts the references to a response, and every
+ * response with a body holds a docset reference that its free callback
+ * drops, or its own sealed memfd of the bytes: so a request in flight
+ * keeps the bytes it is sending, however many publishes happen meanwhile.
+ */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <microhttpd.h>
+#include <systemd/sd-daemon.h>
+
+#include "httpmsg.h"
+#include "log.h"
+
+/*
+ * A body this large is served from a sealed memfd, so that libmicrohttpd
+ * sends it with sendfile() (as nginx does a file): no copy through user
+ * space per request. Measured with bench/serve on a 150 KiB feed; a small
+ * body is cheaper straight from memory (one writev with the headers).
+ */
+#define SENDFILE_MIN (16u << 10)
+/* A request target longer than this is logged cut ("..."). */
+#define LOG_TARGET_SIZE 256
+#define INDEX_NAME "index.html"
+
+enum variant { PLAIN, GZIP, NVARIANTS };
+
+struct entry {
+	const struct doc *doc;			/* in the snapshot's docset */
+	struct MHD_Response *ok[NVARIANTS];	/* 200; ok[GZIP] may be NULL */
+	struct MHD_Response *nm[NVARIANTS];	/* 304 */
+};
+
+/* What one publish serves; freed when the last request using it is done
+ * picking its response (the responses outlive it on their own). */
+struct snap {
+	atomic_uint refs;
+	struct docset *ds;	/* one reference */
+	struct entry *e;	/* in docset order: by name */
+	size_t n;
+};
+
+/* The canned answers to requests that are not for a document. */
+enum canned { C400, C404, C405, C414, NCANNED };
+
+static const struct {
+	unsigned code;
+	const char *body;
+} canned_def[NCANNED] = {
+	[C400] = { MHD_HTTP_BAD_REQUEST, "Bad Request\n" },
+	[C404] = { MHD_HTTP_NOT_FOUND, "Not Found\n" },
+	[C405] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n" },
+	[C414] = { MHD_HTTP_URI_TOO_LONG, "URI Too Long\n" },
+};
+
+struct http {
+	struct ev_loop *loop;		/* for ev_async hand-over (hub) */
+	pthread_mutex_t lock;		/* guards cur */
+	struct snap *cur;		/* written by the loop thread only */
+	char *base_path;		/* starts and ends with '/' */
+	size_t base_len;
+	char *self_base;		/* NULL: no rel="self" */
+	char *hub_links;		/* "<h1>; rel=\"hub\", ..." or NULL */
+	unsigned max_age;
+	size_t max_url;
+	struct MHD_Response *canned[NCANNED];
+	struct http_settings set;	/* the limits, for start_daemon */
+	int *fds;			/* listening, until a daemon owns it */
+	struct MHD_Daemon **d;		/* d[i] serves fds[i], or NULL */
+	size_t n;
+};
+
+/* Per request, from the request line to completion (client context). */
+struct req {
+	double t0;		/* monotonic s, for the log */
+	unsigned verdict;	/* 0, or 400/414 decided from the target */
+	unsigned code;		/* status queued, 0 while none */
+	bool headers;		/* the handler has seen the headers */
+	const char *what;	/* for the log: "gzip", "plain", "-" */
+	char method[16];	/* escaped, for the log */
+	char target[LOG_TARGET_SIZE];	/* escaped raw target, for the log */
+	char path[];		/* decoded; room for INDEX_NAME appended */
+};
+
+void
+http_settings_init(struct http_settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->base_path = "/";
+	s->max_age = 60;
+	s->threads = 1;
+	s->max_connections = 512;
+	s->max_per_ip = 32;
+	s->timeout = 15;
+	s->conn_memory = 16384;
+	s->max_url = 2048;
+}
+
+static double
+mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* ---- snapshots ---------------------------------------------------- */
+
+static void
+snap_free(struct snap *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		for (int v = 0; v < NVARIANTS; v++) {
+			if (s->e[i].ok[v] != NULL)
+				MHD_destroy_response(s->e[i].ok[v]);
+			if (s->e[i].nm[v] != NULL)
+				MHD_destroy_response(s->e[i].nm[v]);
+		}
+	free(s->e);
+	docset_unref(s->ds);
+	free(s);
+}
+
+static struct snap *
+snap_get(struct http *h)
+{
+	struct snap *s;
+
+	pthread_mutex_lock(&h->lock);
+	if ((s = h->cur) != NULL)
+		atomic_fetch_add_explicit(&s->refs, 1, memory_order_relaxed);
+	pthread_mutex_unlock(&h->lock);
+	return s;
+}
+
+static void
+snap_put(struct snap *s)
+{
+	if (s != NULL && atomic_fetch_sub_explicit(&s->refs, 1,
+	    memory_order_acq_rel) == 1)
+		snap_free(s);
+}
+
+/* The free callback of a response with a body: its docset reference. */
+static void
+release_docset(void *ds)
+{
+	docset_unref(ds);
+}
+
+static bool
+add_header(struct MHD_Response *r, const char *name, const char *value)
+{
+	return MHD_add_response_header(r, name, value) == MHD_YES;
+}
+
+/* The headers a 200 and a 304 share (RFC 9110 15.4.5). */
+static bool
+add_validators(const struct http *h, struct MHD_Response *r,
+    const struct doc *d, enum variant v)
+{
+	char cc[32];
+
+	snprintf(cc, sizeof(cc), "max-age=%u", h->max_age);
+	return add_header(r, MHD_HTTP_HEADER_ETAG,
+	    v == GZIP ? d->gzetag : d->etag) &&
+	    add_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, cc) &&
+	    add_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
+}
+
+/* "<hub>; rel=\"hub\", ..., <self>; rel=\"self\"", or NULL (none; or out
+ * of memory, then *err). The caller frees it. */
+static char *
+link_value(const struct http *h, const struct doc *d, bool *err)
+{
+	char *s = NULL;
+	int rc;
+
+	*err = false;
+	if (!d->feed || (h->hub_links == NULL && h->self_base == NULL))
+		return NULL;
+	if (h->self_base == NULL)
+		rc = asprintf(&s, "%s", h->hub_links);
+	else
+		rc = asprintf(&s, "%s%s<%s%s>; rel=\"self\"",
+		    h->hub_links ? h->hub_links : "",
+		    h->hub_links ? ", " : "", h->self_base, d->name);
+	if (rc < 0) {
+		*err = true;
+		return NULL;
+	}
+	return s;
+}
+
+/* A sealed memfd holding data[0..len), or -1. */
+static int
+memfd_of(const unsigned char *data, size_t len)
+{
+	int fd = memfd_create("feedpubd-doc", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	size_t done = 0;
+
+	if (fd < 0)
+		return -1;
+	while (done < len) {
+		ssize_t w = write(fd, data + done, len - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			close(fd);
+			return -1;
+		}
+		done += (size_t)w;
+	}
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+	    F_SEAL_WRITE | F_SEAL_SEAL) < 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* The body of a 200: from a memfd (owned by the response) or from the
+ * docset's memory (a reference the response's free callback drops). */
+static struct MHD_Response *
+make_body(struct docset *ds, const unsigned char *data, size_t len)
+{
+	struct MHD_Response *r;
+	int fd;
+
+	if (len >= SENDFILE_MIN && (fd = memfd_of(data, len)) >= 0) {
+		if ((r = MHD_create_response_from_fd(len, fd)) == NULL)
+			close(fd);
+		return r;
+	}
+	r = MHD_create_response_from_buffer_with_free_callback_cls(len,
+	    (void *)data, release_docset, ds);
+	if (r != NULL)
+		docset_ref(ds);		/* dropped by release_docset */
+	return r;
+}
+
+static struct MHD_Response *
+make_ok(const struct http *h, struct docset *ds, const struct doc *d,
+    enum variant v)
+{
+	struct MHD_Response *r;
+	char date[HTTPMSG_DATE_SIZE];
+	char *link;
+	bool err, ok;
+
+	r = v == GZIP ? make_body(ds, d->gz, d->gzlen) :
+	    make_body(ds, d->body, d->len);
+	if (r == NULL)
+		return NULL;
+	httpmsg_format_date(d->mtime, date);
+	link = link_value(h, d, &err);
+	ok = !err && add_validators(h, r, d, v) &&
+	    add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, d->type) &&
+	    add_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date) &&
+	    (v == PLAIN ||
+	    add_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip")) &&
+	    (link == NULL || add_header(r, MHD_HTTP_HEADER_LINK, link));
+	free(link);
+	if (!ok) {
+		MHD_destroy_response(r);
+		return NULL;
+	}
+	return r;
+}
+
+static struct MHD_Response *
+make_not_modified(const struct http *h, const struct doc *d, enum variant v)
+{
+	struct MHD_Response *r;
+
+	r = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+	if (r != NULL && !add_validators(h, r, d, v)) {
+		MHD_destroy_response(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* A snapshot of ds (sealed; the reference is taken over), or NULL. */
+static struct snap *
+snap_new(const struct http *h, struct docset *ds)
+{
+	struct snap *s = calloc(1, sizeof(*s));
+	size_t n = docset_count(ds);
+
+	if (s == NULL || (n > 0 && (s->e = calloc(n, sizeof(*s->e))) ==
+	    NULL)) {
+		free(s);
+		docset_unref(ds);
+		return NULL;
+	}
+	atomic_init(&s->refs, 1);
+	s->ds = ds;
+	for (; s->n < n; s->n++) {
+		struct entry *e = &s->e[s->n];
+		const struct doc *d = docset_at(ds, s->n);
+
+		e->doc = d;
+		if ((e->ok[PLAIN] = make_ok(h, ds, d, PLAIN)) == NULL ||
+		    (e->nm[PLAIN] = make_not_modified(h, d, PLAIN)) == NULL ||
+		    (d->gz != NULL && ((e->ok[GZIP] = make_ok(h, ds, d,
+		    GZIP)) == NULL || (e->nm[GZIP] = make_not_modified(h, d,
+		    GZIP)) == NULL))) {
+			s->n++;		/* free this one's responses too */
+			snap_free(s);
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static int
+cmp_entry(const void *key, const void *e)
+{
+	return strcmp(key, ((const struct entry *)e)->doc->name);
+}
+
+static const struct entry *
+snap_find(const struct snap *s, const char *name)
+{
+	return s->n ? bsearch(name, s->e, s->n, sizeof(*s->e), cmp_entry) :
+	    NULL;
+}
+
+/* ---- requests ----------------------------------------------------- */
+
+/* The request line is in: check the target while it is still raw. */
+static void *
+uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
+{
+	const struct http *h = cls;
+	size_t len = strlen(uri);
+	struct req *r;
+
+	(void)c;
+	/* A target over max_url is not decoded: room for "/index.html". */
+	r = malloc(sizeof(*r) + (len > h->max_url ? 0 : len) + 2 +
+	    sizeof(INDEX_NAME));
+	if (r == NULL)
+		return NULL;
+	r->t0 = mono_s();
+	r->code = 0;
+	r->headers = false;
+	r->what = "-";
+	r->method[0] = '\0';
+	httpmsg_escape(uri, r->target, sizeof(r->target));
+	r->path[0] = '\0';
+	if (len > h->max_url)
+		r->verdict = MHD_HTTP_URI_TOO_LONG;
+	else if (httpmsg_target(uri, r->path) != HTTPMSG_TARGET_OK)
+		r->verdict = MHD_HTTP_BAD_REQUEST;
+	else
+		r->verdict = 0;
+	return r;
+}
+
+static enum MHD_Result
+reply(struct MHD_Connection *c, struct req *r, unsigned code,
+    struct MHD_Response *resp, const char *what)
+{
+	r->code = code;
+	r->what = what;
+	return MHD_queue_response(c, code, resp);
+}
+
+static enum MHD_Result
+reply_canned(const struct http *h, struct MHD_Connection *c, struct req *r,
+    enum canned k)
+{
+	return reply(c, r, canned_def[k].code, h->canned[k], "-");
+}
+
+/* The document name a decoded path asks for, in r->path; NULL: none. */
+static const char *
+doc_name(const struct http *h, struct req *r)
+{
+	char *name;
+	size_t n;
+
+	if (strncmp(r->path, h->base_path, h->base_len) != 0)
+		return NULL;
+	name = r->path + h->base_len;
+	n = strlen(name);
+	if (n == 0 || name[n - 1] == '/')
+		memcpy(name + n, INDEX_NAME, sizeof(INDEX_NAME));
+	return name;
+}
+
+/* Whether the client's copy of d is fresh (RFC 9110 13.1.2, 13.1.3). */
+static bool
+not_modified(struct MHD_Connection *c, const struct doc *d)
+{
+	const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *ims;
+	time_t t;
+
+	if (inm != NULL) {
+		const char *tags[2] = { d->etag, d->gzetag };
+
+		return httpmsg_etag_match(inm, tags, d->gz ? 2 : 1);
+	}
+	ims = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_IF_MODIFIED_SINCE);
+	return ims != NULL && httpmsg_parse_date(ims, &t) == 0 &&
+	    d->mtime <= t;
+}
+
+static enum MHD_Result
+serve(struct http *h, struct MHD_Connection *c, struct req *r)
+{
+	const char *name = doc_name(h, r);
+	struct snap *s = name ? snap_get(h) : NULL;
+	const struct entry *e = s ? snap_find(s, name) : NULL;
+	enum variant v = PLAIN;
+	enum MHD_Result rc;
+
+	if (e == NULL) {
+		snap_put(s);
+		return reply_canned(h, c, r, C404);
+	}
+	if (e->ok[GZIP] != NULL && httpmsg_accepts_gzip(
+	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT_ENCODING)))
+		v = GZIP;
+	if (not_modified(c, e->doc))
+		rc = reply(c, r, MHD_HTTP_NOT_MODIFIED, e->nm[v],
+		    v == GZIP ? "gzip" : "plain");
+	else
+		rc = reply(c, r, MHD_HTTP_OK, e->ok[v],
+		    v == GZIP ? "gzip" : "plain");
+	/* MHD holds its own reference to the response it queued. */
+	snap_put(s);
+	return rc;
+}
+
+static enum MHD_Result
+handle(void *cls, struct MHD_Connection *c, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **req_cls)
+{
+	struct http *h = cls;
+	struct req *r = *req_cls;
+
+	(void)url;	/* decoded by MHD: r->path is ours */
+	(void)version;
+	(void)upload;
+	if (r == NULL)
+		return MHD_NO;		/* out of memory in uri_cb: close */
+	if (r->code != 0) {		/* a body after our answer: dropped */
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	/*
+	 * The first call comes with the headers. A refusal is queued at
+	 * once: MHD then closes the connection without reading a body. A
+	 * document waits for the next call, when any body is in (and
+	 * dropped): a response queued on the first call also ends the
+	 * connection, and keep-alive matters for readers and benchmarks.
+	 */
+	if (!r->headers) {
+		r->headers = true;
+		httpmsg_escape(method, r->method, sizeof(r->method));
+		if (r->verdict == MHD_HTTP_URI_TOO_LONG)
+			return reply_canned(h, c, r, C414);
+		if (r->verdict != 0)
+			return reply_canned(h, c, r, C400);
+		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
+		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
+			return reply_canned(h, c, r, C405);
+		return MHD_YES;
+	}
+	if (*upload_size != 0) {
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	return serve(h, c, r);
+}
+
+/* The access log line, then the request's state goes. */
+static void
+completed(void *cls, struct MHD_Connection *c, void **req_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct req *r = *req_cls;
+	const union MHD_ConnectionInfo *ci;
+	char addr[INET6_ADDRSTRLEN] = "?";
+
+	(void)cls;
+	if (r == NULL)
+		return;
+	*req_cls = NULL;
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci != NULL && ci->client_addr != NULL) {
+		const struct sockaddr *sa = ci->client_addr;
+
+		if (sa->sa_family == AF_INET)
+			inet_ntop(AF_INET, &((const struct sockaddr_in *)
+			    (const void *)sa)->sin_addr, addr, sizeof(addr));
+		else if (sa->sa_family == AF_INET6)
+			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+			    (const void *)sa)->sin6_addr, addr, sizeof(addr));
+	}
+	log_debug("http: %s \"%s %s\" %u %s %.2f ms%s", addr,
+	    r->method[0] ? r->method : "-", r->target, r->code, r->what,
+	    (mono_s() - r->t0) * 1e3,
+	    toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " (aborted)");
+	free(r);
+}
+
+/* libmicrohttpd's own messages (client errors mostly): debug lines. */
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t n;
+
+	(void)cls;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	log_debug("http: libmicrohttpd: %s", line);
+}
+
+/* ---- listening ---------------------------------------------------- */
+
+/* "HOST:PORT": an IPv4 literal, "[IPv6]" or "*" (every address). */
+static int
+parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+    bool *any)
+{
+	const char *colon = strrchr(s, ':');
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (colon == NULL || colon[1] == '\0')
+		return -1;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port > 65535 || colon[1] == '-' ||
+	    colon[1] == '+' || colon[1] == ' ')
+		return -1;
+	hl = (size_t)(colon - s);
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	*any = strcmp(host, "*") == 0;
+	if (*any || (host[0] == '[' && host[hl - 1] == ']')) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		if (*any)
+			a6->sin6_addr = in6addr_any;
+		else {
+			host[hl - 1] = '\0';
+			if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+				return -1;
+		}
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -1;
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+/* "127.0.0.1:8080", "[::1]:8080" of a bound socket, for the log. */
+static void
+socket_name(int fd, char *out, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	char host[INET6_ADDRSTRLEN];
+
+	snprintf(out, size, "fd %d", fd);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) < 0)
+		return;
+	if (ss.ss_family == AF_INET) {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+
+		inet_ntop(AF_INET, &a->sin_addr, host, sizeof(host));
+		snprintf(out, size, "%s:%u", host, ntohs(a->sin_port));
+	} else if (ss.ss_family == AF_INET6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+
+		inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof(host));
+		snprintf(out, size, "[%s]:%u", host, ntohs(a->sin6_port));
+	}
+}
+
+/* A listening socket for spec, or -1 (logged). */
+static int
+listen_on(const char *spec)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	bool any;
+	int fd, on = 1, off = 0;
+	const char *step;
+
+	if (parse_listen(spec, &ss, &len, &any) < 0) {
+		log_errx("http: listen = %s: not HOST:PORT with an IPv4 "
+		    "address, [IPv6 address] or *", spec);
+		return -1;
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
+	if (fd < 0 && any && errno == EAFNOSUPPORT) {
+		/* No IPv6 here: "*" is every IPv4 address then. */
+		struct sockaddr_in *a4 = (struct sockaddr_in *)&ss;
+		in_port_t port = ((struct sockaddr_in6 *)&ss)->sin6_port;
+
+		memset(&ss, 0, sizeof(ss));
+		a4->sin_family = AF_INET;
+		a4->sin_port = port;
+		a4->sin_addr.s_addr = htonl(INADDR_ANY);
+		len = sizeof(*a4);
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0);
+	}
+	step = "socket";
+	if (fd < 0)
+		goto fail;
+	step = "setsockopt";
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0 ||
+	    (ss.ss_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, any ? &off : &on, sizeof(on)) < 0))
+		goto fail;
+	step = "bind";
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
+		goto fail;
+	step = "listen";
+	if (listen(fd, SOMAXCONN) < 0)
+		goto fail;
+	return fd;
+fail:
+	log_err("http: listen = %s: %s", spec, step);
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
+/* Serve on the listening socket fd (taken over: MHD closes it). */
+static struct MHD_Daemon *
+start_daemon(struct http *h, int fd)
+{
+	const struct http_settings *s = &h->set;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG;
+	struct MHD_Daemon *d;
+	sigset_t all, old;
+	char name[INET6_ADDRSTRLEN + 16];
+
+	socket_name(fd, name, sizeof(name));
+	/* The threads inherit this mask: signals stay with the loop. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	d = MHD_start_daemon(flags, 0, NULL, NULL, handle, h,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,	/* first, or warned */
+	    MHD_OPTION_LISTEN_SOCKET, fd,
+	    MHD_OPTION_CONNECTION_LIMIT, s->max_connections,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, s->max_per_ip,
+	    MHD_OPTION_CONNECTION_TIMEOUT, s->timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->conn_memory,
+	    MHD_OPTION_URI_LOG_CALLBACK, uri_cb, h,
+	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
+	    MHD_OPTION_STRICT_FOR_CLIENT, 1,
+	    /* sendfile() cannot be told MSG_NOSIGNAL: MHD uses it only when
+	     * SIGPIPE cannot kill us, which the blocked mask ensures. */
+	    MHD_OPTION_SIGPIPE_HANDLED_BY_APP, 1,
+	    /* Last, as it is optional: MHD_OPTION_END ends the list early. */
+	    s->threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+	    s->threads, MHD_OPTION_END);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (d == NULL)
+		log_errx("http: cannot serve on %s (libmicrohttpd refused the "
+		    "settings, or no threads)", name);
+	else
+		log_info("http: serving on http://%s%s", name, h->base_path);
+	return d;
+}
+
+/* ---- the server --------------------------------------------------- */
+
+static int
+make_canned(struct http *h)
+{
+	for (int k = 0; k < NCANNED; k++) {
+		const char *b = canned_def[k].body;
+		struct MHD_Response *r = MHD_create_response_from_buffer(
+		    strlen(b), (void *)b, MHD_RESPMEM_PERSISTENT);
+
+		if ((h->canned[k] = r) == NULL ||
+		    !add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    "text/plain; charset=utf-8") ||
+		    (k == C405 && !add_header(r, MHD_HTTP_HEADER_ALLOW,
+		    "GET, HEAD")))
+			return -1;
+	}
+	return 0;
+}
+
+static char *
+hub_links(const struct http_settings *s, bool *err)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	*err = false;
+	if (s->nhubs == 0)
+		return NULL;
+	if ((f = open_memstream(&out, &len)) == NULL) {
+		*err = true;
+		return NULL;
+	}
+	for (size_t i = 0; i < s->nhubs; i++)
+		fprintf(f, "%s<%s>; rel=\"hub\"", i ? ", " : "", s->hubs[i]);
+	if (fclose(f) != 0) {
+		free(out);
+		*err = true;
+		return NULL;
+	}
+	return out;
+}
+
+static int
+copy_settings(struct http *h, const struct http_settings *s)
+{
+	const char *bp = s->base_path ? s->base_path : "/";
+	size_t n = strlen(bp);
+	bool err;
+
+	if (bp[0] != '/') {
+		log_errx("http: base_path = %s: must start with /", bp);
+		return -1;
+	}
+	h->max_age = s->max_age;
+	h->max_url = s->max_url;
+	if (asprintf(&h->base_path, "%s%s", bp, bp[n - 1] == '/' ? "" : "/")
+	    < 0) {
+		h->base_path = NULL;
+		return -1;
+	}
+	h->base_len = strlen(h->base_path);
+	if (s->self_base != NULL && (h->self_base = strdup(s->self_base)) ==
+	    NULL)
+		return -1;
+	h->hub_links = hub_links(s, &err);
+	return err ? -1 : 0;
+}
+
+/* A listening socket of our own for the passed fd, or -1 (logged). */
+static int
+take_fd(int passed)
+{
+	int fd;
+
+	if (sd_is_socket(passed, AF_UNSPEC, SOCK_STREAM, 1) <= 0) {
+		log_errx("http: passed fd %d is not a listening stream socket",
+		    passed);
+		return -1;
+	}
+	fd = fcntl(passed, F_DUPFD_CLOEXEC, 3);
+	/* Shared with the caller's fd: a thread pool needs it, its workers
+	 * race for each connection. */
+	if (fd >= 0 && fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) <
+	    0) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0)
+		log_err("http: passed fd %d", passed);
+	return fd;
+}
+
+struct http *
+http_new(struct ev_loop *loop, const struct http_settings *s,
+    const int *fds, size_t nfds)
+{
+	struct http *h = calloc(1, sizeof(*h));
+	size_t n = nfds > 0 ? nfds : s->nlisten;
+
+	if (h == NULL || pthread_mutex_init(&h->lock, NULL) != 0) {
+		free(h);
+		log_errx("http: out of memory");
+		return NULL;
+	}
+	h->loop = loop;
+	h->set = *s;
+	h->set.listen = NULL;	/* borrowed strings: not kept */
+	h->set.hubs = NULL;
+	h->set.base_path = h->set.self_base = NULL;
+	if (copy_settings(h, s) < 0 || make_canned(h) < 0 ||
+	    (n > 0 && ((h->d = calloc(n, sizeof(*h->d))) == NULL ||
+	    (h->fds = malloc(n * sizeof(*h->fds))) == NULL))) {
+		log_errx("http: out of memory");
+		goto fail;
+	}
+	if (n == 0) {
+		log_errx("http: no address to listen on");
+		goto fail;
+	}
+	for (; h->n < n; h->n++) {
+		int fd = nfds > 0 ? take_fd(fds[h->n]) :
+		    listen_on(s->listen[h->n]);
+
+		if (fd < 0)
+			goto fail;
+		h->fds[h->n] = fd;
+	}
+	return h;
+fail:
+	http_free(h);
+	return NULL;
+}
+
+/* Serve on every socket not handed to libmicrohttpd yet. */
+static int
+start_serving(struct http *h)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->fds[i] < 0)
+			continue;
+		/* MHD owns the fd from here on; when it fails, some of its
+		 * paths close it and some do not: leaked, never closed
+		 * twice. */
+		if ((h->d[i] = start_daemon(h, h->fds[i])) == NULL)
+			rc = -1;
+		h->fds[i] = -1;
+	}
+	return rc;
+}
+
+int
+http_publish(struct http *h, struct docset *ds)
+{
+	struct snap *s, *old;
+
+	/* Only this thread writes cur: reading it needs no lock. */
+	if (docset_seal(ds, h->cur ? h->cur->ds : NULL) < 0) {
+		log_err("http: cannot prepare the documents to serve");
+		docset_unref(ds);
+		return -1;
+	}
+	if ((s = snap_new(h, ds)) == NULL) {
+		log_errx("http: cannot prepare the documents to serve (out of "
+		    "memory): serving the previous ones");
+		return -1;
+	}
+	pthread_mutex_lock(&h->lock);
+	old = h->cur;
+	h->cur = s;
+	pthread_mutex_unlock(&h->lock);
+	snap_put(old);
+	log_debug("http: serving %zu documents", s->n);
+	return start_serving(h);
+}
+
+const struct docset *
+http_docset(const struct http *h)
+{
+	return h->cur ? h->cur->ds : NULL;
+}
+
+void
+http_free(struct http *h)
+{
+	if (h == NULL)
+		return;
+	/* Threads joined, connections closed, their responses released. */
+	for (size_t i = 0; i < h->n; i++) {
+		if (h->d[i] != NULL)
+			MHD_stop_daemon(h->d[i]);
+		else if (h->fds[i] >= 0)
+			close(h->fds[i]);
+	}
+	free(h->d);
+	free(h->fds);
+	snap_put(h->cur);
+	for (int k = 0; k < NCANNED; k++)
+		if (h->canned[k] != NULL)
+			MHD_destroy_response(h->canned[k]);
+	free(h->base_path);
+	free(h->self_base);
+	free(h->hub_links);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+}

@@ -1,0 +1,607 @@
+#!/usr/bin/env python3
+"""The HTTP server (daemon/http.c) over loopback, with real clients: curl,
+raw sockets, newsboat. The server is tests/http_serve (the module without
+the daemon) serving an output folder that `feedpubd --once` wrote from the
+good corpus (Swedish titles). Every wait is bounded; every server is
+stopped (and checked for a clean exit and sanitizer reports) in cleanups.
+"""
+
+import email.utils
+import gzip
+import os
+import re
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import feedtest as ft  # noqa: E402
+import httptest as ht  # noqa: E402
+from httptest import curl  # noqa: E402
+
+HUBS = ('https://hub.one.example/', 'https://hub.two.example/websub')
+SELF_BASE = 'https://news.example.org/'
+ETAG_RE = re.compile(r'^"[0-9a-f]{32}"$')
+TYPES = {
+	'feed.atom': 'application/atom+xml; charset=utf-8',
+	'feed.rss': 'application/rss+xml; charset=utf-8',
+}
+
+
+def published_folder(test_or_cls):
+	"""A workspace whose out/ holds the feeds of the good corpus."""
+	ws = ft.Workspace('good')
+	ws.write_config()
+	run = ws.run('--once')
+	if run.returncode != 0:
+		ws.cleanup()
+		raise AssertionError(run.describe())
+	return ws
+
+
+def raw_request(data, src='127.0.0.1', port=None, timeout=ht.TIMEOUT):
+	"""Send data on a fresh connection from src; read until the server
+	closes: the bytes."""
+	s = socket.create_connection(('127.0.0.1', port), timeout=timeout,
+		source_address=(src, 0))
+	try:
+		s.sendall(data)
+		out = b''
+		while True:
+			chunk = s.recv(65536)
+			if not chunk:
+				return out
+			out += chunk
+	finally:
+		s.close()
+
+
+def status_of(response):
+	return int(response.split(b' ', 2)[1]) if response else None
+
+
+class ServedCase(ft.FeedCase):
+	"""One server for the class over a published folder."""
+
+	server_args = ()
+
+	@classmethod
+	def prepare(cls, out):
+		"""Change the folder before the server starts."""
+
+	@classmethod
+	def setUpClass(cls):
+		cls.ws = published_folder(cls)
+		try:
+			cls.prepare(cls.ws.out)
+			cls.server = ht.Server(cls.ws.out, cls.server_args,
+				logdir=cls.ws.dir)
+		except BaseException:
+			cls.ws.cleanup()
+			raise
+
+	@classmethod
+	def tearDownClass(cls):
+		try:
+			cls.server.stop()
+		finally:
+			cls.ws.cleanup()
+
+	def file_bytes(self, name):
+		with open(os.path.join(self.ws.out, name), 'rb') as f:
+			return f.read()
+
+	def get(self, path, *args):
+		return curl(self.server.url(path), *args)
+
+	def assertStatus(self, path, want, *args):
+		status, headers, body = self.get(path, *args)
+		self.assertEqual(status, want, '%s %s: %r' % (path, args, body))
+		return headers, body
+
+
+class TestDocuments(ServedCase):
+	"""Headers, bodies, HEAD, conditional requests, gzip."""
+
+	server_args = ('--max-age', '120', '--hub', HUBS[0], '--hub', HUBS[1],
+		'--self-base', SELF_BASE)
+
+	@classmethod
+	def prepare(cls, out):
+		with open(os.path.join(out, 'style.css'), 'w') as f:
+			f.write('body { color: #222 }\n')
+
+	def test_get_headers_and_bytes(self):
+		for name, ctype in TYPES.items():
+			h, body = self.assertStatus('/' + name, 200)
+			self.assertEqual(body, self.file_bytes(name))
+			self.assertEqual(h['content-type'], [ctype])
+			self.assertEqual(h['content-length'], [str(len(body))])
+			self.assertRegex(h['etag'][0], ETAG_RE)
+			mtime = os.stat(os.path.join(self.ws.out, name)).st_mtime
+			self.assertEqual(h['last-modified'],
+				[email.utils.formatdate(int(mtime), usegmt=True)])
+			self.assertEqual(h['cache-control'], ['max-age=120'])
+			self.assertEqual(h['vary'], ['Accept-Encoding'])
+			self.assertNotIn('content-encoding', h)
+			# One combined Link header: a rel=hub per hub, then self.
+			self.assertEqual(h['link'], ['<%s>; rel="hub", <%s>; '
+				'rel="hub", <%s%s>; rel="self"' % (HUBS[0], HUBS[1],
+				SELF_BASE, name)])
+		self.assertIn('Exempelstad', self.file_bytes('feed.atom')
+			.decode('utf-8'))
+
+	def test_other_types_have_no_link(self):
+		h, body = self.assertStatus('/style.css', 200)
+		self.assertEqual(h['content-type'], ['text/css; charset=utf-8'])
+		self.assertEqual(body, b'body { color: #222 }\n')
+		self.assertNotIn('link', h)
+
+	def test_etag_is_content_hash(self):
+		"""Different bytes, different ETags; the same request, the same."""
+		a = self.get('/feed.atom')[1]['etag']
+		self.assertEqual(a, self.get('/feed.atom')[1]['etag'])
+		self.assertNotEqual(a, self.get('/feed.rss')[1]['etag'])
+
+	def test_head(self):
+		for name in TYPES:
+			gh, gbody = self.assertStatus('/' + name, 200)
+			status, hh, _ = self.get('/' + name, '-I')
+			self.assertEqual(status, 200)
+			self.assertEqual(hh['content-length'], [str(len(gbody))])
+			# No body: the server closes right after the headers.
+			resp = raw_request(b'HEAD /%s HTTP/1.1\r\nHost: x\r\n'
+				b'Connection: close\r\n\r\n' % name.encode(),
+				port=self.server.port)
+			self.assertEqual(status_of(resp), 200)
+			self.assertTrue(resp.endswith(b'\r\n\r\n'), resp)
+			for k in ('etag', 'last-modified', 'content-type', 'link',
+					'cache-control', 'vary'):
+				self.assertEqual(hh[k], gh[k], k)
+
+	def test_if_none_match(self):
+		h, _ = self.assertStatus('/feed.atom', 200)
+		tag = h['etag'][0]
+		for inm in (tag, 'W/' + tag, '"nope", %s' % tag, '*',
+				'"x",W/%s , "y"' % tag):
+			nh, body = self.assertStatus('/feed.atom', 304, '-H',
+				'If-None-Match: ' + inm)
+			self.assertEqual(body, b'')
+			self.assertEqual(nh['etag'], [tag])
+			self.assertEqual(nh['cache-control'], ['max-age=120'])
+			self.assertEqual(nh['vary'], ['Accept-Encoding'])
+		for inm in ('"nope"', tag[:-2] + '"', 'garbage'):
+			self.assertStatus('/feed.atom', 200, '-H',
+				'If-None-Match: ' + inm)
+		# The other document's tag does not match this one.
+		rss_tag = self.get('/feed.rss')[1]['etag'][0]
+		self.assertStatus('/feed.atom', 200, '-H', 'If-None-Match: '
+			+ rss_tag)
+
+	def test_if_modified_since(self):
+		h, _ = self.assertStatus('/feed.rss', 200)
+		lm = h['last-modified'][0]
+		t = email.utils.parsedate_to_datetime(lm).timestamp()
+		later = email.utils.formatdate(t + 3600, usegmt=True)
+		earlier = email.utils.formatdate(t - 1, usegmt=True)
+		self.assertStatus('/feed.rss', 304, '-H', 'If-Modified-Since: '
+			+ lm)
+		self.assertStatus('/feed.rss', 304, '-H', 'If-Modified-Since: '
+			+ later)
+		self.assertStatus('/feed.rss', 200, '-H', 'If-Modified-Since: '
+			+ earlier)
+		self.assertStatus('/feed.rss', 200, '-H',
+			'If-Modified-Since: not a date')
+		# If-None-Match decides when both are sent (RFC 9110 13.2.2).
+		self.assertStatus('/feed.rss', 200, '-H', 'If-None-Match: "x"',
+			'-H', 'If-Modified-Since: ' + later)
+
+	def test_gzip(self):
+		for name in TYPES:
+			plain = self.file_bytes(name)
+			ph, _ = self.assertStatus('/' + name, 200)
+			h, body = self.assertStatus('/' + name, 200, '-H',
+				'Accept-Encoding: gzip')
+			self.assertEqual(h['content-encoding'], ['gzip'])
+			self.assertEqual(h['vary'], ['Accept-Encoding'])
+			self.assertEqual(h['content-length'], [str(len(body))])
+			self.assertLess(len(body), len(plain) // 2)
+			self.assertEqual(gzip.decompress(body), plain)
+			# A strong ETag names one representation.
+			self.assertNotEqual(h['etag'], ph['etag'])
+			self.assertEqual(h['link'], ph['link'])
+			# The gzip tag revalidates, and gets the gzip 304.
+			nh, _ = self.assertStatus('/' + name, 304, '-H',
+				'Accept-Encoding: gzip', '-H', 'If-None-Match: '
+				+ h['etag'][0])
+			self.assertEqual(nh['etag'], h['etag'])
+			# curl's own decoding gives the same bytes too.
+			self.assertEqual(self.assertStatus('/' + name, 200,
+				'--compressed')[1], plain)
+		for ae in ('gzip;q=0', 'identity', 'br', '*;q=0'):
+			h, body = self.assertStatus('/feed.atom', 200, '-H',
+				'Accept-Encoding: ' + ae)
+			self.assertNotIn('content-encoding', h)
+			self.assertEqual(body, self.file_bytes('feed.atom'))
+
+	def test_query_and_absolute_form(self):
+		self.assertEqual(self.assertStatus('/feed.atom?utm=1', 200)[1],
+			self.file_bytes('feed.atom'))
+		resp = raw_request(b'GET http://news.example.org/feed.rss '
+			b'HTTP/1.1\r\nHost: news.example.org\r\nConnection: '
+			b'close\r\n\r\n', port=self.server.port)
+		self.assertEqual(status_of(resp), 200)
+		self.assertTrue(resp.endswith(self.file_bytes('feed.rss')))
+
+	def test_keep_alive(self):
+		"""Two requests on one connection (curl reuses it)."""
+		proc = subprocess.run(['curl', '-sS', '-v', '-o', '/dev/null',
+			'-o', '/dev/null', self.server.url('/feed.atom'),
+			self.server.url('/feed.rss')], capture_output=True,
+			timeout=ht.TIMEOUT)
+		self.assertEqual(proc.returncode, 0)
+		self.assertIn(b'Re-using existing connection', proc.stderr)
+
+
+class TestRefusals(ServedCase):
+	"""Traversal attempts, 404, 405, 414, 431, and the access log."""
+
+	@classmethod
+	def prepare(cls, out):
+		secret = os.path.join(os.path.dirname(out), 'secret')
+		os.makedirs(secret)
+		with open(os.path.join(secret, 'secret.html'), 'w') as f:
+			f.write('secret\n')
+		os.symlink(os.path.join(secret, 'secret.html'),
+			os.path.join(out, 'secret.html'))
+		os.symlink('/etc/passwd', os.path.join(out, 'passwd.html'))
+		os.symlink(secret, os.path.join(out, 'up'))
+		with open(os.path.join(out, '.feed.atom.AbC123'), 'w') as f:
+			f.write('half written\n')
+		with open(os.path.join(out, 'notes.txt'), 'w') as f:
+			f.write('not a document\n')
+
+	def test_traversal(self):
+		for path in ('/../feed.atom', '/../../etc/passwd',
+				'/%2e%2e/%2e%2e/etc/passwd', '/%2E%2E/feed.atom',
+				'/.%2e/feed.atom', '/./feed.atom', '/releases/..',
+				'/..%2ffeed.atom', '/releases%2ffeed.atom',
+				'/up%2fsecret.html', '/feed.atom%00.html',
+				'/feed.atom%00', '/%5c..%5cfeed.atom', '/a%0d%0aX:y',
+				'/%zz', '/%'):
+			self.assertStatus(path, 400, '--path-as-is')
+		# Symlinks (out of the folder, to a file and to a folder), temp
+		# files and other names are no documents.
+		for path in ('/secret.html', '/passwd.html', '/up/secret.html',
+				'/.feed.atom.AbC123', '/notes.txt', '/etc/passwd',
+				'/feed.atom/', '/FEED.ATOM', '//feed.atom',
+				'/releases/', '/'):
+			h, body = self.assertStatus(path, 404, '--path-as-is')
+			self.assertNotIn(b'secret', body)
+			self.assertNotIn(b'root:', body)
+		self.assertStatus('/feed.atom', 200)
+
+	def test_not_found(self):
+		h, body = self.assertStatus('/nope.atom', 404)
+		self.assertEqual(h['content-type'], ['text/plain; charset=utf-8'])
+		self.assertEqual(body, b'Not Found\n')
+
+	def test_methods(self):
+		for method in ('POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH',
+				'TRACE', 'BREW'):
+			h, _ = self.assertStatus('/feed.atom', 405, '-X', method)
+			self.assertEqual(h['allow'], ['GET, HEAD'])
+		h, _ = self.assertStatus('/feed.atom', 405, '--data', 'a=1')
+		self.assertEqual(h['allow'], ['GET, HEAD'])
+
+	def test_uri_too_long(self):
+		self.assertStatus('/' + 'a' * 2100, 414)
+		self.assertStatus('/feed.atom?' + 'q' * 2100, 414)
+		# Longer than the connection's memory: libmicrohttpd's own 414.
+		self.assertEqual(status_of(raw_request(b'GET /' + b'x' * 40000 +
+			b' HTTP/1.1\r\nHost: x\r\n\r\n', port=self.server.port)),
+			414)
+		# Just under the cap: an ordinary 404.
+		self.assertStatus('/' + 'a' * 2000, 404)
+
+	def test_oversized_headers(self):
+		"""Headers past the connection's memory get 431 and a close, and
+		a flood of them does not keep a normal client waiting."""
+		big = b'X-Big: ' + b'y' * 60000 + b'\r\n'
+		results = []
+
+		def flood():
+			results.append(status_of(raw_request(b'GET /feed.atom '
+				b'HTTP/1.1\r\nHost: x\r\n' + big + b'\r\n',
+				src='127.0.0.3', port=self.server.port)))
+		threads = [threading.Thread(target=flood) for _ in range(20)]
+		for t in threads:
+			t.start()
+		t0 = time.monotonic()
+		self.assertStatus('/feed.atom', 200)
+		self.assertLess(time.monotonic() - t0, 2.0)
+		for t in threads:
+			t.join(ht.TIMEOUT)
+		self.assertEqual(results, [431] * 20)
+		# Many headers, each small, add up the same way.
+		many = b''.join(b'X-H%d: v\r\n' % i for i in range(5000))
+		self.assertEqual(status_of(raw_request(b'GET /feed.atom HTTP/1.1'
+			b'\r\nHost: x\r\n' + many + b'\r\n', port=self.server.port)),
+			431)
+
+	def test_access_log_escapes_the_target(self):
+		"""The request path is hostile bytes: escaped in the log."""
+		resp = raw_request(b'GET /\x1b[31m\xc3\xa5"\\x HTTP/1.1\r\n'
+			b'Host: x\r\nConnection: close\r\n\r\n',
+			port=self.server.port)
+		self.assertEqual(status_of(resp), 400)
+		self.get('/feed.atom')
+		ht.wait_for(lambda: any('/\\x1b[31m\\xc3\\xa5\\x22\\x5cx' in l
+			for l in self.server.access_lines()), what='the log line')
+		text = self.server.text()
+		self.assertNotIn('\x1b', text)
+		self.assertTrue(any(re.match(r'^feedpubd: http: 127\.0\.0\.1 '
+			r'"GET /feed\.atom" 200 plain \d+\.\d+ ms$', l)
+			for l in self.server.access_lines()), text)
+
+
+class TestLimits(ServedCase):
+	"""Slowloris, the per-address limit, the inactivity timeout."""
+
+	server_args = ('--max-per-ip', '16', '--timeout', '2',
+		'--max-connections', '300')
+
+	def half_open(self, n, src):
+		"""n connections from src that each sent half a request."""
+		socks = []
+		for _ in range(n):
+			s = socket.create_connection(('127.0.0.1', self.server.port),
+				timeout=ht.TIMEOUT, source_address=(src, 0))
+			s.sendall(b'GET /feed.atom HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+			socks.append(s)
+		self.addCleanup(lambda: [s.close() for s in socks])
+		return socks
+
+	def test_slowloris_does_not_block_others(self):
+		socks = []
+		for i in range(12):		# 12 addresses x 15 = 180 connections
+			socks += self.half_open(15, '127.0.0.%d' % (10 + i))
+		for _ in range(5):
+			t0 = time.monotonic()
+			h, body = self.assertStatus('/feed.atom', 200)
+			self.assertLess(time.monotonic() - t0, 1.0)
+			self.assertEqual(body, self.file_bytes('feed.atom'))
+		# Keeping them alive byte by byte does not hurt either.
+		for s in socks:
+			s.sendall(b'a')
+		self.assertStatus('/feed.rss', 200)
+
+	def test_per_ip_limit(self):
+		socks = self.half_open(24, '127.0.0.2')
+		closed = []
+
+		def is_closed(s):
+			s.settimeout(0.05)
+			try:
+				return s.recv(1) == b''
+			except socket.timeout:
+				return False
+			except OSError:
+				return True
+		ht.wait_for(lambda: sum(map(is_closed, socks)) >= 8,
+			what='8 connections over the limit closed')
+		closed = [s for s in socks if is_closed(s)]
+		self.assertEqual(len(closed), 8)
+		# Another address is not affected.
+		self.assertStatus('/feed.atom', 200)
+
+	def test_inactivity_timeout(self):
+		s = socket.create_connection(('127.0.0.1', self.server.port),
+			timeout=ht.TIMEOUT, source_address=('127.0.0.4', 0))
+		self.addCleanup(s.close)
+		s.sendall(b'GET /feed.atom HTTP/1.1\r\n')
+		t0 = time.monotonic()
+		self.assertEqual(s.recv(1024), b'')	# closed by the server
+		elapsed = time.monotonic() - t0
+		self.assertGreater(elapsed, 1.0)
+		self.assertLess(elapsed, 5.0)
+
+
+class TestPublish(ServedCase):
+	"""A publish swaps the whole set; a request in flight keeps its own."""
+
+	BIG = 24 << 20
+
+	@classmethod
+	def prepare(cls, out):
+		with open(os.path.join(out, 'big.html'), 'wb') as f:
+			f.write(b'a' * cls.BIG)
+
+	def test_request_in_flight_keeps_its_snapshot(self):
+		s = socket.socket()
+		self.addCleanup(s.close)
+		# A small window: most of the body stays in the server's hands.
+		s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+		s.settimeout(ht.TIMEOUT)
+		s.connect(('127.0.0.1', self.server.port))
+		s.sendall(b'GET /big.html HTTP/1.1\r\nHost: x\r\n'
+			b'Connection: close\r\n\r\n')
+		got = s.recv(65536)
+		old_atom = self.get('/feed.atom')[1]
+		# Publish a new set: big.html replaced, feed.atom unchanged.
+		tmp = os.path.join(self.ws.out, 'big.tmp')
+		with open(tmp, 'wb') as f:
+			f.write(b'b' * 1000)
+		os.rename(tmp, os.path.join(self.ws.out, 'big.html'))
+		self.server.reload()
+		h, body = self.assertStatus('/big.html', 200)
+		self.assertEqual(body, b'b' * 1000)
+		# The old response goes on with the old bytes, to the end.
+		while True:
+			chunk = s.recv(1 << 20)
+			if not chunk:
+				break
+			got += chunk
+		head, _, body = got.partition(b'\r\n\r\n')
+		self.assertIn(b'Content-Length: %d' % self.BIG, head)
+		self.assertEqual(len(body), self.BIG)
+		self.assertEqual(body.count(b'a'), self.BIG)
+		# Unchanged bytes keep their validators across the publish.
+		nh, nbody = self.assertStatus('/feed.atom', 200)
+		self.assertEqual(nbody, self.file_bytes('feed.atom'))
+		self.assertEqual(old_atom['etag'], nh['etag'])
+		self.assertEqual(old_atom['last-modified'], nh['last-modified'])
+
+	def test_concurrent_gets_during_publishes(self):
+		"""Each response is one whole version, never a mix."""
+		versions = {b'x' * 5000, b'y' * 7000}
+		bad, stop = [], threading.Event()
+
+		def reader():
+			while not stop.is_set():
+				status, h, body = curl(self.server.url('/flip.html'))
+				if status == 200 and body not in versions:
+					bad.append((h, body[:50]))
+		path = os.path.join(self.ws.out, 'flip.html')
+		with open(path, 'wb') as f:
+			f.write(b'x' * 5000)
+		self.server.reload()
+		threads = [threading.Thread(target=reader) for _ in range(2)]
+		for t in threads:
+			t.start()
+		try:
+			for i in range(10):
+				with open(path + '.tmp', 'wb') as f:
+					f.write(sorted(versions)[i % 2])
+				os.rename(path + '.tmp', path)
+				self.server.reload()
+		finally:
+			stop.set()
+			for t in threads:
+				t.join(ht.TIMEOUT)
+		self.assertEqual(bad, [])
+
+
+@unittest.skipUnless(shutil.which('newsboat'), 'newsboat not installed')
+class TestNewsboat(ServedCase):
+	"""A real reader subscribes, sees the titles, revalidates with 304s."""
+
+	def newsboat(self, home):
+		"""newsboat -x reload in home: the titles in its cache."""
+		proc = subprocess.run(['newsboat', '-u', os.path.join(home, 'urls'),
+			'-c', os.path.join(home, 'cache.db'), '-C',
+			os.path.join(home, 'config'), '-x', 'reload'],
+			env=dict(os.environ, HOME=home), stdin=subprocess.DEVNULL,
+			capture_output=True, timeout=60)
+		self.assertEqual(proc.returncode, 0, proc.stderr)
+		db = sqlite3.connect(os.path.join(home, 'cache.db'))
+		try:
+			return sorted(t for (t,) in
+				db.execute('SELECT title FROM rss_item'))
+		finally:
+			db.close()
+
+	def test_newsboat(self):
+		# One reader per feed: both feeds carry the same entry ids, which
+		# newsboat keeps once.
+		homes = {}
+		for name in ('feed.atom', 'feed.rss'):
+			homes[name] = home = self.ws.path('newsboat-' + name)
+			os.makedirs(home)
+			with open(os.path.join(home, 'urls'), 'w') as f:
+				f.write(self.server.url('/' + name) + '\n')
+			open(os.path.join(home, 'config'), 'w').close()
+		titles = sorted(ft.Feeds(self.ws).atom_titles())
+		self.assertIn('Öppet hus på Älvsjö skola', titles)
+		for home in homes.values():
+			self.assertEqual(self.newsboat(home), titles)
+		# A new release, published: the next reload sees it.
+		ft.write_release(self.ws.release('2026-01-01-nytt.md'),
+			'---\ntitle: "Nytt bibliotek på Söder"\ndate: 2026-01-01\n'
+			'---\n\nÖppnar i vår.\n')
+		self.assertRunOK(self.ws.run('--once'))
+		self.server.reload()
+		for home in homes.values():
+			self.assertEqual(self.newsboat(home),
+				sorted(titles + ['Nytt bibliotek på Söder']))
+		# Nothing changed since: the readers' validators get 304s.
+		n = len(self.server.access_lines())
+		for name, home in homes.items():
+			self.newsboat(home)
+			line = ht.wait_for(lambda: self.server.access_lines()[n:],
+				what='the access line')
+			self.assertEqual(len(line), 1, line)
+			self.assertRegex(line[0], r'"GET /%s" 304 gzip'
+				% re.escape(name))
+			n += 1
+
+
+class TestListen(ft.FeedCase):
+	"""IPv4 and IPv6, several addresses, socket activation, bad input."""
+
+	@classmethod
+	def setUpClass(cls):
+		cls.ws = published_folder(cls)
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.ws.cleanup()
+
+	def start(self, args, **kw):
+		server = ht.Server(self.ws.out, args, logdir=self.ws.dir, **kw)
+		self.addCleanup(server.stop)
+		return server
+
+	def test_ipv4_and_ipv6(self):
+		try:
+			with socket.socket(socket.AF_INET6) as s:
+				s.bind(('::1', 0))
+		except OSError:
+			self.skipTest('no IPv6 on loopback')
+		server = self.start(('--listen', '127.0.0.1:0', '--listen',
+			'[::1]:0'))
+		self.assertEqual(len(server.addrs), 2, server.text())
+		self.assertTrue(server.addrs[1].startswith('[::1]:'))
+		for addr in server.addrs:
+			status, h, body = curl(server.url('/feed.atom', addr), '-g')
+			self.assertEqual(status, 200)
+			with open(self.ws.atom, 'rb') as f:
+				self.assertEqual(body, f.read())
+
+	def test_socket_activation(self):
+		tool = shutil.which('systemd-socket-activate')
+		if tool is None:
+			self.skipTest('systemd-socket-activate not installed')
+		with socket.socket() as s:
+			s.bind(('127.0.0.1', 0))
+			port = s.getsockname()[1]
+		# The tool starts http_serve at the first connection.
+		server = self.start((), prefix=(tool, '-l', '127.0.0.1:%d' % port),
+			wait=False)
+		ht.wait_for(lambda: 'Listening on' in server.text(),
+			what='systemd-socket-activate')
+		status, h, body = curl('http://127.0.0.1:%d/feed.rss' % port)
+		self.assertEqual(status, 200)
+		with open(self.ws.rss, 'rb') as f:
+			self.assertEqual(body, f.read())
+		self.assertEqual(ht.SERVING_RE.findall(server.text()),
+			['127.0.0.1:%d' % port])
+
+	def test_bad_listen(self):
+		for spec in ('localhost:80', '127.0.0.1', '127.0.0.1:99999',
+				'[::1:80', '1.2.3:80', '127.0.0.1:-1'):
+			proc = subprocess.run([ht.HTTP_SERVE, '--listen', spec,
+				self.ws.out], capture_output=True, timeout=ht.TIMEOUT)
+			self.assertEqual(proc.returncode, 1, spec)
+			self.assertIn(('listen = %s' % spec).encode(), proc.stderr)
+
+
+if __name__ == '__main__':
+	unittest.main(verbosity=2)

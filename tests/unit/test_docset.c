@@ -1,0 +1,241 @@
+/*
+ * Unit tests for daemon/docset.c.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <errno.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "daemon/docset.h"
+#include "testutil.h"
+
+/* A feed-like text that compresses: n copies of a Swedish line. */
+static char *
+feed_text(int n)
+{
+	static const char line[] = "<entry><title>Ny cykelbana längs "
+	    "Ågatan</title></entry>\n";
+	char *s = malloc(n * (sizeof(line) - 1) + 1);
+
+	assert_non_null(s);
+	s[0] = '\0';
+	for (int i = 0; i < n; i++)
+		strcat(s, line);
+	return s;
+}
+
+static void
+assert_gunzip(const struct doc *d)
+{
+	unsigned char *out = malloc(d->len + 1);
+	z_stream z;
+
+	assert_non_null(out);
+	assert_non_null(d->gz);
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = (Bytef *)d->gz;
+	z.avail_in = (uInt)d->gzlen;
+	z.next_out = out;
+	z.avail_out = (uInt)d->len + 1;
+	assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+	assert_int_equal(z.total_out, d->len);
+	assert_memory_equal(out, d->body, d->len);
+	inflateEnd(&z);
+	free(out);
+}
+
+static void
+test_types(void **state)
+{
+	(void)state;
+	assert_string_equal(docset_type("feed.atom"),
+	    "application/atom+xml; charset=utf-8");
+	assert_string_equal(docset_type("feed.rss"),
+	    "application/rss+xml; charset=utf-8");
+	assert_string_equal(docset_type("feed.json"),
+	    "application/feed+json; charset=utf-8");
+	assert_string_equal(docset_type("releases/a.html"),
+	    "text/html; charset=utf-8");
+	assert_string_equal(docset_type("style.css"),
+	    "text/css; charset=utf-8");
+	assert_null(docset_type("feed.atom.bak"));
+	assert_null(docset_type("passwd"));
+	assert_null(docset_type(".atom"));
+}
+
+static void
+test_add_seal_find(void **state)
+{
+	struct docset *ds = docset_new();
+	char *big = feed_text(100);
+	const struct doc *d;
+
+	(void)state;
+	assert_non_null(ds);
+	assert_int_equal(docset_add(ds, "feed.rss", "hello", 5, 1000), 0);
+	assert_int_equal(docset_add(ds, "feed.atom", big, strlen(big), 2000),
+	    0);
+	assert_int_equal(docset_add(ds, "releases/a.html", "", 0, 3000), 0);
+	assert_int_equal(docset_seal(ds, NULL), 0);
+	assert_int_equal(docset_count(ds), 3);
+	assert_string_equal(docset_at(ds, 0)->name, "feed.atom");
+	assert_string_equal(docset_at(ds, 2)->name, "releases/a.html");
+	assert_null(docset_at(ds, 3));
+
+	d = docset_find(ds, "feed.rss");
+	assert_non_null(d);
+	assert_int_equal(d->len, 5);
+	assert_memory_equal(d->body, "hello", 5);
+	assert_true(d->feed);
+	assert_int_equal(d->mtime, 1000);
+	/* SHA-256("hello") = 2cf24dba5fb0a30e26e83b2ac5b9e29e1b16... */
+	assert_string_equal(d->etag, "\"2cf24dba5fb0a30e26e83b2ac5b9e29e\"");
+	assert_string_equal(d->gzetag,
+	    "\"2cf24dba5fb0a30e26e83b2ac5b9e29e-gz\"");
+	assert_null(d->gz);		/* too small to gain */
+
+	d = docset_find(ds, "feed.atom");
+	assert_non_null(d);
+	assert_true(d->gzlen < d->len / 4);
+	assert_gunzip(d);
+
+	d = docset_find(ds, "releases/a.html");
+	assert_non_null(d);
+	assert_false(d->feed);
+	assert_int_equal(d->len, 0);
+	assert_null(docset_find(ds, "a.html"));
+	assert_null(docset_find(ds, "nope.atom"));
+
+	/* Refcounted: this ref and the first one. */
+	docset_ref(ds);
+	docset_unref(ds);
+	docset_unref(ds);
+	docset_unref(NULL);
+	free(big);
+}
+
+static void
+test_bad_names(void **state)
+{
+	static const char *const bad[] = {
+		"", "/feed.atom", "a//b.html", "../x.html", "a/../b.html",
+		"./a.html", ".feed.atom.Ab12Cd", "a/.b.html", "a/", "passwd",
+		"feed.atom/", "a\\b.html", "a\nb.html",
+	};
+	struct docset *ds = docset_new();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		errno = 0;
+		if (docset_add(ds, bad[i], "x", 1, 0) != -1 || errno != EINVAL)
+			fail_msg("accepted %s", bad[i]);
+	}
+	assert_int_equal(docset_add(ds, "a.html", "x", 1, 0), 0);
+	assert_int_equal(docset_add(ds, "a.html", "y", 1, 0), 0);
+	errno = 0;
+	assert_int_equal(docset_seal(ds, NULL), -1);
+	assert_int_equal(errno, EEXIST);
+	docset_unref(ds);
+}
+
+static void
+test_prev_keeps_validators(void **state)
+{
+	struct docset *a = docset_new(), *b = docset_new();
+	char *big = feed_text(50), *big2 = feed_text(51);
+	const struct doc *da, *db;
+
+	(void)state;
+	assert_int_equal(docset_add(a, "feed.atom", big, strlen(big), 100), 0);
+	assert_int_equal(docset_add(a, "feed.rss", big, strlen(big), 100), 0);
+	assert_int_equal(docset_seal(a, NULL), 0);
+	assert_int_equal(docset_add(b, "feed.atom", big, strlen(big), 200), 0);
+	assert_int_equal(docset_add(b, "feed.rss", big2, strlen(big2), 200),
+	    0);
+	assert_int_equal(docset_seal(b, a), 0);
+	docset_unref(a);	/* b holds copies, not a's memory */
+
+	da = docset_find(b, "feed.atom");
+	assert_int_equal(da->mtime, 100);	/* same bytes: kept */
+	assert_gunzip(da);
+	db = docset_find(b, "feed.rss");
+	assert_int_equal(db->mtime, 200);	/* new bytes */
+	assert_gunzip(db);
+	assert_string_not_equal(da->etag, db->etag);
+	docset_unref(b);
+	free(big);
+	free(big2);
+}
+
+static void
+test_load(void **state)
+{
+	char dir[TU_PATH_MAX], outside[TU_PATH_MAX], p[TU_PATH_MAX * 2],
+	    link[TU_PATH_MAX * 2];
+	struct docset *ds = docset_new();
+	const struct doc *d;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "docset"), 0);
+	assert_int_equal(tu_mkdtemp(outside, sizeof(outside), "outside"), 0);
+	tu_put_file(dir, "feed.atom", "<feed/>", 1700000000);
+	tu_put_file(dir, "feed.rss", "<rss/>", 1700000001);
+	tu_put_file(dir, ".feed.atom.XyZ123", "half", 1700000002);
+	tu_put_file(dir, "notes.txt", "not served", 1700000003);
+	tu_put_file(dir, "releases/a.html", "<p>a</p>", 1700000004);
+	tu_put_file(dir, ".git/x.html", "hidden", 1700000005);
+	tu_put_file(outside, "secret.html", "secret", 1700000006);
+	/* Symlinks out of the folder, to a file and to a folder. */
+	snprintf(p, sizeof(p), "%s/secret.html", outside);
+	snprintf(link, sizeof(link), "%s/secret.html", dir);
+	assert_int_equal(symlink(p, link), 0);
+	snprintf(link, sizeof(link), "%s/out", dir);
+	assert_int_equal(symlink(outside, link), 0);
+	snprintf(p, sizeof(p), "%s/fifo.html", dir);
+	assert_int_equal(mkfifo(p, 0644), 0);
+
+	assert_int_equal(docset_load(ds, dir), 3);
+	assert_int_equal(docset_seal(ds, NULL), 0);
+	assert_int_equal(docset_count(ds), 3);
+	d = docset_find(ds, "feed.atom");
+	assert_non_null(d);
+	assert_int_equal(d->mtime, 1700000000);
+	assert_memory_equal(d->body, "<feed/>", 7);
+	assert_non_null(docset_find(ds, "feed.rss"));
+	assert_non_null(docset_find(ds, "releases/a.html"));
+	assert_null(docset_find(ds, "secret.html"));
+	assert_null(docset_find(ds, "out/secret.html"));
+	docset_unref(ds);
+
+	ds = docset_new();
+	snprintf(p, sizeof(p), "%s/missing", dir);
+	assert_int_equal(docset_load(ds, p), -1);
+	docset_unref(ds);
+	tu_rm_tree(dir);
+	tu_rm_tree(outside);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_types),
+		cmocka_unit_test(test_add_seal_find),
+		cmocka_unit_test(test_bad_names),
+		cmocka_unit_test(test_prev_keeps_validators),
+		cmocka_unit_test(test_load),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
