@@ -34,7 +34,7 @@ struct daemon {
 	struct pipeline *pipe;
 	struct watch *watch;		/* NULL while the folder is missing */
 	ev_timer settle, cap, retry, again, watchdog;
-	ev_idle slice;			/* a big batch goes on */
+	ev_timer slice;			/* a big batch goes on: at once */
 	ev_periodic embargo;
 	ev_signal sighup, sigterm, sigint, sigusr1;
 };
@@ -90,10 +90,9 @@ static void
 after_run(struct daemon *d, const struct pipe_result *res)
 {
 	if (res->outcome == PIPE_MORE) {
-		ev_idle_start(d->loop, &d->slice);
+		ev_timer_start(d->loop, &d->slice);	/* after polling */
 		return;
 	}
-	ev_idle_stop(d->loop, &d->slice);
 	if (res->outcome == PIPE_UNREAD)
 		return;
 	if (res->outcome == PIPE_UNWRITTEN) {
@@ -131,6 +130,7 @@ flush(struct daemon *d)
 
 	ev_timer_stop(d->loop, &d->settle);
 	ev_timer_stop(d->loop, &d->cap);
+	ev_timer_stop(d->loop, &d->slice);
 	if (d->watch == NULL)
 		return PIPE_UNREAD;
 	/* rm -rf of the folder shows up as deletes first: keep the feeds. */
@@ -153,11 +153,10 @@ on_watch(void *ud, enum watch_event ev, const char *rel)
 		pipeline_mark(d->pipe, rel, PIPE_WRITING);
 		return;		/* nothing to publish until it is closed */
 	case WATCH_TOUCHED:
-		pipeline_mark(d->pipe, rel, PIPE_TOUCHED);
-		break;
 	case WATCH_CHANGED:
 	case WATCH_REMOVED:
-		pipeline_mark(d->pipe, rel, PIPE_DIRTY);
+		pipeline_mark(d->pipe, rel, ev == WATCH_TOUCHED ? PIPE_TOUCHED :
+		    PIPE_DIRTY);
 		break;
 	case WATCH_DIR_ADDED:
 		pipeline_mark_folder(d->pipe, rel);
@@ -186,14 +185,6 @@ settle_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	flush(t->data);
-}
-
-static void
-slice_cb(struct ev_loop *loop, ev_idle *w, int revents)
-{
-	(void)loop;
-	(void)revents;
-	flush(w->data);
 }
 
 /*
@@ -237,7 +228,7 @@ root_gone(struct daemon *d)
 	d->watch = NULL;
 	ev_timer_stop(d->loop, &d->settle);
 	ev_timer_stop(d->loop, &d->cap);
-	ev_idle_stop(d->loop, &d->slice);
+	ev_timer_stop(d->loop, &d->slice);
 	ev_timer_again(d->loop, &d->retry);
 	notify_status("releases folder %s missing", d->cfg->releases_dir);
 }
@@ -291,17 +282,10 @@ state_up(void *ud, struct state *st, struct ping *ping)
 static void
 reload(struct daemon *d)
 {
-	char *errs = NULL;
-	size_t errlen = 0;
-	FILE *f = open_memstream(&errs, &errlen);
-	struct config *c = f ? setup_config(d->config_path, f) : NULL, *old;
+	struct config *c, *old;
 
 	notify_reloading();
-	if (f != NULL)
-		fclose(f);
-	log_errx_lines(errs);
-	free(errs);
-	if (c == NULL) {
+	if ((c = setup_config(d->config_path, NULL)) == NULL) {
 		log_errx("reload failed: keeping the configuration in force");
 		notify_ready();
 		return;
@@ -351,7 +335,7 @@ init_watchers(struct daemon *d)
 	ev_init(&d->cap, settle_cb);
 	ev_init(&d->retry, retry_cb);
 	ev_init(&d->again, again_cb);
-	ev_idle_init(&d->slice, slice_cb);
+	ev_timer_init(&d->slice, settle_cb, 0., 0.);
 	d->retry.repeat = 1.;
 	d->again.repeat = 0.;
 	ev_periodic_init(&d->embargo, embargo_cb, 0., 0., NULL);
@@ -394,10 +378,9 @@ daemon_run(struct config *c, const char *config_path)
 	/* Watch before scanning, so nothing written meanwhile is missed. */
 	start_watch(&d);
 	if (flush(&d) != PIPE_UNREAD)
-		log_info("feeds: %s/%s and %s/%s (%zu entries); watching %s",
-		    d.cfg->output_dir, feed_file_name(FEED_ATOM),
-		    d.cfg->output_dir, feed_file_name(FEED_RSS),
-		    pipeline_entries(d.pipe), d.cfg->releases_dir);
+		log_info("feeds in %s (%zu entries); watching %s",
+		    d.cfg->output_dir, pipeline_entries(d.pipe),
+		    d.cfg->releases_dir);
 	else
 		log_info("nothing published yet: %s cannot be read; the "
 		    "feeds in %s stay as they are until it can",

@@ -5,14 +5,15 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 
 #include "feeds/date.h"
 #include "feeds/feed.h"
 #include "feeds/output.h"
 #include "log.h"
 
-struct config *
-setup_config(const char *path, FILE *errs)
+static struct config *
+load(const char *path, FILE *errs)
 {
 	struct config *c = config_load(path, errs);
 
@@ -21,6 +22,27 @@ setup_config(const char *path, FILE *errs)
 		config_free(c);
 		return NULL;
 	}
+	return c;
+}
+
+struct config *
+setup_config(const char *path, FILE *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct config *c;
+
+	if (errs != NULL)
+		return load(path, errs);
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		log_errx("out of memory");
+		return NULL;
+	}
+	c = load(path, f);
+	fclose(f);
+	log_errx_lines(text);
+	free(text);
 	return c;
 }
 

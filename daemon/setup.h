@@ -12,7 +12,8 @@
 
 /*
  * Load the config at path and put its timezone in force. Problems go to
- * errs as FILE:LINE lines. NULL on any problem: the timezone in force
+ * errs as FILE:LINE lines (errs NULL: to the log, one error line each, as
+ * the daemon's reload wants). NULL on any problem: the timezone in force
  * then stays as it was. Free with config_free().
  */
 struct config *setup_config(const char *path, FILE *errs);

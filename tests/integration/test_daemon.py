@@ -986,15 +986,8 @@ class ClashTest(dt.DaemonCase):
 		self.assertEqual(len(same_id_lines(d)), 1, d.describe())
 
 
-NOBODY = 65534
-
-
-def chown_tree(top, uid):
-	for root, dirs, files in os.walk(top):
-		os.chown(root, uid, uid)
-		for n in files:
-			os.chown(os.path.join(root, n), uid, uid,
-				follow_symlinks=False)
+NOBODY = dt.NOBODY
+chown_tree = dt.chown_tree
 
 
 @unittest.skipIf(os.geteuid() == 0 and shutil.which('setpriv') is None,

@@ -31,15 +31,8 @@ import test_pings as tp  # noqa: E402
 from daemontest import entry_id, release_text  # noqa: E402
 
 EX_TEMPFAIL = 75
-NOBODY = 65534
-
-
-def chown_tree(top, uid):
-	for root, dirs, files in os.walk(top):
-		os.chown(root, uid, uid)
-		for n in files:
-			os.chown(os.path.join(root, n), uid, uid,
-				follow_symlinks=False)
+NOBODY = dt.NOBODY
+chown_tree = dt.chown_tree
 
 
 class StateCase(tp.PingCase):
