@@ -378,7 +378,7 @@ daemon_run(struct config *c, const char *config_path)
 	/* Watch before scanning, so nothing written meanwhile is missed. */
 	start_watch(&d);
 	if (flush(&d) != PIPE_UNREAD)
-		log_info("feeds in %s (%zu entries); watching %s",
+		log_info("feeds: %s (%zu entries); watching %s",
 		    d.cfg->output_dir, pipeline_entries(d.pipe),
 		    d.cfg->releases_dir);
 	else
