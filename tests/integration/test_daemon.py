@@ -1186,13 +1186,15 @@ class BigMoveTest(dt.DaemonCase):
 	slices, so the loop keeps sending WATCHDOG=1 and honours SIGTERM at
 	once, and the feed gets the whole move in one publish."""
 
-	def make_batch(self):
+	def make_batch(self, body=''):
+		"""body: more text per file (the SIGTERM test wants reading to
+		take a while; a feed of 20,000 such entries would be 40 MB)."""
 		src = os.path.join(self.ws.outside, 'flytt')
 		os.makedirs(src)
 		for i in range(BIG):
 			with open(os.path.join(src, 'r-%05d.md' % i), 'w') as f:
 				f.write('---\ntitle: R %d\ndate: 2025-01-01T00:00:%02dZ\n'
-					'---\n\nText %d.\n\n%s' % (i, i % 60, i, BODY))
+					'---\n\nText %d.\n\n%s' % (i, i % 60, i, body))
 		return src
 
 	def start_big(self, max_entries=50):
@@ -1243,7 +1245,7 @@ class BigMoveTest(dt.DaemonCase):
 		self.assertLess(max(gaps), 1.0 * dt.SCALE, d.describe())
 
 	def test_sigterm_mid_batch_is_honoured_within_a_second(self):
-		src = self.make_batch()
+		src = self.make_batch(BODY)
 		d = self.start_big()
 		base = self.rchar()
 		os.rename(src, self.ws.release('flytt'))
