@@ -932,7 +932,12 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	srand((unsigned)time(NULL) ^ (unsigned)(uintptr_t)p);
 	load_announced(p);
-	schedule(p);
+	/*
+	 * Not schedule(): at start the pending rows must wait for the
+	 * start-up publish, which may merge a change into them (a new gen);
+	 * taken now, they would go out once as they were and once merged.
+	 */
+	schedule_soon(p);
 	return p;
 }
 
