@@ -92,6 +92,7 @@ struct xfer {
 	char status[128];	/* the answer's status line */
 	char *resp;
 	size_t resp_len;
+	bool capped;		/* cut past MAX_RESPONSE by write_fn */
 	char err[CURL_ERROR_SIZE];
 };
 
@@ -239,7 +240,17 @@ write_fn(char *data, size_t size, size_t n, void *ud)
 		x->resp_len += keep;
 		r[x->resp_len] = '\0';
 	}
-	return len;	/* the rest is read and dropped */
+	if (keep < len) {
+		/*
+		 * Past the cap: stop the transfer (CURLE_WRITE_ERROR) rather
+		 * than read an endless body until the timeout. outcome()
+		 * judges by the status already received; no kind needs more
+		 * of the body than its first MAX_RESPONSE bytes.
+		 */
+		x->capped = true;
+		return 0;
+	}
+	return len;
 }
 
 static size_t
@@ -344,6 +355,7 @@ start(struct xfer *x)
 		return -1;
 	x->easy = e;
 	x->resp_len = 0;
+	x->capped = false;
 	x->status[0] = x->err[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
@@ -519,8 +531,9 @@ retry(struct xfer *x, const char *why, long retry_after)
 static void
 delivered(struct xfer *x)
 {
-	log_info("ping %s (%s) for %s: %s", x->target, kind_name(x->kind),
-	    x->feed, x->status[0] ? x->status : "done");
+	log_info("ping %s (%s) for %s: %s%s", x->target, kind_name(x->kind),
+	    x->feed, x->status[0] ? x->status : "done",
+	    x->capped ? " (answer cut after 64 KiB)" : "");
 	finished(x);
 }
 
@@ -568,7 +581,7 @@ outcome(struct xfer *x, CURLcode rc)
 	char why[512], line[200];
 	curl_off_t ra = 0;
 
-	if (rc != CURLE_OK) {
+	if (rc != CURLE_OK && !(rc == CURLE_WRITE_ERROR && x->capped)) {
 		snprintf(why, sizeof(why), "%s", x->err[0] ? x->err :
 		    curl_easy_strerror(rc));
 		retry(x, why, 0);
