@@ -98,11 +98,24 @@ static const char *const migrations[] = {
 struct state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_NSTMTS];
+	bool full;		/* SQLITE_FULL logged; until a commit works */
 };
 
+/*
+ * A full disk fails every write until space returns: log the first
+ * failure of the episode and its end (run), not each one.
+ */
 static void
 fail(struct state *st, const char *what)
 {
+	bool full = sqlite3_errcode(st->db) == SQLITE_FULL;
+
+	if (full && st->full) {
+		log_debug("state database: %s: %s (still)", what,
+		    sqlite3_errmsg(st->db));
+		return;
+	}
+	st->full = full;
 	log_errx("state database: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
@@ -343,6 +356,12 @@ run(struct state *st, sqlite3_stmt *q, const char *what)
 	if (rc != SQLITE_DONE) {
 		fail(st, what);
 		return -1;
+	}
+	/* A write made durable (a commit, or one outside a transaction). */
+	if (st->full && q != st->stmt[S_BEGIN] &&
+	    sqlite3_get_autocommit(st->db)) {
+		log_info("state database: written again");
+		st->full = false;
 	}
 	return 0;
 }
