@@ -4,6 +4,7 @@
 #include "state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -99,6 +100,8 @@ struct state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_NSTMTS];
 	bool full;		/* SQLITE_FULL logged; until a commit works */
+	char *path;		/* read-write only: dir/feedpubd.db */
+	int fd;			/* that file, to see it go (-1: none) */
 };
 
 /*
@@ -270,6 +273,8 @@ state_open(const char *dir, enum state_mode mode, char *why, size_t whylen)
 
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
+	if (st != NULL)
+		st->fd = -1;
 	if (st == NULL || asprintf(&path, "%s/feedpubd.db", dir) < 0) {
 		errno = ENOMEM;
 		goto fail;
@@ -314,7 +319,8 @@ state_open(const char *dir, enum state_mode mode, char *why, size_t whylen)
 	}
 	if (rc != SQLITE_OK)
 		goto fail;
-	free(path);
+	st->path = path;
+	st->fd = open(path, O_RDONLY | O_CLOEXEC);	/* -1: no relink */
 	return st;
 fail:
 	saved = errno;
@@ -330,7 +336,94 @@ state_close(struct state *st)
 	if (st == NULL)
 		return;
 	close_db(st);
+	/* After SQLite's: closing a file drops the process's POSIX locks. */
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->path);
 	free(st);
+}
+
+/*
+ * Copy the open database into a new file at tmp. Returns 0, or -1 with
+ * the reason in why.
+ */
+static int
+copy_out(struct state *st, const char *tmp, char *why, size_t n)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	unlink(tmp);
+	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) !=
+		    NULL) {
+			sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+		}
+		rc = sqlite3_errcode(dst);
+	}
+	if (rc != SQLITE_OK)
+		snprintf(why, n, "%s", dst ? sqlite3_errmsg(dst) :
+		    "out of memory");
+	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
+		snprintf(why, n, "cannot close the copy");
+		rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_OK)
+		unlink(tmp);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int
+state_relink(struct state *st)
+{
+	struct stat a, b;
+	char tmp[4200], aside[4300], why[256];
+	bool replaced;
+
+	if (st == NULL || st->fd < 0 || sqlite3_get_autocommit(st->db) == 0)
+		return 0;
+	if (fstat(st->fd, &a) == 0 && a.st_nlink > 0 &&
+	    stat(st->path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return 0;
+	replaced = stat(st->path, &b) == 0;
+	snprintf(tmp, sizeof(tmp), "%s.relink", st->path);
+	if (copy_out(st, tmp, why, sizeof(why)) < 0) {
+		log_errx("state database %s was %s while open, and cannot be "
+		    "written again from the open copy (%s): %s; trying again",
+		    st->path, replaced ? "replaced" : "deleted", tmp, why);
+		return -1;
+	}
+	/*
+	 * Close ours before the copy takes the name: closing, SQLite
+	 * removes path-wal and path-shm, which would then be the copy's.
+	 */
+	close_db(st);
+	close(st->fd);
+	st->fd = -1;
+	if (replaced) {
+		snprintf(aside, sizeof(aside), "%s.replaced-%ld", st->path,
+		    (long)time(NULL));
+		if (rename(st->path, aside) == 0)
+			log_warnx("state database %s was replaced while open: "
+			    "the other file is kept as %s", st->path, aside);
+	}
+	if (rename(tmp, st->path) < 0) {
+		log_err("cannot rename %s to %s", tmp, st->path);
+		unlink(tmp);
+	}
+	if (open_rw(st, st->path, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL, 0) != SQLITE_OK)
+		return -1;	/* logged; the next call tries again */
+	st->fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	log_warnx("state database %s was %s while open: written again from "
+	    "the open copy (pending pings and release history kept)",
+	    st->path, replaced ? "replaced" : "deleted");
+	return 0;
 }
 
 /* Bind target and feed (?1, ?2), the key of every statement. */
@@ -608,6 +701,7 @@ state_release_held(struct state *st, const char *path)
 int
 state_begin(struct state *st)
 {
+	state_relink(st);
 	sqlite3_reset(st->stmt[S_BEGIN]);
 	return run(st, st->stmt[S_BEGIN], "begin");
 }

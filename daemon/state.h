@@ -51,6 +51,17 @@ struct state *state_open(const char *dir, enum state_mode mode, char *why,
 void state_close(struct state *st);	/* NULL is fine */
 
 /*
+ * The database file deleted or replaced while open (SQLite would go on
+ * writing an inode nobody finds again, and lose what it holds at the next
+ * restart): write it again at its path from the open copy, whose
+ * connection is then reopened there (a replacing file is kept aside).
+ * Checked at state_begin() and on the caller's timer; nothing to do for a
+ * read-only state, nor inside a transaction. Returns 0 when the file is in
+ * place, -1 when it could not be written again (logged; call again).
+ */
+int state_relink(struct state *st);
+
+/*
  * A new change of feed for target: insert, or update the pending row (new
  * body, due at now, attempts reset, first kept, gen bumped). Returns 0/-1.
  */
