@@ -16,7 +16,11 @@
 
 #include <ev.h>
 
+#include <systemd/sd-daemon.h>
+
 #include "feeds/date.h"
+#include "http.h"
+#include "hub.h"
 #include "log.h"
 #include "notify.h"
 #include "ping.h"
@@ -32,6 +36,11 @@ struct daemon {
 	struct ping *ping;		/* NULL without state */
 	struct pipeline *pipe;
 	struct watch *watch;		/* NULL while the folder is missing */
+	struct http *http;		/* NULL: not serving */
+	struct hub *hub;		/* NULL: no hub */
+	bool http_fresh;		/* nothing published to it yet */
+	int fds[8];			/* socket activation's, nfds */
+	size_t nfds;
 	ev_timer settle, cap, retry, again, watchdog;
 	ev_periodic embargo;
 	ev_signal sighup, sigterm, sigint, sigusr1;
@@ -78,6 +87,113 @@ schedule_embargo(struct daemon *d, int64_t next)
 	ev_periodic_start(d->loop, &d->embargo);
 }
 
+/* ---- the HTTP server and the hub ----------------------------------- */
+
+static void
+http_settings_of(const struct daemon *d, const struct config *c,
+    struct http_settings *s)
+{
+	http_settings_init(s);
+	s->listen = c->http.listenv;
+	s->nlisten = c->http.nlisten;
+	s->base_path = c->http.base_path ? c->http.base_path : "/";
+	s->self_base = c->feed.base_url;
+	s->hubs = c->feed.hubs;
+	s->nhubs = c->feed.nhubs;
+	s->max_age = c->http.max_age;
+	s->threads = c->http.threads;
+	s->max_connections = c->http.max_connections;
+	s->max_per_ip = c->http.max_per_ip;
+	s->timeout = c->http.timeout;
+	s->conn_memory = c->http.conn_memory;
+	s->max_url = c->http.max_url;
+	if (d->hub != NULL) {
+		s->post_name = "hub";
+		s->post = hub_post;
+		s->post_ud = d->hub;
+	}
+}
+
+/* Whether c serves differently from old (then the server is made anew). */
+static bool
+http_changed(const struct daemon *d, const struct config *old,
+    const struct config *c)
+{
+	struct http_settings a, b;
+	bool diff;
+
+	http_settings_of(d, old, &a);
+	http_settings_of(d, c, &b);
+	diff = a.nlisten != b.nlisten || a.nhubs != b.nhubs ||
+	    strcmp(a.base_path, b.base_path) != 0 ||
+	    strcmp(a.self_base, b.self_base) != 0 ||
+	    a.max_age != b.max_age || a.threads != b.threads ||
+	    a.max_connections != b.max_connections ||
+	    a.max_per_ip != b.max_per_ip || a.timeout != b.timeout ||
+	    a.conn_memory != b.conn_memory || a.max_url != b.max_url;
+	for (size_t i = 0; !diff && i < a.nlisten; i++)
+		diff = strcmp(a.listen[i], b.listen[i]) != 0;
+	for (size_t i = 0; !diff && i < a.nhubs; i++)
+		diff = strcmp(a.hubs[i], b.hubs[i]) != 0;
+	return diff;
+}
+
+/* A server for d->cfg (none without addresses). Returns 0, or -1 (logged). */
+static int
+start_http(struct daemon *d)
+{
+	struct http_settings s;
+
+	if (d->cfg->http.nlisten == 0 && d->nfds == 0)
+		return 0;
+	http_settings_of(d, d->cfg, &s);
+	if ((d->http = http_new(d->loop, &s, d->fds, d->nfds)) == NULL)
+		return -1;
+	d->http_fresh = true;
+	hub_serve(d->hub, d->http);
+	return 0;
+}
+
+static void
+stop_http(struct daemon *d)
+{
+	if (d->hub != NULL)
+		hub_drop_jobs(d->hub);
+	hub_serve(d->hub, NULL);
+	http_free(d->http);
+	d->http = NULL;
+}
+
+/*
+ * After a publish: serve every document of the output folder (so what
+ * other writers put there is served too), then tell the hub which feeds
+ * changed: its deliveries send the bytes now served.
+ */
+static void
+serve(struct daemon *d, const struct pipe_result *res)
+{
+	bool any = d->http_fresh;
+	struct docset *ds;
+
+	for (int k = 0; k < FEED_NKINDS; k++)
+		any = any || res->changed[k];
+	if (d->http == NULL || !any)
+		return;
+	if ((ds = docset_new()) != NULL && docset_load(ds,
+	    d->cfg->output_dir) >= 0) {
+		if (http_publish(d->http, ds) == 0)
+			d->http_fresh = false;
+	} else {
+		log_errx("http: %s cannot be read: serving what was there",
+		    d->cfg->output_dir);
+		docset_unref(ds);
+		return;
+	}
+	for (int k = 0; k < FEED_NKINDS && d->hub != NULL; k++)
+		if (res->changed[k])
+			hub_published(d->hub, feed_file_name(k));
+}
+
 /*
  * What a run leaves to the loop: a retry while a feed cannot be written
  * (less often while it keeps failing), the next embargo, the status line.
@@ -88,6 +204,7 @@ after_run(struct daemon *d, const struct pipe_result *res)
 {
 	if (res->outcome == PIPE_UNREAD)
 		return;
+	serve(d, res);
 	if (res->outcome == PIPE_UNWRITTEN) {
 		d->again.repeat = d->again.repeat < 1. ? 1. :
 		    fmin(60., d->again.repeat * 2);	/* 1, 2, 4 ... 60 s */
@@ -273,8 +390,22 @@ reload(struct daemon *d)
 		notify_ready();
 		return;
 	}
+	if (http_changed(d, d->cfg, c) || (d->http == NULL &&
+	    (c->http.nlisten > 0 || d->nfds > 0))) {
+		/* It holds the port: the old one goes first. */
+		struct config *old = d->cfg;
+
+		stop_http(d);
+		d->cfg = c;
+		if (start_http(d) < 0)
+			log_errx("reload: not serving HTTP (see above)");
+		d->cfg = old;
+	}
+	if (c->hub.enabled != d->cfg->hub.enabled)
+		log_warnx("reload: [hub] enabled changes at the next start");
 	/* Whoever borrows the old config lets go of it before it is freed. */
 	pipeline_configure(d->pipe, c);
+	hub_configure(d->hub, c);
 	if (d->ping != NULL)
 		ping_configure(d->ping, c);
 	config_free(d->cfg);
@@ -350,6 +481,21 @@ daemon_run(struct config *c, const char *config_path)
 	else if (d.cfg->npings > 0)
 		log_errx("pings are off: no state database in %s",
 		    d.cfg->state_dir);
+	if (d.cfg->hub.enabled && d.ping == NULL)
+		log_errx("the hub is off: no state database in %s",
+		    d.cfg->state_dir);
+	else if (d.cfg->hub.enabled && (d.hub = hub_new(d.loop, d.state,
+	    d.ping, d.cfg)) == NULL) {
+		log_errx("out of memory");
+		goto out;
+	}
+	/* Socket activation's sockets take the place of [http] listen. */
+	for (int i = 0, n = sd_listen_fds(1); i < n && i < 8; i++)
+		d.fds[d.nfds++] = SD_LISTEN_FDS_START + i;
+	if (start_http(&d) < 0)
+		goto out;	/* logged: the address cannot be used */
+	if (d.cfg->hub.enabled && d.hub != NULL && d.http == NULL)
+		log_warnx("the hub needs [http] listen: no one can subscribe");
 	if ((d.pipe = pipeline_new(d.cfg, d.state, d.ping)) == NULL) {
 		log_errx("out of memory");
 		goto out;
@@ -371,7 +517,10 @@ daemon_run(struct config *c, const char *config_path)
 out:
 	watch_free(d.watch);
 	pipeline_free(d.pipe);
+	stop_http(&d);
+	/* Verifications under way are the ping queue's transfers. */
 	ping_free(d.ping);
+	hub_free(d.hub);
 	state_close(d.state);
 	config_free(d.cfg);
 	ev_loop_destroy(d.loop);
