@@ -66,7 +66,7 @@ struct snap {
 };
 
 /* The canned answers to requests that are not for a document. */
-enum canned { C400, C404, C405, C413, C414, NCANNED };
+enum canned { C400, C404, C405, C405_POST, C413, C414, NCANNED };
 
 static const struct {
 	unsigned code;
@@ -75,6 +75,7 @@ static const struct {
 	[C400] = { MHD_HTTP_BAD_REQUEST, "Bad Request\n" },
 	[C404] = { MHD_HTTP_NOT_FOUND, "Not Found\n" },
 	[C405] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n" },
+	[C405_POST] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n" },
 	[C413] = { MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n" },
 	[C414] = { MHD_HTTP_URI_TOO_LONG, "URI Too Long\n" },
 };
@@ -687,8 +688,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			return reply_canned(h, c, r, C414);
 		if (r->verdict != 0)
 			return reply_canned(h, c, r, C400);
-		if (strcmp(method, MHD_HTTP_METHOD_POST) == 0 && is_post(h, r))
-			return post_start(c, r);
+		if (is_post(h, r))
+			return strcmp(method, MHD_HTTP_METHOD_POST) == 0 ?
+			    post_start(c, r) : reply_canned(h, c, r, C405_POST);
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 			return reply_canned(h, c, r, C405);
@@ -883,7 +885,8 @@ make_canned(struct http *h)
 		    !add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; charset=utf-8") ||
 		    (k == C405 && !add_header(r, MHD_HTTP_HEADER_ALLOW,
-		    "GET, HEAD")))
+		    "GET, HEAD")) || (k == C405_POST && !add_header(r,
+		    MHD_HTTP_HEADER_ALLOW, "POST")))
 			return -1;
 	}
 	return 0;
