@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CONF       ?= examples/feedpubd.conf
 
-.PHONY: all deps build run check check-asan bench fuzz format clean
+.PHONY: all deps build run check check-asan bench fuzz soak format clean
 
 all: build
 
@@ -52,6 +52,15 @@ fuzz:
 		    grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|^artifact' ; \
 		test -z "$$(ls build-fuzz/crashes/$$t)" || exit 1; \
 	done
+
+# The reliability suite's long form (tests/reliability/, see
+# docs/reliability.md): 500 SIGKILLs, 100,000 tiny files... Figures go to
+# $(BUILD)/reliability-figures.jsonl, one JSON object per scenario.
+soak: build
+	rm -f $(BUILD)/reliability-figures.jsonl
+	cd $(BUILD) && SOAK=1 RELTEST_FIGURES=$(CURDIR)/$(BUILD)/reliability-figures.jsonl \
+	    ctest --output-on-failure -R '^reliability/'
+	@cat $(BUILD)/reliability-figures.jsonl
 
 # The style of .clang-format on the lines you changed (git clang-format):
 # the tree is hand-formatted in that style, not churned by a tool.

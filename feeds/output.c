@@ -3,6 +3,7 @@
  */
 #include "output.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -83,6 +84,13 @@ write_all(int fd, const char *data, size_t len)
 			continue;
 		if (n < 0)
 			return -1;
+		/* A short write is retried for the rest: the error, if any
+		 * (ENOSPC, EFBIG), comes then. Nothing written is no progress
+		 * and must not loop forever. */
+		if (n == 0) {
+			errno = EIO;
+			return -1;
+		}
 		data += n;
 		len -= (size_t)n;
 	}
@@ -139,4 +147,73 @@ fail:
 	unlink(tmp);
 	errno = saved;
 	return -1;
+}
+
+/* true if s is "." name "." and mkstemp's six [A-Za-z0-9]. */
+static bool
+is_temp_name(const char *s, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (s[0] != '.' || strncmp(s + 1, name, n) != 0 || s[n + 1] != '.')
+		return false;
+	s += n + 2;
+	for (int i = 0; i < 6; i++) {
+		char c = s[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9')))
+			return false;
+	}
+	return s[6] == '\0';
+}
+
+int
+output_remove_temps(const char *dir, const char *name)
+{
+	struct dirent *e;
+	struct stat st;
+	DIR *d;
+	int fd, removed = 0, saved = 0, rderr;
+
+	if (name[0] == '\0' || strchr(name, '/') != NULL) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL) {
+			rderr = errno;	/* 0 at the end of the folder */
+			break;
+		}
+		if (!is_temp_name(e->d_name, name))
+			continue;
+		/*
+		 * Relative to the folder's fd and without following links:
+		 * a link swapped in after the check is removed itself, never
+		 * what it points at (unlinkat does not follow).
+		 */
+		if (fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(fd, e->d_name, 0) == 0)
+			removed++;
+		else
+			saved = errno;
+	}
+	closedir(d);	/* closes fd */
+	if (rderr != 0) {
+		errno = rderr;
+		return -1;
+	}
+	errno = saved;
+	return removed;
 }

@@ -4,12 +4,15 @@
 #include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -242,6 +245,183 @@ test_mkdirs_on_file(void **state)
 	assert_true(errno == EEXIST || errno == ENOTDIR);
 }
 
+
+static bool
+exists_nofollow(const char *dir, const char *name)
+{
+	char path[1100];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return lstat(path, &st) == 0;
+}
+
+static void
+put(const char *dir, const char *name, const char *text)
+{
+	char path[1100];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	tu_write_file(path, text);
+}
+
+/*
+ * What a SIGKILL mid-write leaves is removed; everything that is not
+ * exactly our temp name, or not a regular file, stays.
+ */
+static void
+test_remove_temps(void **state)
+{
+	static const char *kept[] = {
+		"feed.atom",		/* the feed itself */
+		".feed.atom.AbC12",	/* 5 characters */
+		".feed.atom.AbC1234",	/* 7 */
+		".feed.atom.AbC12-",	/* not mkstemp's alphabet */
+		".feed.atom.AbC12\xc3\xa9",
+		"feed.atom.AbC123",	/* no leading dot */
+		".feed.atomXAbC123",	/* no dot before the suffix */
+		"..feed.atom.AbC123",
+		".feed.atom.AbC123~",	/* an editor's backup */
+		".feed.rss.AbC123",	/* another feed's: not asked for */
+		".feed.atom.",
+	};
+	char path[512], tmpl[512], outside[256], out_file[512];
+	struct stat st;
+	size_t len;
+	int fd;
+
+	(void)state;
+	put(root, ".feed.atom.AbC123", "half a feed");
+	put(root, ".feed.atom.zzzzzz", "another half");
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		put(root, kept[i], "keep me");
+	/* A real leftover, named by mkstemp itself. */
+	snprintf(tmpl, sizeof(tmpl), "%s/.feed.atom.XXXXXX", root);
+	assert_true((fd = mkstemp(tmpl)) >= 0);
+	assert_int_equal(write(fd, "x", 1), 1);
+	close(fd);
+	/* Not regular files, though named like temp files. */
+	snprintf(path, sizeof(path), "%s/.feed.atom.Dir123", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/.feed.atom.Dir123/.feed.atom.AbC123",
+	    root);
+	tu_write_file(path, "in a subfolder: not ours to touch");
+	snprintf(path, sizeof(path), "%s/.feed.atom.Fifo12", root);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	/* A link named like a temp file, to a file outside the folder. */
+	snprintf(outside, sizeof(outside), "%s/outside", root);
+	assert_int_equal(mkdir(outside, 0755), 0);
+	snprintf(out_file, sizeof(out_file), "%s/precious", outside);
+	tu_write_file(out_file, "precious");
+	snprintf(path, sizeof(path), "%s/sub", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/sub/.feed.atom.Link12", root);
+	assert_int_equal(symlink(out_file, path), 0);
+	snprintf(path, sizeof(path), "%s/sub/.feed.atom.Dang12", root);
+	assert_int_equal(symlink("/nonexistent/x", path), 0);
+	snprintf(path, sizeof(path), "%s/sub", root);
+	put(path, ".feed.atom.Real12", "ours");
+
+	assert_int_equal(output_remove_temps(root, "feed.atom"), 3);
+	assert_false(exists_nofollow(root, ".feed.atom.AbC123"));
+	assert_false(exists_nofollow(root, ".feed.atom.zzzzzz"));
+	assert_false(exists_nofollow(root, strrchr(tmpl, '/') + 1));
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		assert_true(exists_nofollow(root, kept[i]));
+	assert_true(exists_nofollow(root, ".feed.atom.Dir123"));
+	assert_true(exists_nofollow(root,
+	    ".feed.atom.Dir123/.feed.atom.AbC123"));
+	assert_true(exists_nofollow(root, ".feed.atom.Fifo12"));
+	assert_int_equal(output_remove_temps(root, "feed.atom"), 0);
+
+	/* In sub: the links stay, and what they point at too. */
+	assert_int_equal(output_remove_temps(path, "feed.atom"), 1);
+	assert_false(exists_nofollow(path, ".feed.atom.Real12"));
+	assert_true(exists_nofollow(path, ".feed.atom.Link12"));
+	assert_true(exists_nofollow(path, ".feed.atom.Dang12"));
+	assert_int_equal(lstat(out_file, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_string_equal(slurp(outside, "precious", &len), "precious");
+
+	/* Only the name asked for. */
+	assert_int_equal(output_remove_temps(root, "feed.rss"), 1);
+	assert_false(exists_nofollow(root, ".feed.rss.AbC123"));
+}
+
+/* The folder may be a symlink (a deploy's current/public): it is used. */
+static void
+test_remove_temps_dir_link(void **state)
+{
+	char real[512], link[512];
+
+	(void)state;
+	snprintf(real, sizeof(real), "%s/real", root);
+	snprintf(link, sizeof(link), "%s/link", root);
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink(real, link), 0);
+	put(real, ".feed.rss.q1W2e3", "half");
+	assert_int_equal(output_remove_temps(link, "feed.rss"), 1);
+	assert_false(exists_nofollow(real, ".feed.rss.q1W2e3"));
+}
+
+static void
+test_remove_temps_errors(void **state)
+{
+	char dir[512];
+
+	(void)state;
+	snprintf(dir, sizeof(dir), "%s/missing", root);
+	errno = 0;
+	assert_int_equal(output_remove_temps(dir, "feed.atom"), -1);
+	assert_int_equal(errno, ENOENT);
+	put(root, "file", "x");
+	snprintf(dir, sizeof(dir), "%s/file", root);
+	errno = 0;
+	assert_int_equal(output_remove_temps(dir, "feed.atom"), -1);
+	assert_int_equal(errno, ENOTDIR);
+	errno = 0;
+	assert_int_equal(output_remove_temps(root, "a/b"), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(output_remove_temps(root, ""), -1);
+}
+
+/*
+ * A file size limit (ulimit -f) stops the write short, then EFBIG (with
+ * SIGXFSZ ignored, as the daemon must): a write error, old file kept, no
+ * temp file left.
+ */
+static void
+test_efbig_keeps_old(void **state)
+{
+	static const char old_data[] = "<feed>old</feed>\n";
+	struct rlimit was, lim;
+	size_t n = 100000, len;
+	char *big = malloc(n);
+	void (*was_sig)(int);
+	int rc, err;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, 'x', n);
+	assert_int_equal(output_replace(root, "feed.atom", old_data,
+	    strlen(old_data)), 1);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &was), 0);
+	lim = was;
+	lim.rlim_cur = 4096;	/* the first write() stops short here */
+	was_sig = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	errno = 0;
+	rc = output_replace(root, "feed.atom", big, n);
+	err = errno;
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &was), 0);
+	signal(SIGXFSZ, was_sig);
+	free(big);
+	assert_int_equal(rc, -1);
+	assert_int_equal(err, EFBIG);
+	assert_string_equal(slurp(root, "feed.atom", &len), old_data);
+	assert_int_equal(count_entries(root), 1);	/* no temp file */
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int
@@ -254,6 +434,10 @@ main(void)
 		T(test_failure_keeps_old),
 		T(test_mkdirs),
 		T(test_mkdirs_on_file),
+		T(test_remove_temps),
+		T(test_remove_temps_dir_link),
+		T(test_remove_temps_errors),
+		T(test_efbig_keeps_old),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
