@@ -23,6 +23,8 @@
 #define TARGET_PREFIX	"hub/"
 /* Verifications waiting for their turn, at most; then 503. */
 #define MAX_WAITING	10000
+/* Verifications under way at once, at most (each holds a socket). */
+#define MAX_RUNNING	64
 
 /* One verification of intent, from the request to its answer. */
 struct verif {
@@ -47,6 +49,7 @@ struct hub {
 	struct verif *wait, *wait_tail;	/* for their turn */
 	size_t nwait;
 	struct verif *running;	/* under way (ping_transfer) */
+	size_t nrunning;
 	double tokens;		/* verifications that may start now */
 	double refilled;	/* monotonic s of the last refill */
 };
@@ -145,6 +148,7 @@ unlink_running(struct hub *h, struct verif *v)
 	for (struct verif **pp = &h->running; *pp != NULL; pp = &(*pp)->next)
 		if (*pp == v) {
 			*pp = v->next;
+			h->nrunning--;
 			return;
 		}
 }
@@ -216,6 +220,7 @@ verified(void *ud, long code, const char *body, size_t len, const char *err)
 		v->job = NULL;
 	}
 	verif_free(v);
+	pump(h);
 }
 
 static void
@@ -236,6 +241,7 @@ start_verif(struct hub *h, struct verif *v)
 	}
 	v->next = h->running;
 	h->running = v;
+	h->nrunning++;
 }
 
 static void
@@ -246,7 +252,10 @@ tick_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	pump(t->data);
 }
 
-/* Start what the rate allows (a token bucket, one second's worth). */
+/*
+ * Start what the rate allows (a token bucket, one second's worth) and the
+ * cap on those under way (each end starts the next).
+ */
 static void
 pump(struct hub *h)
 {
@@ -254,7 +263,8 @@ pump(struct hub *h)
 
 	h->tokens = fmin(rate, h->tokens + (now - h->refilled) * rate);
 	h->refilled = now;
-	while (h->wait != NULL && h->tokens >= 1.) {
+	while (h->wait != NULL && h->tokens >= 1. &&
+	    h->nrunning < MAX_RUNNING) {
 		struct verif *v = h->wait;
 
 		if ((h->wait = v->next) == NULL)
@@ -265,7 +275,7 @@ pump(struct hub *h)
 		start_verif(h, v);
 	}
 	ev_timer_stop(h->loop, &h->tick);
-	if (h->wait != NULL) {
+	if (h->wait != NULL && h->nrunning < MAX_RUNNING) {
 		ev_timer_set(&h->tick, (1. - h->tokens) / rate, 0.);
 		ev_timer_start(h->loop, &h->tick);
 	}
@@ -455,37 +465,21 @@ void
 hub_published(struct hub *h, const char *name)
 {
 	char *topic = NULL;
-	int64_t *ids = NULL;
-	size_t n = 0;
-	double now = wall_now();
-	int rc = 0;
+	double t0 = mono_now();
+	int n;
 
 	if (h == NULL || asprintf(&topic, "%s%s", h->cfg->feed.base_url,
 	    name) < 0)
 		return;
-	if (state_hub_topic(h->st, topic, now, &ids, &n) < 0 || n == 0)
-		goto out;
-	if (state_begin(h->st) < 0)
-		goto out;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		char target[32];
-
-		snprintf(target, sizeof(target), TARGET_PREFIX "%" PRId64,
-		    ids[i]);
-		rc = state_ping_add(h->st, target, topic, NULL, now);
-	}
-	if (rc < 0)
-		state_rollback(h->st);
-	else if (state_commit(h->st) == 0) {
-		log_debug("hub: %s changed: %zu deliveries queued", topic, n);
-		ping_kick(h->ping);
-	} else
-		rc = -1;
-	if (rc < 0)
+	/* One statement: thousands of rows in milliseconds. */
+	if ((n = state_hub_queue(h->st, topic, TARGET_PREFIX, wall_now())) < 0)
 		log_errx("hub: the deliveries of %s could not be queued",
 		    topic);
-out:
-	free(ids);
+	else if (n > 0) {
+		log_debug("hub: %s changed: %d deliveries queued in %.1f ms",
+		    topic, n, (mono_now() - t0) * 1e3);
+		ping_kick(h->ping);
+	}
 	free(topic);
 }
 

@@ -20,9 +20,9 @@ enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
 	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK,
 	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_DUE_MAX,
-	S_HUB_PUT, S_HUB_FIND, S_HUB_DEL, S_HUB_DEL_ID, S_HUB_GET, S_HUB_TOPIC,
+	S_HUB_PUT, S_HUB_FIND, S_HUB_DEL, S_HUB_DEL_ID, S_HUB_GET,
 	S_HUB_NTOPIC, S_HUB_NHOST, S_HUB_EXPIRE, S_HUB_NEXT, S_HUB_COUNT,
-	S_NSTMTS
+	S_HUB_QUEUE, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -70,13 +70,17 @@ static const char *const sql[S_NSTMTS] = {
 	[S_HUB_DEL_ID] = "DELETE FROM hub_subs WHERE id = ?1",
 	[S_HUB_GET] = "SELECT topic, callback, secret, expires FROM hub_subs "
 	    "WHERE id = ?1",
-	[S_HUB_TOPIC] = "SELECT id FROM hub_subs WHERE topic = ?1 AND "
-	    "expires > ?2 ORDER BY id",
 	[S_HUB_NTOPIC] = "SELECT COUNT(*) FROM hub_subs WHERE topic = ?1",
 	[S_HUB_NHOST] = "SELECT COUNT(*) FROM hub_subs WHERE host = ?1",
 	[S_HUB_EXPIRE] = "DELETE FROM hub_subs WHERE expires <= ?1",
 	[S_HUB_NEXT] = "SELECT MIN(expires) FROM hub_subs",
 	[S_HUB_COUNT] = "SELECT COUNT(*) FROM hub_subs",
+	/* One delivery per subscription, merged like state_ping_add(). */
+	[S_HUB_QUEUE] = "INSERT INTO pings (target, feed, body, gen, first, "
+	    "due, attempts) SELECT ?3 || id, topic, NULL, 1, ?2, ?2, 0 "
+	    "FROM hub_subs WHERE topic = ?1 AND expires > ?2 "
+	    "ON CONFLICT (target, feed) DO UPDATE SET body = NULL, "
+	    "gen = gen + 1, due = ?2, attempts = 0",
 };
 
 static const char schema[] =
@@ -691,41 +695,6 @@ state_hub_sub_finish(struct hub_sub *s)
 	memset(s, 0, sizeof(*s));
 }
 
-int
-state_hub_topic(struct state *st, const char *topic, double now,
-    int64_t **ids, size_t *n)
-{
-	sqlite3_stmt *q = keyed(st, S_HUB_TOPIC, topic, NULL);
-	int64_t *v = NULL;
-	size_t cap = 0;
-	int rc;
-
-	sqlite3_bind_double(q, 2, now);
-	*ids = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		int64_t *w = room(v, &cap, *n, sizeof(*v));
-
-		if (w == NULL)
-			break;
-		v = w;
-		v[(*n)++] = sqlite3_column_int64(q, 0);
-	}
-	sqlite3_reset(q);
-	if (rc != SQLITE_DONE) {
-		if (rc == SQLITE_ROW)
-			log_errx("state database: list subscriptions: out of "
-			    "memory");
-		else
-			fail(st, "list subscriptions");
-		free(v);
-		*n = 0;
-		return -1;
-	}
-	*ids = v;
-	return 0;
-}
-
 int64_t
 state_hub_count(struct state *st, const char *topic, const char *host)
 {
@@ -740,6 +709,19 @@ state_hub_count(struct state *st, const char *topic, const char *host)
 		sqlite3_reset(q);
 	}
 	return one_int(st, q, "count subscriptions", 0);
+}
+
+int
+state_hub_queue(struct state *st, const char *topic, const char *prefix,
+    double now)
+{
+	sqlite3_stmt *q = keyed(st, S_HUB_QUEUE, topic, NULL);
+
+	sqlite3_bind_double(q, 2, now);
+	sqlite3_bind_text(q, 3, prefix, -1, SQLITE_STATIC);
+	if (run(st, q, "queue deliveries") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
 }
 
 int

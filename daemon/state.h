@@ -145,14 +145,17 @@ int state_hub_del_id(struct state *st, int64_t id);
 /* 1 and *out (topic, callback, secret, expires) when id exists, 0, -1. */
 int state_hub_get(struct state *st, int64_t id, struct hub_sub *out);
 void state_hub_sub_finish(struct hub_sub *s);
-/* The ids of topic's subscriptions whose lease runs past now: 0 with
- * *ids (caller frees) and *n, or -1. */
-int state_hub_topic(struct state *st, const char *topic, double now,
-    int64_t **ids, size_t *n);
 /* Subscriptions to topic, or with callbacks on host, or (both NULL) all;
  * -1 on error. */
 int64_t state_hub_count(struct state *st, const char *topic,
     const char *host);
+/*
+ * Queue one ping row per subscription to topic whose lease runs past now,
+ * target prefix + its id, as state_ping_add() would (a pending one gets
+ * the new change). Returns how many, or -1.
+ */
+int state_hub_queue(struct state *st, const char *topic, const char *prefix,
+    double now);
 /* Delete those whose lease ended by now: how many, or -1. */
 int state_hub_expire(struct state *st, double now);
 /* When the next lease ends (INFINITY: none). */
