@@ -8,11 +8,15 @@ reproduce what each checks.
 """
 
 import gzip
+import hashlib
+import json
 import os
+import shutil
 import signal
+import subprocess
 import sys
+import threading
 import unittest
-import urllib.parse
 
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -264,6 +268,96 @@ class Hub(ht.HubCase):
 		self.wait_log('hub: callback address 127.0.0.1 refused')
 		self.wait_log('not verified')
 		self.assertEqual(sub.verified(), [])
+
+
+NPM_PACKAGE = 'pubsubhubbub@1.0.2'
+NPM_DIR = os.environ.get('FEEDPUBD_NPM_DIR') or os.path.join(
+	os.path.expanduser('~'), '.cache', 'feedpubd-tests', 'npm')
+
+
+def npm_module():
+	"""NODE_PATH for the npm pubsubhubbub package, which
+	scripts/install-deps.sh installs (the tests reach no registry); raises
+	SkipTest without it."""
+	mods = os.path.join(NPM_DIR, 'node_modules')
+	if shutil.which('node') is None:
+		raise unittest.SkipTest('node is not installed: no third-party '
+			'subscriber (scripts/install-deps.sh installs nodejs and npm)')
+	if not os.path.isdir(os.path.join(mods, 'pubsubhubbub')):
+		raise unittest.SkipTest('the npm package %s is not in %s: no '
+			'third-party subscriber (scripts/install-deps.sh installs it)'
+			% (NPM_PACKAGE, NPM_DIR))
+	return mods
+
+
+class NpmSubscriber:
+	"""tests/integration/npm_subscriber.js; events() is what it printed."""
+
+	def __init__(self, case, hub, topic, secret=None):
+		env = dict(os.environ, NODE_PATH=npm_module())
+		script = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+			'npm_subscriber.js')
+		self.proc = subprocess.Popen(['node', script, hub, topic] +
+			([secret] if secret else []), stdin=subprocess.PIPE,
+			stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+		case.addCleanup(self.stop)
+		self.lock = threading.Lock()
+		self.lines = []
+		self.thread = threading.Thread(target=self._read, daemon=True)
+		self.thread.start()
+
+	def _read(self):
+		for raw in self.proc.stdout:
+			try:
+				ev = json.loads(raw)
+			except ValueError:
+				ev = {'event': 'output', 'text': raw.decode(errors='replace')}
+			with self.lock:
+				self.lines.append(ev)
+
+	def events(self, kind=None):
+		with self.lock:
+			return [e for e in self.lines if kind is None or
+				e['event'] == kind]
+
+	def stop(self):
+		if self.proc.poll() is None:
+			self.proc.kill()
+		self.proc.wait(10)
+		self.proc.stdout.close()
+		self.proc.stdin.close()
+		self.thread.join(5)
+
+
+class Npm(ht.HubCase):
+	"""The npm pubsubhubbub package as a third-party subscriber."""
+
+	def run_npm(self, secret=None):
+		npm_module()		# skip before starting a daemon
+		self.start_hub()
+		sub = NpmSubscriber(self, self.base + 'hub', TOPIC, secret)
+		dt.wait_for(lambda: sub.events('subscribe') or sub.events('error')
+			or sub.events('denied'), what='npm subscriber verified: %r'
+			% sub.events())
+		self.assertEqual(sub.events('error') + sub.events('denied'), [])
+		self.assertEqual(sub.events('subscribe')[0]['topic'], TOPIC)
+		self.new_release('Delta')
+		ev, = dt.wait_for(lambda: sub.events('feed'),
+			what='npm subscriber got the feed: %r' % sub.events())
+		headers, body = self.served_plain()
+		self.assertEqual(ev['sha256'], hashlib.sha256(body).hexdigest())
+		self.assertEqual(ev['type'], headers['Content-Type'])
+		self.assertEqual(ev['topic'], TOPIC)
+		self.assertEqual(ev['hub'], HUB_URL)
+		self.assertEqual(ev['signed'], secret is not None)
+
+	def test_plain(self):
+		self.run_npm()
+
+	def test_secret(self):
+		# The package derives its hub.secret from this one and checks the
+		# signature: a wrong one never reaches its "feed" event.
+		self.run_npm('npm-hemlighet')
 
 
 class Http(ht.HubCase):
