@@ -383,6 +383,51 @@ class Http(ht.HubCase):
 		status, _, _ = self.get(headers={'If-None-Match': h['ETag']})
 		self.assertEqual(status, 200)
 
+	def test_socket_activation(self):
+		"""The daemon serves on sockets passed by systemd's protocol, with
+		no [http] listen; the hub is reachable on them."""
+		tool = shutil.which('systemd-socket-activate')
+		if tool is None:
+			self.skipTest('systemd-socket-activate not installed')
+		self.ws.write_config(feed=ht.ft.default_feed(),
+			extra='\n[hub]\nenabled = true\nallow_private_callbacks = '
+			'true\n')
+		port = ht.tp.pt.free_port()
+		log = open(self.ws.path('activated.log'), 'wb')
+		self.addCleanup(log.close)
+		env = {k: v for k, v in os.environ.items()
+			if k not in dt.SCRUB_ENV}
+		proc = subprocess.Popen([tool, '-l', '127.0.0.1:%d' % port,
+			os.path.abspath(ht.ft.FEEDPUBD), '--config', self.ws.config,
+			'--verbose'], stdin=subprocess.DEVNULL, stdout=log,
+			stderr=log, env=env)
+
+		def stop():
+			proc.send_signal(signal.SIGTERM)
+			try:
+				self.assertEqual(proc.wait(dt.START_TIMEOUT), 0)
+			finally:
+				if proc.poll() is None:
+					proc.kill()
+					proc.wait()
+		self.addCleanup(stop)
+
+		def text():
+			with open(self.ws.path('activated.log'), 'rb') as f:
+				return f.read().decode(errors='replace')
+		dt.wait_for(lambda: 'Listening on' in text(),
+			what='systemd-socket-activate')
+		self.base = 'http://127.0.0.1:%d/' % port
+		status, _, body = self.get()	# starts feedpubd, waits in backlog
+		self.assertEqual(status, 200)
+		with open(self.ws.atom, 'rb') as f:
+			self.assertEqual(body, f.read())
+		sub = self.subscriber()
+		self.assertEqual(self.subscribe(sub.url())[0], 202)
+		dt.wait_for(lambda: 'subscribed to' in text(), what='subscribed')
+		for bad in dt.SANITIZER_MARKS:
+			self.assertNotIn(bad, text())
+
 	def test_reload_with_new_listen(self):
 		d = self.start_hub({'enabled': 'false'})
 		old = self.base
