@@ -26,7 +26,6 @@ class TempFileTest(rt.RelCase):
 
 	# Issue 8 item 10: daemon/ must call output_remove_temps(output_dir,
 	# name) for each feed file at start (after taking the state lock).
-	@unittest.expectedFailure
 	def test_stale_temp_files_are_removed_at_start(self):
 		self.config()
 		os.makedirs(self.ws.out)
@@ -48,7 +47,6 @@ class TempFileTest(rt.RelCase):
 
 	# Issue 8 item 10: needs SIGXFSZ ignored in daemon/main.c (then
 	# output_replace() sees EFBIG, a write error, and removes its temp).
-	@unittest.expectedFailure
 	def test_file_size_limit_is_a_write_error(self):
 		self.config()
 		d = self.launch()
