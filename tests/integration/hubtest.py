@@ -51,6 +51,7 @@ class Subscriber:
 	def __init__(self):
 		self.lock = threading.Lock()
 		self.verifications = []		# (path, {name: value})
+		self.verify_times = []		# monotonic, of each
 		self.deliveries = []		# (path, {header: value}, body)
 		self.echo = 'challenge'		# or 'wrong', or an int status
 		self.script = []		# statuses for the next deliveries
@@ -74,6 +75,7 @@ class Subscriber:
 					keep_blank_values=True))
 				with sub.lock:
 					sub.verifications.append((self.path, q))
+					sub.verify_times.append(time.monotonic())
 					echo = sub.echo
 				if isinstance(echo, int):
 					self._send(echo)

@@ -62,6 +62,9 @@ class Rocks(ht.HubCase):
 		self.assertNotIn('X-Hub-Signature', d[1])
 		self.assertIn(b'Delta', d[2])
 		self.check_distribution(d)
+		# Discovery in the document too: the own hub, then rel="self".
+		self.assertIn(b'<link rel="hub" href="%s"/>' % HUB_URL.encode(),
+			d[2])
 
 	def test_101_secret(self):
 		self.start_hub()
@@ -203,6 +206,18 @@ class Hub(ht.HubCase):
 			text)
 		status, h, _ = self.get('hub')
 		self.assertEqual((status, h['Allow']), (405, 'POST'))
+
+	def test_verifications_rate_limited(self):
+		# verify_rate = 1: a bucket of one, then one a second. Three
+		# requests at once cannot be verified within 1.5 s.
+		self.start_hub({'verify_rate': '1'})
+		sub = self.subscriber()
+		for k in range(3):
+			self.assertEqual(self.subscribe(sub.url('/r%d' % k))[0], 202)
+		for k in range(3):
+			self.subscribed(sub.url('/r%d' % k), n=1)
+		t = sub.verify_times
+		self.assertGreaterEqual(t[2] - t[0], 1.5, t)
 
 	def test_lease_expiry(self):
 		self.start_hub({'lease_min': '1s', 'lease_default': '1s'})
