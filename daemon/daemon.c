@@ -218,7 +218,9 @@ serve(struct daemon *d, const struct pipe_result *res)
 		docset_unref(ds);
 		return;
 	}
-	for (int k = 0; k < FEED_NKINDS && d->hub != NULL; k++)
+	/* Turned off by a reload: no new deliveries (queued ones go). */
+	for (int k = 0; k < FEED_NKINDS && d->hub != NULL &&
+	    d->cfg->hub.enabled; k++)
 		if (res->changed[k])
 			hub_published(d->hub, feed_file_name(k));
 }
@@ -442,14 +444,13 @@ reload(struct daemon *d)
 		if (start_http(d, c) < 0)
 			log_errx("reload: not serving HTTP (see above)");
 	}
-	if (c->hub.enabled != d->cfg->hub.enabled)
-		log_warnx("reload: [hub] enabled changes at the next start");
 	/* Whoever borrows the old config lets go of it before it is freed. */
 	old = d->cfg;
 	d->cfg = c;
 	pipeline_configure(d->pipe, c);
 	hub_configure(d->hub, c);
 	statedir_configure(d->sd, c);	/* may open the database: state_up */
+	start_hub(d);			/* [hub] enabled now */
 	config_free(old);
 	log_info("configuration reloaded from %s", d->config_path);
 	restart_watch(d);

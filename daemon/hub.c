@@ -342,13 +342,15 @@ take(struct hub *h, const struct hub_form *f, struct verif **out,
 			why = "too many subscriptions with callbacks on this "
 			    "host";
 	} else if (mode == HUB_SUBSCRIBE && id < 0) {
-		why = "the subscriptions cannot be read";
+		*code = 503;
+		why = "the subscriptions cannot be read now: try again later";
 	}
-	if (why == NULL && h->nwait >= MAX_WAITING)
+	if (why == NULL && h->nwait >= MAX_WAITING) {
+		*code = 503;
 		why = "too many verifications waiting: try again later";
+	}
 	if (why != NULL) {
 		free(host);
-		*code = 403;
 		return why;
 	}
 	if ((v = calloc(1, sizeof(*v))) == NULL) {

@@ -77,7 +77,13 @@ class Subscriber:
 					sub.verifications.append((self.path, q))
 					sub.verify_times.append(time.monotonic())
 					echo = sub.echo
-				if isinstance(echo, int):
+				if echo == 302 and not u.path.startswith('/redirected'):
+					# Where a hub that followed redirects would go.
+					self.send_response(302)
+					self.send_header('Location', '/redirected' + self.path)
+					self.send_header('Content-Length', '0')
+					self.end_headers()
+				elif isinstance(echo, int) and echo != 302:
 					self._send(echo)
 				elif echo == 'wrong':
 					self._send(200, b'not-the-challenge')

@@ -276,13 +276,42 @@ class Hub(ht.HubCase):
 		self.assertIn(b'Epsilon', d[2])
 		self.assertEqual(d[1]['X-Hub-Signature'], ht.signature('s', d[2]))
 
+	def test_enabled_by_reload(self):
+		d = self.start_hub({'enabled': 'false'})
+		sub = self.subscriber()
+		self.assertEqual(self.subscribe(sub.url())[0], 405)
+		text = open(self.ws.config, encoding='utf-8').read()
+		with open(self.ws.config, 'w', encoding='utf-8') as f:
+			f.write(text.replace('enabled = false', 'enabled = true'))
+		d.signal(signal.SIGHUP)
+		dt.wait_for(lambda: len(ht.SERVING_RE.findall(d.stderr())) >= 2,
+			what='serving again')
+		self.base = 'http://%s/' % ht.SERVING_RE.findall(d.stderr())[-1]
+		self.assertIn('<%s>; rel="hub"' % HUB_URL, self.get()[1]['Link'])
+		self.assertEqual(self.subscribe(sub.url())[0], 202)
+		self.subscribed(sub.url())
+		self.new_release('Delta')
+		self.wait_delivered(sub, 1)
+
 	def test_private_callback_refused_by_default(self):
 		self.start_hub({'allow_private_callbacks': 'false'})
 		sub = self.subscriber()
 		self.assertEqual(self.subscribe(sub.url())[0], 202)
 		self.wait_log('hub: callback address 127.0.0.1 refused')
 		self.wait_log('not verified')
+		# A name is judged by the address it resolves to, not its text.
+		self.assertEqual(self.subscribe('http://localhost:%d/cb' %
+			sub.port)[0], 202)
+		self.wait_log('not verified', n=2)
 		self.assertEqual(sub.verified(), [])
+
+	def test_redirect_not_followed(self):
+		self.start_hub()
+		sub = self.subscriber()
+		sub.echo = 302
+		self.subscribe(sub.url())
+		self.wait_log('not verified: HTTP 302')
+		self.assertEqual(len(sub.verified()), 1)
 
 
 NPM_PACKAGE = 'pubsubhubbub@1.0.2'
