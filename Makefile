@@ -88,6 +88,7 @@ valgrind: build
 		    /usr/bin/python3 tests/integration/$$t.py || fail=1; \
 	done; \
 	echo "valgrind: $$(ls $(VALGRIND_LOGS) | wc -l) processes," \
-	    "$$(find $(VALGRIND_LOGS) -name '*.log' -size +0 | wc -l) with" \
-	    "a report; errors: $$(cat $(VALGRIND_LOGS)/*.log | grep -c '^==[0-9]*== [A-Z].*\(Invalid\|uninitialised\|definitely lost\)')"; \
+	    "$$(grep -l '^==' $(VALGRIND_LOGS)/*.log | wc -l) with a report" \
+	    "(grep '^==' $(VALGRIND_LOGS)/*.log; valgrind's own lines are" \
+	    "'--PID--': it does not know openat2, and fileopen() falls back)"; \
 	exit $$fail
