@@ -137,6 +137,7 @@ struct state {
 	bool full;		/* SQLITE_FULL logged; until a commit works */
 	char *path;		/* read-write only: dir/feedpubd.db */
 	int fd;			/* that file, to see it go (-1: none) */
+	bool relink_told;	/* state_relink()'s failure is logged */
 };
 
 /*
@@ -393,16 +394,17 @@ copy_out(struct state *st, const char *tmp, char *why, size_t n)
 	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc == SQLITE_OK) {
-		if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) !=
+		if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) ==
 		    NULL) {
-			sqlite3_backup_step(b, -1);
+			rc = sqlite3_errcode(dst);
+		} else {
+			rc = sqlite3_backup_step(b, -1);
 			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
 		}
-		rc = sqlite3_errcode(dst);
 	}
 	if (rc != SQLITE_OK)
-		snprintf(why, n, "%s", dst ? sqlite3_errmsg(dst) :
-		    "out of memory");
+		snprintf(why, n, "%s", sqlite3_errstr(rc));
 	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
 		snprintf(why, n, "cannot close the copy");
 		rc = SQLITE_ERROR;
@@ -428,11 +430,15 @@ state_relink(struct state *st)
 	replaced = stat(st->path, &b) == 0;
 	snprintf(tmp, sizeof(tmp), "%s.relink", st->path);
 	if (copy_out(st, tmp, why, sizeof(why)) < 0) {
-		log_errx("state database %s was %s while open, and cannot be "
-		    "written again from the open copy (%s): %s; trying again",
-		    st->path, replaced ? "replaced" : "deleted", tmp, why);
+		if (!st->relink_told)
+			log_errx("state database %s was %s while open, and "
+			    "cannot be written again from the open copy (%s): "
+			    "%s; trying again", st->path, replaced ?
+			    "replaced" : "deleted", tmp, why);
+		st->relink_told = true;
 		return -1;
 	}
+	st->relink_told = false;
 	/*
 	 * Close ours before the copy takes the name: closing, SQLite
 	 * removes path-wal and path-shm, which would then be the copy's.
@@ -453,7 +459,7 @@ state_relink(struct state *st)
 	}
 	if (open_rw(st, st->path, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL, 0) != SQLITE_OK)
-		return -1;	/* logged; the next call tries again */
+		return -1;	/* logged; down until a restart */
 	st->fd = open(st->path, O_RDONLY | O_CLOEXEC);
 	log_warnx("state database %s was %s while open: written again from "
 	    "the open copy (pending pings and release history kept)",

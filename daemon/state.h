@@ -57,7 +57,9 @@ void state_close(struct state *st);	/* NULL is fine */
  * connection is then reopened there (a replacing file is kept aside).
  * Checked at state_begin() and on the caller's timer; nothing to do for a
  * read-only state, nor inside a transaction. Returns 0 when the file is in
- * place, -1 when it could not be written again (logged; call again).
+ * place, -1 when it could not be written again (logged once; call again),
+ * or when the copy could not be reopened (logged; the database is then
+ * unusable until a restart).
  */
 int state_relink(struct state *st);
 

@@ -14,7 +14,7 @@
 
 #define RETRY_MIN	1.0	/* seconds before the first retry, */
 #define RETRY_MAX	10.0	/* doubling to this */
-#define RELINK_S	1.0	/* seconds between checks that the file is there */
+#define RELINK_S	1.0	/* seconds between looks at the file */
 
 struct statedir {
 	struct ev_loop *loop;
