@@ -21,7 +21,8 @@ enum history_result
 history_apply(struct state *st, struct release *r, bool save)
 {
 	struct seen_release was = { .path = r->path },
-	    now = { .has_date = r->has_date, .path = r->path };
+	    now = { .has_date = r->has_date, .path = r->path,
+	    .text = r->text };
 	unsigned int n = 0;
 	bool same;
 	int known;

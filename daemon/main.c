@@ -96,6 +96,7 @@ run_once(const struct config *c, bool check_only)
 		goto out;
 	}
 	if (check_only) {
+		pipeline_notes(p, true);
 		if (strcmp(c->feed.tag_authority, EXAMPLE_HOST) == 0)
 			log_warnx("%s: base_url %s is still the example's: "
 			    "entry ids are built from its host and must never "

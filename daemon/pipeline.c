@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <libxml/hash.h>
+
 #include "feeds/date.h"
 #include "feeds/scan.h"
 #include "history.h"
@@ -31,6 +33,12 @@ struct pipeline {
 	struct pathset *clashed;	/* of those, the id clash losers */
 	struct pathset *reclaim;	/* losers in a full rescan that the */
 					/* history says hold the id */
+	struct pathset *tokeep;		/* of those, told only once we know */
+					/* whether the published version */
+					/* stays (settle_bad()) */
+	xmlHashTablePtr errors;		/* path -> its struct release_error */
+	struct store *held;		/* reread(): the old version, apart */
+	bool notes;			/* log the releases' notes (--check) */
 	bool scanning;			/* a full rescan reports */
 	bool rescan;			/* read the whole folder next */
 	size_t removed;			/* releases gone with their folder */
@@ -147,9 +155,51 @@ holds(struct pipeline *p, const char *relpath)
 	return id != NULL;
 }
 
+static void
+free_error(void *payload, const xmlChar *name)
+{
+	(void)name;
+	free(payload);
+}
+
+/* Remember why relpath was skipped (for settle_bad() and --status). */
+static void
+stash_error(struct pipeline *p, const char *relpath,
+    const struct release_error *err)
+{
+	struct release_error *e = malloc(sizeof(*e));
+
+	if (e == NULL || xmlHashUpdateEntry(p->errors,
+	    (const xmlChar *)relpath, e, free_error) < 0) {
+		free(e);
+		return;		/* only --status and the wording suffer */
+	}
+	*e = *err;
+}
+
+static void
+forget_error(struct pipeline *p, const char *relpath)
+{
+	xmlHashRemoveEntry(p->errors, (const xmlChar *)relpath, free_error);
+}
+
+/* "FILE:LINE: msg" or "FILE: msg", escaped, and a suffix. */
+static void
+log_problem(struct pipeline *p, const char *relpath,
+    const struct release_error *err, const char *suffix)
+{
+	if (err->line > 0)
+		log_errx("%s/%s:%zu: %s%s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), err->line, log_esc(err->msg), suffix);
+	else
+		log_errx("%s/%s: %s%s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), log_esc(err->msg), suffix);
+}
+
 /*
  * Told by the scanner about every file it skipped: the one place a
- * release's problem is logged.
+ * release's problem is logged, here or, for a file that may hold a
+ * published release, by settle_bad() once the reading is done.
  */
 static void
 report(void *ud, const char *relpath, const struct release_error *err)
@@ -164,15 +214,47 @@ report(void *ud, const char *relpath, const struct release_error *err)
 			lost(p);
 		return;		/* told after reclaim(), if it still loses */
 	}
-	if (err->line > 0)
-		log_errx("%s/%s:%zu: %s", log_esc(p->cfg->releases_dir),
-		    log_esc(relpath), err->line, log_esc(err->msg));
-	else
-		log_errx("%s/%s: %s", log_esc(p->cfg->releases_dir),
-		    log_esc(relpath), log_esc(err->msg));
+	stash_error(p, relpath, err);
+	if (!err->clash && !err->transient) {
+		if (pathset_add(p->tokeep, relpath) < 0)
+			lost(p);
+		return;
+	}
+	log_problem(p, relpath, err, "");
 	if (pathset_add(p->bad, relpath) < 0 || (err->clash &&
 	    pathset_add(p->clashed, relpath) < 0))
 		lost(p);
+}
+
+/* A release's warnings (always) and notes (--check only), escaped. */
+static void
+tell_diags(struct pipeline *p, const struct release *r)
+{
+	for (size_t i = 0; i < r->ndiags; i++) {
+		const struct release_diag *d = &r->diags[i];
+		char where[32] = "";
+
+		if (d->level == RELEASE_NOTE && !p->notes)
+			continue;
+		if (d->line > 0)
+			snprintf(where, sizeof(where), ":%zu", d->line);
+		if (d->level == RELEASE_WARNING)
+			log_warnx("%s/%s%s: %s: %s",
+			    log_esc(p->cfg->releases_dir), log_esc(r->path),
+			    where, release_diag_name(d->level),
+			    log_esc(d->msg));
+		else
+			log_info("%s/%s%s: %s: %s",
+			    log_esc(p->cfg->releases_dir), log_esc(r->path),
+			    where, release_diag_name(d->level),
+			    log_esc(d->msg));
+	}
+}
+
+static void
+tell_diags_one(struct release *r, void *ud)
+{
+	tell_diags(ud, r);
 }
 
 /* ---- the release history ---------------------------------------------- */
@@ -241,6 +323,137 @@ history_end(struct pipeline *p, bool whole)
 		log_info("the release history is saved again");
 }
 
+/* ---- keeping what was published -------------------------------------- */
+
+/* Whether the body after the front matter holds no text. */
+static bool
+body_empty(const struct release *r)
+{
+	const char *b = r->text + r->body_off;
+
+	return b[strspn(b, " \t\n\r\f\v")] == '\0';
+}
+
+/* The last good version of relpath the history holds, parsed, or NULL. */
+static struct release *
+from_history(struct pipeline *p, const char *relpath)
+{
+	struct release_error err = { .line = 0 };
+	struct release *r = NULL;
+	char *id, *text = NULL;
+
+	if (p->st == NULL || p->history_unread ||
+	    (id = state_release_held(p->st, relpath)) == NULL)
+		return NULL;
+	if ((text = state_release_text(p->st, id)) != NULL &&
+	    release_parse(&p->cfg->feed, relpath, text, strlen(text), 0, &r,
+	    &err) == 0 && strcmp(r->id, id) != 0) {
+		release_free(r);	/* the text no longer gives that id */
+		r = NULL;
+	}
+	free(text);
+	free(id);
+	return r;
+}
+
+/*
+ * The file at relpath turned bad (or lost its body): when the release it
+ * held is live, it stays published as it was, from prev (the store read
+ * before; NULL: none) or else from the history. Returns that version,
+ * back in the store, or NULL.
+ */
+static struct release *
+keep(struct pipeline *p, struct store *prev, const char *relpath)
+{
+	struct release *r = prev != NULL ? store_take(prev, relpath) : NULL;
+
+	if (r == NULL)
+		r = from_history(p, relpath);
+	if (r == NULL)
+		return NULL;
+	if (r->draft || r->date.sec > (int64_t)time(NULL)) {
+		release_free(r);	/* not live: nothing to keep */
+		return NULL;
+	}
+	store_remove(p->store, relpath);
+	if (store_put(p->store, r, NULL) != STORE_PUT_OK)
+		return NULL;
+	r = store_get(p->store, relpath);
+	remember(p, r);
+	return r;
+}
+
+/* What a kept release's error line adds. */
+static void
+kept_suffix(const struct release *r, char *buf, size_t len)
+{
+	char date[DATE_BUFSZ];
+
+	snprintf(buf, len, "; kept the published version from %s",
+	    date_rfc3339(&r->updated, date));
+}
+
+/*
+ * Tell the files report() held back: each is an error (skipped), an
+ * error whose published version stays, or an empty file that is not a
+ * release yet (no error at all).
+ */
+static void
+settle_bad(struct pipeline *p, struct store *prev)
+{
+	size_t n;
+	char **v = pathset_sorted(p->tokeep, &n);
+
+	pathset_clear(p->tokeep);
+	if (v == NULL && n > 0)
+		lost(p);
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		const struct release_error *err = xmlHashLookup(p->errors,
+		    (const xmlChar *)v[i]);
+		struct release_error none = { .line = 0 };
+		struct release *r = keep(p, prev, v[i]);
+		char suffix[DATE_BUFSZ + 64] = "";
+
+		if (err == NULL)	/* out of memory when stashed */
+			err = &none;
+		if (r == NULL && err->empty) {
+			log_info("%s/%s: %s", log_esc(p->cfg->releases_dir),
+			    log_esc(v[i]), log_esc(err->msg));
+			pathset_remove(p->bad, v[i]);
+			forget_error(p, v[i]);
+			continue;
+		}
+		if (r != NULL)
+			kept_suffix(r, suffix, sizeof(suffix));
+		log_problem(p, v[i], err, suffix);
+		if (pathset_add(p->bad, v[i]) < 0)
+			lost(p);
+	}
+	pathset_sorted_free(v, n);
+}
+
+/*
+ * The release just read from relpath has no body where its published
+ * version, in prev, had one: a slip (the text cut, a paste gone wrong)
+ * that must not publish. Keep the old one, as for an error.
+ */
+static bool
+keep_body(struct pipeline *p, struct store *prev, const char *relpath)
+{
+	struct release *r = store_get(p->store, relpath);
+	struct release *old = prev != NULL ? store_get(prev, relpath) : NULL;
+	struct release_error err = { .line = 0 };
+
+	if (r == NULL || old == NULL || !body_empty(r) || body_empty(old))
+		return false;
+	snprintf(err.msg, sizeof(err.msg), "has no text after the front "
+	    "matter");
+	stash_error(p, relpath, &err);
+	if (pathset_add(p->tokeep, relpath) < 0)
+		lost(p);
+	return true;
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static void reclaim(struct pipeline *p);
@@ -287,6 +500,33 @@ keep_writing(struct pipeline *p, struct store *s)
 	pathset_sorted_free(v, n);
 }
 
+static void
+body_check(struct release *r, void *ud)
+{
+	struct pathset *v = ud;
+
+	if (body_empty(r) && pathset_add(v, r->path) < 0)
+		pathset_clear(v);	/* out of memory: they publish */
+}
+
+/* keep_body() for every release of the new store without a body. */
+static void
+keep_bodies(struct pipeline *p, struct store *prev)
+{
+	struct pathset *set = pathset_new();
+	char **v = NULL;
+	size_t n = 0;
+
+	if (set != NULL) {
+		store_foreach(p->store, body_check, set);
+		v = pathset_sorted(set, &n);
+	}
+	for (size_t i = 0; v != NULL && i < n; i++)
+		keep_body(p, prev, v[i]);
+	pathset_sorted_free(v, n);
+	pathset_free(set);
+}
+
 /*
  * Read the whole folder into a new store, beside the old one, and swap
  * only when every folder could be read: a half-read tree must not publish
@@ -295,7 +535,7 @@ keep_writing(struct pipeline *p, struct store *s)
 static int
 full_rescan(struct pipeline *p)
 {
-	struct store *s = store_new();
+	struct store *s = store_new(), *old;
 	struct pathset *bad = p->bad, *clashed = p->clashed;
 	int rc = -1;
 
@@ -324,8 +564,12 @@ full_rescan(struct pipeline *p)
 	pathset_free(bad);
 	pathset_free(clashed);
 	keep_writing(p, s);
-	store_free(p->store);
+	old = p->store;
 	p->store = s;
+	store_foreach(s, tell_diags_one, p);
+	keep_bodies(p, old);
+	settle_bad(p, old);
+	store_free(old);
 	reclaim(p);
 	pathset_clear(p->dirty);	/* answered by the rescan */
 	p->removed = 0;
@@ -378,9 +622,20 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 		return;
 	}
 	pathset_remove(p->clashed, relpath);
+	/* Apart, so that a slip can put it back (settle_bad()). */
+	if (r != NULL && (r = store_take(p->store, relpath)) != NULL &&
+	    store_put(p->held, r, NULL) != STORE_PUT_OK)
+		lost(p);
 	if (scan_file(&p->cfg->feed, p->cfg->releases_dir, relpath, p->store,
-	    report, p) >= 0)
+	    p->held, report, p) >= 0) {
 		pathset_remove(p->bad, relpath);
+		forget_error(p, relpath);
+		if (!keep_body(p, p->held, relpath) &&
+		    (r = store_get(p->store, relpath)) != NULL)
+			tell_diags(p, r);
+	}
+	settle_bad(p, p->held);
+	store_remove(p->held, relpath);
 	if ((r = store_get(p->store, relpath)) != NULL)
 		remember(p, r);
 	/* Its old id is free now if it left or took another one. */
@@ -442,6 +697,7 @@ batch_one(struct pipeline *p, const char *path)
 		pathset_remove(p->dirty, path);
 		pathset_remove(p->bad, path);
 		pathset_remove(p->clashed, path);
+		forget_error(p, path);
 		b->removed += store_remove(p->store, path) == 0;
 		return;
 	case B_READ:
@@ -596,8 +852,12 @@ pipeline_new(const struct config *c, struct state *st, struct ping *ping)
 	p->bad = pathset_new();
 	p->clashed = pathset_new();
 	p->reclaim = pathset_new();
+	p->tokeep = pathset_new();
+	p->errors = xmlHashCreate(64);
+	p->held = store_new();
 	if (p->store == NULL || p->dirty == NULL || p->writing == NULL ||
-	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL) {
+	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL ||
+	    p->tokeep == NULL || p->errors == NULL || p->held == NULL) {
 		pipeline_free(p);
 		return NULL;
 	}
@@ -616,6 +876,9 @@ pipeline_free(struct pipeline *p)
 	pathset_free(p->bad);
 	pathset_free(p->clashed);
 	pathset_free(p->reclaim);
+	pathset_free(p->tokeep);
+	xmlHashFree(p->errors, free_error);
+	store_free(p->held);
 	free(p);
 }
 
@@ -625,6 +888,12 @@ pipeline_attach(struct pipeline *p, struct state *st, struct ping *ping)
 	p->st = st;
 	p->ping = ping;
 	p->history_owed = st != NULL;
+}
+
+void
+pipeline_notes(struct pipeline *p, bool on)
+{
+	p->notes = on;
 }
 
 void

@@ -42,6 +42,12 @@ void pipeline_free(struct pipeline *p);	/* NULL is fine */
  */
 void pipeline_attach(struct pipeline *p, struct state *st, struct ping *ping);
 
+/*
+ * Log the releases' notes as they are read (--check), beside their
+ * warnings, which are always logged.
+ */
+void pipeline_notes(struct pipeline *p, bool on);
+
 /* A reloaded config, borrowed from now on; call before freeing the old. */
 void pipeline_configure(struct pipeline *p, const struct config *c);
 

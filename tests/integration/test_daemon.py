@@ -827,10 +827,13 @@ class BadEditTest(dt.DaemonCase):
 		self.assertEqual(named(), [])
 
 		shutil.copyfile(os.path.join(ft.CORPUS, 'bad', 'bad-yaml.md'), path)
-		self.wait_id('vaxlar', present=False)
 		lines = self.wait(named, 'an error naming ' + name)
 		self.assertRegex(lines[0], r'^feedpubd: error: \S*vaxlar\.md:\d+: ')
-		self.assertEqual(self.ids(), self.base_ids())
+		# Live: its published version stays until the file is removed
+		# (issue 9).
+		self.assertIn('kept the published version', lines[0])
+		self.assertEqual(self.entry(self.parse(), 'vaxlar').title, 'Hel')
+		self.assertEqual(self.ids(), self.base_ids('vaxlar'))
 		self.wait(lambda: self.skipped() == 1, 'STATUS with 1 skipped')
 
 		# Other changes do not report it again.
@@ -841,7 +844,7 @@ class BadEditTest(dt.DaemonCase):
 
 		ft.write_release(path, release_text('Lagad',
 			'2024-08-01T10:00:00+02:00'))
-		self.wait_id('vaxlar')
+		self.wait(lambda: 'Lagad' in dt.read_atom(self.ws), 'the fix')
 		self.assertEqual(self.entry(self.parse(), 'vaxlar').title, 'Lagad')
 		self.assertEqual(self.ids(), self.base_ids('vaxlar', 'annan'))
 		self.wait(lambda: self.skipped() == 0, 'STATUS with 0 skipped')

@@ -1,0 +1,176 @@
+"""Issue 9, the daemon side: what editors' slips do to the running daemon.
+
+Warnings printed as releases load, empty files that are not releases yet,
+a live release kept when its file turns bad, renames that keep the id,
+the empty feed's time and the feedback (info line per publish, --status).
+
+Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_editors.py
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import feedtest as ft  # noqa: E402
+import daemontest as dt  # noqa: E402
+from daemontest import BASE_SLUGS, entry_id, release_text  # noqa: E402
+
+BAD_YAML = release_text('Trasig', '2024-08-01T10:00:00+02:00',
+	extra='title: "oavslutad\ntags: [a')
+
+
+def lines_naming(daemon, name):
+	return [l for l in daemon.stderr_lines() if name in l]
+
+
+def read_bytes(path):
+	with open(path, 'rb') as f:
+		return f.read()
+
+
+def run_cli(ws, *args):
+	return subprocess.run([os.path.abspath(ft.FEEDPUBD), '--config',
+		ws.config] + list(args), capture_output=True, text=True,
+		timeout=dt.START_TIMEOUT)
+
+
+class EditorCase(dt.DaemonCase):
+
+	def restart(self):
+		"""Stop the daemon (status 0), start another on the same folder
+		and wait for its READY=1."""
+		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
+		mark = self.notify.mark()
+		d = dt.Daemon(self.ws, self.notify)
+		self.daemon = d
+		# In start()'s order: the kill runs after the clean stop.
+		self.addCleanup(d.kill)
+		self.addCleanup(self._stop_cleanly)
+		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
+			'READY=1 after the restart', dt.START_TIMEOUT)
+		return d
+
+
+class DiagTest(EditorCase):
+
+	def test_warning_printed_when_loaded_notes_only_in_check(self):
+		path = self.ws.release('2024-09-01-varning.md')
+		ft.write_release(path, release_text('Varning',
+			'2024-09-01T10:00:00+02:00', extra='titel: Fel\nkontakt: x'))
+		d = self.start()
+		name = os.path.join('releases', '2024-09-01-varning.md')
+		w = self.wait(lambda: [l for l in lines_naming(d, name)
+			if re.search(r'varning\.md:\d+: warning: .*titel', l)],
+			'a warning naming the file and line')
+		self.assertTrue(w[0].startswith('feedpubd: warning: '), w)
+		self.assertEqual([l for l in lines_naming(d, name)
+			if 'note:' in l], [], d.describe())
+		self.assertTrue(dt.has_id(self.ws, '2024-09-01-varning'))
+		# An edit that keeps the warning tells it again.
+		n = len(w)
+		with open(path, 'a', encoding='utf-8') as f:
+			f.write('Mer text.\n')
+		self.wait(lambda: len([l for l in lines_naming(d, name)
+			if ': warning: ' in l]) > n, 'the warning again')
+		r = run_cli(self.ws, '--check')
+		self.assertEqual(r.returncode, 0, r.stderr)
+		self.assertRegex(r.stderr, r'varning\.md:\d+: warning: ')
+		self.assertRegex(r.stderr, r'varning\.md:\d+: note: .*kontakt')
+
+
+class EmptyTest(EditorCase):
+
+	def test_empty_file_is_not_an_error(self):
+		d = self.start()
+		n = d.publish_count()
+		path = self.ws.release('ny.md')
+		open(path, 'w').close()
+		self.wait_publish_after(n)
+		lines = self.wait(lambda: lines_naming(d, 'ny.md'), 'a line')
+		self.assertEqual([l for l in lines if 'error' in l or
+			'warning' in l], [], d.describe())
+		self.assertEqual(self.ids(), self.base_ids())
+		st = dt.wait_for(lambda: [v for v in self.notify.values('STATUS')
+			if v.startswith('3 releases')])
+		self.assertNotIn('skipped', st[-1].replace('0 skipped', ''))
+		r = run_cli(self.ws, '--check')
+		self.assertEqual(r.returncode, 0, r.stderr)
+		self.assertNotIn('error', r.stderr)
+		ft.write_release(path, release_text('Ny', '2024-09-02T10:00:00Z'))
+		self.wait_id('ny')
+
+
+class KeepTest(EditorCase):
+	"""A live release whose file turns bad stays as it was published."""
+
+	def broken(self, path, text, name, n_before):
+		with open(path, 'w', encoding='utf-8') as f:
+			f.write(text)
+		return self.wait(lambda: [l for l in lines_naming(self.daemon, name)
+			if 'kept the published version from' in l][n_before:],
+			'an error saying the published version is kept')
+
+	def test_bad_yaml_empty_and_bodyless_keep_it_until_removed(self):
+		path = self.ws.release('vaxlar.md')
+		good = release_text('Hel', '2024-08-01T10:00:00+02:00',
+			body='Den goda texten.')
+		ft.write_release(path, good)
+		d = self.start()
+		name = os.path.join('releases', 'vaxlar.md')
+		before = read_bytes(self.ws.atom)
+		rss = read_bytes(self.ws.rss)
+		kept = 0
+		for text in (BAD_YAML, '', release_text('Hel',
+				'2024-08-01T10:00:00+02:00', body=''),
+				release_text('Hel', 'i morgon')):
+			n = d.publish_count()
+			lines = self.broken(path, text, name, kept)
+			kept += len(lines)
+			self.assertRegex(lines[0], r'^feedpubd: error: \S*vaxlar\.md')
+			self.assertIn('2024-08-01T10:00:00+02:00', lines[0])
+			self.wait_publish_after(n)
+			self.assertEqual(read_bytes(self.ws.atom), before)
+			self.assertEqual(read_bytes(self.ws.rss), rss)
+		# A restart with the file still bad: still published, as it was.
+		with open(path, 'w', encoding='utf-8') as f:
+			f.write(BAD_YAML)
+		os.remove(self.ws.atom)
+		d = self.restart()
+		self.wait(lambda: [l for l in lines_naming(d, name)
+			if 'kept the published version' in l], 'kept after restart')
+		self.assertEqual(read_bytes(self.ws.atom), before)
+		# The fix publishes.
+		ft.write_release(path, release_text('Lagad',
+			'2024-08-01T10:00:00+02:00', body='Den goda texten.'))
+		self.wait(lambda: 'Lagad' in dt.read_atom(self.ws), 'the fix')
+		self.assertEqual(self.entry(self.parse(), 'vaxlar').title, 'Lagad')
+		# Broken again, then removed: only the removal unpublishes.
+		with open(path, 'w', encoding='utf-8') as f:
+			f.write(BAD_YAML)
+		self.wait(lambda: len([l for l in lines_naming(d, name)
+			if 'kept' in l]) >= 2, 'kept again')
+		self.assertTrue(dt.has_id(self.ws, 'vaxlar'))
+		os.remove(path)
+		self.wait_id('vaxlar', present=False)
+		self.assertEqual(self.ids(), self.base_ids())
+
+	def test_bad_new_file_is_still_skipped(self):
+		d = self.start()
+		path = self.ws.release('trasig.md')
+		with open(path, 'w', encoding='utf-8') as f:
+			f.write(BAD_YAML)
+		lines = self.wait(lambda: lines_naming(d, 'trasig.md'), 'an error')
+		self.assertNotIn('kept', lines[0])
+		self.assertIn('error', lines[0])
+		self.assertEqual(self.ids(), self.base_ids())
+
+
+if __name__ == '__main__':
+	dt.main()
