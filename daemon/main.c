@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -80,6 +81,7 @@ run_once(const struct config *c, bool check_only)
 	struct state *st = NULL;
 	struct pipeline *p = NULL;
 	struct pipe_result res;
+	struct stat sb;
 	int rc = 1, lock = -1;
 
 	if (!check_only) {
@@ -109,6 +111,7 @@ run_once(const struct config *c, bool check_only)
 		rc = pipeline_skipped(p) > 0 ? 1 : 0;
 		goto out;
 	}
+	pipeline_once(p, stat(c->path, &sb) == 0 ? (int64_t)sb.st_mtime : 0);
 	if (pipeline_run(p, (int64_t)time(NULL), &res) < 0)
 		goto out;
 	for (int k = 0; k < FEED_NKINDS; k++)

@@ -39,6 +39,11 @@ struct pipeline {
 	xmlHashTablePtr errors;		/* path -> its struct release_error */
 	struct store *held;		/* reread(): the old version, apart */
 	bool notes;			/* log the releases' notes (--check) */
+	bool once;			/* --once: nothing of the daemon's */
+					/* own (status, empty time) is saved */
+	int64_t once_empty;		/* --once: the empty feed's time */
+	int64_t empty_at;		/* when the feed became empty, as */
+					/* this process saw it; 0: not empty */
 	bool scanning;			/* a full rescan reports */
 	bool rescan;			/* read the whole folder next */
 	size_t removed;			/* releases gone with their folder */
@@ -780,12 +785,49 @@ outcome_word(const struct publish_result *res, int k)
 	    "unchanged";
 }
 
+#define EMPTY_KEY	"empty_since"
+
+/*
+ * The time an empty feed says it was updated: when it became empty, as
+ * the state database remembers it (the daemon), else --once's time (the
+ * config file's), else now.
+ */
+static int64_t
+empty_since(struct pipeline *p, int64_t now, bool *known)
+{
+	char *v = p->st != NULL ? state_meta_get(p->st, EMPTY_KEY) : NULL;
+	long long t = 0;
+
+	*known = v != NULL && sscanf(v, "%lld", &t) == 1 && t > 0;
+	free(v);
+	if (*known)
+		return (int64_t)t;
+	if (p->once)
+		return p->once_empty;
+	return p->empty_at != 0 ? p->empty_at : now;
+}
+
+/* Remember (or forget) when the feed became empty. */
+static void
+save_empty(struct pipeline *p, size_t entries, int64_t since, bool known)
+{
+	char v[32];
+
+	p->empty_at = entries == 0 ? since : 0;
+	if (p->st == NULL || p->once || (entries == 0) == known)
+		return;
+	snprintf(v, sizeof(v), "%lld", (long long)since);
+	state_meta_set(p->st, EMPTY_KEY, entries == 0 ? v : NULL);
+}
+
 int
 pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 {
 	struct publish_result pr;
 	double t0 = mono_ms();
-	int rc = publish_feeds(p->cfg, p->store, now, &pr);
+	bool known;
+	int64_t since = empty_since(p, now, &known);
+	int rc = publish_feeds(p->cfg, p->store, now, since, &pr);
 
 	p->last_ms = mono_ms() - t0;
 	p->last_at = (time_t)now;
@@ -797,6 +839,8 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	    p->last_ms, pr.render_ms);
 	memset(res, 0, sizeof(*res));
 	res->outcome = rc < 0 ? PIPE_UNWRITTEN : PIPE_PUBLISHED;
+	if (rc == 0)
+		save_empty(p, pr.entries, since, known);
 	res->entries = p->entries = pr.entries;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
@@ -888,6 +932,13 @@ pipeline_attach(struct pipeline *p, struct state *st, struct ping *ping)
 	p->st = st;
 	p->ping = ping;
 	p->history_owed = st != NULL;
+}
+
+void
+pipeline_once(struct pipeline *p, int64_t empty_since)
+{
+	p->once = true;
+	p->once_empty = empty_since;
 }
 
 void

@@ -172,5 +172,43 @@ class KeepTest(EditorCase):
 		self.assertEqual(self.ids(), self.base_ids())
 
 
+class EmptyFeedTest(EditorCase):
+
+	def feed_updated(self):
+		d = self.parse()
+		self.assertEqual(d.entries, [])
+		return ft.struct_epoch(d.feed.updated_parsed)
+
+	def test_emptied_folder_says_when_it_became_empty(self):
+		d = self.start()
+		n = d.publish_count()
+		t0 = time.time()
+		for name in os.listdir(self.ws.releases):
+			os.remove(self.ws.release(name))
+		self.wait(lambda: d.publish_count() > n and
+			d.publishes()[-1][1] == 0, 'an empty publish')
+		t1 = time.time()
+		when = self.feed_updated()
+		self.assertGreaterEqual(when, int(t0) - 1)
+		self.assertLessEqual(when, t1 + 1)
+		before = read_bytes(self.ws.atom)
+		# Stable across restarts: restart once the clock has moved on,
+		# so a time taken at the start would differ.
+		dt.wait_for(lambda: time.time() >= when + 2, what='2 s to pass')
+		self.restart()
+		self.assertEqual(read_bytes(self.ws.atom), before)
+		self.assertEqual(self.feed_updated(), when)
+
+	def test_once_uses_the_config_files_time(self):
+		for name in os.listdir(self.ws.releases):
+			os.remove(self.ws.release(name))
+		self.write_config()
+		os.utime(self.ws.config, (1700000000, 1700000000))
+		r = run_cli(self.ws, '--once')
+		self.assertEqual(r.returncode, 0, r.stderr)
+		self.assertEqual(self.feed_updated(), 1700000000)
+		self.daemon = None
+
+
 if __name__ == '__main__':
 	dt.main()
