@@ -160,8 +160,8 @@ def config_defines():
 
 
 def config_required():
-	"""The names of the required keys of the keys[] table."""
-	return [name for _, name, fields in config_rows()
+	"""(section, name) of the required keys of the keys[] table."""
+	return [(sec, name) for sec, name, fields in config_rows()
 		if fields.get('required') == 'true']
 
 
@@ -559,7 +559,7 @@ class ConfManPage(unittest.TestCase):
 		for (sec, key), text in man.items():
 			with self.subTest(key=key):
 				self.assertEqual(text.startswith('Required.'),
-						 key in required)
+						 (sec, key) in required)
 
 	def test_examples_are_valid_configs(self):
 		if not os.access(FEEDPUBD, os.X_OK):
