@@ -353,8 +353,17 @@ from_history(struct pipeline *p, const char *relpath)
 	if ((text = state_release_text(p->st, id)) != NULL &&
 	    release_parse(&p->cfg->feed, relpath, text, strlen(text), 0, &r,
 	    &err) == 0 && strcmp(r->id, id) != 0) {
-		release_free(r);	/* the text no longer gives that id */
-		r = NULL;
+		char *def = release_default_id(&p->cfg->feed, r->slug);
+
+		if (def != NULL && strcmp(r->id, def) == 0) {
+			free(r->id);	/* renamed before: adopt()'s id */
+			r->id = id;
+			id = NULL;
+		} else {
+			release_free(r);	/* that text gives another id */
+			r = NULL;
+		}
+		free(def);
 	}
 	free(text);
 	free(id);
@@ -457,6 +466,79 @@ keep_body(struct pipeline *p, struct store *prev, const char *relpath)
 	if (pathset_add(p->tokeep, relpath) < 0)
 		lost(p);
 	return true;
+}
+
+/* ---- renames ---------------------------------------------------------- */
+
+static bool gone(const struct pipeline *p, const char *relpath);
+
+/* For history_renamed_id(): whether the release at path with id left. */
+static bool
+left(void *ud, const char *id, const char *path)
+{
+	struct pipeline *p = ud;
+	struct release *r = store_get_id(p->store, id);
+
+	if (r != NULL)
+		return false;
+	return path == NULL || (store_get(p->store, path) == NULL &&
+	    gone(p, path));
+}
+
+/*
+ * The release at relpath is a renamed file: it takes back the id it had
+ * (and so its dates and its place in the feeds); the link follows the
+ * new name.
+ */
+static void
+adopt(struct pipeline *p, const char *relpath)
+{
+	struct release *r = store_get(p->store, relpath);
+	char *def, *id = NULL, *was;
+
+	if (r == NULL || p->st == NULL || p->history_unread ||
+	    (def = release_default_id(&p->cfg->feed, r->slug)) == NULL)
+		return;
+	id = history_renamed_id(p->st, r, def, left, p);
+	free(def);
+	if (id == NULL)
+		return;
+	r = store_take(p->store, relpath);
+	was = r->id;
+	r->id = id;
+	if (store_put(p->store, r, NULL) != STORE_PUT_OK) {
+		lost(p);	/* gone from the store: read it again */
+		free(was);
+		return;
+	}
+	log_info("%s/%s: renamed, keeps its id %s",
+	    log_esc(p->cfg->releases_dir), log_esc(relpath), log_esc(id));
+	free(was);
+}
+
+static void
+path_of(struct release *r, void *ud)
+{
+	if (pathset_add(ud, r->path) < 0)
+		pathset_clear(ud);	/* out of memory: no renames now */
+}
+
+/* adopt() for every release of the store (a full rescan). */
+static void
+adopt_all(struct pipeline *p)
+{
+	struct pathset *set;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (p->st == NULL || (set = pathset_new()) == NULL)
+		return;
+	store_foreach(p->store, path_of, set);
+	v = pathset_sorted(set, &n);
+	for (size_t i = 0; v != NULL && i < n; i++)
+		adopt(p, v[i]);
+	pathset_sorted_free(v, n);
+	pathset_free(set);
 }
 
 /* ---- reading ---------------------------------------------------------- */
@@ -575,6 +657,7 @@ full_rescan(struct pipeline *p)
 	keep_bodies(p, old);
 	settle_bad(p, old);
 	store_free(old);
+	adopt_all(p);
 	reclaim(p);
 	pathset_clear(p->dirty);	/* answered by the rescan */
 	p->removed = 0;
@@ -636,8 +719,10 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 		pathset_remove(p->bad, relpath);
 		forget_error(p, relpath);
 		if (!keep_body(p, p->held, relpath) &&
-		    (r = store_get(p->store, relpath)) != NULL)
+		    (r = store_get(p->store, relpath)) != NULL) {
 			tell_diags(p, r);
+			adopt(p, relpath);
+		}
 	}
 	settle_bad(p, p->held);
 	store_remove(p->held, relpath);

@@ -210,5 +210,68 @@ class EmptyFeedTest(EditorCase):
 		self.daemon = None
 
 
+class RenameTest(EditorCase):
+	"""A renamed file keeps its release: id, published date, one entry."""
+
+	SLUG = BASE_SLUGS['Beta']
+
+	def setUp(self):
+		super().setUp()
+		# Undated: its published date is the history's, not the file's.
+		self.path = self.ws.release('odaterad.md')
+		ft.write_release(self.path, '# Odaterad\n\nText om inget datum.\n')
+		os.utime(self.path, (1700000000, 1700000000))
+
+	def snapshot(self, slug):
+		d = self.parse()
+		e = self.entry(d, slug)
+		return e.id, e.published, len(d.entries)
+
+	def assertKept(self, before, new_slug):
+		d = self.parse()
+		ids = [e.id for e in d.entries]
+		self.assertEqual(len(d.entries), before[2], ids)
+		e = [e for e in d.entries if e.id == before[0]]
+		self.assertEqual(len(e), 1, ids)
+		self.assertEqual(e[0].published, before[1])
+		self.assertTrue(e[0].link.endswith('/' + new_slug + '.html'),
+			e[0].link)
+		self.assertNotIn(entry_id(new_slug), ids)
+
+	def wait_link(self, slug):
+		self.wait(lambda: '/releases/%s.html' % slug in
+			dt.read_atom(self.ws), 'the link to ' + slug)
+
+	def test_rename_in_place(self):
+		self.start()
+		before = self.snapshot('odaterad')
+		os.rename(self.path, self.ws.release('nytt-namn.md'))
+		self.wait_link('nytt-namn')
+		self.assertKept(before, 'nytt-namn')
+		# An edit under the new name keeps it too.
+		with open(self.ws.release('nytt-namn.md'), 'a') as f:
+			f.write('Mer.\n')
+		self.wait(lambda: 'Mer.' in dt.read_atom(self.ws), 'the edit')
+		self.assertKept(before, 'nytt-namn')
+
+	def test_move_across_folders(self):
+		os.mkdir(self.ws.release('arkiv'))
+		self.start()
+		before = self.snapshot('odaterad')
+		os.rename(self.path, self.ws.release('arkiv', 'flyttad.md'))
+		self.wait_link('flyttad')
+		self.assertKept(before, 'flyttad')
+
+	def test_rename_while_stopped(self):
+		self.start()
+		before = self.snapshot('odaterad')
+		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
+		os.rename(self.path, self.ws.release('medan-stoppad.md'))
+		os.utime(self.ws.release('medan-stoppad.md'), None)
+		self.restart()
+		self.wait_link('medan-stoppad')
+		self.assertKept(before, 'medan-stoppad')
+
+
 if __name__ == '__main__':
 	dt.main()
