@@ -16,6 +16,7 @@
 
 #include "config/config.h"
 #include "daemon.h"
+#include "feeds/date.h"
 #include "lock.h"
 #include "log.h"
 #include "pipeline.h"
@@ -38,7 +39,9 @@ usage(FILE *f)
 	    "  -1, --once         write the feeds once and exit\n"
 	    "  -n, --check        check the config and every release, "
 	    "write nothing\n"
-	    "  -s, --status       print the pending pings and exit\n"
+	    "  -s, --status       print the pending pings, the daemon's "
+	    "status and\n"
+	    "                     the skipped files, and exit\n"
 	    "  -T, --print-config print every key's value in effect and "
 	    "exit\n"
 	    "  -v, --verbose      log debug messages too\n"
@@ -126,6 +129,44 @@ out:
 	return rc;
 }
 
+/*
+ * --status, after the ping queue: the daemon's status line at its last
+ * publish and the files it skipped, with their errors (nothing when the
+ * daemon never saved them). Names are escaped like log lines.
+ */
+static void
+print_daemon_status(struct state *st)
+{
+	char *line = state_meta_get(st, "status");
+	char *at = state_meta_get(st, "status_at");
+	struct skipped_file *sk = NULL;
+	size_t n = 0;
+	long long t = 0;
+
+	if (line == NULL) {
+		free(at);
+		return;
+	}
+	printf("\n");
+	if (at != NULL && sscanf(at, "%lld", &t) == 1 && t > 0) {
+		struct fp_time ft = date_from_epoch((int64_t)t);
+		char date[DATE_BUFSZ];
+
+		printf("last publish %s: %s\n", date_rfc3339(&ft, date), line);
+	} else {
+		printf("last publish: %s\n", line);
+	}
+	if (state_skipped_list(st, &sk, &n) == 0) {
+		printf("%zu skipped file%s\n", n, n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++)
+			printf("  %s: %s\n", log_esc(sk[i].path),
+			    log_esc(sk[i].error));
+	}
+	state_skipped_free(sk, n);
+	free(line);
+	free(at);
+}
+
 /* --status: the ping queue, read from the state database. */
 static int
 print_status(const struct config *c)
@@ -154,6 +195,7 @@ print_status(const struct config *c)
 		printf("\n");
 	}
 	state_pings_free(v, n);
+	print_daemon_status(st);
 	state_close(st);
 	return 0;
 }

@@ -20,6 +20,15 @@
 #include "pathset.h"
 #include "publish.h"
 
+/* An entry of a feed, or an embargoed release, as a publish saw it. */
+struct shown {
+	char *id;
+	char *title;
+	int64_t updated;
+	int64_t date;
+	bool embargo;		/* not live yet: goes live at date */
+};
+
 struct pipeline {
 	const struct config *cfg;
 	struct state *st;		/* NULL: no history */
@@ -61,6 +70,11 @@ struct pipeline {
 	bool history_unread;		/* stop reading it in this run */
 	bool history_unsaved;		/* stop writing it in this run */
 	bool history_owed;		/* the database lacks part of the store */
+
+	/* What the last publish showed, by id (for its info line). */
+	struct shown *shown;
+	size_t nshown;
+	bool shown_known;		/* false until the first publish */
 
 	/* For the status line. */
 	unsigned long publishes;
@@ -870,6 +884,211 @@ outcome_word(const struct publish_result *res, int k)
 	    "unchanged";
 }
 
+/* ---- what a publish changed ------------------------------------------ */
+
+static void
+shown_free(struct shown *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].id);
+		free(v[i].title);
+	}
+	free(v);
+}
+
+struct shown_list {
+	struct shown *v;
+	size_t n, cap;
+	int64_t now;
+	bool oom;
+};
+
+static void
+shown_add(struct shown_list *l, const struct release *r, bool embargo)
+{
+	struct shown *w;
+
+	if (l->oom)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+
+		if ((w = realloc(l->v, cap * sizeof(*w))) == NULL) {
+			l->oom = true;
+			return;
+		}
+		l->v = w;
+		l->cap = cap;
+	}
+	w = &l->v[l->n];
+	w->id = strdup(r->id);
+	w->title = strdup(r->title);
+	w->updated = r->updated.sec;
+	w->date = r->date.sec;
+	w->embargo = embargo;
+	if (w->id == NULL || w->title == NULL) {
+		free(w->id);
+		free(w->title);
+		l->oom = true;
+		return;
+	}
+	l->n++;
+}
+
+static void
+shown_embargo(struct release *r, void *ud)
+{
+	struct shown_list *l = ud;
+
+	if (!r->draft && r->date.sec > l->now)
+		shown_add(l, r, true);
+}
+
+static int
+shown_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct shown *)a)->id,
+	    ((const struct shown *)b)->id);
+}
+
+/* One category of the info line: "N added ("A", "B", ...)". */
+struct change_words {
+	char buf[1024];
+	size_t n;
+};
+
+static void
+word_add(struct change_words *w, const struct shown *s, bool when)
+{
+	size_t len = strlen(w->buf);
+	char date[DATE_BUFSZ] = "";
+
+	if (when) {
+		struct fp_time t = date_from_epoch(s->date);
+
+		date_rfc3339(&t, date);
+	}
+	if (w->n++ < 3 && len < sizeof(w->buf) - 1)
+		snprintf(w->buf + len, sizeof(w->buf) - len, "%s\"%s\"%s%s",
+		    len ? ", " : "", log_esc(s->title), when ? " at " : "",
+		    date);
+}
+
+static void
+words_put(char *line, size_t len, const char *what,
+    const struct change_words *w)
+{
+	size_t at = strlen(line);
+
+	if (w->n == 0 || at >= len - 1)
+		return;
+	snprintf(line + at, len - at, "%s%zu %s (%s%s)", at ? "; " : "", w->n,
+	    what, w->buf, w->n > 3 ? ", ..." : "");
+}
+
+/*
+ * One info line saying what this publish changed against the last one
+ * (the first only sets the baseline): entries added, updated, removed,
+ * embargoes scheduled.
+ */
+static void
+tell_changes(struct pipeline *p, struct release **rs, size_t n, int64_t now)
+{
+	struct shown_list l = { .now = now };
+	struct change_words add = { "", 0 }, upd = { "", 0 }, rem = { "", 0 },
+	    emb = { "", 0 };
+	char line[4500] = "";
+	size_t i = 0, j = 0;
+
+	for (size_t k = 0; k < n; k++)
+		shown_add(&l, rs[k], false);
+	store_foreach(p->store, shown_embargo, &l);
+	if (l.oom) {
+		shown_free(l.v, l.n);
+		return;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), shown_cmp);
+	while (p->shown_known && (i < p->nshown || j < l.n)) {
+		const struct shown *o = i < p->nshown ? &p->shown[i] : NULL;
+		const struct shown *w = j < l.n ? &l.v[j] : NULL;
+		int c = o == NULL ? 1 : w == NULL ? -1 : strcmp(o->id, w->id);
+
+		if (c < 0) {
+			word_add(&rem, o, false);
+			i++;
+			continue;
+		}
+		j++;
+		if (c > 0) {
+			word_add(w->embargo ? &emb : &add, w, w->embargo);
+			continue;
+		}
+		i++;
+		if (w->embargo && (!o->embargo || o->date != w->date))
+			word_add(&emb, w, true);
+		else if (!w->embargo && o->embargo)
+			word_add(&add, w, false);
+		else if (!w->embargo && (o->updated != w->updated ||
+		    strcmp(o->title, w->title) != 0))
+			word_add(&upd, w, false);
+	}
+	if (p->shown_known) {
+		words_put(line, sizeof(line), "added", &add);
+		words_put(line, sizeof(line), "updated", &upd);
+		words_put(line, sizeof(line), "removed", &rem);
+		words_put(line, sizeof(line), emb.n == 1 ? "embargo scheduled" :
+		    "embargoes scheduled", &emb);
+		log_info("published %zu entries: %s", n, line[0] ? line :
+		    "no change");
+	}
+	shown_free(p->shown, p->nshown);
+	p->shown = l.v;
+	p->nshown = l.n;
+	p->shown_known = true;
+}
+
+/* ---- the daemon's status, for --status -------------------------------- */
+
+/* The status line and the skipped files, into the state database. */
+static void
+save_status(struct pipeline *p, int64_t now)
+{
+	char line[512], at[32];
+	size_t n = 0;
+	char **v;
+	struct skipped_file *sk;
+
+	if (p->st == NULL || p->once)
+		return;
+	pipeline_status(p, line, sizeof(line));
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	v = pathset_sorted(p->bad, &n);
+	sk = calloc(n ? n : 1, sizeof(*sk));
+	if (v == NULL || sk == NULL) {
+		free(sk);
+		pathset_sorted_free(v, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct release_error *e = xmlHashLookup(p->errors,
+		    (const xmlChar *)v[i]);
+
+		sk[i].path = v[i];
+		sk[i].error = (char *)(e != NULL ? e->msg : "skipped");
+	}
+	if (state_begin(p->st) == 0) {
+		if (state_meta_set(p->st, "status", line) < 0 ||
+		    state_meta_set(p->st, "status_at", at) < 0 ||
+		    state_skipped_set(p->st, sk, n) < 0)
+			state_rollback(p->st);
+		else
+			state_commit(p->st);
+	}
+	free(sk);
+	pathset_sorted_free(v, n);
+}
+
 #define EMPTY_KEY	"empty_since"
 
 /*
@@ -935,6 +1154,9 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	}
 	res->next_embargo = p->next_embargo =
 	    store_next_embargo(p->store, now);
+	if (rc == 0 && !p->once)
+		tell_changes(p, pr.rs, pr.entries, now);
+	save_status(p, now);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -1008,6 +1230,7 @@ pipeline_free(struct pipeline *p)
 	pathset_free(p->tokeep);
 	xmlHashFree(p->errors, free_error);
 	store_free(p->held);
+	shown_free(p->shown, p->nshown);
 	free(p);
 }
 

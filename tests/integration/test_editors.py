@@ -273,5 +273,59 @@ class RenameTest(EditorCase):
 		self.assertKept(before, 'medan-stoppad')
 
 
+class FeedbackTest(EditorCase):
+
+	def info_lines(self, since):
+		return [l for l in self.daemon.stderr_lines()[since:]
+			if l.startswith('feedpubd: published ')]
+
+	def test_each_publish_says_what_changed(self):
+		d = self.start()
+		k = len(d.stderr_lines())
+		ft.write_release(self.ws.release('ny.md'), release_text('Nyhet',
+			'2024-09-01T10:00:00Z'))
+		lines = self.wait(lambda: self.info_lines(k), 'an info line')
+		self.assertRegex(lines[0], r'1 added \("Nyhet"\)')
+		k = len(d.stderr_lines())
+		ft.write_release(self.ws.release('2024-02-20-beta.md'),
+			release_text('Beta', '2024-02-20T10:00:00+01:00',
+			body='Ny text.'))
+		os.remove(self.ws.release('2024-01-10-alfa.md'))
+		ft.write_release(self.ws.release('sen.md'), release_text('Senare',
+			'2099-01-01T10:00:00Z'))
+		lines = self.wait(lambda: [l for l in self.info_lines(k)
+			if 'removed' in l and 'embargo' in l and 'updated' in l],
+			'updated, removed and embargo in one line')
+		self.assertIn('1 updated ("Beta")', lines[0])
+		self.assertIn('1 removed ("Alfa")', lines[0])
+		self.assertIn('1 embargo scheduled ("Senare" at 2099-01-01', lines[0])
+		# The debug line the tests parse is still there.
+		self.assertTrue(d.publishes())
+
+	def test_status_prints_the_daemons_status_and_skipped_files(self):
+		d = self.start()
+		with open(self.ws.release('trasig.md'), 'w') as f:
+			f.write(BAD_YAML)
+		self.wait(lambda: [v for v in self.notify.values('STATUS')
+			if '1 skipped' in v], 'STATUS with 1 skipped')
+
+		def status():
+			r = run_cli(self.ws, '--status')
+			self.assertEqual(r.returncode, 0, r.stderr)
+			self.assertIn('1 skipped file\n', r.stdout)
+			return r.stdout
+		out = self.wait(status, '--status with the skipped file')
+		lines = out.split('\n')
+		self.assertEqual(lines[0], '0 pending pings', out)
+		self.assertRegex(out, r'\nlast publish \S+: 3 releases, 3 in feeds, '
+			r'\d+ publishes, .*1 skipped')
+		self.assertRegex(out, r'\n  trasig\.md: the quote opened on line '
+			r'\d+ is not closed')
+		# Fixed: the list empties.
+		os.remove(self.ws.release('trasig.md'))
+		self.wait(lambda: '\n0 skipped files\n' in run_cli(self.ws,
+			'--status').stdout, '--status with no skipped file')
+
+
 if __name__ == '__main__':
 	dt.main()
