@@ -17,13 +17,10 @@
 
 #include <ev.h>
 
-#include <systemd/sd-daemon.h>
-
-#include "http.h"
-#include "hub.h"
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
+#include "serve.h"
 #include "setup.h"
 #include "statedir.h"
 #include "watch.h"
@@ -37,11 +34,7 @@ struct daemon {
 	struct statedir *sd;		/* the state database and the pings */
 	struct pipeline *pipe;
 	struct watch *watch;		/* NULL while the folder is missing */
-	struct http *http;		/* NULL: not serving */
-	struct hub *hub;		/* NULL: no hub */
-	bool http_fresh;		/* nothing published to it yet */
-	int fds[8];			/* socket activation's, nfds */
-	size_t nfds;
+	struct serve *serve;		/* the HTTP server and the hub */
 	ev_timer settle, cap, retry, again, watchdog;
 	ev_timer slice;			/* a big batch goes on: at once */
 	ev_periodic embargo;
@@ -89,142 +82,6 @@ schedule_embargo(struct daemon *d, int64_t next)
 	ev_periodic_start(d->loop, &d->embargo);
 }
 
-/* ---- the HTTP server and the hub ----------------------------------- */
-
-/* A POST to the hub; it needs the state database, which may be down. */
-static void
-post(void *ud, struct http_job *job)
-{
-	struct daemon *d = ud;
-
-	if (d->hub == NULL)
-		http_job_answer(job, 503, "the hub's state database is not "
-		    "open yet: try again later\n");
-	else
-		hub_post(d->hub, job);
-}
-
-/* The hub, once the state database and the pings are there. */
-static void
-start_hub(struct daemon *d)
-{
-	struct ping *ping = statedir_ping(d->sd);
-
-	if (!d->cfg->hub.enabled || d->hub != NULL || ping == NULL)
-		return;
-	if ((d->hub = hub_new(d->loop, statedir_state(d->sd), ping,
-	    d->cfg)) == NULL)
-		log_errx("hub: out of memory; not serving subscriptions");
-	hub_serve(d->hub, d->http);
-}
-
-static void
-http_settings_of(const struct daemon *d, const struct config *c,
-    struct http_settings *s)
-{
-	http_settings_init(s);
-	s->listen = c->http.listenv;
-	s->nlisten = c->http.nlisten;
-	s->base_path = c->http.base_path ? c->http.base_path : "/";
-	s->self_base = c->feed.base_url;
-	s->hubs = c->feed.hubs;
-	s->nhubs = c->feed.nhubs;
-	s->max_age = c->http.max_age;
-	s->threads = c->http.threads;
-	s->max_connections = c->http.max_connections;
-	s->max_per_ip = c->http.max_per_ip;
-	s->timeout = c->http.timeout;
-	s->conn_memory = c->http.conn_memory;
-	s->max_url = c->http.max_url;
-	if (c->hub.enabled) {
-		s->post_name = "hub";
-		s->post = post;
-		s->post_ud = (void *)d;
-	}
-}
-
-/* Whether c serves differently from old (then the server is made anew). */
-static bool
-http_changed(const struct daemon *d, const struct config *old,
-    const struct config *c)
-{
-	struct http_settings a, b;
-	bool diff;
-
-	http_settings_of(d, old, &a);
-	http_settings_of(d, c, &b);
-	diff = a.nlisten != b.nlisten || a.nhubs != b.nhubs ||
-	    strcmp(a.base_path, b.base_path) != 0 ||
-	    strcmp(a.self_base, b.self_base) != 0 ||
-	    a.max_age != b.max_age || a.threads != b.threads ||
-	    a.max_connections != b.max_connections ||
-	    a.max_per_ip != b.max_per_ip || a.timeout != b.timeout ||
-	    a.conn_memory != b.conn_memory || a.max_url != b.max_url;
-	for (size_t i = 0; !diff && i < a.nlisten; i++)
-		diff = strcmp(a.listen[i], b.listen[i]) != 0;
-	for (size_t i = 0; !diff && i < a.nhubs; i++)
-		diff = strcmp(a.hubs[i], b.hubs[i]) != 0;
-	return diff;
-}
-
-/* A server for c (none without addresses). Returns 0, or -1 (logged). */
-static int
-start_http(struct daemon *d, const struct config *c)
-{
-	struct http_settings s;
-
-	if (c->http.nlisten == 0 && d->nfds == 0)
-		return 0;
-	http_settings_of(d, c, &s);
-	if ((d->http = http_new(d->loop, &s, d->fds, d->nfds)) == NULL)
-		return -1;
-	d->http_fresh = true;
-	hub_serve(d->hub, d->http);
-	return 0;
-}
-
-static void
-stop_http(struct daemon *d)
-{
-	if (d->hub != NULL)
-		hub_drop_jobs(d->hub);
-	hub_serve(d->hub, NULL);
-	http_free(d->http);
-	d->http = NULL;
-}
-
-/*
- * After a publish: serve every document of the output folder (so what
- * other writers put there is served too), then tell the hub which feeds
- * changed: its deliveries send the bytes now served.
- */
-static void
-serve(struct daemon *d, const struct pipe_result *res)
-{
-	bool any = d->http_fresh;
-	struct docset *ds;
-
-	for (int k = 0; k < FEED_NKINDS; k++)
-		any = any || res->changed[k];
-	if (d->http == NULL || !any)
-		return;
-	if ((ds = docset_new()) != NULL && docset_load(ds,
-	    d->cfg->output_dir) >= 0) {
-		if (http_publish(d->http, ds) == 0)
-			d->http_fresh = false;
-	} else {
-		log_errx("http: %s cannot be read: serving what was there",
-		    d->cfg->output_dir);
-		docset_unref(ds);
-		return;
-	}
-	/* Turned off by a reload: no new deliveries (queued ones go). */
-	for (int k = 0; k < FEED_NKINDS && d->hub != NULL &&
-	    d->cfg->hub.enabled; k++)
-		if (res->changed[k])
-			hub_published(d->hub, feed_file_name(k));
-}
-
 /*
  * What a run leaves to the loop: the next slice of a big batch, a retry
  * while a feed cannot be written (less often while it keeps failing), the
@@ -240,7 +97,7 @@ after_run(struct daemon *d, const struct pipe_result *res)
 	}
 	if (res->outcome == PIPE_UNREAD)
 		return;
-	serve(d, res);
+	serve_published(d->serve, res);
 	if (res->outcome == PIPE_UNWRITTEN) {
 		d->again.repeat = d->again.repeat < 1. ? 1. :
 		    fmin(60., d->again.repeat * 2);	/* 1, 2, 4 ... 60 s */
@@ -421,7 +278,7 @@ state_up(void *ud, struct state *st, struct ping *ping)
 	struct daemon *d = ud;
 
 	pipeline_attach(d->pipe, st, ping);
-	start_hub(d);
+	serve_state_up(d->serve);
 	flush(d);
 }
 
@@ -437,20 +294,13 @@ reload(struct daemon *d)
 		notify_ready();
 		return;
 	}
-	if (http_changed(d, d->cfg, c) || (d->http == NULL &&
-	    (c->http.nlisten > 0 || d->nfds > 0))) {
-		/* It holds the port: the old one goes first. */
-		stop_http(d);
-		if (start_http(d, c) < 0)
-			log_errx("reload: not serving HTTP (see above)");
-	}
 	/* Whoever borrows the old config lets go of it before it is freed. */
 	old = d->cfg;
 	d->cfg = c;
+	serve_configure(d->serve, c);
 	pipeline_configure(d->pipe, c);
-	hub_configure(d->hub, c);
 	statedir_configure(d->sd, c);	/* may open the database: state_up */
-	start_hub(d);			/* [hub] enabled now */
+	serve_state_up(d->serve);	/* [hub] enabled now */
 	config_free(old);
 	log_info("configuration reloaded from %s", d->config_path);
 	restart_watch(d);
@@ -525,14 +375,8 @@ daemon_run(struct config *c, const char *config_path)
 		goto out;
 	}
 	setup_process(d.cfg);
-	start_hub(&d);
-	/* Socket activation's sockets take the place of [http] listen. */
-	for (int i = 0, n = sd_listen_fds(1); i < n && i < 8; i++)
-		d.fds[d.nfds++] = SD_LISTEN_FDS_START + i;
-	if (start_http(&d, d.cfg) < 0)
-		goto out;	/* logged: the address cannot be used */
-	if (d.cfg->hub.enabled && d.http == NULL)
-		log_warnx("the hub needs [http] listen: no one can subscribe");
+	if ((d.serve = serve_new(d.loop, d.cfg, d.sd)) == NULL)
+		goto out;
 	if ((d.pipe = pipeline_new(d.cfg, statedir_state(d.sd),
 	    statedir_ping(d.sd))) == NULL) {
 		log_errx("out of memory");
@@ -555,11 +399,11 @@ daemon_run(struct config *c, const char *config_path)
 out:
 	watch_free(d.watch);
 	pipeline_free(d.pipe);
-	stop_http(&d);
+	serve_stop(d.serve);
 	/* The hub's verifications under way are the ping queue's transfers:
 	 * the queue goes first. */
 	statedir_free(d.sd);
-	hub_free(d.hub);
+	serve_free(d.serve);
 	config_free(d.cfg);
 	ev_loop_destroy(d.loop);
 	return rc;
