@@ -249,19 +249,30 @@ report(void *ud, const char *relpath, const struct release_error *err)
 static void
 tell_diags(struct pipeline *p, const struct release *r)
 {
+	size_t told = 0, warnings = 0;
+
+	for (size_t i = 0; i < r->ndiags; i++)
+		warnings += r->diags[i].level == RELEASE_WARNING;
 	for (size_t i = 0; i < r->ndiags; i++) {
 		const struct release_diag *d = &r->diags[i];
-		char where[32] = "";
+		char where[32] = "", more[80] = "";
 
 		if (d->level == RELEASE_NOTE && !p->notes)
 			continue;
+		/* Outside --check, one line per file: a file full of */
+		/* near misses must not flood the log. */
+		if (d->level == RELEASE_WARNING && !p->notes && told++ > 0)
+			continue;
 		if (d->line > 0)
 			snprintf(where, sizeof(where), ":%zu", d->line);
+		if (d->level == RELEASE_WARNING && !p->notes && warnings > 1)
+			snprintf(more, sizeof(more), " (and %zu more warnings: "
+			    "feedpubd --check lists them)", warnings - 1);
 		if (d->level == RELEASE_WARNING)
-			log_warnx("%s/%s%s: %s: %s",
+			log_warnx("%s/%s%s: %s: %s%s",
 			    log_esc(p->cfg->releases_dir), log_esc(r->path),
 			    where, release_diag_name(d->level),
-			    log_esc(d->msg));
+			    log_esc(d->msg), more);
 		else
 			log_info("%s/%s%s: %s: %s",
 			    log_esc(p->cfg->releases_dir), log_esc(r->path),
