@@ -86,7 +86,8 @@ history_apply(struct state *st, struct release *r, bool save)
 	}
 	now.published = r->date;
 	now.updated = r->updated;
-	if (known && same && was.same_path && was.has_date == now.has_date &&
+	if (known && same && was.same_path && was.has_text &&
+	    was.has_date == now.has_date &&
 	    same_time(&was.published, &now.published) &&
 	    same_time(&was.updated, &now.updated))
 		return HISTORY_OK;

@@ -47,7 +47,8 @@ static const char *const sql[S_NSTMTS] = {
 	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
 	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
 	[S_REL_GET] = "SELECT published, published_off, updated, "
-	    "updated_off, digest, has_date, path IS ?2 FROM releases "
+	    "updated_off, digest, has_date, path IS ?2, text IS NOT NULL "
+	    "FROM releases "
 	    "WHERE id = ?1",
 	[S_REL_PUT] = "INSERT OR REPLACE INTO releases (id, published, "
 	    "published_off, updated, updated_off, digest, has_date, path, "
@@ -600,6 +601,7 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 		out->updated.off = sqlite3_column_int(q, 3);
 		out->has_date = sqlite3_column_int(q, 5) != 0;
 		out->same_path = sqlite3_column_int(q, 6) != 0;
+		out->has_text = sqlite3_column_int(q, 7) != 0;
 		memset(out->digest, 0, sizeof(out->digest));
 		if (dg != NULL)
 			memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?

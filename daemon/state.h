@@ -104,6 +104,8 @@ struct seen_release {
 					/* borrowed): put writes it, get */
 					/* compares it into same_path */
 	bool same_path;
+	bool has_text;			/* get: a text is saved (not before */
+					/* migration 5 or the next change) */
 	const char *text;		/* put: the release's text (borrowed), */
 					/* kept to publish it again should the */
 					/* file turn bad; NULL: none */
