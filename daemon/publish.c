@@ -72,12 +72,14 @@ fail_all(struct publish_result *res)
 
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
-    struct publish_result *res)
+    int64_t empty_since, struct publish_result *res)
 {
+	struct feed_meta m = c->feed;
 	struct release **rs;
 	size_t n;
 	bool wfail = false;
 
+	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
 	if (store_select(s, now, c->feed.max_entries, &rs, &n) < 0) {
 		log_errx("cannot select the releases to publish (out of "
@@ -95,7 +97,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		char *data;
 		size_t len;
 		double t0 = mono_ms();
-		int rc = feed_render(k, &c->feed, rs, n, &data, &len);
+		int rc = feed_render(k, &m, rs, n, &data, &len);
 
 		res->render_ms += mono_ms() - t0;
 		if (rc < 0) {

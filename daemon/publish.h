@@ -22,11 +22,12 @@ struct publish_result {
 };
 
 /*
- * Publish what is live at now (seconds since the epoch). Returns 0 when
+ * Publish what is live at now (seconds since the epoch); a feed with no
+ * entries says it was updated at empty_since (feed_meta's). Returns 0 when
  * every feed is in place (written or unchanged), -1 when one could not be
  * rendered or written (logged; the old file stays).
  */
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
-    struct publish_result *res);
+    int64_t empty_since, struct publish_result *res);
 
 #endif

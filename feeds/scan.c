@@ -162,7 +162,7 @@ wanted(const char *relpath)
 
 int
 scan_file(const struct feed_meta *m, const char *root, const char *relpath,
-    struct store *s, scan_error_fn *on_error, void *ud)
+    struct store *s, struct store *prev, scan_error_fn *on_error, void *ud)
 {
 	struct release_error err = { .line = 0 };
 	struct release *r = NULL;
@@ -170,7 +170,7 @@ scan_file(const struct feed_meta *m, const char *root, const char *relpath,
 	if (!wanted(relpath))
 		return 1;
 	release_load(m, root, relpath, &r, &err);
-	switch (commit(root, relpath, r, &err, s, NULL, on_error, ud)) {
+	switch (commit(root, relpath, r, &err, s, prev, on_error, ud)) {
 	case COMMIT_IN:
 		return 0;
 	case COMMIT_GONE:

@@ -193,7 +193,8 @@ class PingCase(dt.DaemonCase):
 	def status(self):
 		run = self.ws.run('--status')
 		self.assertRunOK(run)
-		lines = run.stdout.rstrip('\n').split('\n')
+		# The ping queue: what comes before the daemon's status.
+		lines = run.stdout.split('\n\n')[0].rstrip('\n').split('\n')
 		return run, lines
 
 	def wait_count(self, rcv, n, path=None, feed=None, since=0,
