@@ -398,6 +398,9 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	}
 	res->next_embargo = p->next_embargo =
 	    store_next_embargo(p->store, now);
+	/* The news sitemap drops a release by itself: a timer, like one. */
+	if (pr.next_change < res->next_embargo)
+		res->next_embargo = pr.next_change;
 	return rc < 0 ? -1 : 0;
 }
 

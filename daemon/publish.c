@@ -4,12 +4,14 @@
 #include "publish.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "feeds/output.h"
 #include "log.h"
+#include "site.h"
 
 static double
 mono_ms(void)
@@ -35,20 +37,25 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
     struct publish_result *res)
 {
 	struct release **rs;
-	size_t n;
+	size_t n, all;
 
 	memset(res, 0, sizeof(*res));
-	if (store_select(s, now, c->feed.max_entries, &rs, &n) < 0) {
+	res->next_change = INT64_MAX;
+	/* Every published release: the site shows all, the feeds the newest. */
+	if (store_select(s, now, SIZE_MAX, &rs, &all) < 0) {
 		log_errx("cannot select the releases to publish (out of "
 		    "memory)");
 		return fail_all(res);
 	}
+	n = all < c->feed.max_entries ? all : c->feed.max_entries;
 	res->entries = n;
 	res->rs = rs;
 	if (output_mkdirs(c->output_dir) < 0) {
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
+	if (c->pages != NULL)
+		site_publish(c, rs, all, n, now, res);
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);
 		char *data;

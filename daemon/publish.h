@@ -19,12 +19,21 @@ struct publish_result {
 	bool failed_k[FEED_NKINDS];	/* could not be rendered or written */
 	unsigned failed;		/* feeds that could not be written */
 	double render_ms;		/* of the total, rendering alone */
+	size_t pages_written;		/* files of the site written */
+	size_t pages_removed;		/* and removed */
+	unsigned pages_failed;		/* could not be rendered or written */
+	int64_t next_change;		/* when the site changes by itself */
+					/* (the news sitemap), INT64_MAX: never */
 };
 
 /*
- * Publish what is live at now (seconds since the epoch). Returns 0 when
- * every feed is in place (written or unchanged), -1 when one could not be
- * rendered or written (logged; the old file stays).
+ * Publish what is live at now (seconds since the epoch): the site first
+ * (c->pages: pages, listings, sitemaps; only files whose bytes changed
+ * are written, pages of releases gone are removed), so a feed never links
+ * to a page not written yet; then the feeds. Returns 0 when every feed is
+ * in place (written or unchanged), -1 when one could not be rendered or
+ * written (logged; the old file stays). A page that fails is logged and
+ * counted in pages_failed; it does not fail the publish.
  */
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
     struct publish_result *res);

@@ -97,16 +97,23 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
+/* fn (fsync or syncfs) of path, opened O_RDONLY | flags. */
 static int
-fsync_dir(const char *dir)
+sync_path(const char *path, int flags, int (*fn)(int))
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | flags), rc;
 
 	if (fd < 0)
 		return -1;
-	rc = fsync(fd);
+	rc = fn(fd);
 	close(fd);
 	return rc;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	return sync_path(dir, O_DIRECTORY, fsync);
 }
 
 int
@@ -216,4 +223,228 @@ output_remove_temps(const char *dir, const char *name)
 	}
 	errno = saved;
 	return removed;
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+/* Few files: an fsync each is cheaper than syncing the whole file system. */
+#define BATCH_FSYNC_MAX	8
+
+struct staged {
+	char *tmp;	/* NULL: a removal */
+	char *path;
+};
+
+struct output_batch {
+	char *dir;
+	struct staged *v;
+	size_t n, cap;
+};
+
+struct output_batch *
+output_batch_new(const char *dir)
+{
+	struct output_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || (b->dir = strdup(dir)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+static int
+batch_push(struct output_batch *b, char *tmp, char *path)
+{
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct staged *v = realloc(b->v, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n++] = (struct staged){ tmp, path };
+	return 0;
+}
+
+/* name's folders under dir exist (mkdir'd as needed), none hidden. */
+static int
+batch_folders(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	const char *slash = strrchr(name, '/');
+
+	if (slash == NULL)
+		return 0;
+	/* Each folder's name: not empty, not hidden (nor . or ..). */
+	for (const char *p = name; p <= slash; p = strchr(p, '/') + 1)
+		if (*p == '.' || *p == '/') {
+			errno = EINVAL;
+			return -1;
+		}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", dir,
+	    (int)(slash - name), name) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return output_mkdirs(path);
+}
+
+int
+output_batch_put(struct output_batch *b, const char *name, const void *data,
+    size_t len)
+{
+	const char *base = strrchr(name, '/');
+	char path[PATH_MAX], tmp[PATH_MAX], *ptmp = NULL, *ppath = NULL;
+	int fd, saved;
+
+	base = base ? base + 1 : name;
+	if (*base == '\0' || *base == '.') {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, name) >=
+	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
+	    "%s/%.*s.%s.XXXXXX", b->dir, (int)(base - name), name, base) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (same_bytes(path, data, len))
+		return 0;
+	if (batch_folders(b->dir, name) < 0)
+		return -1;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return -1;
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if ((ptmp = strdup(tmp)) == NULL || (ppath = strdup(path)) == NULL ||
+	    batch_push(b, ptmp, ppath) < 0) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	return 1;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(ptmp);
+	free(ppath);
+	errno = saved;
+	return -1;
+}
+
+int
+output_batch_remove(struct output_batch *b, const char *name)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", b->dir, name) < 0)
+		return -1;
+	if (batch_push(b, NULL, path) < 0) {
+		free(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every staged temp file on disk. */
+static int
+batch_sync(struct output_batch *b)
+{
+	size_t files = 0;
+
+	for (size_t i = 0; i < b->n; i++)
+		files += b->v[i].tmp != NULL;
+	if (files > BATCH_FSYNC_MAX)
+		return sync_path(b->dir, O_DIRECTORY, syncfs);
+	for (size_t i = 0; i < b->n; i++)
+		if (b->v[i].tmp != NULL && sync_path(b->v[i].tmp, 0, fsync) < 0)
+			return -1;
+	return 0;
+}
+
+/* The folders of the staged paths, each fsync'd once in a row of them. */
+static void
+batch_fsync_dirs(struct output_batch *b)
+{
+	const char *last = NULL;
+	size_t lastlen = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const char *p = b->v[i].path, *slash = strrchr(p, '/');
+		size_t n = (size_t)(slash - p);
+		char dir[PATH_MAX];
+
+		if (last != NULL && n == lastlen && memcmp(p, last, n) == 0)
+			continue;
+		last = p;
+		lastlen = n;
+		if (n < sizeof(dir)) {
+			memcpy(dir, p, n);
+			dir[n] = '\0';
+			fsync_dir(dir);
+		}
+	}
+}
+
+static void
+batch_clear(struct output_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->v[i].tmp != NULL)
+			unlink(b->v[i].tmp);	/* renamed: ENOENT */
+		free(b->v[i].tmp);
+		free(b->v[i].path);
+	}
+	b->n = 0;
+}
+
+int
+output_batch_commit(struct output_batch *b)
+{
+	int saved = 0;
+
+	if (b->n == 0)
+		return 0;
+	if (batch_sync(b) < 0) {
+		saved = errno;
+		batch_clear(b);
+		errno = saved;
+		return -1;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		int rc;
+
+		if (b->v[i].tmp != NULL)
+			rc = rename(b->v[i].tmp, b->v[i].path);
+		else
+			rc = unlink(b->v[i].path) == 0 || errno == ENOENT ?
+			    0 : -1;
+		if (rc < 0 && saved == 0)
+			saved = errno;
+	}
+	batch_fsync_dirs(b);
+	batch_clear(b);
+	errno = saved;
+	return saved != 0 ? -1 : 0;
+}
+
+void
+output_batch_free(struct output_batch *b)
+{
+	if (b == NULL)
+		return;
+	batch_clear(b);
+	free(b->v);
+	free(b->dir);
+	free(b);
 }

@@ -38,4 +38,43 @@ int output_replace(const char *dir, const char *name, const void *data,
  */
 int output_remove_temps(const char *dir, const char *name);
 
+/*
+ * A batch: many files under one folder replaced as output_replace() does
+ * each, but made durable together, for the pages of a site (thousands of
+ * files, where an fsync each would take seconds). Each file is still
+ * replaced atomically: its temp file is written first, every temp file is
+ * on disk (fsync each when few, else one syncfs()) before the first
+ * rename, and the folders are fsync'd after. What is not committed is
+ * removed by output_batch_free(). A batch allocates as it goes; it owns
+ * copies of the names, never the data.
+ */
+struct output_batch;
+
+/* A batch under dir (copied). NULL when out of memory. */
+struct output_batch *output_batch_new(const char *dir);
+
+/*
+ * Stage dir/name holding data[0..len). name is relative and may hold
+ * folders (created 0755, a folder named ".x" or ".." is refused with
+ * EINVAL). Returns 1 when staged, 0 when the file already holds these
+ * bytes (nothing to do), -1 with errno set (nothing staged; the old file
+ * stays).
+ */
+int output_batch_put(struct output_batch *b, const char *name,
+    const void *data, size_t len);
+
+/* Stage the removal of dir/name (gone already is fine). 0, or -1 ENOMEM. */
+int output_batch_remove(struct output_batch *b, const char *name);
+
+/*
+ * Make it so: sync the staged files, rename each into place, remove the
+ * staged removals, fsync the folders. Returns 0, or -1 with errno of the
+ * first failure (files not renamed keep their old bytes, their temp files
+ * are removed). The batch is empty afterwards, either way.
+ */
+int output_batch_commit(struct output_batch *b);
+
+/* Remove the temp files of what was staged and not committed; NULL is fine. */
+void output_batch_free(struct output_batch *b);
+
 #endif
