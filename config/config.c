@@ -798,7 +798,10 @@ config_load(const char *path, FILE *errs)
 	p.o->pub.path = copy_str(&p, path);
 	set_defaults(&p, false, &p.o->pub);
 	if ((in = fopen(path, "r")) == NULL) {
-		report(&p, 0, "cannot read: %s", strerror(errno));
+		/* Most likely the default path: say how to name another. */
+		p.nerr++;
+		fprintf(errs, "feedpubd: cannot read %s: %s (use --config "
+		    "FILE)\n", path, strerror(errno));
 		goto out;
 	}
 	if (ini_read(in, on_item, &p) != 0) {

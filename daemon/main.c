@@ -21,6 +21,8 @@
 #include "state.h"
 
 #define DEFAULT_CONFIG "/etc/feedpubd/feedpubd.conf"
+/* base_url's host in config/feedpubd.conf, the example installed there. */
+#define EXAMPLE_HOST "news.example.org"
 
 static void
 usage(FILE *f)
@@ -64,6 +66,11 @@ run_once(const struct config *c, bool check_only)
 		goto out;
 	}
 	if (check_only) {
+		if (strcmp(c->feed.tag_authority, EXAMPLE_HOST) == 0)
+			log_warnx("%s: base_url %s is still the example's: "
+			    "entry ids are built from its host and must never "
+			    "change, so set the feed's own before publishing",
+			    c->path, c->feed.base_url);
 		if (pipeline_read(p) < 0)
 			goto out;
 		log_info("%zu releases, %zu with problems",

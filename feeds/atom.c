@@ -71,9 +71,18 @@ entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 		CHECK(xo_attribute(w, "term", r->tags[i]));
 		CHECK(xmlTextWriterEndElement(w));
 	}
-	if (r->summary != NULL && r->summary[0] != '\0')
+	/*
+	 * Only the editor's own summary: readers that prefer summary to
+	 * content (rss2email) would show just the first paragraph.
+	 */
+	if (r->has_summary && r->summary != NULL && r->summary[0] != '\0')
 		CHECK(typed(w, "summary", "text", r->summary));
-	CHECK(typed(w, "content", "html", r->html));
+	/* Links in it are absolute already; xml:base says against what. */
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"content"));
+	CHECK(xo_attribute(w, "type", "html"));
+	CHECK(xo_attribute(w, "xml:base", r->link));
+	CHECK(xo_string(w, r->html));
+	CHECK(xmlTextWriterEndElement(w));
 	return xmlTextWriterEndElement(w);
 out:
 	return -1;
@@ -83,7 +92,7 @@ int
 atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
     struct release *const *rs, size_t n)
 {
-	struct fp_time updated = xo_feed_updated(rs, n);
+	struct fp_time updated = xo_feed_updated(m, rs, n);
 	char *id = xo_feed_id(m), *self = xo_feed_url(m, "feed.atom");
 	int rc = -1;
 
@@ -98,11 +107,12 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	if (m->subtitle != NULL)
 		CHECK(typed(w, "subtitle", "text", m->subtitle));
 	CHECK(date(w, "updated", &updated));
+	/* Some readers take the first link for the site's: alternate first. */
+	CHECK(link(w, "alternate", "text/html", m->base_url));
 	CHECK(link(w, "self", "application/atom+xml", self));
 	/* WebSub discovery: the hubs sit beside rel="self". */
 	for (size_t i = 0; i < m->nhubs; i++)
 		CHECK(link(w, "hub", NULL, m->hubs[i]));
-	CHECK(link(w, "alternate", "text/html", m->base_url));
 	/* RFC 4287 wants an author on the feed or on every entry. */
 	CHECK(person(w, m->author != NULL ? m->author : m->title));
 	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"generator"));

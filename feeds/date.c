@@ -6,6 +6,7 @@
 #include "feeds/date.h"
 
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -183,6 +184,74 @@ read_zone(const char *p, int32_t *off)
 int
 date_parse(const char *s, struct fp_time *out)
 {
+	enum date_local how;
+
+	return date_parse_local(s, out, &how);
+}
+
+/* The offset in force at instant t, or INT32_MIN when unknown. */
+static int32_t
+offset_at(time_t t)
+{
+	struct tm tm;
+
+	return localtime_r(&t, &tm) != NULL ? (int32_t)tm.tm_gmtoff :
+	    INT32_MIN;
+}
+
+/*
+ * The local wall clock in tm read in the current zone, with *how as
+ * date_parse_local() promises. Probing the offsets in force a day either
+ * side finds both readings around a DST change (no zone has changed
+ * twice within two days); a reading counts if the zone shows that very
+ * wall clock at it.
+ */
+static int
+read_local(const struct tm *tm, struct fp_time *out, enum date_local *how)
+{
+	struct tm w = *tm;
+	time_t base = timegm(&w), t;
+	int32_t offs[3];
+	int64_t hit[3];
+	int nhit = 0;
+
+	w = *tm;
+	w.tm_isdst = -1;
+	w.tm_wday = -1;
+	t = mktime(&w);
+	/* mktime() may return -1 for a real instant: tm_wday tells. */
+	if (w.tm_wday < 0)
+		return -1;
+	offs[0] = offset_at(base - 86400);
+	offs[1] = offset_at(base + 86400);
+	offs[2] = (int32_t)w.tm_gmtoff;
+	for (int i = 0; i < 3; i++) {
+		int64_t at = (int64_t)base - offs[i];
+		bool dup = false;
+
+		if (offs[i] == INT32_MIN || offset_at((time_t)at) != offs[i])
+			continue;
+		for (int j = 0; j < nhit; j++)
+			dup |= hit[j] == at;
+		if (!dup)
+			hit[nhit++] = at;
+	}
+	*how = DATE_LOCAL_ONE;
+	out->sec = (int64_t)t;
+	out->off = (int32_t)w.tm_gmtoff;
+	if (nhit == 0) {
+		*how = DATE_LOCAL_GAP;
+	} else if (nhit > 1) {
+		*how = DATE_LOCAL_TWICE;
+		out->sec = hit[0] > hit[1] ? hit[0] : hit[1];
+		out->off = offset_at((time_t)out->sec);
+	}
+	return 0;
+}
+
+int
+date_parse_local(const char *s, struct fp_time *out, enum date_local *how)
+{
 	struct tm tm;
 	int year, mon, day, hour = 0, min = 0, sec = 0;
 	int32_t off = 0;
@@ -247,27 +316,38 @@ date_parse(const char *s, struct fp_time *out)
 	tm.tm_min = min;
 	tm.tm_sec = sec;
 
+	*how = DATE_LOCAL_ONE;
 	if (has_off) {
 		t = timegm(&tm);
 		out->sec = (int64_t)t - off;
 		out->off = off;
 		return 0;
 	}
-
 	/*
 	 * Let the zone decide DST. In a spring-forward gap glibc reads the
 	 * time with the offset before the jump (02:30 -> 03:30 CEST); in the
-	 * repeated autumn hour it picks one of the two. mktime() may return
-	 * -1 for a real instant, so success is told by tm_wday being set.
+	 * repeated autumn hour it picks one of the two, and read_local()
+	 * takes the later.
 	 */
-	tm.tm_isdst = -1;
-	tm.tm_wday = -1;
-	t = mktime(&tm);
-	if (tm.tm_wday < 0)
-		return -1;
-	out->sec = (int64_t)t;
-	out->off = (int32_t)tm.tm_gmtoff;
-	return 0;
+	return read_local(&tm, out, how);
+}
+
+const char *
+date_zone_name(void)
+{
+	const char *tz = getenv("TZ");
+
+	return tz != NULL && *tz != '\0' ? tz : "UTC";
+}
+
+char *
+date_offset(const struct fp_time *t, char buf[DATE_OFFSZ])
+{
+	int m = t->off / 60;
+
+	snprintf(buf, DATE_OFFSZ, "%c%02d:%02d", m < 0 ? '-' : '+',
+	    abs(m) / 60 % 100, abs(m) % 60);
+	return buf;
 }
 
 struct fp_time

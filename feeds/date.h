@@ -47,6 +47,33 @@ int date_set_zone(const char *tz);
  */
 int date_parse(const char *s, struct fp_time *out);
 
+/* What date_parse_local() found about a time written without an offset. */
+enum date_local {
+	DATE_LOCAL_ONE,		/* one instant: an offset given, or no DST edge */
+	DATE_LOCAL_GAP,		/* a time the zone skips (spring forward) */
+	DATE_LOCAL_TWICE,	/* a time the zone has twice (autumn back) */
+};
+
+/*
+ * date_parse(), and *how tells whether a local time was skipped or
+ * repeated by the zone. DATE_LOCAL_GAP: *out is the time read with the
+ * offset before the change (02:30 -> 03:30 CEST). DATE_LOCAL_TWICE: *out
+ * is the later of the two instants (02:30 -> 02:30+01:00 in Stockholm),
+ * so an embargo set at such a time never lifts early. date_parse() is
+ * this with the result of *how dropped. Same return convention.
+ */
+int date_parse_local(const char *s, struct fp_time *out,
+    enum date_local *how);
+
+/* The zone that date_set_zone() set ("UTC" when none). */
+const char *date_zone_name(void);
+
+/* Big enough for date_offset(), NUL included. */
+#define DATE_OFFSZ 8
+
+/* t's offset as "+01:00" ("+00:00" for UTC). Returns buf. */
+char *date_offset(const struct fp_time *t, char buf[DATE_OFFSZ]);
+
 /* The instant sec, with the offset the current zone has at that instant. */
 struct fp_time date_from_epoch(int64_t sec);
 

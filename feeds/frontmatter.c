@@ -57,8 +57,8 @@ frontmatter_split(struct release *r, struct release_error *err)
 		if (p[n] == '\0')
 			break;
 	}
-	return release_error_set(err, 1, "front matter is not closed: no "
-	    "'---' line after the opening one");
+	return release_error_set(err, 1, "the front matter opened on line 1 "
+	    "is not closed: put a line '---' after its last field");
 }
 
 /* ------------------------------------------------------------------ */
@@ -102,16 +102,25 @@ is_iri(const char *s)
 	return true;
 }
 
-static bool
-yaml_true(const char *s)
+/*
+ * A YAML boolean, as YAML 1.2's core schema and YAML 1.1 write one: 1 for
+ * true, 0 for false, -1 for anything else ("1", "ja", "sant", "maybe").
+ */
+static int
+yaml_bool(const char *s)
 {
 	static const char *const yes[] = { "true", "True", "TRUE", "yes",
 	    "Yes", "YES", "on", "On", "ON", "y", "Y" };
+	static const char *const no[] = { "false", "False", "FALSE", "no",
+	    "No", "NO", "off", "Off", "OFF", "n", "N" };
 
-	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++) {
 		if (strcmp(s, yes[i]) == 0)
-			return true;
-	return false;
+			return 1;
+		if (strcmp(s, no[i]) == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* ------------------------------------------------------------------ */
@@ -121,15 +130,28 @@ enum field_type {
 	FIELD_TEXT,	/* a string, trimmed; empty means unset */
 	FIELD_LIST,	/* a string or a list of strings */
 	FIELD_DATE,	/* date_parse(); sets a has_ flag */
-	FIELD_BOOL,	/* a YAML boolean; anything else is false */
+	FIELD_BOOL,	/* a YAML boolean, unquoted; anything else is an error */
 	FIELD_CONTACTS,	/* a list of mappings (struct contact) */
+};
+
+/* What else a field's row asks for. */
+enum field_flag {
+	FIELD_NO_BLANK = 1 << 0,	/* a quoted blank value is an error */
+	FIELD_SPLIT = 1 << 1,		/* a string is split at commas */
+	/*
+	 * The field can hold a release back (draft, an embargo date): a
+	 * near miss of its key is an error, not a warning.
+	 */
+	FIELD_HOLDS = 1 << 2,
 };
 
 /*
  * One front matter field: its key, its shape, where it goes in struct
  * release (at), and what else it sets there (aux: a list's count, a
- * date's has_ flag). A FIELD_TEXT may have a check, and rule says what the
- * check wants ("'link' must be <rule>: ...").
+ * date's has_ flag). A FIELD_TEXT may have a
+ * check, and rule says what the check wants ("'link' must be <rule>:
+ * ..."). flags: enum field_flag. near: how many edits away an unknown key
+ * is still taken for a near miss of this one (case never counts).
  */
 struct field {
 	const char *name;
@@ -137,44 +159,124 @@ struct field {
 	size_t at, aux;
 	bool (*valid)(const char *s);
 	const char *rule;
+	unsigned flags;
+	unsigned near;
 };
 
 #define AT(member)	offsetof(struct release, member)
-#define TEXT(name, member, valid, rule) \
-	{ name, FIELD_TEXT, AT(member), 0, valid, rule }
-#define LIST(name, member, count) \
-	{ name, FIELD_LIST, AT(member), AT(count), NULL, NULL }
-#define DATE(name, member, flag) \
-	{ name, FIELD_DATE, AT(member), AT(flag), NULL, NULL }
-#define BOOL(name, member) \
-	{ name, FIELD_BOOL, AT(member), 0, NULL, NULL }
-#define CONTACTS(name, member, count) \
-	{ name, FIELD_CONTACTS, AT(member), AT(count), NULL, NULL }
+#define TEXT(name, member, valid, rule, flags) \
+	{ name, FIELD_TEXT, AT(member), 0, valid, rule, flags, 1 }
+#define LIST(name, member, count, flags) \
+	{ name, FIELD_LIST, AT(member), AT(count), NULL, NULL, flags, 1 }
+#define DATE(name, member, flag, flags) \
+	{ name, FIELD_DATE, AT(member), AT(flag), NULL, NULL, flags, 1 }
+#define BOOL(name, member, flags, near) \
+	{ name, FIELD_BOOL, AT(member), 0, NULL, NULL, flags, near }
+#define CONTACTS(name, member, count, flags) \
+	{ name, FIELD_CONTACTS, AT(member), AT(count), NULL, NULL, flags, 1 }
 
 static const struct field fields[] = {
-	TEXT("title", title, NULL, NULL),
+	TEXT("title", title, NULL, NULL, FIELD_NO_BLANK),
 	TEXT("id", id, is_iri,
-	    "an IRI such as tag:..., urn:uuid:... or https://..."),
-	TEXT("summary", summary, NULL, NULL),
-	TEXT("type", type, NULL, NULL),
-	TEXT("lang", lang, NULL, NULL),
-	TEXT("link", link, is_http_url, "an absolute http(s) URL"),
-	LIST("author", authors, nauthors),
-	LIST("tags", tags, ntags),
-	DATE("date", date, has_date),
-	DATE("updated", updated, has_updated),
-	BOOL("draft", draft),
-	TEXT("facts", facts, NULL, NULL),
-	CONTACTS("contacts", contacts, ncontacts),
+	    "an IRI such as tag:..., urn:uuid:... or https://...", 0),
+	TEXT("summary", summary, NULL, NULL, 0),
+	TEXT("type", type, NULL, NULL, 0),
+	TEXT("lang", lang, NULL, NULL, 0),
+	TEXT("link", link, is_http_url, "an absolute http(s) URL", 0),
+	LIST("author", authors, nauthors, 0),
+	LIST("tags", tags, ntags, FIELD_SPLIT),
+	/* A mistyped date would publish an embargoed release now. */
+	DATE("date", date, has_date, FIELD_HOLDS),
+	DATE("updated", updated, has_updated, 0),
+	/* "darft", "drafts": two edits, as draft is the costliest miss. */
+	BOOL("draft", draft, FIELD_HOLDS, 2),
+	TEXT("facts", facts, NULL, NULL, 0),
+	CONTACTS("contacts", contacts, ncontacts, 0),
 };
+
+#define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
 
 static const struct field *
 field_named(const char *key)
 {
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+	for (size_t i = 0; i < NFIELDS; i++)
 		if (strcmp(key, fields[i].name) == 0)
 			return &fields[i];
 	return NULL;
+}
+
+#define KEY_MAX	32	/* longer keys are no near miss of ours */
+
+static char
+lc(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * The edit distance between a and b, ASCII case ignored: insertions,
+ * deletions, substitutions and swaps of two neighbours ("darft") count
+ * one each (optimal string alignment). Both are shorter than KEY_MAX.
+ */
+static unsigned
+distance(const char *a, const char *b)
+{
+	unsigned d[KEY_MAX + 1][KEY_MAX + 1];
+	size_t n = strlen(a), m = strlen(b);
+
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = (unsigned)i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = (unsigned)j;
+	for (size_t i = 1; i <= n; i++) {
+		for (size_t j = 1; j <= m; j++) {
+			unsigned c = lc(a[i - 1]) !=
+			    lc(b[j - 1]);
+			unsigned v = d[i - 1][j - 1] + c;
+
+			if (d[i - 1][j] + 1 < v)
+				v = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < v)
+				v = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && lc(a[i - 1]) ==
+			    lc(b[j - 2]) &&
+			    lc(a[i - 2]) ==
+			    lc(b[j - 1]) &&
+			    d[i - 2][j - 2] + 1 < v)
+				v = d[i - 2][j - 2] + 1;
+			d[i][j] = v;
+		}
+	}
+	return d[n][m];
+}
+
+/*
+ * The known field an unknown key probably meant, or NULL: the key in
+ * another case, or within the field's near edits. A field that holds a
+ * release back wins over the others; then the nearest.
+ */
+static const struct field *
+near_miss(const char *key)
+{
+	const struct field *best = NULL;
+	unsigned bestd = 0;
+
+	if (strlen(key) >= KEY_MAX)
+		return NULL;
+	for (size_t i = 0; i < NFIELDS; i++) {
+		const struct field *f = &fields[i];
+		unsigned d = distance(key, f->name);
+
+		if (d > f->near)
+			continue;
+		if (best == NULL || ((f->flags & FIELD_HOLDS) &&
+		    !(best->flags & FIELD_HOLDS)) || ((f->flags & FIELD_HOLDS)
+		    == (best->flags & FIELD_HOLDS) && d < bestd)) {
+			best = f;
+			bestd = d;
+		}
+	}
+	return best;
 }
 
 /* Where a field goes in r, as a pointer to type T. */
@@ -211,11 +313,50 @@ set_text(struct release *r, const struct field *f, const struct value *v,
 	if (**slot == '\0') {
 		free(*slot);
 		*slot = NULL;
+		/* "title:" means none; "title: ''" is a slip of the hand. */
+		if ((f->flags & FIELD_NO_BLANK) &&
+		    v->node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE)
+			return release_error_set(err, v->line, "'%s' is blank: "
+			    "write the %s, or remove the line", f->name,
+			    f->name);
 		return 0;
 	}
 	if (f->valid != NULL && !f->valid(*slot))
 		return release_error_set(err, v->line, "'%s' must be %s: "
 		    "\"%.80s\"", f->name, f->rule, *slot);
+	return 0;
+}
+
+/*
+ * "jul, marknad" -> "jul" and "marknad" into *out, as people type a list;
+ * blank parts are dropped.
+ */
+static int
+split_commas(const yaml_node_t *n, char ***out, size_t *nout,
+    struct release_error *err)
+{
+	const char *s = (const char *)n->data.scalar.value, *end = s +
+	    n->data.scalar.length;
+	size_t cap = 1;
+
+	for (const char *p = s; p < end; p++)
+		cap += *p == ',';
+	if ((*out = calloc(cap, sizeof(char *))) == NULL)
+		return release_error_oom(err);
+	while (s <= end) {
+		const char *c = memchr(s, ',', (size_t)(end - s));
+		char *part;
+
+		if (c == NULL)
+			c = end;
+		if ((part = text_trim_dup(s, (size_t)(c - s))) == NULL)
+			return release_error_oom(err);
+		if (*part == '\0')
+			free(part);
+		else
+			(*out)[(*nout)++] = part;
+		s = c + 1;
+	}
 	return 0;
 }
 
@@ -238,6 +379,8 @@ set_list(struct release *r, const struct field *f, const struct value *v,
 		goto shape;
 	} else if (v->node->data.scalar.length == 0) {
 		return 0;
+	} else if (f->flags & FIELD_SPLIT) {
+		return split_commas(v->node, out, nout, err);
 	}
 	if (n == 0)
 		return 0;
@@ -258,27 +401,79 @@ shape:
 	    "list of strings", f->name);
 }
 
+/*
+ * A boolean holds a release back: only an unquoted true or false will do,
+ * so "draft: ja" or "draft: 'no'" cannot publish a draft by mistake.
+ */
+static int
+set_bool(struct release *r, const struct field *f, const struct value *v,
+    const char *s, struct release_error *err)
+{
+	int b = yaml_bool(s);
+
+	if (v->node->data.scalar.style != YAML_PLAIN_SCALAR_STYLE && b >= 0)
+		return release_error_set(err, v->line, "'%s' must be true or "
+		    "false without quotes: \"%.60s\" is text", f->name, s);
+	if (b < 0)
+		return release_error_set(err, v->line, "'%s' must be true or "
+		    "false, not \"%.60s\"", f->name, s);
+	*SLOT(bool, r, f->at) = b == 1;
+	return 0;
+}
+
+/*
+ * A date. A local time the zone skips (spring forward) is an error; one
+ * it has twice (autumn) is read as the later, so an embargo never lifts
+ * early, with a warning that names the offset chosen.
+ */
+static int
+set_date(struct release *r, const struct field *f, const struct value *v,
+    const char *s, struct release_error *err)
+{
+	struct fp_time *t = SLOT(struct fp_time, r, f->at);
+	enum date_local how;
+	char off[DATE_OFFSZ];
+
+	if (date_parse_local(s, t, &how) < 0)
+		return release_error_set(err, v->line, "'%s' is not a date: "
+		    "\"%.60s\" (use e.g. 2019-12-10T08:54:00+01:00 or "
+		    "2019-12-10 08:54)", f->name, s);
+	date_offset(t, off);
+	switch (how) {
+	case DATE_LOCAL_ONE:
+		break;
+	case DATE_LOCAL_GAP:
+		return release_error_set(err, v->line, "'%s' %.40s does not "
+		    "exist in %s: the clocks skip that hour (daylight saving "
+		    "time); choose another time, or write its offset",
+		    f->name, s, date_zone_name());
+	case DATE_LOCAL_TWICE:
+		if (release_diag_add(r, RELEASE_WARNING, v->line, "'%s' %.40s "
+		    "happens twice in %s (the clocks go back): read as %s, "
+		    "the later; write the offset to choose", f->name, s,
+		    date_zone_name(), off) < 0)
+			return release_error_oom(err);
+		break;
+	}
+	*SLOT(bool, r, f->aux) = true;
+	return 0;
+}
+
 /* A date or a boolean: one scalar. */
 static int
 set_single(struct release *r, const struct field *f, const struct value *v,
     struct release_error *err)
 {
 	char *s;
-	int rc = 0;
+	int rc;
 
 	if (v->node->type != YAML_SCALAR_NODE)
 		return release_error_set(err, v->line, "'%s' must be a single "
 		    "value", f->name);
 	if ((s = scalar(v->node)) == NULL)
 		return release_error_oom(err);
-	if (f->type == FIELD_BOOL)
-		*SLOT(bool, r, f->at) = yaml_true(s);
-	else if (date_parse(s, SLOT(struct fp_time, r, f->at)) < 0)
-		rc = release_error_set(err, v->line, "'%s' is not a date: "
-		    "\"%.60s\" (use e.g. 2019-12-10T08:54:00+01:00 or "
-		    "2019-12-10 08:54)", f->name, s);
-	else
-		*SLOT(bool, r, f->aux) = true;
+	rc = f->type == FIELD_BOOL ? set_bool(r, f, v, s, err) :
+	    set_date(r, f, v, s, err);
 	free(s);
 	return rc;
 }
@@ -494,21 +689,115 @@ check_limits(const char *s, size_t n, size_t line, struct release_error *err)
 	return 0;
 }
 
-/* libyaml's complaint, on the line of the file where it applies. */
+/*
+ * The commonest slips get a hint in the editor's words; the rest libyaml's
+ * complaint. fm is the front matter (its first line is base + 1), and
+ * line/col the 0-based place of libyaml's mark in it.
+ */
+
+/* The line'th line of fm (0-based) and its length in *n. */
+static const char *
+line_at(const char *fm, size_t len, size_t line, size_t *n)
+{
+	const char *p = fm, *end = fm + len, *nl;
+
+	while (line-- > 0 && (nl = memchr(p, '\n', (size_t)(end - p))) != NULL)
+		p = nl + 1;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	*n = (size_t)((nl != NULL ? nl : end) - p);
+	return p;
+}
+
+/*
+ * "title: Budget 2027: skatter": the second ': ' at col makes YAML read a
+ * new field. Fills *err with how to quote it, or returns 0 when the line
+ * is not a "key: value" with col past the key's colon.
+ */
 static int
-yaml_error(const yaml_parser_t *parser, size_t base,
+colon_hint(const char *s, size_t n, size_t col, size_t lineno,
     struct release_error *err)
 {
-	/* An unclosed quote fails at the end: name where it began. */
-	bool at_end = parser->context != NULL && parser->problem &&
-	    strstr(parser->problem, "end of stream") != NULL;
+	size_t ind = strspn(s, " "), k;
+	const char *sep = NULL, *v;
+	char q = '"';
 
-	return release_error_set(err, base + (at_end ?
-	    parser->context_mark.line : parser->problem_mark.line) + 1,
+	for (k = ind; k + 1 < n; k++)
+		if (s[k] == ':' && (s[k + 1] == ' ' || s[k + 1] == '\t')) {
+			sep = s + k;
+			break;
+		}
+	if (sep == NULL || col <= k || ind == k || strchr("-#'\"[{", s[ind]))
+		return 0;
+	v = sep + 1 + strspn(sep + 1, " \t");
+	if (memchr(v, '"', n - (size_t)(v - s)) != NULL)
+		q = '\'';
+	return release_error_set(err, lineno, "the %.*s holds ': ', which "
+	    "starts a new field: put the %.*s in quotes: %.*s: %c%.*s%c",
+	    (int)(k - ind), s + ind, (int)(k - ind), s + ind,
+	    (int)(k - ind), s + ind, q, (int)(n - (size_t)(v - s) > 80 ? 80 :
+	    n - (size_t)(v - s)), v, q);
+}
+
+static int
+yaml_error(const yaml_parser_t *parser, const char *fm, size_t len,
+    size_t base, struct release_error *err)
+{
+	const char *problem = parser->problem ? parser->problem : "";
+	size_t line = parser->problem_mark.line, n;
+	const char *s = line_at(fm, len, line, &n);
+	size_t ind = strspn(s, " \t");
+
+	/* A quote left open runs to the end of the block. */
+	if (parser->context != NULL && strstr(problem, "end of stream") &&
+	    strstr(parser->context, "quoted scalar")) {
+		size_t at = parser->context_mark.line;
+
+		return release_error_set(err, base + at + 1, "the quote "
+		    "opened on line %zu is not closed: end the value with %c",
+		    base + at + 1, parser->context_mark.index < len ?
+		    fm[parser->context_mark.index] : '"');
+	}
+	if (strstr(problem, "tab") != NULL || memchr(s, '\t', ind) != NULL)
+		return release_error_set(err, base + line + 1, "this line is "
+		    "indented with a tab: use spaces");
+	if (strstr(problem, "mapping values are not allowed") != NULL &&
+	    colon_hint(s, n, parser->problem_mark.column, base + line + 1,
+	    err) < 0)
+		return -1;
+	/* An unclosed quote fails at the end: name where it began. */
+	if (parser->context != NULL && strstr(problem, "end of stream"))
+		line = parser->context_mark.line;
+	return release_error_set(err, base + line + 1,
 	    "invalid YAML in front matter: %s%s%s",
 	    parser->problem ? parser->problem : "syntax error",
 	    parser->context ? " " : "",
 	    parser->context ? parser->context : "");
+}
+
+/*
+ * A key that is not a field. A near miss of a field that holds a release
+ * back is an error (a mistyped draft or date would publish it); of another
+ * field, a warning; any other key is kept for templates, with a note.
+ * key is NULL when too long to be a near miss; raw[0..n) is the key.
+ */
+static int
+unknown_key(struct release *r, const char *key, const char *raw, size_t n,
+    size_t line, struct release_error *err)
+{
+	const struct field *f = key != NULL ? near_miss(key) : NULL;
+	int rc;
+
+	if (f != NULL && (f->flags & FIELD_HOLDS))
+		return release_error_set(err, line, "unknown field '%s': did "
+		    "you mean '%s'?", key, f->name);
+	if (f != NULL)
+		rc = release_diag_add(r, RELEASE_WARNING, line, "unknown field "
+		    "'%s': did you mean '%s'?", key, f->name);
+	else
+		rc = release_diag_add(r, RELEASE_NOTE, line, "field '%.*s' is "
+		    "not one feedpubd uses: kept for templates",
+		    (int)(n > 60 ? 60 : n), raw);
+	return rc < 0 ? release_error_oom(err) : 0;
 }
 
 /* Set the known fields from the mapping at root; base: line of the '---'. */
@@ -525,18 +814,22 @@ set_fields(struct release *r, yaml_document_t *doc, yaml_node_t *root,
 		struct value v = { doc, yaml_document_get_node(doc, p->value),
 		    0 };
 		const struct field *f;
-		char key[32];
+		char key[KEY_MAX];
+		size_t n;
 
-		if (k == NULL || v.node == NULL || k->type != YAML_SCALAR_NODE ||
-		    k->data.scalar.length >= sizeof(key))
-			continue;
-		memcpy(key, k->data.scalar.value, k->data.scalar.length);
-		key[k->data.scalar.length] = '\0';
-		if ((f = field_named(key)) == NULL)
+		if (k == NULL || v.node == NULL || k->type != YAML_SCALAR_NODE)
 			continue;
 		v.line = base + k->start_mark.line + 1;
-		if (set_field(r, f, &v, err) < 0)
+		n = k->data.scalar.length;
+		memcpy(key, k->data.scalar.value, n < KEY_MAX ? n : KEY_MAX - 1);
+		key[n < KEY_MAX ? n : KEY_MAX - 1] = '\0';
+		if (n < KEY_MAX && (f = field_named(key)) != NULL) {
+			if (set_field(r, f, &v, err) < 0)
+				return -1;
+		} else if (unknown_key(r, n < KEY_MAX ? key : NULL,
+		    (const char *)k->data.scalar.value, n, v.line, err) < 0) {
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -561,7 +854,8 @@ frontmatter_parse(struct release *r, struct release_error *err)
 	yaml_parser_set_input_string(&parser,
 	    (const unsigned char *)r->text + r->fm_off, r->fm_len);
 	if (!yaml_parser_load(&parser, &doc)) {
-		rc = yaml_error(&parser, base, err);
+		rc = yaml_error(&parser, r->text + r->fm_off, r->fm_len, base,
+		    err);
 		yaml_parser_delete(&parser);
 		return rc;
 	}

@@ -13,6 +13,7 @@
 #include <md4c.h>
 
 #include "text.h"
+#include "url.h"
 #include "xmlstr.h"
 
 /* md4c output callback: append to an xmlBuffer. */
@@ -22,10 +23,15 @@ html_out(const MD_CHAR *text, MD_SIZE size, void *ud)
 	xmlBufferAdd(ud, (const xmlChar *)text, (int)size);
 }
 
-/* Collects the plain text of the first paragraph (md4c parser callbacks). */
+/*
+ * Collects the plain text of the first block of type want (md4c parser
+ * callbacks): the first paragraph for a summary, the first heading for a
+ * title.
+ */
 struct first_para {
 	xmlBufferPtr buf;
-	int depth;	/* of P blocks entered; 1 while inside the first */
+	MD_BLOCKTYPE want;
+	int depth;	/* of want blocks entered; 1 while inside the first */
 	bool done;
 };
 
@@ -35,7 +41,7 @@ fp_enter(MD_BLOCKTYPE type, void *detail, void *ud)
 	struct first_para *fp = ud;
 
 	(void)detail;
-	if (type == MD_BLOCK_P && !fp->done)
+	if (type == fp->want && !fp->done)
 		fp->depth++;
 	return 0;
 }
@@ -46,7 +52,7 @@ fp_leave(MD_BLOCKTYPE type, void *detail, void *ud)
 	struct first_para *fp = ud;
 
 	(void)detail;
-	if (type == MD_BLOCK_P && fp->depth > 0 && !fp->done) {
+	if (type == fp->want && fp->depth > 0 && !fp->done) {
 		fp->done = true;
 		return 1;	/* stop parsing: we have what we need */
 	}
@@ -126,7 +132,7 @@ markdown_into(const char *body, bool raw_html, xmlBufferPtr html,
 {
 	unsigned flags = MD_DIALECT_GITHUB | (raw_html ? 0 : MD_FLAG_NOHTML);
 	MD_SIZE n = (MD_SIZE)strlen(body);
-	struct first_para fp = { .buf = para };
+	struct first_para fp = { .buf = para, .want = MD_BLOCK_P };
 	MD_PARSER parser = {
 		.flags = flags,
 		.enter_block = fp_enter, .leave_block = fp_leave,
@@ -230,4 +236,111 @@ int
 markdown_render_plain(const char *body, char **html, char **para)
 {
 	return render(body, false, false, html, para);
+}
+
+/*
+ * The attribute value v[0..n) (HTML-escaped as md4c writes it) resolved
+ * against base and escaped again, appended to b. Kept as it is when it
+ * holds another character reference, or does not parse.
+ */
+static int
+resolve_value(xmlBufferPtr b, const char *v, size_t n, const char *base)
+{
+	char *ref = malloc(n + 1), *abs = NULL, *w = ref;
+	xmlChar *esc;
+	bool keep = false;
+
+	if (ref == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		*w++ = v[i];
+		if (v[i] == '&' && (n - i < 5 || memcmp(v + i, "&amp;", 5) != 0))
+			keep = true;
+		else if (v[i] == '&')
+			i += 4;
+	}
+	*w = '\0';
+	if (keep || url_resolve(ref, base, &abs) < 0) {
+		free(ref);
+		return xmlBufferAdd(b, (const xmlChar *)v, (int)n) == 0 ? 0 : -1;
+	}
+	free(ref);
+	esc = xmlEncodeSpecialChars(NULL, X(abs));
+	free(abs);
+	if (esc == NULL)
+		return -1;
+	xmlBufferCat(b, esc);
+	xmlFree(esc);
+	return 0;
+}
+
+int
+markdown_resolve_links(const char *html, const char *base, char **out)
+{
+	static const char *const attrs[] = { "<a href=\"", "<img src=\"" };
+	xmlBufferPtr b = xmlBufferCreate();
+	const char *p = html;
+	int rc = -1;
+
+	*out = NULL;
+	if (b == NULL)
+		return -1;
+	for (;;) {
+		const char *at = NULL, *v, *end;
+		size_t skip = 0;
+
+		for (size_t i = 0; i < 2; i++) {
+			const char *f = strstr(p, attrs[i]);
+
+			if (f != NULL && (at == NULL || f < at)) {
+				at = f;
+				skip = strlen(attrs[i]);
+			}
+		}
+		if (at == NULL || (end = strchr(v = at + skip, '"')) == NULL)
+			break;
+		xmlBufferAdd(b, (const xmlChar *)p, (int)(v - p));
+		if (resolve_value(b, v, (size_t)(end - v), base) < 0)
+			goto out;
+		p = end;
+	}
+	xmlBufferCCat(b, p);
+	*out = take(b);
+	rc = *out != NULL ? 0 : -1;
+out:
+	xmlBufferFree(b);
+	return rc;
+}
+
+int
+markdown_heading_text(const char *src, size_t n, bool raw_html,
+    char **text)
+{
+	xmlBufferPtr b = xmlBufferCreate();
+	struct first_para fp = { .buf = b, .want = MD_BLOCK_H };
+	MD_PARSER parser = {
+		.flags = MD_DIALECT_GITHUB | (raw_html ? 0 : MD_FLAG_NOHTML),
+		.enter_block = fp_enter, .leave_block = fp_leave,
+		.enter_span = fp_span, .leave_span = fp_span,
+		.text = fp_text,
+	};
+
+	*text = NULL;
+	if (b == NULL)
+		return -1;
+	md_parse(src, (MD_SIZE)n, &parser, &fp);	/* 1 = stopped early */
+	if (fp.done && xmlBufferLength(b) > 0) {
+		const char *c = (const char *)xmlBufferContent(b);
+
+		if ((*text = text_trim_dup(c, strlen(c))) == NULL) {
+			xmlBufferFree(b);
+			return -1;
+		}
+		if (**text == '\0') {	/* "# ![](logo.png)" */
+			free(*text);
+			*text = NULL;
+		}
+	}
+	xmlBufferFree(b);
+	return 0;
 }

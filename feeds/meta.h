@@ -7,6 +7,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct feed_meta {
 	const char *title;		/* required */
@@ -30,6 +31,13 @@ struct feed_meta {
 	bool follow_symlinks;
 	const char *const *hubs;	/* WebSub hubs to advertise (nhubs) */
 	size_t nhubs;
+	/*
+	 * Seconds since the epoch: the feed's updated time while it has no
+	 * entries, i.e. when it became empty (the daemon's state; --once
+	 * the config file's mtime). 0 writes 1970, which readers show.
+	 * Written with the configured zone's offset at that instant.
+	 */
+	int64_t empty_since;
 };
 
 #endif

@@ -16,6 +16,7 @@
 #include "frontmatter.h"
 #include "markdown.h"
 #include "text.h"
+#include "url.h"
 
 #define SUMMARY_CHARS 300
 
@@ -29,6 +30,7 @@ release_error_set(struct release_error *err, size_t line, const char *fmt,
 	err->errnum = 0;
 	err->transient = false;
 	err->clash = false;
+	err->empty = false;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -41,6 +43,33 @@ release_error_oom(struct release_error *err)
 	release_error_set(err, 0, "out of memory");
 	err->transient = true;
 	return -1;
+}
+
+int
+release_diag_add(struct release *r, enum release_diag_level level,
+    size_t line, const char *fmt, ...)
+{
+	struct release_diag *d;
+	va_list ap;
+
+	d = realloc(r->diags, (r->ndiags + 1) * sizeof(*d));
+	if (d == NULL)
+		return -1;
+	r->diags = d;
+	d += r->ndiags;
+	d->level = level;
+	d->line = line;
+	va_start(ap, fmt);
+	vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	r->ndiags++;
+	return 0;
+}
+
+const char *
+release_diag_name(enum release_diag_level level)
+{
+	return level == RELEASE_WARNING ? "warning" : "note";
 }
 
 /* Like release_error_set(), for when reading failed with errno e. */
@@ -145,12 +174,28 @@ setext_h1(const char *line)
 }
 
 /*
+ * The title of a Markdown heading written in src[0..n): its plain text
+ * (markdown.h), or as written when md4c sees no heading there. NULL: out
+ * of memory.
+ */
+static char *
+heading_title(const char *src, size_t n, const char *text, size_t tn,
+    bool raw_html)
+{
+	char *t;
+
+	if (markdown_heading_text(src, n, raw_html, &t) < 0)
+		return NULL;
+	return t != NULL ? t : heading_text(text, tn);
+}
+
+/*
  * Without a title in the front matter, take the first "# heading"
  * (Markdown, outside code fences) or the first non-empty line (text), and
- * start the body after it so the title is not repeated.
+ * start the body after it so the title is not repeated. -1: out of memory.
  */
 static int
-title_from_body(struct release *r)
+title_from_body(struct release *r, bool raw_html)
 {
 	bool fenced = false;
 	const char *p = r->text + r->body_off;
@@ -171,13 +216,18 @@ title_from_body(struct release *r)
 			fenced = !fenced;
 		} else if (r->format == RELEASE_MARKDOWN && !fenced &&
 		    n >= 2 && s[0] == '#' && (s[1] == ' ' || s[1] == '\t')) {
-			r->title = heading_text(s + 2, n - 2);
+			r->title = heading_title(s, n, s + 2, n - 2, raw_html);
+			if (r->title == NULL)
+				return -1;
 		} else if (r->format == RELEASE_MARKDOWN && !fenced &&
 		    strspn(s, " \t") < n && p[n] == '\n' &&
 		    setext_h1(p + n + 1)) {
 			/* "Title" over "=====": a level 1 heading too. */
-			r->title = text_trim_dup(s, n);
 			skip += text_line_len(p + skip);
+			r->title = heading_title(s, skip - (size_t)(s - p), s, n,
+			    raw_html);
+			if (r->title == NULL)
+				return -1;
 			skip += p[skip] == '\n';
 		}
 		if (r->title != NULL) {
@@ -257,17 +307,26 @@ fill_defaults(struct release *r, const struct feed_meta *m, int64_t mtime)
 {
 	char *s;
 
-	if (r->title == NULL && title_from_body(r) < 0)
+	if (r->title == NULL && title_from_body(r, m->raw_html) < 0)
 		return -1;
 	/* Last resort: the file name as the editor wrote it, not the slug. */
 	if (r->title == NULL && (r->title = title_of_name(r->path)) == NULL)
 		return -1;
-	if (!r->has_date)
+	if (!r->has_date) {
 		r->date = date_from_epoch(mtime);
+		if (release_diag_add(r, RELEASE_NOTE, 0, "no 'date': dated by "
+		    "the file's time") < 0)
+			return -1;
+	}
 	if (!r->has_updated || r->updated.sec < r->date.sec)
 		r->updated = r->date;
 	if (r->link == NULL && (r->link = expand_link(m, r->slug)) == NULL)
 		return -1;
+	/* Feeds want a URI: RSS always, and Atom alike for consistency. */
+	if ((s = url_to_uri(r->link)) == NULL)
+		return -1;
+	free(r->link);
+	r->link = s;
 	if (r->id == NULL) {
 		if (asprintf(&s, "tag:%s,%s:%sreleases/%s", m->tag_authority,
 		    m->tag_date, m->tag_path, r->slug) < 0)
@@ -298,8 +357,15 @@ release_parse(const struct feed_meta *m, const char *relpath,
 	    (r->text = normalise(buf, len, &n)) == NULL ||
 	    (r->slug = slug_of(relpath)) == NULL)
 		goto oom;
+	if (r->text[strspn(r->text, " \t\n\r\f\v")] == '\0') {
+		release_error_set(err, 0, "is empty: not a release until it "
+		    "has some text");
+		err->empty = true;
+		goto bad;
+	}
 	if (frontmatter_split(r, err) < 0 || frontmatter_parse(r, err) < 0)
 		goto bad;
+	r->has_summary = r->summary != NULL;
 	if (fill_defaults(r, m, mtime) < 0)
 		goto oom;
 	*out = r;
@@ -393,7 +459,8 @@ int
 release_render(struct release *r, const struct feed_meta *m)
 {
 	const char *body = r->text + r->body_off;
-	char *html, *para = NULL, **want = r->summary == NULL ? &para : NULL;
+	char *html, *abs, *para = NULL, **want = r->summary == NULL ? &para :
+	    NULL;
 	int rc;
 
 	if (r->html != NULL)
@@ -403,6 +470,16 @@ release_render(struct release *r, const struct feed_meta *m)
 	    markdown_render_plain(body, &html, want);
 	if (rc < 0)
 		return -1;
+	/* A feed reader has no page to resolve "bild.png" against. */
+	if (r->format == RELEASE_MARKDOWN) {
+		rc = markdown_resolve_links(html, r->link, &abs);
+		free(html);
+		html = abs;
+		if (rc < 0) {
+			free(para);
+			return -1;
+		}
+	}
 	if (want != NULL) {
 		r->summary = text_summary(para, SUMMARY_CHARS);
 		free(para);
@@ -455,5 +532,6 @@ release_free(struct release *r)
 	release_contacts_free(r->contacts, r->ncontacts);
 	free(r->text);
 	free(r->html);
+	free(r->diags);
 	free(r);
 }

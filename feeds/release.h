@@ -30,12 +30,27 @@ struct contact {
 	char *email;
 };
 
+/*
+ * What a release that parses may still want its editor to know. A warning
+ * names a likely mistake that did not stop the release (a near miss of a
+ * known key, an ambiguous local time); a note is for --check only (a key
+ * kept for templates, a date taken from the file). Neither holds the
+ * release back: errors do (struct release_error).
+ */
+enum release_diag_level { RELEASE_NOTE, RELEASE_WARNING };
+
+struct release_diag {
+	enum release_diag_level level;
+	size_t line;		/* 1-based line of the file; 0: none applies */
+	char msg[200];		/* one line, in the editor's words */
+};
+
 struct release {
 	char *path;		/* relative to the releases folder */
 	char *slug;
 	char *id;
 	char *title;
-	char *link;
+	char *link;		/* a URI: non-ASCII percent-encoded */
 	char *summary;		/* front matter or derived; NULL until rendered */
 	char *type;		/* NULL: none */
 	char *lang;		/* NULL: the feed's */
@@ -66,6 +81,14 @@ struct release {
 	 * of the listing page this release opens (its oldest), if any.
 	 */
 	uint64_t page_stamp, page_key, listing_stamp;
+	bool has_summary;	/* summary came from the front matter */
+	/*
+	 * Warnings and notes, in the order found: the front matter's by
+	 * line, then those without one (the release owns them). The caller prints them as it prints errors: "FILE:LINE:
+	 * warning: msg" ("FILE: note: msg" when line is 0).
+	 */
+	struct release_diag *diags;
+	size_t ndiags;
 };
 
 /*
@@ -81,6 +104,12 @@ struct release_error {
 	char msg[256];
 	bool transient;
 	bool clash;	/* lost an id clash (scan.h); errnum is 0 then */
+	/*
+	 * The file is empty (0 bytes, or only white space): not yet a
+	 * release, as when an editor creates the file before writing it.
+	 * Not a mistake: the caller may say so mildly, or not at all.
+	 */
+	bool empty;
 };
 
 /*
@@ -93,6 +122,16 @@ int release_error_set(struct release_error *err, size_t line,
 
 /* Fill *err for out of memory, which is transient. Returns -1. */
 int release_error_oom(struct release_error *err);
+
+/*
+ * Add a warning or a note to r (line 0: none applies). Returns 0, or -1
+ * when out of memory (r is unchanged).
+ */
+int release_diag_add(struct release *r, enum release_diag_level level,
+    size_t line, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* "warning" or "note". */
+const char *release_diag_name(enum release_diag_level level);
 
 /*
  * The format of a file by its base name, or -1 for files that are not
@@ -114,7 +153,8 @@ int release_load(const struct feed_meta *m, const char *root,
     const char *relpath, struct release **out, struct release_error *err);
 
 /*
- * Fill r->html and r->summary (if missing). Idempotent. Returns 0, or -1 when
+ * Fill r->html and r->summary (if missing). Relative links and images in
+ * a Markdown body are resolved against r->link. Idempotent. Returns 0, or -1 when
  * out of memory.
  */
 int release_render(struct release *r, const struct feed_meta *m);

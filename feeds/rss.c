@@ -19,6 +19,15 @@ date(xmlTextWriterPtr w, const char *name, const struct fp_time *t)
 	return xo_element(w, NULL, name, date_rfc822(t, buf));
 }
 
+/* RSS has no update time: Atom's, in the item (RFC 3339). */
+static int
+atom_updated(xmlTextWriterPtr w, const struct fp_time *t)
+{
+	char buf[DATE_BUFSZ];
+
+	return xo_element(w, "atom", "updated", date_rfc3339(t, buf));
+}
+
 /*
  * RSS readers take <description> as HTML: plain text goes in escaped as
  * HTML first, so "A <B> & C" is not read as a tag.
@@ -80,6 +89,7 @@ item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 	CHECK(xo_string(w, r->id));
 	CHECK(xmlTextWriterEndElement(w));
 	CHECK(date(w, "pubDate", &r->date));
+	CHECK(atom_updated(w, &r->updated));
 	if (r->summary != NULL && r->summary[0] != '\0')
 		CHECK(html_element(w, "description", r->summary));
 	CHECK(xo_element(w, "content", "encoded", r->html));
@@ -87,10 +97,12 @@ item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 		CHECK(xo_element(w, NULL, "category", r->tags[i]));
 	/*
 	 * RSS has no channel author to inherit, so name it on each item; and
-	 * one dc:creator for all, as readers keep only the last of several.
+	 * one dc:creator for all, as readers show one of several only
+	 * (newsboat and feedparser's author the last, sfeed the first). "; "
+	 * joins them: a comma is part of names ("Holm & Sundin, AB").
 	 */
 	if (r->nauthors > 0) {
-		char *all = join(r->authors, r->nauthors, ", ");
+		char *all = join(r->authors, r->nauthors, "; ");
 
 		if (all == NULL)
 			goto out;
@@ -109,7 +121,7 @@ int
 rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
     struct release *const *rs, size_t n)
 {
-	struct fp_time updated = xo_feed_updated(rs, n);
+	struct fp_time updated = xo_feed_updated(m, rs, n);
 	char *self = xo_feed_url(m, "feed.rss");
 	int rc = -1;
 

@@ -46,7 +46,7 @@ site_body(xmlTextWriterPtr w, void *arg)
 
 	CHECK(xmlTextWriterStartElementNS(w, NULL, (const xmlChar *)"urlset",
 	    (const xmlChar *)SITEMAP_NS));
-	t = xo_feed_updated(s->rs, s->n);
+	t = xo_feed_updated(s->m, s->rs, s->n);
 	CHECK(url_el(w, s->m, "", s->n > 0 ? &t : NULL));
 	for (size_t k = 1; k <= s->nlistings; k++) {
 		/* Page k holds the k-th per_page counted from the oldest. */
@@ -54,7 +54,7 @@ site_body(xmlTextWriterPtr w, void *arg)
 		    hi > s->per_page ? hi - s->per_page : 0;
 
 		if (s->n > 0)
-			t = xo_feed_updated(s->rs + lo, hi - lo);
+			t = xo_feed_updated(s->m, s->rs + lo, hi - lo);
 		snprintf(path, sizeof(path), "archive/%zu.html", k);
 		CHECK(url_el(w, s->m, path, s->n > 0 ? &t : NULL));
 	}

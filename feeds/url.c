@@ -15,8 +15,8 @@
  * libxml2 takes no raw non-ASCII bytes; an IRI is checked as the URI it
  * maps to (RFC 3987 3.1: each such byte percent-encoded). NULL: no memory.
  */
-static char *
-iri_to_uri(const char *s)
+char *
+url_to_uri(const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	size_t n = 0;
@@ -86,7 +86,7 @@ parse(const char *s, unsigned flags, xmlURIPtr *out)
 		    "URL (%C3%A5 for \xC3\xA5)";
 	if (strstr(s, "://") == NULL)
 		return "not an absolute URL (write it as https://host/path/)";
-	if (!ascii && (uri = iri_to_uri(s)) == NULL)
+	if (!ascii && (uri = url_to_uri(s)) == NULL)
 		return "out of memory";
 	if ((*out = xmlParseURIRaw(uri != NULL ? uri : s, 1)) == NULL)
 		why = "not a valid URL (check the characters after the host)";
@@ -205,4 +205,17 @@ out:
 	free(p);
 	free(h);
 	return ret;
+}
+
+int
+url_resolve(const char *ref, const char *base, char **out)
+{
+	xmlChar *u = xmlBuildURI((const xmlChar *)ref, (const xmlChar *)base);
+
+	*out = NULL;
+	if (u == NULL)
+		return -1;
+	*out = strdup((const char *)u);
+	xmlFree(u);
+	return *out != NULL ? 0 : -1;
 }

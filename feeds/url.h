@@ -39,4 +39,20 @@ int url_normalize(const char *s, unsigned flags, char **url);
  */
 int url_normalize_base(const char *s, char **url, char **host, char **path);
 
+/*
+ * s with every byte outside ASCII percent-encoded (RFC 3987 3.1: an IRI
+ * as the URI it maps to; "https://x.example/\xC3\xA5" ->
+ * "https://x.example/%C3%A5"). ASCII is kept as it is. A host outside
+ * ASCII is encoded likewise, not in Punycode. NULL: out of memory.
+ */
+char *url_to_uri(const char *s);
+
+/*
+ * ref resolved against the absolute URL base (RFC 3986 5.2): "bild.png",
+ * "/a", "#top", "//host/x" become absolute; a ref with a scheme
+ * ("mailto:...") is kept. Returns 0 with *out the caller frees, or -1
+ * (*out NULL) when ref cannot be parsed or out of memory.
+ */
+int url_resolve(const char *ref, const char *base, char **out);
+
 #endif

@@ -89,10 +89,13 @@ xo_feed_id(const struct feed_meta *m)
 }
 
 struct fp_time
-xo_feed_updated(struct release *const *rs, size_t n)
+xo_feed_updated(const struct feed_meta *m, struct release *const *rs,
+    size_t n)
 {
 	struct fp_time t = { 0, 0 };
 
+	if (n == 0 && m->empty_since != 0)
+		return date_from_epoch(m->empty_since);
 	for (size_t i = 0; i < n; i++)
 		if (i == 0 || rs[i]->updated.sec > t.sec)
 			t = rs[i]->updated;

@@ -30,8 +30,12 @@ int xo_attribute(xmlTextWriterPtr w, const char *name, const char *s);
 /* The URL of a feed file: base_url + name. Caller frees. */
 char *xo_feed_url(const struct feed_meta *m, const char *name);
 
-/* The newest `updated` among rs[0..n), or the epoch in UTC when n is 0. */
-struct fp_time xo_feed_updated(struct release *const *rs, size_t n);
+/*
+ * The newest `updated` among rs[0..n), or m->empty_since when n is 0 (in
+ * the zone's offset at that instant).
+ */
+struct fp_time xo_feed_updated(const struct feed_meta *m,
+    struct release *const *rs, size_t n);
 
 /* The feed's id: tag:authority,date:path. Caller frees. */
 char *xo_feed_id(const struct feed_meta *m);

@@ -104,9 +104,26 @@ class Failures(ft.FeedCase):
 		ws = self.new_workspace()
 		missing = ws.path('finns-inte.conf')
 		run = ft.run_feedpubd('--config', missing, '--once')
-		self.assertNotEqual(run.returncode, 0, run.describe())
-		self.assertIn(missing, run.stderr)
+		self.assertEqual(run.returncode, EX_CONFIG, run.describe())
+		self.assertEqual(run.stderr, 'feedpubd: cannot read %s: No such '
+			'file or directory (use --config FILE)\n' % missing)
 		self.assertFalse(os.path.exists(ws.out))
+
+	def test_missing_default_config(self):
+		"""Not installed yet, or run as a user: say how to name one."""
+		default = '/etc/feedpubd/feedpubd.conf'
+		if os.path.exists(default):
+			self.skipTest('%s exists here' % default)
+		for mode in ('--once', '--check'):
+			with self.subTest(mode=mode):
+				run = ft.run_feedpubd(mode)
+				self.assertEqual(run.returncode,
+					EX_CONFIG if mode == '--once' else 1,
+					run.describe())
+				self.assertEqual(run.stderr, 'feedpubd: cannot '
+					'read %s: No such file or directory '
+					'(use --config FILE)\n' % default)
+				self.assertEqual(run.stdout, '')
 
 	def test_check_good_corpus(self):
 		ws = self.new_workspace('good')
@@ -124,6 +141,35 @@ class Failures(ft.FeedCase):
 		self.assertEqual(run.returncode, 1, run.describe())
 		self.assertIn('2020/trasig.md', run.stdout + run.stderr)
 		self.assertFalse(os.path.exists(ws.out))
+
+	def test_check_warns_of_the_example_base_url(self):
+		"""Ids are built from base_url's host: --check says when it is
+		still config/feedpubd.conf's (a warning: the exit is 0)."""
+		warning = ('feedpubd: warning: %s: base_url %s is still the '
+			"example's: entry ids are built from its host and must "
+			"never change, so set the feed's own before publishing\n")
+		for url, warned in (('https://news.example.org/', True),
+				('http://NEWS.example.org:8080/press', True),
+				('https://press.norrvik.example/', False),
+				('https://news.example.org.norrvik.example/', False)):
+			with self.subTest(base_url=url):
+				ws = self.new_workspace('good')
+				ws.write_config(feed=dict(ft.default_feed(),
+					base_url=url))
+				run = ws.run('--check')
+				self.assertEqual(run.returncode, 0, run.describe())
+				lines = [l + '\n' for l in
+					run.stderr.splitlines() if 'base_url' in l]
+				printed = ws.run('--print-config').stdout
+				norm = [l.split(' = ')[1].split(' ;')[0] for l in
+					printed.splitlines()
+					if l.startswith('base_url = ')][0]
+				self.assertEqual(lines, [warning % (ws.config,
+					norm)] if warned else [], run.describe())
+				# Only --check: --once publishes quietly.
+				once = ws.run('--once')
+				self.assertRunOK(once)
+				self.assertNotIn('base_url', once.stderr)
 
 
 class ConfigErrors(ft.FeedCase):

@@ -1,12 +1,18 @@
-"""The systemd unit and the man pages: keys, systemd-analyze, rendering.
+"""The systemd files, the man pages and the examples: keys, systemd-analyze,
+rendering.
 
-Checks systemd/feedpubd.service for the keys feedpubd relies on (Type=notify,
-the watchdog, reload) and for its sandbox; runs `systemd-analyze verify` and
-`systemd-analyze security --offline=yes` when the tool is there; renders
-docs/feedpubd.8 and docs/feedpubd.conf.5 and requires no warnings; and holds
-the man pages and the installed example config (config/feedpubd.conf) to the
-code: every key of config/config.c's keys[] table, its default and range,
-every long option of `feedpubd --help`, and the folders the unit opens.
+Checks systemd/feedpubd.service.in (written out as `cmake --install` does for
+--prefix /usr; test_install.py checks the real install) for the keys feedpubd
+relies on (Type=notify, the watchdog, reload) and for its sandbox; runs
+`systemd-analyze verify` and `systemd-analyze security --offline=yes` when the
+tool is there; checks the sysusers and tmpfiles lines (who may write to the
+releases folder) and the README's steps for a service; renders docs/feedpubd.8
+and docs/feedpubd.conf.5 and requires no warnings; holds the man pages and the
+installed example config (config/feedpubd.conf) to the code: every key of
+config/config.c's keys[] table, its default and range, every long option of
+`feedpubd --help`, and the folders the unit opens; and checks that the example
+newsroom (examples/) may be edited as its comments invite: a copy with every
+ping uncommented still checks, and the unit tests pass on it.
 
 Tools that are missing are skipped with the reason printed. The feedpubd
 binary ($FEEDPUBD, default build/feedpubd) is only needed for the checks
@@ -26,7 +32,11 @@ sys.dont_write_bytecode = True
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
-UNIT = os.path.join(REPO, 'systemd', 'feedpubd.service')
+UNIT_IN = os.path.join(REPO, 'systemd', 'feedpubd.service.in')
+SYSUSERS = os.path.join(REPO, 'systemd', 'feedpubd.sysusers')
+TMPFILES = os.path.join(REPO, 'systemd', 'feedpubd.tmpfiles')
+README = os.path.join(REPO, 'README.md')
+EXAMPLES = os.path.join(REPO, 'examples')
 MAN8 = os.path.join(REPO, 'docs', 'feedpubd.8')
 MAN5 = os.path.join(REPO, 'docs', 'feedpubd.conf.5')
 CONFIG_C = os.path.join(REPO, 'config', 'config.c')
@@ -200,11 +210,23 @@ def run(argv, **kw):
 			      timeout=TIMEOUT, **kw)
 
 
-def analyze_unit_copy(tmp):
+def unit_text():
+	"""The unit as `cmake --install --prefix /usr` writes it (see
+	systemd/install.cmake)."""
+	text = read(UNIT_IN)
+	for var, value in (('FEEDPUBD_SBINDIR', '/usr/sbin'),
+			   ('FEEDPUBD_CONFIG', '/etc/feedpubd/feedpubd.conf')):
+		text = text.replace('@%s@' % var, value)
+	return text
+
+
+def analyze_unit_copy(tmp, exec_start='/bin/true'):
 	"""A copy of the unit that systemd-analyze can check without feedpubd
 	installed: ExecStart=/bin/true, same name, in tmp."""
-	text = re.sub(r'^ExecStart=.*$', 'ExecStart=/bin/true', read(UNIT),
-		      flags=re.M)
+	text = unit_text()
+	if exec_start is not None:
+		text = re.sub(r'^ExecStart=.*$', 'ExecStart=' + exec_start,
+			      text, flags=re.M)
 	path = os.path.join(tmp, 'feedpubd.service')
 	with open(path, 'w', encoding='utf-8') as f:
 		f.write(text)
@@ -213,7 +235,7 @@ def analyze_unit_copy(tmp):
 
 class UnitKeys(unittest.TestCase):
 	def setUp(self):
-		self.unit = parse_unit(read(UNIT))
+		self.unit = parse_unit(unit_text())
 
 	def get(self, key):
 		return last(self.unit, 'Service', key)
@@ -264,12 +286,182 @@ class UnitKeys(unittest.TestCase):
 				 'multi-user.target')
 
 
+	def test_exec_start_follows_the_prefix(self):
+		"""`cmake --install` fills in the binary's folder for its
+		--prefix (test_install.py installs two)."""
+		self.assertEqual(set(re.findall(r'@(\w+)@', read(UNIT_IN))),
+				 {'FEEDPUBD_SBINDIR', 'FEEDPUBD_CONFIG'})
+		self.assertIn('\nExecStart=@FEEDPUBD_SBINDIR@/feedpubd --config '
+			      '@FEEDPUBD_CONFIG@\n', read(UNIT_IN))
+
+	def test_not_an_editor(self):
+		"""feedpubd only reads the releases: no editors' group."""
+		groups = ' '.join(values(self.unit, 'Service', 'Group') +
+				  values(self.unit, 'Service',
+					 'SupplementaryGroups'))
+		self.assertNotIn('feedpubd-editors', groups)
+
+
+def lines(path):
+	"""The non-comment lines of a sysusers.d or tmpfiles.d file, split."""
+	return [l.split() for l in read(path).splitlines()
+		if l.strip() and not l.startswith('#')]
+
+
+class SysusersTmpfiles(unittest.TestCase):
+	"""Editors (the group feedpubd-editors) write the releases folder,
+	feedpubd reads it; test_install.py applies both files to a temp root
+	and tries it with real uids."""
+
+	def test_sysusers(self):
+		got = lines(SYSUSERS)
+		self.assertIn(['u', 'feedpubd', '-', '"feedpubd', 'feed',
+			       'publisher"', '/var/lib/feedpubd'], got)
+		self.assertIn(['g', 'feedpubd-editors', '-'], got)
+		# No "m feedpubd feedpubd-editors": it only reads.
+		self.assertEqual([l for l in got if l[0] == 'm'], [])
+
+	def test_tmpfiles(self):
+		got = lines(TMPFILES)
+		self.assertIn(['d', '/var/www/feedpubd', '0755', 'feedpubd',
+			       'feedpubd', '-'], got)
+		# Group-writable and setgid, for every editor; others read.
+		self.assertIn(['d', '/srv/newsroom/releases', '2775', 'root',
+			       'feedpubd-editors', '-'], got)
+		# New files stay writable by the group whatever the umask.
+		self.assertIn(['a+', '/srv/newsroom/releases', '-', '-', '-',
+			       '-', 'd:group:feedpubd-editors:rwx'], got)
+		self.assertEqual(len(got), 3)
+
+
+def readme_section(title):
+	"""The text of the README's "## title" section."""
+	m = re.search(r'^## %s\n(.*?)(?=^## |\Z)' % re.escape(title),
+		      read(README), re.S | re.M)
+	if m is None:
+		raise AssertionError('no "## %s" in README.md' % title)
+	return m.group(1)
+
+
+class ReadmeService(unittest.TestCase):
+	"""The README's "Running as a service": the steps in their order."""
+
+	def setUp(self):
+		self.text = readme_section('Running as a service')
+		blocks = re.findall(r'^```\w*\n(.*?)^```$', self.text,
+				    re.S | re.M)
+		self.steps = [l.strip() for l in blocks[0].splitlines()
+			      if l.strip()]
+
+	def index(self, pattern):
+		found = [i for i, l in enumerate(self.steps)
+			 if re.search(pattern, l)]
+		self.assertTrue(found, '%s not in %s' % (pattern, self.steps))
+		return found[0]
+
+	def test_steps_in_order(self):
+		order = [self.index(p) for p in (
+			r'^sudo cmake --install build',
+			# Our files only, not every package's.
+			r'^sudo systemd-sysusers feedpubd\.conf$',
+			r'^sudo systemd-tmpfiles --create feedpubd\.conf$',
+			r'/etc/feedpubd/feedpubd\.conf',	# edit it
+			r'^sudo feedpubd --check$',
+			r'^sudo systemctl enable --now feedpubd$')]
+		self.assertEqual(order, sorted(order), self.steps)
+		for l in self.steps:
+			self.assertNotRegex(l, r'systemd-(sysusers|tmpfiles)'
+					    r'( --create)?$')
+
+	def test_editors_prefix_upgrade_uninstall(self):
+		missing = []
+		for needle in (
+			'usermod -aG feedpubd-editors anna',
+			'base_url',
+			'feedpubd.conf.example',
+			'/usr/local/sbin/feedpubd',
+			'xargs rm -v < build/install_manifest.txt',
+			'systemctl disable --now feedpubd',
+			'userdel feedpubd',
+			'groupdel feedpubd-editors',
+			'/var/lib/private/feedpubd'):
+			if needle not in self.text:
+				missing.append(needle)
+		self.assertEqual(missing, [])
+
+
+def uncomment_pings(text):
+	"""text with every commented-out key and section ("#kind = ...",
+	"#[ping ...]") uncommented; prose ("# text") stays."""
+	return re.sub(r'^#(?=[\[\w])', '', text, flags=re.M)
+
+
+class ExampleNewsroom(unittest.TestCase):
+	"""examples/ is the user's to edit (`make run` publishes it): no test
+	reads examples/feedpubd.conf for what it says. Its comments invite
+	uncommenting a ping: a copy with all of them uncommented still
+	checks, and the one unit test that reads examples/ passes on it."""
+
+	def setUp(self):
+		if not os.access(FEEDPUBD, os.X_OK):
+			self.skipTest('no feedpubd binary at %s' % FEEDPUBD)
+		self.tmp = tempfile.mkdtemp(prefix='feedpubd-examples-')
+		self.addCleanup(shutil.rmtree, self.tmp)
+		self.examples = os.path.join(self.tmp, 'examples')
+		# Not what `make run` left there.
+		shutil.copytree(EXAMPLES, self.examples, symlinks=True,
+				ignore=lambda d, names: [n for n in names
+				    if d == EXAMPLES and n in ('public', 'state')])
+		self.conf = os.path.join(self.examples, 'feedpubd.conf')
+		text = read(self.conf)
+		edited = uncomment_pings(text)
+		with open(self.conf, 'w', encoding='utf-8') as f:
+			f.write(edited)
+		self.pings = re.findall(r'^\[ping "([^"]+)"\]$', edited, re.M)
+		self.assertGreaterEqual(len(self.pings), 3)
+		self.assertEqual(re.findall(r'^\[ping ', text, re.M), [])
+
+	def test_uncommented_pings_check(self):
+		r = run([FEEDPUBD, '--check', '--config', self.conf])
+		self.assertEqual(r.returncode, 0, r.stderr)
+		self.assertIn('0 with problems', r.stderr)
+		r = run([FEEDPUBD, '--print-config', '--config', self.conf])
+		self.assertEqual(r.returncode, 0, r.stderr)
+		self.assertEqual(re.findall(r'^\[ping "([^"]+)"\]$', r.stdout,
+					    re.M), self.pings)
+		self.assertRegex(r.stdout, r'\ngive_up_after = \w+ ; line \d+\n')
+		# --check writes nothing.
+		self.assertEqual(sorted(os.listdir(self.examples)),
+				 ['feedpubd.conf', 'releases'])
+
+	def test_unit_tests_pass_on_it(self):
+		"""test_config finds the tree from $TESTDATA: point it at a
+		tree whose examples/ is the edited copy."""
+		unit = os.path.join(os.path.dirname(FEEDPUBD), 'tests',
+				    'test_config')
+		if not os.access(unit, os.X_OK):
+			self.skipTest('no test_config binary at %s' % unit)
+		# Real folders down to tests/data, so its ../.. is self.tmp.
+		data = os.path.join(self.tmp, 'tests', 'data')
+		os.makedirs(data)
+		for name in os.listdir(os.path.join(REPO, 'tests', 'data')):
+			os.symlink(os.path.join(REPO, 'tests', 'data', name),
+				   os.path.join(data, name))
+		for top in os.listdir(REPO):
+			if not os.path.lexists(os.path.join(self.tmp, top)):
+				os.symlink(os.path.join(REPO, top),
+					   os.path.join(self.tmp, top))
+		env = dict(os.environ, TESTDATA=data)
+		r = run([unit], env=env, cwd=self.tmp)
+		self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+
 class InstalledConfigMatchesUnit(unittest.TestCase):
 	"""The example config installed as /etc/feedpubd/feedpubd.conf must
 	name folders the sandbox lets feedpubd (and the editors) reach."""
 
 	def setUp(self):
-		self.unit = parse_unit(read(UNIT))
+		self.unit = parse_unit(unit_text())
 		self.paths = ini(read(EXAMPLE_CONF))['paths']
 
 	def test_output_is_writable(self):
@@ -495,7 +687,7 @@ class SystemdAnalyze(unittest.TestCase):
 
 	def test_security_exposure(self):
 		r = run([self.tool, 'security', '--offline=yes',
-			 '--no-pager', UNIT])
+			 '--no-pager', analyze_unit_copy(self.tmp, None)])
 		if 'offline' in r.stderr and r.returncode != 0 and \
 		   'Overall exposure' not in r.stdout:
 			self.skipTest('systemd-analyze lacks --offline: ' +

@@ -282,11 +282,15 @@ test_shipped_example(void **state)
 	free(path);
 }
 
-/* `make run` uses examples/feedpubd.conf: it must ping nobody. */
+/*
+ * Commented-out ping sections, as examples/feedpubd.conf ships them (the
+ * fixture is a copy: the example itself is the user's to edit, and
+ * test_unit_files.py checks it still loads with its pings uncommented).
+ */
 static void
-test_make_run_example(void **state)
+test_commented_pings(void **state)
 {
-	char *path = in_tree("examples/feedpubd.conf"), *errs;
+	char *path = in_tree("tests/data/config/commented-pings.conf"), *errs;
 	struct config *c;
 
 	(void)state;
@@ -912,17 +916,21 @@ test_ping_many_errors(void **state)
 		"F: missing required key 'base_url' in [feed]\n");
 }
 
+/* Most likely the default path: the message says how to name another. */
 static void
 test_cannot_read(void **state)
 {
-	char *path = in_tmp("no-such.conf"), *errs;
+	char *path = in_tmp("no-such.conf"), *errs, *want;
 
 	(void)state;
 	assert_null(load(path, &errs));
-	assert_string_equal(errs,
-			    "F: cannot read: No such file or directory\n");
+	assert_int_not_equal(asprintf(&want, "feedpubd: cannot read %s: No "
+	    "such file or directory (use --config FILE)\n", path), -1);
+	assert_string_equal(errs, want);
+	free(want);
 	free(errs);
 	free(path);
+	/* fopen() takes a folder; reading it fails. */
 	assert_null(load(tmpdir, &errs));
 	assert_string_equal(errs, "F: cannot read: Is a directory\n");
 	free(errs);
@@ -1404,7 +1412,7 @@ main(void)
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_shipped_example),
-		cmocka_unit_test(test_make_run_example),
+		cmocka_unit_test(test_commented_pings),
 		cmocka_unit_test(test_base_url_slash),
 		cmocka_unit_test(test_base_url_port_case),
 		cmocka_unit_test(test_bad_values),

@@ -200,6 +200,59 @@ test_parse_autumn_fold(void **state)
 		fail_msg("offset %d", (int)t.off);
 }
 
+/* date_parse_local() tells the DST edges apart; the later of two wins. */
+static void
+test_parse_local_edges(void **state)
+{
+	static const struct {
+		const char *zone, *s;
+		enum date_local how;
+		int64_t sec;	/* -1: not checked */
+		int32_t off;
+	} cases[] = {
+		{ "Europe/Stockholm", "2019-03-31 02:30", DATE_LOCAL_GAP, -1, 0 },
+		{ "Europe/Stockholm", "2019-03-31 02:00", DATE_LOCAL_GAP, -1, 0 },
+		{ "Europe/Stockholm", "2019-03-31 03:00", DATE_LOCAL_ONE,
+		    1553994000, 7200 },
+		{ "Europe/Stockholm", "2019-10-27 02:30", DATE_LOCAL_TWICE,
+		    1572139800, 3600 },
+		{ "Europe/Stockholm", "2019-10-27 02:00", DATE_LOCAL_TWICE,
+		    1572138000, 3600 },
+		{ "Europe/Stockholm", "2019-10-27 03:00", DATE_LOCAL_ONE,
+		    1572141600, 3600 },
+		{ "Europe/Stockholm", "2019-10-27 02:30+02:00", DATE_LOCAL_ONE,
+		    1572136200, 7200 },
+		{ "America/New_York", "2019-11-03 01:30", DATE_LOCAL_TWICE,
+		    1572762600, -18000 },
+		{ "America/New_York", "2019-03-10 02:30", DATE_LOCAL_GAP, -1, 0 },
+		{ "UTC", "2019-10-27 02:30", DATE_LOCAL_ONE, 1572143400, 0 },
+	};
+	struct fp_time t;
+	enum date_local how;
+	char off[DATE_OFFSZ];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		set_zone(cases[i].zone);
+		assert_int_equal(date_parse_local(cases[i].s, &t, &how), 0);
+		if (how != cases[i].how)
+			fail_msg("%s in %s: %d", cases[i].s, cases[i].zone,
+			    (int)how);
+		if (cases[i].sec != -1) {
+			assert_int_equal(t.sec, cases[i].sec);
+			assert_int_equal(t.off, cases[i].off);
+		}
+	}
+	set_zone("Europe/Stockholm");
+	assert_string_equal(date_zone_name(), "Europe/Stockholm");
+	t.off = 3600;
+	assert_string_equal(date_offset(&t, off), "+01:00");
+	t.off = -(5 * 3600 + 30 * 60);
+	assert_string_equal(date_offset(&t, off), "-05:30");
+	t.off = 0;
+	assert_string_equal(date_offset(&t, off), "+00:00");
+}
+
 static void
 test_parse_rejects(void **state)
 {
@@ -479,6 +532,7 @@ main(void)
 		cmocka_unit_test(test_parse_local_minus_one),
 		cmocka_unit_test(test_parse_spring_gap),
 		cmocka_unit_test(test_parse_autumn_fold),
+		cmocka_unit_test(test_parse_local_edges),
 		cmocka_unit_test(test_parse_rejects),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_format_locale),

@@ -452,10 +452,152 @@ test_rss_description_html(void **state)
 		fail();
 	}
 	xmlFree(text);
-	/* The Atom summary stays text. */
+	/*
+	 * The Atom summary stays text. (Issue 9: Atom carries only a front
+	 * matter summary, so this one is the editor's.)
+	 */
+	add("b.txt", "---\nsummary: Streets <A & B> are affected.\n---\n"
+	    "Title\n\nText.\n", MTIME);
 	s = render(FEED_ATOM, &meta, &n);
 	assert_non_null(strstr(s, "<summary type=\"text\">Streets &lt;A &amp; "
 	    "B&gt; are affected.</summary>"));
+}
+
+/* An empty feed says when it became empty, not 1970. */
+static void
+test_feed_updated_empty_since(void **state)
+{
+	struct feed_meta m = meta;
+	const char *s;
+
+	(void)state;
+	m.empty_since = 1792891800;	/* 2026-10-25T01:30:00Z */
+	s = render(FEED_ATOM, &m, NULL);
+	assert_element(s, "updated", "2026-10-25T02:30:00+01:00");
+	s = render(FEED_RSS, &m, NULL);
+	assert_element(s, "lastBuildDate", "Sun, 25 Oct 2026 02:30:00 +0100");
+	/* With entries the newest one's time, as before. */
+	add("a.md", "---\ndate: 2020-01-02T00:00:00Z\n---\n# A\n", MTIME);
+	s = render(FEED_ATOM, &m, NULL);
+	assert_element(s, "updated", "2020-01-02T00:00:00Z");
+}
+
+/* Links are URIs in both formats: non-ASCII percent-encoded. */
+static void
+test_links_are_uris(void **state)
+{
+	static const char uri[] = "https://www.example.org/press/"
+	    "%C3%B6ppet-hus?ort=M%C3%B6llan#%D8%A7";
+	const char *s, *e;
+
+	(void)state;
+	add("a.md", "---\nlink: https://www.example.org/press/\xC3\xB6ppet-hus"
+	    "?ort=M\xC3\xB6llan#\xD8\xA7\n---\n# A\n\nText.\n", MTIME);
+	assert_string_equal(rs[0]->link, uri);
+	s = render(FEED_RSS, &meta, NULL);
+	assert_element(strstr(s, "<item>"), "link", uri);
+	assert_null(strstr(s, "\xC3\xB6ppet"));
+	s = render(FEED_ATOM, &meta, NULL);
+	e = strstr(s, "<entry>");
+	assert_non_null(strstr(e, "<link rel=\"alternate\" type=\"text/html\" "
+	    "href=\"https://www.example.org/press/%C3%B6ppet-hus?ort="
+	    "M%C3%B6llan#%D8%A7\"/>"));
+	assert_non_null(strstr(e, "xml:base=\"https://www.example.org/press/"
+	    "%C3%B6ppet-hus?ort=M%C3%B6llan#%D8%A7\""));
+	assert_null(strstr(s, "\xC3\xB6ppet"));
+}
+
+/* Relative links and images in the body resolve against the link. */
+static void
+test_relative_links(void **state)
+{
+	const char *s;
+
+	(void)state;
+	add("2026/bad.md", "---\ndate: 2026-02-03\n---\n# Bad\n\n"
+	    "![Bassängen](bilder/bad.jpg) [program](../program.pdf) "
+	    "[top](#karta) [hem](/) [mejl](mailto:info@example.org) "
+	    "[cdn](//cdn.example.org/a.png) [abs](https://x.example/a?b=1&c=2) "
+	    "[\xC3\xA5](bilder/\xC3\xA5.png)\n", MTIME);
+	render(FEED_ATOM, &meta, NULL);
+	assert_string_equal(rs[0]->html, "<p><img src=\"https://news.example.org"
+	    "/releases/bilder/bad.jpg\" alt=\"Bass\xC3\xA4ngen\"> <a href=\""
+	    "https://news.example.org/program.pdf\">program</a> <a href=\""
+	    "https://news.example.org/releases/bad.html#karta\">top</a> "
+	    "<a href=\"https://news.example.org/\">hem</a> <a href=\"mailto:"
+	    "info@example.org\">mejl</a> <a href=\"https://cdn.example.org/"
+	    "a.png\">cdn</a> <a href=\"https://x.example/a?b=1&amp;c=2\">abs"
+	    "</a> <a href=\"https://news.example.org/releases/bilder/%C3%A5."
+	    "png\">\xC3\xA5</a></p>\n");
+	s = render(FEED_ATOM, &meta, NULL);
+	assert_non_null(strstr(s, "<content type=\"html\" xml:base=\""
+	    "https://news.example.org/releases/bad.html\">"));
+	s = render(FEED_RSS, &meta, NULL);
+	assert_non_null(strstr(s, "&lt;img src=&quot;https://news.example.org/"
+	    "releases/bilder/bad.jpg&quot;"));
+}
+
+/*
+ * What feed readers show, pinned: RSS items carry atom:updated; several
+ * authors are one dc:creator joined by "; "; Atom lists alternate before
+ * self and a summary only when the editor wrote one.
+ */
+static void
+test_clients_rules(void **state)
+{
+	const char *s, *i, *e;
+
+	(void)state;
+	add("a.md", "---\ndate: 2026-10-25 03:00\nupdated: 2026-10-26T09:00:00Z\n"
+	    "author: [Anna Berg, \"Holm & Sundin arkitekter, AB\", Bo Ek]\n"
+	    "---\n# A\n\nFirst paragraph.\n", MTIME);
+	add("b.md", "---\ndate: 2026-03-29 03:00\nsummary: Own summary.\n---\n"
+	    "# B\n\nText.\n", MTIME);
+	s = render(FEED_RSS, &meta, NULL);
+	i = strstr(s, "<item>");
+	assert_element(i, "atom:updated", "2026-10-26T09:00:00Z");
+	assert_element(i, "dc:creator", "Anna Berg; Holm &amp; Sundin "
+	    "arkitekter, AB; Bo Ek");
+	assert_element(i, "description", "First paragraph.");
+	assert_element(strstr(i + 1, "<item>"), "atom:updated",
+	    "2026-03-29T03:00:00+02:00");
+	s = render(FEED_ATOM, &meta, NULL);
+	assert_true(strstr(s, "rel=\"alternate\"") < strstr(s, "rel=\"self\""));
+	e = strstr(s, "<entry>");
+	assert_true(strstr(e, "<summary") == NULL ||
+	    strstr(e, "<summary") > strstr(e + 1, "<entry>"));
+	assert_non_null(strstr(strstr(e + 1, "<entry>"), "<summary type=\"text\">"
+	    "Own summary.</summary>"));
+}
+
+/* Exact titles survive both formats; ids and guids are the same. */
+static void
+test_titles_and_ids(void **state)
+{
+	static const char esc[] = "Budget &amp; &lt;skatter&gt; &quot;citat&quot; 'ja'"
+	    "\xC2\xA0NBSP \xF0\x9F\x8E\x89 \xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1"
+	    "\xD8\xA8\xD9\x8A\xD8\xA9";
+	const char *s, *a, *b;
+
+	(void)state;
+	add("t.md", "---\ntitle: \"Budget & <skatter> \\\"citat\\\" 'ja'"
+	    "\xC2\xA0NBSP \xF0\x9F\x8E\x89 \xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1"
+	    "\xD8\xA8\xD9\x8A\xD8\xA9\"\n---\nText.\n", MTIME);
+	assert_string_equal(rs[0]->title, "Budget & <skatter> \"citat\" 'ja'"
+	    "\xC2\xA0NBSP \xF0\x9F\x8E\x89 \xD8\xA7\xD9\x84\xD8\xB9\xD8\xB1"
+	    "\xD8\xA8\xD9\x8A\xD8\xA9");
+	s = render(FEED_RSS, &meta, NULL);
+	assert_element(strstr(s, "<item>"), "title", esc);
+	a = strstr(s, "<guid isPermaLink=\"false\">tag:news.example.org,2000:"
+	    "/releases/t</guid>");
+	assert_non_null(a);
+	s = render(FEED_ATOM, &meta, NULL);
+	b = strstr(s, "<entry>");
+	assert_non_null(b);
+	assert_non_null(strstr(b, "<id>tag:news.example.org,2000:/releases/t"
+	    "</id>"));
+	assert_non_null(strstr(b, "<title type=\"text\">"));
+	assert_non_null(strstr(b, esc));
 }
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
@@ -468,6 +610,11 @@ main(void)
 		T(test_golden_atom),
 		T(test_golden_rss),
 		T(test_golden_empty),
+		T(test_feed_updated_empty_since),
+		T(test_links_are_uris),
+		T(test_relative_links),
+		T(test_clients_rules),
+		T(test_titles_and_ids),
 		T(test_forbidden_chars),
 		T(test_feed_updated),
 		T(test_feed_updated_empty),

@@ -99,6 +99,38 @@ test_no_para(void **state)
 	para = NULL;
 }
 
+/* Relative hrefs and srcs become absolute; the rest stays as it was. */
+static void
+test_resolve_links(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+		{ "", "" },
+		{ "<p>no links</p>\n", "<p>no links</p>\n" },
+		{ "<a href=\"x.html\">x</a><img src=\"i/a.png\" alt=\"a\">",
+		    "<a href=\"https://h.example/r/x.html\">x</a><img src=\""
+		    "https://h.example/r/i/a.png\" alt=\"a\">" },
+		{ "<a href=\"?a=1&amp;b=2\">q</a>", "<a href=\"https://"
+		    "h.example/r/p.html?a=1&amp;b=2\">q</a>" },
+		{ "<a href=\"\">e</a>", "<a href=\"https://h.example/r/p.html\">"
+		    "e</a>" },
+		/* Raw HTML with another reference: left alone. */
+		{ "<a href=\"a&#38;b\">r</a>", "<a href=\"a&#38;b\">r</a>" },
+		/* Unclosed: left alone. */
+		{ "<a href=\"x", "<a href=\"x" },
+		{ "<a href='x'>s</a>", "<a href='x'>s</a>" },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		free_out(NULL);
+		assert_int_equal(markdown_resolve_links(cases[i].in,
+		    "https://h.example/r/p.html", &html), 0);
+		assert_string_equal(html, cases[i].out);
+	}
+}
+
 int
 main(void)
 {
@@ -106,6 +138,7 @@ main(void)
 		cmocka_unit_test_teardown(test_markdown, free_out),
 		cmocka_unit_test_teardown(test_plain, free_out),
 		cmocka_unit_test_teardown(test_no_para, free_out),
+		cmocka_unit_test_teardown(test_resolve_links, free_out),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

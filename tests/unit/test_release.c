@@ -494,11 +494,12 @@ test_errors(void **state)
 	(void)state;
 	/* libyaml's problem, on the file's line (line 1 is the '---'). */
 	parse_fails("---\ntitle: ok\ndate: 2019-12-10\nsummary: a: b\n---\n",
-	    4, "invalid YAML");
+	    4, "put the summary in quotes: summary: \"a: b\"");
 	parse_fails("---\ntitle: ok\n\n\nlist: [a, b\nother: c\n---\nx\n",
 	    6, "invalid YAML");
 	/* An unclosed quote: the line where it opens, not the end. */
-	parse_fails("---\ntitle: \"no end\n---\n", 2, "invalid YAML");
+	parse_fails("---\ntitle: \"no end\n---\n", 2,
+	    "the quote opened on line 2 is not closed");
 
 	parse_fails("---\ntitle: ok\ndate: 2019-02-30\n---\n", 3,
 	    "'date' is not a date");
@@ -795,7 +796,7 @@ test_bom_crlf(void **state)
 	parse_fails("\xEF\xBB\xBF---\r\ntitle: ok\r\ndate: 2019-13-01\r\n"
 	    "---\r\n", 3, "'date'");
 	parse_fails("\xEF\xBB\xBF---\r\ntitle: ok\r\nx: a: b\r\n---\r\n", 3,
-	    "invalid YAML");
+	    "put the x in quotes");
 
 	/* A text file with a BOM: the title has none. */
 	r = parse("a.txt", "\xEF\xBB\xBFRubrik\r\n\r\nText.\r\n", MTIME);
@@ -1036,6 +1037,115 @@ test_load_transient(void **state)
 	assert_non_null(strstr(err.msg, "cannot read"));
 }
 
+/*
+ * An empty file is not a release yet (editors create the file before
+ * they write it): an error with the empty flag, whatever the format.
+ */
+/* A title taken from a heading is its plain text, not its Markdown. */
+static void
+test_title_plain_heading(void **state)
+{
+	static const struct {
+		const char *text, *title;
+	} cases[] = {
+		{ "# Budget 2027: `skattesats` & **investeringar**\n\nText.\n",
+		    "Budget 2027: skattesats & investeringar" },
+		{ "Budget *2027*\n===\n\nText.\n", "Budget 2027" },
+		{ "# [Nytt bad](https://x.example/bad) \xC3\xB6ppnar ##\n",
+		    "Nytt bad \xC3\xB6ppnar" },
+		{ "# Caf&eacute; &amp; bar &#x1F600;\n",
+		    "Caf\xC3\xA9" " & bar \xF0\x9F\x98\x80" },
+		{ "# A <b>bold</b> ~~old~~ move\n", "A <b>bold</b> old move" },
+		{ "# 1986. Ett bra \xC3\xA5r\n", "1986. Ett bra \xC3\xA5r" },
+		{ "# C#\n", "C#" },
+		{ "# ![](logo.png)\n", "![](logo.png)" },
+		{ "# \xD8\xA7\xD9\x84\xD9\x85\xD8\xAF\xD9\x8A\xD9\x86\xD8\xA9 "
+		    "_\xD8\xAC\xD8\xAF\xD9\x8A\xD8\xAF\xD8\xA9_\n",
+		    "\xD8\xA7\xD9\x84\xD9\x85\xD8\xAF\xD9\x8A\xD9\x86\xD8\xA9 "
+		    "\xD8\xAC\xD8\xAF\xD9\x8A\xD8\xAF\xD8\xA9" },
+	};
+	struct release *r;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		r = parse("a.md", cases[i].text, MTIME);
+		if (strcmp(r->title, cases[i].title) != 0)
+			fail_msg("%s -> \"%s\"", cases[i].text, r->title);
+	}
+	/* The body still starts after the heading. */
+	r = parse("b.md", "# **Rubrik**\n\nBr\xC3\xB6" "dtext.\n", MTIME);
+	render(r, &tu_meta);
+	assert_string_equal(r->html, "<p>Br\xC3\xB6" "dtext.</p>\n");
+	/* A title from the front matter is kept as written. */
+	r = parse("c.md", "---\ntitle: \"**Exakt** `s\xC3\xA5`\"\n---\n# H\n",
+	    MTIME);
+	assert_string_equal(r->title, "**Exakt** `s\xC3\xA5`");
+}
+
+static void
+test_empty_files(void **state)
+{
+	static const char *const empties[] = { "", " ", "\n", "\n\n  \t\n",
+	    "\r\n\r\n", "\xEF\xBB\xBF", "\xEF\xBB\xBF \n" };
+	static const char *const names[] = { "a.md", "a.txt" };
+	struct release_error err;
+	struct release *r;
+
+	(void)state;
+	for (size_t n = 0; n < 2; n++)
+		for (size_t i = 0; i < sizeof(empties) / sizeof(empties[0]);
+		    i++) {
+			memset(&err, 0, sizeof(err));
+			r = (struct release *)&err;
+			assert_int_equal(release_parse(&tu_meta, names[n],
+			    empties[i], strlen(empties[i]), MTIME, &r, &err),
+			    -1);
+			assert_null(r);
+			assert_true(err.empty);
+			assert_false(err.transient);
+			assert_int_equal(err.line, 0);
+			assert_non_null(strstr(err.msg, "is empty"));
+		}
+	/* Any text at all makes it one; other errors are not "empty". */
+	r = parse("a.md", "\n.\n", MTIME);
+	assert_string_equal(r->title, "a");
+	r = parse("a.md", "---\n---\n", MTIME);
+	assert_string_equal(r->title, "a");
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(release_parse(&tu_meta, "a.md", "---\ndraft: 1\n---\n",
+	    16, MTIME, &r, &err), -1);
+	assert_false(err.empty);
+}
+
+/* Warnings and notes a release carries for its caller to print. */
+static void
+test_diagnostics(void **state)
+{
+	struct release *r;
+
+	(void)state;
+	/* No date: a note, without a line. */
+	r = parse("a.md", "---\ntitle: T\ntitel: U\n---\nBody\n", MTIME);
+	assert_int_equal(r->ndiags, 2);
+	assert_int_equal(r->diags[0].level, RELEASE_WARNING);
+	assert_int_equal(r->diags[0].line, 3);
+	assert_string_equal(r->diags[0].msg, "unknown field 'titel': did you "
+	    "mean 'title'?");
+	assert_int_equal(r->diags[1].level, RELEASE_NOTE);
+	assert_int_equal(r->diags[1].line, 0);
+	assert_string_equal(r->diags[1].msg, "no 'date': dated by the file's "
+	    "time");
+	assert_string_equal(release_diag_name(r->diags[0].level), "warning");
+	assert_string_equal(release_diag_name(r->diags[1].level), "note");
+	r = parse("b.txt", "Just text\n", MTIME);
+	assert_int_equal(r->ndiags, 1);
+	r = parse("c.md", "---\ndate: 2020-01-01\n---\n# C\n", MTIME);
+	assert_int_equal(r->ndiags, 0);
+	/* A draft typo holds the release back. */
+	parse_fails("---\ntitle: T\nDraft: true\n---\n", 3,
+	    "did you mean 'draft'?");
+}
+
 int
 main(void)
 {
@@ -1060,6 +1170,9 @@ main(void)
 		cmocka_unit_test_teardown(test_load_transient, free_live),
 		cmocka_unit_test_teardown(test_front_matter_limits, free_live),
 		cmocka_unit_test_teardown(test_link_id_validation, free_live),
+		cmocka_unit_test_teardown(test_title_plain_heading, free_live),
+		cmocka_unit_test_teardown(test_empty_files, free_live),
+		cmocka_unit_test_teardown(test_diagnostics, free_live),
 		/* Last: without the fix it overflows the heap. */
 		cmocka_unit_test_teardown(test_duplicate_keys, free_live),
 	};

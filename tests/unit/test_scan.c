@@ -150,7 +150,7 @@ test_scan_folder(void **state)
 	    &nerrs), 3);
 	/* Once per bad file, in byte order of the paths. */
 	assert_int_equal(nerrs, 3);
-	assert_err(0, "2019/bad-yaml.md", 3, "invalid YAML");
+	assert_err(0, "2019/bad-yaml.md", 3, "put the summary in quotes");
 	assert_err(1, "b/samma.md", 0, "a/samma.md");
 	assert_err(2, "bad-utf8.txt", 2, "UTF-8");
 
