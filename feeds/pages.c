@@ -880,25 +880,36 @@ contact_el(struct view *v, xmlNodePtr parent, const struct contact *c)
 		el(v, n, "email", c->email);
 }
 
-/* The boilerplate for lang: its own, else the feed's, else the plain one. */
+/* The boilerplate for lang: exactly, by primary subtag, in p's order. */
+static const struct about *
+about_for(const struct pages *p, const char *lang)
+{
+	char a[9], b[9];
+
+	if (lang == NULL)
+		return NULL;
+	for (size_t i = 0; i < p->nabouts; i++)
+		if (strcasecmp(p->abouts[i].lang, lang) == 0)
+			return &p->abouts[i];
+	/* "sv-SE" finds "sv". */
+	for (size_t i = 0; i < p->nabouts; i++)
+		if (p->abouts[i].lang[0] != '\0' && strcmp(primary(lang, a),
+		    primary(p->abouts[i].lang, b)) == 0)
+			return &p->abouts[i];
+	return NULL;
+}
+
+/* The boilerplate of a release in lang: its own, the feed's, the one. */
 static const struct about *
 about_of(const struct pages *p, const char *lang, const char *feed_lang)
 {
-	const char *want[3] = { lang, feed_lang, "" };
+	const struct about *a = about_for(p, lang);
 
-	for (int w = 0; w < 3; w++)
-		for (size_t i = 0; want[w] != NULL && i < p->nabouts; i++)
-			if (strcasecmp(p->abouts[i].lang, want[w]) == 0)
-				return &p->abouts[i];
-	/* "sv-SE" finds "sv". */
-	for (size_t i = 0; lang != NULL && i < p->nabouts; i++) {
-		char a[9], b[9];
-
-		if (strcmp(primary(lang, a), primary(p->abouts[i].lang, b)) ==
-		    0)
-			return &p->abouts[i];
-	}
-	return NULL;
+	if (a == NULL)
+		a = about_for(p, feed_lang);
+	if (a == NULL)
+		a = about_for(p, "");
+	return a;
 }
 
 /* <item>: one release in a list, linked from a page at root. */
