@@ -12,27 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include <ev.h>
 
-#include "feeds/date.h"
 #include "log.h"
 #include "notify.h"
-#include "ping.h"
 #include "pipeline.h"
-#include "state.h"
+#include "setup.h"
+#include "statedir.h"
 #include "watch.h"
+
+#define SLICE_MS	50.	/* of reading per loop iteration, at most */
 
 struct daemon {
 	struct ev_loop *loop;
 	const char *config_path;
 	struct config *cfg;
-	struct state *state;		/* NULL if it cannot be opened */
-	struct ping *ping;		/* NULL without state */
+	struct statedir *sd;		/* the state database and the pings */
 	struct pipeline *pipe;
 	struct watch *watch;		/* NULL while the folder is missing */
 	ev_timer settle, cap, retry, again, watchdog;
+	ev_timer slice;			/* a big batch goes on: at once */
 	ev_periodic embargo;
 	ev_signal sighup, sigterm, sigint, sigusr1;
 };
@@ -79,13 +81,18 @@ schedule_embargo(struct daemon *d, int64_t next)
 }
 
 /*
- * What a run leaves to the loop: a retry while a feed cannot be written
- * (less often while it keeps failing), the next embargo, the status line.
- * A folder that could not be read waits for the next change or SIGUSR1.
+ * What a run leaves to the loop: the next slice of a big batch, a retry
+ * while a feed cannot be written (less often while it keeps failing), the
+ * next embargo, the status line. A folder that could not be read waits for
+ * the next change or SIGUSR1.
  */
 static void
 after_run(struct daemon *d, const struct pipe_result *res)
 {
+	if (res->outcome == PIPE_MORE) {
+		ev_timer_start(d->loop, &d->slice);	/* after polling */
+		return;
+	}
 	if (res->outcome == PIPE_UNREAD)
 		return;
 	if (res->outcome == PIPE_UNWRITTEN) {
@@ -96,6 +103,8 @@ after_run(struct daemon *d, const struct pipe_result *res)
 		d->again.repeat = 0.;
 		ev_timer_stop(d->loop, &d->again);
 	}
+	if (res->again)
+		arm(d);
 	schedule_embargo(d, res->next_embargo);
 	status(d);
 }
@@ -110,8 +119,8 @@ publish(struct daemon *d, int64_t now)
 }
 
 /*
- * The settle window closed: read what changed and publish. Returns the
- * outcome, PIPE_UNREAD when the folder is not there to be read.
+ * The settle window closed (or a batch goes on): read what changed and
+ * publish. Returns the outcome, PIPE_UNREAD when the folder is not there.
  */
 static enum pipe_outcome
 flush(struct daemon *d)
@@ -121,6 +130,7 @@ flush(struct daemon *d)
 
 	ev_timer_stop(d->loop, &d->settle);
 	ev_timer_stop(d->loop, &d->cap);
+	ev_timer_stop(d->loop, &d->slice);
 	if (d->watch == NULL)
 		return PIPE_UNREAD;
 	/* rm -rf of the folder shows up as deletes first: keep the feeds. */
@@ -143,11 +153,10 @@ on_watch(void *ud, enum watch_event ev, const char *rel)
 		pipeline_mark(d->pipe, rel, PIPE_WRITING);
 		return;		/* nothing to publish until it is closed */
 	case WATCH_TOUCHED:
-		pipeline_mark(d->pipe, rel, PIPE_TOUCHED);
-		break;
 	case WATCH_CHANGED:
 	case WATCH_REMOVED:
-		pipeline_mark(d->pipe, rel, PIPE_DIRTY);
+		pipeline_mark(d->pipe, rel, ev == WATCH_TOUCHED ? PIPE_TOUCHED :
+		    PIPE_DIRTY);
 		break;
 	case WATCH_DIR_ADDED:
 		pipeline_mark_folder(d->pipe, rel);
@@ -181,16 +190,17 @@ settle_cb(struct ev_loop *loop, ev_timer *t, int revents)
 /*
  * A new watch from scratch, and so a full rescan: the releases path may
  * now lead elsewhere (a symlink switched by a deploy), folders may have
- * become readable, and the old watch's events are lost.
+ * become readable, and the old watch's events are lost. Returns true when
+ * the folder is watched; else retried every second.
  */
-static void
+static bool
 start_watch(struct daemon *d)
 {
 	d->watch = watch_new(d->loop, d->cfg->releases_dir, on_watch, d);
 	if (d->watch != NULL) {
 		ev_timer_stop(d->loop, &d->retry);
 		pipeline_rescan(d->pipe);
-		return;
+		return true;
 	}
 	if (!ev_is_active(&d->retry)) {
 		log_warn("cannot watch the releases folder %s (the feeds stay "
@@ -198,6 +208,7 @@ start_watch(struct daemon *d)
 		    d->cfg->releases_dir);
 		ev_timer_again(d->loop, &d->retry);
 	}
+	return false;
 }
 
 static void
@@ -217,22 +228,26 @@ root_gone(struct daemon *d)
 	d->watch = NULL;
 	ev_timer_stop(d->loop, &d->settle);
 	ev_timer_stop(d->loop, &d->cap);
+	ev_timer_stop(d->loop, &d->slice);
 	ev_timer_again(d->loop, &d->retry);
 	notify_status("releases folder %s missing", d->cfg->releases_dir);
 }
 
 static void
-retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+folder_back(struct daemon *d)
 {
-	struct daemon *d = t->data;
-
-	(void)loop;
-	(void)revents;
-	start_watch(d);
-	if (d->watch == NULL)
+	if (!start_watch(d))
 		return;
 	log_info("the releases folder %s is back", d->cfg->releases_dir);
 	flush(d);
+}
+
+static void
+retry_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	folder_back(t->data);
 }
 
 static void
@@ -253,32 +268,34 @@ again_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	publish(t->data, (int64_t)time(NULL));
 }
 
+/* statedir's: the database opened late; what was published is owed. */
+static void
+state_up(void *ud, struct state *st, struct ping *ping)
+{
+	struct daemon *d = ud;
+
+	pipeline_attach(d->pipe, st, ping);
+	flush(d);
+}
+
 /* Read the config again; swap it in only when it is complete and valid. */
 static void
 reload(struct daemon *d)
 {
-	char *errs = NULL;
-	size_t errlen = 0;
-	FILE *f = open_memstream(&errs, &errlen);
-	struct config *c = f ? config_load(d->config_path, f) : NULL;
+	struct config *c, *old;
 
 	notify_reloading();
-	if (f != NULL)
-		fclose(f);
-	log_errx_lines(errs);
-	free(errs);
-	if (c == NULL || date_set_zone(c->timezone) < 0) {
+	if ((c = setup_config(d->config_path, NULL)) == NULL) {
 		log_errx("reload failed: keeping the configuration in force");
-		config_free(c);
 		notify_ready();
 		return;
 	}
 	/* Whoever borrows the old config lets go of it before it is freed. */
-	pipeline_configure(d->pipe, c);
-	if (d->ping != NULL)
-		ping_configure(d->ping, c);
-	config_free(d->cfg);
+	old = d->cfg;
 	d->cfg = c;
+	pipeline_configure(d->pipe, c);
+	statedir_configure(d->sd, c);	/* may open the database: state_up */
+	config_free(old);
 	log_info("configuration reloaded from %s", d->config_path);
 	restart_watch(d);
 	flush(d);
@@ -318,11 +335,12 @@ init_watchers(struct daemon *d)
 	ev_init(&d->cap, settle_cb);
 	ev_init(&d->retry, retry_cb);
 	ev_init(&d->again, again_cb);
+	ev_timer_init(&d->slice, settle_cb, 0., 0.);
 	d->retry.repeat = 1.;
 	d->again.repeat = 0.;
 	ev_periodic_init(&d->embargo, embargo_cb, 0., 0., NULL);
 	d->settle.data = d->cap.data = d->retry.data = d->again.data = d;
-	d->embargo.data = d;
+	d->embargo.data = d->slice.data = d;
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		ev_signal_init(sigs[i], signal_cb, nums[i]);
 		sigs[i]->data = d;
@@ -335,32 +353,34 @@ int
 daemon_run(struct config *c, const char *config_path)
 {
 	struct daemon d = { .config_path = config_path, .cfg = c };
+	bool held;
 	int rc = 1;
 
-	signal(SIGPIPE, SIG_IGN);
 	if ((d.loop = ev_default_loop(EVFLAG_AUTO)) == NULL) {
 		log_errx("cannot start the event loop");
 		config_free(c);
 		return 1;
 	}
 	init_watchers(&d);
-	/* Without its database feedpubd still publishes; it cannot ping. */
-	if ((d.state = state_open(d.cfg->state_dir, STATE_CREATE)) != NULL)
-		d.ping = ping_new(d.loop, d.state, d.cfg, status, &d);
-	else if (d.cfg->npings > 0)
-		log_errx("pings are off: no state database in %s",
-		    d.cfg->state_dir);
-	if ((d.pipe = pipeline_new(d.cfg, d.state, d.ping)) == NULL) {
+	/* Without its database feedpubd still publishes; pings wait. */
+	if ((d.sd = statedir_new(d.loop, d.cfg, state_up, status, &d,
+	    &held)) == NULL) {
+		rc = held ? EX_TEMPFAIL : 1;
+		goto out;
+	}
+	setup_process(d.cfg);
+	if ((d.pipe = pipeline_new(d.cfg, statedir_state(d.sd),
+	    statedir_ping(d.sd))) == NULL) {
 		log_errx("out of memory");
 		goto out;
 	}
+	pipeline_slice(d.pipe, SLICE_MS);
 	/* Watch before scanning, so nothing written meanwhile is missed. */
 	start_watch(&d);
 	if (flush(&d) != PIPE_UNREAD)
-		log_info("feeds: %s/%s and %s/%s (%zu entries); watching %s",
-		    d.cfg->output_dir, feed_file_name(FEED_ATOM),
-		    d.cfg->output_dir, feed_file_name(FEED_RSS),
-		    pipeline_entries(d.pipe), d.cfg->releases_dir);
+		log_info("feeds: %s (%zu entries); watching %s",
+		    d.cfg->output_dir, pipeline_entries(d.pipe),
+		    d.cfg->releases_dir);
 	else
 		log_info("nothing published yet: %s cannot be read; the "
 		    "feeds in %s stay as they are until it can",
@@ -371,8 +391,7 @@ daemon_run(struct config *c, const char *config_path)
 out:
 	watch_free(d.watch);
 	pipeline_free(d.pipe);
-	ping_free(d.ping);
-	state_close(d.state);
+	statedir_free(d.sd);
 	config_free(d.cfg);
 	ev_loop_destroy(d.loop);
 	return rc;

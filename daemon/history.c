@@ -20,7 +20,8 @@ same_time(const struct fp_time *a, const struct fp_time *b)
 enum history_result
 history_apply(struct state *st, struct release *r, bool save)
 {
-	struct seen_release was, now = { .has_date = r->has_date };
+	struct seen_release was = { .path = r->path },
+	    now = { .has_date = r->has_date, .path = r->path };
 	unsigned int n = 0;
 	bool same;
 	int known;
@@ -30,7 +31,7 @@ history_apply(struct state *st, struct release *r, bool save)
 	if (!EVP_Digest(r->text, strlen(r->text), now.digest, &n,
 	    EVP_sha256(), NULL) || n != sizeof(now.digest)) {
 		log_errx("%s: cannot digest the release (out of memory)",
-		    r->path);
+		    log_esc(r->path));
 		return HISTORY_UNREAD;
 	}
 	if ((known = state_release_get(st, r->id, &was)) < 0)
@@ -44,7 +45,7 @@ history_apply(struct state *st, struct release *r, bool save)
 	}
 	now.published = r->date;
 	now.updated = r->updated;
-	if (known && same && was.has_date == now.has_date &&
+	if (known && same && was.same_path && was.has_date == now.has_date &&
 	    same_time(&was.published, &now.published) &&
 	    same_time(&was.updated, &now.updated))
 		return HISTORY_OK;

@@ -10,6 +10,32 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "feeds/text.h"
+
+#define ESC_SLOT	2048	/* bytes, as a whole log line */
+
+/*
+ * The length of e's longest prefix of at most n bytes that ends between
+ * two characters or escapes (a backslash and what it escapes stay
+ * together, as do the bytes of a UTF-8 character).
+ */
+static size_t
+cut(const char *e, size_t n)
+{
+	size_t k = 0, step;
+
+	for (size_t i = 0; e[i] != '\0'; i += step) {
+		unsigned char c = (unsigned char)e[i];
+
+		step = c == '\\' ? (e[i + 1] == 'x' ? 4 : 2) : c < 0x80 ? 1 :
+		    c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		if (i + step > n)
+			break;
+		k = i + step;
+	}
+	return k;
+}
+
 static bool debug;
 static bool journal;
 
@@ -52,6 +78,27 @@ vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 	else
 		fprintf(stderr, "feedpubd: %s: %s%s%s\n", words[prio], line,
 		    suffix ? ": " : "", suffix ? suffix : "");
+}
+
+const char *
+log_esc(const char *s)
+{
+	static char slots[LOG_ESC_SLOTS][ESC_SLOT];
+	static unsigned next;
+	char *out = slots[next++ % LOG_ESC_SLOTS];
+	int saved = errno;	/* log_warn(..., log_esc(x)) reads it after */
+	char *e = text_log_escape(s ? s : "(null)");
+	size_t n = e ? strlen(e) : 0;
+
+	if (e == NULL)
+		snprintf(out, ESC_SLOT, "(out of memory)");
+	else if (n < ESC_SLOT)
+		memcpy(out, e, n + 1);
+	else	/* cut between escapes: "\x" never stands half */
+		snprintf(out, ESC_SLOT, "%.*s...", (int)cut(e, ESC_SLOT - 4), e);
+	free(e);
+	errno = saved;
+	return out;
 }
 
 void

@@ -25,4 +25,17 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * s made safe for one log line, for the %s of a path or of any text that
+ * came from outside (a file name is bytes, not text), by feeds/text's
+ * text_log_escape(): a name holding a newline or a terminal escape cannot
+ * forge a line, printable UTF-8 (å, 日本) stays. NULL gives "(null)".
+ * The result lives in one of LOG_ESC_SLOTS static buffers used in turn:
+ * valid until that many more calls, enough for the arguments of one
+ * message; longer results are cut, ending in "...". Not thread-safe:
+ * feedpubd logs from the loop's thread only.
+ */
+#define LOG_ESC_SLOTS	8
+const char *log_esc(const char *s);
+
 #endif

@@ -15,9 +15,10 @@
 
 #include "config/config.h"
 #include "daemon.h"
-#include "feeds/date.h"
+#include "lock.h"
 #include "log.h"
 #include "pipeline.h"
+#include "setup.h"
 #include "state.h"
 
 #define DEFAULT_CONFIG "/etc/feedpubd/feedpubd.conf"
@@ -45,6 +46,30 @@ usage(FILE *f)
 }
 
 /*
+ * --once while a daemon runs on the same state folder would publish
+ * beside it and write its history under it: refuse (exit 75). A folder
+ * without a lock file has had no daemon. Returns the lock's fd (-1: none
+ * taken), or -2 when refused (logged).
+ */
+static int
+once_lock(const struct config *c)
+{
+	pid_t holder;
+	int fd;
+
+	if (lock_take(c->state_dir, false, &fd, &holder) != LOCK_HELD)
+		return fd;
+	if (holder != 0)
+		log_errx("a feedpubd daemon (pid %ld) runs on the state folder "
+		    "%s and publishes these feeds: --once refused",
+		    (long)holder, c->state_dir);
+	else
+		log_errx("another feedpubd runs on the state folder %s: --once "
+		    "refused", c->state_dir);
+	return -2;
+}
+
+/*
  * --once and --check: the daemon's pipeline, run once. --once uses the
  * release history if the daemon left a state database (so both publish
  * the same dates), but makes none; --check writes nothing at all.
@@ -55,10 +80,15 @@ run_once(const struct config *c, bool check_only)
 	struct state *st = NULL;
 	struct pipeline *p = NULL;
 	struct pipe_result res;
-	int rc = 1;
+	int rc = 1, lock = -1;
 
+	if (!check_only) {
+		if ((lock = once_lock(c)) == -2)
+			return EX_TEMPFAIL;
+		setup_process(c);
+	}
 	if (!check_only && (st = state_open(c->state_dir,
-	    STATE_EXISTING)) == NULL && errno != ENOENT)
+	    STATE_EXISTING, NULL, 0)) == NULL && errno != ENOENT)
 		log_warnx("publishing without the release history: dates may "
 		    "differ from the daemon's");
 	if ((p = pipeline_new(c, st, NULL)) == NULL) {
@@ -88,6 +118,7 @@ run_once(const struct config *c, bool check_only)
 out:
 	pipeline_free(p);
 	state_close(st);
+	lock_release(lock);
 	return rc;
 }
 
@@ -95,7 +126,7 @@ out:
 static int
 print_status(const struct config *c)
 {
-	struct state *st = state_open(c->state_dir, STATE_READONLY);
+	struct state *st = state_open(c->state_dir, STATE_READONLY, NULL, 0);
 	int e = errno;
 	struct pending_ping *v;
 	size_t n;
@@ -166,13 +197,8 @@ main(int argc, char **argv)
 		return EX_USAGE;
 	}
 	log_init(verbose);
-	if ((c = config_load(path, stderr)) == NULL)
+	if ((c = setup_config(path, stderr)) == NULL)
 		return check ? 1 : EX_CONFIG;
-	if (date_set_zone(c->timezone) < 0) {
-		log_errx("%s: unknown timezone %s", path, c->timezone);
-		config_free(c);
-		return check ? 1 : EX_CONFIG;
-	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (status)
 		rc = print_status(c);

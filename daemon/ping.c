@@ -22,6 +22,29 @@
 #define MAX_RESPONSE	(64 * 1024)	/* bytes of an answer we keep */
 #define BACKOFF_MAX	3600.0		/* seconds between tries, at most */
 #define STATE_HOLD	5.0		/* seconds to wait after a DB error */
+#define OWED_RETRY	1.0		/* seconds between tries to queue */
+#define MAX_UNDONE	256		/* deliveries whose deletion is owed */
+
+/*
+ * The pings of one feed that the state database could not take (busy,
+ * read-only, full): kept here and written by the owed timer, so a ping
+ * stays owed until the queue holds it. What was announced moves on only
+ * then. A newer change of the feed replaces them (its entries are counted
+ * from what was announced, so they include these).
+ */
+struct owed {
+	bool set;
+	char *url;
+	char *entries;			/* JSON array, for webhooks */
+	struct announced *now;		/* to announce once queued */
+	size_t n;
+};
+
+/* A delivered ping whose row could not be deleted: never send it again. */
+struct undone {
+	char *target, *feed;
+	int64_t gen;
+};
 
 struct ping {
 	struct ev_loop *loop;
@@ -41,6 +64,11 @@ struct ping {
 	void *ud;
 	struct announced *seen[FEED_NKINDS];	/* by id, as in st */
 	size_t nseen[FEED_NKINDS];
+	struct owed owed[FEED_NKINDS];
+	ev_timer owed_timer;		/* OWED_RETRY while any is owed */
+	bool owed_told;			/* the failure is logged */
+	struct undone undone[MAX_UNDONE];
+	size_t nundone;
 };
 
 /* One socket curl asked us to watch. */
@@ -68,6 +96,7 @@ struct xfer {
 };
 
 static void schedule(struct ping *p);
+static void counts(struct ping *p);
 
 static double
 wall_now(void)
@@ -404,14 +433,65 @@ state_failed(struct ping *p, int rc)
 		p->hold_until = wall_now() + STATE_HOLD;
 }
 
+/*
+ * x is done with (delivered or given up): delete its row, unless a newer
+ * change (gen) came meanwhile. When the database cannot, the row stays
+ * and would be sent again: remember it, so schedule() skips it until the
+ * deletion goes through.
+ */
+static void
+finished(struct xfer *x)
+{
+	struct ping *p = x->p;
+	struct undone *u = &p->undone[p->nundone];
+
+	if (state_ping_done(p->st, x->target, x->feed, x->gen) == 0)
+		return;
+	state_failed(p, -1);
+	if (p->nundone == MAX_UNDONE)
+		return;		/* a resend, at worst */
+	u->target = strdup(x->target);
+	u->feed = strdup(x->feed);
+	u->gen = x->gen;
+	if (u->target != NULL && u->feed != NULL) {
+		p->nundone++;
+		return;
+	}
+	free(u->target);
+	free(u->feed);
+}
+
+/* Retry the owed deletions; true when (target, feed, gen) is one left. */
+static bool
+undone(struct ping *p, const struct pending_ping *pp)
+{
+	bool found = false;
+
+	for (size_t i = 0; i < p->nundone; ) {
+		struct undone *u = &p->undone[i];
+
+		if (pp == NULL && state_ping_done(p->st, u->target, u->feed,
+		    u->gen) == 0) {
+			free(u->target);
+			free(u->feed);
+			*u = p->undone[--p->nundone];
+			continue;
+		}
+		if (pp != NULL && u->gen == pp->gen && strcmp(u->target,
+		    pp->target) == 0 && strcmp(u->feed, pp->feed) == 0)
+			found = true;
+		i++;
+	}
+	return found;
+}
+
 static void
 give_up(struct xfer *x, const char *why)
 {
 	log_errx("ping %s (%s) for %s: %s; giving up", x->target,
 	    kind_name(x->kind), x->feed, why);
 	/* Only this change: a newer one queued meanwhile is still owed. */
-	state_failed(x->p, state_ping_done(x->p->st, x->target, x->feed,
-	    x->gen));
+	finished(x);
 	x->p->failed++;
 }
 
@@ -441,8 +521,7 @@ delivered(struct xfer *x)
 {
 	log_info("ping %s (%s) for %s: %s", x->target, kind_name(x->kind),
 	    x->feed, x->status[0] ? x->status : "done");
-	state_failed(x->p, state_ping_done(x->p->st, x->target, x->feed,
-	    x->gen));
+	finished(x);
 }
 
 /* A 2xx answer of an XML-RPC service: read it. Returns true when done. */
@@ -562,6 +641,8 @@ schedule(struct ping *p)
 	double now = wall_now(), next = INFINITY;
 
 	ev_timer_stop(p->loop, &p->due_timer);
+	if (now >= p->hold_until)
+		undone(p, NULL);
 	if (now < p->hold_until || state_ping_due(p->st, now, &v, &n) < 0) {
 		if (p->hold_until <= now)
 			p->hold_until = now + STATE_HOLD;
@@ -577,21 +658,35 @@ schedule(struct ping *p)
 			    "config any more; dropped", v[i].target,
 			    v[i].feed);
 			state_ping_drop(p->st, v[i].target, v[i].feed);
-		} else if (find_xfer(p, v[i].target, v[i].feed) == NULL) {
+		} else if (find_xfer(p, v[i].target, v[i].feed) == NULL &&
+		    !undone(p, &v[i])) {
 			send_pending(p, &v[i], t);
 		}	/* else under way: its end schedules again */
 	}
 	state_pings_free(v, n);
 	next = state_ping_next(p->st, now);
-	if (state_ping_count(p->st) != p->pending || p->failed !=
-	    p->failed_told) {
-		p->pending = state_ping_count(p->st);
-		p->failed_told = p->failed;
-		p->on_counts(p->ud);
-	}
+	if (p->nundone > 0 && !isfinite(next))
+		next = p->hold_until > now ? p->hold_until : now + STATE_HOLD;
+	counts(p);
 	if (isfinite(next)) {
 		ev_timer_set(&p->due_timer, next - now, 0.);
 		ev_timer_start(p->loop, &p->due_timer);
+	}
+}
+
+/* Pings queued or owed in memory, and given up: tell on_counts of a move. */
+static void
+counts(struct ping *p)
+{
+	size_t pending = state_ping_count(p->st);
+
+	for (int k = 0; k < FEED_NKINDS; k++)
+		pending += p->owed[k].set ? p->cfg->npings : 0;
+	if (p->on_counts != NULL && (pending != p->pending ||
+	    p->failed != p->failed_told)) {
+		p->pending = pending;
+		p->failed_told = p->failed;
+		p->on_counts(p->ud);
 	}
 }
 
@@ -685,53 +780,106 @@ feed_url(const struct ping *p, enum feed_kind kind)
 
 /*
  * Queue the pings and remember what they announce in one transaction:
- * what kind announced moves on only once the queue holds the pings, so a
- * failure leaves the entries to the next publish's webhook.
+ * what kind announced moves on only once the queue holds the pings.
  */
 static int
-queue(struct ping *p, enum feed_kind kind, const char *url,
-    const char *entries, struct announced *now, size_t n)
+queue(struct ping *p, enum feed_kind kind, struct owed *o)
 {
 	if (state_begin(p->st) < 0)
 		return -1;
-	if (feed_changed(p, url, entries) < 0 ||
-	    state_announced_set(p->st, url, now, n) < 0) {
+	if (feed_changed(p, o->url, o->entries) < 0 ||
+	    state_announced_set(p->st, o->url, o->now, o->n) < 0) {
 		state_rollback(p->st);
 		return -1;
 	}
 	if (state_commit(p->st) < 0)
 		return -1;
 	state_announced_free(p->seen[kind], p->nseen[kind]);
-	p->seen[kind] = now;
-	p->nseen[kind] = n;
+	p->seen[kind] = o->now;
+	p->nseen[kind] = o->n;
+	o->now = NULL;
 	return 0;
+}
+
+static void
+owed_clear(struct owed *o)
+{
+	free(o->url);
+	free(o->entries);
+	state_announced_free(o->now, o->n);
+	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * Write what is owed to the queue; what the database cannot take yet
+ * stays owed, and the owed timer tries again.
+ */
+static void
+flush_owed(struct ping *p)
+{
+	bool left = false;
+
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		struct owed *o = &p->owed[k];
+
+		if (!o->set)
+			continue;
+		if (queue(p, k, o) == 0)
+			owed_clear(o);
+		else
+			left = true;
+	}
+	if (left && !p->owed_told)
+		log_errx("ping: the state database cannot queue pings now; "
+		    "they are kept and queued as soon as it can");
+	else if (!left && p->owed_told)
+		log_info("ping: the pings kept meanwhile are queued");
+	p->owed_told = left;
+	ev_timer_stop(p->loop, &p->owed_timer);
+	if (left) {
+		ev_timer_set(&p->owed_timer, OWED_RETRY, 0.);
+		ev_timer_start(p->loop, &p->owed_timer);
+	}
+	counts(p);
+}
+
+static void
+owed_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	(void)loop;
+	(void)revents;
+	flush_owed(t->data);
 }
 
 void
 ping_published(struct ping *p, enum feed_kind kind,
-    struct release *const *rs, size_t n)
+    struct release *const *rs, size_t n, bool written)
 {
+	struct owed *o, next = { .set = true, .n = n };
 	struct release **changed = NULL;
-	struct announced *now = NULL;
-	char *url = NULL, *entries = NULL;
 	size_t k;
 
 	if (p == NULL)
 		return;
-	if (compare(p, kind, rs, n, &changed, &k, &now) < 0 ||
-	    (entries = pingmsg_entries(changed, k)) == NULL ||
-	    (url = feed_url(p, kind)) == NULL) {
+	o = &p->owed[kind];
+	if (compare(p, kind, rs, n, &changed, &k, &next.now) < 0 ||
+	    (next.entries = pingmsg_entries(changed, k)) == NULL ||
+	    (next.url = feed_url(p, kind)) == NULL) {
 		log_errx("ping: out of memory; %s not announced",
 		    feed_file_name(kind));
-		state_announced_free(now, n);
-	} else if (queue(p, kind, url, entries, now, n) < 0) {
-		log_errx("ping: %s not queued; its entries go with the next "
-		    "change", url);
-		state_announced_free(now, n);
+		owed_clear(&next);
+		free(changed);
+		return;
 	}
-	free(url);
-	free(entries);
 	free(changed);
+	/* Unwritten, what was announced, nothing owed: up to date. */
+	if (!written && !o->set && k == 0 && n == p->nseen[kind]) {
+		owed_clear(&next);
+		return;
+	}
+	owed_clear(o);
+	*o = next;
+	flush_owed(p);
 }
 
 /* What the feeds announced before a restart. */
@@ -776,7 +924,8 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 	p->ud = ud;
 	ev_init(&p->curl_timer, curl_timer_cb);
 	ev_init(&p->due_timer, due_cb);
-	p->curl_timer.data = p->due_timer.data = p;
+	ev_init(&p->owed_timer, owed_cb);
+	p->curl_timer.data = p->due_timer.data = p->owed_timer.data = p;
 	curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, socket_fn);
 	curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p);
 	curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, timer_fn);
@@ -801,6 +950,20 @@ ping_free(struct ping *p)
 {
 	if (p == NULL)
 		return;
+	p->on_counts = NULL;	/* whoever listened may be gone */
+	if (p->owed_timer.data != NULL)
+		flush_owed(p);		/* a last try */
+	ev_timer_stop(p->loop, &p->owed_timer);
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		if (p->owed[k].set)
+			log_errx("ping: the pings of %s could not be queued; "
+			    "the next start sends them", p->owed[k].url);
+		owed_clear(&p->owed[k]);
+	}
+	for (size_t i = 0; i < p->nundone; i++) {
+		free(p->undone[i].target);
+		free(p->undone[i].feed);
+	}
 	while (p->xfers != NULL) {
 		struct xfer *x = p->xfers;
 

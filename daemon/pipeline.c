@@ -29,8 +29,20 @@ struct pipeline {
 	struct pathset *writing;	/* open for writing: held back */
 	struct pathset *bad;		/* skipped with an error */
 	struct pathset *clashed;	/* of those, the id clash losers */
+	struct pathset *reclaim;	/* losers in a full rescan that the */
+					/* history says hold the id */
+	bool scanning;			/* a full rescan reports */
 	bool rescan;			/* read the whole folder next */
 	size_t removed;			/* releases gone with their folder */
+
+	/* The marked files being read, in slices (see pipeline_slice()). */
+	struct batch {
+		char **v;		/* the paths; NULL: no batch */
+		size_t n, i;		/* how many, the next one */
+		enum { B_GONE, B_READ, B_CLASHED } step;
+		size_t removed;		/* ids freed so far */
+	} batch;
+	double slice_ms;		/* 0: no limit */
 
 	/* The release history, per run (see history_begin()). */
 	bool history_unread;		/* stop reading it in this run */
@@ -64,6 +76,15 @@ lost(struct pipeline *p)
 }
 
 /* ---- the change set --------------------------------------------------- */
+
+/* The batch under way, if any, is over: a rescan answers it. */
+static void
+batch_free(struct pipeline *p)
+{
+	pathset_sorted_free(p->batch.v, p->batch.n);
+	memset(&p->batch, 0, sizeof(p->batch));
+}
+
 
 void
 pipeline_mark(struct pipeline *p, const char *relpath, enum pipe_mark m)
@@ -110,9 +131,20 @@ pipeline_folder_gone(struct pipeline *p, const char *relpath)
 void
 pipeline_rescan(struct pipeline *p)
 {
+	batch_free(p);
 	pathset_clear(p->dirty);
 	pathset_clear(p->writing);
 	p->rescan = true;
+}
+
+/* Whether the history says the file at relpath holds an id. */
+static bool
+holds(struct pipeline *p, const char *relpath)
+{
+	char *id = p->st != NULL ? state_release_held(p->st, relpath) : NULL;
+
+	free(id);
+	return id != NULL;
 }
 
 /*
@@ -127,11 +159,17 @@ report(void *ud, const char *relpath, const struct release_error *err)
 	/* Half a file: not an error yet, its close brings the whole. */
 	if (pathset_has(p->writing, relpath))
 		return;
+	if (err->clash && p->scanning && holds(p, relpath)) {
+		if (pathset_add(p->reclaim, relpath) < 0)
+			lost(p);
+		return;		/* told after reclaim(), if it still loses */
+	}
 	if (err->line > 0)
-		log_errx("%s/%s:%zu: %s", p->cfg->releases_dir, relpath,
-		    err->line, err->msg);
+		log_errx("%s/%s:%zu: %s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), err->line, log_esc(err->msg));
 	else
-		log_errx("%s/%s: %s", p->cfg->releases_dir, relpath, err->msg);
+		log_errx("%s/%s: %s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), log_esc(err->msg));
 	if (pathset_add(p->bad, relpath) < 0 || (err->clash &&
 	    pathset_add(p->clashed, relpath) < 0))
 		lost(p);
@@ -178,18 +216,23 @@ remember_one(struct release *r, void *ud)
 	remember(ud, r);
 }
 
+/*
+ * whole: the transaction applied the history to the whole store, so what
+ * an earlier one failed to save is saved now (unless this one failed).
+ */
 static void
-history_end(struct pipeline *p)
+history_end(struct pipeline *p, bool whole)
 {
-	bool owed = p->history_owed;
+	bool owed = p->history_owed, failed;
 
 	if (p->st == NULL)
 		return;
 	if (p->history_unread || p->history_unsaved)
 		state_rollback(p->st);
-	p->history_owed = p->history_unread || p->history_unsaved ||
+	failed = p->history_unread || p->history_unsaved ||
 	    state_commit(p->st) < 0;
-	if (p->history_owed && !owed)
+	p->history_owed = failed || (owed && !whole);
+	if (failed && !owed)
 		log_errx("the release history in %s/feedpubd.db could not be "
 		    "%s; dates stay as published and it is saved at the next "
 		    "change", p->cfg->state_dir, p->history_unread ? "read" :
@@ -199,6 +242,8 @@ history_end(struct pipeline *p)
 }
 
 /* ---- reading ---------------------------------------------------------- */
+
+static void reclaim(struct pipeline *p);
 
 static bool
 gone(const struct pipeline *p, const char *relpath)
@@ -257,12 +302,15 @@ full_rescan(struct pipeline *p)
 	p->rescan = false;	/* a report may ask again */
 	p->bad = pathset_new();
 	p->clashed = pathset_new();
+	p->scanning = true;
 	if (s != NULL && p->bad != NULL && p->clashed != NULL)
 		rc = scan_folder(&p->cfg->feed, p->cfg->releases_dir, s,
 		    p->store, report, p) < 0 ? -1 : 0;
 	else
 		errno = ENOMEM;
+	p->scanning = false;
 	if (rc < 0) {
+		pathset_clear(p->reclaim);
 		log_err("cannot read all of %s; the feeds stay as they are",
 		    p->cfg->releases_dir);
 		store_free(s);
@@ -278,10 +326,44 @@ full_rescan(struct pipeline *p)
 	keep_writing(p, s);
 	store_free(p->store);
 	p->store = s;
+	reclaim(p);
 	pathset_clear(p->dirty);	/* answered by the rescan */
 	p->removed = 0;
 	log_debug("full scan: %zu releases", store_count(s));
 	return 0;
+}
+
+static void reread(struct pipeline *p, const char *relpath, size_t *removed);
+
+/*
+ * A full rescan reads files in byte order, so of two with one id (Å in
+ * NFC and in NFD) the first path would win at every cold start, whoever
+ * held the id before. The history knows: its holder takes the id back
+ * and the other file is the one told it clashes.
+ */
+static void
+reclaim(struct pipeline *p)
+{
+	size_t n, removed = 0;
+	char **v = pathset_sorted(p->reclaim, &n);
+
+	pathset_clear(p->reclaim);
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		char *id = state_release_held(p->st, v[i]), *other = NULL;
+		struct release *r = id ? store_get_id(p->store, id) : NULL;
+
+		if (r != NULL && strcmp(r->path, v[i]) != 0 &&
+		    (other = strdup(r->path)) != NULL)
+			store_remove(p->store, other);
+		reread(p, v[i], &removed);
+		if (other != NULL)
+			reread(p, other, &removed);
+		free(other);
+		free(id);
+	}
+	if (v == NULL && n > 0)
+		lost(p);
+	pathset_sorted_free(v, n);
 }
 
 /* Read one complete file again; counts a release that left into *removed. */
@@ -307,60 +389,129 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 	free(was);
 }
 
+/* The marked files, in byte order. Returns 0, or -1 when out of memory. */
+static int
+batch_start(struct pipeline *p)
+{
+	struct batch *b = &p->batch;
+
+	if ((b->v = pathset_sorted(p->dirty, &b->n)) == NULL)
+		return -1;
+	b->i = 0;
+	b->step = B_GONE;
+	b->removed = p->removed;
+	p->removed = 0;
+	return 0;
+}
+
+/*
+ * Next step of the batch. Returns 1 when there is one, 0 when the batch
+ * is done, -1 when out of memory.
+ */
+static int
+batch_next(struct pipeline *p)
+{
+	struct batch *b = &p->batch;
+
+	pathset_sorted_free(b->v, b->n);
+	b->v = NULL;
+	b->n = b->i = 0;
+	if (b->step == B_GONE) {
+		b->step = B_READ;
+		b->v = pathset_sorted(p->dirty, &b->n);
+	} else if (b->step == B_READ && b->removed + p->removed > 0 &&
+	    pathset_count(p->clashed) > 0) {
+		/* A copy: reread() changes the clashed set as it goes. */
+		b->step = B_CLASHED;
+		b->v = pathset_sorted(p->clashed, &b->n);
+	} else {
+		return 0;
+	}
+	return b->v == NULL ? -1 : 1;
+}
+
+static void
+batch_one(struct pipeline *p, const char *path)
+{
+	struct batch *b = &p->batch;
+
+	switch (b->step) {
+	case B_GONE:
+		if (!gone(p, path))
+			return;
+		pathset_remove(p->dirty, path);
+		pathset_remove(p->bad, path);
+		pathset_remove(p->clashed, path);
+		b->removed += store_remove(p->store, path) == 0;
+		return;
+	case B_READ:
+		if (pathset_remove(p->dirty, path))
+			reread(p, path, &b->removed);
+		return;
+	case B_CLASHED:
+		reread(p, path, &b->removed);
+		return;
+	}
+}
+
 /*
  * Read the marked files (files still being written wait): removals first,
  * so their ids are free for the rest, then the others in byte order. When
  * releases left, the files that lost an id clash get another chance: the
- * rival may be the one gone. Returns 0, or -1 when out of memory (nothing
- * read: the caller rescans).
+ * rival may be the one gone. With a slice limit, stop once it is spent
+ * (after t0, a mono_ms() time): marks made meanwhile wait for the next
+ * batch. Returns 1 when the batch goes on, 0 when it is done, -1 when out
+ * of memory (the batch is dropped: the caller rescans).
  */
 static int
-reread_marked(struct pipeline *p)
+read_marked(struct pipeline *p, double t0)
 {
-	size_t n, removed = p->removed;
-	char **v = pathset_sorted(p->dirty, &n);
+	struct batch *b = &p->batch;
+	int rc = 1;
 
-	if (v == NULL)
+	if (b->v == NULL && batch_start(p) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
-		if (!gone(p, v[i]))
-			continue;
-		pathset_remove(p->dirty, v[i]);
-		pathset_remove(p->bad, v[i]);
-		pathset_remove(p->clashed, v[i]);
-		removed += store_remove(p->store, v[i]) == 0;
+	while (rc == 1) {
+		while (b->i < b->n) {
+			if (p->slice_ms > 0 && mono_ms() - t0 >= p->slice_ms)
+				return 1;
+			batch_one(p, b->v[b->i++]);
+		}
+		rc = batch_next(p);
 	}
-	for (size_t i = 0; i < n; i++)
-		if (pathset_remove(p->dirty, v[i]))
-			reread(p, v[i], &removed);
-	pathset_sorted_free(v, n);
-	p->removed = 0;
-	/* A copy: reread() changes the clashed set as it goes. */
-	if (removed > 0 && pathset_count(p->clashed) > 0) {
-		if ((v = pathset_sorted(p->clashed, &n)) == NULL)
-			return -1;
-		for (size_t i = 0; i < n; i++)
-			reread(p, v[i], &removed);
-		pathset_sorted_free(v, n);
+	batch_free(p);
+	return rc;
+}
+
+/* 0 when read, 1 when a slice of a batch was, -1 when the folder was not. */
+static int
+read_some(struct pipeline *p)
+{
+	bool whole = false;
+	int rc = 0;
+
+	history_begin(p);
+	if (!p->rescan && (rc = read_marked(p, mono_ms())) < 0)
+		p->rescan = true;
+	if (p->rescan) {
+		batch_free(p);
+		whole = (rc = full_rescan(p)) == 0;
 	}
-	return 0;
+	/* A new store, or one the history does not hold all of. */
+	whole = whole || (rc == 0 && p->history_owed);
+	if (whole)
+		store_foreach(p->store, remember_one, p);
+	history_end(p, whole);
+	return rc;
 }
 
 int
 pipeline_read(struct pipeline *p)
 {
-	bool whole;
-	int rc = 0;
+	int rc;
 
-	history_begin(p);
-	if (!p->rescan && reread_marked(p) < 0)
-		p->rescan = true;
-	if ((whole = p->rescan))
-		rc = full_rescan(p);
-	/* A new store, or one the history does not hold all of. */
-	if (rc == 0 && (whole || p->history_owed))
-		store_foreach(p->store, remember_one, p);
-	history_end(p);
+	while ((rc = read_some(p)) == 1)
+		;
 	return rc;
 }
 
@@ -378,8 +529,15 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 {
 	struct publish_result pr;
 	double t0 = mono_ms();
-	int rc = publish_feeds(p->cfg, p->store, now, &pr);
+	int rc = publish_feeds(p->cfg, p->store, now, p->slice_ms, &pr);
 
+	if (pr.site_more) {
+		/* The site is written in slices too; the feeds at the last. */
+		memset(res, 0, sizeof(*res));
+		res->outcome = PIPE_MORE;
+		res->next_embargo = p->next_embargo;
+		return 1;
+	}
 	p->last_ms = mono_ms() - t0;
 	p->last_at = (time_t)now;
 	p->publishes++;
@@ -393,8 +551,9 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	res->entries = p->entries = pr.entries;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
-		if (pr.changed[k])
-			ping_published(p->ping, k, pr.rs, pr.entries);
+		if (!pr.failed_k[k])
+			ping_published(p->ping, k, pr.rs, pr.entries,
+			    pr.changed[k]);
 	}
 	res->next_embargo = p->next_embargo =
 	    store_next_embargo(p->store, now);
@@ -407,13 +566,24 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 int
 pipeline_run(struct pipeline *p, int64_t now, struct pipe_result *res)
 {
-	if (pipeline_read(p) < 0) {
+	int rc = read_some(p);
+
+	if (rc != 0) {
 		memset(res, 0, sizeof(*res));
-		res->outcome = PIPE_UNREAD;
+		res->outcome = rc > 0 ? PIPE_MORE : PIPE_UNREAD;
 		res->next_embargo = p->next_embargo;
-		return -1;
+		return rc;
 	}
-	return pipeline_publish(p, now, res);
+	rc = pipeline_publish(p, now, res);
+	/* Marks made while a batch was read in slices: another run. */
+	res->again = pathset_count(p->dirty) > 0;
+	return rc;
+}
+
+void
+pipeline_slice(struct pipeline *p, double ms)
+{
+	p->slice_ms = ms;
 }
 
 /* ---- the rest --------------------------------------------------------- */
@@ -435,8 +605,9 @@ pipeline_new(const struct config *c, struct state *st, struct ping *ping)
 	p->writing = pathset_new();
 	p->bad = pathset_new();
 	p->clashed = pathset_new();
+	p->reclaim = pathset_new();
 	if (p->store == NULL || p->dirty == NULL || p->writing == NULL ||
-	    p->bad == NULL || p->clashed == NULL) {
+	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL) {
 		pipeline_free(p);
 		return NULL;
 	}
@@ -448,12 +619,22 @@ pipeline_free(struct pipeline *p)
 {
 	if (p == NULL)
 		return;
+	batch_free(p);
 	store_free(p->store);
 	pathset_free(p->dirty);
 	pathset_free(p->writing);
 	pathset_free(p->bad);
 	pathset_free(p->clashed);
+	pathset_free(p->reclaim);
 	free(p);
+}
+
+void
+pipeline_attach(struct pipeline *p, struct state *st, struct ping *ping)
+{
+	p->st = st;
+	p->ping = ping;
+	p->history_owed = st != NULL;
 }
 
 void
@@ -506,6 +687,9 @@ pipeline_status(const struct pipeline *p, char *buf, size_t len)
 		ping_counts(p->ping, &pending, &failed);
 		snprintf(pings, sizeof(pings), ", pings %zu pending %zu failed",
 		    pending, failed);
+	} else if (p->cfg->npings > 0 && p->st == NULL) {
+		snprintf(pings, sizeof(pings), ", pings paused (no state "
+		    "database)");
 	}
 	snprintf(buf, len, "%zu releases, %zu in feeds, %lu publishes, last %s "
 	    "(%.1f ms), %zu skipped%s%s", store_count(p->store), p->entries,

@@ -34,6 +34,14 @@ struct pipeline *pipeline_new(const struct config *c, struct state *st,
     struct ping *ping);
 void pipeline_free(struct pipeline *p);	/* NULL is fine */
 
+/*
+ * The state database and the pings became available (they were NULL at
+ * pipeline_new()): the next run applies the history to every release and
+ * tells the pings what the feeds hold (what was published meanwhile is
+ * owed). Both borrowed, as for pipeline_new().
+ */
+void pipeline_attach(struct pipeline *p, struct state *st, struct ping *ping);
+
 /* A reloaded config, borrowed from now on; call before freeing the old. */
 void pipeline_configure(struct pipeline *p, const struct config *c);
 
@@ -66,6 +74,8 @@ enum pipe_outcome {
 			/* (logged; its old file stays): publish again */
 	PIPE_UNREAD,	/* the folder could not be read whole (logged): */
 			/* nothing was published, the feeds stay as they are */
+	PIPE_MORE,	/* a slice of a big batch was read, nothing */
+			/* published yet: run again soon */
 };
 
 struct pipe_result {
@@ -73,14 +83,26 @@ struct pipe_result {
 	size_t entries;			/* in each feed */
 	bool changed[FEED_NKINDS];	/* its bytes changed and were written */
 	int64_t next_embargo;		/* seconds; INT64_MAX: none */
+	bool again;			/* marks made while a batch was */
+					/* read wait: run again */
 };
 
 /*
  * Read what the marks say (or the whole folder), then publish what is live
  * at now (seconds since the epoch). Returns 0 when res->outcome is
- * PIPE_PUBLISHED, else -1.
+ * PIPE_PUBLISHED, 1 for PIPE_MORE, else -1.
  */
 int pipeline_run(struct pipeline *p, int64_t now, struct pipe_result *res);
+
+/*
+ * Read marked files for about ms per run at most (0, the default: no
+ * limit), so a loop stays responsive while 100,000 files moved in are
+ * read: a run that stops early is PIPE_MORE and publishes nothing; the
+ * run that reads the last of the batch publishes it whole, so no feed
+ * shows half a move. Marks made meanwhile wait for the next batch. A full
+ * rescan (start, SIGUSR1, lost events) is read in one go, on every CPU.
+ */
+void pipeline_slice(struct pipeline *p, double ms);
 
 /* Publish again without reading (an embargo ended, a retry). Same return. */
 int pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res);

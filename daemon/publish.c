@@ -34,7 +34,7 @@ fail_all(struct publish_result *res)
 
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
-    struct publish_result *res)
+    double slice_ms, struct publish_result *res)
 {
 	struct release **rs;
 	size_t n, all;
@@ -54,8 +54,11 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
-	if (c->pages != NULL)
-		site_publish(c, rs, all, n, now, res);
+	if (c->pages != NULL && site_publish(c, rs, all, n, now, slice_ms,
+	    res) > 0) {
+		res->site_more = true;
+		return 0;
+	}
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);
 		char *data;

@@ -24,6 +24,8 @@ struct publish_result {
 	unsigned pages_failed;		/* could not be rendered or written */
 	int64_t next_change;		/* when the site changes by itself */
 					/* (the news sitemap), INT64_MAX: never */
+	bool site_more;			/* a slice of the site was written, */
+					/* no feed: publish again soon */
 };
 
 /*
@@ -34,8 +36,14 @@ struct publish_result {
  * in place (written or unchanged), -1 when one could not be rendered or
  * written (logged; the old file stays). A page that fails is logged and
  * counted in pages_failed; it does not fail the publish.
+ *
+ * slice_ms (0: no limit) bounds the time spent on release pages: when
+ * more are left, those written so far are in place, nothing else is
+ * (no listing, sitemap or feed links to a page not there yet), and
+ * res->site_more says to call again; the call that writes the last page
+ * publishes the rest, so a big batch is still published once.
  */
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
-    struct publish_result *res);
+    double slice_ms, struct publish_result *res);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <libxml/hash.h>
 
@@ -47,10 +48,28 @@ put(struct run *u, const char *name, char *data, size_t len)
 	return rc;
 }
 
-static void
-release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed)
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/*
+ * The pages of rs that need it. Those of the first nfeed (and of the
+ * index's) are always made; past them, after slice_ms (0: never) it
+ * stops. Returns 1 when it stopped with pages left, else 0.
+ */
+static int
+release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed,
+    double slice_ms)
 {
 	const struct pages *p = u->c->pages;
+	size_t must = nfeed > u->c->pages_set.index_entries ? nfeed :
+	    u->c->pages_set.index_entries;
+	double t0 = mono_ms();
 
 	for (size_t i = 0; i < n; i++) {
 		struct release *r = rs[i];
@@ -61,6 +80,8 @@ release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed)
 		if (r->page_stamp == stamp ||
 		    pages_release_name(r, name, sizeof(name)) < 0)
 			continue;
+		if (i >= must && slice_ms > 0 && mono_ms() - t0 >= slice_ms)
+			return 1;
 		if (pages_render_release(p, &u->c->feed, r, &data, &len, why,
 		    sizeof(why)) < 0) {
 			failed(u, name, why);
@@ -77,6 +98,7 @@ release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed)
 			r->html = NULL;
 		}
 	}
+	return 0;
 }
 
 static void
@@ -230,27 +252,32 @@ forget(struct release **rs, size_t n)
 		rs[i]->page_stamp = rs[i]->listing_stamp = 0;
 }
 
-void
+int
 site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, struct publish_result *res)
+    size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
 {
 	struct run u = { c, output_batch_new(c->output_dir), res };
+	int more;
 
 	if (u.b == NULL) {
 		log_errx("cannot publish the pages (out of memory)");
 		res->pages_failed++;
-		return;
+		return 0;
 	}
-	release_pages(&u, rs, n, nfeed);
-	listing_pages(&u, rs, n);
-	site_files(&u, rs, n, now);
-	sweep_all(&u, rs, n);
+	if ((more = release_pages(&u, rs, n, nfeed, slice_ms)) == 0) {
+		listing_pages(&u, rs, n);
+		site_files(&u, rs, n, now);
+		sweep_all(&u, rs, n);
+	}
 	if (output_batch_commit(u.b) < 0) {
 		log_err("cannot write the pages in %s", c->output_dir);
 		res->pages_failed++;
 		forget(rs, n);
+		more = 0;	/* the feeds still go out; pages at the retry */
 	}
 	output_batch_free(u.b);
-	log_debug("site: %zu files written, %zu removed, %u failed",
-	    res->pages_written, res->pages_removed, res->pages_failed);
+	log_debug("site: %zu files written, %zu removed, %u failed%s",
+	    res->pages_written, res->pages_removed, res->pages_failed,
+	    more ? ", more to come" : "");
+	return more;
 }

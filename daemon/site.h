@@ -18,12 +18,17 @@
  * are kept, the others' are freed once their page is made. Fills
  * res->pages_* and res->next_change. Problems are logged here.
  *
+ * slice_ms > 0 bounds the time spent on the pages of the releases past
+ * the feeds and the index (those are always made): when time runs out,
+ * the release pages made so far are written, nothing else, and it
+ * returns 1: call again. Returns 0 when the whole site is in place.
+ *
  * A release page is rendered again only when its release is new (read
  * again) or its pages_stamp() changed; a listing page when its
  * pages_listing_stamp() did. So a file of the site removed by hand comes
  * back at the next start, not at the next publish.
  */
-void site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, struct publish_result *res);
+int site_publish(const struct config *c, struct release **rs, size_t n,
+    size_t nfeed, int64_t now, double slice_ms, struct publish_result *res);
 
 #endif

@@ -5,9 +5,12 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include <sys/stat.h>
 
@@ -19,7 +22,7 @@
 enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
 	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_NSTMTS
+	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_HELD, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -40,10 +43,12 @@ static const char *const sql[S_NSTMTS] = {
 	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
 	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
 	[S_REL_GET] = "SELECT published, published_off, updated, "
-	    "updated_off, digest, has_date FROM releases WHERE id = ?1",
+	    "updated_off, digest, has_date, path IS ?2 FROM releases "
+	    "WHERE id = ?1",
 	[S_REL_PUT] = "INSERT OR REPLACE INTO releases (id, published, "
-	    "published_off, updated, updated_off, digest, has_date) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	    "published_off, updated, updated_off, digest, has_date, path) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_HELD] = "SELECT id FROM releases WHERE path = ?1",
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -81,8 +86,14 @@ static const char *const migrations[] = {
 	/* 2: what each feed's pings announced, by entry id */
 	"CREATE TABLE announced (feed TEXT NOT NULL, id TEXT NOT NULL,"
 	"  updated INTEGER NOT NULL, PRIMARY KEY (feed, id));",
+	/* 3: the file that holds each id, so a clash resolves the same way */
+	/* at every start (NULL until the release is next saved) */
+	"ALTER TABLE releases ADD COLUMN path BLOB;"
+	"CREATE INDEX releases_path ON releases (path);",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
+
+#define BUSY_MS	200	/* how long a write waits for another writer */
 
 struct state {
 	sqlite3 *db;
@@ -95,69 +106,176 @@ fail(struct state *st, const char *what)
 	log_errx("state database: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
-/* Bring the schema up to date (see migrations[]). Returns 0 or -1. */
+/*
+ * Bring the schema up to date (see migrations[]). Returns SQLITE_OK or
+ * the error, the database's message then in sqlite3_errmsg().
+ */
 static int
-migrate(struct state *st, const char *path)
+migrate(struct state *st)
 {
 	sqlite3_stmt *q = NULL;
-	int version = -1;
+	int rc, version = -1;
 
-	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q,
-	    NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+	if ((rc = sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &q,
+	    NULL)) == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
 		version = sqlite3_column_int(q, 0);
 	sqlite3_finalize(q);
-	if (version < 0) {
-		fail(st, path);
-		return -1;
-	}
+	if (version < 0)
+		return rc == SQLITE_ROW || rc == SQLITE_OK ? SQLITE_ERROR : rc;
 	for (size_t i = (size_t)version; i < NMIGRATIONS; i++) {
 		char *sql_v = sqlite3_mprintf("BEGIN; %s PRAGMA user_version = "
 		    "%d; COMMIT;", migrations[i], (int)i + 1);
 
-		if (sql_v == NULL || sqlite3_exec(st->db, sql_v, NULL, NULL,
-		    NULL) != SQLITE_OK) {
-			fail(st, path);
-			sqlite3_free(sql_v);
+		rc = sql_v == NULL ? SQLITE_NOMEM :
+		    sqlite3_exec(st->db, sql_v, NULL, NULL, NULL);
+		sqlite3_free(sql_v);
+		if (rc != SQLITE_OK) {
 			/* Not state_rollback(): no statement is prepared yet. */
 			if (!sqlite3_get_autocommit(st->db))
 				sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return -1;
+			return rc;
 		}
-		sqlite3_free(sql_v);
 	}
+	return SQLITE_OK;
+}
+
+#define DAMAGED	(-1)	/* quick_check's verdict, not a SQLite code */
+
+/* SQLITE_OK when quick_check finds nothing wrong, DAMAGED, or the error. */
+static int
+quick_check(sqlite3 *db)
+{
+	sqlite3_stmt *q = NULL;
+	int rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(1)", -1, &q, NULL);
+	const unsigned char *s;
+
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW)
+		rc = (s = sqlite3_column_text(q, 0)) != NULL &&
+		    strcmp((const char *)s, "ok") == 0 ? SQLITE_OK : DAMAGED;
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static bool
+corrupt(int rc)
+{
+	return rc == DAMAGED || (rc & 0xff) == SQLITE_CORRUPT ||
+	    (rc & 0xff) == SQLITE_NOTADB;
+}
+
+/*
+ * The database at path is not one, or is damaged: move it (and its WAL,
+ * which belongs to it) aside as path.corrupt-TIME, drop its shared-memory
+ * index, and log what was done. Returns 0, or -1 (logged).
+ */
+static int
+move_aside(const char *path)
+{
+	char stamp[32], to[4200], from[4200];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(to, sizeof(to), "%s.corrupt-%s", path, stamp);
+	if (rename(path, to) < 0) {
+		log_err("state database %s is corrupt and cannot be moved "
+		    "aside", path);
+		return -1;
+	}
+	snprintf(from, sizeof(from), "%s-wal", path);
+	snprintf(to, sizeof(to), "%s.corrupt-%s-wal", path, stamp);
+	if (rename(from, to) < 0 && errno != ENOENT)
+		log_warn("cannot move %s aside", from);
+	snprintf(from, sizeof(from), "%s-shm", path);
+	if (unlink(from) < 0 && errno != ENOENT)
+		log_warn("cannot remove %s", from);
+	log_errx("state database %s is corrupt: moved aside as %s.corrupt-%s; "
+	    "starting a new one (pending pings and release history are lost)",
+	    path, path, stamp);
 	return 0;
 }
 
+/* Tell why the open failed: into why if given, else to the log. */
+static void
+refuse(char *why, size_t n, const char *path, const char *msg)
+{
+	if (why != NULL)
+		snprintf(why, n, "%s: %s", path, msg);
+	else
+		log_errx("state database %s: %s", path, msg);
+}
+
+/*
+ * Open path read-write, make the schema, migrate, prepare. Returns
+ * SQLITE_OK, or the error (the message in why, or logged).
+ */
+static int
+open_rw(struct state *st, const char *path, int flags, char *why, size_t n)
+{
+	int rc = sqlite3_open_v2(path, &st->db, flags, NULL);
+
+	if (rc == SQLITE_OK) {
+		/*
+		 * Short: a writer elsewhere (sqlite3, a second feedpubd being
+		 * refused) must not stall the loop; failed writes are kept
+		 * and retried by the callers' timers.
+		 */
+		sqlite3_busy_timeout(st->db, BUSY_MS);
+		if ((rc = quick_check(st->db)) == SQLITE_OK &&
+		    (rc = sqlite3_exec(st->db, schema, NULL, NULL, NULL)) ==
+		    SQLITE_OK)
+			rc = migrate(st);
+	}
+	for (int i = 0; rc == SQLITE_OK && i < S_NSTMTS; i++)
+		rc = sqlite3_prepare_v3(st->db, sql[i], -1,
+		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL);
+	if (rc != SQLITE_OK)
+		refuse(why, n, path, st->db == NULL ? "out of memory" :
+		    rc == DAMAGED ? "quick_check failed" : sqlite3_errmsg(st->db));
+	return rc;
+}
+
+static void
+close_db(struct state *st)
+{
+	for (int i = 0; i < S_NSTMTS; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	sqlite3_close(st->db);
+	st->db = NULL;
+}
+
 struct state *
-state_open(const char *dir, enum state_mode mode)
+state_open(const char *dir, enum state_mode mode, char *why, size_t whylen)
 {
 	struct state *st = calloc(1, sizeof(*st));
 	char *path = NULL;
 	struct stat sb;
-	int saved, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+	int rc, saved, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 
-	if (st == NULL)
-		return NULL;
-	if (mode != STATE_CREATE) {
-		if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
-			goto fail;
-		if (stat(path, &sb) < 0)
-			goto fail;	/* errno says why: ENOENT, EACCES */
+	if (why != NULL && whylen > 0)
+		why[0] = '\0';
+	if (st == NULL || asprintf(&path, "%s/feedpubd.db", dir) < 0) {
+		errno = ENOMEM;
+		goto fail;
 	}
+	if (mode != STATE_CREATE && stat(path, &sb) < 0)
+		goto fail;	/* errno says why: ENOENT, EACCES */
 	if (mode == STATE_READONLY) {
 		/* Errors past here are the database's, whatever errno was. */
+		errno = EIO;
 		if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READONLY,
 		    NULL) != SQLITE_OK) {
-			log_errx("cannot open %s: %s", path, st->db ?
+			refuse(why, whylen, path, st->db ?
 			    sqlite3_errmsg(st->db) : "out of memory");
-			errno = EIO;
 			goto fail;
 		}
 		sqlite3_busy_timeout(st->db, 2000);
 		if (sqlite3_prepare_v2(st->db, sql[S_LIST], -1,
 		    &st->stmt[S_LIST], NULL) != SQLITE_OK) {
-			fail(st, path);
-			errno = EIO;
+			refuse(why, whylen, path, sqlite3_errmsg(st->db));
 			goto fail;
 		}
 		free(path);
@@ -165,33 +283,24 @@ state_open(const char *dir, enum state_mode mode)
 	}
 	if (mode == STATE_CREATE) {
 		if (output_mkdirs(dir) < 0) {
-			log_warn("cannot create the state folder %s", dir);
+			saved = errno;
+			refuse(why, whylen, dir, strerror(saved));
+			errno = saved;
 			goto fail;
 		}
-		if (asprintf(&path, "%s/feedpubd.db", dir) < 0)
-			goto fail;
 		flags |= SQLITE_OPEN_CREATE;
 	}
-	if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
-		log_errx("cannot open %s: %s", path, st->db ?
-		    sqlite3_errmsg(st->db) : "out of memory");
-		goto fail;
-	}
-	/* Another process (feedpubd --status) may read meanwhile. */
-	sqlite3_busy_timeout(st->db, 2000);
-	if (sqlite3_exec(st->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
-		fail(st, path);
-		goto fail;
-	}
-	if (migrate(st, path) < 0)
-		goto fail;	/* logged */
-	for (int i = 0; i < S_NSTMTS; i++) {
-		if (sqlite3_prepare_v3(st->db, sql[i], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st->stmt[i], NULL) != SQLITE_OK) {
-			fail(st, "prepare");
+	errno = EIO;
+	rc = open_rw(st, path, flags, why, whylen);
+	/* Only the daemon starts afresh: --once leaves it to the daemon. */
+	if (corrupt(rc) && mode == STATE_CREATE) {
+		close_db(st);
+		if (move_aside(path) < 0)
 			goto fail;
-		}
+		rc = open_rw(st, path, flags, why, whylen);
 	}
+	if (rc != SQLITE_OK)
+		goto fail;
 	free(path);
 	return st;
 fail:
@@ -207,9 +316,7 @@ state_close(struct state *st)
 {
 	if (st == NULL)
 		return;
-	for (int i = 0; i < S_NSTMTS; i++)
-		sqlite3_finalize(st->stmt[i]);
-	sqlite3_close(st->db);
+	close_db(st);
 	free(st);
 }
 
@@ -421,6 +528,8 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 
 	sqlite3_reset(q);
 	sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(q, 2, out->path, out->path ? (int)strlen(out->path) :
+	    0, SQLITE_STATIC);
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		const void *dg = sqlite3_column_blob(q, 4);
 		int n = sqlite3_column_bytes(q, 4);
@@ -430,6 +539,7 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 		out->updated.sec = sqlite3_column_int64(q, 2);
 		out->updated.off = sqlite3_column_int(q, 3);
 		out->has_date = sqlite3_column_int(q, 5) != 0;
+		out->same_path = sqlite3_column_int(q, 6) != 0;
 		memset(out->digest, 0, sizeof(out->digest));
 		if (dg != NULL)
 			memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?
@@ -457,7 +567,23 @@ state_release_put(struct state *st, const char *id,
 	sqlite3_bind_int(q, 5, r->updated.off);
 	sqlite3_bind_blob(q, 6, r->digest, sizeof(r->digest), SQLITE_STATIC);
 	sqlite3_bind_int(q, 7, r->has_date);
+	sqlite3_bind_blob(q, 8, r->path, r->path ? (int)strlen(r->path) : 0,
+	    SQLITE_STATIC);
 	return run(st, q, "write release history");
+}
+
+char *
+state_release_held(struct state *st, const char *path)
+{
+	sqlite3_stmt *q = st->stmt[S_HELD];
+	char *id = NULL;
+
+	sqlite3_reset(q);
+	sqlite3_bind_blob(q, 1, path, (int)strlen(path), SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		id = column_dup(q, 0);
+	sqlite3_reset(q);
+	return id;
 }
 
 int

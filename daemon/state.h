@@ -38,11 +38,16 @@ enum state_mode {
 };
 
 /*
- * Open dir/feedpubd.db; free with state_close(). NULL on error (logged).
- * In STATE_EXISTING and STATE_READONLY a missing database is NULL with
- * errno ENOENT, not logged, and nothing is created.
+ * Open dir/feedpubd.db; free with state_close(). NULL on error, with the
+ * reason in why[0..whylen) (why NULL: logged instead). In STATE_EXISTING
+ * and STATE_READONLY a missing database is NULL with errno ENOENT, nothing
+ * said, and nothing is created. In STATE_CREATE a file that is not a
+ * SQLite database, or fails its quick_check, is moved aside as
+ * feedpubd.db.corrupt-TIME (logged, always) and a new one made. A write
+ * waits for another writer 200 ms at most: callers retry by timer.
  */
-struct state *state_open(const char *dir, enum state_mode mode);
+struct state *state_open(const char *dir, enum state_mode mode, char *why,
+    size_t whylen);
 void state_close(struct state *st);	/* NULL is fine */
 
 /*
@@ -91,13 +96,27 @@ struct seen_release {
 	struct fp_time updated;
 	bool has_date;			/* published came from front matter */
 	unsigned char digest[32];	/* SHA-256 of the release's text */
+	const char *path;		/* the file that holds the id (relpath, */
+					/* borrowed): put writes it, get */
+					/* compares it into same_path */
+	bool same_path;
 };
 
-/* 1 and *out when id is known, 0 when not, -1 on error (logged). */
+/*
+ * 1 and *out when id is known, 0 when not, -1 on error (logged). Set
+ * out->path first (or NULL) for out->same_path.
+ */
 int state_release_get(struct state *st, const char *id,
     struct seen_release *out);
 int state_release_put(struct state *st, const char *id,
     const struct seen_release *r);
+
+/*
+ * The id the file at path (relpath) held when last saved, or NULL (none,
+ * or an error). Caller frees. Of two files with one id, the history's
+ * holder keeps it: the same one at every start.
+ */
+char *state_release_held(struct state *st, const char *path);
 
 /*
  * What the pings of a feed (by URL) announced: each entry's id and the

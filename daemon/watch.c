@@ -152,7 +152,8 @@ add_tree(struct watch *w, const char *rel)
 		if ((sub = join(rel, de->d_name)) == NULL)
 			break;
 		if (add_tree(w, sub) < 0)
-			log_warn("cannot watch %s/%s", w->root, sub);
+			log_warn("cannot watch %s/%s", log_esc(w->root),
+			    log_esc(sub));
 		free(sub);
 	}
 	closedir(dir);
@@ -177,7 +178,8 @@ on_dir_event(struct watch *w, const struct inotify_event *e, const char *rel)
 	/* IN_ATTRIB: e.g. chmod made a folder readable, so watchable. */
 	if (e->mask & (IN_CREATE | IN_MOVED_TO | IN_ATTRIB)) {
 		if (add_tree(w, rel) < 0)
-			log_warn("cannot watch %s/%s", w->root, rel);
+			log_warn("cannot watch %s/%s", log_esc(w->root),
+			    log_esc(rel));
 		w->fn(w->ud, WATCH_DIR_ADDED, rel);
 	} else if (e->mask & (IN_DELETE | IN_MOVED_FROM)) {
 		drop_tree(w, rel);

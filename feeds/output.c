@@ -97,23 +97,16 @@ write_all(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/* fn (fsync or syncfs) of path, opened O_RDONLY | flags. */
-static int
-sync_path(const char *path, int flags, int (*fn)(int))
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | flags), rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fn(fd);
-	close(fd);
-	return rc;
-}
-
 static int
 fsync_dir(const char *dir)
 {
-	return sync_path(dir, O_DIRECTORY, fsync);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
 }
 
 int
@@ -226,9 +219,6 @@ output_remove_temps(const char *dir, const char *name)
 }
 
 /* ---- batches ----------------------------------------------------------- */
-
-/* Few files: an fsync each is cheaper than syncing the whole file system. */
-#define BATCH_FSYNC_MAX	8
 
 struct staged {
 	char *tmp;	/* NULL: a removal */
@@ -356,22 +346,6 @@ output_batch_remove(struct output_batch *b, const char *name)
 	return 0;
 }
 
-/* Every staged temp file on disk. */
-static int
-batch_sync(struct output_batch *b)
-{
-	size_t files = 0;
-
-	for (size_t i = 0; i < b->n; i++)
-		files += b->v[i].tmp != NULL;
-	if (files > BATCH_FSYNC_MAX)
-		return sync_path(b->dir, O_DIRECTORY, syncfs);
-	for (size_t i = 0; i < b->n; i++)
-		if (b->v[i].tmp != NULL && sync_path(b->v[i].tmp, 0, fsync) < 0)
-			return -1;
-	return 0;
-}
-
 /* The folders of the staged paths, each fsync'd once in a row of them. */
 static void
 batch_fsync_dirs(struct output_batch *b)
@@ -415,12 +389,6 @@ output_batch_commit(struct output_batch *b)
 
 	if (b->n == 0)
 		return 0;
-	if (batch_sync(b) < 0) {
-		saved = errno;
-		batch_clear(b);
-		errno = saved;
-		return -1;
-	}
 	for (size_t i = 0; i < b->n; i++) {
 		int rc;
 

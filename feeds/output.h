@@ -40,13 +40,16 @@ int output_remove_temps(const char *dir, const char *name);
 
 /*
  * A batch: many files under one folder replaced as output_replace() does
- * each, but made durable together, for the pages of a site (thousands of
- * files, where an fsync each would take seconds). Each file is still
- * replaced atomically: its temp file is written first, every temp file is
- * on disk (fsync each when few, else one syncfs()) before the first
- * rename, and the folders are fsync'd after. What is not committed is
- * removed by output_batch_free(). A batch allocates as it goes; it owns
- * copies of the names, never the data.
+ * each, but without an fsync of each file's data, for the pages of a site
+ * (thousands of files, where an fsync each takes seconds, and one
+ * syncfs() waits for every other writer of the file system). Each file is
+ * still replaced atomically: its temp file is complete before the rename,
+ * and the folders are fsync'd after the renames. What a power cut can do
+ * is leave a renamed file empty; that is for files the caller writes
+ * again at start whenever their bytes differ (the site is compared page
+ * by page at every start), never for the feeds. What is not committed is
+ * removed by output_batch_free(). A batch owns copies of the names,
+ * never the data.
  */
 struct output_batch;
 
@@ -67,8 +70,8 @@ int output_batch_put(struct output_batch *b, const char *name,
 int output_batch_remove(struct output_batch *b, const char *name);
 
 /*
- * Make it so: sync the staged files, rename each into place, remove the
- * staged removals, fsync the folders. Returns 0, or -1 with errno of the
+ * Make it so: rename each staged file into place, remove the staged
+ * removals, fsync the folders. Returns 0, or -1 with errno of the
  * first failure (files not renamed keep their old bytes, their temp files
  * are removed). The batch is empty afterwards, either way.
  */

@@ -106,6 +106,18 @@ def edit_history_pair(dated, undated):
 		f.write('Andra.\n')
 
 
+NOBODY = 65534
+
+
+def chown_tree(top, uid):
+	"""Give top and everything under it to uid (and its group)."""
+	for root, dirs, files in os.walk(top):
+		os.chown(root, uid, uid)
+		for n in files:
+			os.chown(os.path.join(root, n), uid, uid,
+				follow_symlinks=False)
+
+
 def stderr_path(ws):
 	"""Where Daemon sends the daemon's stderr. A test may create the file
 	first (to know its inode): Daemon truncates it, keeping the inode."""

@@ -220,5 +220,44 @@ class BadCorpusOther(ft.FeedCase):
 		self.assertIn('Felaktig YAML', feeds.rss_titles())
 
 
+class ForgedLogLines(ft.FeedCase):
+	"""A file name is bytes: printed raw, a newline in it would start a
+	line of its own (issue 8 item 12)."""
+
+	def test_newline_and_escapes_in_a_name_stay_in_one_line(self):
+		ws = self.new_workspace()
+		ws.write_config()
+		evil = 'evil\nfeedpubd: info: forged\x1b[2J\x7f.md'
+		ft.write_release(ws.release(evil), '---\ntitle: [oops\n---\n\nText.\n')
+		ft.write_release(ws.release('ok.md'), '# Bra\n\nText.\n')
+		run = ws.run('--once')
+		self.assertRunOK(run)
+		lines = run.stderr_lines()
+		self.assertEqual([l for l in lines if 'forged' in l], [l for l in
+			lines if 'evil' in l], run.describe())
+		hits = [l for l in lines if 'evil' in l]
+		self.assertEqual(len(hits), 1, run.describe())
+		self.assertTrue(hits[0].startswith('feedpubd: error: '), hits[0])
+		self.assertIn('evil\\nfeedpubd: info: forged\\x1B[2J\\x7F.md:',
+			hits[0])
+		self.assertFalse(any(l.startswith('feedpubd: info: forged')
+			for l in lines), run.describe())
+		self.assertNotIn('\x1b', run.stderr)
+
+	def test_invalid_utf8_name_is_escaped_and_valid_utf8_kept(self):
+		ws = self.new_workspace()
+		ws.write_config()
+		name = os.fsencode(ws.releases) + b'/tr\xe4sig-\xc3\xa5.md'
+		with open(name, 'wb') as f:
+			f.write(b'---\ntitle: [oops\n---\n\nText.\n')
+		run = ws.run('--once')
+		self.assertRunOK(run)
+		self.assertIn(b'tr\\xE4sig-\xc3\xa5.md:', run_bytes(run))
+
+
+def run_bytes(run):
+	return run.stderr.encode('utf-8', 'surrogateescape')
+
+
 if __name__ == '__main__':
 	unittest.main()

@@ -986,15 +986,8 @@ class ClashTest(dt.DaemonCase):
 		self.assertEqual(len(same_id_lines(d)), 1, d.describe())
 
 
-NOBODY = 65534
-
-
-def chown_tree(top, uid):
-	for root, dirs, files in os.walk(top):
-		os.chown(root, uid, uid)
-		for n in files:
-			os.chown(os.path.join(root, n), uid, uid,
-				follow_symlinks=False)
+NOBODY = dt.NOBODY
+chown_tree = dt.chown_tree
 
 
 @unittest.skipIf(os.geteuid() == 0 and shutil.which('setpriv') is None,
@@ -1179,6 +1172,94 @@ class NewFolderWriteTest(dt.DaemonCase):
 		finally:
 			for x in f:
 				x.close()
+
+
+BIG = 20000
+# Enough text that reading the batch takes a while on any machine.
+BODY = ('Ett *stycke* med [en länk](https://example.org/) och lite mer '
+	'text.\n\n' * 24)
+FILE_BYTES = 100 + len(BODY.encode())
+
+
+class BigMoveTest(dt.DaemonCase):
+	"""Issue 8 item 9: a folder of 20,000 files moved in is read in
+	slices, so the loop keeps sending WATCHDOG=1 and honours SIGTERM at
+	once, and the feed gets the whole move in one publish."""
+
+	def make_batch(self, body=''):
+		"""body: more text per file (the SIGTERM test wants reading to
+		take a while; a feed of 20,000 such entries would be 40 MB)."""
+		src = os.path.join(self.ws.outside, 'flytt')
+		os.makedirs(src)
+		for i in range(BIG):
+			with open(os.path.join(src, 'r-%05d.md' % i), 'w') as f:
+				f.write('---\ntitle: R %d\ndate: 2025-01-01T00:00:%02dZ\n'
+					'---\n\nText %d.\n\n%s' % (i, i % 60, i, body))
+		return src
+
+	def start_big(self, max_entries=50):
+		return self.start(env={'WATCHDOG_USEC': '200000'},
+			feed={'max_entries': str(max_entries)})
+
+	def rchar(self):
+		with open('/proc/%d/io' % self.daemon.pid) as f:
+			for line in f:
+				if line.startswith('rchar:'):
+					return int(line.split()[1])
+		return 0
+
+	def test_big_move_publishes_once_and_keeps_the_watchdog_fed(self):
+		src = self.make_batch()
+		d = self.start_big()
+		self.check_move(d, src, 50)
+
+	def test_big_move_publishes_every_release(self):
+		src = self.make_batch()
+		d = self.start_big(max_entries=BIG + 10)
+		self.check_move(d, src, BIG + 3, watchdog=False)
+
+	def check_move(self, d, src, entries, watchdog=True):
+		n = d.publish_count()
+		mark = self.notify.mark()
+		os.rename(src, self.ws.release('flytt'))
+
+		def all_in():
+			s = self.notify.values('STATUS', mark)
+			return any(v.startswith('%d releases' % (BIG + 3)) for v in s)
+		self.wait(all_in, 'STATUS= with every release',
+			timeout=dt.START_TIMEOUT * 6)
+		pubs = [p for p in d.publishes() if p[0] > n]
+		# One publish for the move: never half of it.
+		self.assertEqual([p[1] for p in pubs], [entries], d.describe())
+		self.assertEqual(dt.read_atom(self.ws).count('<entry>'), entries)
+		if not watchdog:
+			return	# rendering 20,000 entries is one step, not sliced
+		# The watchdog kept coming while the batch was read (every 0.1 s;
+		# without slices reading 20,000 files stops it for seconds).
+		times = [t for t, ls in self.notify.all()[mark:]
+			if 'WATCHDOG=1' in ls]
+		gaps = [b - a for a, b in zip(times, times[1:])]
+		self.assertGreater(len(gaps), 2)
+		print('\nwatchdog gaps: max %.3f s over %d; %s' % (max(gaps),
+			len(gaps), sorted(gaps)[-5:]), file=sys.stderr)
+		self.assertLess(max(gaps), 1.0 * dt.SCALE, d.describe())
+
+	def test_sigterm_mid_batch_is_honoured_within_a_second(self):
+		src = self.make_batch(BODY)
+		d = self.start_big()
+		base = self.rchar()
+		os.rename(src, self.ws.release('flytt'))
+		# Reading has begun: a fiftieth of the files' bytes came in.
+		self.wait(lambda: self.rchar() - base > BIG * FILE_BYTES // 50,
+			'the batch under way', timeout=dt.START_TIMEOUT)
+		t0 = time.monotonic()
+		d.signal(signal.SIGTERM)
+		d.proc.wait(dt.START_TIMEOUT * 3)
+		took = time.monotonic() - t0
+		self.assertLess(took, 1.0 * dt.SCALE, d.describe())
+		self.assertEqual(d.proc.returncode, 0, d.describe())
+		# Stopped before the batch's end: not half of it published.
+		self.assertEqual(dt.read_atom(self.ws).count('<entry>'), 3)
 
 
 if __name__ == '__main__':

@@ -563,6 +563,48 @@ class Settings(ft.FeedCase):
 		self.assertNotIn('&lt;script&gt;', c)
 
 
+class TempFiles(ft.FeedCase):
+	"""Issue 8 item 10: temp files left by a killed write go at start, and
+	a write past RLIMIT_FSIZE is a write error (EFBIG), not SIGXFSZ."""
+
+	def test_stale_temp_files_are_removed_and_lookalikes_kept(self):
+		ws = self.new_workspace('good')
+		ws.write_config()
+		os.makedirs(ws.out)
+		stale = ['.feed.atom.AbC123', '.feed.rss.x9Y8z7']
+		kept = ['.feed.atom.AbC1234', '.feed.atomXAbC123', 'feed.atom.AbC123',
+			'.feed.json.AbC123']
+		for n in stale + kept:
+			with open(os.path.join(ws.out, n), 'wb') as f:
+				f.write(b'x' * 100)
+		run = ws.run('--once')
+		self.assertRunOK(run)
+		names = set(os.listdir(ws.out))
+		self.assertEqual(names & set(stale), set(), run.describe())
+		self.assertEqual(names & set(kept), set(kept), run.describe())
+		for n in ('feed.atom', 'feed.rss'):
+			self.assertLines(run, 'removed 1 temp file of %s left in %s by '
+				'a run that was killed' % (n, ws.out), 1)
+
+	def test_file_size_limit_is_a_write_error(self):
+		import resource
+		ws = self.new_workspace('good')
+		ws.write_config()
+
+		def limit():
+			resource.setrlimit(resource.RLIMIT_FSIZE, (1024, 1024))
+		proc = subprocess.run([ft.FEEDPUBD, '--config', ws.config,
+			'--once'], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+			stderr=subprocess.PIPE, cwd='/', preexec_fn=limit,
+			timeout=ft.TIMEOUT)
+		err = proc.stderr.decode('utf-8', 'replace')
+		self.assertEqual(proc.returncode, 1, err)
+		self.assertIn('cannot write %s/feed.atom: File too large' % ws.out,
+			err)
+		self.assertEqual([n for n in os.listdir(ws.out) if
+			n.startswith('.')], [], 'temp files left')
+
+
 class Newsboat(ft.FeedCase):
 	"""A real feed reader takes both feeds."""
 

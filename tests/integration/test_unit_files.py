@@ -599,7 +599,7 @@ class DaemonManPage(unittest.TestCase):
 		codes = re.findall(r'^\.Sh EXIT STATUS\n(.*?)^\.Sh', text,
 				   re.S | re.M)[0]
 		self.assertEqual(re.findall(r'^\.It (\d+)$', codes, re.M),
-				 ['0', '1', '64', '78'])
+				 ['0', '1', '64', '75', '78'])
 
 	def test_every_option_of_help(self):
 		if not os.access(FEEDPUBD, os.X_OK):

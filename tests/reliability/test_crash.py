@@ -221,7 +221,6 @@ class WindowTest(rt.RelCase):
 	# Issue 8 items 4 and 8: a ping must stay owed until it is durable,
 	# and what was announced must be durable, so that a restart pings for
 	# a feed on disk that was never announced.
-	@unittest.expectedFailure
 	def test_ping_owed_when_killed_after_write_before_queue(self):
 		"""Killed after the feed was renamed into place but before the
 		ping was durable in the queue (forced: the database is locked),

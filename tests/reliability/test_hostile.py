@@ -41,9 +41,6 @@ BASE_IDS = sorted(dt.entry_id(s) for s in dt.BASE_SLUGS.values())
 XFAIL = {
 	'symlink_to_folder_outside': 'item 1 (one error line for a link '
 		'out of the folder: skipped silently now)',
-	'name_with_newline': 'item 12 (log escaping: the name forges a '
-		'log line)',
-	'name_with_escape': 'item 12 (log escaping: a raw ESC in the log)',
 }
 
 _figures = []

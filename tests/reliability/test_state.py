@@ -101,7 +101,6 @@ class LockedTest(StateCase):
 
 	# Issue 8 item 4: the ping queued while the database is locked is
 	# lost (ping_feed_changed ignores state_ping_add's failure).
-	@unittest.expectedFailure
 	def test_ping_not_lost_while_locked(self):
 		_, got = self.locked_run()
 		self.assertEqual(set(got.values()), {1}, got)
@@ -137,7 +136,6 @@ class GarbageTest(StateCase):
 
 	# Issue 8 item 6: a corrupt database is to be moved aside (with a
 	# log line) and pings work; now pings stay off for good.
-	@unittest.expectedFailure
 	def test_garbage_database_is_moved_aside_and_pings_work(self):
 		_, _, got = self.garbage_run()
 		self.assertEqual(set(got.values()), {1}, got)

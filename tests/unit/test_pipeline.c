@@ -80,7 +80,7 @@ start(bool history)
 	state_close(st);
 	st = NULL;
 	if (history)
-		assert_non_null(st = state_open(cfg->state_dir, STATE_CREATE));
+		assert_non_null(st = state_open(cfg->state_dir, STATE_CREATE, NULL, 0));
 	assert_non_null(p = pipeline_new(cfg, st, NULL));
 }
 

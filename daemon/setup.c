@@ -1,0 +1,66 @@
+/*
+ * setup: see setup.h.
+ */
+#include "setup.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+
+#include "feeds/date.h"
+#include "feeds/feed.h"
+#include "feeds/output.h"
+#include "log.h"
+
+static struct config *
+load(const char *path, FILE *errs)
+{
+	struct config *c = config_load(path, errs);
+
+	if (c != NULL && date_set_zone(c->timezone) < 0) {
+		fprintf(errs, "%s: unknown timezone %s\n", path, c->timezone);
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct config *
+setup_config(const char *path, FILE *errs)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+	struct config *c;
+
+	if (errs != NULL)
+		return load(path, errs);
+	if ((f = open_memstream(&text, &len)) == NULL) {
+		log_errx("out of memory");
+		return NULL;
+	}
+	c = load(path, f);
+	fclose(f);
+	log_errx_lines(text);
+	free(text);
+	return c;
+}
+
+void
+setup_process(const struct config *c)
+{
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		const char *name = feed_file_name(k);
+		int n = output_remove_temps(c->output_dir, name);
+
+		if (n > 0)
+			log_info("removed %d temp file%s of %s left in %s by a "
+			    "run that was killed", n, n == 1 ? "" : "s", name,
+			    c->output_dir);
+		else if (n < 0 && errno != ENOENT)
+			log_warn("cannot look for temp files in %s",
+			    c->output_dir);
+	}
+}
