@@ -5,10 +5,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libxml/hash.h>
 
@@ -24,27 +27,45 @@ struct run {
 	struct publish_result *res;
 };
 
-/* A page that could not be made: the first one logged, all counted. */
+/*
+ * What one thread did: the pages it wrote, those it could not make, and
+ * the first of those, logged once the threads are joined.
+ */
+struct tally {
+	size_t written;
+	unsigned failed;
+	char first[1200];
+};
+
 static void
-failed(struct run *u, const char *name, const char *why)
+note_failure(struct tally *t, const char *name, const char *why)
 {
-	if (u->res->pages_failed++ == 0)
-		log_errx("%s/%s: %s", u->c->output_dir, name, why);
+	if (t->failed++ == 0)
+		snprintf(t->first, sizeof(t->first), "%s: %s", name, why);
+}
+
+/* Add t to the publish's counts; log its first failure. */
+static void
+tally_add(struct run *u, const struct tally *t)
+{
+	if (t->failed > 0 && u->res->pages_failed == 0)
+		log_errx("%s/%s", u->c->output_dir, t->first);
+	u->res->pages_written += t->written;
+	u->res->pages_failed += t->failed;
 }
 
 /* Stage name with data (freed here). Returns put's 1/0/-1. */
 static int
-put(struct run *u, const char *name, char *data, size_t len)
+put(struct run *u, struct tally *t, const char *name, char *data,
+    size_t len)
 {
-	int rc = output_batch_put(u->b, name, data, len);
+	int rc = output_batch_put(u->b, name, data, len), e = errno;
 
 	free(data);
-	if (rc < 0) {
-		if (u->res->pages_failed++ == 0)
-			log_err("cannot write %s/%s", u->c->output_dir, name);
-	} else if (rc == 1) {
-		u->res->pages_written++;
-	}
+	if (rc < 0)
+		note_failure(t, name, strerror(e));
+	else if (rc == 1)
+		t->written++;
 	return rc;
 }
 
@@ -57,6 +78,137 @@ mono_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/* ---- pages in parallel ------------------------------------------------- */
+
+/*
+ * The release pages and the listing pages are made by up to MAX_THREADS
+ * threads: one compiled stylesheet serves concurrent transforms (each has
+ * its own context), each page is one release's or one listing's, and the
+ * batch takes files from several threads. Below MIN_PARALLEL pages (an
+ * edit, an embargo) one thread does it all.
+ */
+#define MAX_THREADS	4
+#define MIN_PARALLEL	32
+
+struct work {
+	struct run *u;
+	struct release **rs;
+	size_t n;		/* releases */
+	size_t items;		/* release pages: n; listings: their count */
+	size_t must;		/* items below it are made whatever the time */
+	double deadline;	/* monotonic ms; 0: none */
+	bool listings;
+	atomic_size_t next;	/* the next item to take */
+	atomic_bool stopped;	/* out of time with items left */
+	size_t nfeed;
+};
+
+/* Release page i, if its stamp says it changed. */
+static void
+release_page(struct work *w, struct tally *t, size_t i)
+{
+	const struct pages *p = w->u->c->pages;
+	struct release *r = w->rs[i];
+	uint64_t stamp = pages_stamp(p, r), key;
+	char name[512], why[600], *data;
+	size_t len;
+
+	if (r->page_stamp == stamp ||
+	    pages_release_name(r, name, sizeof(name)) < 0)
+		return;
+	if (pages_render_release(p, &w->u->c->feed, r, &data, &len, why,
+	    sizeof(why)) < 0) {
+		note_failure(t, name, why);
+		return;
+	}
+	key = pages_hash(data, len);
+	if (put(w->u, t, name, data, len) >= 0) {
+		r->page_stamp = stamp;
+		r->page_key = key;
+	}
+	/* Kept for the feeds only: 10,000 bodies are 30 MB. */
+	if (i >= w->nfeed) {
+		free(r->html);
+		r->html = NULL;
+	}
+}
+
+/* Listing page k (1-based), if its stamp says it changed. */
+static void
+listing_page(struct work *w, struct tally *t, size_t k)
+{
+	const struct pages *p = w->u->c->pages;
+	/* The oldest release of page k keeps the page's stamp. */
+	struct release *head = w->n > 0 ? w->rs[w->n - 1 - (k - 1) *
+	    w->u->c->pages_set.per_page] : NULL;
+	uint64_t stamp = pages_listing_stamp(p, w->rs, w->n, k);
+	char name[64], why[600], *data;
+	size_t len;
+
+	if (head != NULL && head->listing_stamp == stamp)
+		return;
+	snprintf(name, sizeof(name), "archive/%zu.html", k);
+	if (pages_render_listing(p, &w->u->c->feed, w->rs, w->n, k, &data,
+	    &len, why, sizeof(why)) < 0) {
+		note_failure(t, name, why);
+		return;
+	}
+	if (put(w->u, t, name, data, len) >= 0 && head != NULL)
+		head->listing_stamp = stamp;
+}
+
+struct worker {
+	pthread_t tid;
+	struct work *w;
+	struct tally t;
+};
+
+static void *
+work_loop(void *arg)
+{
+	struct worker *me = arg;
+	struct work *w = me->w;
+	size_t i;
+
+	while (!atomic_load(&w->stopped) &&
+	    (i = atomic_fetch_add(&w->next, 1)) < w->items) {
+		if (i >= w->must && w->deadline > 0 &&
+		    mono_ms() >= w->deadline) {
+			atomic_store(&w->stopped, true);
+			break;
+		}
+		if (w->listings)
+			listing_page(w, &me->t, i + 1);
+		else
+			release_page(w, &me->t, i);
+	}
+	return NULL;
+}
+
+/* Run w on as many threads as it is worth. Returns 1 if out of time. */
+static int
+work_run(struct work *w)
+{
+	struct worker ws[MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = w->items < MIN_PARALLEL || cpus < 2 ? 1 :
+	    cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus, started = 1;
+
+	memset(ws, 0, sizeof(ws));
+	for (size_t t = 0; t < nt; t++)
+		ws[t].w = w;
+	/* The calling thread is worker 0; a thread not made is no loss. */
+	for (size_t t = 1; t < nt; t++, started++)
+		if (pthread_create(&ws[t].tid, NULL, work_loop, &ws[t]) != 0)
+			break;
+	work_loop(&ws[0]);
+	for (size_t t = 1; t < started; t++)
+		pthread_join(ws[t].tid, NULL);
+	for (size_t t = 0; t < started; t++)
+		tally_add(w->u, &ws[t].t);
+	return atomic_load(&w->stopped) ? 1 : 0;
+}
+
 /*
  * The pages of rs that need it. Those of the first nfeed (and of the
  * index's) are always made; past them, after slice_ms (0: never) it
@@ -66,66 +218,27 @@ static int
 release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed,
     double slice_ms)
 {
-	const struct pages *p = u->c->pages;
-	size_t must = nfeed > u->c->pages_set.index_entries ? nfeed :
+	struct work w = { .u = u, .rs = rs, .n = n, .items = n,
+	    .nfeed = nfeed, .deadline = slice_ms > 0 ? mono_ms() + slice_ms :
+	    0 };
+
+	w.must = nfeed > u->c->pages_set.index_entries ? nfeed :
 	    u->c->pages_set.index_entries;
-	double t0 = mono_ms();
-
-	for (size_t i = 0; i < n; i++) {
-		struct release *r = rs[i];
-		uint64_t stamp = pages_stamp(p, r), key;
-		char name[512], why[600], *data;
-		size_t len;
-
-		if (r->page_stamp == stamp ||
-		    pages_release_name(r, name, sizeof(name)) < 0)
-			continue;
-		if (i >= must && slice_ms > 0 && mono_ms() - t0 >= slice_ms)
-			return 1;
-		if (pages_render_release(p, &u->c->feed, r, &data, &len, why,
-		    sizeof(why)) < 0) {
-			failed(u, name, why);
-			continue;
-		}
-		key = pages_hash(data, len);
-		if (put(u, name, data, len) >= 0) {
-			r->page_stamp = stamp;
-			r->page_key = key;
-		}
-		/* Kept for the feeds only: 10,000 bodies are 30 MB. */
-		if (i >= nfeed) {
-			free(r->html);
-			r->html = NULL;
-		}
-	}
-	return 0;
+	atomic_init(&w.next, 0);
+	atomic_init(&w.stopped, false);
+	return work_run(&w);
 }
 
 static void
 listing_pages(struct run *u, struct release **rs, size_t n)
 {
-	const struct pages *p = u->c->pages;
-	size_t count = pages_listing_count(p, n);
+	struct work w = { .u = u, .rs = rs, .n = n, .listings = true,
+	    .items = pages_listing_count(u->c->pages, n) };
 
-	for (size_t k = 1; k <= count; k++) {
-		/* The oldest release of page k keeps the page's stamp. */
-		struct release *head = n > 0 ? rs[n - 1 - (k - 1) *
-		    u->c->pages_set.per_page] : NULL;
-		uint64_t stamp = pages_listing_stamp(p, rs, n, k);
-		char name[64], why[600], *data;
-		size_t len;
-
-		if (head != NULL && head->listing_stamp == stamp)
-			continue;
-		snprintf(name, sizeof(name), "archive/%zu.html", k);
-		if (pages_render_listing(p, &u->c->feed, rs, n, k, &data, &len,
-		    why, sizeof(why)) < 0) {
-			failed(u, name, why);
-			continue;
-		}
-		if (put(u, name, data, len) >= 0 && head != NULL)
-			head->listing_stamp = stamp;
-	}
+	w.must = w.items;
+	atomic_init(&w.next, 0);
+	atomic_init(&w.stopped, false);
+	work_run(&w);
 }
 
 /* index.html, the sitemaps, style.css and robots.txt: cheap, made always. */
@@ -137,35 +250,37 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 	size_t len, count = pages_listing_count(p, n);
 	char why[600], *data;
 	const char *css;
+	struct tally t = { 0 };
 
 	if (pages_render_index(p, &c->feed, rs, n, &data, &len, why,
 	    sizeof(why)) < 0)
-		failed(u, "index.html", why);
+		note_failure(&t, "index.html", why);
 	else
-		put(u, "index.html", data, len);
+		put(u, &t, "index.html", data, len);
 	if (sitemap_render(&c->feed, rs, n, count, c->pages_set.per_page,
 	    &data, &len) < 0)
-		failed(u, "sitemap.xml", "out of memory");
+		note_failure(&t, "sitemap.xml", "out of memory");
 	else
-		put(u, "sitemap.xml", data, len);
+		put(u, &t, "sitemap.xml", data, len);
 	if (sitemap_news_render(&c->feed, rs, n, now, &data, &len) < 0)
-		failed(u, "sitemap-news.xml", "out of memory");
+		note_failure(&t, "sitemap-news.xml", "out of memory");
 	else
-		put(u, "sitemap-news.xml", data, len);
+		put(u, &t, "sitemap-news.xml", data, len);
 	u->res->next_change = sitemap_news_next_change(rs, n, now);
 	css = pages_css(p, &len);
 	if ((data = malloc(len + 1)) == NULL) {
-		failed(u, "style.css", "out of memory");
+		note_failure(&t, "style.css", "out of memory");
 	} else {
 		memcpy(data, css, len + 1);
-		put(u, "style.css", data, len);
+		put(u, &t, "style.css", data, len);
 	}
 	if (c->pages_robots) {
 		if (sitemap_robots(&c->feed, &data, &len) < 0)
-			failed(u, "robots.txt", "out of memory");
+			note_failure(&t, "robots.txt", "out of memory");
 		else
-			put(u, "robots.txt", data, len);
+			put(u, &t, "robots.txt", data, len);
 	}
+	tally_add(u, &t);
 }
 
 /*

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -227,6 +228,7 @@ struct staged {
 
 struct output_batch {
 	char *dir;
+	pthread_mutex_t lock;	/* of v, n, cap: puts come from threads */
 	struct staged *v;
 	size_t n, cap;
 };
@@ -240,23 +242,31 @@ output_batch_new(const char *dir)
 		free(b);
 		return NULL;
 	}
+	pthread_mutex_init(&b->lock, NULL);
 	return b;
 }
 
 static int
 batch_push(struct output_batch *b, char *tmp, char *path)
 {
+	int rc = 0;
+
+	pthread_mutex_lock(&b->lock);
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
 		struct staged *v = realloc(b->v, cap * sizeof(*v));
 
-		if (v == NULL)
-			return -1;
+		if (v == NULL) {
+			rc = -1;
+			goto out;
+		}
 		b->v = v;
 		b->cap = cap;
 	}
 	b->v[b->n++] = (struct staged){ tmp, path };
-	return 0;
+out:
+	pthread_mutex_unlock(&b->lock);
+	return rc;
 }
 
 /* name's folders under dir exist (mkdir'd as needed), none hidden. */
@@ -412,6 +422,7 @@ output_batch_free(struct output_batch *b)
 	if (b == NULL)
 		return;
 	batch_clear(b);
+	pthread_mutex_destroy(&b->lock);
 	free(b->v);
 	free(b->dir);
 	free(b);

@@ -49,7 +49,8 @@ int output_remove_temps(const char *dir, const char *name);
  * again at start whenever their bytes differ (the site is compared page
  * by page at every start), never for the feeds. What is not committed is
  * removed by output_batch_free(). A batch owns copies of the names,
- * never the data.
+ * never the data. output_batch_put() and output_batch_remove() may be
+ * called from several threads at once; the rest from one.
  */
 struct output_batch;
 

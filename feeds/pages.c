@@ -564,19 +564,27 @@ pages_release_name(const struct release *r, char *buf, size_t size)
 static void
 json_str(FILE *f, const char *s)
 {
+	const unsigned char *p = (const unsigned char *)s, *run = p;
+
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+	for (; *p; p++) {
+		bool sep = p[0] == 0xE2 && p[1] == 0x80 &&
+		    (p[2] == 0xA8 || p[2] == 0xA9);
+
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != '<' &&
+		    *p != '>' && *p != '&' && !sep)
+			continue;
+		fwrite(run, 1, (size_t)(p - run), f);
 		if (*p == '"' || *p == '\\')
 			fprintf(f, "\\%c", *p);
-		else if (*p < 0x20 || *p == '<' || *p == '>' || *p == '&')
-			fprintf(f, "\\u%04x", *p);
-		else if (p[0] == 0xE2 && p[1] == 0x80 &&
-		    (p[2] == 0xA8 || p[2] == 0xA9)) {
+		else if (sep)
 			fprintf(f, "\\u%04x", p[2] == 0xA8 ? 0x2028 : 0x2029);
-			p += 2;
-		} else
-			fputc(*p, f);
+		else
+			fprintf(f, "\\u%04x", *p);
+		p += sep ? 2 : 0;
+		run = p + 1;
 	}
+	fwrite(run, 1, (size_t)(p - run), f);
 	fputc('"', f);
 }
 
@@ -695,11 +703,11 @@ struct view {
 	bool oom;
 };
 
-/* A string as a text node can hold it: XML 1.0's forbidden characters out. */
+/* s without the characters XML 1.0 forbids (it has some). */
 static xmlChar *
 clean(struct view *v, const char *s)
 {
-	char *c = text_xml_ok(s) ? strdup(s) : text_xml_clean(s);
+	char *c = text_xml_clean(s);
 
 	if (c == NULL)
 		v->oom = true;
@@ -724,10 +732,14 @@ el(struct view *v, xmlNodePtr parent, const char *name, const char *text)
 	if (text != NULL) {
 		xmlNodePtr t;
 
-		if ((c = clean(v, text)) == NULL)
-			return NULL;
-		t = xmlNewDocText(v->doc, c);
-		free(c);
+		if (text_xml_ok(text)) {
+			t = xmlNewDocText(v->doc, (const xmlChar *)text);
+		} else {
+			if ((c = clean(v, text)) == NULL)
+				return NULL;
+			t = xmlNewDocText(v->doc, c);
+			free(c);
+		}
 		if (t == NULL) {
 			v->oom = true;
 			return NULL;
@@ -744,6 +756,12 @@ attr(struct view *v, xmlNodePtr n, const char *name, const char *val)
 
 	if (n == NULL || val == NULL)
 		return;
+	if (text_xml_ok(val)) {
+		if (xmlNewProp(n, (const xmlChar *)name,
+		    (const xmlChar *)val) == NULL)
+			v->oom = true;
+		return;
+	}
 	if ((c = clean(v, val)) == NULL)
 		return;
 	if (xmlNewProp(n, (const xmlChar *)name, c) == NULL)
@@ -1041,7 +1059,8 @@ view_list(struct view *v, const struct pages *p, const struct feed_meta *m,
 	if (k > 0 && k < count)
 		attrf(v, el(v, list, "newer", NULL), "href", "%zu.html", k + 1);
 	for (size_t i = lo; i < hi; i++) {
-		if (release_render(rs[i], m) < 0)
+		/* The summary is all a list shows: no body rendered again. */
+		if (rs[i]->summary == NULL && release_render(rs[i], m) < 0)
 			return -1;
 		item_el(v, list, m, rs[i], root);
 	}
@@ -1075,8 +1094,11 @@ transform(const struct pages *p, struct view *v, char **data, size_t *len,
 	}
 	/* No document(), no xsl:document: a page reads and writes nothing. */
 	xsltSetCtxtSecurityPrefs(p->sec, ctx);
+	/*
+	 * The context's own error function only: the generic ones are one
+	 * per process in libxslt, and transforms run on several threads.
+	 */
 	xsltSetTransformErrorFunc(ctx, &e, errbuf_add);
-	listen_errors(&e);
 	res = xsltApplyStylesheetUser(p->style, v->doc, NULL, NULL, NULL, ctx);
 	if (res == NULL || ctx->state != XSLT_STATE_OK) {
 		why_set(why, whylen, "the stylesheet failed: %s",
@@ -1098,7 +1120,6 @@ transform(const struct pages *p, struct view *v, char **data, size_t *len,
 	*len = (size_t)outlen;
 	rc = 0;
 out:
-	unlisten_errors();
 	xmlFree(out);
 	xmlFreeDoc(res);
 	xsltFreeTransformContext(ctx);

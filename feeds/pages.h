@@ -10,7 +10,9 @@
  * CSS and the boilerplate; the config layer calls it at load and reload.
  * The rest are pure: a release or a listing in, bytes out. A struct pages
  * is immutable once loaded (the compiled stylesheet is only read by a
- * transform), so a reload builds a new one beside the old.
+ * transform), so a reload builds a new one beside the old, and several
+ * threads may render pages of one struct pages at once (each its own
+ * release or listing: rendering fills in the release's body).
  *
  * Files of a site, relative to the output folder:
  *	index.html		the newest releases, links to every feed

@@ -430,9 +430,11 @@ class ExampleNewsroom(unittest.TestCase):
 		self.assertEqual(re.findall(r'^\[ping "([^"]+)"\]$', r.stdout,
 					    re.M), self.pings)
 		self.assertRegex(r.stdout, r'\ngive_up_after = \w+ ; line \d+\n')
-		# --check writes nothing.
+		# --check writes nothing (the about.*.md are the example's
+		# [pages] boilerplate).
 		self.assertEqual(sorted(os.listdir(self.examples)),
-				 ['feedpubd.conf', 'releases'])
+				 ['about.en.md', 'about.sv.md', 'feedpubd.conf',
+				  'releases'])
 
 	def test_unit_tests_pass_on_it(self):
 		"""test_config finds the tree from $TESTDATA: point it at a
