@@ -862,8 +862,9 @@ labels_el(struct view *v, xmlNodePtr page, const char *lang)
 	xmlNodePtr n = el(v, page, "labels", NULL);
 
 	attr(v, n, "lang", l->lang);
+	/* Attributes, not elements: @facts is a cheap XPath, a predicate not. */
 	for (size_t i = 0; i < sizeof(label_keys) / sizeof(label_keys[0]); i++)
-		attr(v, el(v, n, "label", l->key[i]), "key", label_keys[i]);
+		attr(v, n, label_keys[i], l->key[i]);
 }
 
 /* Digits and a leading '+' of a phone number, for a tel: link. */

@@ -14,10 +14,6 @@
 <xsl:variable name="labels" select="/page/labels"/>
 <xsl:variable name="site" select="/page/site"/>
 
-<xsl:template name="label">
-  <xsl:param name="key"/>
-  <xsl:value-of select="$labels/label[@key = $key]"/>
-</xsl:template>
 
 <xsl:template match="/">
   <xsl:text disable-output-escaping="yes">&lt;!DOCTYPE html&gt;&#10;</xsl:text>
@@ -62,10 +58,10 @@
       </main>
       <footer class="site">
         <nav>
-          <a href="{$site/home/@href}"><xsl:call-template name="label"><xsl:with-param name="key">home</xsl:with-param></xsl:call-template></a>
+          <a href="{$site/home/@href}"><xsl:value-of select="$labels/@home"/></a>
           <xsl:if test="$site/archive">
             <xsl:text> · </xsl:text>
-            <a href="{$site/archive/@href}"><xsl:call-template name="label"><xsl:with-param name="key">archive</xsl:with-param></xsl:call-template></a>
+            <a href="{$site/archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
           </xsl:if>
           <xsl:for-each select="$site/feed">
             <xsl:text> · </xsl:text>
@@ -115,7 +111,7 @@
     <xsl:value-of select="$site/title"/>
     <xsl:if test="@kind = 'listing'">
       <xsl:text> – </xsl:text>
-      <xsl:call-template name="label"><xsl:with-param name="key">archive</xsl:with-param></xsl:call-template>
+      <xsl:value-of select="$labels/@archive"/>
       <xsl:text> </xsl:text>
       <xsl:value-of select="$l/@number"/>
     </xsl:if>
@@ -146,7 +142,7 @@
     <time datetime="{$r/published/@datetime}"><xsl:value-of select="$r/published"/></time>
     <xsl:if test="$r/updated">
       <xsl:text> (</xsl:text>
-      <xsl:call-template name="label"><xsl:with-param name="key">updated</xsl:with-param></xsl:call-template>
+      <xsl:value-of select="$labels/@updated"/>
       <xsl:text> </xsl:text>
       <time datetime="{$r/updated/@datetime}"><xsl:value-of select="$r/updated"/></time>
       <xsl:text>)</xsl:text>
@@ -165,13 +161,13 @@
     </div>
     <xsl:if test="facts">
       <aside class="facts">
-        <h2><xsl:call-template name="label"><xsl:with-param name="key">facts</xsl:with-param></xsl:call-template></h2>
+        <h2><xsl:value-of select="$labels/@facts"/></h2>
         <xsl:value-of select="facts" disable-output-escaping="yes"/>
       </aside>
     </xsl:if>
     <xsl:if test="contact">
       <section class="contacts">
-        <h2><xsl:call-template name="label"><xsl:with-param name="key">contacts</xsl:with-param></xsl:call-template></h2>
+        <h2><xsl:value-of select="$labels/@contacts"/></h2>
         <ul>
           <xsl:apply-templates select="contact"/>
         </ul>
@@ -200,7 +196,7 @@
     <xsl:if test="organisation"><span class="organisation"><xsl:value-of select="organisation"/></span></xsl:if>
     <xsl:if test="phone">
       <span class="phone">
-        <xsl:call-template name="label"><xsl:with-param name="key">phone</xsl:with-param></xsl:call-template>
+        <xsl:value-of select="$labels/@phone"/>
         <xsl:text> </xsl:text>
         <a href="tel:{phone/@tel}"><xsl:value-of select="phone"/></a>
       </span>
@@ -216,16 +212,16 @@
     <h1>
       <xsl:choose>
         <xsl:when test="/page/@kind = 'index'">
-          <xsl:call-template name="label"><xsl:with-param name="key">latest</xsl:with-param></xsl:call-template>
+          <xsl:value-of select="$labels/@latest"/>
         </xsl:when>
         <xsl:otherwise>
-          <xsl:call-template name="label"><xsl:with-param name="key">archive</xsl:with-param></xsl:call-template>
+          <xsl:value-of select="$labels/@archive"/>
           <xsl:text> – </xsl:text>
-          <xsl:call-template name="label"><xsl:with-param name="key">page</xsl:with-param></xsl:call-template>
+          <xsl:value-of select="$labels/@page"/>
           <xsl:text> </xsl:text>
           <xsl:value-of select="@number"/>
           <xsl:text> </xsl:text>
-          <xsl:call-template name="label"><xsl:with-param name="key">of</xsl:with-param></xsl:call-template>
+          <xsl:value-of select="$labels/@of"/>
           <xsl:text> </xsl:text>
           <xsl:value-of select="@count"/>
         </xsl:otherwise>
@@ -234,18 +230,18 @@
     <xsl:apply-templates select="item"/>
     <nav class="pager">
       <xsl:if test="newer">
-        <a rel="next" href="{newer/@href}"><xsl:call-template name="label"><xsl:with-param name="key">newer</xsl:with-param></xsl:call-template></a>
+        <a rel="next" href="{newer/@href}"><xsl:value-of select="$labels/@newer"/></a>
       </xsl:if>
       <xsl:if test="older">
-        <a rel="prev" href="{older/@href}"><xsl:call-template name="label"><xsl:with-param name="key">older</xsl:with-param></xsl:call-template></a>
+        <a rel="prev" href="{older/@href}"><xsl:value-of select="$labels/@older"/></a>
       </xsl:if>
       <xsl:if test="/page/@kind = 'index'">
-        <a href="{$site/archive/@href}"><xsl:call-template name="label"><xsl:with-param name="key">archive</xsl:with-param></xsl:call-template></a>
+        <a href="{$site/archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
       </xsl:if>
     </nav>
     <xsl:if test="/page/@kind = 'index'">
       <p class="subscribe">
-        <xsl:call-template name="label"><xsl:with-param name="key">subscribe</xsl:with-param></xsl:call-template>
+        <xsl:value-of select="$labels/@subscribe"/>
         <xsl:text>:</xsl:text>
         <xsl:for-each select="$site/feed">
           <xsl:text> </xsl:text>
