@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -27,6 +28,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
 
 SAMPLES = os.path.join(ft.SHARED, 'samples')
@@ -436,6 +438,91 @@ class Stylesheets(ft.FeedCase):
 		with open(os.path.join(ws.out, 'releases', '2024-03-04-cykelbana'
 				'.html'), encoding='utf-8') as f:
 			self.assertIn('<p class="mine">Ny cykelbana', f.read())
+
+
+class Daemon(dt.DaemonCase):
+	"""The site in daemon mode: timers, reloads, one release's files."""
+
+	def news_locs(self):
+		try:
+			root = ET.parse(os.path.join(self.ws.out,
+				'sitemap-news.xml')).getroot()
+		except (OSError, ET.ParseError):
+			return None
+		return [u.find('s:loc', SM_NS).text
+			for u in root.findall('s:url', SM_NS)]
+
+	def test_news_sitemap_drops_a_release_by_timer(self):
+		"""No file changes: the release turns two days old and leaves."""
+		born = int(time.time()) - 48 * 3600 + 4
+		ft.write_release(self.ws.release('snart-gammal.md'),
+			dt.release_text('Snart gammal', iso(born)))
+		self.start()
+		url = ft.BASE_URL + 'releases/snart-gammal.html'
+		self.assertIn(url, self.news_locs())
+		before = os.stat(self.ws.atom).st_mtime_ns
+		def gone():
+			locs = self.news_locs()
+			return locs is not None and url not in locs
+		self.wait(gone, 'the release out of sitemap-news.xml',
+			timeout=15 * dt.SCALE)
+		self.assertGreaterEqual(time.time(), born + 48 * 3600)
+		# Only the sitemap changed: the feeds were not written.
+		self.assertEqual(os.stat(self.ws.atom).st_mtime_ns, before)
+		self.assertTrue(os.path.exists(os.path.join(self.ws.out,
+			'releases', 'snart-gammal.html')))
+
+	def test_reload_with_a_broken_stylesheet_keeps_the_old(self):
+		mine = self.ws.path('mine.xsl')
+		with open(mine, 'w') as f:
+			f.write('<xsl:stylesheet version="1.0" xmlns:xsl='
+				'"http://www.w3.org/1999/XSL/Transform">'
+				'<xsl:output method="html"/><xsl:template match="/page">'
+				'<p class="mine"><xsl:value-of select="release/title"/>'
+				'</p></xsl:template></xsl:stylesheet>\n')
+		self.write_config(extra='[pages]\nstylesheet = mine.xsl\n')
+		self.start(write_config=False)
+		with open(mine, 'w') as f:
+			f.write('<xsl:stylesheet version="1.0" xmlns:xsl='
+				'"http://www.w3.org/1999/XSL/Transform"><xsl:bogus/>'
+				'</xsl:stylesheet>\n')
+		mark = self.notify.mark()
+		self.daemon.signal(signal.SIGHUP)
+		self.wait(lambda: any('not a usable XSLT stylesheet' in ln
+			for ln in self.daemon.stderr_lines()), 'the reload refused')
+		self.wait(lambda: 'READY=1' in self.notify.lines(mark),
+			'READY=1 after the failed reload')
+		self.assertAlive()
+		ft.write_release(self.ws.release('efter.md'), dt.release_text(
+			'Efter', '2024-06-02T12:00:00+02:00'))
+		self.wait_id('efter')
+		with open(os.path.join(self.ws.out, 'releases', 'efter.html'),
+				encoding='utf-8') as f:
+			self.assertEqual(f.read(), '<p class="mine">Efter</p>\n')
+
+	def test_one_release_rewrites_only_its_files(self):
+		self.write_config(extra='[pages]\nper_page = 2\n')
+		self.start()
+		n = self.daemon.publish_count()
+		t0 = time.monotonic()
+		src = os.path.join(self.ws.outside, 'ny.md')
+		ft.write_release(src, dt.release_text('Ny', iso(time.time() -
+			60)))
+		os.rename(src, self.ws.release('ny.md'))
+		page = os.path.join(self.ws.out, 'releases', 'ny.html')
+		self.wait(lambda: os.path.exists(page) and dt.has_id(self.ws,
+			'ny'), 'the page and the entry')
+		took = time.monotonic() - t0
+		self.wait_publish_after(n)
+		lines = [ln for ln in self.daemon.stderr_lines()
+			if re.search(r'site: \d+ files written', ln)]
+		written = int(re.search(r'site: (\d+) files', lines[-1]).group(1))
+		print('\none new release: %d site files written, page and entry '
+			'in %.0f ms' % (written, took * 1000), file=sys.stderr)
+		# Its page, the newest listing (and the one before, when that
+		# was full), index.html, sitemap.xml, sitemap-news.xml.
+		self.assertLessEqual(written, 6, lines[-1])
+		self.assertGreaterEqual(written, 4, lines[-1])
 
 
 if __name__ == '__main__':
