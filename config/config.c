@@ -32,7 +32,8 @@
 
 enum section {
 	SEC_NONE,	/* before the first header */
-	SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PAGES, SEC_PINGS, SEC_PING,
+	SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PAGES, SEC_PINGS, SEC_HTTP,
+	SEC_HUB, SEC_PING,
 	SEC_BAD,	/* under a header that was reported */
 };
 #define FIRST_SECTION	SEC_FEED
@@ -46,6 +47,7 @@ static const struct {
 	[SEC_FEED] = { "feed", false }, [SEC_PATHS] = { "paths", false },
 	[SEC_DAEMON] = { "daemon", false }, [SEC_PAGES] = { "pages", false },
 	[SEC_PINGS] = { "pings", false },
+	[SEC_HTTP] = { "http", false }, [SEC_HUB] = { "hub", false },
 	[SEC_PING] = { "ping", true },
 };
 
@@ -65,6 +67,8 @@ enum type {
 	T_TEMPLATE,	/* value_link_template() */
 	T_BASE_URL,	/* normalised; also sets feed.tag_authority, tag_path */
 	T_URL,		/* a query allowed; normalised */
+	T_LISTEN,	/* addresses, split into http.listenv at the end */
+	T_URL_PATH,	/* a URL path: starts with '/' */
 	T_PATH,		/* resolved against the config file's folder */
 	T_UINT,		/* min..max */
 	T_SIZE,		/* bytes, min..max */
@@ -167,6 +171,59 @@ static const struct key keys[] = {
 	{ SEC_PINGS, "give_up_after", T_DURATION, .min = "1m", .max = "30d",
 	  .dflt = "24h", CFG(ping_give_up_s),
 	  .doc = "how long a failing ping is retried after a change" },
+	{ SEC_HTTP, "listen", T_LISTEN, CFG(http.listen),
+	  .doc = "addresses to serve the output folder on (HOST:PORT, "
+		 "[IPv6]:PORT, *:PORT)" },
+	{ SEC_HTTP, "max_age", T_DURATION, .min = "0s", .max = "365d",
+	  .dflt = "60s", CFG(http.max_age),
+	  .doc = "Cache-Control: max-age of the documents" },
+	{ SEC_HTTP, "threads", T_UINT, .min = "1", .max = "64", .dflt = "1",
+	  CFG(http.threads), .doc = "serving threads per address" },
+	{ SEC_HTTP, "max_connections", T_UINT, .min = "1", .max = "65536",
+	  .dflt = "512", CFG(http.max_connections),
+	  .doc = "open connections per address" },
+	{ SEC_HTTP, "max_per_ip", T_UINT, .min = "0", .max = "65536",
+	  .dflt = "32", CFG(http.max_per_ip),
+	  .doc = "connections from one client address (0: no limit)" },
+	{ SEC_HTTP, "timeout", T_DURATION, .min = "1s", .max = "1h",
+	  .dflt = "15s", CFG(http.timeout),
+	  .doc = "a silent connection is closed after this long" },
+	{ SEC_HTTP, "conn_memory", T_SIZE, .min = "4K", .max = "1M",
+	  .dflt = "16K", CFG(http.conn_memory),
+	  .doc = "memory per connection; caps the request headers" },
+	{ SEC_HTTP, "max_url", T_SIZE, .min = "256", .max = "64K",
+	  .dflt = "2K", CFG(http.max_url),
+	  .doc = "longest request target (414 beyond)" },
+	{ SEC_HTTP, "base_path", T_URL_PATH, CFG(http.base_path),
+	  .doc = "URL path the output folder is served under; unset: /" },
+	{ SEC_HUB, "enabled", T_BOOL, .dflt = "false", CFG(hub.enabled),
+	  .doc = "be the WebSub hub of the feeds (needs [http])" },
+	{ SEC_HUB, "url", T_URL, CFG(hub.url),
+	  .doc = "the hub's public URL; unset: base_url hub" },
+	{ SEC_HUB, "lease_min", T_DURATION, .min = "1s", .max = "365d",
+	  .dflt = "1h", CFG(hub.lease_min),
+	  .doc = "shortest subscription lease granted" },
+	{ SEC_HUB, "lease_default", T_DURATION, .min = "1s", .max = "365d",
+	  .dflt = "10d", CFG(hub.lease_default),
+	  .doc = "lease of a subscriber that asks for none" },
+	{ SEC_HUB, "lease_max", T_DURATION, .min = "1s", .max = "365d",
+	  .dflt = "31d", CFG(hub.lease_max),
+	  .doc = "longest subscription lease granted" },
+	{ SEC_HUB, "max_attempts", T_UINT, .min = "1", .max = "1000",
+	  .dflt = "20", CFG(hub.max_attempts),
+	  .doc = "tries of one delivery before it is dropped" },
+	{ SEC_HUB, "max_per_topic", T_UINT, .min = "1", .max = "1000000",
+	  .dflt = "10000", CFG(hub.max_per_topic),
+	  .doc = "subscriptions to one feed" },
+	{ SEC_HUB, "max_per_host", T_UINT, .min = "1", .max = "1000000",
+	  .dflt = "100", CFG(hub.max_per_host),
+	  .doc = "subscriptions with callbacks on one host" },
+	{ SEC_HUB, "verify_rate", T_UINT, .min = "1", .max = "100000",
+	  .dflt = "10", CFG(hub.verify_rate),
+	  .doc = "verification requests per second, at most" },
+	{ SEC_HUB, "allow_private_callbacks", T_BOOL, .dflt = "false",
+	  CFG(hub.allow_private),
+	  .doc = "allow callbacks on loopback and private addresses" },
 	{ SEC_PING, "kind", T_KIND, .required = true, PING(kind),
 	  .doc = "websub, xmlrpc or webhook" },
 	{ SEC_PING, "url", T_URL, .required = true, PING(url),
@@ -196,6 +253,9 @@ struct owned {
 	struct ping_def *defs;		/* one per pings[i] */
 	size_t npings;
 	const char **hubs;		/* pub.feed.hubs: the websub urls */
+	char *own_hub;			/* pub.hub.self_url */
+	char **listenv;			/* pub.http.listenv */
+	char *listen_buf;		/* what listenv points into */
 };
 
 struct parse {
@@ -373,6 +433,8 @@ set_value(struct parse *p, const struct key *k, void *base,
 	case T_BASE_URL: rc = value_url(value, 0, why); break;
 	/* Webhook URLs often carry a token in the query. */
 	case T_URL: rc = value_url(value, URL_ALLOW_QUERY, why); break;
+	case T_LISTEN: rc = value_listen(value, why); break;
+	case T_URL_PATH: rc = value_url_path(value, why); break;
 	case T_UINT: case T_SIZE: case T_DURATION:
 		rc = number(value, bound(k, k->min), bound(k, k->max), &n,
 		    why);
@@ -682,6 +744,8 @@ static const struct {
 } at_least[] = {
 	{ SEC_DAEMON, "settle_ms", "settle_cap_ms" },
 	{ SEC_PINGS, "connect_timeout", "timeout" },
+	{ SEC_HUB, "lease_min", "lease_default" },
+	{ SEC_HUB, "lease_default", "lease_max" },
 };
 
 /*
@@ -717,19 +781,34 @@ check_order(struct parse *p, enum section sec, const char *lo,
 		    "(default %llu)", lo, lv, hi, hv);
 }
 
-/* pub.pings and pub.feed.hubs, from the [ping] sections. */
+/*
+ * pub.pings and pub.feed.hubs, from the [ping] sections and the own hub
+ * (first: the hub a subscriber should use is the one that pushes).
+ */
 static void
 make_pings(struct parse *p)
 {
 	struct owned *o = p->o;
 	size_t nhubs = 0;
 
-	if (o->npings == 0)
+	if (o->pub.hub.enabled) {
+		if (o->pub.hub.url != NULL)
+			o->own_hub = copy_str(p, o->pub.hub.url);
+		else if (o->pub.feed.base_url != NULL && asprintf(&o->own_hub,
+		    "%shub", o->pub.feed.base_url) < 0) {
+			o->own_hub = NULL;
+			p->nomem = true;
+		}
+		o->pub.hub.self_url = o->own_hub;
+	}
+	if (o->npings == 0 && o->own_hub == NULL)
 		return;
-	if ((o->hubs = calloc(o->npings, sizeof(*o->hubs))) == NULL) {
+	if ((o->hubs = calloc(o->npings + 1, sizeof(*o->hubs))) == NULL) {
 		p->nomem = true;
 		return;
 	}
+	if (o->own_hub != NULL)
+		o->hubs[nhubs++] = o->own_hub;
 	for (size_t i = 0; i < o->npings; i++)
 		if (o->pings[i].kind == PING_WEBSUB)
 			o->hubs[nhubs++] = o->pings[i].url;
@@ -759,6 +838,31 @@ load_pages(struct parse *p)
 		    why);
 }
 
+/* pub.http.listenv: the addresses of [http] listen, one string each. */
+static void
+split_listen(struct parse *p)
+{
+	struct owned *o = p->o;
+	const char *sep = ", \t";
+	size_t n = 0, cap;
+	char *s, *tok, *save;
+
+	if (o->pub.http.listen == NULL)
+		return;
+	if ((o->listen_buf = copy_str(p, o->pub.http.listen)) == NULL)
+		return;
+	cap = strlen(o->listen_buf) / 2 + 2;
+	if ((o->listenv = calloc(cap, sizeof(*o->listenv))) == NULL) {
+		p->nomem = true;
+		return;
+	}
+	for (s = o->listen_buf; (tok = strtok_r(s, sep, &save)) != NULL;
+	    s = NULL)
+		o->listenv[n++] = tok;
+	o->pub.http.listenv = (const char *const *)o->listenv;
+	o->pub.http.nlisten = n;
+}
+
 /* Required keys, checks that span keys, paths, ping targets. */
 static void
 finish(struct parse *p)
@@ -782,6 +886,7 @@ finish(struct parse *p)
 			put_text(c, &keys[i], abs);
 	}
 	make_pings(p);
+	split_listen(p);
 	load_pages(p);
 }
 
@@ -855,6 +960,9 @@ config_free(struct config *c)
 	free(o->pings);
 	free(o->defs);
 	free(o->hubs);
+	free(o->own_hub);
+	free(o->listenv);
+	free(o->listen_buf);
 	free(o);
 }
 

@@ -10,6 +10,7 @@
 #ifndef CONFIG_CONFIG_H
 #define CONFIG_CONFIG_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "../feeds/meta.h"
@@ -23,6 +24,34 @@ struct ping_target {
 	enum ping_kind kind;	/* kind = websub | xmlrpc | webhook */
 	const char *url;	/* absolute http(s) URL */
 	const char *secret;	/* webhook only; NULL: no signature header */
+};
+
+/* [http]: see docs/http.md. No listen: no server (but socket activation
+ * still makes one). */
+struct http_config {
+	char *listen;			/* as written */
+	const char *const *listenv;	/* split, nlisten of them */
+	size_t nlisten;
+	unsigned max_age;		/* s */
+	unsigned threads;
+	unsigned max_connections;
+	unsigned max_per_ip;
+	unsigned timeout;		/* s */
+	size_t conn_memory, max_url;	/* bytes */
+	char *base_path;		/* "/" */
+};
+
+/* [hub]: the built-in WebSub hub (daemon/hub.c). Durations in seconds. */
+struct hub_config {
+	bool enabled;
+	char *url;		/* as configured; NULL: base_url + "hub" */
+	const char *self_url;	/* in effect (owned by the config); NULL */
+				/* when not enabled */
+	unsigned lease_min, lease_default, lease_max;
+	unsigned max_attempts;	/* tries of one delivery */
+	unsigned max_per_topic, max_per_host;
+	unsigned verify_rate;	/* verification requests per second */
+	bool allow_private;	/* callbacks on private addresses */
 };
 
 struct config {
@@ -43,6 +72,8 @@ struct config {
 	bool pages_robots;			/* [pages] robots, true */
 	struct pages_settings pages_set;	/* [pages], paths owned here */
 	struct pages *pages;	/* loaded; NULL when pages are off */
+	struct http_config http;
+	struct hub_config hub;
 };
 
 /*

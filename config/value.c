@@ -8,10 +8,15 @@
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "config/ini.h"
 #include "feeds/date.h"
@@ -276,4 +281,98 @@ value_link_template(const char *s, char why[VALUE_WHY_MAX])
 		return -1;
 	}
 	return value_url(sample, 0, why);
+}
+
+int
+value_listen_addr(const char *s, struct sockaddr_storage *ss, unsigned *len,
+    bool *any)
+{
+	const char *colon = strrchr(s, ':');
+	char host[INET6_ADDRSTRLEN + 2], *end;
+	unsigned long port;
+	size_t hl;
+
+	memset(ss, 0, sizeof(*ss));
+	if (colon == NULL || colon[1] < '0' || colon[1] > '9')
+		return -1;
+	errno = 0;
+	port = strtoul(colon + 1, &end, 10);
+	if (*end != '\0' || errno != 0 || port > 65535)
+		return -1;
+	hl = (size_t)(colon - s);
+	if (hl == 0 || hl >= sizeof(host))
+		return -1;
+	memcpy(host, s, hl);
+	host[hl] = '\0';
+	*any = strcmp(host, "*") == 0;
+	if (*any || (host[0] == '[' && host[hl - 1] == ']')) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		if (*any)
+			a6->sin6_addr = in6addr_any;
+		else {
+			host[hl - 1] = '\0';
+			if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+				return -1;
+		}
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return -1;
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+int
+value_listen(const char *s, char why[VALUE_WHY_MAX])
+{
+	char buf[INET6_ADDRSTRLEN + 16];
+	size_t n = 0;
+
+	while (*s != '\0') {
+		size_t k = strcspn(s, ", \t");
+		struct sockaddr_storage ss;
+		unsigned len;
+		bool any;
+
+		if (k > 0) {
+			if (k >= sizeof(buf))
+				goto bad;
+			memcpy(buf, s, k);
+			buf[k] = '\0';
+			if (value_listen_addr(buf, &ss, &len, &any) < 0)
+				goto bad;
+			n++;
+		}
+		s += k;
+		s += strspn(s, ", \t");
+	}
+	if (n > 0)
+		return 0;
+bad:
+	snprintf(why, VALUE_WHY_MAX, "expected addresses HOST:PORT (an IPv4 "
+	    "address, [an IPv6 address] or *, and a port 0..65535)");
+	return -1;
+}
+
+int
+value_url_path(const char *s, char why[VALUE_WHY_MAX])
+{
+	if (s[0] == '/' && s[strcspn(s, " ?#\\")] == '\0') {
+		for (const char *p = s; *p != '\0'; p++)
+			if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+				goto bad;
+		return 0;
+	}
+bad:
+	snprintf(why, VALUE_WHY_MAX, "expected a URL path starting with '/' "
+	    "(printable ASCII, no blank, '?', '#' or backslash)");
+	return -1;
 }

@@ -61,6 +61,24 @@ int value_tag_date(const char *s, char why[VALUE_WHY_MAX]);
 int value_url(const char *s, unsigned flags, char why[VALUE_WHY_MAX]);
 
 /*
+ * A list of listening addresses, separated by commas or blanks: each
+ * "IPv4:PORT", "[IPv6]:PORT" or "*:PORT", PORT 0..65535.
+ */
+int value_listen(const char *s, char why[VALUE_WHY_MAX]);
+
+/*
+ * One listening address of such a list into *ss (of *len bytes); *any when
+ * it was "*" (then ss is IPv6's any address). Returns 0 or -1. The one
+ * parser of these addresses: the HTTP server uses it too.
+ */
+struct sockaddr_storage;
+int value_listen_addr(const char *s, struct sockaddr_storage *ss,
+    unsigned *len, bool *any);
+
+/* A URL path: starts with '/', printable ASCII without blanks, '?', '#'. */
+int value_url_path(const char *s, char why[VALUE_WHY_MAX]);
+
+/*
  * A link template: an http(s) URL without query or fragment once "{slug}"
  * in it, which it must hold, is replaced by a slug.
  */

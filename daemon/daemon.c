@@ -20,6 +20,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
+#include "serve.h"
 #include "setup.h"
 #include "statedir.h"
 #include "watch.h"
@@ -33,6 +34,7 @@ struct daemon {
 	struct statedir *sd;		/* the state database and the pings */
 	struct pipeline *pipe;
 	struct watch *watch;		/* NULL while the folder is missing */
+	struct serve *serve;		/* the HTTP server and the hub */
 	ev_timer settle, cap, retry, again, watchdog;
 	ev_timer slice;			/* a big batch goes on: at once */
 	ev_periodic embargo;
@@ -95,6 +97,7 @@ after_run(struct daemon *d, const struct pipe_result *res)
 	}
 	if (res->outcome == PIPE_UNREAD)
 		return;
+	serve_published(d->serve, res);
 	if (res->outcome == PIPE_UNWRITTEN) {
 		d->again.repeat = d->again.repeat < 1. ? 1. :
 		    fmin(60., d->again.repeat * 2);	/* 1, 2, 4 ... 60 s */
@@ -275,6 +278,7 @@ state_up(void *ud, struct state *st, struct ping *ping)
 	struct daemon *d = ud;
 
 	pipeline_attach(d->pipe, st, ping);
+	serve_state_up(d->serve);
 	flush(d);
 }
 
@@ -293,8 +297,10 @@ reload(struct daemon *d)
 	/* Whoever borrows the old config lets go of it before it is freed. */
 	old = d->cfg;
 	d->cfg = c;
+	serve_configure(d->serve, c);
 	pipeline_configure(d->pipe, c);
 	statedir_configure(d->sd, c);	/* may open the database: state_up */
+	serve_state_up(d->serve);	/* [hub] enabled now */
 	config_free(old);
 	log_info("configuration reloaded from %s", d->config_path);
 	restart_watch(d);
@@ -369,6 +375,8 @@ daemon_run(struct config *c, const char *config_path)
 		goto out;
 	}
 	setup_process(d.cfg);
+	if ((d.serve = serve_new(d.loop, d.cfg, d.sd)) == NULL)
+		goto out;
 	if ((d.pipe = pipeline_new(d.cfg, statedir_state(d.sd),
 	    statedir_ping(d.sd))) == NULL) {
 		log_errx("out of memory");
@@ -391,7 +399,11 @@ daemon_run(struct config *c, const char *config_path)
 out:
 	watch_free(d.watch);
 	pipeline_free(d.pipe);
+	serve_stop(d.serve);
+	/* The hub's verifications under way are the ping queue's transfers:
+	 * the queue goes first. */
 	statedir_free(d.sd);
+	serve_free(d.serve);
 	config_free(d.cfg);
 	ev_loop_destroy(d.loop);
 	return rc;

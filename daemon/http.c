@@ -33,6 +33,7 @@
 #include <microhttpd.h>
 #include <systemd/sd-daemon.h>
 
+#include "config/value.h"
 #include "httpmsg.h"
 #include "log.h"
 
@@ -65,7 +66,7 @@ struct snap {
 };
 
 /* The canned answers to requests that are not for a document. */
-enum canned { C400, C404, C405, C414, NCANNED };
+enum canned { C400, C404, C405, C405_POST, C413, C414, NCANNED };
 
 static const struct {
 	unsigned code;
@@ -74,11 +75,34 @@ static const struct {
 	[C400] = { MHD_HTTP_BAD_REQUEST, "Bad Request\n" },
 	[C404] = { MHD_HTTP_NOT_FOUND, "Not Found\n" },
 	[C405] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n" },
+	[C405_POST] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n" },
+	[C413] = { MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n" },
 	[C414] = { MHD_HTTP_URI_TOO_LONG, "URI Too Long\n" },
+};
+
+/*
+ * A POST on its way to the loop thread and back. Owned by its struct req;
+ * between the hand-over and http_job_answer() (the connection suspended,
+ * so nothing of MHD's touches it) the loop thread alone uses it.
+ */
+struct http_job {
+	struct http_job *next;		/* in http.jobs */
+	struct MHD_Connection *conn;
+	char client[INET6_ADDRSTRLEN];
+	char *body;
+	size_t len;
+	bool too_large;
+	bool submitted;
+	bool answered;
+	unsigned code;
+	char *text;
 };
 
 struct http {
 	struct ev_loop *loop;		/* for ev_async hand-over (hub) */
+	ev_async async;			/* jobs were queued */
+	struct http_job *jobs;		/* queued, not yet taken by the loop */
+	pthread_mutex_t jobs_lock;
 	pthread_mutex_t lock;		/* guards cur */
 	struct snap *cur;		/* written by the loop thread only */
 	char *base_path;		/* starts and ends with '/' */
@@ -87,6 +111,10 @@ struct http {
 	char *hub_links;		/* "<h1>; rel=\"hub\", ..." or NULL */
 	unsigned max_age;
 	size_t max_url;
+	void (*post)(void *ud, struct http_job *job);
+	void *post_ud;
+	char *post_name;
+	size_t post_max;
 	struct MHD_Response *canned[NCANNED];
 	struct http_settings set;	/* the limits, for start_daemon */
 	int *fds;			/* listening, until a daemon owns it */
@@ -101,6 +129,7 @@ struct req {
 	unsigned code;		/* status queued, 0 while none */
 	bool headers;		/* the handler has seen the headers */
 	const char *what;	/* for the log: "gzip", "plain", "-" */
+	struct http_job *job;	/* a POST to post_name, or NULL */
 	char method[16];	/* escaped, for the log */
 	char target[LOG_TARGET_SIZE];	/* escaped raw target, for the log */
 	char path[];		/* decoded; room for INDEX_NAME appended */
@@ -118,6 +147,7 @@ http_settings_init(struct http_settings *s)
 	s->timeout = 15;
 	s->conn_memory = 16384;
 	s->max_url = 2048;
+	s->post_max = 8192;
 }
 
 static double
@@ -193,10 +223,8 @@ add_validators(const struct http *h, struct MHD_Response *r,
 	    add_header(r, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 }
 
-/* "<hub>; rel=\"hub\", ..., <self>; rel=\"self\"", or NULL (none; or out
- * of memory, then *err). The caller frees it. */
-static char *
-link_value(const struct http *h, const struct doc *d, bool *err)
+char *
+http_link(const struct http *h, const struct doc *d, bool *err)
 {
 	char *s = NULL;
 	int rc;
@@ -279,7 +307,7 @@ make_ok(const struct http *h, struct docset *ds, const struct doc *d,
 	if (r == NULL)
 		return NULL;
 	httpmsg_format_date(d->mtime, date);
-	link = link_value(h, d, &err);
+	link = http_link(h, d, &err);
 	ok = !err && add_validators(h, r, d, v) &&
 	    add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, d->type) &&
 	    add_header(r, MHD_HTTP_HEADER_LAST_MODIFIED, date) &&
@@ -374,6 +402,7 @@ uri_cb(void *cls, const char *uri, struct MHD_Connection *c)
 	r->headers = false;
 	r->what = "-";
 	r->method[0] = '\0';
+	r->job = NULL;
 	httpmsg_escape(uri, r->target, sizeof(r->target));
 	r->path[0] = '\0';
 	if (len > h->max_url)
@@ -465,6 +494,167 @@ serve(struct http *h, struct MHD_Connection *c, struct req *r)
 	return rc;
 }
 
+/* ---- POST: the hand-over to the loop thread ----------------------- */
+
+static void
+client_address(struct MHD_Connection *c, char *addr, size_t size)
+{
+	const union MHD_ConnectionInfo *ci;
+
+	snprintf(addr, size, "?");
+	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci == NULL || ci->client_addr == NULL)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)
+		    ci->client_addr)->sin_addr, addr, (socklen_t)size);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
+		    (const void *)ci->client_addr)->sin6_addr, addr,
+		    (socklen_t)size);
+}
+
+static bool
+is_post(const struct http *h, struct req *r)
+{
+	const char *name;
+
+	if (h->post == NULL || r->verdict != 0 ||
+	    (name = doc_name(h, r)) == NULL)
+		return false;
+	return strcmp(name, h->post_name) == 0;
+}
+
+static void
+job_free(struct http_job *j)
+{
+	if (j == NULL)
+		return;
+	free(j->body);
+	free(j->text);
+	free(j);
+}
+
+static enum MHD_Result
+post_start(struct MHD_Connection *c, struct req *r)
+{
+	if ((r->job = calloc(1, sizeof(*r->job))) == NULL ||
+	    (r->job->body = malloc(1)) == NULL) {
+		free(r->job);
+		r->job = NULL;
+		return MHD_NO;
+	}
+	r->job->body[0] = '\0';
+	r->job->conn = c;
+	client_address(c, r->job->client, sizeof(r->job->client));
+	return MHD_YES;
+}
+
+/* Each call of the handler for a POST: body, hand-over, answer. */
+static enum MHD_Result
+post_step(struct http *h, struct MHD_Connection *c, struct req *r,
+    const char *upload, size_t *upload_size)
+{
+	struct http_job *j = r->job;
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	if (*upload_size != 0) {
+		size_t n = *upload_size;
+		char *b;
+
+		*upload_size = 0;
+		if (j->too_large || j->len + n > h->post_max) {
+			j->too_large = true;
+			return MHD_YES;
+		}
+		if ((b = realloc(j->body, j->len + n + 1)) == NULL)
+			return MHD_NO;
+		memcpy(b + j->len, upload, n);
+		j->body = b;
+		j->len += n;
+		b[j->len] = '\0';
+		return MHD_YES;
+	}
+	if (j->too_large)
+		return reply_canned(h, c, r, C413);
+	if (!j->submitted) {
+		j->submitted = true;
+		MHD_suspend_connection(c);
+		pthread_mutex_lock(&h->jobs_lock);
+		j->next = h->jobs;
+		h->jobs = j;
+		pthread_mutex_unlock(&h->jobs_lock);
+		ev_async_send(h->loop, &h->async);
+		return MHD_YES;
+	}
+	if (!j->answered)
+		return MHD_YES;		/* not resumed by us: wait */
+	resp = MHD_create_response_from_buffer(strlen(j->text), j->text,
+	    MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL || !add_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    "text/plain; charset=utf-8")) {
+		if (resp != NULL)
+			MHD_destroy_response(resp);
+		return MHD_NO;
+	}
+	rc = reply(c, r, j->code, resp, "-");
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* The loop thread: take the queued jobs, oldest first, to post(). */
+static void
+async_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct http *h = w->data;
+	struct http_job *j, *rev = NULL;
+
+	(void)loop;
+	(void)revents;
+	pthread_mutex_lock(&h->jobs_lock);
+	j = h->jobs;
+	h->jobs = NULL;
+	pthread_mutex_unlock(&h->jobs_lock);
+	while (j != NULL) {
+		struct http_job *next = j->next;
+
+		j->next = rev;
+		rev = j;
+		j = next;
+	}
+	while ((j = rev) != NULL) {
+		rev = j->next;
+		j->next = NULL;
+		h->post(h->post_ud, j);
+	}
+}
+
+const char *
+http_job_body(const struct http_job *j, size_t *len)
+{
+	*len = j->len;
+	return j->body;
+}
+
+const char *
+http_job_client(const struct http_job *j)
+{
+	return j->client;
+}
+
+void
+http_job_answer(struct http_job *j, unsigned code, const char *text)
+{
+	j->code = code;
+	/* Out of memory: the answer loses its text, not its status. */
+	j->text = strdup(text);
+	if (j->text == NULL)
+		j->text = calloc(1, 1);
+	j->answered = true;
+	MHD_resume_connection(j->conn);
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url,
     const char *method, const char *version, const char *upload,
@@ -482,6 +672,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->job != NULL)
+		return post_step(h, c, r, upload, upload_size);
 	/*
 	 * The first call comes with the headers. A refusal is queued at
 	 * once: MHD then closes the connection without reading a body. A
@@ -496,6 +688,9 @@ handle(void *cls, struct MHD_Connection *c, const char *url,
 			return reply_canned(h, c, r, C414);
 		if (r->verdict != 0)
 			return reply_canned(h, c, r, C400);
+		if (is_post(h, r))
+			return strcmp(method, MHD_HTTP_METHOD_POST) == 0 ?
+			    post_start(c, r) : reply_canned(h, c, r, C405_POST);
 		if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 &&
 		    strcmp(method, MHD_HTTP_METHOD_HEAD) != 0)
 			return reply_canned(h, c, r, C405);
@@ -514,24 +709,14 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
     enum MHD_RequestTerminationCode toe)
 {
 	struct req *r = *req_cls;
-	const union MHD_ConnectionInfo *ci;
-	char addr[INET6_ADDRSTRLEN] = "?";
+	char addr[INET6_ADDRSTRLEN];
 
 	(void)cls;
 	if (r == NULL)
 		return;
 	*req_cls = NULL;
-	ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	if (ci != NULL && ci->client_addr != NULL) {
-		const struct sockaddr *sa = ci->client_addr;
-
-		if (sa->sa_family == AF_INET)
-			inet_ntop(AF_INET, &((const struct sockaddr_in *)
-			    (const void *)sa)->sin_addr, addr, sizeof(addr));
-		else if (sa->sa_family == AF_INET6)
-			inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)
-			    (const void *)sa)->sin6_addr, addr, sizeof(addr));
-	}
+	job_free(r->job);
+	client_address(c, addr, sizeof(addr));
 	log_debug("http: %s \"%s %s\" %u %s %.2f ms%s", addr,
 	    r->method[0] ? r->method : "-", r->target, r->code, r->what,
 	    (mono_s() - r->t0) * 1e3,
@@ -561,47 +746,11 @@ static int
 parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
     bool *any)
 {
-	const char *colon = strrchr(s, ':');
-	char host[INET6_ADDRSTRLEN + 2], *end;
-	unsigned long port;
-	size_t hl;
+	unsigned n;
 
-	memset(ss, 0, sizeof(*ss));
-	if (colon == NULL || colon[1] == '\0')
+	if (value_listen_addr(s, ss, &n, any) < 0)
 		return -1;
-	errno = 0;
-	port = strtoul(colon + 1, &end, 10);
-	if (*end != '\0' || errno != 0 || port > 65535 || colon[1] == '-' ||
-	    colon[1] == '+' || colon[1] == ' ')
-		return -1;
-	hl = (size_t)(colon - s);
-	if (hl == 0 || hl >= sizeof(host))
-		return -1;
-	memcpy(host, s, hl);
-	host[hl] = '\0';
-	*any = strcmp(host, "*") == 0;
-	if (*any || (host[0] == '[' && host[hl - 1] == ']')) {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		if (*any)
-			a6->sin6_addr = in6addr_any;
-		else {
-			host[hl - 1] = '\0';
-			if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
-				return -1;
-		}
-		*len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-			return -1;
-		*len = sizeof(*a4);
-	}
+	*len = (socklen_t)n;
 	return 0;
 }
 
@@ -687,7 +836,8 @@ start_daemon(struct http *h, int fd)
 {
 	const struct http_settings *s = &h->set;
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG;
+	    MHD_USE_ERROR_LOG | (h->post != NULL ? MHD_ALLOW_SUSPEND_RESUME :
+	    0);
 	struct MHD_Daemon *d;
 	sigset_t all, old;
 	char name[INET6_ADDRSTRLEN + 16];
@@ -735,7 +885,8 @@ make_canned(struct http *h)
 		    !add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
 		    "text/plain; charset=utf-8") ||
 		    (k == C405 && !add_header(r, MHD_HTTP_HEADER_ALLOW,
-		    "GET, HEAD")))
+		    "GET, HEAD")) || (k == C405_POST && !add_header(r,
+		    MHD_HTTP_HEADER_ALLOW, "POST")))
 			return -1;
 	}
 	return 0;
@@ -784,6 +935,12 @@ copy_settings(struct http *h, const struct http_settings *s)
 		return -1;
 	}
 	h->base_len = strlen(h->base_path);
+	h->post = s->post;
+	h->post_ud = s->post_ud;
+	h->post_max = s->post_max;
+	if (s->post != NULL && (h->post_name = strdup(s->post_name ?
+	    s->post_name : "hub")) == NULL)
+		return -1;
 	if (s->self_base != NULL && (h->self_base = strdup(s->self_base)) ==
 	    NULL)
 		return -1;
@@ -827,11 +984,16 @@ http_new(struct ev_loop *loop, const struct http_settings *s,
 		log_errx("http: out of memory");
 		return NULL;
 	}
+	pthread_mutex_init(&h->jobs_lock, NULL);
 	h->loop = loop;
+	ev_async_init(&h->async, async_cb);
+	h->async.data = h;
+	ev_async_start(loop, &h->async);
 	h->set = *s;
 	h->set.listen = NULL;	/* borrowed strings: not kept */
 	h->set.hubs = NULL;
 	h->set.base_path = h->set.self_base = NULL;
+	h->set.post_name = NULL;
 	if (copy_settings(h, s) < 0 || make_canned(h) < 0 ||
 	    (n > 0 && ((h->d = calloc(n, sizeof(*h->d))) == NULL ||
 	    (h->fds = malloc(n * sizeof(*h->fds))) == NULL))) {
@@ -900,6 +1062,12 @@ http_publish(struct http *h, struct docset *ds)
 	return start_serving(h);
 }
 
+struct docset *
+http_docset_ref(struct http *h)
+{
+	return h->cur ? docset_ref(h->cur->ds) : NULL;
+}
+
 const struct docset *
 http_docset(const struct http *h)
 {
@@ -911,6 +1079,17 @@ http_free(struct http *h)
 {
 	if (h == NULL)
 		return;
+	/* Jobs the loop has not taken: answered, so MHD can close them. */
+	pthread_mutex_lock(&h->jobs_lock);
+	while (h->jobs != NULL) {
+		struct http_job *j = h->jobs;
+
+		h->jobs = j->next;
+		http_job_answer(j, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "stopping\n");
+	}
+	pthread_mutex_unlock(&h->jobs_lock);
+	ev_async_stop(h->loop, &h->async);
 	/* Threads joined, connections closed, their responses released. */
 	for (size_t i = 0; i < h->n; i++) {
 		if (h->d[i] != NULL)
@@ -927,6 +1106,8 @@ http_free(struct http *h)
 	free(h->base_path);
 	free(h->self_base);
 	free(h->hub_links);
+	free(h->post_name);
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->jobs_lock);
 	free(h);
 }

@@ -11,11 +11,14 @@
 #ifndef DAEMON_HTTP_H
 #define DAEMON_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <ev.h>
 
 #include "docset.h"
+
+struct http_job;
 
 /*
  * The [http] settings. Strings are owned by whoever fills the struct and
@@ -42,11 +45,31 @@ struct http_settings {
 					 * request headers (431): 16384 */
 	size_t max_url;			/* bytes of request target (414):
 					 * 2048 */
+	/*
+	 * POST base_path + post_name (the hub: "hub"): the form body, at
+	 * most post_max bytes (413 beyond), is handed to post() on the loop
+	 * thread as a job, the connection suspended until the job is
+	 * answered. post NULL: every POST is 405.
+	 */
+	const char *post_name;
+	size_t post_max;		/* 8192 */
+	void (*post)(void *ud, struct http_job *job);
+	void *post_ud;
 };
 
 void http_settings_init(struct http_settings *s);
 
 struct http;
+
+/*
+ * A POST handed to the loop thread. The body is NUL-terminated (len bytes
+ * before the NUL); client is the peer's address as text. Answer every job
+ * exactly once, from the loop thread, before http_free(): the job is gone
+ * after http_job_answer() (text, plain UTF-8, is copied).
+ */
+const char *http_job_body(const struct http_job *j, size_t *len);
+const char *http_job_client(const struct http_job *j);
+void http_job_answer(struct http_job *j, unsigned code, const char *text);
 
 /*
  * Listen (nothing is served before the first http_publish(): until then
@@ -75,6 +98,17 @@ int http_publish(struct http *h, struct docset *ds);
 /* The set served now (sealed; NULL before the first publish), a borrowed
  * reference valid until the next http_publish() or http_free(). */
 const struct docset *http_docset(const struct http *h);
+
+/* The set served now with a reference of the caller's (docset_unref), or
+ * NULL before the first publish. */
+struct docset *http_docset_ref(struct http *h);
+
+/*
+ * The value of the Link header served with d ("<hub>; rel=\"hub\", ...,
+ * <self>; rel=\"self\""), malloc'd, or NULL: d carries none (or out of
+ * memory, then *err is set).
+ */
+char *http_link(const struct http *h, const struct doc *d, bool *err);
 
 /* Stop listening, close every connection, free h. NULL does nothing. */
 void http_free(struct http *h);

@@ -7,8 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
-static int
-hexval(char c)
+int
+httpmsg_hexval(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -49,7 +49,8 @@ httpmsg_target(const char *raw, char *path)
 		unsigned char c = (unsigned char)*p;
 
 		if (c == '%') {
-			int hi = hexval(p[1]), lo = hi < 0 ? -1 : hexval(p[2]);
+			int hi = httpmsg_hexval(p[1]), lo = hi < 0 ? -1 :
+			    httpmsg_hexval(p[2]);
 
 			if (lo < 0)
 				return HTTPMSG_TARGET_BAD;

@@ -63,4 +63,7 @@ bool httpmsg_accepts_gzip(const char *accept_encoding);
  */
 char *httpmsg_escape(const char *s, char *out, size_t size);
 
+/* The value of a hexadecimal digit (either case), or -1. */
+int httpmsg_hexval(char c);
+
 #endif

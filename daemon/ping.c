@@ -22,6 +22,12 @@
 #define MAX_RESPONSE	(64 * 1024)	/* bytes of an answer we keep */
 #define BACKOFF_MAX	3600.0		/* seconds between tries, at most */
 #define STATE_HOLD	5.0		/* seconds to wait after a DB error */
+/*
+ * Queued transfers under way at once, at most: a hub's thousands of
+ * deliveries go in waves, within the fds systemd's soft limit (1024)
+ * gives, and each wave's query of the queue stays small.
+ */
+#define MAX_XFERS	256
 #define OWED_RETRY	1.0		/* seconds between tries to queue */
 #define MAX_UNDONE	256		/* deliveries whose deletion is owed */
 
@@ -54,6 +60,8 @@ struct ping {
 	struct state *st;
 	const struct config *cfg;
 	struct xfer *xfers;	/* under way */
+	size_t nxfers;		/* of them, queued ones */
+	const struct ping_delegate *dg;	/* or NULL */
 	xmlHashTablePtr busy;	/* (target, feed) -> its xfer under way */
 	xmlHashTablePtr targets;	/* name -> struct ping_target */
 	size_t pending;
@@ -85,6 +93,10 @@ struct xfer {
 	struct curl_slist *headers;
 	char *target, *feed, *url, *secret, *body;
 	enum ping_kind kind;
+	bool delegated;		/* a row of p->dg's (kind unused) */
+	void *darg;		/* its request()'s, for cleanup() */
+	ping_done_fn *done;	/* a one-shot transfer (ping_transfer) */
+	void *done_ud;
 	bool fallback;		/* xmlrpc: weblogUpdates.ping after a fault */
 	int64_t gen;
 	int attempts;
@@ -141,6 +153,9 @@ schedule_soon(struct ping *p)
 	ev_timer_set(&p->due_timer, 0., 0.);
 	ev_timer_start(p->loop, &p->due_timer);
 }
+
+static const char *
+xfer_kind(const struct xfer *x);
 
 static const char *
 kind_name(enum ping_kind k)
@@ -267,6 +282,8 @@ xfer_free(struct xfer *x)
 		curl_easy_cleanup(x->easy);
 	}
 	curl_slist_free_all(x->headers);
+	if (x->delegated && x->p->dg != NULL && x->p->dg->cleanup != NULL)
+		x->p->dg->cleanup(x->darg);
 	free(x->target);
 	free(x->feed);
 	free(x->url);
@@ -334,6 +351,24 @@ prepare(struct xfer *x, const char *entries)
 	return 0;
 }
 
+/* What ping needs of every transfer: its callbacks, and then run it. */
+static int
+run_easy(struct xfer *x)
+{
+	CURL *e = x->easy;
+
+	x->resp_len = 0;
+	x->status[0] = x->err[0] = '\0';
+	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->err);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_fn);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_fn);
+	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
+	return curl_multi_add_handle(x->p->multi, e) == CURLM_OK ? 0 : -1;
+}
+
 static int
 start(struct xfer *x)
 {
@@ -343,26 +378,17 @@ start(struct xfer *x)
 	if (e == NULL)
 		return -1;
 	x->easy = e;
-	x->resp_len = 0;
-	x->status[0] = x->err[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_URL, x->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_POSTFIELDS, x->body);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "feedpubd/" FEEDPUBD_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT,
 	    (long)c->ping_connect_timeout_s);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT, (long)c->ping_timeout_s);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
 	/* A redirect would turn the POST into a GET: report, don't follow. */
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->err);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_fn);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, x);
-	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, header_fn);
-	curl_easy_setopt(e, CURLOPT_HEADERDATA, x);
-	if (curl_multi_add_handle(x->p->multi, e) != CURLM_OK)
+	if (run_easy(x) < 0)
 		return -1;
 	log_debug("ping %s: %s %s for %s", x->target, kind_name(x->kind),
 	    x->url, x->feed);
@@ -370,32 +396,103 @@ start(struct xfer *x)
 }
 
 static void
-send_pending(struct ping *p, const struct pending_ping *pp,
-    const struct ping_target *t)
+link_xfer(struct ping *p, struct xfer *x)
+{
+	x->next = p->xfers;
+	p->xfers = x;
+	if (x->done == NULL) {
+		p->nxfers++;
+		xmlHashAddEntry2(p->busy, X(x->target), X(x->feed), x);
+	}
+}
+
+/* A transfer for the queue row pp, or NULL when out of memory. */
+static struct xfer *
+xfer_of(struct ping *p, const struct pending_ping *pp)
 {
 	struct xfer *x = calloc(1, sizeof(*x));
 
 	if (x == NULL)
-		return;
+		return NULL;
 	x->p = p;
-	x->kind = t->kind;
 	x->gen = pp->gen;
 	x->attempts = pp->attempts;
 	x->first = pp->first;
 	x->target = strdup(pp->target);
 	x->feed = strdup(pp->feed);
+	if (x->target == NULL || x->feed == NULL) {
+		xfer_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* A due row of the delegate's: its transfer, or the row dropped. */
+static void
+send_delegated(struct ping *p, const struct pending_ping *pp)
+{
+	struct xfer *x = xfer_of(p, pp);
+
+	if (x == NULL) {
+		log_errx("ping %s: out of memory", pp->target);
+		return;
+	}
+	x->delegated = true;
+	if ((x->easy = p->dg->request(p->dg->ud, pp, &x->darg)) == NULL) {
+		state_ping_drop(p->st, pp->target, pp->feed);
+		xfer_free(x);
+		return;
+	}
+	if (run_easy(x) < 0) {
+		log_errx("ping %s: cannot start the request", pp->target);
+		xfer_free(x);
+		return;
+	}
+	link_xfer(p, x);
+}
+
+int
+ping_transfer(struct ping *p, CURL *e, ping_done_fn *done, void *ud)
+{
+	struct xfer *x = calloc(1, sizeof(*x));
+
+	if (x == NULL) {
+		curl_easy_cleanup(e);
+		return -1;
+	}
+	x->p = p;
+	x->easy = e;
+	x->done = done;
+	x->done_ud = ud;
+	if (run_easy(x) < 0) {
+		xfer_free(x);
+		return -1;
+	}
+	link_xfer(p, x);
+	return 0;
+}
+
+static void
+send_pending(struct ping *p, const struct pending_ping *pp,
+    const struct ping_target *t)
+{
+	struct xfer *x = xfer_of(p, pp);
+
+	if (x == NULL) {
+		log_errx("ping %s: out of memory", pp->target);
+		return;
+	}
+	x->kind = t->kind;
 	x->url = strdup(t->url);
 	x->secret = t->secret ? strdup(t->secret) : NULL;
-	if (x->target == NULL || x->feed == NULL || x->url == NULL ||
+	if (x->url == NULL ||
 	    (t->secret != NULL && x->secret == NULL) ||
 	    prepare(x, pp->body) < 0 || start(x) < 0) {
 		log_errx("ping %s: out of memory", pp->target);
 		xfer_free(x);
 		return;
 	}
-	x->next = p->xfers;
-	p->xfers = x;
-	xmlHashAddEntry2(p->busy, X(x->target), X(x->feed), x);
+	link_xfer(p, x);
 }
 
 /* ---- outcomes --------------------------------------------------------- */
@@ -403,7 +500,10 @@ send_pending(struct ping *p, const struct pending_ping *pp,
 static void
 unlink_xfer(struct ping *p, struct xfer *x)
 {
-	xmlHashRemoveEntry2(p->busy, X(x->target), X(x->feed), NULL);
+	if (x->done == NULL) {
+		p->nxfers--;
+		xmlHashRemoveEntry2(p->busy, X(x->target), X(x->feed), NULL);
+	}
 	for (struct xfer **pp = &p->xfers; *pp != NULL; pp = &(*pp)->next) {
 		if (*pp == x) {
 			*pp = x->next;
@@ -431,6 +531,12 @@ state_failed(struct ping *p, int rc)
 {
 	if (rc < 0)
 		p->hold_until = wall_now() + STATE_HOLD;
+}
+
+static const char *
+xfer_kind(const struct xfer *x)
+{
+	return x->delegated ? "delivery" : kind_name(x->kind);
 }
 
 /*
@@ -489,7 +595,7 @@ static void
 give_up(struct xfer *x, const char *why)
 {
 	log_errx("ping %s (%s) for %s: %s; giving up", x->target,
-	    kind_name(x->kind), x->feed, why);
+	    xfer_kind(x), x->feed, why);
 	/* Only this change: a newer one queued meanwhile is still owed. */
 	finished(x);
 	x->p->failed++;
@@ -506,12 +612,14 @@ retry(struct xfer *x, const char *why, long retry_after)
 	delay *= 0.75 + 0.5 * ((double)rand() / RAND_MAX);
 	if (retry_after > 0 && (double)retry_after > delay)
 		delay = (double)retry_after;
-	if (now + delay - x->first > x->p->cfg->ping_give_up_s) {
+	/* A delegate's verdict said when to give up. */
+	if (!x->delegated && now + delay - x->first >
+	    x->p->cfg->ping_give_up_s) {
 		give_up(x, why);
 		return;
 	}
 	log_warnx("ping %s (%s) for %s: %s; try %d in %.1f s", x->target,
-	    kind_name(x->kind), x->feed, why, n + 1, delay);
+	    xfer_kind(x), x->feed, why, n + 1, delay);
 	state_failed(x->p, state_ping_retry(x->p->st, x->target, x->feed,
 	    x->gen, now + delay, why));
 }
@@ -519,8 +627,10 @@ retry(struct xfer *x, const char *why, long retry_after)
 static void
 delivered(struct xfer *x)
 {
-	log_info("ping %s (%s) for %s: %s", x->target, kind_name(x->kind),
-	    x->feed, x->status[0] ? x->status : "done");
+	/* Thousands of hub deliveries: one line each only when asked. */
+	(x->delegated ? log_debug : log_info)("ping %s (%s) for %s: %s",
+	    x->target, xfer_kind(x), x->feed, x->status[0] ? x->status :
+	    "done");
 	finished(x);
 }
 
@@ -560,6 +670,27 @@ xmlrpc_answer(struct xfer *x)
 	return true;
 }
 
+/* What the delegate says an answer (code 0: none) means. */
+static bool
+delegated_outcome(struct xfer *x, long code, const char *why, long after)
+{
+	const struct ping_delegate *d = x->p->dg;
+
+	switch (d == NULL ? PING_GIVE_UP : d->verdict(d->ud, x->target,
+	    x->feed, code, x->attempts + 1)) {
+	case PING_DONE:
+		delivered(x);
+		break;
+	case PING_RETRY:
+		retry(x, why, after);
+		break;
+	case PING_GIVE_UP:
+		give_up(x, why);
+		break;
+	}
+	return true;
+}
+
 /* Decide what a finished transfer means. Returns true when x is done. */
 static bool
 outcome(struct xfer *x, CURLcode rc)
@@ -568,22 +699,33 @@ outcome(struct xfer *x, CURLcode rc)
 	char why[512], line[200];
 	curl_off_t ra = 0;
 
+	if (rc == CURLE_OK)
+		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (x->done != NULL) {
+		x->done(x->done_ud, rc == CURLE_OK ? code : 0, x->resp,
+		    x->resp_len, rc == CURLE_OK ? NULL : x->err[0] ? x->err :
+		    curl_easy_strerror(rc));
+		return true;
+	}
 	if (rc != CURLE_OK) {
 		snprintf(why, sizeof(why), "%s", x->err[0] ? x->err :
 		    curl_easy_strerror(rc));
+		if (x->delegated)
+			return delegated_outcome(x, 0, why, 0);
 		retry(x, why, 0);
 		return true;
 	}
-	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (curl_easy_getinfo(x->easy, CURLINFO_RETRY_AFTER, &ra) ==
 	    CURLE_OK && ra > 0)
 		after = (long)ra;
-	if (code >= 200 && code < 300)
+	if (code >= 200 && code < 300 && !x->delegated)
 		return x->kind == PING_XMLRPC ? xmlrpc_answer(x) :
 		    (delivered(x), true);
 	first_line(x, line, sizeof(line));
 	snprintf(why, sizeof(why), "%s%s%s", x->status[0] ? x->status :
 	    "no status", line[0] ? ": " : "", line);
+	if (x->delegated)
+		return delegated_outcome(x, code, why, after);
 	if (code >= 500 || code == 408 || code == 429)
 		retry(x, why, after);
 	else
@@ -643,17 +785,26 @@ schedule(struct ping *p)
 	ev_timer_stop(p->loop, &p->due_timer);
 	if (now >= p->hold_until)
 		undone(p, NULL);
-	if (now < p->hold_until || state_ping_due(p->st, now, &v, &n) < 0) {
+	if (p->nxfers >= MAX_XFERS)
+		return;		/* the next end schedules again */
+	/* Those under way come first (they were due first): skip them. */
+	if (now < p->hold_until || state_ping_due_max(p->st, now,
+	    MAX_XFERS + p->nxfers, &v, &n) < 0) {
 		if (p->hold_until <= now)
 			p->hold_until = now + STATE_HOLD;
 		ev_timer_set(&p->due_timer, p->hold_until - now, 0.);
 		ev_timer_start(p->loop, &p->due_timer);
 		return;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && p->nxfers < MAX_XFERS; i++) {
 		const struct ping_target *t = find_target(p, v[i].target);
 
-		if (t == NULL) {
+		if (p->dg != NULL && strncmp(v[i].target, p->dg->prefix,
+		    strlen(p->dg->prefix)) == 0) {
+			if (find_xfer(p, v[i].target, v[i].feed) == NULL &&
+			    !undone(p, &v[i]))
+				send_delegated(p, &v[i]);
+		} else if (t == NULL) {
 			log_warnx("ping %s for %s: no such target in the "
 			    "config any more; dropped", v[i].target,
 			    v[i].feed);
@@ -934,6 +1085,19 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 	load_announced(p);
 	schedule(p);
 	return p;
+}
+
+void
+ping_delegate(struct ping *p, const struct ping_delegate *d)
+{
+	p->dg = d;
+	schedule_soon(p);
+}
+
+void
+ping_kick(struct ping *p)
+{
+	schedule_soon(p);
 }
 
 void

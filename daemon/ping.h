@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <curl/curl.h>
 #include <ev.h>
 
 #include "config/config.h"
@@ -51,6 +52,43 @@ void ping_configure(struct ping *p, const struct config *c);
  */
 void ping_published(struct ping *p, enum feed_kind kind,
     struct release *const *rs, size_t n, bool written);
+
+/*
+ * Rows of the queue whose target starts with prefix ("hub/": no config
+ * target can be named so) are another module's: when one is due, request()
+ * builds its transfer (URL, method, body, headers and policies set; ping
+ * adds its own callbacks and runs it), or returns NULL to drop the row.
+ * *arg is passed to cleanup() when the transfer is freed. verdict() says
+ * what an answer means: code is the HTTP status, 0 when no answer came,
+ * attempts counts this one. The backoff and durability are the pings'.
+ */
+enum ping_verdict { PING_DONE, PING_RETRY, PING_GIVE_UP };
+
+struct ping_delegate {
+	const char *prefix;
+	CURL *(*request)(void *ud, const struct pending_ping *pp, void **arg);
+	void (*cleanup)(void *arg);
+	enum ping_verdict (*verdict)(void *ud, const char *target,
+	    const char *feed, long code, int attempts);
+	void *ud;
+};
+
+/* Borrowed until ping_free() or another call; NULL: none. */
+void ping_delegate(struct ping *p, const struct ping_delegate *d);
+
+/* Rows were added to the queue in st: send what is due soon. */
+void ping_kick(struct ping *p);
+
+/*
+ * A one-shot transfer, not queued: e (configured by the caller, who
+ * gives it up) runs on the pings' multi handle; done() gets the status (0:
+ * none, err says why), the body (at most 64 KiB kept), and is called
+ * exactly once, or never when ping_free() comes first. Returns 0, or -1
+ * (e freed, done not called).
+ */
+typedef void ping_done_fn(void *ud, long code, const char *body, size_t len,
+    const char *err);
+int ping_transfer(struct ping *p, CURL *e, ping_done_fn *done, void *ud);
 
 /*
  * For the status line: pings waiting (queued, under way, or kept in

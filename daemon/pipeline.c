@@ -549,6 +549,7 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	memset(res, 0, sizeof(*res));
 	res->outcome = rc < 0 ? PIPE_UNWRITTEN : PIPE_PUBLISHED;
 	res->entries = p->entries = pr.entries;
+	res->site_changed = pr.pages_written + pr.pages_removed > 0;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
 		if (!pr.failed_k[k])

@@ -211,16 +211,15 @@ work_run(struct work *w)
 
 /*
  * The pages of rs that need it. Those of the first nfeed (and of the
- * index's) are always made; past them, after slice_ms (0: never) it
- * stops. Returns 1 when it stopped with pages left, else 0.
+ * index's) are always made; past them, at the deadline (monotonic ms, 0:
+ * none) it stops. Returns 1 when it stopped with pages left, else 0.
  */
 static int
 release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed,
-    double slice_ms)
+    double deadline)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .items = n,
-	    .nfeed = nfeed, .deadline = slice_ms > 0 ? mono_ms() + slice_ms :
-	    0 };
+	    .nfeed = nfeed, .deadline = deadline };
 
 	w.must = nfeed > u->c->pages_set.index_entries ? nfeed :
 	    u->c->pages_set.index_entries;
@@ -229,16 +228,17 @@ release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed,
 	return work_run(&w);
 }
 
-static void
-listing_pages(struct run *u, struct release **rs, size_t n)
+/* The listing pages that need it; at least one, then up to the deadline. */
+static int
+listing_pages(struct run *u, struct release **rs, size_t n, double deadline)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .listings = true,
-	    .items = pages_listing_count(u->c->pages, n) };
+	    .items = pages_listing_count(u->c->pages, n), .must = 1,
+	    .deadline = deadline };
 
-	w.must = w.items;
 	atomic_init(&w.next, 0);
 	atomic_init(&w.stopped, false);
-	work_run(&w);
+	return work_run(&w);
 }
 
 /* index.html, the sitemaps, style.css and robots.txt: cheap, made always. */
@@ -372,6 +372,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
     size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
 {
 	struct run u = { c, output_batch_new(c->output_dir), res };
+	double deadline = slice_ms > 0 ? mono_ms() + slice_ms : 0;
 	int more;
 
 	if (u.b == NULL) {
@@ -379,8 +380,10 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		res->pages_failed++;
 		return 0;
 	}
-	if ((more = release_pages(&u, rs, n, nfeed, slice_ms)) == 0) {
-		listing_pages(&u, rs, n);
+	more = release_pages(&u, rs, n, nfeed, deadline);
+	if (more == 0)
+		more = listing_pages(&u, rs, n, deadline);
+	if (more == 0) {
 		site_files(&u, rs, n, now);
 		sweep_all(&u, rs, n);
 	}

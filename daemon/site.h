@@ -19,9 +19,11 @@
  * res->pages_* and res->next_change. Problems are logged here.
  *
  * slice_ms > 0 bounds the time spent on the pages of the releases past
- * the feeds and the index (those are always made): when time runs out,
- * the release pages made so far are written, nothing else, and it
- * returns 1: call again. Returns 0 when the whole site is in place.
+ * the feeds and the index (those are always made), then on the listing
+ * pages (one at least): when time runs out, the pages made so far are
+ * written, nothing else (no index, sitemap or feed links to a page not
+ * there yet), and it returns 1: call again. Returns 0 when the whole
+ * site is in place.
  *
  * A release page is rendered again only when its release is new (read
  * again) or its pages_stamp() changed; a listing page when its

@@ -22,7 +22,10 @@
 enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
 	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_HELD, S_NSTMTS
+	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_HELD, S_DUE_MAX,
+	S_HUB_PUT, S_HUB_FIND, S_HUB_DEL, S_HUB_DEL_ID, S_HUB_GET,
+	S_HUB_NTOPIC, S_HUB_NHOST, S_HUB_EXPIRE, S_HUB_NEXT, S_HUB_COUNT,
+	S_HUB_QUEUE, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -58,6 +61,31 @@ static const char *const sql[S_NSTMTS] = {
 	[S_ANN_CLEAR] = "DELETE FROM announced WHERE feed = ?1",
 	[S_ANN_ADD] = "INSERT INTO announced (feed, id, updated) "
 	    "VALUES (?1, ?2, ?3)",
+	[S_DUE_MAX] = "SELECT target, feed, body, gen, first, due, attempts, "
+	    "last_error FROM pings WHERE due <= ?1 ORDER BY due, target, feed "
+	    "LIMIT ?2",
+	[S_HUB_PUT] = "INSERT INTO hub_subs (topic, callback, host, secret, "
+	    "expires, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
+	    "ON CONFLICT (topic, callback) DO UPDATE SET host = ?3, "
+	    "secret = ?4, expires = ?5",
+	[S_HUB_FIND] = "SELECT id FROM hub_subs WHERE topic = ?1 AND "
+	    "callback = ?2",
+	[S_HUB_DEL] = "DELETE FROM hub_subs WHERE topic = ?1 AND "
+	    "callback = ?2",
+	[S_HUB_DEL_ID] = "DELETE FROM hub_subs WHERE id = ?1",
+	[S_HUB_GET] = "SELECT topic, callback, secret, expires FROM hub_subs "
+	    "WHERE id = ?1",
+	[S_HUB_NTOPIC] = "SELECT COUNT(*) FROM hub_subs WHERE topic = ?1",
+	[S_HUB_NHOST] = "SELECT COUNT(*) FROM hub_subs WHERE host = ?1",
+	[S_HUB_EXPIRE] = "DELETE FROM hub_subs WHERE expires <= ?1",
+	[S_HUB_NEXT] = "SELECT MIN(expires) FROM hub_subs",
+	[S_HUB_COUNT] = "SELECT COUNT(*) FROM hub_subs",
+	/* One delivery per subscription, merged like state_ping_add(). */
+	[S_HUB_QUEUE] = "INSERT INTO pings (target, feed, body, gen, first, "
+	    "due, attempts) SELECT ?3 || id, topic, NULL, 1, ?2, ?2, 0 "
+	    "FROM hub_subs WHERE topic = ?1 AND expires > ?2 "
+	    "ON CONFLICT (target, feed) DO UPDATE SET body = NULL, "
+	    "gen = gen + 1, due = ?2, attempts = 0",
 };
 
 static const char schema[] =
@@ -90,6 +118,13 @@ static const char *const migrations[] = {
 	/* at every start (NULL until the release is next saved) */
 	"ALTER TABLE releases ADD COLUMN path BLOB;"
 	"CREATE INDEX releases_path ON releases (path);",
+	/* 4: the hub's verified subscriptions (daemon/hub.c) */
+	"CREATE TABLE hub_subs (id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  topic TEXT NOT NULL, callback TEXT NOT NULL, host TEXT NOT NULL,"
+	"  secret TEXT, expires REAL NOT NULL, created REAL NOT NULL,"
+	"  UNIQUE (topic, callback));"
+	"CREATE INDEX hub_subs_expires ON hub_subs (expires);"
+	"CREATE INDEX hub_subs_host ON hub_subs (host);",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -674,4 +709,169 @@ state_announced_free(struct announced *v, size_t n)
 	for (size_t i = 0; v != NULL && i < n; i++)
 		free(v[i].id);
 	free(v);
+}
+
+int
+state_ping_due_max(struct state *st, double now, size_t max,
+    struct pending_ping **out, size_t *n)
+{
+	sqlite3_stmt *q = st->stmt[S_DUE_MAX];
+
+	sqlite3_reset(q);
+	sqlite3_bind_double(q, 1, now);
+	sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+	return read_rows(st, q, out, n);
+}
+
+/* ---- hub subscriptions ------------------------------------------------ */
+
+/* One integer of a statement keyed by (?1, ?2); -1 on error. */
+static int64_t
+one_int(struct state *st, sqlite3_stmt *q, const char *what, int64_t none)
+{
+	int64_t v = none;
+	int rc = sqlite3_step(q);
+
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail(st, what);
+		return -1;
+	}
+	return v;
+}
+
+int
+state_hub_put(struct state *st, const struct hub_sub *s, double now)
+{
+	sqlite3_stmt *q = keyed(st, S_HUB_PUT, s->topic, s->callback);
+
+	sqlite3_bind_text(q, 3, s->host, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, s->secret, -1, SQLITE_STATIC);
+	sqlite3_bind_double(q, 5, s->expires);
+	sqlite3_bind_double(q, 6, now);
+	return run(st, q, "write subscription");
+}
+
+int64_t
+state_hub_find(struct state *st, const char *topic, const char *callback)
+{
+	return one_int(st, keyed(st, S_HUB_FIND, topic, callback),
+	    "read subscription", 0);
+}
+
+int
+state_hub_del(struct state *st, const char *topic, const char *callback)
+{
+	return run(st, keyed(st, S_HUB_DEL, topic, callback),
+	    "delete subscription");
+}
+
+int
+state_hub_del_id(struct state *st, int64_t id)
+{
+	sqlite3_stmt *q = st->stmt[S_HUB_DEL_ID];
+
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, id);
+	return run(st, q, "delete subscription");
+}
+
+int
+state_hub_get(struct state *st, int64_t id, struct hub_sub *out)
+{
+	sqlite3_stmt *q = st->stmt[S_HUB_GET];
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	sqlite3_reset(q);
+	sqlite3_bind_int64(q, 1, id);
+	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out->id = id;
+		out->topic = column_dup(q, 0);
+		out->callback = column_dup(q, 1);
+		out->secret = column_dup(q, 2);
+		out->expires = sqlite3_column_double(q, 3);
+		if (out->topic == NULL || out->callback == NULL ||
+		    (sqlite3_column_type(q, 2) != SQLITE_NULL &&
+		    out->secret == NULL)) {
+			sqlite3_reset(q);
+			state_hub_sub_finish(out);
+			log_errx("state database: read subscription: out of "
+			    "memory");
+			return -1;
+		}
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail(st, "read subscription");
+		return -1;
+	}
+	return rc == SQLITE_ROW;
+}
+
+void
+state_hub_sub_finish(struct hub_sub *s)
+{
+	free(s->topic);
+	free(s->callback);
+	free(s->secret);
+	free(s->host);
+	memset(s, 0, sizeof(*s));
+}
+
+int64_t
+state_hub_count(struct state *st, const char *topic, const char *host)
+{
+	sqlite3_stmt *q;
+
+	if (topic != NULL)
+		q = keyed(st, S_HUB_NTOPIC, topic, NULL);
+	else if (host != NULL)
+		q = keyed(st, S_HUB_NHOST, host, NULL);
+	else {
+		q = st->stmt[S_HUB_COUNT];
+		sqlite3_reset(q);
+	}
+	return one_int(st, q, "count subscriptions", 0);
+}
+
+int
+state_hub_queue(struct state *st, const char *topic, const char *prefix,
+    double now)
+{
+	sqlite3_stmt *q = keyed(st, S_HUB_QUEUE, topic, NULL);
+
+	sqlite3_bind_double(q, 2, now);
+	sqlite3_bind_text(q, 3, prefix, -1, SQLITE_STATIC);
+	if (run(st, q, "queue deliveries") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+state_hub_expire(struct state *st, double now)
+{
+	sqlite3_stmt *q = st->stmt[S_HUB_EXPIRE];
+
+	sqlite3_reset(q);
+	sqlite3_bind_double(q, 1, now);
+	if (run(st, q, "expire subscriptions") < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+double
+state_hub_next_expiry(struct state *st)
+{
+	sqlite3_stmt *q = st->stmt[S_HUB_NEXT];
+	double next = INFINITY;
+
+	sqlite3_reset(q);
+	if (sqlite3_step(q) == SQLITE_ROW &&
+	    sqlite3_column_type(q, 0) != SQLITE_NULL)
+		next = sqlite3_column_double(q, 0);
+	sqlite3_reset(q);
+	return next;
 }

@@ -71,6 +71,10 @@ void state_pings_free(struct pending_ping *v, size_t n);
 int state_ping_due(struct state *st, double now, struct pending_ping **out,
     size_t *n);
 
+/* The same, at most max of them (the soonest). */
+int state_ping_due_max(struct state *st, double now, size_t max,
+    struct pending_ping **out, size_t *n);
+
 /* The earliest due time after now (INFINITY if none), and the row count. */
 double state_ping_next(struct state *st, double now);
 size_t state_ping_count(struct state *st);
@@ -135,6 +139,46 @@ int state_announced_get(struct state *st, const char *feed,
 int state_announced_set(struct state *st, const char *feed,
     const struct announced *v, size_t n);
 void state_announced_free(struct announced *v, size_t n);
+
+/*
+ * The hub's verified subscriptions, one per (topic, callback). Times are
+ * wall-clock seconds since the epoch. A struct hub_sub read from the
+ * database owns its strings: state_hub_sub_finish() frees them.
+ */
+struct hub_sub {
+	int64_t id;		/* stable while the subscription lives */
+	char *topic;
+	char *callback;
+	char *host;		/* the callback's, lower-cased (put only) */
+	char *secret;		/* NULL: deliveries are not signed */
+	double expires;		/* the lease ends */
+};
+
+/* Insert, or replace secret, host and lease of the same pair. 0/-1. */
+int state_hub_put(struct state *st, const struct hub_sub *s, double now);
+/* The id of the pair, 0 when there is none, -1 on error. */
+int64_t state_hub_find(struct state *st, const char *topic,
+    const char *callback);
+int state_hub_del(struct state *st, const char *topic, const char *callback);
+int state_hub_del_id(struct state *st, int64_t id);
+/* 1 and *out (topic, callback, secret, expires) when id exists, 0, -1. */
+int state_hub_get(struct state *st, int64_t id, struct hub_sub *out);
+void state_hub_sub_finish(struct hub_sub *s);
+/* Subscriptions to topic, or with callbacks on host, or (both NULL) all;
+ * -1 on error. */
+int64_t state_hub_count(struct state *st, const char *topic,
+    const char *host);
+/*
+ * Queue one ping row per subscription to topic whose lease runs past now,
+ * target prefix + its id, as state_ping_add() would (a pending one gets
+ * the new change). Returns how many, or -1.
+ */
+int state_hub_queue(struct state *st, const char *topic, const char *prefix,
+    double now);
+/* Delete those whose lease ended by now: how many, or -1. */
+int state_hub_expire(struct state *st, double now);
+/* When the next lease ends (INFINITY: none). */
+double state_hub_next_expiry(struct state *st);
 
 /*
  * One transaction around many small writes (a run of the pipeline). A

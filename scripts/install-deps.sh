@@ -17,15 +17,34 @@ systemd groff-base git tidy"
 # rendering test in test_pages.py, which skips with a message without it.
 [ "${1:-}" = browser ] && PKGS="chromium"
 
+# The hub's third-party subscriber (tests/integration/test_hub.py): the npm
+# package pubsubhubbub under ~/.cache/feedpubd-tests/npm, best effort (the
+# test skips without it). node and npm may come from elsewhere than Debian.
+npm_subscriber() {
+	[ -n "${1:-}" ] && return 0
+	dir="${FEEDPUBD_NPM_DIR:-$HOME/.cache/feedpubd-tests/npm}"
+	[ -d "$dir/node_modules/pubsubhubbub" ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	mkdir -p "$dir" && npm install --prefix "$dir" --no-audit --no-fund \
+	    --no-save pubsubhubbub@1.0.2 >/dev/null 2>&1 ||
+		echo "install-deps: npm pubsubhubbub not installed" >&2
+}
+
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+[ -z "${1:-}" ] && ! command -v npm >/dev/null 2>&1 &&
+	missing="$missing nodejs npm"
+if [ -z "$missing" ]; then
+	npm_subscriber "${1:-}"
+	exit 0
+fi
 
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 echo "install-deps: installing:$missing" >&2
 $SUDO apt-get update -qq
 DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing
+npm_subscriber "${1:-}"

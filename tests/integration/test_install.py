@@ -84,6 +84,7 @@ class Tree(Installs):
 		want = [
 			'usr/sbin/feedpubd',
 			UNITDIR + '/feedpubd.service',
+			UNITDIR + '/feedpubd.socket',
 			SYSUSERSDIR + '/feedpubd.conf',
 			TMPFILESDIR + '/feedpubd.conf',
 			CONF,

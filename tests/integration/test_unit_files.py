@@ -149,19 +149,20 @@ def config_keys():
 
 
 def config_defines():
-	"""{DEFAULT_KEY: default, MAX_KEY: maximum} of the keys of the keys[]
-	table, as a user writes them ("50", "24h", "64M")."""
+	"""{(section, DEFAULT_KEY): default, (section, MAX_KEY): maximum} of
+	the keys of the keys[] table, as a user writes them ("50", "24h",
+	"64M"). By section: [pages] and [hub] both have an 'enabled'."""
 	out = {}
-	for _, name, fields in config_rows():
+	for sec, name, fields in config_rows():
 		for field, prefix in (('dflt', 'DEFAULT_'), ('max', 'MAX_')):
 			if field in fields:
-				out[prefix + name.upper()] = fields[field]
+				out[(sec, prefix + name.upper())] = fields[field]
 	return out
 
 
 def config_required():
-	"""The names of the required keys of the keys[] table."""
-	return [name for _, name, fields in config_rows()
+	"""(section, name) of the required keys of the keys[] table."""
+	return [(sec, name) for sec, name, fields in config_rows()
 		if fields.get('required') == 'true']
 
 
@@ -541,16 +542,16 @@ class ConfManPage(unittest.TestCase):
 		for (sec, key), text in man.items():
 			up = key.upper()
 			words = re.sub(r'\\&|\n|\.[A-Z][a-z] ?', ' ', text)
-			if 'DEFAULT_' + up in defs:
+			if (sec, 'DEFAULT_' + up) in defs:
 				with self.subTest(default=key):
 					self.assertRegex(
 					    words, r'Default: *(Ql +)?%s\b' %
-					    re.escape(defs['DEFAULT_' + up]))
+					    re.escape(defs[(sec, 'DEFAULT_' + up)]))
 				checked += 1
-			if 'MAX_' + up in defs:
+			if (sec, 'MAX_' + up) in defs:
 				with self.subTest(max=key):
 					self.assertRegex(words, r'\b%s\b' %
-							 defs['MAX_' + up])
+							 defs[(sec, 'MAX_' + up)])
 				checked += 1
 		self.assertGreaterEqual(checked, 8)
 
@@ -561,7 +562,7 @@ class ConfManPage(unittest.TestCase):
 		for (sec, key), text in man.items():
 			with self.subTest(key=key):
 				self.assertEqual(text.startswith('Required.'),
-						 key in required)
+						 (sec, key) in required)
 
 	def test_examples_are_valid_configs(self):
 		if not os.access(FEEDPUBD, os.X_OK):

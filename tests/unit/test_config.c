@@ -22,7 +22,8 @@
 #include "testutil.h"
 
 #define HEAD	"[feed]\ntitle = T\nbase_url = https://e.org/\n"
-#define SECTIONS	"[feed], [paths], [daemon], [pages], [pings] or " \
+#define SECTIONS	"[feed], [paths], [daemon], [pages], [pings], [http], " \
+			"[hub] or " \
 			"[ping \"NAME\"]"
 #define BAD_PING_HEAD	"expected [ping \"NAME\"], NAME of letters, " \
 			"digits, '-', '_' or '.'"
@@ -609,6 +610,51 @@ test_pings(void **state)
 	config_free(c);
 }
 
+/* [http] listen is a list; [hub] adds its own URL first among the hubs. */
+static void
+test_http_hub(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = expect_ok(HEAD "[http]\nlisten = 127.0.0.1:0, [::1]:8080  *:80\n"
+		      "base_path = /feeds\n[hub]\nenabled = yes\n"
+		      "lease_min = 2s\n[ping \"x\"]\nkind = websub\n"
+		      "url = https://hub.example/\n");
+	assert_int_equal(c->http.nlisten, 3);
+	assert_string_equal(c->http.listenv[0], "127.0.0.1:0");
+	assert_string_equal(c->http.listenv[1], "[::1]:8080");
+	assert_string_equal(c->http.listenv[2], "*:80");
+	assert_string_equal(c->http.base_path, "/feeds");
+	assert_true(c->hub.enabled);
+	assert_int_equal(c->hub.lease_min, 2);
+	assert_int_equal(c->hub.lease_default, 10 * 86400);
+	assert_string_equal(c->hub.self_url, "https://e.org/hub");
+	assert_int_equal(c->feed.nhubs, 2);
+	assert_string_equal(c->feed.hubs[0], "https://e.org/hub");
+	assert_string_equal(c->feed.hubs[1], "https://hub.example/");
+	config_free(c);
+	c = expect_ok(HEAD "[hub]\nenabled = true\nurl = https://h.e.org/x\n");
+	assert_string_equal(c->feed.hubs[0], "https://h.e.org/x");
+	assert_int_equal(c->feed.nhubs, 1);
+	assert_int_equal(c->http.nlisten, 0);
+	config_free(c);
+	c = expect_ok(HEAD "[hub]\nurl = https://h.e.org/x\n");
+	assert_null(c->hub.self_url);
+	assert_int_equal(c->feed.nhubs, 0);
+	config_free(c);
+	expect_errors(HEAD "[http]\nlisten = localhost:80\nbase_path = x\n"
+		      "[hub]\nlease_min = 2d\nlease_max = 1d\n",
+		      "F:5: invalid listen 'localhost:80': expected addresses "
+		      "HOST:PORT (an IPv4 address, [an IPv6 address] or *, and "
+		      "a port 0..65535)\n"
+		      "F:6: invalid base_path 'x': expected a URL path starting "
+		      "with '/' (printable ASCII, no blank, '?', '#' or "
+		      "backslash)\n"
+		      "F:9: invalid lease_max: 86400s is less than "
+		      "lease_default (default 864000s)\n");
+}
+
 static void
 test_pings_none(void **state)
 {
@@ -1144,6 +1190,49 @@ print(const struct config *c)
 	"# Every key with its value in effect, and where it came from: a " \
 	"line of\n# the file, or the default.\n"
 
+#define HTTP_HUB_DEFAULTS \
+	"\n[http]\n" \
+	"# addresses to serve the output folder on (HOST:PORT, [IPv6]:PORT, " \
+	"*:PORT)\n" \
+	"# listen is not set\n" \
+	"# Cache-Control: max-age of the documents\n" \
+	"max_age = 1m ; default\n" \
+	"# serving threads per address\n" \
+	"threads = 1 ; default\n" \
+	"# open connections per address\n" \
+	"max_connections = 512 ; default\n" \
+	"# connections from one client address (0: no limit)\n" \
+	"max_per_ip = 32 ; default\n" \
+	"# a silent connection is closed after this long\n" \
+	"timeout = 15s ; default\n" \
+	"# memory per connection; caps the request headers\n" \
+	"conn_memory = 16K ; default\n" \
+	"# longest request target (414 beyond)\n" \
+	"max_url = 2K ; default\n" \
+	"# URL path the output folder is served under; unset: /\n" \
+	"# base_path is not set\n" \
+	"\n[hub]\n" \
+	"# be the WebSub hub of the feeds (needs [http])\n" \
+	"enabled = false ; default\n" \
+	"# the hub's public URL; unset: base_url hub\n" \
+	"# url is not set\n" \
+	"# shortest subscription lease granted\n" \
+	"lease_min = 1h ; default\n" \
+	"# lease of a subscriber that asks for none\n" \
+	"lease_default = 10d ; default\n" \
+	"# longest subscription lease granted\n" \
+	"lease_max = 31d ; default\n" \
+	"# tries of one delivery before it is dropped\n" \
+	"max_attempts = 20 ; default\n" \
+	"# subscriptions to one feed\n" \
+	"max_per_topic = 10000 ; default\n" \
+	"# subscriptions with callbacks on one host\n" \
+	"max_per_host = 100 ; default\n" \
+	"# verification requests per second, at most\n" \
+	"verify_rate = 10 ; default\n" \
+	"# allow callbacks on loopback and private addresses\n" \
+	"allow_private_callbacks = false ; default\n"
+
 static void
 test_print_config(void **state)
 {
@@ -1234,6 +1323,7 @@ test_print_config(void **state)
 		"timeout = 15s ; default\n"
 		"# how long a failing ping is retried after a change\n"
 		"give_up_after = 2d ; line 8\n"
+		HTTP_HUB_DEFAULTS
 		"\n[ping \"chat\"]\n"
 		"# websub, xmlrpc or webhook\n"
 		"kind = webhook ; line 12\n"
@@ -1440,6 +1530,7 @@ main(void)
 		cmocka_unit_test(test_good_values),
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_free_null),
+		cmocka_unit_test(test_http_hub),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
