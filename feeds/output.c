@@ -150,15 +150,30 @@ fail:
 	return -1;
 }
 
-/* true if s is "." name "." and mkstemp's six [A-Za-z0-9]. */
+/*
+ * true if s is "." name "." and mkstemp's six [A-Za-z0-9]; name "*SUFFIX"
+ * stands for any name (not empty, not hidden) that ends in SUFFIX.
+ */
 static bool
 is_temp_name(const char *s, const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), len = strlen(s);
 
+	if (name[0] == '*') {
+		size_t k = n - 1;
+
+		/* "." X "." XXXXXX, X at least one byte more than SUFFIX. */
+		if (s[0] != '.' || len < 1 + k + 1 + 7 || s[1] == '.' ||
+		    strncmp(s + len - 7 - k, name + 1, k) != 0 ||
+		    s[len - 7] != '.')
+			return false;
+		s += len - 7 + 1;
+		goto suffix;
+	}
 	if (s[0] != '.' || strncmp(s + 1, name, n) != 0 || s[n + 1] != '.')
 		return false;
 	s += n + 2;
+suffix:
 	for (int i = 0; i < 6; i++) {
 		char c = s[i];
 

@@ -26,7 +26,8 @@ int output_replace(const char *dir, const char *name, const void *data,
  * Remove the temp files output_replace() leaves behind when the process
  * dies mid-write (SIGKILL, SIGXFSZ, a power cut): the regular files in dir
  * named exactly "." NAME "." and six characters of [A-Za-z0-9] (mkstemp's
- * suffix). Anything else is kept: other names, a name that only looks
+ * suffix). NAME "*.html" stands for every name ending in ".html" (the
+ * pages of an output batch, in their folders). Anything else is kept: other names, a name that only looks
  * alike, folders, FIFOs, and symlinks (never followed: a link named like a
  * temp file stays, and so does what it points at).
  *

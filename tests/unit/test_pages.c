@@ -16,6 +16,7 @@
 
 #include "feeds/date.h"
 #include "feeds/feed.h"
+#include "feeds/output.h"
 #include "feeds/pages.h"
 #include "feeds/release.h"
 #include "feeds/sitemap.h"
@@ -596,6 +597,70 @@ test_news_sitemap_at_most_1000(void **state)
 		release_free(many[i]);
 }
 
+static bool
+exists(const char *dir, const char *name)
+{
+	char path[4 * TU_PATH_MAX];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	fclose(f);
+	return true;
+}
+
+static void
+test_output_batch_and_its_temps(void **state)
+{
+	static const char *const stale[] = { ".a.html.Ab12Cd",
+	    ".x-y.html.000000" };
+	static const char *const kept[] = { ".html.Ab12Cd", "..a.html.Ab12Cd",
+	    ".a.html.Ab12C", ".a.htm.Ab12Cd", "a.html", ".a.html.Ab12Cd~" };
+	char path[2 * TU_PATH_MAX];
+	struct output_batch *b;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(tmp, sizeof(tmp), "test_pages"), 0);
+	b = output_batch_new(tmp);
+	assert_non_null(b);
+	assert_int_equal(output_batch_put(b, "releases/a.html", "A", 1), 1);
+	assert_int_equal(output_batch_put(b, "index.html", "I", 1), 1);
+	/* Staged, not there yet; hidden folders are refused. */
+	assert_false(exists(tmp, "releases/a.html"));
+	assert_int_equal(output_batch_put(b, ".x/a.html", "A", 1), -1);
+	assert_int_equal(output_batch_put(b, "releases/../a.html", "A", 1),
+	    -1);
+	assert_int_equal(output_batch_commit(b), 0);
+	assert_true(exists(tmp, "releases/a.html"));
+	/* Same bytes: nothing to do; a removal; an uncommitted put goes. */
+	assert_int_equal(output_batch_put(b, "releases/a.html", "A", 1), 0);
+	assert_int_equal(output_batch_remove(b, "index.html"), 0);
+	assert_int_equal(output_batch_commit(b), 0);
+	assert_false(exists(tmp, "index.html"));
+	assert_int_equal(output_batch_put(b, "releases/b.html", "B", 1), 1);
+	output_batch_free(b);
+	assert_false(exists(tmp, "releases/b.html"));
+	/* What a killed run leaves: "*.html" takes page names only. */
+	snprintf(path, sizeof(path), "%s/releases", tmp);
+	for (size_t i = 0; i < 2; i++) {
+		char f[3 * TU_PATH_MAX];
+
+		snprintf(f, sizeof(f), "%s/%s", path, stale[i]);
+		tu_write_file(f, "x");
+	}
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
+		char f[3 * TU_PATH_MAX];
+
+		snprintf(f, sizeof(f), "%s/%s", path, kept[i]);
+		tu_write_file(f, "x");
+	}
+	assert_int_equal(output_remove_temps(path, "*.html"), 2);
+	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		assert_true(exists(path, kept[i]));
+	assert_true(exists(path, "a.html"));
+}
+
 int
 main(void)
 {
@@ -617,6 +682,8 @@ main(void)
 		cmocka_unit_test_teardown(test_view_documents_itself, teardown),
 		cmocka_unit_test_teardown(test_news_sitemap_rules, teardown),
 		cmocka_unit_test_teardown(test_news_sitemap_at_most_1000,
+		    teardown),
+		cmocka_unit_test_teardown(test_output_batch_and_its_temps,
 		    teardown),
 	};
 
