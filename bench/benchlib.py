@@ -182,9 +182,10 @@ def retitled(seed, i, title, date=None):
 
 def write_config(path, releases, output, state="state", max_entries=50,
                  settle_ms=None, title="Bench newsroom",
-                 author="Norrviks kommun", pings=()):
+                 author="Norrviks kommun", pings=(), pages=None):
     """feedpubd.conf. settle_ms None: no [daemon] section (the defaults);
-    pings: (name, kind, url) of each [ping "name"] section."""
+    pings: (name, kind, url) of each [ping "name"] section; pages: True
+    or False for [pages] enabled, None: no [pages] section (on)."""
     with open(path, "w", encoding="utf-8") as f:
         f.write(
             "[feed]\n"
@@ -201,6 +202,9 @@ def write_config(path, releases, output, state="state", max_entries=50,
             % (title, BASE_URL, author, max_entries, releases, output, state))
         if settle_ms is not None:
             f.write("\n[daemon]\nsettle_ms = %d\n" % settle_ms)
+        if pages is not None:
+            f.write("\n[pages]\nenabled = %s\n"
+                    % ("true" if pages else "false"))
         for name, kind, url in pings:
             f.write('\n[ping "%s"]\nkind = %s\nurl = %s\n' % (name, kind, url))
 

@@ -27,12 +27,13 @@
 
 #include "config/ini.h"
 #include "config/value.h"
+#include "feeds/pages.h"
 #include "feeds/url.h"
 
 enum section {
 	SEC_NONE,	/* before the first header */
-	SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PINGS, SEC_HTTP, SEC_HUB,
-	SEC_PING,
+	SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PAGES, SEC_PINGS, SEC_HTTP,
+	SEC_HUB, SEC_PING,
 	SEC_BAD,	/* under a header that was reported */
 };
 #define FIRST_SECTION	SEC_FEED
@@ -44,7 +45,8 @@ static const struct {
 	bool repeats;
 } sections[] = {
 	[SEC_FEED] = { "feed", false }, [SEC_PATHS] = { "paths", false },
-	[SEC_DAEMON] = { "daemon", false }, [SEC_PINGS] = { "pings", false },
+	[SEC_DAEMON] = { "daemon", false }, [SEC_PAGES] = { "pages", false },
+	[SEC_PINGS] = { "pings", false },
 	[SEC_HTTP] = { "http", false }, [SEC_HUB] = { "hub", false },
 	[SEC_PING] = { "ping", true },
 };
@@ -142,6 +144,24 @@ static const struct key keys[] = {
 	{ SEC_DAEMON, "settle_cap_ms", T_UINT, .min = "0", .max = "60000",
 	  .dflt = "500", CFG(settle_cap_ms),
 	  .doc = "but never later than this after the first change (ms)" },
+	{ SEC_PAGES, "enabled", T_BOOL, .dflt = "true", CFG(pages_enabled),
+	  .doc = "write a web page per release, index.html, listings and "
+		 "sitemaps" },
+	{ SEC_PAGES, "stylesheet", T_PATH, CFG(pages_set.stylesheet),
+	  .doc = "the XSLT stylesheet of the pages; unset: the built-in" },
+	{ SEC_PAGES, "css", T_PATH, CFG(pages_set.css),
+	  .doc = "written as style.css; unset: the built-in" },
+	{ SEC_PAGES, "boilerplate", T_PATH, CFG(pages_set.boilerplate),
+	  .doc = "Markdown appended as 'About'; {lang} in the name: one per "
+		 "language" },
+	{ SEC_PAGES, "per_page", T_UINT, .min = "1", .max = "10000",
+	  .dflt = "50", CFG(pages_set.per_page),
+	  .doc = "releases per listing page (archive/N.html)" },
+	{ SEC_PAGES, "index_entries", T_UINT, .min = "1", .max = "1000",
+	  .dflt = "20", CFG(pages_set.index_entries),
+	  .doc = "newest releases on index.html" },
+	{ SEC_PAGES, "robots", T_BOOL, .dflt = "true", CFG(pages_robots),
+	  .doc = "write robots.txt naming the sitemaps" },
 	{ SEC_PINGS, "connect_timeout", T_DURATION, .min = "1s", .max = "5m",
 	  .dflt = "5s", CFG(ping_connect_timeout_s),
 	  .doc = "how long connecting to a target may take" },
@@ -800,6 +820,24 @@ make_pings(struct parse *p)
 	}
 }
 
+/*
+ * The look of the pages: a stylesheet that does not compile is an error
+ * of the config, at its line, so a reload keeps the old one.
+ */
+static void
+load_pages(struct parse *p)
+{
+	struct config *c = &p->o->pub;
+	char why[600];
+	int line = p->o->set.line[key_index(SEC_PAGES, "stylesheet")];
+
+	if (!c->pages_enabled || p->nerr > 0)
+		return;
+	if ((c->pages = pages_load(&c->pages_set, why, sizeof(why))) == NULL)
+		report(p, strstr(why, "XSLT") != NULL ? line : 0, "[pages] %s",
+		    why);
+}
+
 /* pub.http.listenv: the addresses of [http] listen, one string each. */
 static void
 split_listen(struct parse *p)
@@ -849,6 +887,7 @@ finish(struct parse *p)
 	}
 	make_pings(p);
 	split_listen(p);
+	load_pages(p);
 }
 
 struct config *
@@ -910,6 +949,7 @@ config_free(struct config *c)
 	if (c == NULL)
 		return;
 	free(c->path);
+	pages_free(c->pages);
 	free_texts(c, false);
 	free((void *)c->feed.tag_authority);
 	free((void *)c->feed.tag_path);

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "../feeds/meta.h"
+#include "../feeds/pages.h"
 
 enum ping_kind { PING_WEBSUB, PING_XMLRPC, PING_WEBHOOK };
 
@@ -67,6 +68,10 @@ struct config {
 	unsigned ping_connect_timeout_s;	/* [pings] default 5 */
 	unsigned ping_timeout_s;		/* [pings] whole request, 15 */
 	unsigned ping_give_up_s;		/* [pings] retry for, 86400 */
+	bool pages_enabled;			/* [pages] enabled, true */
+	bool pages_robots;			/* [pages] robots, true */
+	struct pages_settings pages_set;	/* [pages], paths owned here */
+	struct pages *pages;	/* loaded; NULL when pages are off */
 	struct http_config http;
 	struct hub_config hub;
 };

@@ -48,6 +48,7 @@ static const struct {
 	{ ".json", "application/feed+json; charset=utf-8", true },
 	{ ".html", "text/html; charset=utf-8", false },
 	{ ".css", "text/css; charset=utf-8", false },
+	{ ".xml", "application/xml; charset=utf-8", false },	/* sitemaps */
 };
 
 static int

@@ -1142,8 +1142,16 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	double t0 = mono_ms();
 	bool known;
 	int64_t since = empty_since(p, now, &known);
-	int rc = publish_feeds(p->cfg, p->store, now, since, &pr);
+	int rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
+	    &pr);
 
+	if (pr.site_more) {
+		/* The site is written in slices too; the feeds at the last. */
+		memset(res, 0, sizeof(*res));
+		res->outcome = PIPE_MORE;
+		res->next_embargo = p->next_embargo;
+		return 1;
+	}
 	p->last_ms = mono_ms() - t0;
 	p->last_at = (time_t)now;
 	p->publishes++;
@@ -1157,6 +1165,7 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	if (rc == 0)
 		save_empty(p, pr.entries, since, known);
 	res->entries = p->entries = pr.entries;
+	res->site_changed = pr.pages_written + pr.pages_removed > 0;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
 		if (!pr.failed_k[k])
@@ -1168,6 +1177,9 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	if (rc == 0 && !p->once)
 		tell_changes(p, pr.rs, pr.entries, now);
 	save_status(p, now);
+	/* The news sitemap drops a release by itself: a timer, like one. */
+	if (pr.next_change < res->next_embargo)
+		res->next_embargo = pr.next_change;
 	return rc < 0 ? -1 : 0;
 }
 

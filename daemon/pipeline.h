@@ -96,6 +96,8 @@ struct pipe_result {
 	enum pipe_outcome outcome;
 	size_t entries;			/* in each feed */
 	bool changed[FEED_NKINDS];	/* its bytes changed and were written */
+	bool site_changed;		/* a page of the site was written or */
+					/* removed ([pages]) */
 	int64_t next_embargo;		/* seconds; INT64_MAX: none */
 	bool again;			/* marks made while a batch was */
 					/* read wait: run again */

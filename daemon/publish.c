@@ -4,12 +4,14 @@
 #include "publish.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "feeds/output.h"
 #include "log.h"
+#include "site.h"
 
 static double
 mono_ms(void)
@@ -32,8 +34,8 @@ static struct {
 	unsigned fails;
 } episode;
 
-static void
-write_failed(const struct config *c, const char *name)
+void
+publish_write_failed(const struct config *c, const char *name)
 {
 	if (episode.told && errno == episode.err) {
 		log_debug("cannot write %s/%s: %s (still)", c->output_dir,
@@ -72,25 +74,33 @@ fail_all(struct publish_result *res)
 
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
-    int64_t empty_since, struct publish_result *res)
+    int64_t empty_since, double slice_ms, struct publish_result *res)
 {
 	struct feed_meta m = c->feed;
 	struct release **rs;
-	size_t n;
+	size_t n, all;
 	bool wfail = false;
 
 	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
-	if (store_select(s, now, c->feed.max_entries, &rs, &n) < 0) {
+	res->next_change = INT64_MAX;
+	/* Every published release: the site shows all, the feeds the newest. */
+	if (store_select(s, now, SIZE_MAX, &rs, &all) < 0) {
 		log_errx("cannot select the releases to publish (out of "
 		    "memory)");
 		return fail_all(res);
 	}
+	n = all < c->feed.max_entries ? all : c->feed.max_entries;
 	res->entries = n;
 	res->rs = rs;
 	if (output_mkdirs(c->output_dir) < 0) {
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
+	}
+	if (c->pages != NULL && site_publish(c, rs, all, n, now, slice_ms,
+	    res) > 0) {
+		res->site_more = true;
+		return 0;
 	}
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);
@@ -110,7 +120,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		rc = output_replace(c->output_dir, name, data, len);
 		free(data);
 		if (rc < 0) {
-			write_failed(c, name);
+			publish_write_failed(c, name);
 			res->failed++;
 			res->failed_k[k] = true;
 			wfail = true;

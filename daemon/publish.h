@@ -19,15 +19,40 @@ struct publish_result {
 	bool failed_k[FEED_NKINDS];	/* could not be rendered or written */
 	unsigned failed;		/* feeds that could not be written */
 	double render_ms;		/* of the total, rendering alone */
+	size_t pages_written;		/* files of the site written */
+	size_t pages_removed;		/* and removed */
+	unsigned pages_failed;		/* could not be rendered or written */
+	int64_t next_change;		/* when the site changes by itself */
+					/* (the news sitemap), INT64_MAX: never */
+	bool site_more;			/* a slice of the site was written, */
+					/* no feed: publish again soon */
 };
 
 /*
- * Publish what is live at now (seconds since the epoch); a feed with no
- * entries says it was updated at empty_since (feed_meta's). Returns 0 when
- * every feed is in place (written or unchanged), -1 when one could not be
- * rendered or written (logged; the old file stays).
+ * Publish what is live at now (seconds since the epoch): the site first
+ * (c->pages: pages, listings, sitemaps; only files whose bytes changed
+ * are written, pages of releases gone are removed), so a feed never links
+ * to a page not written yet; then the feeds. A feed with no entries says
+ * it was updated at empty_since (feed_meta's). Returns 0 when every feed
+ * is in place (written or unchanged), -1 when one could not be rendered
+ * or written (logged; the old file stays). A page that fails is logged
+ * and counted in pages_failed; it does not fail the publish.
+ *
+ * slice_ms (0: no limit) bounds the time spent on release pages: when
+ * more are left, those written so far are in place, nothing else is
+ * (no listing, sitemap or feed links to a page not there yet), and
+ * res->site_more says to call again; the call that writes the last page
+ * publishes the rest, so a big batch is still published once.
  */
+/*
+ * A file in the output folder (name) could not be written, errno set:
+ * logged at the first failure of an episode (a full disk fails every
+ * write until space returns), at debug level after that; the episode ends
+ * when the feeds are written again (logged).
+ */
+void publish_write_failed(const struct config *c, const char *name);
+
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
-    int64_t empty_since, struct publish_result *res);
+    int64_t empty_since, double slice_ms, struct publish_result *res);
 
 #endif

@@ -136,7 +136,7 @@ serve_stop(struct serve *sv)
 void
 serve_published(struct serve *sv, const struct pipe_result *res)
 {
-	bool any = sv->http_fresh;
+	bool any = sv->http_fresh || res->site_changed;
 	struct docset *ds;
 
 	for (int k = 0; k < FEED_NKINDS; k++)

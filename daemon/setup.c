@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "feeds/date.h"
@@ -46,21 +47,36 @@ setup_config(const char *path, FILE *errs)
 	return c;
 }
 
+/* The temp files of name in dir that a killed run left: removed, logged. */
+static void
+remove_temps(const char *dir, const char *name)
+{
+	int n = output_remove_temps(dir, name);
+
+	if (n > 0)
+		log_info("removed %d temp file%s of %s left in %s by a run that "
+		    "was killed", n, n == 1 ? "" : "s", name, dir);
+	else if (n < 0 && errno != ENOENT)
+		log_warn("cannot look for temp files in %s", dir);
+}
+
 void
 setup_process(const struct config *c)
 {
+	/* The site's files (daemon/site.c), at the top and in its folders. */
+	static const char *const site[] = { "*.html", "sitemap.xml",
+	    "sitemap-news.xml", "style.css", "robots.txt" };
+	static const char *const folders[] = { "releases", "archive" };
+	char dir[4096];
+
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
-	for (int k = 0; k < FEED_NKINDS; k++) {
-		const char *name = feed_file_name(k);
-		int n = output_remove_temps(c->output_dir, name);
-
-		if (n > 0)
-			log_info("removed %d temp file%s of %s left in %s by a "
-			    "run that was killed", n, n == 1 ? "" : "s", name,
-			    c->output_dir);
-		else if (n < 0 && errno != ENOENT)
-			log_warn("cannot look for temp files in %s",
-			    c->output_dir);
+	for (int k = 0; k < FEED_NKINDS; k++)
+		remove_temps(c->output_dir, feed_file_name(k));
+	for (size_t i = 0; i < sizeof(site) / sizeof(site[0]); i++)
+		remove_temps(c->output_dir, site[i]);
+	for (size_t i = 0; i < sizeof(folders) / sizeof(folders[0]); i++) {
+		snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, folders[i]);
+		remove_temps(dir, "*.html");
 	}
 }

@@ -37,6 +37,18 @@ person(xmlTextWriterPtr w, const char *name)
 	return xmlTextWriterEndElement(w);
 }
 
+/* A contact with an e-mail address: atom:contributor (RFC 4287 3.2). */
+static int
+contributor(xmlTextWriterPtr w, const struct contact *c)
+{
+	if (xmlTextWriterStartElement(w, (const xmlChar *)"contributor") < 0 ||
+	    xo_element(w, NULL, "name", c->name != NULL ? c->name :
+	    c->organisation) < 0 ||
+	    xo_element(w, NULL, "email", c->email) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
 static int
 typed(xmlTextWriterPtr w, const char *name, const char *type, const char *s)
 {
@@ -66,6 +78,9 @@ entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 		CHECK(person(w, r->authors[i]));
 	if (r->nauthors == 0)
 		CHECK(person(w, m->author != NULL ? m->author : m->title));
+	for (size_t i = 0; i < r->ncontacts; i++)
+		if (r->contacts[i].email != NULL)
+			CHECK(contributor(w, &r->contacts[i]));
 	for (size_t i = 0; i < r->ntags; i++) {
 		CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"category"));
 		CHECK(xo_attribute(w, "term", r->tags[i]));

@@ -131,6 +131,7 @@ enum field_type {
 	FIELD_LIST,	/* a string or a list of strings */
 	FIELD_DATE,	/* date_parse(); sets a has_ flag */
 	FIELD_BOOL,	/* a YAML boolean, unquoted; anything else is an error */
+	FIELD_CONTACTS,	/* a list of mappings (struct contact) */
 };
 
 /* What else a field's row asks for. */
@@ -171,6 +172,8 @@ struct field {
 	{ name, FIELD_DATE, AT(member), AT(flag), NULL, NULL, flags, 1 }
 #define BOOL(name, member, flags, near) \
 	{ name, FIELD_BOOL, AT(member), 0, NULL, NULL, flags, near }
+#define CONTACTS(name, member, count, flags) \
+	{ name, FIELD_CONTACTS, AT(member), AT(count), NULL, NULL, flags, 1 }
 
 static const struct field fields[] = {
 	TEXT("title", title, NULL, NULL, FIELD_NO_BLANK),
@@ -187,6 +190,8 @@ static const struct field fields[] = {
 	DATE("updated", updated, has_updated, 0),
 	/* "darft", "drafts": two edits, as draft is the costliest miss. */
 	BOOL("draft", draft, FIELD_HOLDS, 2),
+	TEXT("facts", facts, NULL, NULL, 0),
+	CONTACTS("contacts", contacts, ncontacts, 0),
 };
 
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
@@ -473,6 +478,129 @@ set_single(struct release *r, const struct field *f, const struct value *v,
 	return rc;
 }
 
+/*
+ * An e-mail address as a contact may give one: local@domain, no white
+ * space, controls or characters that would end a mailto: URL or an
+ * address in Atom ("<>\"(),;:[]\\" and a second '@').
+ */
+static bool
+is_email(const char *s)
+{
+	const char *at = strchr(s, '@');
+
+	if (at == NULL || at == s || at[1] == '\0' || strchr(at + 1, '@'))
+		return false;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if (*p <= ' ' || *p == 0x7F || strchr("<>\"(),;:[]\\", *p))
+			return false;
+	return true;
+}
+
+/* The keys of one contact, as struct contact holds them. */
+static const struct {
+	const char *key;
+	size_t at;
+} contact_keys[] = {
+	{ "name", offsetof(struct contact, name) },
+	{ "role", offsetof(struct contact, role) },
+	{ "organisation", offsetof(struct contact, organisation) },
+	{ "organization", offsetof(struct contact, organisation) },
+	{ "phone", offsetof(struct contact, phone) },
+	{ "email", offsetof(struct contact, email) },
+};
+
+/* One mapping (or a bare name) of the contacts list into *c. */
+static int
+set_contact(struct contact *c, const struct value *v, yaml_node_t *e,
+    size_t i, struct release_error *err)
+{
+	if (e->type == YAML_SCALAR_NODE) {
+		if ((c->name = text_trim_dup((const char *)e->data.scalar.value,
+		    e->data.scalar.length)) == NULL)
+			return release_error_oom(err);
+		goto check;
+	}
+	if (e->type != YAML_MAPPING_NODE)
+		goto shape;
+	for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
+	    p < e->data.mapping.pairs.top; p++) {
+		yaml_node_t *k = yaml_document_get_node(v->doc, p->key);
+		yaml_node_t *val = yaml_document_get_node(v->doc, p->value);
+		char **slot = NULL;
+
+		if (k == NULL || val == NULL || k->type != YAML_SCALAR_NODE)
+			goto shape;
+		for (size_t j = 0; j < sizeof(contact_keys) /
+		    sizeof(contact_keys[0]); j++)
+			if (strlen(contact_keys[j].key) ==
+			    k->data.scalar.length &&
+			    memcmp(contact_keys[j].key, k->data.scalar.value,
+			    k->data.scalar.length) == 0)
+				slot = SLOT(char *, c, contact_keys[j].at);
+		if (slot == NULL)
+			continue;	/* unknown keys are kept for later */
+		if (val->type != YAML_SCALAR_NODE)
+			goto shape;
+		free(*slot);
+		if ((*slot = text_trim_dup((const char *)val->data.scalar.value,
+		    val->data.scalar.length)) == NULL)
+			return release_error_oom(err);
+		if (**slot == '\0') {
+			free(*slot);
+			*slot = NULL;
+		}
+	}
+check:
+	if (c->name == NULL && c->organisation == NULL)
+		return release_error_set(err, v->line, "contact %zu in "
+		    "'contacts' needs a name or an organisation", i + 1);
+	if (c->email != NULL && !is_email(c->email))
+		return release_error_set(err, v->line, "contact %zu in "
+		    "'contacts': not an e-mail address: \"%.80s\"", i + 1,
+		    c->email);
+	return 0;
+shape:
+	return release_error_set(err, v->line, "'contacts' must be a list of "
+	    "contacts (name, role, organisation, phone, email)");
+}
+
+/* contacts: a list of set_contact()s (one mapping alone is one contact). */
+static int
+set_contacts(struct release *r, const struct field *f, const struct value *v,
+    struct release_error *err)
+{
+	struct contact **out = SLOT(struct contact *, r, f->at);
+	size_t *nout = SLOT(size_t, r, f->aux), n = 1;
+	yaml_node_item_t *it = NULL;
+
+	release_contacts_free(*out, *nout);
+	*out = NULL;
+	*nout = 0;
+	if (v->node->type == YAML_SEQUENCE_NODE) {
+		it = v->node->data.sequence.items.start;
+		n = (size_t)(v->node->data.sequence.items.top - it);
+	} else if (v->node->type == YAML_SCALAR_NODE &&
+	    v->node->data.scalar.length == 0) {
+		return 0;
+	}
+	if (n == 0)
+		return 0;
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return release_error_oom(err);
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *e = it ? yaml_document_get_node(v->doc, it[i]) :
+		    v->node;
+
+		(*nout)++;
+		if (e == NULL)
+			return release_error_set(err, v->line, "'contacts' "
+			    "must be a list of contacts");
+		if (set_contact(&(*out)[i], v, e, i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 set_field(struct release *r, const struct field *f, const struct value *v,
     struct release_error *err)
@@ -485,6 +613,8 @@ set_field(struct release *r, const struct field *f, const struct value *v,
 	case FIELD_DATE:
 	case FIELD_BOOL:
 		return set_single(r, f, v, err);
+	case FIELD_CONTACTS:
+		return set_contacts(r, f, v, err);
 	}
 	return 0;
 }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -149,15 +150,30 @@ fail:
 	return -1;
 }
 
-/* true if s is "." name "." and mkstemp's six [A-Za-z0-9]. */
+/*
+ * true if s is "." name "." and mkstemp's six [A-Za-z0-9]; name "*SUFFIX"
+ * stands for any name (not empty, not hidden) that ends in SUFFIX.
+ */
 static bool
 is_temp_name(const char *s, const char *name)
 {
-	size_t n = strlen(name);
+	size_t n = strlen(name), len = strlen(s);
 
+	if (name[0] == '*') {
+		size_t k = n - 1;
+
+		/* "." X "." XXXXXX, X at least one byte more than SUFFIX. */
+		if (s[0] != '.' || len < 1 + k + 1 + 7 || s[1] == '.' ||
+		    strncmp(s + len - 7 - k, name + 1, k) != 0 ||
+		    s[len - 7] != '.')
+			return false;
+		s += len - 7 + 1;
+		goto suffix;
+	}
 	if (s[0] != '.' || strncmp(s + 1, name, n) != 0 || s[n + 1] != '.')
 		return false;
 	s += n + 2;
+suffix:
 	for (int i = 0; i < 6; i++) {
 		char c = s[i];
 
@@ -216,4 +232,213 @@ output_remove_temps(const char *dir, const char *name)
 	}
 	errno = saved;
 	return removed;
+}
+
+/* ---- batches ----------------------------------------------------------- */
+
+struct staged {
+	char *tmp;	/* NULL: a removal */
+	char *path;
+};
+
+struct output_batch {
+	char *dir;
+	pthread_mutex_t lock;	/* of v, n, cap: puts come from threads */
+	struct staged *v;
+	size_t n, cap;
+};
+
+struct output_batch *
+output_batch_new(const char *dir)
+{
+	struct output_batch *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || (b->dir = strdup(dir)) == NULL) {
+		free(b);
+		return NULL;
+	}
+	pthread_mutex_init(&b->lock, NULL);
+	return b;
+}
+
+static int
+batch_push(struct output_batch *b, char *tmp, char *path)
+{
+	int rc = 0;
+
+	pthread_mutex_lock(&b->lock);
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		struct staged *v = realloc(b->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			rc = -1;
+			goto out;
+		}
+		b->v = v;
+		b->cap = cap;
+	}
+	b->v[b->n++] = (struct staged){ tmp, path };
+out:
+	pthread_mutex_unlock(&b->lock);
+	return rc;
+}
+
+/* name's folders under dir exist (mkdir'd as needed), none hidden. */
+static int
+batch_folders(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	const char *slash = strrchr(name, '/');
+
+	if (slash == NULL)
+		return 0;
+	/* Each folder's name: not empty, not hidden (nor . or ..). */
+	for (const char *p = name; p <= slash; p = strchr(p, '/') + 1)
+		if (*p == '.' || *p == '/') {
+			errno = EINVAL;
+			return -1;
+		}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", dir,
+	    (int)(slash - name), name) >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return output_mkdirs(path);
+}
+
+int
+output_batch_put(struct output_batch *b, const char *name, const void *data,
+    size_t len)
+{
+	const char *base = strrchr(name, '/');
+	char path[PATH_MAX], tmp[PATH_MAX], *ptmp = NULL, *ppath = NULL;
+	int fd, saved;
+
+	base = base ? base + 1 : name;
+	if (*base == '\0' || *base == '.') {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, name) >=
+	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
+	    "%s/%.*s.%s.XXXXXX", b->dir, (int)(base - name), name, base) >=
+	    sizeof(tmp)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	if (same_bytes(path, data, len))
+		return 0;
+	if (batch_folders(b->dir, name) < 0)
+		return -1;
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return -1;
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0)
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if ((ptmp = strdup(tmp)) == NULL || (ppath = strdup(path)) == NULL ||
+	    batch_push(b, ptmp, ppath) < 0) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	return 1;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(ptmp);
+	free(ppath);
+	errno = saved;
+	return -1;
+}
+
+int
+output_batch_remove(struct output_batch *b, const char *name)
+{
+	char *path;
+
+	if (asprintf(&path, "%s/%s", b->dir, name) < 0)
+		return -1;
+	if (batch_push(b, NULL, path) < 0) {
+		free(path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The folders of the staged paths, each fsync'd once in a row of them. */
+static void
+batch_fsync_dirs(struct output_batch *b)
+{
+	const char *last = NULL;
+	size_t lastlen = 0;
+
+	for (size_t i = 0; i < b->n; i++) {
+		const char *p = b->v[i].path, *slash = strrchr(p, '/');
+		size_t n = (size_t)(slash - p);
+		char dir[PATH_MAX];
+
+		if (last != NULL && n == lastlen && memcmp(p, last, n) == 0)
+			continue;
+		last = p;
+		lastlen = n;
+		if (n < sizeof(dir)) {
+			memcpy(dir, p, n);
+			dir[n] = '\0';
+			fsync_dir(dir);
+		}
+	}
+}
+
+static void
+batch_clear(struct output_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->v[i].tmp != NULL)
+			unlink(b->v[i].tmp);	/* renamed: ENOENT */
+		free(b->v[i].tmp);
+		free(b->v[i].path);
+	}
+	b->n = 0;
+}
+
+int
+output_batch_commit(struct output_batch *b)
+{
+	int saved = 0;
+
+	if (b->n == 0)
+		return 0;
+	for (size_t i = 0; i < b->n; i++) {
+		int rc;
+
+		if (b->v[i].tmp != NULL)
+			rc = rename(b->v[i].tmp, b->v[i].path);
+		else
+			rc = unlink(b->v[i].path) == 0 || errno == ENOENT ?
+			    0 : -1;
+		if (rc < 0 && saved == 0)
+			saved = errno;
+	}
+	batch_fsync_dirs(b);
+	batch_clear(b);
+	errno = saved;
+	return saved != 0 ? -1 : 0;
+}
+
+void
+output_batch_free(struct output_batch *b)
+{
+	if (b == NULL)
+		return;
+	batch_clear(b);
+	pthread_mutex_destroy(&b->lock);
+	free(b->v);
+	free(b->dir);
+	free(b);
 }

@@ -508,6 +508,19 @@ release_list_free(char **v, size_t n)
 }
 
 void
+release_contacts_free(struct contact *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].name);
+		free(v[i].role);
+		free(v[i].organisation);
+		free(v[i].phone);
+		free(v[i].email);
+	}
+	free(v);
+}
+
+void
 release_free(struct release *r)
 {
 	if (r == NULL)
@@ -522,6 +535,8 @@ release_free(struct release *r)
 	free(r->lang);
 	release_list_free(r->authors, r->nauthors);
 	release_list_free(r->tags, r->ntags);
+	free(r->facts);
+	release_contacts_free(r->contacts, r->ncontacts);
 	free(r->text);
 	free(r->html);
 	free(r->diags);

@@ -21,6 +21,15 @@
 
 enum release_format { RELEASE_MARKDOWN, RELEASE_TEXT };
 
+/* One entry of the front matter's contacts list; NULL: not given. */
+struct contact {
+	char *name;
+	char *role;
+	char *organisation;
+	char *phone;
+	char *email;
+};
+
 /*
  * What a release that parses may still want its editor to know. A warning
  * names a likely mistake that did not stop the release (a near miss of a
@@ -49,6 +58,9 @@ struct release {
 	size_t nauthors;
 	char **tags;
 	size_t ntags;
+	char *facts;		/* Markdown of the facts box; NULL: none */
+	struct contact *contacts;	/* ncontacts, in file order */
+	size_t ncontacts;
 	struct fp_time date;	/* first publication */
 	struct fp_time updated;	/* >= date */
 	bool draft;
@@ -61,6 +73,14 @@ struct release {
 	size_t body_line;	/* its 1-based line number */
 	size_t fm_off, fm_len;	/* the front matter YAML, kept for later use */
 	char *html;		/* the rendered body; NULL until rendered */
+	/*
+	 * What the publisher wrote last for this release (pages.h), 0:
+	 * nothing yet. A release read again is a new struct and starts at 0.
+	 * page_stamp: pages_stamp() when its page was rendered; page_key:
+	 * pages_hash() of that page; listing_stamp: pages_listing_stamp()
+	 * of the listing page this release opens (its oldest), if any.
+	 */
+	uint64_t page_stamp, page_key, listing_stamp;
 	bool has_summary;	/* summary came from the front matter */
 	/*
 	 * Warnings and notes, in the order found: the front matter's by
@@ -149,5 +169,8 @@ void release_free(struct release *r);	/* NULL is fine */
 
 /* Free v[0..n) and v itself, as authors and tags are held. */
 void release_list_free(char **v, size_t n);
+
+/* Free v[0..n) and v itself, as contacts are held. */
+void release_contacts_free(struct contact *v, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "text.h"
 #include "xmlstr.h"
@@ -99,4 +100,33 @@ xo_feed_updated(const struct feed_meta *m, struct release *const *rs,
 		if (i == 0 || rs[i]->updated.sec > t.sec)
 			t = rs[i]->updated;
 	return t;
+}
+
+int
+xo_document(int (*body)(xmlTextWriterPtr w, void *arg), void *arg,
+    char **data, size_t *len)
+{
+	xmlBufferPtr buf = xmlBufferCreate();
+	xmlTextWriterPtr w = NULL;
+	int rc = -1;
+
+	*data = NULL;
+	if (buf == NULL || (w = xmlNewTextWriterMemory(buf, 0)) == NULL)
+		goto out;
+	if (xmlTextWriterSetIndent(w, 1) < 0 ||
+	    xmlTextWriterSetIndentString(w, (const xmlChar *)"  ") < 0 ||
+	    xmlTextWriterStartDocument(w, NULL, "utf-8", NULL) < 0 ||
+	    body(w, arg) < 0 || xmlTextWriterEndDocument(w) < 0)
+		goto out;
+	xmlFreeTextWriter(w);	/* flushes into buf */
+	w = NULL;
+	*len = (size_t)xmlBufferLength(buf);
+	if ((*data = malloc(*len + 1)) == NULL)
+		goto out;
+	memcpy(*data, xmlBufferContent(buf), *len + 1);
+	rc = 0;
+out:
+	xmlFreeTextWriter(w);
+	xmlBufferFree(buf);
+	return rc;
 }

@@ -40,6 +40,14 @@ struct fp_time xo_feed_updated(const struct feed_meta *m,
 /* The feed's id: tag:authority,date:path. Caller frees. */
 char *xo_feed_id(const struct feed_meta *m);
 
+/*
+ * A whole document in memory: the UTF-8 declaration, then body(w, arg)
+ * (< 0: failure), indented by two spaces. Returns 0 with *data
+ * (NUL-terminated, caller frees) and *len, or -1.
+ */
+int xo_document(int (*body)(xmlTextWriterPtr w, void *arg), void *arg,
+    char **data, size_t *len);
+
 /* The two writers: one feed document of rs[0..n) into w (feed.c). */
 int atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
     struct release *const *rs, size_t n);

@@ -4,15 +4,18 @@
 set -eu
 
 PKGS="build-essential cmake pkg-config
-libev-dev libxml2-dev libcurl4-openssl-dev libyaml-dev libmd4c-dev
+libev-dev libxml2-dev libxslt1-dev libcurl4-openssl-dev libyaml-dev libmd4c-dev
 libmd4c-html0-dev libinih-dev libsqlite3-dev libmicrohttpd-dev libsystemd-dev
 libjansson-dev libssl-dev zlib1g-dev libcmocka-dev
 libxml2-utils python3 python3-feedparser newsboat sfeed curl tzdata rsync
-systemd groff-base git"
+systemd groff-base git tidy"
 # `install-deps.sh fuzz`: what `make fuzz` and `make format` add.
 [ "${1:-}" = fuzz ] && PKGS="clang clang-format"
 # `install-deps.sh bench`: what bench/serve adds (wrk, and nginx to compare).
 [ "${1:-}" = bench ] && PKGS="wrk nginx-light"
+# `install-deps.sh browser`: headless Chromium (~300 MB) for the page
+# rendering test in test_pages.py, which skips with a message without it.
+[ "${1:-}" = browser ] && PKGS="chromium"
 
 # The hub's third-party subscriber (tests/integration/test_hub.py): the npm
 # package pubsubhubbub under ~/.cache/feedpubd-tests/npm, best effort (the

@@ -300,14 +300,25 @@ class FeedCase(unittest.TestCase):
 			% (path, d.get('bozo_exception')))
 		return d
 
+	# What [pages] (on by default) writes beside the feeds.
+	SITE_FILES = ('archive', 'index.html', 'releases', 'robots.txt',
+		'sitemap-news.xml', 'sitemap.xml', 'style.css')
+
 	def assertOnlyFeeds(self, out):
-		"""The output folder holds the feeds and no temp leftovers."""
+		"""The output folder holds the feeds (and the site) and no temp
+		leftovers."""
 		names = sorted(os.listdir(out))
 		self.assertIn('feed.atom', names)
 		self.assertIn('feed.rss', names)
 		extra = [n for n in names if n not in
-			('feed.atom', 'feed.rss', 'feed.json')]
+			('feed.atom', 'feed.rss', 'feed.json') + self.SITE_FILES]
 		self.assertEqual(extra, [], 'unexpected files in %s' % out)
+		for sub in ('archive', 'releases'):
+			if os.path.isdir(os.path.join(out, sub)):
+				hidden = [n for n in os.listdir(os.path.join(out, sub))
+					if n.startswith('.')]
+				self.assertEqual(hidden, [], 'temp files in %s/%s'
+					% (out, sub))
 
 	def assertNoForbiddenChars(self, path):
 		with open(path, encoding='utf-8') as f:

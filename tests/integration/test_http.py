@@ -282,11 +282,14 @@ class TestRefusals(ServedCase):
 		for path in ('/secret.html', '/passwd.html', '/up/secret.html',
 				'/.feed.atom.AbC123', '/notes.txt', '/etc/passwd',
 				'/feed.atom/', '/FEED.ATOM', '//feed.atom',
-				'/releases/', '/'):
+				'/releases/'):
 			h, body = self.assertStatus(path, 404, '--path-as-is')
 			self.assertNotIn(b'secret', body)
 			self.assertNotIn(b'root:', body)
 		self.assertStatus('/feed.atom', 200)
+		# The base path is the site's index.html ([pages], on by default).
+		h, body = self.assertStatus('/', 200, '--path-as-is')
+		self.assertIn(b'<!DOCTYPE html>', body)
 
 	def test_not_found(self):
 		h, body = self.assertStatus('/nope.atom', 404)

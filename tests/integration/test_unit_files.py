@@ -149,13 +149,14 @@ def config_keys():
 
 
 def config_defines():
-	"""{DEFAULT_KEY: default, MAX_KEY: maximum} of the keys of the keys[]
-	table, as a user writes them ("50", "24h", "64M")."""
+	"""{(section, DEFAULT_KEY): default, (section, MAX_KEY): maximum} of
+	the keys of the keys[] table, as a user writes them ("50", "24h",
+	"64M"). By section: [pages] and [hub] both have an 'enabled'."""
 	out = {}
-	for _, name, fields in config_rows():
+	for sec, name, fields in config_rows():
 		for field, prefix in (('dflt', 'DEFAULT_'), ('max', 'MAX_')):
 			if field in fields:
-				out[prefix + name.upper()] = fields[field]
+				out[(sec, prefix + name.upper())] = fields[field]
 	return out
 
 
@@ -430,9 +431,11 @@ class ExampleNewsroom(unittest.TestCase):
 		self.assertEqual(re.findall(r'^\[ping "([^"]+)"\]$', r.stdout,
 					    re.M), self.pings)
 		self.assertRegex(r.stdout, r'\ngive_up_after = \w+ ; line \d+\n')
-		# --check writes nothing.
+		# --check writes nothing (the about.*.md are the example's
+		# [pages] boilerplate).
 		self.assertEqual(sorted(os.listdir(self.examples)),
-				 ['feedpubd.conf', 'releases'])
+				 ['about.en.md', 'about.sv.md', 'feedpubd.conf',
+				  'releases'])
 
 	def test_unit_tests_pass_on_it(self):
 		"""test_config finds the tree from $TESTDATA: point it at a
@@ -539,16 +542,16 @@ class ConfManPage(unittest.TestCase):
 		for (sec, key), text in man.items():
 			up = key.upper()
 			words = re.sub(r'\\&|\n|\.[A-Z][a-z] ?', ' ', text)
-			if 'DEFAULT_' + up in defs:
+			if (sec, 'DEFAULT_' + up) in defs:
 				with self.subTest(default=key):
 					self.assertRegex(
 					    words, r'Default: *(Ql +)?%s\b' %
-					    re.escape(defs['DEFAULT_' + up]))
+					    re.escape(defs[(sec, 'DEFAULT_' + up)]))
 				checked += 1
-			if 'MAX_' + up in defs:
+			if (sec, 'MAX_' + up) in defs:
 				with self.subTest(max=key):
 					self.assertRegex(words, r'\b%s\b' %
-							 defs['MAX_' + up])
+							 defs[(sec, 'MAX_' + up)])
 				checked += 1
 		self.assertGreaterEqual(checked, 8)
 

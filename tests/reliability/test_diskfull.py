@@ -144,6 +144,7 @@ class DiskFullTest(rt.RelCase):
 		_result = dict(filled_bytes=filled, publishes_while_full=CHANGES,
 			error_lines_while_full=len(full_lines(during)),
 			first_error=(full_lines(during) or [''])[0],
+			full_lines=full_lines(during),
 			catch_up_s=round(catch_up_s, 2),
 			recovered_lines=[l for l in d.stderr_lines()[lines0:]
 			if 'written again' in l],

@@ -41,7 +41,7 @@ class TempFileTest(rt.RelCase):
 		self.launch()
 		names = sorted(os.listdir(self.ws.out))
 		self.assertEqual(names, sorted(['feed.atom', 'feed.rss',
-			'.feed.rss.Link12'] + kept))
+			'.feed.rss.Link12'] + kept + list(ft.FeedCase.SITE_FILES)))
 		with open(secret) as f:
 			self.assertEqual(f.read(), 'not ours')
 

@@ -22,7 +22,8 @@
 #include "testutil.h"
 
 #define HEAD	"[feed]\ntitle = T\nbase_url = https://e.org/\n"
-#define SECTIONS	"[feed], [paths], [daemon], [pings], [http], [hub] or " \
+#define SECTIONS	"[feed], [paths], [daemon], [pages], [pings], [http], " \
+			"[hub] or " \
 			"[ping \"NAME\"]"
 #define BAD_PING_HEAD	"expected [ping \"NAME\"], NAME of letters, " \
 			"digits, '-', '_' or '.'"
@@ -1298,6 +1299,23 @@ test_print_config(void **state)
 		"settle_ms = 20 ; default\n"
 		"# but never later than this after the first change (ms)\n"
 		"settle_cap_ms = 500 ; default\n"
+		"\n[pages]\n"
+		"# write a web page per release, index.html, listings and "
+		"sitemaps\n"
+		"enabled = true ; default\n"
+		"# the XSLT stylesheet of the pages; unset: the built-in\n"
+		"# stylesheet is not set\n"
+		"# written as style.css; unset: the built-in\n"
+		"# css is not set\n"
+		"# Markdown appended as 'About'; {lang} in the name: one per "
+		"language\n"
+		"# boilerplate is not set\n"
+		"# releases per listing page (archive/N.html)\n"
+		"per_page = 50 ; default\n"
+		"# newest releases on index.html\n"
+		"index_entries = 20 ; default\n"
+		"# write robots.txt naming the sitemaps\n"
+		"robots = true ; default\n"
 		"\n[pings]\n"
 		"# how long connecting to a target may take\n"
 		"connect_timeout = 5s ; default\n"

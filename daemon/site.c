@@ -1,0 +1,413 @@
+/*
+ * site: see site.h.
+ */
+#include "site.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libxml/hash.h>
+
+#include "feeds/output.h"
+#include "feeds/pages.h"
+#include "feeds/sitemap.h"
+#include "log.h"
+#include "publish.h"
+
+/* One publish of the site: what it writes through, what it counts. */
+struct run {
+	const struct config *c;
+	struct output_batch *b;
+	struct publish_result *res;
+};
+
+/*
+ * What one thread did: the pages it wrote, those it could not make, and
+ * the first of those, logged once the threads are joined.
+ */
+struct tally {
+	size_t written;
+	unsigned failed;
+	char first[1200];	/* the first failure to render */
+	int werr;		/* the first failure to write: errno, */
+	char wname[512];	/* and the file; 0: none */
+};
+
+static void
+note_failure(struct tally *t, const char *name, const char *why)
+{
+	if (t->failed++ == 0 || t->first[0] == '\0')
+		snprintf(t->first, sizeof(t->first), "%s: %s", name, why);
+}
+
+/* Add t to the publish's counts; log its first failure. */
+static void
+tally_add(struct run *u, const struct tally *t)
+{
+	if (t->werr != 0) {
+		/* A full disk fails every page: once per episode, as feeds. */
+		errno = t->werr;
+		publish_write_failed(u->c, t->wname);
+	} else if (t->first[0] != '\0' && u->res->pages_failed == 0) {
+		log_errx("%s/%s", u->c->output_dir, t->first);
+	}
+	u->res->pages_written += t->written;
+	u->res->pages_failed += t->failed;
+}
+
+/* Stage name with data (freed here). Returns put's 1/0/-1. */
+static int
+put(struct run *u, struct tally *t, const char *name, char *data,
+    size_t len)
+{
+	int rc = output_batch_put(u->b, name, data, len), e = errno;
+
+	free(data);
+	if (rc < 0 && t->werr == 0) {
+		t->werr = e != 0 ? e : EIO;	/* logged by tally_add() */
+		snprintf(t->wname, sizeof(t->wname), "%s", name);
+	}
+	if (rc < 0)
+		t->failed++;
+	else if (rc == 1)
+		t->written++;
+	return rc;
+}
+
+static double
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* ---- pages in parallel ------------------------------------------------- */
+
+/*
+ * The release pages and the listing pages are made by up to MAX_THREADS
+ * threads: one compiled stylesheet serves concurrent transforms (each has
+ * its own context), each page is one release's or one listing's, and the
+ * batch takes files from several threads. Below MIN_PARALLEL pages (an
+ * edit, an embargo) one thread does it all.
+ */
+#define MAX_THREADS	4
+#define MIN_PARALLEL	32
+
+struct work {
+	struct run *u;
+	struct release **rs;
+	size_t n;		/* releases */
+	size_t items;		/* release pages: n; listings: their count */
+	size_t must;		/* items below it are made whatever the time */
+	double deadline;	/* monotonic ms; 0: none */
+	bool listings;
+	atomic_size_t next;	/* the next item to take */
+	atomic_bool stopped;	/* out of time with items left */
+	size_t nfeed;
+};
+
+/* Release page i, if its stamp says it changed. */
+static void
+release_page(struct work *w, struct tally *t, size_t i)
+{
+	const struct pages *p = w->u->c->pages;
+	struct release *r = w->rs[i];
+	uint64_t stamp = pages_stamp(p, r), key;
+	char name[512], why[600], *data;
+	size_t len;
+
+	if (r->page_stamp == stamp ||
+	    pages_release_name(r, name, sizeof(name)) < 0)
+		return;
+	if (pages_render_release(p, &w->u->c->feed, r, &data, &len, why,
+	    sizeof(why)) < 0) {
+		note_failure(t, name, why);
+		return;
+	}
+	key = pages_hash(data, len);
+	if (put(w->u, t, name, data, len) >= 0) {
+		r->page_stamp = stamp;
+		r->page_key = key;
+	}
+	/* Kept for the feeds only: 10,000 bodies are 30 MB. */
+	if (i >= w->nfeed) {
+		free(r->html);
+		r->html = NULL;
+	}
+}
+
+/* Listing page k (1-based), if its stamp says it changed. */
+static void
+listing_page(struct work *w, struct tally *t, size_t k)
+{
+	const struct pages *p = w->u->c->pages;
+	/* The oldest release of page k keeps the page's stamp. */
+	struct release *head = w->n > 0 ? w->rs[w->n - 1 - (k - 1) *
+	    w->u->c->pages_set.per_page] : NULL;
+	uint64_t stamp = pages_listing_stamp(p, w->rs, w->n, k);
+	char name[64], why[600], *data;
+	size_t len;
+
+	if (head != NULL && head->listing_stamp == stamp)
+		return;
+	snprintf(name, sizeof(name), "archive/%zu.html", k);
+	if (pages_render_listing(p, &w->u->c->feed, w->rs, w->n, k, &data,
+	    &len, why, sizeof(why)) < 0) {
+		note_failure(t, name, why);
+		return;
+	}
+	if (put(w->u, t, name, data, len) >= 0 && head != NULL)
+		head->listing_stamp = stamp;
+}
+
+struct worker {
+	pthread_t tid;
+	struct work *w;
+	struct tally t;
+};
+
+static void *
+work_loop(void *arg)
+{
+	struct worker *me = arg;
+	struct work *w = me->w;
+	size_t i;
+
+	while (!atomic_load(&w->stopped) &&
+	    (i = atomic_fetch_add(&w->next, 1)) < w->items) {
+		if (i >= w->must && w->deadline > 0 &&
+		    mono_ms() >= w->deadline) {
+			atomic_store(&w->stopped, true);
+			break;
+		}
+		if (w->listings)
+			listing_page(w, &me->t, i + 1);
+		else
+			release_page(w, &me->t, i);
+	}
+	return NULL;
+}
+
+/* Run w on as many threads as it is worth. Returns 1 if out of time. */
+static int
+work_run(struct work *w)
+{
+	struct worker ws[MAX_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = w->items < MIN_PARALLEL || cpus < 2 ? 1 :
+	    cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus, started = 1;
+
+	memset(ws, 0, sizeof(ws));
+	for (size_t t = 0; t < nt; t++)
+		ws[t].w = w;
+	/* The calling thread is worker 0; a thread not made is no loss. */
+	for (size_t t = 1; t < nt; t++, started++)
+		if (pthread_create(&ws[t].tid, NULL, work_loop, &ws[t]) != 0)
+			break;
+	work_loop(&ws[0]);
+	for (size_t t = 1; t < started; t++)
+		pthread_join(ws[t].tid, NULL);
+	for (size_t t = 0; t < started; t++)
+		tally_add(w->u, &ws[t].t);
+	return atomic_load(&w->stopped) ? 1 : 0;
+}
+
+/*
+ * The pages of rs that need it. Those of the first nfeed (and of the
+ * index's) are always made; past them, at the deadline (monotonic ms, 0:
+ * none) it stops. Returns 1 when it stopped with pages left, else 0.
+ */
+static int
+release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed,
+    double deadline)
+{
+	struct work w = { .u = u, .rs = rs, .n = n, .items = n,
+	    .nfeed = nfeed, .deadline = deadline };
+
+	w.must = nfeed > u->c->pages_set.index_entries ? nfeed :
+	    u->c->pages_set.index_entries;
+	atomic_init(&w.next, 0);
+	atomic_init(&w.stopped, false);
+	return work_run(&w);
+}
+
+/* The listing pages that need it; at least one, then up to the deadline. */
+static int
+listing_pages(struct run *u, struct release **rs, size_t n, double deadline)
+{
+	struct work w = { .u = u, .rs = rs, .n = n, .listings = true,
+	    .items = pages_listing_count(u->c->pages, n), .must = 1,
+	    .deadline = deadline };
+
+	atomic_init(&w.next, 0);
+	atomic_init(&w.stopped, false);
+	return work_run(&w);
+}
+
+/* index.html, the sitemaps, style.css and robots.txt: cheap, made always. */
+static void
+site_files(struct run *u, struct release **rs, size_t n, int64_t now)
+{
+	const struct config *c = u->c;
+	const struct pages *p = c->pages;
+	size_t len, count = pages_listing_count(p, n);
+	char why[600], *data;
+	const char *css;
+	struct tally t = { 0 };
+
+	if (pages_render_index(p, &c->feed, rs, n, &data, &len, why,
+	    sizeof(why)) < 0)
+		note_failure(&t, "index.html", why);
+	else
+		put(u, &t, "index.html", data, len);
+	if (sitemap_render(&c->feed, rs, n, count, c->pages_set.per_page,
+	    &data, &len) < 0)
+		note_failure(&t, "sitemap.xml", "out of memory");
+	else
+		put(u, &t, "sitemap.xml", data, len);
+	if (sitemap_news_render(&c->feed, rs, n, now, &data, &len) < 0)
+		note_failure(&t, "sitemap-news.xml", "out of memory");
+	else
+		put(u, &t, "sitemap-news.xml", data, len);
+	u->res->next_change = sitemap_news_next_change(rs, n, now);
+	css = pages_css(p, &len);
+	if ((data = malloc(len + 1)) == NULL) {
+		note_failure(&t, "style.css", "out of memory");
+	} else {
+		memcpy(data, css, len + 1);
+		put(u, &t, "style.css", data, len);
+	}
+	if (c->pages_robots) {
+		if (sitemap_robots(&c->feed, &data, &len) < 0)
+			note_failure(&t, "robots.txt", "out of memory");
+		else
+			put(u, &t, "robots.txt", data, len);
+	}
+	tally_add(u, &t);
+}
+
+/*
+ * Stage the removal of the files in folder (under the output folder)
+ * whose names keep() does not want: pages of releases gone, listing
+ * pages past the last. Only NAME.html files are looked at.
+ */
+static void
+sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
+    void *arg), void *arg)
+{
+	char dir[4096], rel[512];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/%s", u->c->output_dir, folder);
+	if ((d = opendir(dir)) == NULL)
+		return;		/* none yet */
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len < 6 ||
+		    strcmp(e->d_name + len - 5, ".html") != 0 ||
+		    keep(e->d_name, arg))
+			continue;
+		snprintf(rel, sizeof(rel), "%s/%s", folder, e->d_name);
+		if (output_batch_remove(u->b, rel) < 0)
+			u->res->pages_failed++;
+		else
+			u->res->pages_removed++;
+	}
+	closedir(d);
+}
+
+static bool
+keep_release(const char *name, void *arg)
+{
+	return xmlHashLookup(arg, (const xmlChar *)name) != NULL;
+}
+
+static bool
+keep_listing(const char *name, void *arg)
+{
+	char *end;
+	unsigned long k = strtoul(name, &end, 10);
+
+	/* Other names are not ours to remove. */
+	if (end == name || strcmp(end, ".html") != 0 || name[0] == '0')
+		return true;
+	return k >= 1 && k <= *(size_t *)arg;
+}
+
+static void
+sweep_all(struct run *u, struct release **rs, size_t n)
+{
+	xmlHashTablePtr live = xmlHashCreate((int)(n < 64 ? 64 : n));
+	size_t count = pages_listing_count(u->c->pages, n);
+	char name[512];
+
+	if (live == NULL) {
+		u->res->pages_failed++;
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s.html", rs[i]->slug);
+		if (xmlHashAddEntry(live, (const xmlChar *)name, rs[i]) < 0 &&
+		    xmlHashLookup(live, (const xmlChar *)name) == NULL) {
+			/* Not knowing what lives, remove nothing. */
+			xmlHashFree(live, NULL);
+			u->res->pages_failed++;
+			return;
+		}
+	}
+	sweep(u, "releases", keep_release, live);
+	sweep(u, "archive", keep_listing, &count);
+	xmlHashFree(live, NULL);
+}
+
+/* The batch failed: every page is made again at the next publish. */
+static void
+forget(struct release **rs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rs[i]->page_stamp = rs[i]->listing_stamp = 0;
+}
+
+int
+site_publish(const struct config *c, struct release **rs, size_t n,
+    size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
+{
+	struct run u = { c, output_batch_new(c->output_dir), res };
+	double deadline = slice_ms > 0 ? mono_ms() + slice_ms : 0;
+	int more;
+
+	if (u.b == NULL) {
+		log_errx("cannot publish the pages (out of memory)");
+		res->pages_failed++;
+		return 0;
+	}
+	more = release_pages(&u, rs, n, nfeed, deadline);
+	if (more == 0)
+		more = listing_pages(&u, rs, n, deadline);
+	if (more == 0) {
+		site_files(&u, rs, n, now);
+		sweep_all(&u, rs, n);
+	}
+	if (output_batch_commit(u.b) < 0) {
+		publish_write_failed(c, "the pages");
+		res->pages_failed++;
+		forget(rs, n);
+		more = 0;	/* the feeds still go out; pages at the retry */
+	}
+	output_batch_free(u.b);
+	log_debug("site: %zu files written, %zu removed, %u failed%s",
+	    res->pages_written, res->pages_removed, res->pages_failed,
+	    more ? ", more to come" : "");
+	return more;
+}

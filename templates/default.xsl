@@ -1,0 +1,268 @@
+<?xml version="1.0" encoding="UTF-8"?>
+<!--
+  feedpubd's built-in look: one stylesheet for the three kinds of page
+  (release, index, listing). It reads the view documented in
+  docs/pages.md and writes HTML5. Copy it to start a newsroom's own
+  ([pages] stylesheet = my.xsl), or xsl:import it and override a template.
+  The view's HTML bodies (content, facts, about) are the only text written
+  with disable-output-escaping: every other string is escaped.
+-->
+<xsl:stylesheet version="1.0"
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+<xsl:output method="html" encoding="UTF-8" indent="no"/>
+
+<xsl:variable name="labels" select="/page/labels"/>
+<xsl:variable name="site" select="/page/site"/>
+
+
+<xsl:template match="/">
+  <xsl:text disable-output-escaping="yes">&lt;!DOCTYPE html&gt;&#10;</xsl:text>
+  <xsl:apply-templates select="page"/>
+</xsl:template>
+
+<!-- The language and direction of the page's subject. -->
+<xsl:template name="lang-dir">
+  <xsl:param name="of"/>
+  <xsl:if test="$of/@lang">
+    <xsl:attribute name="lang"><xsl:value-of select="$of/@lang"/></xsl:attribute>
+  </xsl:if>
+  <xsl:attribute name="dir"><xsl:value-of select="$of/@dir"/></xsl:attribute>
+</xsl:template>
+
+<xsl:template match="page">
+  <xsl:variable name="subject" select="release | $site[not(current()/release)]"/>
+  <html>
+    <xsl:call-template name="lang-dir">
+      <xsl:with-param name="of" select="$subject"/>
+    </xsl:call-template>
+    <head>
+      <!-- libxml2's HTML output starts the head with the charset meta. -->
+      <meta name="viewport" content="width=device-width, initial-scale=1"/>
+      <xsl:apply-templates select="." mode="head"/>
+      <meta name="generator" content="{@generator}"/>
+      <link rel="stylesheet" href="{$site/css/@href}"/>
+      <xsl:for-each select="$site/feed">
+        <link rel="alternate" type="{@type}" href="{@href}"
+            title="{$site/title} ({.})"/>
+      </xsl:for-each>
+    </head>
+    <body>
+      <header class="site">
+        <a class="home" href="{$site/home/@href}"><xsl:value-of select="$site/title"/></a>
+        <xsl:if test="$site/subtitle">
+          <span class="subtitle"><xsl:value-of select="$site/subtitle"/></span>
+        </xsl:if>
+      </header>
+      <main>
+        <xsl:apply-templates select="release | listing"/>
+      </main>
+      <footer class="site">
+        <nav>
+          <a href="{$site/home/@href}"><xsl:value-of select="$labels/@home"/></a>
+          <xsl:if test="$site/archive">
+            <xsl:text> · </xsl:text>
+            <a href="{$site/archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
+          </xsl:if>
+          <xsl:for-each select="$site/feed">
+            <xsl:text> · </xsl:text>
+            <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
+          </xsl:for-each>
+        </nav>
+      </footer>
+    </body>
+  </html>
+</xsl:template>
+
+<!-- Metadata of a release's page. -->
+<xsl:template match="page[release]" mode="head">
+  <xsl:variable name="r" select="release"/>
+  <title><xsl:value-of select="$r/title"/> – <xsl:value-of select="$site/title"/></title>
+  <link rel="canonical" href="{$r/url}"/>
+  <xsl:if test="$r/summary">
+    <meta name="description" content="{$r/summary}"/>
+  </xsl:if>
+  <meta property="og:type" content="article"/>
+  <meta property="og:title" content="{$r/title}"/>
+  <meta property="og:url" content="{$r/url}"/>
+  <meta property="og:site_name" content="{$site/title}"/>
+  <xsl:if test="$r/summary">
+    <meta property="og:description" content="{$r/summary}"/>
+  </xsl:if>
+  <xsl:if test="contains($r/@lang, '-')">
+    <meta property="og:locale" content="{translate($r/@lang, '-', '_')}"/>
+  </xsl:if>
+  <meta property="article:published_time" content="{$r/published/@datetime}"/>
+  <meta property="article:modified_time" content="{($r/updated | $r/published)[last()]/@datetime}"/>
+  <xsl:for-each select="$r/tag">
+    <meta property="article:tag" content="{.}"/>
+  </xsl:for-each>
+  <meta name="twitter:card" content="summary"/>
+  <meta name="twitter:title" content="{$r/title}"/>
+  <xsl:if test="$r/summary">
+    <meta name="twitter:description" content="{$r/summary}"/>
+  </xsl:if>
+  <script type="application/ld+json"><xsl:value-of select="$r/jsonld"/></script>
+</xsl:template>
+
+<!-- Metadata of the index and the listing pages. -->
+<xsl:template match="page" mode="head">
+  <xsl:variable name="l" select="listing"/>
+  <title>
+    <xsl:value-of select="$site/title"/>
+    <xsl:if test="@kind = 'listing'">
+      <xsl:text> – </xsl:text>
+      <xsl:value-of select="$labels/@archive"/>
+      <xsl:text> </xsl:text>
+      <xsl:value-of select="$l/@number"/>
+    </xsl:if>
+  </title>
+  <link rel="canonical" href="{$l/url}"/>
+  <xsl:if test="$site/subtitle">
+    <meta name="description" content="{$site/subtitle}"/>
+    <meta property="og:description" content="{$site/subtitle}"/>
+    <meta name="twitter:description" content="{$site/subtitle}"/>
+  </xsl:if>
+  <meta property="og:type" content="website"/>
+  <meta property="og:title" content="{$site/title}"/>
+  <meta property="og:url" content="{$l/url}"/>
+  <meta property="og:site_name" content="{$site/title}"/>
+  <meta name="twitter:card" content="summary"/>
+  <meta name="twitter:title" content="{$site/title}"/>
+  <script type="application/ld+json"><xsl:value-of select="$l/jsonld"/></script>
+</xsl:template>
+
+<!-- "Pressmeddelande • 10 december 2019 08:54 CET" -->
+<xsl:template name="dateline">
+  <xsl:param name="r"/>
+  <p class="dateline">
+    <xsl:if test="$r/type">
+      <span class="type"><xsl:value-of select="$r/type"/></span>
+      <xsl:text> • </xsl:text>
+    </xsl:if>
+    <time datetime="{$r/published/@datetime}"><xsl:value-of select="$r/published"/></time>
+    <xsl:if test="$r/updated">
+      <xsl:text> (</xsl:text>
+      <xsl:value-of select="$labels/@updated"/>
+      <xsl:text> </xsl:text>
+      <time datetime="{$r/updated/@datetime}"><xsl:value-of select="$r/updated"/></time>
+      <xsl:text>)</xsl:text>
+    </xsl:if>
+  </p>
+</xsl:template>
+
+<xsl:template match="release">
+  <article class="release">
+    <h1><xsl:value-of select="title"/></h1>
+    <xsl:call-template name="dateline">
+      <xsl:with-param name="r" select="."/>
+    </xsl:call-template>
+    <div class="content">
+      <xsl:value-of select="content" disable-output-escaping="yes"/>
+    </div>
+    <xsl:if test="facts">
+      <aside class="facts">
+        <h2><xsl:value-of select="$labels/@facts"/></h2>
+        <xsl:value-of select="facts" disable-output-escaping="yes"/>
+      </aside>
+    </xsl:if>
+    <xsl:if test="contact">
+      <section class="contacts">
+        <h2><xsl:value-of select="$labels/@contacts"/></h2>
+        <ul>
+          <xsl:apply-templates select="contact"/>
+        </ul>
+      </section>
+    </xsl:if>
+    <xsl:if test="tag">
+      <ul class="tags">
+        <xsl:for-each select="tag">
+          <li><xsl:value-of select="."/></li>
+        </xsl:for-each>
+      </ul>
+    </xsl:if>
+    <xsl:if test="about">
+      <section class="about">
+        <h2><xsl:value-of select="about/@heading"/></h2>
+        <xsl:value-of select="about" disable-output-escaping="yes"/>
+      </section>
+    </xsl:if>
+  </article>
+</xsl:template>
+
+<xsl:template match="contact">
+  <li class="contact">
+    <xsl:if test="name"><strong class="name"><xsl:value-of select="name"/></strong></xsl:if>
+    <xsl:if test="role"><span class="role"><xsl:value-of select="role"/></span></xsl:if>
+    <xsl:if test="organisation"><span class="organisation"><xsl:value-of select="organisation"/></span></xsl:if>
+    <xsl:if test="phone">
+      <span class="phone">
+        <xsl:value-of select="$labels/@phone"/>
+        <xsl:text> </xsl:text>
+        <a href="tel:{phone/@tel}"><xsl:value-of select="phone"/></a>
+      </span>
+    </xsl:if>
+    <xsl:if test="email">
+      <span class="email"><a href="mailto:{email}"><xsl:value-of select="email"/></a></span>
+    </xsl:if>
+  </li>
+</xsl:template>
+
+<xsl:template match="listing">
+  <section class="listing">
+    <h1>
+      <xsl:choose>
+        <xsl:when test="/page/@kind = 'index'">
+          <xsl:value-of select="$labels/@latest"/>
+        </xsl:when>
+        <xsl:otherwise>
+          <xsl:value-of select="$labels/@archive"/>
+          <xsl:text> – </xsl:text>
+          <xsl:value-of select="$labels/@page"/>
+          <xsl:text> </xsl:text>
+          <xsl:value-of select="@number"/>
+          <xsl:text> </xsl:text>
+          <xsl:value-of select="$labels/@of"/>
+          <xsl:text> </xsl:text>
+          <xsl:value-of select="@count"/>
+        </xsl:otherwise>
+      </xsl:choose>
+    </h1>
+    <xsl:apply-templates select="item"/>
+    <nav class="pager">
+      <xsl:if test="newer">
+        <a rel="next" href="{newer/@href}"><xsl:value-of select="$labels/@newer"/></a>
+      </xsl:if>
+      <xsl:if test="older">
+        <a rel="prev" href="{older/@href}"><xsl:value-of select="$labels/@older"/></a>
+      </xsl:if>
+      <xsl:if test="/page/@kind = 'index'">
+        <a href="{$site/archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
+      </xsl:if>
+    </nav>
+    <xsl:if test="/page/@kind = 'index'">
+      <p class="subscribe">
+        <xsl:value-of select="$labels/@subscribe"/>
+        <xsl:text>:</xsl:text>
+        <xsl:for-each select="$site/feed">
+          <xsl:text> </xsl:text>
+          <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
+        </xsl:for-each>
+      </p>
+    </xsl:if>
+  </section>
+</xsl:template>
+
+<xsl:template match="item">
+  <article class="item">
+    <xsl:call-template name="lang-dir">
+      <xsl:with-param name="of" select="."/>
+    </xsl:call-template>
+    <h2><a href="{page/@href}"><xsl:value-of select="title"/></a></h2>
+    <xsl:call-template name="dateline">
+      <xsl:with-param name="r" select="."/>
+    </xsl:call-template>
+    <xsl:if test="summary"><p class="summary"><xsl:value-of select="summary"/></p></xsl:if>
+  </article>
+</xsl:template>
+
+</xsl:stylesheet>

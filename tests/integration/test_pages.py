@@ -1,0 +1,624 @@
+#!/usr/bin/python3
+"""The newsroom's web site ([pages]): `feedpubd --once` on a fixture
+newsroom, then every entry link and every link between pages resolves to
+a written file, pages validate with tidy, the JSON-LD parses with its
+fields, the sitemaps follow Google's rules (a release 47 h and one 49 h
+old), a hostile title is inert, a change rewrites only what it must, a
+broken stylesheet is a config error, and headless Chromium shows the
+seed release's parts (screenshots saved in $SCREENSHOTS, the build folder
+under ctest).
+
+The seed release is $SHARED/samples/2019-12-10-helsingborg-trygghet.md,
+read at run time (its "## Fakta" section moved into a `facts:` field, the
+"Om ..." paragraph of the real release text made the boilerplate), so no
+sentence of it is copied into the repository.
+"""
+
+import datetime
+import html.parser
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import daemontest as dt  # noqa: E402
+import feedtest as ft  # noqa: E402
+
+SAMPLES = os.path.join(ft.SHARED, 'samples')
+SEED = os.path.join(SAMPLES, '2019-12-10-helsingborg-trygghet.md')
+SEED_TEXT = os.path.join(SAMPLES, 'newsroom-press-release.txt')
+SCREENSHOTS = os.environ.get('SCREENSHOTS') or os.path.join(ft.REPO, 'build')
+SM_NS = {'s': 'http://www.sitemaps.org/schemas/sitemap/0.9',
+	'n': 'http://www.google.com/schemas/sitemap-news/0.9'}
+HOSTILE = '<script>alert("x")</script> & \'q\' "d" \u202eevil\u202c'
+
+
+def chromium():
+	for name in ('chromium', 'chromium-browser', 'google-chrome'):
+		path = shutil.which(name)
+		if path:
+			return path
+	return None
+
+
+class Links(html.parser.HTMLParser):
+	"""Every href/src of a page, the JSON-LD blocks and the script tags."""
+
+	def __init__(self):
+		super().__init__(convert_charrefs=True)
+		self.links, self.jsonld, self.scripts = [], [], []
+		self._in_ld = False
+
+	def handle_starttag(self, tag, attrs):
+		a = dict(attrs)
+		for k in ('href', 'src'):
+			if k in a:
+				self.links.append((tag, a.get('rel'), a[k]))
+		if tag == 'script':
+			self.scripts.append(a.get('type'))
+			self._in_ld = a.get('type') == 'application/ld+json'
+			if self._in_ld:
+				self.jsonld.append('')
+
+	def handle_endtag(self, tag):
+		if tag == 'script':
+			self._in_ld = False
+
+	def handle_data(self, data):
+		if self._in_ld:
+			self.jsonld[-1] += data
+
+
+def parse_page(path):
+	p = Links()
+	with open(path, encoding='utf-8') as f:
+		p.feed(f.read())
+	return p
+
+
+def seed_release():
+	"""The seed release with its "## Fakta" section as a facts: field."""
+	with open(SEED, encoding='utf-8') as f:
+		text = f.read()
+	head, body = text.split('\n---\n', 1)
+	body, _, facts = body.partition('## Fakta')
+	block = ''.join('  ' + ln + '\n' for ln in facts.strip().split('\n'))
+	return head + '\nfacts: |\n' + block + '---\n' + body
+
+
+def seed_about():
+	"""Markdown of the real release's "Om <organisation>" section."""
+	with open(SEED_TEXT, encoding='utf-8') as f:
+		lines = [ln.strip() for ln in f]
+	i = next(i for i, ln in enumerate(lines) if ln.startswith('Om '))
+	para = next(ln for ln in lines[i + 1:] if ln)
+	return '# %s\n\n%s\n' % (lines[i], para), lines[i], para
+
+
+def iso(t):
+	return datetime.datetime.fromtimestamp(t, datetime.timezone.utc) \
+		.strftime('%Y-%m-%dT%H:%M:%SZ')
+
+
+class Site(ft.FeedCase):
+	"""One --once run over the fixture newsroom, shared by the tests."""
+
+	@classmethod
+	def setUpClass(cls):
+		if not os.path.exists(SEED):
+			raise unittest.SkipTest('%s not found' % SEED)
+		cls.ws = ws = ft.Workspace('good')
+		cls.now = int(time.time())
+		ft.write_release(ws.release('2019-12-10-helsingborg-trygghet.md'),
+			seed_release())
+		cls.about_md, cls.about_head, cls.about_para = seed_about()
+		with open(ws.path('about.sv.md'), 'w', encoding='utf-8') as f:
+			f.write(cls.about_md)
+		with open(ws.path('about.en.md'), 'w', encoding='utf-8') as f:
+			f.write('The city of Exempelstad publishes its news here.\n')
+		ft.write_release(ws.release('hostile.md'), '---\ntitle: %s\n'
+			'summary: \'"><img src=x onerror=alert(1)>\'\n---\nText.\n'
+			% json.dumps(HOSTILE))
+		ft.write_release(ws.release('arabic.md'), '---\ntitle: '
+			'\u0627\u0644\u062e\u0628\u0631\nlang: ar\n---\n'
+			'\u0646\u0635.\n')
+		# 47 h and 49 h old: in the news sitemap and out of it.
+		for name, hours in (('news-47h', 47), ('news-49h', 49)):
+			ft.write_release(ws.release(name + '.md'), '---\ntitle: %s\n'
+				'date: %s\n---\nText.\n' % (name, iso(cls.now -
+				hours * 3600)))
+		ws.write_config(extra='[pages]\nboilerplate = about.{lang}.md\n'
+			'per_page = 4\nindex_entries = 5\n')
+		cls.run_ = ws.run('--once')
+		cls.pages = sorted(
+			os.path.relpath(os.path.join(d, n), ws.out)
+			for d, _, names in os.walk(ws.out) for n in names
+			if n.endswith('.html'))
+
+	@classmethod
+	def tearDownClass(cls):
+		cls.ws.cleanup()
+
+	def out(self, rel):
+		return os.path.join(self.ws.out, rel)
+
+	def read(self, rel):
+		with open(self.out(rel), encoding='utf-8') as f:
+			return f.read()
+
+	def test_run_ok(self):
+		self.assertRunOK(self.run_)
+		self.assertIn('index.html', self.pages)
+		self.assertIn('archive/1.html', self.pages)
+		for name in ('style.css', 'sitemap.xml', 'sitemap-news.xml',
+				'robots.txt'):
+			self.assertTrue(os.path.isfile(self.out(name)), name)
+
+	def test_every_entry_link_resolves(self):
+		"""Each entry link of each feed is a page written beside them."""
+		feeds = ft.Feeds(self.ws)
+		links = [e.find('a:link[@rel="alternate"]', ft.NS).get('href')
+			for e in feeds.entries]
+		links += [ft.text_of(i, 'link') for i in feeds.items]
+		ours = [u for u in links if u.startswith(ft.BASE_URL)]
+		# Only a release with its own link: elsewhere points elsewhere.
+		self.assertLessEqual(len(links) - len(ours), 2, links)
+		self.assertGreater(len(ours), 20)
+		for url in ours:
+			rel = url[len(ft.BASE_URL):]
+			self.assertTrue(os.path.isfile(self.out(rel)),
+				'%s: no page %s' % (url, rel))
+
+	def test_every_internal_link_resolves(self):
+		"""No broken link between the pages (a crawl from index.html)."""
+		seen, todo = set(), ['index.html']
+		while todo:
+			rel = todo.pop()
+			if rel in seen:
+				continue
+			seen.add(rel)
+			for tag, _, href in parse_page(self.out(rel)).links:
+				if href.startswith(ft.BASE_URL):
+					target = href[len(ft.BASE_URL):] or 'index.html'
+				elif re.match(r'^[a-z]+:', href):
+					continue	# mailto:, tel:, other sites
+				else:
+					target = os.path.normpath(os.path.join(
+						os.path.dirname(rel), href))
+				self.assertTrue(os.path.isfile(self.out(target)),
+					'%s: <%s href=%s> leads nowhere' % (rel, tag, href))
+				if target.endswith('.html'):
+					todo.append(target)
+		# Every page is reachable by following links.
+		self.assertEqual(sorted(seen), self.pages)
+
+	def test_tidy_validates(self):
+		if shutil.which('tidy') is None:
+			print('SKIP: tidy not installed', file=sys.stderr)
+			self.skipTest('tidy not installed (Debian: tidy)')
+		for rel in self.pages:
+			with self.subTest(page=rel):
+				r = subprocess.run(['tidy', '-q', '-e', '-utf8',
+					self.out(rel)], capture_output=True, text=True)
+				self.assertEqual(r.returncode, 0, '%s:\n%s'
+					% (rel, r.stderr))
+
+	def test_jsonld(self):
+		for rel in self.pages:
+			with self.subTest(page=rel):
+				p = parse_page(self.out(rel))
+				self.assertEqual(len(p.jsonld), 1)
+				d = json.loads(p.jsonld[0])
+				self.assertEqual(d['@context'], 'https://schema.org')
+				if not rel.startswith('releases/'):
+					self.assertEqual(d['@type'], 'CollectionPage')
+					continue
+				self.assertEqual(d['@type'], 'NewsArticle')
+				for key in ('headline', 'datePublished', 'dateModified',
+						'author', 'publisher', 'inLanguage', 'url'):
+					self.assertIn(key, d)
+				self.assertTrue(d['author'][0]['name'])
+				self.assertEqual(d['publisher']['name'], ft.FEED_TITLE)
+				ft.utc_epoch(d['datePublished'])
+		d = json.loads(parse_page(self.out('releases/hostile.html'))
+			.jsonld[0])
+		self.assertEqual(d['headline'], HOSTILE)
+
+	def test_metadata_on_every_page(self):
+		for rel in self.pages:
+			with self.subTest(page=rel):
+				text = self.read(rel)
+				links = parse_page(self.out(rel)).links
+				alts = [h for t, r, h in links if r == 'alternate']
+				self.assertEqual(alts, [ft.BASE_URL + 'feed.atom',
+					ft.BASE_URL + 'feed.rss'])
+				self.assertEqual(len([1 for t, r, h in links
+					if r == 'canonical']), 1)
+				for prop in ('og:title', 'og:url', 'og:type'):
+					self.assertIn('property="%s"' % prop, text)
+				self.assertIn('name="twitter:card"', text)
+				self.assertTrue(text.startswith('<!DOCTYPE html>\n'))
+
+	def test_hostile_title_inert(self):
+		for rel in ('releases/hostile.html', 'index.html'):
+			p = parse_page(self.out(rel))
+			# The only script is the JSON-LD; no img came in.
+			self.assertEqual(p.scripts, ['application/ld+json'], rel)
+			self.assertNotIn('img', [t for t, _, _ in p.links], rel)
+		text = self.read('releases/hostile.html')
+		self.assertIn('<h1>&lt;script&gt;alert("x")&lt;/script&gt; &amp; '
+			'\'q\' "d" \u202eevil\u202c</h1>', text)
+		self.assertIn('<html lang="sv" dir="ltr">', text)
+
+	def test_rtl(self):
+		self.assertIn('<html lang="ar" dir="rtl">',
+			self.read('releases/arabic.html'))
+		self.assertIn('<article class="item" lang="ar" dir="rtl">',
+			self.read('archive/%d.html' % len([p for p in self.pages
+			if p.startswith('archive/')])))
+
+	def test_seed_parts(self):
+		text = self.read('releases/2019-12-10-helsingborg-trygghet.html')
+		self.assertIn('<span class="type">Pressmeddelande</span> \u2022 '
+			'<time datetime="2019-12-10T08:54:00+01:00">10 december 2019 '
+			'08:54 CET</time>', text)
+		self.assertIn('<aside class="facts"><h2>Fakta</h2>', text)
+		self.assertIn('<a href="mailto:elina.bratt@helsingborg.se">', text)
+		self.assertIn('<a href="tel:042105699">042-10 56 99</a>', text)
+		self.assertIn('<h2>%s</h2>' % self.about_head, text)
+		self.assertIn(self.about_para, text)
+		# Contacts with an e-mail are the Atom entry's contributors.
+		feeds = ft.Feeds(self.ws)
+		e = feeds.entry(re.search(r'title: "(.*)"', seed_release())
+			.group(1))
+		emails = [c.find('a:email', ft.NS).text
+			for c in e.findall('a:contributor', ft.NS)]
+		self.assertEqual(emails, ['elina.bratt@helsingborg.se',
+			'peter.strandell@tryggaresverige.org'])
+
+	def test_english_release_gets_english_boilerplate(self):
+		text = self.read('releases/2023-05-17-climate-plan.html')
+		self.assertIn('<h2>About %s</h2>' % ft.FEED_TITLE, text)
+		self.assertIn('May 17, 2023 00:00 CEST', text)
+
+	def test_sitemap(self):
+		root = ET.parse(self.out('sitemap.xml')).getroot()
+		locs = [u.find('s:loc', SM_NS).text for u in
+			root.findall('s:url', SM_NS)]
+		want = [ft.BASE_URL + ('' if p == 'index.html' else p)
+			for p in self.pages]
+		self.assertEqual(sorted(locs), sorted(want))
+		for u in root.findall('s:url', SM_NS):
+			ft.utc_epoch(u.find('s:lastmod', SM_NS).text)
+
+	def test_news_sitemap(self):
+		root = ET.parse(self.out('sitemap-news.xml')).getroot()
+		urls = root.findall('s:url', SM_NS)
+		locs = [u.find('s:loc', SM_NS).text for u in urls]
+		self.assertIn(ft.BASE_URL + 'releases/news-47h.html', locs)
+		self.assertNotIn(ft.BASE_URL + 'releases/news-49h.html', locs)
+		# Files without a date are new (their mtime): in it too. Every
+		# one is less than two days old, the newest first.
+		dates = [ft.utc_epoch(u.find('n:news/n:publication_date',
+			SM_NS).text) for u in urls]
+		self.assertEqual(dates, sorted(dates, reverse=True))
+		for d in dates:
+			self.assertLess(self.now - d, 48 * 3600)
+		n = urls[locs.index(ft.BASE_URL + 'releases/news-47h.html')] \
+			.find('n:news', SM_NS)
+		self.assertEqual(n.find('n:publication/n:name', SM_NS).text,
+			ft.FEED_TITLE)
+		self.assertEqual(n.find('n:publication/n:language', SM_NS).text,
+			'sv')
+		self.assertEqual(n.find('n:title', SM_NS).text, 'news-47h')
+		self.assertEqual(ft.utc_epoch(n.find('n:publication_date',
+			SM_NS).text), self.now - 47 * 3600)
+
+	def test_robots(self):
+		self.assertEqual(self.read('robots.txt'),
+			'User-agent: *\nAllow: /\n\nSitemap: %ssitemap.xml\n'
+			'Sitemap: %ssitemap-news.xml\n' % (ft.BASE_URL, ft.BASE_URL))
+
+	def test_chromium_shows_the_parts(self):
+		exe = chromium()
+		if exe is None:
+			print('SKIP: chromium not installed (optional: '
+				'scripts/install-deps.sh browser)', file=sys.stderr)
+			self.skipTest('chromium not installed')
+		os.makedirs(SCREENSHOTS, exist_ok=True)
+		for rel, shot, want in (
+				('releases/2019-12-10-helsingborg-trygghet.html',
+				 'pages-release.png', ['Helsingborgs stad och Stiftelsen',
+				 '10 december 2019 08:54 CET', 'Pressmeddelande',
+				 'Fakta', 'Kontakter', 'elina.bratt@helsingborg.se',
+				 '042-10 56 99', self.about_head, self.about_para]),
+				('index.html', 'pages-index.png', ['Senaste',
+				 'Prenumerera', 'Alla pressmeddelanden', 'news-47h'])):
+			url = 'file://' + self.out(rel)
+			args = [exe, '--headless', '--no-sandbox', '--disable-gpu',
+				'--no-first-run', '--user-data-dir=' + self.ws.path('chr')]
+			dom = subprocess.run(args + ['--dump-dom', url],
+				capture_output=True, text=True, timeout=120)
+			self.assertEqual(dom.returncode, 0, dom.stderr[-2000:])
+			for w in want:
+				self.assertIn(w, dom.stdout, '%s: %r' % (rel, w))
+			path = os.path.join(SCREENSHOTS, shot)
+			r = subprocess.run(args + ['--window-size=800,1800',
+				'--screenshot=' + path, url], capture_output=True,
+				text=True, timeout=120)
+			self.assertEqual(r.returncode, 0, r.stderr[-2000:])
+			self.assertGreater(os.path.getsize(path), 10000)
+			print('screenshot: %s' % path, file=sys.stderr)
+
+
+class Incremental(ft.FeedCase):
+	"""A change rewrites only the files whose bytes change."""
+
+	def mtimes(self, ws):
+		return {os.path.relpath(os.path.join(d, n), ws.out):
+			os.stat(os.path.join(d, n)).st_mtime_ns
+			for d, _, names in os.walk(ws.out) for n in names}
+
+	def test_only_changed_files_rewritten(self):
+		ws = self.new_workspace('good')
+		ws.write_config(extra='[pages]\nper_page = 3\n')
+		self.assertRunOK(ws.run('--once'))
+		before = self.mtimes(ws)
+		time.sleep(0.05)
+		self.assertRunOK(ws.run('--once'))
+		self.assertEqual(self.mtimes(ws), before, 'a rerun rewrote files')
+		# A new release, newest of all: its page, the newest listing,
+		# the index, the sitemaps and the feeds; nothing else.
+		ft.write_release(ws.release('2026-11-30-ny.md'), '---\ntitle: Ny\n'
+			'date: 2026-11-30T10:00:00+01:00\n---\nText.\n')
+		self.assertRunOK(ws.run('--once'))
+		after = self.mtimes(ws)
+		changed = sorted(k for k in after if after[k] != before.get(k))
+		newest = 'archive/%d.html' % len([k for k in after
+			if k.startswith('archive/')])
+		allowed = {'releases/2026-11-30-ny.html', newest, 'index.html',
+			'sitemap.xml', 'sitemap-news.xml', 'feed.atom', 'feed.rss'}
+		self.assertIn('releases/2026-11-30-ny.html', changed)
+		# A full newest page gains a "newer" link: at most one more.
+		extra = set(changed) - allowed
+		self.assertLessEqual(len(extra), 1, changed)
+		for k in extra:
+			self.assertTrue(k.startswith('archive/'), changed)
+		# A removed release's page goes.
+		os.unlink(ws.release('2026-11-30-ny.md'))
+		self.assertRunOK(ws.run('--once'))
+		self.assertFalse(os.path.exists(os.path.join(ws.out, 'releases',
+			'2026-11-30-ny.html')))
+		self.assertOnlyFeeds(ws.out)
+
+	def test_pages_off(self):
+		ws = self.new_workspace('good')
+		ws.write_config(extra='[pages]\nenabled = false\n')
+		self.assertRunOK(ws.run('--once'))
+		self.assertEqual(sorted(os.listdir(ws.out)),
+			['feed.atom', 'feed.rss'])
+
+
+class Stylesheets(ft.FeedCase):
+
+	def test_broken_stylesheet_is_a_config_error(self):
+		ws = self.new_workspace('good')
+		with open(ws.path('bad.xsl'), 'w') as f:
+			f.write('<xsl:stylesheet version="1.0" xmlns:xsl='
+				'"http://www.w3.org/1999/XSL/Transform"><xsl:bogus/>'
+				'</xsl:stylesheet>\n')
+		ws.write_config(extra='[pages]\nstylesheet = bad.xsl\n')
+		for mode, code in (('--once', 78), ('--check', 1)):
+			r = ws.run(mode)
+			self.assertEqual(r.returncode, code, r.describe())
+			line = ft.line_of(ws.config_src, 'stylesheet =')
+			self.assertIn('%s:%d: [pages] %s: not a usable XSLT '
+				'stylesheet' % (ws.config, line, ws.path('bad.xsl')),
+				r.stderr)
+		self.assertFalse(os.path.exists(ws.out))
+
+	def test_own_stylesheet(self):
+		ws = self.new_workspace('good')
+		with open(ws.path('mine.xsl'), 'w') as f:
+			f.write('<xsl:stylesheet version="1.0" xmlns:xsl='
+				'"http://www.w3.org/1999/XSL/Transform">'
+				'<xsl:output method="html"/>'
+				'<xsl:template match="/page"><p class="mine">'
+				'<xsl:value-of select="release/title"/>'
+				'</p></xsl:template></xsl:stylesheet>\n')
+		ws.write_config(extra='[pages]\nstylesheet = mine.xsl\n')
+		self.assertRunOK(ws.run('--once'))
+		with open(os.path.join(ws.out, 'releases', '2024-03-04-cykelbana'
+				'.html'), encoding='utf-8') as f:
+			self.assertIn('<p class="mine">Ny cykelbana', f.read())
+
+
+class Daemon(dt.DaemonCase):
+	"""The site in daemon mode: timers, reloads, one release's files,
+	the embedded HTTP server."""
+
+	def served(self):
+		"""http://ADDR/ of the daemon's server, from its log."""
+		def addr():
+			for ln in self.daemon.stderr_lines():
+				m = re.search(r'http: serving on (http://\S+?/)', ln)
+				if m:
+					return m.group(1)
+			return None
+		self.wait(lambda: addr() is not None, 'http: serving on')
+		return addr()
+
+	def get(self, url):
+		import urllib.error
+		import urllib.request
+		try:
+			with urllib.request.urlopen(url, timeout=10) as r:
+				return r.status, r.headers.get('Content-Type'), r.read()
+		except urllib.error.HTTPError as e:
+			return e.code, None, b''
+
+	def test_every_link_resolves_on_the_embedded_server(self):
+		self.write_config(extra='[http]\nlisten = 127.0.0.1:0\n')
+		self.start(write_config=False)
+		root = self.served()
+		feeds = ft.Feeds(self.ws)
+		links = [e.find('a:link[@rel="alternate"]', ft.NS).get('href')
+			for e in feeds.entries]
+		self.assertGreater(len(links), 1)
+		for url in links:
+			self.assertTrue(url.startswith(ft.BASE_URL), url)
+			status, ctype, _ = self.get(root + url[len(ft.BASE_URL):])
+			self.assertEqual((status, ctype), (200,
+				'text/html; charset=utf-8'), url)
+		# A crawl from / : zero broken internal links.
+		seen, todo = set(), ['']
+		while todo:
+			rel = todo.pop()
+			if rel in seen:
+				continue
+			seen.add(rel)
+			status, ctype, body = self.get(root + rel)
+			self.assertEqual(status, 200, '/' + rel)
+			if not ctype.startswith('text/html'):
+				continue
+			p = Links()
+			p.feed(body.decode('utf-8'))
+			base = rel if rel.endswith('/') or rel == '' else \
+				os.path.dirname(rel) + '/'
+			for _, _, href in p.links:
+				if href.startswith(ft.BASE_URL):
+					href = href[len(ft.BASE_URL):]
+				elif re.match(r'^[a-z]+:', href):
+					continue
+				else:
+					href = os.path.normpath(base + href) \
+						.lstrip('./') if base else href
+				todo.append('' if href in ('.', 'index.html') else
+					href)
+		self.assertGreater(len(seen), 5)
+		status, ctype, _ = self.get(root + 'sitemap.xml')
+		self.assertEqual((status, ctype), (200,
+			'application/xml; charset=utf-8'))
+		# Drop new releases: how long until each page is served.
+		times = []
+		for i in range(5):
+			src = os.path.join(self.ws.outside, 'ny-%d.md' % i)
+			ft.write_release(src, dt.release_text('Ny %d' % i,
+				iso(time.time() - 60)))
+			t0 = time.monotonic()
+			os.rename(src, self.ws.release('ny-%d.md' % i))
+			url = root + 'releases/ny-%d.html' % i
+			dt.wait_for(lambda: self.get(url)[0] == 200, what=url)
+			times.append((time.monotonic() - t0) * 1000)
+		times.sort()
+		print('\ndrop -> page served: median %.0f ms, max %.0f ms '
+			'(5 drops, settle 20 ms)' % (times[2], times[-1]),
+			file=sys.stderr)
+
+	def news_locs(self):
+		try:
+			root = ET.parse(os.path.join(self.ws.out,
+				'sitemap-news.xml')).getroot()
+		except (OSError, ET.ParseError):
+			return None
+		return [u.find('s:loc', SM_NS).text
+			for u in root.findall('s:url', SM_NS)]
+
+	def test_news_sitemap_drops_a_release_by_timer(self):
+		"""No file changes: the release turns two days old and leaves."""
+		born = int(time.time()) - 48 * 3600 + 4
+		ft.write_release(self.ws.release('snart-gammal.md'),
+			dt.release_text('Snart gammal', iso(born)))
+		self.start()
+		url = ft.BASE_URL + 'releases/snart-gammal.html'
+		self.assertIn(url, self.news_locs())
+		before = os.stat(self.ws.atom).st_mtime_ns
+		def gone():
+			locs = self.news_locs()
+			return locs is not None and url not in locs
+		self.wait(gone, 'the release out of sitemap-news.xml',
+			timeout=15 * dt.SCALE)
+		self.assertGreaterEqual(time.time(), born + 48 * 3600)
+		# Only the sitemap changed: the feeds were not written.
+		self.assertEqual(os.stat(self.ws.atom).st_mtime_ns, before)
+		self.assertTrue(os.path.exists(os.path.join(self.ws.out,
+			'releases', 'snart-gammal.html')))
+
+	def test_stale_page_temp_files_removed_at_start(self):
+		stale = [('releases', '.gammal.html.Ab12Cd'),
+			('archive', '.3.html.Xy34Zw'), ('', '.index.html.Qw12Er'),
+			('', '.sitemap.xml.Zx98Cv')]
+		for sub, name in stale + [('releases', 'notes.txt')]:
+			os.makedirs(os.path.join(self.ws.out, sub), exist_ok=True)
+			with open(os.path.join(self.ws.out, sub, name), 'w') as f:
+				f.write('x')
+		self.start()
+		for sub, name in stale:
+			self.assertFalse(os.path.exists(os.path.join(self.ws.out,
+				sub, name)), name)
+		self.assertTrue(os.path.exists(os.path.join(self.ws.out,
+			'releases', 'notes.txt')))
+
+	def test_reload_with_a_broken_stylesheet_keeps_the_old(self):
+		mine = self.ws.path('mine.xsl')
+		with open(mine, 'w') as f:
+			f.write('<xsl:stylesheet version="1.0" xmlns:xsl='
+				'"http://www.w3.org/1999/XSL/Transform">'
+				'<xsl:output method="html"/><xsl:template match="/page">'
+				'<p class="mine"><xsl:value-of select="release/title"/>'
+				'</p></xsl:template></xsl:stylesheet>\n')
+		self.write_config(extra='[pages]\nstylesheet = mine.xsl\n')
+		self.start(write_config=False)
+		with open(mine, 'w') as f:
+			f.write('<xsl:stylesheet version="1.0" xmlns:xsl='
+				'"http://www.w3.org/1999/XSL/Transform"><xsl:bogus/>'
+				'</xsl:stylesheet>\n')
+		mark = self.notify.mark()
+		self.daemon.signal(signal.SIGHUP)
+		self.wait(lambda: any('not a usable XSLT stylesheet' in ln
+			for ln in self.daemon.stderr_lines()), 'the reload refused')
+		self.wait(lambda: 'READY=1' in self.notify.lines(mark),
+			'READY=1 after the failed reload')
+		self.assertAlive()
+		ft.write_release(self.ws.release('efter.md'), dt.release_text(
+			'Efter', '2024-06-02T12:00:00+02:00'))
+		self.wait_id('efter')
+		with open(os.path.join(self.ws.out, 'releases', 'efter.html'),
+				encoding='utf-8') as f:
+			self.assertEqual(f.read(), '<p class="mine">Efter</p>\n')
+
+	def test_one_release_rewrites_only_its_files(self):
+		self.write_config(extra='[pages]\nper_page = 2\n')
+		self.start()
+		n = self.daemon.publish_count()
+		t0 = time.monotonic()
+		src = os.path.join(self.ws.outside, 'ny.md')
+		ft.write_release(src, dt.release_text('Ny', iso(time.time() -
+			60)))
+		os.rename(src, self.ws.release('ny.md'))
+		page = os.path.join(self.ws.out, 'releases', 'ny.html')
+		self.wait(lambda: os.path.exists(page) and dt.has_id(self.ws,
+			'ny'), 'the page and the entry')
+		took = time.monotonic() - t0
+		self.wait_publish_after(n)
+		lines = [ln for ln in self.daemon.stderr_lines()
+			if re.search(r'site: \d+ files written', ln)]
+		written = int(re.search(r'site: (\d+) files', lines[-1]).group(1))
+		print('\none new release: %d site files written, page and entry '
+			'in %.0f ms' % (written, took * 1000), file=sys.stderr)
+		# Its page, the newest listing (and the one before, when that
+		# was full), index.html, sitemap.xml, sitemap-news.xml.
+		self.assertLessEqual(written, 6, lines[-1])
+		self.assertGreaterEqual(written, 4, lines[-1])
+
+
+if __name__ == '__main__':
+	ft.require_binary()
+	unittest.main(verbosity=1)
