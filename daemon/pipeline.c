@@ -84,15 +84,6 @@ struct pipeline {
 	int64_t next_embargo;
 };
 
-static double
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* A mark that cannot be kept is an event lost: read everything. */
 static void
 lost(struct pipeline *p)
@@ -830,7 +821,7 @@ batch_one(struct pipeline *p, const char *path)
  * so their ids are free for the rest, then the others in byte order. When
  * releases left, the files that lost an id clash get another chance: the
  * rival may be the one gone. With a slice limit, stop once it is spent
- * (after t0, a mono_ms() time): marks made meanwhile wait for the next
+ * (after t0, a date_mono_ms() time): marks made meanwhile wait for the next
  * batch. Returns 1 when the batch goes on, 0 when it is done, -1 when out
  * of memory (the batch is dropped: the caller rescans).
  */
@@ -844,7 +835,7 @@ read_marked(struct pipeline *p, double t0)
 		return -1;
 	while (rc == 1) {
 		while (b->i < b->n) {
-			if (p->slice_ms > 0 && mono_ms() - t0 >= p->slice_ms)
+			if (p->slice_ms > 0 && date_mono_ms() - t0 >= p->slice_ms)
 				return 1;
 			batch_one(p, b->v[b->i++]);
 		}
@@ -862,7 +853,7 @@ read_some(struct pipeline *p)
 	int rc = 0;
 
 	history_begin(p);
-	if (!p->rescan && (rc = read_marked(p, mono_ms())) < 0)
+	if (!p->rescan && (rc = read_marked(p, date_mono_ms())) < 0)
 		p->rescan = true;
 	if (p->rescan) {
 		batch_free(p);
@@ -1139,7 +1130,7 @@ int
 pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 {
 	struct publish_result pr;
-	double t0 = mono_ms();
+	double t0 = date_mono_ms();
 	bool known;
 	int64_t since = empty_since(p, now, &known);
 	int rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
@@ -1152,7 +1143,7 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 		res->next_embargo = p->next_embargo;
 		return 1;
 	}
-	p->last_ms = mono_ms() - t0;
+	p->last_ms = date_mono_ms() - t0;
 	p->last_at = (time_t)now;
 	p->publishes++;
 	log_debug("publish #%lu: %zu entries, %s %s, %s %s, %.1f ms "

@@ -9,18 +9,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "feeds/date.h"
 #include "feeds/output.h"
 #include "log.h"
 #include "site.h"
-
-static double
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
 
 /*
  * A write failure lasts (a full disk, a read-only mount) and every publish
@@ -34,8 +26,8 @@ static struct {
 	unsigned fails;
 } episode;
 
-void
-publish_write_failed(const struct config *c, const char *name)
+static void
+write_failed(const struct config *c, const char *name)
 {
 	if (episode.told && errno == episode.err) {
 		log_debug("cannot write %s/%s: %s (still)", c->output_dir,
@@ -106,10 +98,10 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		const char *name = feed_file_name(k);
 		char *data;
 		size_t len;
-		double t0 = mono_ms();
+		double t0 = date_mono_ms();
 		int rc = feed_render(k, &m, rs, n, &data, &len);
 
-		res->render_ms += mono_ms() - t0;
+		res->render_ms += date_mono_ms() - t0;
 		if (rc < 0) {
 			log_errx("%s: cannot render the feed (out of memory)",
 			    name);
@@ -120,7 +112,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		rc = output_replace(c->output_dir, name, data, len);
 		free(data);
 		if (rc < 0) {
-			publish_write_failed(c, name);
+			write_failed(c, name);
 			res->failed++;
 			res->failed_k[k] = true;
 			wfail = true;

@@ -44,14 +44,6 @@ struct publish_result {
  * res->site_more says to call again; the call that writes the last page
  * publishes the rest, so a big batch is still published once.
  */
-/*
- * A file in the output folder (name) could not be written, errno set:
- * logged at the first failure of an episode (a full disk fails every
- * write until space returns), at debug level after that; the episode ends
- * when the feeds are written again (logged).
- */
-void publish_write_failed(const struct config *c, const char *name);
-
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, struct publish_result *res);
 

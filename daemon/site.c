@@ -15,11 +15,11 @@
 
 #include <libxml/hash.h>
 
+#include "feeds/date.h"
 #include "feeds/output.h"
 #include "feeds/pages.h"
 #include "feeds/sitemap.h"
 #include "log.h"
-#include "publish.h"
 
 /* One publish of the site: what it writes through, what it counts. */
 struct run {
@@ -47,14 +47,45 @@ note_failure(struct tally *t, const char *name, const char *why)
 		snprintf(t->first, sizeof(t->first), "%s: %s", name, why);
 }
 
+/*
+ * A full disk fails every page of every publish: log the first failure of
+ * an episode and its end, as publish.c does for the feeds (each kind of
+ * output says so once).
+ */
+static struct {
+	bool told;
+	int err;
+} episode;
+
+static void
+pages_write_failed(const struct config *c, const char *name, int err)
+{
+	if (episode.told && err == episode.err) {
+		log_debug("cannot write %s/%s: %s (still)", c->output_dir,
+		    name, strerror(err));
+		return;
+	}
+	episode.told = true;
+	episode.err = err;
+	log_errx("cannot write %s/%s: %s (the pages stay as they were; "
+	    "retried, and logged again once written)", c->output_dir, name,
+	    strerror(err));
+}
+
+static void
+pages_written_again(const struct config *c)
+{
+	if (episode.told)
+		log_info("%s: the pages are written again", c->output_dir);
+	episode.told = false;
+}
+
 /* Add t to the publish's counts; log its first failure. */
 static void
 tally_add(struct run *u, const struct tally *t)
 {
 	if (t->werr != 0) {
-		/* A full disk fails every page: once per episode, as feeds. */
-		errno = t->werr;
-		publish_write_failed(u->c, t->wname);
+		pages_write_failed(u->c, t->wname, t->werr);
 	} else if (t->first[0] != '\0' && u->res->pages_failed == 0) {
 		log_errx("%s/%s", u->c->output_dir, t->first);
 	}
@@ -79,15 +110,6 @@ put(struct run *u, struct tally *t, const char *name, char *data,
 	else if (rc == 1)
 		t->written++;
 	return rc;
-}
-
-static double
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* ---- pages in parallel ------------------------------------------------- */
@@ -185,7 +207,7 @@ work_loop(void *arg)
 	while (!atomic_load(&w->stopped) &&
 	    (i = atomic_fetch_add(&w->next, 1)) < w->items) {
 		if (i >= w->must && w->deadline > 0 &&
-		    mono_ms() >= w->deadline) {
+		    date_mono_ms() >= w->deadline) {
 			atomic_store(&w->stopped, true);
 			break;
 		}
@@ -384,7 +406,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
     size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
 {
 	struct run u = { c, output_batch_new(c->output_dir), res };
-	double deadline = slice_ms > 0 ? mono_ms() + slice_ms : 0;
+	double deadline = slice_ms > 0 ? date_mono_ms() + slice_ms : 0;
 	int more;
 
 	if (u.b == NULL) {
@@ -400,10 +422,12 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		sweep_all(&u, rs, n);
 	}
 	if (output_batch_commit(u.b) < 0) {
-		publish_write_failed(c, "the pages");
+		pages_write_failed(c, "(the pages)", errno);
 		res->pages_failed++;
 		forget(rs, n);
 		more = 0;	/* the feeds still go out; pages at the retry */
+	} else if (res->pages_failed == 0) {
+		pages_written_again(c);
 	}
 	output_batch_free(u.b);
 	log_debug("site: %zu files written, %zu removed, %u failed%s",

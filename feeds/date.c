@@ -431,3 +431,12 @@ date_rfc822(const struct fp_time *t, char buf[DATE_BUFSZ])
 		buf[0] = '\0';
 	return buf;
 }
+
+double
+date_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}

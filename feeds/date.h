@@ -77,6 +77,9 @@ char *date_offset(const struct fp_time *t, char buf[DATE_OFFSZ]);
 /* The instant sec, with the offset the current zone has at that instant. */
 struct fp_time date_from_epoch(int64_t sec);
 
+/* The monotonic clock in milliseconds, for durations (never a date). */
+double date_mono_ms(void);
+
 /* "2019-12-10T08:54:00+01:00" ("Z" when off is 0). Returns buf. */
 char *date_rfc3339(const struct fp_time *t, char buf[DATE_BUFSZ]);
 

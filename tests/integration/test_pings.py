@@ -85,8 +85,9 @@ class PingCase(dt.DaemonCase):
 			f.update(feed)
 		self.ws.write_config(feed=f, extra=extra)
 
-	def launch(self):
-		"""Start feedpubd (again) and wait for its READY=1."""
+	def launch(self, uid=None):
+		"""Start feedpubd (again), as uid if given, and wait for its
+		READY=1."""
 		if self.daemon is not None:
 			# The next daemon writes stderr.log afresh: keep the old one.
 			old = self.daemon
@@ -95,7 +96,7 @@ class PingCase(dt.DaemonCase):
 			os.rename(old.errpath, keep)
 			old.errpath = keep
 		mark = self.notify.mark()
-		d = dt.Daemon(self.ws, self.notify)
+		d = dt.Daemon(self.ws, self.notify, uid=uid)
 		self.daemon = d
 		self.daemons.append(d)
 		self.addCleanup(self._reap, d)

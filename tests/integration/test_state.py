@@ -206,19 +206,11 @@ class UnavailableAtStartTest(StateCase):
 	UID = NOBODY if os.geteuid() == 0 else None
 
 	def launch_as(self):
-		mark = self.notify.mark()
-		d = dt.Daemon(self.ws, self.notify, uid=self.UID)
-		self.daemon = d
-		self.daemons.append(d)
-		self.addCleanup(self._reap, d)
+		return self.launch(uid=self.UID)
 
-		def ready():
-			self.assertTrue(d.alive(), 'daemon exited:\n' + d.describe())
-			return self.notify.count('READY=1', mark) >= 1
-		dt.wait_for(ready, dt.START_TIMEOUT, 'READY=1')
-		return d
-
-	def test_read_only_state_folder_then_writable(self):
+	def launch_read_only(self):
+		"""A webhook receiver, and the daemon started on a state folder
+		it cannot write (as nobody where we are root)."""
 		rcv = self.hook()
 		state = self.ws.path('state')
 		os.makedirs(state)
@@ -226,7 +218,10 @@ class UnavailableAtStartTest(StateCase):
 			chown_tree(self.ws.dir, self.UID)
 		os.chmod(state, 0o555)
 		self.addCleanup(os.chmod, state, 0o755)
-		d = self.launch_as()
+		return rcv, state, self.launch_as()
+
+	def test_read_only_state_folder_then_writable(self):
+		rcv, state, d = self.launch_read_only()
 
 		def paused():
 			s = self.notify.values('STATUS')
@@ -257,14 +252,7 @@ class UnavailableAtStartTest(StateCase):
 			[entry_id('2024-06-10-efter')])
 
 	def test_sighup_retries_at_once(self):
-		rcv = self.hook()
-		state = self.ws.path('state')
-		os.makedirs(state)
-		if self.UID is not None:
-			chown_tree(self.ws.dir, self.UID)
-		os.chmod(state, 0o555)
-		self.addCleanup(os.chmod, state, 0o755)
-		d = self.launch_as()
+		rcv, state, d = self.launch_read_only()
 		self.wait_log('pings are paused: cannot lock')
 		os.chmod(state, 0o755)
 		d.signal(signal.SIGHUP)
