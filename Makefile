@@ -38,7 +38,8 @@ bench: build
 # starting from its seed corpus; new inputs and crashers stay in
 # build-fuzz/ (copy a crasher into tests/fuzz/corpus/ to keep it as a test).
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= fuzz_release fuzz_date fuzz_config fuzz_xmlrpc
+FUZZ_TARGETS ?= fuzz_release fuzz_date fuzz_config fuzz_xmlrpc \
+	fuzz_httpmsg fuzz_hubform
 fuzz:
 	@./scripts/install-deps.sh fuzz
 	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DFEEDPUBD_SANITIZE=ON -DFEEDPUBD_FUZZ=ON >/dev/null
