@@ -86,10 +86,10 @@ schedule_embargo(struct daemon *d, int64_t next)
  * What a run leaves to the loop: the next slice of a big batch, a retry
  * while a feed cannot be written (less often while it keeps failing), the
  * next embargo, the status line. A folder that could not be read waits for
- * the next change or SIGUSR1.
+ * the next change or SIGUSR1. retry is true for a run of the retry timer.
  */
 static void
-after_run(struct daemon *d, const struct pipe_result *res)
+after_run(struct daemon *d, const struct pipe_result *res, bool retry)
 {
 	if (res->outcome == PIPE_MORE) {
 		ev_timer_start(d->loop, &d->slice);	/* after polling */
@@ -99,9 +99,18 @@ after_run(struct daemon *d, const struct pipe_result *res)
 		return;
 	serve_published(d->serve, res);
 	if (res->outcome == PIPE_UNWRITTEN) {
-		d->again.repeat = d->again.repeat < 1. ? 1. :
-		    fmin(60., d->again.repeat * 2);	/* 1, 2, 4 ... 60 s */
-		ev_timer_again(d->loop, &d->again);
+		/*
+		 * Only a failed retry backs off (1, 2, 4 ... 60 s). A failure
+		 * that a change triggered leaves a running retry timer alone:
+		 * many changes during a long episode (a full disk) must not
+		 * put a minute between space returning and the catch-up.
+		 */
+		if (retry)
+			d->again.repeat = fmin(60., d->again.repeat * 2);
+		if (d->again.repeat < 1.)
+			d->again.repeat = 1.;
+		if (retry || !ev_is_active(&d->again))
+			ev_timer_again(d->loop, &d->again);
 	} else {
 		d->again.repeat = 0.;
 		ev_timer_stop(d->loop, &d->again);
@@ -113,12 +122,12 @@ after_run(struct daemon *d, const struct pipe_result *res)
 }
 
 static void
-publish(struct daemon *d, int64_t now)
+publish(struct daemon *d, int64_t now, bool retry)
 {
 	struct pipe_result res;
 
 	pipeline_publish(d->pipe, now, &res);
-	after_run(d, &res);
+	after_run(d, &res, retry);
 }
 
 /*
@@ -142,7 +151,7 @@ flush(struct daemon *d)
 		return PIPE_UNREAD;
 	}
 	pipeline_run(d->pipe, (int64_t)time(NULL), &res);
-	after_run(d, &res);
+	after_run(d, &res, false);
 	return res.outcome;
 }
 
@@ -260,7 +269,7 @@ embargo_cb(struct ev_loop *loop, ev_periodic *p, int revents)
 
 	(void)loop;
 	(void)revents;
-	publish(p->data, now > due ? now : due);
+	publish(p->data, now > due ? now : due, false);
 }
 
 static void
@@ -268,7 +277,7 @@ again_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	(void)revents;
 	ev_timer_stop(loop, t);
-	publish(t->data, (int64_t)time(NULL));
+	publish(t->data, (int64_t)time(NULL), true);
 }
 
 /* statedir's: the database opened late; what was published is owed. */

@@ -29,4 +29,18 @@ enum history_result {
 enum history_result history_apply(struct state *st, struct release *r,
     bool save);
 
+/*
+ * A file renamed keeps its release (issue 9): the id r had before, when r
+ * (whose id is def_id, the one its slug gives: none in the front matter)
+ * is the renamed file. That is when the history says r's path holds
+ * another id (renamed before), or, for a path it does not know, holds a
+ * release with r's text whose file is gone (renamed since: the pipeline
+ * runs removals first, and a restart finds only the new name). gone(ud,
+ * id, path) says whether the old release left: no release holds its id
+ * and its path (NULL: not asked) is gone. Returns the id (caller frees) or NULL.
+ */
+char *history_renamed_id(struct state *st, const struct release *r,
+    const char *def_id, bool (*gone)(void *ud, const char *id,
+    const char *path), void *ud);
+
 #endif

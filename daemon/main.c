@@ -9,12 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include <curl/curl.h>
 
 #include "config/config.h"
 #include "daemon.h"
+#include "feeds/date.h"
 #include "lock.h"
 #include "log.h"
 #include "pipeline.h"
@@ -37,7 +39,9 @@ usage(FILE *f)
 	    "  -1, --once         write the feeds once and exit\n"
 	    "  -n, --check        check the config and every release, "
 	    "write nothing\n"
-	    "  -s, --status       print the pending pings and exit\n"
+	    "  -s, --status       print the pending pings, the daemon's "
+	    "status and\n"
+	    "                     the skipped files, and exit\n"
 	    "  -T, --print-config print every key's value in effect and "
 	    "exit\n"
 	    "  -v, --verbose      log debug messages too\n"
@@ -80,6 +84,7 @@ run_once(const struct config *c, bool check_only)
 	struct state *st = NULL;
 	struct pipeline *p = NULL;
 	struct pipe_result res;
+	struct stat sb;
 	int rc = 1, lock = -1;
 
 	if (!check_only) {
@@ -96,6 +101,7 @@ run_once(const struct config *c, bool check_only)
 		goto out;
 	}
 	if (check_only) {
+		pipeline_notes(p, true);
 		if (strcmp(c->feed.tag_authority, EXAMPLE_HOST) == 0)
 			log_warnx("%s: base_url %s is still the example's: "
 			    "entry ids are built from its host and must never "
@@ -108,6 +114,7 @@ run_once(const struct config *c, bool check_only)
 		rc = pipeline_skipped(p) > 0 ? 1 : 0;
 		goto out;
 	}
+	pipeline_once(p, stat(c->path, &sb) == 0 ? (int64_t)sb.st_mtime : 0);
 	if (pipeline_run(p, (int64_t)time(NULL), &res) < 0)
 		goto out;
 	for (int k = 0; k < FEED_NKINDS; k++)
@@ -120,6 +127,44 @@ out:
 	state_close(st);
 	lock_release(lock);
 	return rc;
+}
+
+/*
+ * --status, after the ping queue: the daemon's status line at its last
+ * publish and the files it skipped, with their errors (nothing when the
+ * daemon never saved them). Names are escaped like log lines.
+ */
+static void
+print_daemon_status(struct state *st)
+{
+	char *line = state_meta_get(st, "status");
+	char *at = state_meta_get(st, "status_at");
+	struct skipped_file *sk = NULL;
+	size_t n = 0;
+	long long t = 0;
+
+	if (line == NULL) {
+		free(at);
+		return;
+	}
+	printf("\n");
+	if (at != NULL && sscanf(at, "%lld", &t) == 1 && t > 0) {
+		struct fp_time ft = date_from_epoch((int64_t)t);
+		char date[DATE_BUFSZ];
+
+		printf("last publish %s: %s\n", date_rfc3339(&ft, date), line);
+	} else {
+		printf("last publish: %s\n", line);
+	}
+	if (state_skipped_list(st, &sk, &n) == 0) {
+		printf("%zu skipped file%s\n", n, n == 1 ? "" : "s");
+		for (size_t i = 0; i < n; i++)
+			printf("  %s: %s\n", log_esc(sk[i].path),
+			    log_esc(sk[i].error));
+	}
+	state_skipped_free(sk, n);
+	free(line);
+	free(at);
 }
 
 /* --status: the ping queue, read from the state database. */
@@ -150,6 +195,7 @@ print_status(const struct config *c)
 		printf("\n");
 	}
 	state_pings_free(v, n);
+	print_daemon_status(st);
 	state_close(st);
 	return 0;
 }

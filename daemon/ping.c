@@ -104,6 +104,7 @@ struct xfer {
 	char status[128];	/* the answer's status line */
 	char *resp;
 	size_t resp_len;
+	bool capped;		/* cut past MAX_RESPONSE by write_fn */
 	char err[CURL_ERROR_SIZE];
 };
 
@@ -254,7 +255,17 @@ write_fn(char *data, size_t size, size_t n, void *ud)
 		x->resp_len += keep;
 		r[x->resp_len] = '\0';
 	}
-	return len;	/* the rest is read and dropped */
+	if (keep < len) {
+		/*
+		 * Past the cap: stop the transfer (CURLE_WRITE_ERROR) rather
+		 * than read an endless body until the timeout. outcome()
+		 * judges by the status already received; no kind needs more
+		 * of the body than its first MAX_RESPONSE bytes.
+		 */
+		x->capped = true;
+		return 0;
+	}
+	return len;
 }
 
 static size_t
@@ -358,6 +369,7 @@ run_easy(struct xfer *x)
 	CURL *e = x->easy;
 
 	x->resp_len = 0;
+	x->capped = false;
 	x->status[0] = x->err[0] = '\0';
 	curl_easy_setopt(e, CURLOPT_PRIVATE, x);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
@@ -628,9 +640,9 @@ static void
 delivered(struct xfer *x)
 {
 	/* Thousands of hub deliveries: one line each only when asked. */
-	(x->delegated ? log_debug : log_info)("ping %s (%s) for %s: %s",
+	(x->delegated ? log_debug : log_info)("ping %s (%s) for %s: %s%s",
 	    x->target, xfer_kind(x), x->feed, x->status[0] ? x->status :
-	    "done");
+	    "done", x->capped ? " (answer cut after 64 KiB)" : "");
 	finished(x);
 }
 
@@ -699,6 +711,9 @@ outcome(struct xfer *x, CURLcode rc)
 	char why[512], line[200];
 	curl_off_t ra = 0;
 
+	/* Cut by write_fn past MAX_RESPONSE: judged by the status (D3). */
+	if (rc == CURLE_WRITE_ERROR && x->capped)
+		rc = CURLE_OK;
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &code);
 	if (x->done != NULL) {
@@ -1083,7 +1098,12 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 	curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p);
 	srand((unsigned)time(NULL) ^ (unsigned)(uintptr_t)p);
 	load_announced(p);
-	schedule(p);
+	/*
+	 * Not schedule(): at start the pending rows must wait for the
+	 * start-up publish, which may merge a change into them (a new gen);
+	 * taken now, they would go out once as they were and once merged.
+	 */
+	schedule_soon(p);
 	return p;
 }
 

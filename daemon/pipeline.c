@@ -11,12 +11,23 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <libxml/hash.h>
+
 #include "feeds/date.h"
 #include "feeds/scan.h"
 #include "history.h"
 #include "log.h"
 #include "pathset.h"
 #include "publish.h"
+
+/* An entry of a feed, or an embargoed release, as a publish saw it. */
+struct shown {
+	char *id;
+	char *title;
+	int64_t updated;
+	int64_t date;
+	bool embargo;		/* not live yet: goes live at date */
+};
 
 struct pipeline {
 	const struct config *cfg;
@@ -31,6 +42,17 @@ struct pipeline {
 	struct pathset *clashed;	/* of those, the id clash losers */
 	struct pathset *reclaim;	/* losers in a full rescan that the */
 					/* history says hold the id */
+	struct pathset *tokeep;		/* of those, told only once we know */
+					/* whether the published version */
+					/* stays (settle_bad()) */
+	xmlHashTablePtr errors;		/* path -> its struct release_error */
+	struct store *held;		/* reread(): the old version, apart */
+	bool notes;			/* log the releases' notes (--check) */
+	bool once;			/* --once: nothing of the daemon's */
+					/* own (status, empty time) is saved */
+	int64_t once_empty;		/* --once: the empty feed's time */
+	int64_t empty_at;		/* when the feed became empty, as */
+					/* this process saw it; 0: not empty */
 	bool scanning;			/* a full rescan reports */
 	bool rescan;			/* read the whole folder next */
 	size_t removed;			/* releases gone with their folder */
@@ -48,6 +70,11 @@ struct pipeline {
 	bool history_unread;		/* stop reading it in this run */
 	bool history_unsaved;		/* stop writing it in this run */
 	bool history_owed;		/* the database lacks part of the store */
+
+	/* What the last publish showed, by id (for its info line). */
+	struct shown *shown;
+	size_t nshown;
+	bool shown_known;		/* false until the first publish */
 
 	/* For the status line. */
 	unsigned long publishes;
@@ -147,9 +174,51 @@ holds(struct pipeline *p, const char *relpath)
 	return id != NULL;
 }
 
+static void
+free_error(void *payload, const xmlChar *name)
+{
+	(void)name;
+	free(payload);
+}
+
+/* Remember why relpath was skipped (for settle_bad() and --status). */
+static void
+stash_error(struct pipeline *p, const char *relpath,
+    const struct release_error *err)
+{
+	struct release_error *e = malloc(sizeof(*e));
+
+	if (e == NULL || xmlHashUpdateEntry(p->errors,
+	    (const xmlChar *)relpath, e, free_error) < 0) {
+		free(e);
+		return;		/* only --status and the wording suffer */
+	}
+	*e = *err;
+}
+
+static void
+forget_error(struct pipeline *p, const char *relpath)
+{
+	xmlHashRemoveEntry(p->errors, (const xmlChar *)relpath, free_error);
+}
+
+/* "FILE:LINE: msg" or "FILE: msg", escaped, and a suffix. */
+static void
+log_problem(struct pipeline *p, const char *relpath,
+    const struct release_error *err, const char *suffix)
+{
+	if (err->line > 0)
+		log_errx("%s/%s:%zu: %s%s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), err->line, log_esc(err->msg), suffix);
+	else
+		log_errx("%s/%s: %s%s", log_esc(p->cfg->releases_dir),
+		    log_esc(relpath), log_esc(err->msg), suffix);
+}
+
 /*
  * Told by the scanner about every file it skipped: the one place a
- * release's problem is logged.
+ * release's problem is logged, here or, for a file that may hold a
+ * published release, by settle_bad() once the reading is done.
  */
 static void
 report(void *ud, const char *relpath, const struct release_error *err)
@@ -164,15 +233,58 @@ report(void *ud, const char *relpath, const struct release_error *err)
 			lost(p);
 		return;		/* told after reclaim(), if it still loses */
 	}
-	if (err->line > 0)
-		log_errx("%s/%s:%zu: %s", log_esc(p->cfg->releases_dir),
-		    log_esc(relpath), err->line, log_esc(err->msg));
-	else
-		log_errx("%s/%s: %s", log_esc(p->cfg->releases_dir),
-		    log_esc(relpath), log_esc(err->msg));
+	stash_error(p, relpath, err);
+	if (!err->clash && !err->transient) {
+		if (pathset_add(p->tokeep, relpath) < 0)
+			lost(p);
+		return;
+	}
+	log_problem(p, relpath, err, "");
 	if (pathset_add(p->bad, relpath) < 0 || (err->clash &&
 	    pathset_add(p->clashed, relpath) < 0))
 		lost(p);
+}
+
+/* A release's warnings (always) and notes (--check only), escaped. */
+static void
+tell_diags(struct pipeline *p, const struct release *r)
+{
+	size_t told = 0, warnings = 0;
+
+	for (size_t i = 0; i < r->ndiags; i++)
+		warnings += r->diags[i].level == RELEASE_WARNING;
+	for (size_t i = 0; i < r->ndiags; i++) {
+		const struct release_diag *d = &r->diags[i];
+		char where[32] = "", more[80] = "";
+
+		if (d->level == RELEASE_NOTE && !p->notes)
+			continue;
+		/* Outside --check, one line per file: a file full of */
+		/* near misses must not flood the log. */
+		if (d->level == RELEASE_WARNING && !p->notes && told++ > 0)
+			continue;
+		if (d->line > 0)
+			snprintf(where, sizeof(where), ":%zu", d->line);
+		if (d->level == RELEASE_WARNING && !p->notes && warnings > 1)
+			snprintf(more, sizeof(more), " (and %zu more warnings: "
+			    "feedpubd --check lists them)", warnings - 1);
+		if (d->level == RELEASE_WARNING)
+			log_warnx("%s/%s%s: %s: %s%s",
+			    log_esc(p->cfg->releases_dir), log_esc(r->path),
+			    where, release_diag_name(d->level),
+			    log_esc(d->msg), more);
+		else
+			log_info("%s/%s%s: %s: %s",
+			    log_esc(p->cfg->releases_dir), log_esc(r->path),
+			    where, release_diag_name(d->level),
+			    log_esc(d->msg));
+	}
+}
+
+static void
+tell_diags_one(struct release *r, void *ud)
+{
+	tell_diags(ud, r);
 }
 
 /* ---- the release history ---------------------------------------------- */
@@ -241,6 +353,219 @@ history_end(struct pipeline *p, bool whole)
 		log_info("the release history is saved again");
 }
 
+/* ---- keeping what was published -------------------------------------- */
+
+/* Whether the body after the front matter holds no text. */
+static bool
+body_empty(const struct release *r)
+{
+	const char *b = r->text + r->body_off;
+
+	return b[strspn(b, " \t\n\r\f\v")] == '\0';
+}
+
+/* The last good version of relpath the history holds, parsed, or NULL. */
+static struct release *
+from_history(struct pipeline *p, const char *relpath)
+{
+	struct release_error err = { .line = 0 };
+	struct release *r = NULL;
+	char *id, *text = NULL;
+
+	if (p->st == NULL || p->history_unread ||
+	    (id = state_release_held(p->st, relpath)) == NULL)
+		return NULL;
+	if ((text = state_release_text(p->st, id)) != NULL &&
+	    release_parse(&p->cfg->feed, relpath, text, strlen(text), 0, &r,
+	    &err) == 0 && strcmp(r->id, id) != 0) {
+		char *def = release_default_id(&p->cfg->feed, r->slug);
+
+		if (def != NULL && strcmp(r->id, def) == 0) {
+			free(r->id);	/* renamed before: adopt()'s id */
+			r->id = id;
+			id = NULL;
+		} else {
+			release_free(r);	/* that text gives another id */
+			r = NULL;
+		}
+		free(def);
+	}
+	free(text);
+	free(id);
+	return r;
+}
+
+/*
+ * The file at relpath turned bad (or lost its body): when the release it
+ * held is live, it stays published as it was, from prev (the store read
+ * before; NULL: none) or else from the history. Returns that version,
+ * back in the store, or NULL.
+ */
+static struct release *
+keep(struct pipeline *p, struct store *prev, const char *relpath)
+{
+	struct release *r = prev != NULL ? store_take(prev, relpath) : NULL;
+
+	if (r == NULL)
+		r = from_history(p, relpath);
+	if (r == NULL)
+		return NULL;
+	if (r->draft || r->date.sec > (int64_t)time(NULL)) {
+		release_free(r);	/* not live: nothing to keep */
+		return NULL;
+	}
+	store_remove(p->store, relpath);
+	if (store_put(p->store, r, NULL) != STORE_PUT_OK)
+		return NULL;
+	r = store_get(p->store, relpath);
+	remember(p, r);
+	return r;
+}
+
+/* What a kept release's error line adds. */
+static void
+kept_suffix(const struct release *r, char *buf, size_t len)
+{
+	char date[DATE_BUFSZ];
+
+	snprintf(buf, len, "; kept the published version from %s",
+	    date_rfc3339(&r->updated, date));
+}
+
+/*
+ * Tell the files report() held back: each is an error (skipped), an
+ * error whose published version stays, or an empty file that is not a
+ * release yet (no error at all).
+ */
+static void
+settle_bad(struct pipeline *p, struct store *prev)
+{
+	size_t n;
+	char **v = pathset_sorted(p->tokeep, &n);
+
+	pathset_clear(p->tokeep);
+	if (v == NULL && n > 0)
+		lost(p);
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		const struct release_error *err = xmlHashLookup(p->errors,
+		    (const xmlChar *)v[i]);
+		struct release_error none = { .line = 0 };
+		struct release *r = keep(p, prev, v[i]);
+		char suffix[DATE_BUFSZ + 64] = "";
+
+		if (err == NULL)	/* out of memory when stashed */
+			err = &none;
+		if (r == NULL && err->empty) {
+			log_info("%s/%s: %s", log_esc(p->cfg->releases_dir),
+			    log_esc(v[i]), log_esc(err->msg));
+			pathset_remove(p->bad, v[i]);
+			forget_error(p, v[i]);
+			continue;
+		}
+		if (r != NULL)
+			kept_suffix(r, suffix, sizeof(suffix));
+		log_problem(p, v[i], err, suffix);
+		if (pathset_add(p->bad, v[i]) < 0)
+			lost(p);
+	}
+	pathset_sorted_free(v, n);
+}
+
+/*
+ * The release just read from relpath has no body where its published
+ * version, in prev, had one: a slip (the text cut, a paste gone wrong)
+ * that must not publish. Keep the old one, as for an error.
+ */
+static bool
+keep_body(struct pipeline *p, struct store *prev, const char *relpath)
+{
+	struct release *r = store_get(p->store, relpath);
+	struct release *old = prev != NULL ? store_get(prev, relpath) : NULL;
+	struct release_error err = { .line = 0 };
+
+	if (r == NULL || old == NULL || !body_empty(r) || body_empty(old))
+		return false;
+	snprintf(err.msg, sizeof(err.msg), "has no text after the front "
+	    "matter");
+	stash_error(p, relpath, &err);
+	if (pathset_add(p->tokeep, relpath) < 0)
+		lost(p);
+	return true;
+}
+
+/* ---- renames ---------------------------------------------------------- */
+
+static bool gone(const struct pipeline *p, const char *relpath);
+
+/* For history_renamed_id(): whether the release at path with id left. */
+static bool
+left(void *ud, const char *id, const char *path)
+{
+	struct pipeline *p = ud;
+	struct release *r = store_get_id(p->store, id);
+
+	if (r != NULL)
+		return false;
+	return path == NULL || (store_get(p->store, path) == NULL &&
+	    gone(p, path));
+}
+
+/*
+ * The release at relpath is a renamed file: it takes back the id it had
+ * (and so its dates and its place in the feeds); the link follows the
+ * new name.
+ */
+static void
+adopt(struct pipeline *p, const char *relpath)
+{
+	struct release *r = store_get(p->store, relpath);
+	char *def, *id = NULL, *was;
+
+	if (r == NULL || p->st == NULL || p->history_unread ||
+	    (def = release_default_id(&p->cfg->feed, r->slug)) == NULL)
+		return;
+	id = history_renamed_id(p->st, r, def, left, p);
+	free(def);
+	if (id == NULL)
+		return;
+	r = store_take(p->store, relpath);
+	was = r->id;
+	r->id = id;
+	if (store_put(p->store, r, NULL) != STORE_PUT_OK) {
+		lost(p);	/* gone from the store: read it again */
+		free(was);
+		return;
+	}
+	log_info("%s/%s: renamed, keeps its id %s",
+	    log_esc(p->cfg->releases_dir), log_esc(relpath), log_esc(id));
+	free(was);
+}
+
+static void
+path_of(struct release *r, void *ud)
+{
+	if (pathset_add(ud, r->path) < 0)
+		pathset_clear(ud);	/* out of memory: no renames now */
+}
+
+/* adopt() for every release of the store (a full rescan). */
+static void
+adopt_all(struct pipeline *p)
+{
+	struct pathset *set;
+	char **v = NULL;
+	size_t n = 0;
+
+	if (p->st == NULL || (set = pathset_new()) == NULL)
+		return;
+	store_foreach(p->store, path_of, set);
+	v = pathset_sorted(set, &n);
+	for (size_t i = 0; v != NULL && i < n; i++)
+		adopt(p, v[i]);
+	pathset_sorted_free(v, n);
+	pathset_free(set);
+}
+
 /* ---- reading ---------------------------------------------------------- */
 
 static void reclaim(struct pipeline *p);
@@ -287,6 +612,33 @@ keep_writing(struct pipeline *p, struct store *s)
 	pathset_sorted_free(v, n);
 }
 
+static void
+body_check(struct release *r, void *ud)
+{
+	struct pathset *v = ud;
+
+	if (body_empty(r) && pathset_add(v, r->path) < 0)
+		pathset_clear(v);	/* out of memory: they publish */
+}
+
+/* keep_body() for every release of the new store without a body. */
+static void
+keep_bodies(struct pipeline *p, struct store *prev)
+{
+	struct pathset *set = pathset_new();
+	char **v = NULL;
+	size_t n = 0;
+
+	if (set != NULL) {
+		store_foreach(p->store, body_check, set);
+		v = pathset_sorted(set, &n);
+	}
+	for (size_t i = 0; v != NULL && i < n; i++)
+		keep_body(p, prev, v[i]);
+	pathset_sorted_free(v, n);
+	pathset_free(set);
+}
+
 /*
  * Read the whole folder into a new store, beside the old one, and swap
  * only when every folder could be read: a half-read tree must not publish
@@ -295,7 +647,7 @@ keep_writing(struct pipeline *p, struct store *s)
 static int
 full_rescan(struct pipeline *p)
 {
-	struct store *s = store_new();
+	struct store *s = store_new(), *old;
 	struct pathset *bad = p->bad, *clashed = p->clashed;
 	int rc = -1;
 
@@ -324,8 +676,13 @@ full_rescan(struct pipeline *p)
 	pathset_free(bad);
 	pathset_free(clashed);
 	keep_writing(p, s);
-	store_free(p->store);
+	old = p->store;
 	p->store = s;
+	store_foreach(s, tell_diags_one, p);
+	keep_bodies(p, old);
+	settle_bad(p, old);
+	store_free(old);
+	adopt_all(p);
 	reclaim(p);
 	pathset_clear(p->dirty);	/* answered by the rescan */
 	p->removed = 0;
@@ -378,9 +735,22 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 		return;
 	}
 	pathset_remove(p->clashed, relpath);
+	/* Apart, so that a slip can put it back (settle_bad()). */
+	if (r != NULL && (r = store_take(p->store, relpath)) != NULL &&
+	    store_put(p->held, r, NULL) != STORE_PUT_OK)
+		lost(p);
 	if (scan_file(&p->cfg->feed, p->cfg->releases_dir, relpath, p->store,
-	    report, p) >= 0)
+	    p->held, report, p) >= 0) {
 		pathset_remove(p->bad, relpath);
+		forget_error(p, relpath);
+		if (!keep_body(p, p->held, relpath) &&
+		    (r = store_get(p->store, relpath)) != NULL) {
+			tell_diags(p, r);
+			adopt(p, relpath);
+		}
+	}
+	settle_bad(p, p->held);
+	store_remove(p->held, relpath);
 	if ((r = store_get(p->store, relpath)) != NULL)
 		remember(p, r);
 	/* Its old id is free now if it left or took another one. */
@@ -442,6 +812,7 @@ batch_one(struct pipeline *p, const char *path)
 		pathset_remove(p->dirty, path);
 		pathset_remove(p->bad, path);
 		pathset_remove(p->clashed, path);
+		forget_error(p, path);
 		b->removed += store_remove(p->store, path) == 0;
 		return;
 	case B_READ:
@@ -524,12 +895,254 @@ outcome_word(const struct publish_result *res, int k)
 	    "unchanged";
 }
 
+/* ---- what a publish changed ------------------------------------------ */
+
+static void
+shown_free(struct shown *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].id);
+		free(v[i].title);
+	}
+	free(v);
+}
+
+struct shown_list {
+	struct shown *v;
+	size_t n, cap;
+	int64_t now;
+	bool oom;
+};
+
+static void
+shown_add(struct shown_list *l, const struct release *r, bool embargo)
+{
+	struct shown *w;
+
+	if (l->oom)
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+
+		if ((w = realloc(l->v, cap * sizeof(*w))) == NULL) {
+			l->oom = true;
+			return;
+		}
+		l->v = w;
+		l->cap = cap;
+	}
+	w = &l->v[l->n];
+	w->id = strdup(r->id);
+	w->title = strdup(r->title);
+	w->updated = r->updated.sec;
+	w->date = r->date.sec;
+	w->embargo = embargo;
+	if (w->id == NULL || w->title == NULL) {
+		free(w->id);
+		free(w->title);
+		l->oom = true;
+		return;
+	}
+	l->n++;
+}
+
+static void
+shown_embargo(struct release *r, void *ud)
+{
+	struct shown_list *l = ud;
+
+	if (!r->draft && r->date.sec > l->now)
+		shown_add(l, r, true);
+}
+
+static int
+shown_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct shown *)a)->id,
+	    ((const struct shown *)b)->id);
+}
+
+/* One category of the info line: "N added ("A", "B", ...)". */
+struct change_words {
+	char buf[1024];
+	size_t n;
+};
+
+static void
+word_add(struct change_words *w, const struct shown *s, bool when)
+{
+	size_t len = strlen(w->buf);
+	char date[DATE_BUFSZ] = "";
+
+	if (when) {
+		struct fp_time t = date_from_epoch(s->date);
+
+		date_rfc3339(&t, date);
+	}
+	if (w->n++ < 3 && len < sizeof(w->buf) - 1)
+		snprintf(w->buf + len, sizeof(w->buf) - len, "%s\"%s\"%s%s",
+		    len ? ", " : "", log_esc(s->title), when ? " at " : "",
+		    date);
+}
+
+static void
+words_put(char *line, size_t len, const char *what,
+    const struct change_words *w)
+{
+	size_t at = strlen(line);
+
+	if (w->n == 0 || at >= len - 1)
+		return;
+	snprintf(line + at, len - at, "%s%zu %s (%s%s)", at ? "; " : "", w->n,
+	    what, w->buf, w->n > 3 ? ", ..." : "");
+}
+
+/*
+ * One info line saying what this publish changed against the last one
+ * (the first only sets the baseline): entries added, updated, removed,
+ * embargoes scheduled.
+ */
+static void
+tell_changes(struct pipeline *p, struct release **rs, size_t n, int64_t now)
+{
+	struct shown_list l = { .now = now };
+	struct change_words add = { "", 0 }, upd = { "", 0 }, rem = { "", 0 },
+	    emb = { "", 0 };
+	char line[4500] = "";
+	size_t i = 0, j = 0;
+
+	for (size_t k = 0; k < n; k++)
+		shown_add(&l, rs[k], false);
+	store_foreach(p->store, shown_embargo, &l);
+	if (l.oom) {
+		shown_free(l.v, l.n);
+		return;
+	}
+	if (l.n > 1)
+		qsort(l.v, l.n, sizeof(*l.v), shown_cmp);
+	while (p->shown_known && (i < p->nshown || j < l.n)) {
+		const struct shown *o = i < p->nshown ? &p->shown[i] : NULL;
+		const struct shown *w = j < l.n ? &l.v[j] : NULL;
+		int c = o == NULL ? 1 : w == NULL ? -1 : strcmp(o->id, w->id);
+
+		if (c < 0) {
+			word_add(&rem, o, false);
+			i++;
+			continue;
+		}
+		j++;
+		if (c > 0) {
+			word_add(w->embargo ? &emb : &add, w, w->embargo);
+			continue;
+		}
+		i++;
+		if (w->embargo && (!o->embargo || o->date != w->date))
+			word_add(&emb, w, true);
+		else if (!w->embargo && o->embargo)
+			word_add(&add, w, false);
+		else if (!w->embargo && (o->updated != w->updated ||
+		    strcmp(o->title, w->title) != 0))
+			word_add(&upd, w, false);
+	}
+	if (p->shown_known) {
+		words_put(line, sizeof(line), "added", &add);
+		words_put(line, sizeof(line), "updated", &upd);
+		words_put(line, sizeof(line), "removed", &rem);
+		words_put(line, sizeof(line), emb.n == 1 ? "embargo scheduled" :
+		    "embargoes scheduled", &emb);
+		log_info("published %zu entries: %s", n, line[0] ? line :
+		    "no change");
+	}
+	shown_free(p->shown, p->nshown);
+	p->shown = l.v;
+	p->nshown = l.n;
+	p->shown_known = true;
+}
+
+/* ---- the daemon's status, for --status -------------------------------- */
+
+/* The status line and the skipped files, into the state database. */
+static void
+save_status(struct pipeline *p, int64_t now)
+{
+	char line[512], at[32];
+	size_t n = 0;
+	char **v;
+	struct skipped_file *sk;
+
+	if (p->st == NULL || p->once)
+		return;
+	pipeline_status(p, line, sizeof(line));
+	snprintf(at, sizeof(at), "%lld", (long long)now);
+	v = pathset_sorted(p->bad, &n);
+	sk = calloc(n ? n : 1, sizeof(*sk));
+	if (v == NULL || sk == NULL) {
+		free(sk);
+		pathset_sorted_free(v, n);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct release_error *e = xmlHashLookup(p->errors,
+		    (const xmlChar *)v[i]);
+
+		sk[i].path = v[i];
+		sk[i].error = (char *)(e != NULL ? e->msg : "skipped");
+	}
+	if (state_begin(p->st) == 0) {
+		if (state_meta_set(p->st, "status", line) < 0 ||
+		    state_meta_set(p->st, "status_at", at) < 0 ||
+		    state_skipped_set(p->st, sk, n) < 0)
+			state_rollback(p->st);
+		else
+			state_commit(p->st);
+	}
+	free(sk);
+	pathset_sorted_free(v, n);
+}
+
+#define EMPTY_KEY	"empty_since"
+
+/*
+ * The time an empty feed says it was updated: when it became empty, as
+ * the state database remembers it (the daemon), else --once's time (the
+ * config file's), else now.
+ */
+static int64_t
+empty_since(struct pipeline *p, int64_t now, bool *known)
+{
+	char *v = p->st != NULL ? state_meta_get(p->st, EMPTY_KEY) : NULL;
+	long long t = 0;
+
+	*known = v != NULL && sscanf(v, "%lld", &t) == 1 && t > 0;
+	free(v);
+	if (*known)
+		return (int64_t)t;
+	if (p->once)
+		return p->once_empty;
+	return p->empty_at != 0 ? p->empty_at : now;
+}
+
+/* Remember (or forget) when the feed became empty. */
+static void
+save_empty(struct pipeline *p, size_t entries, int64_t since, bool known)
+{
+	char v[32];
+
+	p->empty_at = entries == 0 ? since : 0;
+	if (p->st == NULL || p->once || (entries == 0) == known)
+		return;
+	snprintf(v, sizeof(v), "%lld", (long long)since);
+	state_meta_set(p->st, EMPTY_KEY, entries == 0 ? v : NULL);
+}
+
 int
 pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 {
 	struct publish_result pr;
 	double t0 = mono_ms();
-	int rc = publish_feeds(p->cfg, p->store, now, p->slice_ms, &pr);
+	bool known;
+	int64_t since = empty_since(p, now, &known);
+	int rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms, &pr);
 
 	if (pr.site_more) {
 		/* The site is written in slices too; the feeds at the last. */
@@ -548,6 +1161,8 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	    p->last_ms, pr.render_ms);
 	memset(res, 0, sizeof(*res));
 	res->outcome = rc < 0 ? PIPE_UNWRITTEN : PIPE_PUBLISHED;
+	if (rc == 0)
+		save_empty(p, pr.entries, since, known);
 	res->entries = p->entries = pr.entries;
 	res->site_changed = pr.pages_written + pr.pages_removed > 0;
 	for (int k = 0; k < FEED_NKINDS; k++) {
@@ -561,6 +1176,9 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	/* The news sitemap drops a release by itself: a timer, like one. */
 	if (pr.next_change < res->next_embargo)
 		res->next_embargo = pr.next_change;
+	if (rc == 0 && !p->once)
+		tell_changes(p, pr.rs, pr.entries, now);
+	save_status(p, now);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -607,8 +1225,12 @@ pipeline_new(const struct config *c, struct state *st, struct ping *ping)
 	p->bad = pathset_new();
 	p->clashed = pathset_new();
 	p->reclaim = pathset_new();
+	p->tokeep = pathset_new();
+	p->errors = xmlHashCreate(64);
+	p->held = store_new();
 	if (p->store == NULL || p->dirty == NULL || p->writing == NULL ||
-	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL) {
+	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL ||
+	    p->tokeep == NULL || p->errors == NULL || p->held == NULL) {
 		pipeline_free(p);
 		return NULL;
 	}
@@ -627,6 +1249,10 @@ pipeline_free(struct pipeline *p)
 	pathset_free(p->bad);
 	pathset_free(p->clashed);
 	pathset_free(p->reclaim);
+	pathset_free(p->tokeep);
+	xmlHashFree(p->errors, free_error);
+	store_free(p->held);
+	shown_free(p->shown, p->nshown);
 	free(p);
 }
 
@@ -636,6 +1262,19 @@ pipeline_attach(struct pipeline *p, struct state *st, struct ping *ping)
 	p->st = st;
 	p->ping = ping;
 	p->history_owed = st != NULL;
+}
+
+void
+pipeline_once(struct pipeline *p, int64_t empty_since)
+{
+	p->once = true;
+	p->once_empty = empty_since;
+}
+
+void
+pipeline_notes(struct pipeline *p, bool on)
+{
+	p->notes = on;
 }
 
 void

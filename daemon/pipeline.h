@@ -42,6 +42,20 @@ void pipeline_free(struct pipeline *p);	/* NULL is fine */
  */
 void pipeline_attach(struct pipeline *p, struct state *st, struct ping *ping);
 
+/*
+ * One run (--once): an empty feed says it was updated at empty_since
+ * (seconds; the config file's mtime) unless the state database knows
+ * when it became empty, and nothing the daemon keeps for itself (that
+ * time, its status, the skipped files) is written.
+ */
+void pipeline_once(struct pipeline *p, int64_t empty_since);
+
+/*
+ * Log the releases' notes as they are read (--check), beside their
+ * warnings, which are always logged.
+ */
+void pipeline_notes(struct pipeline *p, bool on);
+
 /* A reloaded config, borrowed from now on; call before freeing the old. */
 void pipeline_configure(struct pipeline *p, const struct config *c);
 

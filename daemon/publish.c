@@ -22,6 +22,46 @@ mono_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
+/*
+ * A write failure lasts (a full disk, a read-only mount) and every publish
+ * meets it again: log its first failure and its end, not each attempt.
+ * err is the errno logged (told: it was); fails counts the publishes that
+ * failed.
+ */
+static struct {
+	bool told;
+	int err;
+	unsigned fails;
+} episode;
+
+static void
+write_failed(const struct config *c, const char *name)
+{
+	if (episode.told && errno == episode.err) {
+		log_debug("cannot write %s/%s: %s (still)", c->output_dir,
+		    name, strerror(errno));
+		return;
+	}
+	episode.told = true;
+	episode.err = errno;
+	log_errx("cannot write %s/%s: %s (the old feeds stay; retried, and "
+	    "logged again once written)", c->output_dir, name,
+	    strerror(errno));
+}
+
+static void
+episode_end(const struct config *c, const struct publish_result *res)
+{
+	for (int k = 0; k < FEED_NKINDS; k++)
+		if (res->failed_k[k])
+			return;
+	if (episode.fails > 0)
+		log_info("%s: the feeds are written again, after %u failed "
+		    "publishes", c->output_dir, episode.fails);
+	episode.fails = 0;
+	episode.told = false;
+}
+
 /* Nothing was written: every old feed stays. */
 static int
 fail_all(struct publish_result *res)
@@ -34,11 +74,14 @@ fail_all(struct publish_result *res)
 
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
-    double slice_ms, struct publish_result *res)
+    int64_t empty_since, double slice_ms, struct publish_result *res)
 {
+	struct feed_meta m = c->feed;
 	struct release **rs;
 	size_t n, all;
+	bool wfail = false;
 
+	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
 	res->next_change = INT64_MAX;
 	/* Every published release: the site shows all, the feeds the newest. */
@@ -64,7 +107,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		char *data;
 		size_t len;
 		double t0 = mono_ms();
-		int rc = feed_render(k, &c->feed, rs, n, &data, &len);
+		int rc = feed_render(k, &m, rs, n, &data, &len);
 
 		res->render_ms += mono_ms() - t0;
 		if (rc < 0) {
@@ -77,12 +120,17 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		rc = output_replace(c->output_dir, name, data, len);
 		free(data);
 		if (rc < 0) {
-			log_err("cannot write %s/%s", c->output_dir, name);
+			write_failed(c, name);
 			res->failed++;
 			res->failed_k[k] = true;
+			wfail = true;
 		} else {
 			res->changed[k] = rc == 1;
 		}
 	}
+	if (wfail)
+		episode.fails++;
+	else
+		episode_end(c, res);
 	return res->failed ? -1 : 0;
 }

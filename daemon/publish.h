@@ -29,7 +29,8 @@ struct publish_result {
 };
 
 /*
- * Publish what is live at now (seconds since the epoch): the site first
+ * Publish what is live at now (seconds since the epoch); a feed with no
+ * entries says it was updated at empty_since (feed_meta's). The site first
  * (c->pages: pages, listings, sitemaps; only files whose bytes changed
  * are written, pages of releases gone are removed), so a feed never links
  * to a page not written yet; then the feeds. Returns 0 when every feed is
@@ -44,6 +45,6 @@ struct publish_result {
  * publishes the rest, so a big batch is still published once.
  */
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
-    double slice_ms, struct publish_result *res);
+    int64_t empty_since, double slice_ms, struct publish_result *res);
 
 #endif

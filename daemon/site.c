@@ -25,7 +25,15 @@ struct run {
 	const struct config *c;
 	struct output_batch *b;
 	struct publish_result *res;
+	char first[1300];	/* the publish's first failure, or "" */
 };
+
+/*
+ * An episode of failing publishes (a full disk, a stylesheet that fails
+ * on every page): its first failure is logged, then nothing until a
+ * publish of the site goes through, as publish.c does for the feeds.
+ */
+static unsigned episode_fails;
 
 /*
  * What one thread did: the pages it wrote, those it could not make, and
@@ -48,8 +56,9 @@ note_failure(struct tally *t, const char *name, const char *why)
 static void
 tally_add(struct run *u, const struct tally *t)
 {
-	if (t->failed > 0 && u->res->pages_failed == 0)
-		log_errx("%s/%s", u->c->output_dir, t->first);
+	if (t->failed > 0 && u->first[0] == '\0')
+		snprintf(u->first, sizeof(u->first), "%s/%s", u->c->output_dir,
+		    t->first);
 	u->res->pages_written += t->written;
 	u->res->pages_failed += t->failed;
 }
@@ -371,7 +380,7 @@ int
 site_publish(const struct config *c, struct release **rs, size_t n,
     size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
 {
-	struct run u = { c, output_batch_new(c->output_dir), res };
+	struct run u = { c, output_batch_new(c->output_dir), res, "" };
 	double deadline = slice_ms > 0 ? mono_ms() + slice_ms : 0;
 	int more;
 
@@ -388,12 +397,23 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		sweep_all(&u, rs, n);
 	}
 	if (output_batch_commit(u.b) < 0) {
-		log_err("cannot write the pages in %s", c->output_dir);
+		if (u.first[0] == '\0')
+			snprintf(u.first, sizeof(u.first), "cannot write the "
+			    "pages in %s: %s", c->output_dir, strerror(errno));
 		res->pages_failed++;
 		forget(rs, n);
 		more = 0;	/* the feeds still go out; pages at the retry */
 	}
 	output_batch_free(u.b);
+	if (res->pages_failed > 0 && episode_fails++ == 0)
+		log_errx("%s (more failures of the site are not logged until "
+		    "it is written again)", u.first[0] ? u.first : "site: a page "
+		    "could not be made");
+	else if (res->pages_failed == 0 && !more && episode_fails > 0) {
+		log_info("%s: the site is written again, after %u failed "
+		    "publishes", c->output_dir, episode_fails);
+		episode_fails = 0;
+	}
 	log_debug("site: %zu files written, %zu removed, %u failed%s",
 	    res->pages_written, res->pages_removed, res->pages_failed,
 	    more ? ", more to come" : "");

@@ -4,6 +4,7 @@
 #include "state.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -25,7 +26,8 @@ enum stmt {
 	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_HELD, S_DUE_MAX,
 	S_HUB_PUT, S_HUB_FIND, S_HUB_DEL, S_HUB_DEL_ID, S_HUB_GET,
 	S_HUB_NTOPIC, S_HUB_NHOST, S_HUB_EXPIRE, S_HUB_NEXT, S_HUB_COUNT,
-	S_HUB_QUEUE, S_NSTMTS
+	S_HUB_QUEUE, S_REL_TEXT, S_DIGEST, S_META_GET, S_META_SET,
+	S_META_DEL, S_SKIP_CLEAR, S_SKIP_ADD, S_SKIP_LIST, S_NSTMTS
 };
 
 static const char *const sql[S_NSTMTS] = {
@@ -46,12 +48,24 @@ static const char *const sql[S_NSTMTS] = {
 	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
 	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
 	[S_REL_GET] = "SELECT published, published_off, updated, "
-	    "updated_off, digest, has_date, path IS ?2 FROM releases "
+	    "updated_off, digest, has_date, path IS ?2, text IS NOT NULL "
+	    "FROM releases "
 	    "WHERE id = ?1",
 	[S_REL_PUT] = "INSERT OR REPLACE INTO releases (id, published, "
-	    "published_off, updated, updated_off, digest, has_date, path) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    "published_off, updated, updated_off, digest, has_date, path, "
+	    "text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[S_HELD] = "SELECT id FROM releases WHERE path = ?1",
+	[S_REL_TEXT] = "SELECT text FROM releases WHERE id = ?1",
+	[S_DIGEST] = "SELECT id, path FROM releases WHERE digest = ?1 "
+	    "ORDER BY id",
+	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[S_META_SET] = "INSERT OR REPLACE INTO meta (key, value) "
+	    "VALUES (?1, ?2)",
+	[S_META_DEL] = "DELETE FROM meta WHERE key = ?1",
+	[S_SKIP_CLEAR] = "DELETE FROM skipped",
+	[S_SKIP_ADD] = "INSERT OR REPLACE INTO skipped (path, error) "
+	    "VALUES (?1, ?2)",
+	[S_SKIP_LIST] = "SELECT path, error FROM skipped ORDER BY path",
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
@@ -125,6 +139,14 @@ static const char *const migrations[] = {
 	"  UNIQUE (topic, callback));"
 	"CREATE INDEX hub_subs_expires ON hub_subs (expires);"
 	"CREATE INDEX hub_subs_host ON hub_subs (host);",
+	/* 5: the last good text of each release (kept when the file turns */
+	/* bad), found by digest too (a file renamed while stopped); the */
+	/* daemon's status, the time the feed became empty, and the files */
+	/* skipped, for --status */
+	"ALTER TABLE releases ADD COLUMN text BLOB;"
+	"CREATE INDEX releases_digest ON releases (digest);"
+	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE skipped (path BLOB PRIMARY KEY, error TEXT NOT NULL);",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -133,11 +155,27 @@ static const char *const migrations[] = {
 struct state {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[S_NSTMTS];
+	bool full;		/* SQLITE_FULL logged; until a commit works */
+	char *path;		/* read-write only: dir/feedpubd.db */
+	int fd;			/* that file, to see it go (-1: none) */
+	bool relink_told;	/* state_relink()'s failure is logged */
 };
 
+/*
+ * A full disk fails every write until space returns: log the first
+ * failure of the episode and its end (run), not each one.
+ */
 static void
 fail(struct state *st, const char *what)
 {
+	bool full = sqlite3_errcode(st->db) == SQLITE_FULL;
+
+	if (full && st->full) {
+		log_debug("state database: %s: %s (still)", what,
+		    sqlite3_errmsg(st->db));
+		return;
+	}
+	st->full = full;
 	log_errx("state database: %s: %s", what, sqlite3_errmsg(st->db));
 }
 
@@ -292,6 +330,8 @@ state_open(const char *dir, enum state_mode mode, char *why, size_t whylen)
 
 	if (why != NULL && whylen > 0)
 		why[0] = '\0';
+	if (st != NULL)
+		st->fd = -1;
 	if (st == NULL || asprintf(&path, "%s/feedpubd.db", dir) < 0) {
 		errno = ENOMEM;
 		goto fail;
@@ -313,6 +353,11 @@ state_open(const char *dir, enum state_mode mode, char *why, size_t whylen)
 			refuse(why, whylen, path, sqlite3_errmsg(st->db));
 			goto fail;
 		}
+		/* Absent from a database older than migration 5: NULL. */
+		sqlite3_prepare_v2(st->db, sql[S_META_GET], -1,
+		    &st->stmt[S_META_GET], NULL);
+		sqlite3_prepare_v2(st->db, sql[S_SKIP_LIST], -1,
+		    &st->stmt[S_SKIP_LIST], NULL);
 		free(path);
 		return st;
 	}
@@ -336,7 +381,8 @@ state_open(const char *dir, enum state_mode mode, char *why, size_t whylen)
 	}
 	if (rc != SQLITE_OK)
 		goto fail;
-	free(path);
+	st->path = path;
+	st->fd = open(path, O_RDONLY | O_CLOEXEC);	/* -1: no relink */
 	return st;
 fail:
 	saved = errno;
@@ -352,7 +398,99 @@ state_close(struct state *st)
 	if (st == NULL)
 		return;
 	close_db(st);
+	/* After SQLite's: closing a file drops the process's POSIX locks. */
+	if (st->fd >= 0)
+		close(st->fd);
+	free(st->path);
 	free(st);
+}
+
+/*
+ * Copy the open database into a new file at tmp. Returns 0, or -1 with
+ * the reason in why.
+ */
+static int
+copy_out(struct state *st, const char *tmp, char *why, size_t n)
+{
+	sqlite3 *dst = NULL;
+	sqlite3_backup *b;
+	int rc;
+
+	unlink(tmp);
+	rc = sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc == SQLITE_OK) {
+		if ((b = sqlite3_backup_init(dst, "main", st->db, "main")) ==
+		    NULL) {
+			rc = sqlite3_errcode(dst);
+		} else {
+			rc = sqlite3_backup_step(b, -1);
+			sqlite3_backup_finish(b);
+			rc = rc == SQLITE_DONE ? SQLITE_OK : rc;
+		}
+	}
+	if (rc != SQLITE_OK)
+		snprintf(why, n, "%s", sqlite3_errstr(rc));
+	if (sqlite3_close(dst) != SQLITE_OK && rc == SQLITE_OK) {
+		snprintf(why, n, "cannot close the copy");
+		rc = SQLITE_ERROR;
+	}
+	if (rc != SQLITE_OK)
+		unlink(tmp);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+int
+state_relink(struct state *st)
+{
+	struct stat a, b;
+	char tmp[4200], aside[4300], why[256];
+	bool replaced;
+
+	if (st == NULL || st->fd < 0 || sqlite3_get_autocommit(st->db) == 0)
+		return 0;
+	if (fstat(st->fd, &a) == 0 && a.st_nlink > 0 &&
+	    stat(st->path, &b) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return 0;
+	replaced = stat(st->path, &b) == 0;
+	snprintf(tmp, sizeof(tmp), "%s.relink", st->path);
+	if (copy_out(st, tmp, why, sizeof(why)) < 0) {
+		if (!st->relink_told)
+			log_errx("state database %s was %s while open, and "
+			    "cannot be written again from the open copy (%s): "
+			    "%s; trying again", st->path, replaced ?
+			    "replaced" : "deleted", tmp, why);
+		st->relink_told = true;
+		return -1;
+	}
+	st->relink_told = false;
+	/*
+	 * Close ours before the copy takes the name: closing, SQLite
+	 * removes path-wal and path-shm, which would then be the copy's.
+	 */
+	close_db(st);
+	close(st->fd);
+	st->fd = -1;
+	if (replaced) {
+		snprintf(aside, sizeof(aside), "%s.replaced-%ld", st->path,
+		    (long)time(NULL));
+		if (rename(st->path, aside) == 0)
+			log_warnx("state database %s was replaced while open: "
+			    "the other file is kept as %s", st->path, aside);
+	}
+	if (rename(tmp, st->path) < 0) {
+		log_err("cannot rename %s to %s", tmp, st->path);
+		unlink(tmp);
+	}
+	if (open_rw(st, st->path, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL, 0) != SQLITE_OK)
+		return -1;	/* logged; down until a restart */
+	st->fd = open(st->path, O_RDONLY | O_CLOEXEC);
+	log_warnx("state database %s was %s while open: written again from "
+	    "the open copy (pending pings and release history kept)",
+	    st->path, replaced ? "replaced" : "deleted");
+	return 0;
 }
 
 /* Bind target and feed (?1, ?2), the key of every statement. */
@@ -378,6 +516,12 @@ run(struct state *st, sqlite3_stmt *q, const char *what)
 	if (rc != SQLITE_DONE) {
 		fail(st, what);
 		return -1;
+	}
+	/* A write made durable (a commit, or one outside a transaction). */
+	if (st->full && q != st->stmt[S_BEGIN] &&
+	    sqlite3_get_autocommit(st->db)) {
+		log_info("state database: written again");
+		st->full = false;
 	}
 	return 0;
 }
@@ -575,6 +719,7 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 		out->updated.off = sqlite3_column_int(q, 3);
 		out->has_date = sqlite3_column_int(q, 5) != 0;
 		out->same_path = sqlite3_column_int(q, 6) != 0;
+		out->has_text = sqlite3_column_int(q, 7) != 0;
 		memset(out->digest, 0, sizeof(out->digest));
 		if (dg != NULL)
 			memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?
@@ -604,6 +749,9 @@ state_release_put(struct state *st, const char *id,
 	sqlite3_bind_int(q, 7, r->has_date);
 	sqlite3_bind_blob(q, 8, r->path, r->path ? (int)strlen(r->path) : 0,
 	    SQLITE_STATIC);
+	if (r->text != NULL)
+		sqlite3_bind_blob(q, 9, r->text, (int)strlen(r->text),
+		    SQLITE_STATIC);
 	return run(st, q, "write release history");
 }
 
@@ -624,6 +772,7 @@ state_release_held(struct state *st, const char *path)
 int
 state_begin(struct state *st)
 {
+	state_relink(st);
 	sqlite3_reset(st->stmt[S_BEGIN]);
 	return run(st, st->stmt[S_BEGIN], "begin");
 }
@@ -874,4 +1023,150 @@ state_hub_next_expiry(struct state *st)
 		next = sqlite3_column_double(q, 0);
 	sqlite3_reset(q);
 	return next;
+}
+
+/* A copy of column col (a blob or text) as a string, or NULL. */
+static char *
+column_blob_dup(sqlite3_stmt *q, int col)
+{
+	const void *b = sqlite3_column_blob(q, col);
+	int n = sqlite3_column_bytes(q, col);
+	char *s;
+
+	if (b == NULL || (s = malloc((size_t)n + 1)) == NULL)
+		return NULL;
+	memcpy(s, b, (size_t)n);
+	s[n] = '\0';
+	return s;
+}
+
+char *
+state_release_text(struct state *st, const char *id)
+{
+	sqlite3_stmt *q = keyed(st, S_REL_TEXT, id, NULL);
+	char *text = NULL;
+
+	if (sqlite3_step(q) == SQLITE_ROW)
+		text = column_blob_dup(q, 0);
+	sqlite3_reset(q);
+	return text;
+}
+
+int
+state_release_by_digest(struct state *st, const unsigned char digest[32],
+    struct digest_holder *out, size_t max, size_t *n)
+{
+	sqlite3_stmt *q = st->stmt[S_DIGEST];
+	int rc;
+
+	*n = 0;
+	sqlite3_reset(q);
+	sqlite3_bind_blob(q, 1, digest, 32, SQLITE_STATIC);
+	while (*n < max && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		out[*n].id = column_dup(q, 0);
+		out[*n].path = column_blob_dup(q, 1);
+		if (out[*n].id == NULL || out[*n].path == NULL) {
+			free(out[*n].id);
+			free(out[*n].path);
+			continue;
+		}
+		(*n)++;
+	}
+	sqlite3_reset(q);
+	return 0;
+}
+
+void
+state_digest_holders_free(struct digest_holder *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].id);
+		free(v[i].path);
+	}
+}
+
+char *
+state_meta_get(struct state *st, const char *key)
+{
+	sqlite3_stmt *q;
+	char *v = NULL;
+
+	if (st->stmt[S_META_GET] == NULL)
+		return NULL;
+	q = keyed(st, S_META_GET, key, NULL);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = column_dup(q, 0);
+	sqlite3_reset(q);
+	return v;
+}
+
+int
+state_meta_set(struct state *st, const char *key, const char *value)
+{
+	if (value == NULL)
+		return run(st, keyed(st, S_META_DEL, key, NULL), "write meta");
+	return run(st, keyed(st, S_META_SET, key, value), "write meta");
+}
+
+int
+state_skipped_set(struct state *st, const struct skipped_file *v, size_t n)
+{
+	sqlite3_reset(st->stmt[S_SKIP_CLEAR]);
+	if (run(st, st->stmt[S_SKIP_CLEAR], "write skipped files") < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *q = st->stmt[S_SKIP_ADD];
+
+		sqlite3_reset(q);
+		sqlite3_bind_blob(q, 1, v[i].path, (int)strlen(v[i].path),
+		    SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, v[i].error, -1, SQLITE_STATIC);
+		if (run(st, q, "write skipped files") < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+state_skipped_list(struct state *st, struct skipped_file **out, size_t *n)
+{
+	sqlite3_stmt *q = st->stmt[S_SKIP_LIST];
+	struct skipped_file *v = NULL;
+	size_t cap = 0;
+	int rc = SQLITE_DONE;
+
+	*out = NULL;
+	*n = 0;
+	if (q == NULL)
+		return 0;
+	sqlite3_reset(q);
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct skipped_file *w = room(v, &cap, *n, sizeof(*v));
+
+		if (w == NULL)
+			break;
+		v = w;
+		v[*n].path = column_blob_dup(q, 0);
+		v[*n].error = column_dup(q, 1);
+		(*n)++;
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE) {
+		fail(st, "list skipped files");
+		state_skipped_free(v, *n);
+		*n = 0;
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+state_skipped_free(struct skipped_file *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].path);
+		free(v[i].error);
+	}
+	free(v);
 }

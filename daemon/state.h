@@ -34,7 +34,7 @@ struct pending_ping {
 enum state_mode {
 	STATE_CREATE,	/* the daemon: dir and the database are made if need be */
 	STATE_EXISTING,	/* --once: read and write a database that exists */
-	STATE_READONLY,	/* --status: reads pings only, changes nothing */
+	STATE_READONLY,	/* --status: reads pings, meta and skipped files */
 };
 
 /*
@@ -49,6 +49,19 @@ enum state_mode {
 struct state *state_open(const char *dir, enum state_mode mode, char *why,
     size_t whylen);
 void state_close(struct state *st);	/* NULL is fine */
+
+/*
+ * The database file deleted or replaced while open (SQLite would go on
+ * writing an inode nobody finds again, and lose what it holds at the next
+ * restart): write it again at its path from the open copy, whose
+ * connection is then reopened there (a replacing file is kept aside).
+ * Checked at state_begin() and on the caller's timer; nothing to do for a
+ * read-only state, nor inside a transaction. Returns 0 when the file is in
+ * place, -1 when it could not be written again (logged once; call again),
+ * or when the copy could not be reopened (logged; the database is then
+ * unusable until a restart).
+ */
+int state_relink(struct state *st);
 
 /*
  * A new change of feed for target: insert, or update the pending row (new
@@ -104,6 +117,11 @@ struct seen_release {
 					/* borrowed): put writes it, get */
 					/* compares it into same_path */
 	bool same_path;
+	bool has_text;			/* get: a text is saved (not before */
+					/* migration 5 or the next change) */
+	const char *text;		/* put: the release's text (borrowed), */
+					/* kept to publish it again should the */
+					/* file turn bad; NULL: none */
 };
 
 /*
@@ -121,6 +139,47 @@ int state_release_put(struct state *st, const char *id,
  * holder keeps it: the same one at every start.
  */
 char *state_release_held(struct state *st, const char *path);
+
+/* The last text saved for id, or NULL (none, or an error). Caller frees. */
+char *state_release_text(struct state *st, const char *id);
+
+/*
+ * The releases whose saved text has this digest (a rename keeps it): up
+ * to max of them into out (free with state_digest_holders_free()), *n
+ * how many. Returns 0 (an error reads as none).
+ */
+struct digest_holder {
+	char *id;
+	char *path;		/* the file that held it */
+};
+
+int state_release_by_digest(struct state *st, const unsigned char digest[32],
+    struct digest_holder *out, size_t max, size_t *n);
+void state_digest_holders_free(struct digest_holder *v, size_t n);
+
+/*
+ * Small named values (the status line, when the feed became empty).
+ * get: a copy (caller frees), or NULL when not set; set: value NULL
+ * deletes the key. set returns 0/-1.
+ */
+char *state_meta_get(struct state *st, const char *key);
+int state_meta_set(struct state *st, const char *key, const char *value);
+
+/*
+ * The files skipped at the last publish, with their errors: set replaces
+ * the list (0/-1), list gives it in path order (0 with *out, free with
+ * state_skipped_free(), or -1). --status lists them.
+ */
+struct skipped_file {
+	char *path;
+	char *error;
+};
+
+int state_skipped_set(struct state *st, const struct skipped_file *v,
+    size_t n);
+int state_skipped_list(struct state *st, struct skipped_file **out,
+    size_t *n);
+void state_skipped_free(struct skipped_file *v, size_t n);
 
 /*
  * What the pings of a feed (by URL) announced: each entry's id and the

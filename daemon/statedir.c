@@ -14,6 +14,7 @@
 
 #define RETRY_MIN	1.0	/* seconds before the first retry, */
 #define RETRY_MAX	10.0	/* doubling to this */
+#define RELINK_S	1.0	/* seconds between looks at the file */
 
 struct statedir {
 	struct ev_loop *loop;
@@ -22,6 +23,7 @@ struct statedir {
 	struct state *st;		/* NULL: down */
 	struct ping *ping;
 	ev_timer retry;
+	ev_timer relink;		/* state_relink() while open */
 	char why[512];			/* the last reason it is down, logged */
 	statedir_up_fn *on_up;
 	ping_counts_fn *on_counts;
@@ -100,7 +102,19 @@ try_open(struct statedir *sd, bool first)
 	sd->why[0] = '\0';
 	sd->retry.repeat = 0.;
 	ev_timer_stop(sd->loop, &sd->retry);
+	ev_timer_again(sd->loop, &sd->relink);
 	return 1;
+}
+
+/* Deleted while open, what the database holds would go with it. */
+static void
+relink_cb(struct ev_loop *loop, ev_timer *t, int revents)
+{
+	struct statedir *sd = t->data;
+
+	(void)loop;
+	(void)revents;
+	state_relink(sd->st);
 }
 
 static void
@@ -132,7 +146,9 @@ statedir_new(struct ev_loop *loop, const struct config *c,
 	sd->on_counts = on_counts;
 	sd->ud = ud;
 	ev_init(&sd->retry, retry_cb);
-	sd->retry.data = sd;
+	ev_init(&sd->relink, relink_cb);
+	sd->relink.repeat = RELINK_S;
+	sd->retry.data = sd->relink.data = sd;
 	if (try_open(sd, true) < 0) {
 		*held = true;
 		statedir_free(sd);
@@ -172,6 +188,7 @@ statedir_free(struct statedir *sd)
 	if (sd == NULL)
 		return;
 	ev_timer_stop(sd->loop, &sd->retry);
+	ev_timer_stop(sd->loop, &sd->relink);
 	ping_free(sd->ping);
 	state_close(sd->st);
 	lock_release(sd->lockfd);

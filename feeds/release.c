@@ -327,13 +327,20 @@ fill_defaults(struct release *r, const struct feed_meta *m, int64_t mtime)
 		return -1;
 	free(r->link);
 	r->link = s;
-	if (r->id == NULL) {
-		if (asprintf(&s, "tag:%s,%s:%sreleases/%s", m->tag_authority,
-		    m->tag_date, m->tag_path, r->slug) < 0)
-			return -1;
-		r->id = s;
-	}
+	if (r->id == NULL && (r->id = release_default_id(m, r->slug)) == NULL)
+		return -1;
 	return 0;
+}
+
+char *
+release_default_id(const struct feed_meta *m, const char *slug)
+{
+	char *s;
+
+	if (asprintf(&s, "tag:%s,%s:%sreleases/%s", m->tag_authority,
+	    m->tag_date, m->tag_path, slug) < 0)
+		return NULL;
+	return s;
 }
 
 int

@@ -159,6 +159,12 @@ int release_load(const struct feed_meta *m, const char *root,
  */
 int release_render(struct release *r, const struct feed_meta *m);
 
+/*
+ * The id a release with this slug has without an `id` in its front
+ * matter. Caller frees; NULL when out of memory.
+ */
+char *release_default_id(const struct feed_meta *m, const char *slug);
+
 void release_free(struct release *r);	/* NULL is fine */
 
 /* Free v[0..n) and v itself, as authors and tags are held. */

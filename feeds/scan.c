@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fileopen.h"
 #include "inherit.h"
 
 static int
@@ -161,7 +162,7 @@ wanted(const char *relpath)
 
 int
 scan_file(const struct feed_meta *m, const char *root, const char *relpath,
-    struct store *s, scan_error_fn *on_error, void *ud)
+    struct store *s, struct store *prev, scan_error_fn *on_error, void *ud)
 {
 	struct release_error err = { .line = 0 };
 	struct release *r = NULL;
@@ -169,7 +170,7 @@ scan_file(const struct feed_meta *m, const char *root, const char *relpath,
 	if (!wanted(relpath))
 		return 1;
 	release_load(m, root, relpath, &r, &err);
-	switch (commit(root, relpath, r, &err, s, NULL, on_error, ud)) {
+	switch (commit(root, relpath, r, &err, s, prev, on_error, ud)) {
 	case COMMIT_IN:
 		return 0;
 	case COMMIT_GONE:
@@ -347,6 +348,27 @@ may_be_file(unsigned char type)
 }
 
 /*
+ * Whether the symlink name in dirfd, root/rel, leads to a folder outside
+ * root. Folder links are never walked; one inside (a shortcut that release
+ * links go through) is nothing to tell.
+ */
+static bool
+link_out_to_dir(const struct job *j, int dirfd, const char *name,
+    const char *rel)
+{
+	struct stat st;
+	int fd;
+
+	if (fstatat(dirfd, name, &st, 0) < 0 || !S_ISDIR(st.st_mode))
+		return false;
+	if (fileopen(j->root, rel, true, &fd, &st) == FILEOPEN_OUTSIDE)
+		return true;
+	if (fd >= 0)
+		close(fd);
+	return false;
+}
+
+/*
  * Walk the folder dirfd (closed here), rel under the root, relative to
  * the parent's descriptor all the way down, so depth is no limit for the
  * walk itself. What could not be opened by path later (root/rel longer
@@ -376,7 +398,12 @@ walk_fd(struct job *j, int dirfd, const char *rel)
 			rc = -1;
 			break;
 		}
-		if (v[i].type != DT_DIR && !wanted(sub)) {
+		if (v[i].type == DT_LNK && !wanted(sub) &&
+		    link_out_to_dir(j, dirfd, v[i].name, sub)) {
+			/* Item 1: what it leads to is not read; say so. */
+			report(j, sub, 0, "a symlink to a folder outside the "
+			    "releases folder: not followed");
+		} else if (v[i].type != DT_DIR && !wanted(sub)) {
 			/* Not a release file: nothing to say. */
 		} else if (root_len + 1 + strlen(sub) >= PATH_MAX) {
 			report(j, sub, ENAMETOOLONG, "path too long (%zu "

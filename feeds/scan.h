@@ -42,11 +42,15 @@ int scan_paths(const char *root, const char *rel,
  * keeps what the file does not set itself: without a front matter `date`
  * the first date seen stays (the id's published time does not move), and
  * without `updated` a change of content makes the file's mtime the new
- * `updated`. Returns 0 when it is in s, 1 when it is not (gone or not a
- * release file), -1 when it was skipped (on_error was called; out of
- * memory is reported as a transient error and leaves s as it was).
+ * `updated`. The old version is the one in s, failing that the one in
+ * prev (NULL: none), which is left where it is: a caller that took it
+ * out of s may put it back when the file turned bad. Returns 0 when it
+ * is in s, 1 when it is not (gone or not a release file), -1 when it was
+ * skipped (on_error was called; out of memory is reported as a transient
+ * error and leaves s as it was).
  */
 int scan_file(const struct feed_meta *m, const char *root,
-    const char *relpath, struct store *s, scan_error_fn *on_error, void *ud);
+    const char *relpath, struct store *s, struct store *prev,
+    scan_error_fn *on_error, void *ud);
 
 #endif

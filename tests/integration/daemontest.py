@@ -35,7 +35,8 @@ with warnings.catch_warnings():
 	warnings.simplefilter('ignore', DeprecationWarning)
 	import feedparser  # noqa: E402,F401
 
-SCALE = float(os.environ.get('DAEMONTEST_SCALE') or 1)
+SCALE = float(os.environ.get('DAEMONTEST_SCALE') or
+	(10 if ft.VALGRIND else 1))
 TIMEOUT = 5.0 * SCALE		# an outcome that should take milliseconds
 START_TIMEOUT = 10.0 * SCALE	# start-up, exit
 STEP = 0.01
@@ -229,7 +230,8 @@ class Daemon:
 		if uid is not None:
 			pre += ['--reuid=%d' % uid, '--regid=%d' % uid,
 				'--clear-groups']
-		self.proc = subprocess.Popen(pre + self.argv, stdin=subprocess.DEVNULL,
+		self.proc = subprocess.Popen(pre + ft.wrap(self.argv),
+			stdin=subprocess.DEVNULL,
 			stdout=self.errfile, stderr=self.errfile, cwd='/', env=e)
 
 	@property

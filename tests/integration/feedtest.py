@@ -30,6 +30,25 @@ CORPUS = os.path.join(TESTDATA, 'corpus')
 ATOM_RNG = os.path.join(SHARED, 'schemas', 'atom.rng')
 TIMEOUT = 60
 
+# $VALGRIND=1 (`make valgrind`): every feedpubd the tests start runs under
+# memcheck. An error or a definite leak makes it exit 99, which fails the
+# test that ran it; each process logs to $VALGRIND_LOGS/PID.log (quiet:
+# empty when clean), which `make valgrind` sums up.
+VALGRIND = bool(os.environ.get('VALGRIND'))
+VALGRIND_LOGS = os.environ.get('VALGRIND_LOGS') or '/tmp/feedpubd-valgrind'
+if VALGRIND:
+	TIMEOUT *= 10
+
+
+def wrap(argv):
+	"""argv, under valgrind when $VALGRIND is set."""
+	if not VALGRIND:
+		return argv
+	os.makedirs(VALGRIND_LOGS, exist_ok=True)
+	return ['valgrind', '-q', '--error-exitcode=99', '--leak-check=full',
+		'--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
+		'--log-file=%s/%%p.log' % VALGRIND_LOGS] + argv
+
 ATOM_NS = 'http://www.w3.org/2005/Atom'
 NS = {
 	'a': ATOM_NS,
@@ -134,7 +153,7 @@ def run_feedpubd(*args, cwd='/', env=None):
 	e = dict(os.environ)
 	if env:
 		e.update(env)
-	proc = subprocess.run(argv, stdin=subprocess.DEVNULL,
+	proc = subprocess.run(wrap(argv), stdin=subprocess.DEVNULL,
 		stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=cwd, env=e,
 		timeout=TIMEOUT)
 	return Run(argv, proc)

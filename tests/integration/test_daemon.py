@@ -65,12 +65,19 @@ class StartTest(dt.DaemonCase):
 
 	def test_watchdog_pings(self):
 		self.start(env={'WATCHDOG_USEC': '200000'})
+		# Pings every 100 ms. Measured from one that was just received:
+		# a reader late by D bunches the queued ones, so a start with no
+		# sync (3 pings within 150 ms of an arbitrary moment) failed
+		# under load. From a received ping, 5 more take at least 500 ms
+		# minus that ping's own delay.
+		mark = self.notify.mark()
+		self.wait(lambda: self.notify.count('WATCHDOG=1', mark) >= 1,
+			'a WATCHDOG=1 ping', timeout=1.0 * dt.SCALE)
 		mark = self.notify.mark()
 		t0 = time.monotonic()
-		self.wait(lambda: self.notify.count('WATCHDOG=1', mark) >= 3,
-			'3 WATCHDOG=1 pings', timeout=1.0)
-		# Pings every 100 ms: not 3 within the first ~150 ms.
-		self.assertGreater(time.monotonic() - t0, 0.15)
+		self.wait(lambda: self.notify.count('WATCHDOG=1', mark) >= 5,
+			'5 more WATCHDOG=1 pings', timeout=2.0 * dt.SCALE)
+		self.assertGreater(time.monotonic() - t0, 0.3)
 
 
 class AddTest(dt.DaemonCase):
@@ -110,7 +117,9 @@ class AddTest(dt.DaemonCase):
 		self.assertEqual(self.ids(), self.base_ids('redigerad'))
 		self.assertEqual([e.title for e in d.entries].count('Redigerad'),
 			1)
-		self.assertGreater(self.daemon.publish_count(), n)
+		# The 'publish #N' line follows the feed files' rename: wait for
+		# it rather than read it at once (failed under load: 1 > 1).
+		self.wait_publish_after(n, 'the publish of the renamed file')
 
 	def test_editor_swp_then_rename(self):
 		self._editor_save('.redigerad.md.swp')
@@ -201,11 +210,13 @@ class ChangeTest(dt.DaemonCase):
 		self.start()
 		os.rename(self.ws.release('2024-01-10-alfa.md'),
 			self.ws.release('2024-01-10-alfa-nytt-namn.md'))
-		self.wait_id('2024-01-10-alfa-nytt-namn')
-		self.wait_id(BASE_SLUGS['Alfa'], present=False)
+		# A rename keeps the id (issue 9); the link follows the name.
+		self.wait(lambda: '2024-01-10-alfa-nytt-namn.html' in
+			dt.read_atom(self.ws), 'the new link')
 		d = self.parse()
-		self.assertEqual(self.entry(d, '2024-01-10-alfa-nytt-namn').title,
-			'Alfa')
+		e = self.entry(d, BASE_SLUGS['Alfa'])
+		self.assertEqual(e.title, 'Alfa')
+		self.assertIn('2024-01-10-alfa-nytt-namn', e.link)
 		self.assertEqual(len(d.entries), 3)
 
 	def test_half_written_file(self):
@@ -801,9 +812,13 @@ class LinkTest(dt.DaemonCase):
 		self.assertEqual(self.ids(), want)
 		refused = problems(self.daemon, 'lankad-mapp')
 		self.assertTrue(refused, self.daemon.describe())
-		self.assertTrue(all('utanfor.md' in l and
+		self.assertTrue(all(('utanfor.md' in l or 'lankad-mapp' in l) and
 			'outside the releases folder' in l for l in refused),
 			self.daemon.describe())
+		# The folder link: one line by the full scan (scan.c's walk;
+		# the inotify path ignores a name that is no release file).
+		self.assertEqual(len([l for l in refused if 'lankad-mapp' in l
+			and 'a symlink to a folder' in l]), 1, self.daemon.describe())
 		self.assertNotIn('Utanför.', dt.read_atom(self.ws))
 
 
@@ -827,10 +842,13 @@ class BadEditTest(dt.DaemonCase):
 		self.assertEqual(named(), [])
 
 		shutil.copyfile(os.path.join(ft.CORPUS, 'bad', 'bad-yaml.md'), path)
-		self.wait_id('vaxlar', present=False)
 		lines = self.wait(named, 'an error naming ' + name)
 		self.assertRegex(lines[0], r'^feedpubd: error: \S*vaxlar\.md:\d+: ')
-		self.assertEqual(self.ids(), self.base_ids())
+		# Live: its published version stays until the file is removed
+		# (issue 9).
+		self.assertIn('kept the published version', lines[0])
+		self.assertEqual(self.entry(self.parse(), 'vaxlar').title, 'Hel')
+		self.assertEqual(self.ids(), self.base_ids('vaxlar'))
 		self.wait(lambda: self.skipped() == 1, 'STATUS with 1 skipped')
 
 		# Other changes do not report it again.
@@ -841,7 +859,7 @@ class BadEditTest(dt.DaemonCase):
 
 		ft.write_release(path, release_text('Lagad',
 			'2024-08-01T10:00:00+02:00'))
-		self.wait_id('vaxlar')
+		self.wait(lambda: 'Lagad' in dt.read_atom(self.ws), 'the fix')
 		self.assertEqual(self.entry(self.parse(), 'vaxlar').title, 'Lagad')
 		self.assertEqual(self.ids(), self.base_ids('vaxlar', 'annan'))
 		self.wait(lambda: self.skipped() == 0, 'STATUS with 0 skipped')

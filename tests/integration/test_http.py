@@ -594,6 +594,10 @@ class TestListen(ft.FeedCase):
 		self.assertEqual(status, 200)
 		with open(self.ws.rss, 'rb') as f:
 			self.assertEqual(body, f.read())
+		# MHD's thread may answer before the main thread logs the line
+		# (http_listen() logs it once MHD_start_daemon() returns).
+		ht.wait_for(lambda: ht.SERVING_RE.findall(server.text()),
+			what='the serving line')
 		self.assertEqual(ht.SERVING_RE.findall(server.text()),
 			['127.0.0.1:%d' % port])
 

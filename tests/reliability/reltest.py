@@ -237,6 +237,8 @@ class RelCase(dt.DaemonCase):
 		f = ft.default_feed()
 		if feed:
 			f.update(feed)
+		# rows() reads the queue where the config puts it.
+		self.state_dir = self.ws.path((paths or {}).get('state', 'state'))
 		self.ws.write_config(feed=f, paths=paths, daemon=daemon,
 			extra=extra)
 
@@ -303,7 +305,8 @@ class RelCase(dt.DaemonCase):
 
 	def rows(self):
 		"""The pending pings (target, feed) from the state database."""
-		path = self.ws.path('state', 'feedpubd.db')
+		path = os.path.join(getattr(self, 'state_dir', None) or
+			self.ws.path('state'), 'feedpubd.db')
 		if not os.path.exists(path):
 			return []
 		db = sqlite3.connect(path, timeout=5)

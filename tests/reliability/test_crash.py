@@ -283,11 +283,9 @@ class WindowTest(rt.RelCase):
 		self.assertEqual(got, 2, 'sent, killed before the answer, sent '
 			'again: at least once, and no more than that')
 
-	# A defect outside issue 8's list (docs/reliability.md, D2):
-	# ping_new() in daemon/ping.c sends the pending rows at once, before
-	# the start-up publish merges its change into them, so each is sent
-	# twice. Needs the first schedule() after the start-up publish.
-	@unittest.expectedFailure
+	# D2 (docs/reliability.md): ping_new() used to send the pending rows
+	# at once, before the start-up publish merged its change into them,
+	# so each went out twice.
 	def test_resumed_ping_sent_once_when_the_start_publish_changes_it(self):
 		"""A ping left pending by a kill, and a change made while the
 		daemon was down: the restarted daemon owes one ping per target and

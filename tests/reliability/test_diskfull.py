@@ -33,7 +33,10 @@ _result = None		# the scenario's figures, shared by the tests
 
 
 def full_lines(lines):
-	return [l for l in lines if any(m in l for m in FULL_MARKS)]
+	"""The error and warning lines about the full disk (the daemon runs
+	with -v; its debug lines trace every failed attempt)."""
+	return [l for l in lines if any(m in l for m in FULL_MARKS) and
+		(' error: ' in l or ' warning: ' in l)]
 
 
 class DiskFullTest(rt.RelCase):
@@ -124,35 +127,47 @@ class DiskFullTest(rt.RelCase):
 		self.wait(caught_up, 'both feeds caught up by themselves',
 			CATCH_UP)
 		catch_up_s = time.monotonic() - t_free
-		self.wait(lambda: self.rows() == [], 'the owed pings',
-			CATCH_UP)
+
+		def delivered():
+			return {u: rcv.fetches_of('/hook', u, rt.sha(rt.read_bytes(
+				rt.feed_path(self.ws, u)))) for u in FEEDS}
+		# What test_1 reads: the final version of each feed pinged. A
+		# ping whose row could not be deleted on the full disk holds the
+		# queue for STATE_HOLD (5 s, daemon/ping.c) after the error, so
+		# this may come after the catch-up; an empty queue alone says
+		# nothing (the ping may still be owed in memory).
+		self.wait(lambda: min(delivered().values()) >= 1 and
+			self.rows() == [], 'the final versions pinged', CATCH_UP)
 		self.parse()
 		self.assertEqual(rt.temp_files(self.ws.out), [])
-		delivered = {u: rcv.fetches_of('/hook', u, rt.sha(rt.read_bytes(
-			rt.feed_path(self.ws, u)))) for u in FEEDS}
+		delivered = delivered()
 		_result = dict(filled_bytes=filled, publishes_while_full=CHANGES,
 			error_lines_while_full=len(full_lines(during)),
 			first_error=(full_lines(during) or [''])[0],
 			catch_up_s=round(catch_up_s, 2),
+			recovered_lines=[l for l in d.stderr_lines()[lines0:]
+			if 'written again' in l],
 			final_version_pings={u.rsplit('/', 1)[1]: n for u, n in
 			delivered.items()}, peak_rss_kib=rt.peak_rss_kib(d.pid))
 		rt.figures('disk-full', **_result)
 		self.assertTrue(d.alive())
+		self.describe = d.describe()
 		return _result
 
 	def test_1_full_disk_keeps_the_feeds_and_catches_up(self):
 		r = self.scenario()
 		for feed, n in r['final_version_pings'].items():
-			self.assertGreaterEqual(n, 1, 'no ping for the final %s' % feed)
+			self.assertGreaterEqual(n, 1, 'no ping for the final %s\n%s' %
+				(feed, self.describe))
 
-	# Issue 8, the reliability suite's disk-full case: daemon/publish.c
-	# logs "cannot write" for every feed of every failed publish and
-	# retry; one line per episode (per feed file at most) is the rule.
-	@unittest.expectedFailure
+	# Issue 8, the reliability suite's disk-full case (D6): one error line
+	# per episode (the feeds', the site's pages' (issue 11) and the state
+	# database's at most), then a line saying they are written again.
 	def test_2_error_logged_once_per_episode(self):
 		r = self.scenario()
-		self.assertLessEqual(r['error_lines_while_full'], 2, r)
+		self.assertLessEqual(r['error_lines_while_full'], 3, r)
 		self.assertGreaterEqual(r['error_lines_while_full'], 1, r)
+		self.assertTrue(r['recovered_lines'], r)
 
 
 if __name__ == '__main__':

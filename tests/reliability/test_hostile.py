@@ -39,8 +39,6 @@ BASE_IDS = sorted(dt.entry_id(s) for s in dt.BASE_SLUGS.values())
 
 # Case name -> the issue 8 item it waits for (expectedFailure until then).
 XFAIL = {
-	'symlink_to_folder_outside': 'item 1 (one error line for a link '
-		'out of the folder: skipped silently now)',
 }
 
 _figures = []

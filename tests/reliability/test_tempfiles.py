@@ -73,6 +73,11 @@ class TempFileTest(rt.RelCase):
 		ft.write_release(self.release_added, dt.release_text('Liten',
 			'2024-05-02T08:00:00+02:00'))
 		self.wait_id('2024-05-02-liten')
+		# wait_id() reads feed.atom, written first: feed.rss's temp file
+		# may still be there (seen under load) until feed.rss has it too.
+		want = dt.entry_id('2024-05-02-liten')
+		self.wait(lambda: want in rt.feed_ids(rt.read_bytes(self.ws.rss)),
+			'feed.rss in place')
 		self.parse()
 		self.assertEqual(rt.temp_files(self.ws.out), [])
 		self.assertTrue(d.alive())

@@ -101,7 +101,7 @@ del_file(const char *rel)
 static int
 scan1(const char *rel)
 {
-	return scan_file(&tu_meta, root, rel, store, on_error, &nerrs);
+	return scan_file(&tu_meta, root, rel, store, NULL, on_error, &nerrs);
 }
 
 static void
@@ -560,13 +560,13 @@ test_scan_symlink_escapes(void **state)
 	/* follow_symlinks off: no link is followed, inside or not. */
 	nerrs = 0;
 	never.follow_symlinks = false;
-	assert_int_equal(scan_file(&never, root, "inne.md", store, on_error,
+	assert_int_equal(scan_file(&never, root, "inne.md", store, NULL, on_error,
 	    &nerrs), -1);
 	assert_refused("inne.md", "follow_symlinks is off");
-	assert_int_equal(scan_file(&never, root, "abs-in.md", store, on_error,
+	assert_int_equal(scan_file(&never, root, "abs-in.md", store, NULL, on_error,
 	    &nerrs), -1);
 	assert_refused("abs-in.md", "follow_symlinks is off");
-	assert_int_equal(scan_file(&never, root, "passwd.md", store, on_error,
+	assert_int_equal(scan_file(&never, root, "passwd.md", store, NULL, on_error,
 	    &nerrs), -1);
 	tu_rm_tree(outside);
 }
