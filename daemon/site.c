@@ -26,7 +26,15 @@ struct run {
 	const struct config *c;
 	struct output_batch *b;
 	struct publish_result *res;
+	char first[1300];	/* the publish's first failure, or "" */
 };
+
+/*
+ * An episode of failing publishes (a full disk, a stylesheet that fails
+ * on every page): its first failure is logged, then nothing until a
+ * publish of the site goes through, as publish.c does for the feeds.
+ */
+static unsigned episode_fails;
 
 /*
  * What one thread did: the pages it wrote, those it could not make, and
@@ -35,60 +43,23 @@ struct run {
 struct tally {
 	size_t written;
 	unsigned failed;
-	char first[1200];	/* the first failure to render */
-	int werr;		/* the first failure to write: errno, */
-	char wname[512];	/* and the file; 0: none */
+	char first[1200];
 };
 
 static void
 note_failure(struct tally *t, const char *name, const char *why)
 {
-	if (t->failed++ == 0 || t->first[0] == '\0')
+	if (t->failed++ == 0)
 		snprintf(t->first, sizeof(t->first), "%s: %s", name, why);
-}
-
-/*
- * A full disk fails every page of every publish: log the first failure of
- * an episode and its end, as publish.c does for the feeds (each kind of
- * output says so once).
- */
-static struct {
-	bool told;
-	int err;
-} episode;
-
-static void
-pages_write_failed(const struct config *c, const char *name, int err)
-{
-	if (episode.told && err == episode.err) {
-		log_debug("cannot write %s/%s: %s (still)", c->output_dir,
-		    name, strerror(err));
-		return;
-	}
-	episode.told = true;
-	episode.err = err;
-	log_errx("cannot write %s/%s: %s (the pages stay as they were; "
-	    "retried, and logged again once written)", c->output_dir, name,
-	    strerror(err));
-}
-
-static void
-pages_written_again(const struct config *c)
-{
-	if (episode.told)
-		log_info("%s: the pages are written again", c->output_dir);
-	episode.told = false;
 }
 
 /* Add t to the publish's counts; log its first failure. */
 static void
 tally_add(struct run *u, const struct tally *t)
 {
-	if (t->werr != 0) {
-		pages_write_failed(u->c, t->wname, t->werr);
-	} else if (t->first[0] != '\0' && u->res->pages_failed == 0) {
-		log_errx("%s/%s", u->c->output_dir, t->first);
-	}
+	if (t->failed > 0 && u->first[0] == '\0')
+		snprintf(u->first, sizeof(u->first), "%s/%s", u->c->output_dir,
+		    t->first);
 	u->res->pages_written += t->written;
 	u->res->pages_failed += t->failed;
 }
@@ -101,12 +72,8 @@ put(struct run *u, struct tally *t, const char *name, char *data,
 	int rc = output_batch_put(u->b, name, data, len), e = errno;
 
 	free(data);
-	if (rc < 0 && t->werr == 0) {
-		t->werr = e != 0 ? e : EIO;	/* logged by tally_add() */
-		snprintf(t->wname, sizeof(t->wname), "%s", name);
-	}
 	if (rc < 0)
-		t->failed++;
+		note_failure(t, name, strerror(e));
 	else if (rc == 1)
 		t->written++;
 	return rc;
@@ -405,7 +372,7 @@ int
 site_publish(const struct config *c, struct release **rs, size_t n,
     size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
 {
-	struct run u = { c, output_batch_new(c->output_dir), res };
+	struct run u = { c, output_batch_new(c->output_dir), res, "" };
 	double deadline = slice_ms > 0 ? date_mono_ms() + slice_ms : 0;
 	int more;
 
@@ -422,14 +389,23 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		sweep_all(&u, rs, n);
 	}
 	if (output_batch_commit(u.b) < 0) {
-		pages_write_failed(c, "(the pages)", errno);
+		if (u.first[0] == '\0')
+			snprintf(u.first, sizeof(u.first), "cannot write the "
+			    "pages in %s: %s", c->output_dir, strerror(errno));
 		res->pages_failed++;
 		forget(rs, n);
 		more = 0;	/* the feeds still go out; pages at the retry */
-	} else if (res->pages_failed == 0) {
-		pages_written_again(c);
 	}
 	output_batch_free(u.b);
+	if (res->pages_failed > 0 && episode_fails++ == 0)
+		log_errx("%s (more failures of the site are not logged until "
+		    "it is written again)", u.first[0] ? u.first : "site: a page "
+		    "could not be made");
+	else if (res->pages_failed == 0 && !more && episode_fails > 0) {
+		log_info("%s: the site is written again, after %u failed "
+		    "publishes", c->output_dir, episode_fails);
+		episode_fails = 0;
+	}
 	log_debug("site: %zu files written, %zu removed, %u failed%s",
 	    res->pages_written, res->pages_removed, res->pages_failed,
 	    more ? ", more to come" : "");
