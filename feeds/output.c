@@ -110,12 +110,24 @@ fsync_dir(const char *dir)
 	return rc;
 }
 
+/* A temp file that will not be renamed: closed and unlinked, errno kept. */
+static void
+discard_temp(int fd, const char *tmp)
+{
+	int saved = errno;
+
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	errno = saved;
+}
+
 int
 output_replace(const char *dir, const char *name, const void *data,
     size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd, saved;
+	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
@@ -142,11 +154,7 @@ output_replace(const char *dir, const char *name, const void *data,
 	fsync_dir(dir);
 	return 1;
 fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	errno = saved;
+	discard_temp(fd, tmp);
 	return -1;
 }
 
@@ -313,7 +321,7 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 {
 	const char *base = strrchr(name, '/');
 	char path[PATH_MAX], tmp[PATH_MAX], *ptmp = NULL, *ppath = NULL;
-	int fd, saved;
+	int fd;
 
 	base = base ? base + 1 : name;
 	if (*base == '\0' || *base == '.') {
@@ -347,13 +355,9 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 	}
 	return 1;
 fail:
-	saved = errno;
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	free(ptmp);
+	discard_temp(fd, tmp);
+	free(ptmp);		/* glibc's free() keeps errno */
 	free(ppath);
-	errno = saved;
 	return -1;
 }
 
