@@ -1159,7 +1159,7 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	res->site_changed = pr.pages_written + pr.pages_removed > 0;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
-		if (!pr.failed_k[k])
+		if (!pr.failed_k[k] && feed_written(&p->cfg->feed, k))
 			ping_published(p->ping, k, pr.rs, pr.entries,
 			    pr.changed[k]);
 	}

@@ -99,7 +99,11 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		char *data;
 		size_t len;
 		double t0 = date_mono_ms();
-		int rc = feed_render(k, &m, rs, n, &data, &len);
+		int rc;
+
+		if (!feed_written(&m, k))
+			continue;
+		rc = feed_render(k, &m, rs, n, &data, &len);
 
 		res->render_ms += date_mono_ms() - t0;
 		if (rc < 0) {

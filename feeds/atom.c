@@ -105,10 +105,10 @@ out:
 
 int
 atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    struct release *const *rs, size_t n)
+    const struct feed_doc *d, struct release *const *rs, size_t n)
 {
 	struct fp_time updated = xo_feed_updated(m, rs, n);
-	char *id = xo_feed_id(m), *self = xo_feed_url(m, "feed.atom");
+	char *id = xo_feed_id(m, d->id_part), *self = xo_feed_url(m, d->path);
 	int rc = -1;
 
 	if (id == NULL || self == NULL)
@@ -118,7 +118,8 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	if (m->language != NULL)
 		CHECK(xo_attribute(w, "xml:lang", m->language));
 	CHECK(xo_element(w, NULL, "id", id));
-	CHECK(typed(w, "title", "text", m->title));
+	CHECK(typed(w, "title", "text", d->title != NULL ? d->title :
+	    m->title));
 	if (m->subtitle != NULL)
 		CHECK(typed(w, "subtitle", "text", m->subtitle));
 	CHECK(date(w, "updated", &updated));

@@ -5,15 +5,41 @@
 #ifndef FEEDS_FEED_H
 #define FEEDS_FEED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "meta.h"
 #include "release.h"
 
-enum feed_kind { FEED_ATOM, FEED_RSS, FEED_NKINDS };
+enum feed_kind { FEED_ATOM, FEED_RSS, FEED_JSON, FEED_NKINDS };
 
-/* "feed.atom", "feed.rss": the file name in the output folder. */
+/* "feed.atom", "feed.rss", "feed.json": the file name in the output folder. */
 const char *feed_file_name(enum feed_kind k);
+
+/*
+ * Whether the feeds of kind k are written: Atom and RSS always, JSON Feed
+ * when m->json. A kind not written is not rendered, announced or linked.
+ */
+bool feed_written(const struct feed_meta *m, enum feed_kind k);
+
+/* ".atom", ".rss", ".json": what a sub-feed's or archive's name ends in. */
+const char *feed_extension(enum feed_kind k);
+
+/*
+ * What one document is, beside the main feed (all strings borrowed). Paths
+ * are relative to base_url. The zero value of every field but path means
+ * "as the main feed".
+ */
+struct feed_doc {
+	const char *path;	/* "feed.atom", "tags/brott.json" */
+	const char *title;	/* NULL: m->title */
+	/*
+	 * NULL: the main feed's id. Otherwise the document's id is the
+	 * main feed's with this appended ("tags/brott"): a sub-feed is
+	 * another feed, the same one in every format.
+	 */
+	const char *id_part;
+};
 
 /*
  * Render rs[0..n) (newest first, as store_select() gives them) as a feed of
@@ -22,5 +48,10 @@ const char *feed_file_name(enum feed_kind k);
  */
 int feed_render(enum feed_kind k, const struct feed_meta *m,
     struct release *const *rs, size_t n, char **data, size_t *len);
+
+/* The same for the document d (feed_render() is d = { feed_file_name(k) }). */
+int feed_render_doc(enum feed_kind k, const struct feed_meta *m,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    char **data, size_t *len);
 
 #endif

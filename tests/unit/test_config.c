@@ -1284,6 +1284,8 @@ test_print_config(void **state)
 		"max_file_size = 512K ; line 5\n"
 		"# pass raw HTML in Markdown through (trusted editors only)\n"
 		"raw_html = true ; line 6\n"
+		"# also write feed.json (JSON Feed 1.1; docs/feeds.md)\n"
+		"json = false ; default\n"
 		"\n[paths]\n"
 		"# the folder of release files\n"
 		"releases = %s/releases ; default\n"
