@@ -9,8 +9,13 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <stdio.h>
+
 #include "feeds/date.h"
 #include "feeds/output.h"
+#include "feeds/subfeed.h"
+#include "feeds/text.h"
 #include "log.h"
 #include "site.h"
 
@@ -62,6 +67,184 @@ fail_all(struct publish_result *res)
 	for (int k = 0; k < FEED_NKINDS; k++)
 		res->failed_k[k] = true;
 	return -1;
+}
+
+/* ---- sub-feeds --------------------------------------------------------- */
+
+/* What the last publish wrote, for publish_result (see publish.h). */
+static struct {
+	char **v;
+	size_t n;
+	uint32_t clashes;	/* text_hash32() of the clashes last told */
+} subs;
+
+static void
+subs_reset(void)
+{
+	for (size_t i = 0; i < subs.n; i++)
+		free(subs.v[i]);
+	free(subs.v);
+	subs.v = NULL;
+	subs.n = 0;
+}
+
+static int
+subs_add(const char *name)
+{
+	char **t = realloc(subs.v, (subs.n + 1) * sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	subs.v = t;
+	if ((subs.v[subs.n] = strdup(name)) == NULL)
+		return -1;
+	subs.n++;
+	return 0;
+}
+
+/*
+ * Warn of slugs two values share, once per set of them: a clash lasts as
+ * long as both values do, and each publish would say it again.
+ */
+static void
+tell_clashes(const struct subfeeds *set)
+{
+	uint32_t h = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].clash)
+			h = h * 31 + text_hash32(set->v[i].value) +
+			    (uint32_t)set->v[i].axis;
+	if (h == subs.clashes)
+		return;
+	subs.clashes = h;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].clash)
+			log_warnx("%s \"%s\" shares its slug with another: its "
+			    "feeds are %s/%s.atom, .rss, .json",
+			    subfeed_dir(set->v[i].axis),
+			    log_esc(set->v[i].value),
+			    subfeed_dir(set->v[i].axis),
+			    log_esc(set->v[i].slug));
+}
+
+/* Whether DIR/name is a file set wants (name: "SLUG.EXT"). */
+static bool
+wanted(const struct feed_meta *m, const struct subfeeds *set,
+    enum subfeed_axis a, const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		if (dot == NULL || strcmp(dot, feed_extension(k)) != 0)
+			continue;
+		if (!feed_written(m, k))
+			return false;
+		for (size_t i = 0; i < set->n; i++)
+			if (set->v[i].axis == a && strlen(set->v[i].slug) ==
+			    (size_t)(dot - name) && strncmp(set->v[i].slug,
+			    name, (size_t)(dot - name)) == 0)
+				return true;
+		return false;
+	}
+	return true;	/* not a feed's name: not ours to remove */
+}
+
+/* Stage the removal of the sub-feed files set no longer has. */
+static int
+stage_stale(const struct config *c, const struct subfeeds *set,
+    struct output_batch *b)
+{
+	char path[4096], name[4096];
+	int rc = 0;
+
+	for (int a = 0; a < SUB_NAXES; a++) {
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(path, sizeof(path), "%s/%s", c->output_dir,
+		    subfeed_dir(a));
+		if ((d = opendir(path)) == NULL)
+			continue;	/* none written yet */
+		while ((e = readdir(d)) != NULL && rc == 0) {
+			if (e->d_name[0] == '.' || wanted(&c->feed, set, a,
+			    e->d_name))
+				continue;
+			snprintf(name, sizeof(name), "%s/%s", subfeed_dir(a),
+			    e->d_name);
+			if ((rc = output_batch_remove(b, name)) == 0)
+				rc = subs_add(name);
+		}
+		closedir(d);
+	}
+	return rc;
+}
+
+/* Render and stage f in kind k; 1: staged (bytes differ), 0, -1. */
+static int
+stage_one(const struct feed_meta *m, const struct subfeed *f,
+    enum feed_kind k, struct output_batch *b, double *render_ms)
+{
+	char *path = subfeed_path(f, k), *data = NULL;
+	struct feed_doc d;
+	size_t len;
+	double t0 = date_mono_ms();
+	int rc = -1;
+
+	if (path == NULL)
+		return -1;
+	d = subfeed_doc(f, path);
+	if (feed_render_doc(k, m, &d, f->rs, f->n, &data, &len) == 0) {
+		*render_ms += date_mono_ms() - t0;
+		rc = output_batch_put(b, path, data, len);
+		if (rc < 0)
+			log_warn("cannot write %s", path);
+		if (rc == 1 && subs_add(path) < 0)
+			rc = -1;
+	} else {
+		log_errx("%s: cannot render the feed (out of memory)", path);
+	}
+	free(data);
+	free(path);
+	return rc;
+}
+
+/*
+ * The sub-feeds, as one output batch: written again at every start when
+ * their bytes differ, so the batch's weaker durability (no fsync of each
+ * file, see output.h) costs nothing a restart does not repair.
+ */
+static void
+publish_subs(const struct config *c, const struct feed_meta *m,
+    struct release *const *rs, size_t all, struct publish_result *res)
+{
+	struct subfeeds set;
+	struct output_batch *b;
+
+	subs_reset();
+	if (subfeeds_build(m, rs, all, &set) < 0 ||
+	    (b = output_batch_new(c->output_dir)) == NULL) {
+		log_errx("cannot build the sub-feeds (out of memory)");
+		res->subs_failed++;
+		return;
+	}
+	tell_clashes(&set);
+	for (size_t i = 0; i < set.n; i++)
+		for (int k = 0; k < FEED_NKINDS; k++)
+			if (feed_written(m, k) && stage_one(m, &set.v[i], k, b,
+			    &res->render_ms) < 0)
+				res->subs_failed++;
+	if (stage_stale(c, &set, b) < 0)
+		res->subs_failed++;
+	if (output_batch_commit(b) < 0) {
+		log_err("cannot write the sub-feeds in %s", c->output_dir);
+		res->subs_failed++;
+		subs_reset();
+	}
+	output_batch_free(b);
+	subfeeds_free(&set);
+	res->subs_changed = (const char *const *)subs.v;
+	res->nsubs_changed = subs.n;
 }
 
 int
@@ -128,5 +311,6 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		episode.fails++;
 	else
 		episode_end(c, res);
+	publish_subs(c, &m, rs, all, res);
 	return res->failed ? -1 : 0;
 }
