@@ -182,10 +182,11 @@ def retitled(seed, i, title, date=None):
 
 def write_config(path, releases, output, state="state", max_entries=50,
                  settle_ms=None, title="Bench newsroom",
-                 author="Norrviks kommun", pings=(), pages=None):
+                 author="Norrviks kommun", pings=(), pages=None, feed_extra=""):
     """feedpubd.conf. settle_ms None: no [daemon] section (the defaults);
     pings: (name, kind, url) of each [ping "name"] section; pages: True
-    or False for [pages] enabled, None: no [pages] section (on)."""
+    or False for [pages] enabled, None: no [pages] section (on);
+    feed_extra: lines appended to [feed] as they are."""
     with open(path, "w", encoding="utf-8") as f:
         f.write(
             "[feed]\n"
@@ -194,12 +195,13 @@ def write_config(path, releases, output, state="state", max_entries=50,
             "author = %s\n"
             "language = sv\n"
             "timezone = Europe/Stockholm\n"
-            "max_entries = %d\n"
+            "max_entries = %d\n%s"
             "\n[paths]\n"
             "releases = %s\n"
             "output = %s\n"
             "state = %s\n"
-            % (title, BASE_URL, author, max_entries, releases, output, state))
+            % (title, BASE_URL, author, max_entries, feed_extra, releases,
+               output, state))
         if settle_ms is not None:
             f.write("\n[daemon]\nsettle_ms = %d\n" % settle_ms)
         if pages is not None:
