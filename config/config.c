@@ -138,6 +138,8 @@ static const struct key keys[] = {
 	{ SEC_FEED, "lang_feeds", T_BOOL, .dflt = "false",
 	  CFG(feed.lang_feeds),
 	  .doc = "a feed per language: langs/SLUG.atom" },
+	{ SEC_FEED, "archives", T_BOOL, .dflt = "false", CFG(feed.archives),
+	  .doc = "older entries in feed-archive/YYYY-MM.atom (RFC 5005)" },
 	{ SEC_PATHS, "releases", T_PATH, .dflt = "releases",
 	  CFG(releases_dir), .doc = "the folder of release files" },
 	{ SEC_PATHS, "follow_symlinks", T_BOOL, .dflt = "true",

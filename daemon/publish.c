@@ -12,6 +12,7 @@
 #include <dirent.h>
 #include <stdio.h>
 
+#include "feeds/archive.h"
 #include "feeds/date.h"
 #include "feeds/output.h"
 #include "feeds/subfeed.h"
@@ -221,7 +222,6 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	struct subfeeds set;
 	struct output_batch *b;
 
-	subs_reset();
 	if (subfeeds_build(m, rs, all, &set) < 0 ||
 	    (b = output_batch_new(c->output_dir)) == NULL) {
 		log_errx("cannot build the sub-feeds (out of memory)");
@@ -247,6 +247,89 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	res->nsubs_changed = subs.n;
 }
 
+/* Stage the removal of the archives of months gone. */
+static int
+stage_old_archives(const struct config *c, const struct archives *ar,
+    struct output_batch *b)
+{
+	char path[4096], name[4096];
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", c->output_dir, ARCHIVE_DIR);
+	if ((d = opendir(path)) == NULL)
+		return 0;	/* none written yet */
+	while ((e = readdir(d)) != NULL && rc == 0) {
+		size_t i = 0, len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len < 5 ||
+		    strcmp(e->d_name + len - 5, ".atom") != 0)
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", ARCHIVE_DIR, e->d_name);
+		while (i < ar->n && strcmp(ar->v[i].path, name) != 0)
+			i++;
+		if (i == ar->n && (rc = output_batch_remove(b, name)) == 0)
+			rc = subs_add(name);
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * The RFC 5005 archives of rs[0..n) (what the feed has no room for), as
+ * one output batch (durability as for the sub-feeds). Returns the path of
+ * the newest, for the feed's prev-archive link (static: valid until the
+ * next call), or NULL when there is none.
+ */
+static const char *
+publish_archives(const struct config *c, const struct feed_meta *m,
+    struct release *const *rs, size_t n, struct publish_result *res)
+{
+	static char newest[64];
+	struct archives ar;
+	struct output_batch *b;
+
+	if (archives_build(rs, n, &ar) < 0 ||
+	    (b = output_batch_new(c->output_dir)) == NULL) {
+		log_errx("cannot build the archives (out of memory)");
+		archives_free(&ar);
+		res->subs_failed++;
+		return NULL;
+	}
+	for (size_t i = 0; i < ar.n; i++) {
+		struct archive_month *a = &ar.v[i];
+		struct feed_doc d = { .path = a->path, .archive = true,
+			.current = feed_file_name(FEED_ATOM),
+			.prev_archive = i + 1 < ar.n ? ar.v[i + 1].path : NULL,
+			.next_archive = i > 0 ? ar.v[i - 1].path : NULL };
+		char *data = NULL;
+		size_t len;
+		double t0 = date_mono_ms();
+		int rc = feed_render_doc(FEED_ATOM, m, &d, a->rs, a->n, &data,
+		    &len);
+
+		res->render_ms += date_mono_ms() - t0;
+		if (rc == 0 && (rc = output_batch_put(b, a->path, data,
+		    len)) == 1)
+			rc = subs_add(a->path);
+		if (rc < 0) {
+			log_warn("cannot write %s", a->path);
+			res->subs_failed++;
+		}
+		free(data);
+	}
+	if (stage_old_archives(c, &ar, b) < 0 ||
+	    output_batch_commit(b) < 0) {
+		log_err("cannot write the archives in %s", c->output_dir);
+		res->subs_failed++;
+	}
+	output_batch_free(b);
+	snprintf(newest, sizeof(newest), "%s", ar.n > 0 ? ar.v[0].path : "");
+	archives_free(&ar);
+	return newest[0] != '\0' ? newest : NULL;
+}
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, struct publish_result *res)
@@ -255,6 +338,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	struct release **rs;
 	size_t n, all;
 	bool wfail = false;
+	const char *newest = NULL;
 
 	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
@@ -277,8 +361,17 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		res->site_more = true;
 		return 0;
 	}
+	subs_reset();
+	/*
+	 * Before the feed, so its prev-archive link is there to follow;
+	 * turned off, none (those written before are removed).
+	 */
+	newest = publish_archives(c, &m, rs + n, m.archives ? all - n : 0,
+	    res);
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);
+		struct feed_doc d = { .path = name, .prev_archive = k ==
+		    FEED_ATOM ? newest : NULL };
 		char *data;
 		size_t len;
 		double t0 = date_mono_ms();
@@ -286,7 +379,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 		if (!feed_written(&m, k))
 			continue;
-		rc = feed_render(k, &m, rs, n, &data, &len);
+		rc = feed_render_doc(k, &m, &d, rs, n, &data, &len);
 
 		res->render_ms += date_mono_ms() - t0;
 		if (rc < 0) {

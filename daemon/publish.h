@@ -27,14 +27,14 @@ struct publish_result {
 	bool site_more;			/* a slice of the site was written, */
 					/* no feed: publish again soon */
 	/*
-	 * Sub-feeds (feeds/subfeed.h) whose bytes changed and were written
-	 * (or removed): names under the output folder ("tags/brott.atom"),
+	 * Sub-feeds (feeds/subfeed.h) and archives (feeds/archive.h) whose
+	 * bytes changed and were written (or removed): names under the output folder ("tags/brott.atom"),
 	 * for the hub and the HTTP snapshot. Owned by publish.c, valid
 	 * until the next publish_feeds().
 	 */
 	const char *const *subs_changed;
 	size_t nsubs_changed;
-	unsigned subs_failed;		/* sub-feed files not written */
+	unsigned subs_failed;		/* sub-feed, archive files not written */
 };
 
 /*
@@ -47,7 +47,9 @@ struct publish_result {
  * or written (logged; the old file stays). A page that fails is logged
  * and counted in pages_failed; it does not fail the publish.
  *
- * Then the sub-feeds the config turns on, each file written only when its
+ * With [feed] archives, the RFC 5005 archives of what the feeds have no
+ * room for come before the feeds (which link the newest); then the
+ * sub-feeds the config turns on, each file written only when its
  * bytes changed; those of values gone (and of axes turned off) are
  * removed. A failure there is logged and counted in subs_failed; it does
  * not fail the publish (the main feeds are in place).

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "feeds/archive.h"
 #include "feeds/date.h"
 #include "feeds/feed.h"
 #include "feeds/output.h"
@@ -80,6 +81,8 @@ setup_process(const struct config *c)
 		snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, folders[i]);
 		remove_temps(dir, "*.html");
 	}
+	snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, ARCHIVE_DIR);
+	remove_temps(dir, "*.atom");
 	/* The sub-feeds' folders (feeds/subfeed.h). */
 	for (int a = 0; a < SUB_NAXES; a++)
 		for (int k = 0; k < FEED_NKINDS; k++) {

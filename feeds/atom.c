@@ -8,6 +8,7 @@
 #include "xmlout.h"
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
+#define FH_NS "http://purl.org/syndication/history/1.0"
 
 static int
 link(xmlTextWriterPtr w, const char *rel, const char *type, const char *href)
@@ -54,6 +55,39 @@ typed(xmlTextWriterPtr w, const char *name, const char *type, const char *s)
 {
 	if (xmlTextWriterStartElement(w, (const xmlChar *)name) < 0 ||
 	    xo_attribute(w, "type", type) < 0 || xo_string(w, s) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+/* A link to the document at path (relative to base_url). */
+static int
+doc_link(xmlTextWriterPtr w, const struct feed_meta *m, const char *rel,
+    const char *path)
+{
+	char *url = xo_feed_url(m, path);
+	int rc = url == NULL ? -1 : link(w, rel, "application/atom+xml", url);
+
+	free(url);
+	return rc;
+}
+
+/* RFC 5005 section 4: the archive links, and fh:archive in an archive. */
+static int
+history(xmlTextWriterPtr w, const struct feed_meta *m,
+    const struct feed_doc *d)
+{
+	if (d->current != NULL && doc_link(w, m, "current", d->current) < 0)
+		return -1;
+	if (d->prev_archive != NULL && doc_link(w, m, "prev-archive",
+	    d->prev_archive) < 0)
+		return -1;
+	if (d->next_archive != NULL && doc_link(w, m, "next-archive",
+	    d->next_archive) < 0)
+		return -1;
+	if (!d->archive)
+		return 0;
+	if (xmlTextWriterStartElementNS(w, (const xmlChar *)"fh",
+	    (const xmlChar *)"archive", (const xmlChar *)FH_NS) < 0)
 		return -1;
 	return xmlTextWriterEndElement(w);
 }
@@ -126,6 +160,7 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	/* Some readers take the first link for the site's: alternate first. */
 	CHECK(link(w, "alternate", "text/html", m->base_url));
 	CHECK(link(w, "self", "application/atom+xml", self));
+	CHECK(history(w, m, d));
 	/* WebSub discovery: the hubs sit beside rel="self". */
 	for (size_t i = 0; i < m->nhubs; i++)
 		CHECK(link(w, "hub", NULL, m->hubs[i]));

@@ -39,6 +39,13 @@ struct feed_doc {
 	 * another feed, the same one in every format.
 	 */
 	const char *id_part;
+	/*
+	 * RFC 5005 (Atom only; NULL: none): the newest archive of a
+	 * subscription document, or the neighbours of an archive document,
+	 * which also says fh:archive and links the feed as rel="current".
+	 */
+	bool archive;
+	const char *current, *prev_archive, *next_archive;
 };
 
 /*

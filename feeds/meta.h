@@ -25,6 +25,7 @@ struct feed_meta {
 	bool json;			/* feed.json too (feed_written()) */
 	/* Sub-feeds (subfeed.h): one per tag, per type, per language. */
 	bool tag_feeds, type_feeds, lang_feeds;
+	bool archives;			/* RFC 5005 archives (archive.h) */
 	/*
 	 * true (the config default): a symlink in the releases folder is
 	 * followed if its target lies inside the folder (fileopen.h);

@@ -1242,7 +1242,9 @@ static const char FEED_FORMATS[] =
 	"# a feed per type: types/SLUG.atom\n"
 	"type_feeds = false ; default\n"
 	"# a feed per language: langs/SLUG.atom\n"
-	"lang_feeds = false ; default\n";
+	"lang_feeds = false ; default\n"
+	"# older entries in feed-archive/YYYY-MM.atom (RFC 5005)\n"
+	"archives = false ; default\n";
 
 static void
 test_print_config(void **state)
