@@ -14,6 +14,7 @@
 
 #include "feeds/archive.h"
 #include "feeds/date.h"
+#include "feeds/docstamp.h"
 #include "feeds/output.h"
 #include "feeds/subfeed.h"
 #include "feeds/text.h"
@@ -103,6 +104,139 @@ subs_add(const char *name)
 	return 0;
 }
 
+/* ---- what was written, by stamp ----------------------------------------- */
+
+/*
+ * The stamps (feeds/docstamp.h) of the sub-feeds and archives in place
+ * after the last publish, sorted by path: a document whose stamp is the
+ * same is not rendered again. Empty at start, so every document is
+ * rendered and compared with its file once; a file removed by hand comes
+ * back when its content next changes, or at the next start.
+ */
+struct done {
+	char *path;
+	uint64_t stamp;
+};
+
+static struct {
+	struct done *v;
+	size_t n;
+} written, next;
+static bool next_bad;			/* a write failed: keep no stamps */
+static struct stamp_memo *memo;		/* for one publish */
+static uint64_t meta_stamp;
+
+static int
+by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct done *)a)->path,
+	    ((const struct done *)b)->path);
+}
+
+static void
+done_free(struct done *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/* The stamp path had when written last; 0: unknown. */
+static uint64_t
+was_written(const char *path)
+{
+	struct done key = { (char *)path, 0 };
+	const struct done *d = written.n == 0 ? NULL : bsearch(&key,
+	    written.v, written.n, sizeof(key), by_path);
+
+	return d != NULL ? d->stamp : 0;
+}
+
+/* path holds what stamp says once this publish's batches commit. */
+static void
+keep(const char *path, uint64_t stamp)
+{
+	struct done *t;
+
+	if (stamp == 0 || next_bad)
+		return;
+	if ((t = realloc(next.v, (next.n + 1) * sizeof(*t))) == NULL ||
+	    (t[next.n].path = strdup(path)) == NULL) {
+		next.v = t != NULL ? t : next.v;
+		next_bad = true;
+		return;
+	}
+	next.v = t;
+	t[next.n++].stamp = stamp;
+}
+
+static void
+stamps_begin(const struct config *c, const struct feed_meta *m, size_t n)
+{
+	memo = stamp_memo_new(n);
+	meta_stamp = stamp_meta(m, c->timezone);
+	next.v = NULL;
+	next.n = 0;
+	next_bad = memo == NULL;
+}
+
+static void
+stamps_end(void)
+{
+	done_free(written.v, written.n);
+	written.v = NULL;
+	written.n = 0;
+	if (next_bad) {
+		done_free(next.v, next.n);
+	} else {
+		qsort(next.v, next.n, sizeof(*next.v), by_path);
+		written.v = next.v;
+		written.n = next.n;
+	}
+	next.v = NULL;
+	next.n = 0;
+	stamp_memo_free(memo);
+	memo = NULL;
+}
+
+/*
+ * Render d (kind k, rs[0..n)) and stage it in b unless its stamp says the
+ * file holds it already. Returns 1 when staged, 0 when nothing was to be
+ * done, -1 (logged).
+ */
+static int
+stage_doc(const struct feed_meta *m, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    struct output_batch *b, double *render_ms)
+{
+	uint64_t stamp = memo == NULL ? 0 : stamp_doc(memo, meta_stamp, k, d,
+	    rs, n);
+	char *data = NULL;
+	size_t len;
+	double t0;
+	int rc;
+
+	if (stamp != 0 && stamp == was_written(d->path)) {
+		keep(d->path, stamp);
+		return 0;
+	}
+	t0 = date_mono_ms();
+	rc = feed_render_doc(k, m, d, rs, n, &data, &len);
+	*render_ms += date_mono_ms() - t0;
+	if (rc < 0) {
+		log_errx("%s: cannot render the feed (out of memory)", d->path);
+		return -1;
+	}
+	if ((rc = output_batch_put(b, d->path, data, len)) < 0)
+		log_warn("cannot write %s", d->path);
+	else
+		keep(d->path, stamp);
+	if (rc == 1 && subs_add(d->path) < 0)
+		rc = -1;
+	free(data);
+	return rc;
+}
+
 /*
  * Warn of slugs two values share, once per set of them: a clash lasts as
  * long as both values do, and each publish would say it again.
@@ -181,31 +315,19 @@ stage_stale(const struct config *c, const struct subfeeds *set,
 	return rc;
 }
 
-/* Render and stage f in kind k; 1: staged (bytes differ), 0, -1. */
+/* Stage f in kind k; 1: staged (bytes differ), 0, -1. */
 static int
 stage_one(const struct feed_meta *m, const struct subfeed *f,
     enum feed_kind k, struct output_batch *b, double *render_ms)
 {
-	char *path = subfeed_path(f, k), *data = NULL;
+	char *path = subfeed_path(f, k);
 	struct feed_doc d;
-	size_t len;
-	double t0 = date_mono_ms();
-	int rc = -1;
+	int rc;
 
 	if (path == NULL)
 		return -1;
 	d = subfeed_doc(f, path);
-	if (feed_render_doc(k, m, &d, f->rs, f->n, &data, &len) == 0) {
-		*render_ms += date_mono_ms() - t0;
-		rc = output_batch_put(b, path, data, len);
-		if (rc < 0)
-			log_warn("cannot write %s", path);
-		if (rc == 1 && subs_add(path) < 0)
-			rc = -1;
-	} else {
-		log_errx("%s: cannot render the feed (out of memory)", path);
-	}
-	free(data);
+	rc = stage_doc(m, k, &d, f->rs, f->n, b, render_ms);
 	free(path);
 	return rc;
 }
@@ -239,6 +361,7 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	if (output_batch_commit(b) < 0) {
 		log_err("cannot write the sub-feeds in %s", c->output_dir);
 		res->subs_failed++;
+		next_bad = true;
 		subs_reset();
 	}
 	output_batch_free(b);
@@ -303,26 +426,16 @@ publish_archives(const struct config *c, const struct feed_meta *m,
 			.current = feed_file_name(FEED_ATOM),
 			.prev_archive = i + 1 < ar.n ? ar.v[i + 1].path : NULL,
 			.next_archive = i > 0 ? ar.v[i - 1].path : NULL };
-		char *data = NULL;
-		size_t len;
-		double t0 = date_mono_ms();
-		int rc = feed_render_doc(FEED_ATOM, m, &d, a->rs, a->n, &data,
-		    &len);
 
-		res->render_ms += date_mono_ms() - t0;
-		if (rc == 0 && (rc = output_batch_put(b, a->path, data,
-		    len)) == 1)
-			rc = subs_add(a->path);
-		if (rc < 0) {
-			log_warn("cannot write %s", a->path);
+		if (stage_doc(m, FEED_ATOM, &d, a->rs, a->n, b,
+		    &res->render_ms) < 0)
 			res->subs_failed++;
-		}
-		free(data);
 	}
 	if (stage_old_archives(c, &ar, b) < 0 ||
 	    output_batch_commit(b) < 0) {
 		log_err("cannot write the archives in %s", c->output_dir);
 		res->subs_failed++;
+		next_bad = true;
 	}
 	output_batch_free(b);
 	snprintf(newest, sizeof(newest), "%s", ar.n > 0 ? ar.v[0].path : "");
@@ -362,6 +475,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		return 0;
 	}
 	subs_reset();
+	stamps_begin(c, &m, all);
 	/*
 	 * Before the feed, so its prev-archive link is there to follow;
 	 * turned off, none (those written before are removed).
@@ -405,5 +519,6 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	else
 		episode_end(c, res);
 	publish_subs(c, &m, rs, all, res);
+	stamps_end();
 	return res->failed ? -1 : 0;
 }

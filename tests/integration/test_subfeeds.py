@@ -21,6 +21,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import feedtest as ft  # noqa: E402
+import daemontest as dt  # noqa: E402
 import hubtest as ht  # noqa: E402
 import jsonfeedtest as jt  # noqa: E402
 from feedtest import NS, text_of  # noqa: E402
@@ -210,6 +211,27 @@ class Daemon(ht.HubCase):
 			print('SKIP: newsboat not installed', file=sys.stderr)
 		status, _, body = self.get('types/pressmeddelande.json')
 		self.assertEqual(status, 200)
+
+		# The daemon skips documents whose stamp is unchanged: an edit
+		# in place, twice within a second, still reaches each of its
+		# sub-feeds, on disk and served.
+		def has(rel, text):
+			try:
+				with open(os.path.join(self.ws.out, rel),
+						encoding='utf-8') as f:
+					return text in f.read()
+			except FileNotFoundError:
+				return False
+		for title in ('Ett rättad', 'Ett rättad igen'):
+			put(self.ws, 'n1.md', RELEASES[3][1].replace('title: Ett',
+				'title: ' + title))
+			for rel in ('tags/trygghet.atom', 'tags/a-b.rss',
+					'types/pressmeddelande.json', 'langs/sv.atom'):
+				dt.wait_for(lambda: has(rel, title), what='%s in %s' %
+					(title, rel))
+			dt.wait_for(lambda: title.encode() in self.get(
+				'tags/trygghet.atom')[2], what='served ' + title)
+		self.assertFalse(has('tags/mollan.atom', 'rättad'))
 
 
 if __name__ == '__main__':
