@@ -18,6 +18,7 @@
 #include "feeds/output.h"
 #include "feeds/subfeed.h"
 #include "feeds/text.h"
+#include "feeds/tombstone.h"
 #include "log.h"
 #include "site.h"
 
@@ -443,6 +444,72 @@ publish_archives(const struct config *c, const struct feed_meta *m,
 	return newest[0] != '\0' ? newest : NULL;
 }
 
+/* ---- tombstones (RFC 6721) ---------------------------------------------- */
+
+#define TOMBS_FILE "tombstones.json"
+
+/* What the state folder's TOMBS_FILE held, once read; then kept here. */
+static struct tombs tombs;
+static bool tombs_read;
+
+static void
+tombs_read_file(const struct config *c)
+{
+	char path[4096], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	tombs_read = true;
+	snprintf(path, sizeof(path), "%s/%s", c->state_dir, TOMBS_FILE);
+	if ((f = fopen(path, "rb")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("cannot read %s: deletions from before are "
+			    "not told", path);
+		return;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (len = (size_t)ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc(len)) != NULL &&
+	    fread(buf, 1, len, f) == len && tombs_load(&tombs, buf, len) == 0)
+		log_debug("%s: %zu tombstones", path, tombs.n);
+	else
+		log_warnx("%s cannot be read as feedpubd wrote it: deletions "
+		    "from before are not told", path);
+	free(buf);
+	fclose(f);
+}
+
+/*
+ * The tombstones of what left since the last publish, kept in the state
+ * folder across restarts (and --once runs). Returns them, or NULL with
+ * *n 0 when [feed] deleted_for is 0.
+ */
+static const struct tombstone *
+publish_tombs(const struct config *c, struct release *const *rs,
+    size_t all, int64_t now, size_t *n)
+{
+	bool changed;
+	char *data;
+
+	*n = 0;
+	if (c->feed.deleted_for == 0)
+		return NULL;
+	if (!tombs_read)
+		tombs_read_file(c);
+	if (tombs_update(&tombs, rs, all, now, c->feed.deleted_for,
+	    &changed) < 0) {
+		log_errx("cannot update the tombstones (out of memory)");
+	} else if (changed) {
+		if ((data = tombs_dump(&tombs)) == NULL ||
+		    output_mkdirs(c->state_dir) < 0 ||
+		    output_replace(c->state_dir, TOMBS_FILE, data,
+		    strlen(data)) < 0)
+			log_warn("cannot write %s/%s", c->state_dir, TOMBS_FILE);
+		free(data);
+	}
+	*n = tombs.n;
+	return tombs.v;
+}
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, struct publish_result *res)
@@ -452,6 +519,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	size_t n, all;
 	bool wfail = false;
 	const char *newest = NULL;
+	const struct tombstone *tv;
+	size_t ntombs;
 
 	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
@@ -476,6 +545,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	}
 	subs_reset();
 	stamps_begin(c, &m, all);
+	tv = publish_tombs(c, rs, all, now, &ntombs);
 	/*
 	 * Before the feed, so its prev-archive link is there to follow;
 	 * turned off, none (those written before are removed).
@@ -485,7 +555,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);
 		struct feed_doc d = { .path = name, .prev_archive = k ==
-		    FEED_ATOM ? newest : NULL };
+		    FEED_ATOM ? newest : NULL, .tombs = k == FEED_ATOM ? tv :
+		    NULL, .ntombs = k == FEED_ATOM ? ntombs : 0 };
 		char *data;
 		size_t len;
 		double t0 = date_mono_ms();

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tombstone.h"
 #include "xmlout.h"
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
 #define FH_NS "http://purl.org/syndication/history/1.0"
+#define AT_NS "http://purl.org/atompub/tombstones/1.0"
 
 static int
 link(xmlTextWriterPtr w, const char *rel, const char *type, const char *href)
@@ -92,6 +94,27 @@ history(xmlTextWriterPtr w, const struct feed_meta *m,
 	return xmlTextWriterEndElement(w);
 }
 
+/*
+ * RFC 6721: <at:deleted-entry ref when/>. Before the entries: RFC 4287's
+ * schema has a feed's extension elements ahead of its entries.
+ */
+static int
+tombstones(xmlTextWriterPtr w, const struct feed_doc *d)
+{
+	for (size_t i = 0; i < d->ntombs; i++) {
+		struct fp_time t = date_from_epoch(d->tombs[i].when);
+		char buf[DATE_BUFSZ];
+
+		if (xmlTextWriterStartElementNS(w, (const xmlChar *)"at",
+		    (const xmlChar *)"deleted-entry", (const xmlChar *)AT_NS) <
+		    0 || xo_attribute(w, "ref", d->tombs[i].ref) < 0 ||
+		    xo_attribute(w, "when", date_rfc3339(&t, buf)) < 0 ||
+		    xmlTextWriterEndElement(w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 {
@@ -170,6 +193,7 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	CHECK(xo_attribute(w, "version", FEEDPUBD_VERSION));
 	CHECK(xo_string(w, "feedpubd"));
 	CHECK(xmlTextWriterEndElement(w));
+	CHECK(tombstones(w, d));
 	for (size_t i = 0; i < n; i++)
 		CHECK(entry(w, m, rs[i]));
 	CHECK(xmlTextWriterEndElement(w));

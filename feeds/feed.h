@@ -11,6 +11,8 @@
 #include "meta.h"
 #include "release.h"
 
+struct tombstone;
+
 enum feed_kind { FEED_ATOM, FEED_RSS, FEED_JSON, FEED_NKINDS };
 
 /* "feed.atom", "feed.rss", "feed.json": the file name in the output folder. */
@@ -46,6 +48,9 @@ struct feed_doc {
 	 */
 	bool archive;
 	const char *current, *prev_archive, *next_archive;
+	/* RFC 6721 at:deleted-entry elements (Atom only; tombstone.h). */
+	const struct tombstone *tombs;
+	size_t ntombs;
 };
 
 /*

@@ -26,6 +26,7 @@ struct feed_meta {
 	/* Sub-feeds (subfeed.h): one per tag, per type, per language. */
 	bool tag_feeds, type_feeds, lang_feeds;
 	bool archives;			/* RFC 5005 archives (archive.h) */
+	unsigned deleted_for;		/* s a tombstone lives; 0: none */
 	/*
 	 * true (the config default): a symlink in the releases folder is
 	 * followed if its target lies inside the folder (fileopen.h);

@@ -1244,7 +1244,9 @@ static const char FEED_FORMATS[] =
 	"# a feed per language: langs/SLUG.atom\n"
 	"lang_feeds = false ; default\n"
 	"# older entries in feed-archive/YYYY-MM.atom (RFC 5005)\n"
-	"archives = false ; default\n";
+	"archives = false ; default\n"
+	"# RFC 6721 tombstones of removed releases (0s: none)\n"
+	"deleted_for = 0s ; default\n";
 
 static void
 test_print_config(void **state)
