@@ -190,7 +190,8 @@ stamps_end(void)
 	if (next_bad) {
 		done_free(next.v, next.n);
 	} else {
-		qsort(next.v, next.n, sizeof(*next.v), by_path);
+		if (next.n > 1)
+			qsort(next.v, next.n, sizeof(*next.v), by_path);
 		written.v = next.v;
 		written.n = next.n;
 	}
