@@ -724,7 +724,14 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	free(r);
 }
 
-/* libmicrohttpd's own messages (client errors mostly): debug lines. */
+/*
+ * libmicrohttpd's own messages (client errors mostly): debug lines. The
+ * format attribute tells the compiler fmt is a printf format from the
+ * library (-Wformat-nonliteral).
+ */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
