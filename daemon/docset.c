@@ -494,6 +494,13 @@ find_slot(const struct docset *ds, const char *name)
 	return bsearch(name, ds->v, ds->n, sizeof(*ds->v), cmp_key);
 }
 
+/* Too small to gain, or too large to stall the loop with. */
+static bool
+worth_compressing(const struct doc *d)
+{
+	return d->len >= 64 && d->len <= GZIP_MAX_SIZE;
+}
+
 /* gzip (RFC 1952, mtime 0: the same bytes give the same copy). Returns
  * 0 with *gz (NULL when not smaller), or -1 out of memory. */
 static int
@@ -506,7 +513,7 @@ compress_doc(const struct doc *d, unsigned char **gz, size_t *gzlen)
 
 	*gz = NULL;
 	*gzlen = 0;
-	if (d->len > GZIP_MAX_SIZE || d->len < 64)
+	if (!worth_compressing(d))
 		return 0;
 	memset(&z, 0, sizeof(z));
 	if (deflateInit2(&z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 9,
@@ -571,7 +578,7 @@ seal_slot(struct slot *s, const struct docset *prev, bool compress)
 	if (hash_doc(d) < 0)
 		return -1;
 	if (!compress) {
-		s->node->pending = true;
+		s->node->pending = worth_compressing(d);
 	} else if (compress_doc(d, &gz, &gzlen) < 0) {
 		return -1;
 	} else {

@@ -40,11 +40,14 @@
 #include "log.h"
 
 /*
- * A feed's body this large is served from a sealed memfd, so that
+ * A feed's plain body this large is served from a sealed memfd, so that
  * libmicrohttpd sends it with sendfile() (as nginx does a file): no copy
- * through user space per request. Measured with bench/serve on a 150 KiB
- * feed; a small body is cheaper straight from memory (one writev with the
- * headers).
+ * through user space per request. Measured with bench/serve on a 140 KiB
+ * feed; a small body is cheaper straight from memory: one sendmsg with the
+ * headers, where libmicrohttpd sends the headers of an fd-backed response
+ * on their own, then uncorks and corks again. So the gzip copy of that
+ * feed (26 KiB) costs 8-9 us of server CPU per request from memory, 10-11
+ * from a memfd (nginx: 9-10).
  */
 #define SENDFILE_MIN (16u << 10)
 /* A request target longer than this is logged cut ("..."). */
@@ -267,14 +270,15 @@ http_link(const struct http *h, const struct doc *d, bool *err)
 }
 
 /*
- * Whether d's variant v goes out by sendfile(). Feeds only: they are what
- * readers poll all day, a handful per set, where a memfd each for every
- * large page (thousands of listing pages) could use up the descriptors.
+ * Whether d's variant v goes out by sendfile(). Plain feeds only: they are
+ * what readers poll all day, a handful per set, where a memfd each for
+ * every large page (hundreds of listing pages) could use up the process's
+ * descriptors.
  */
 static bool
 sendfile_worth(const struct doc *d, enum variant v)
 {
-	return d->feed && (v == GZIP ? d->gzlen : d->len) >= SENDFILE_MIN;
+	return d->feed && v == PLAIN && d->len >= SENDFILE_MIN;
 }
 
 /* A sealed memfd holding data[0..len), or -1. */
