@@ -24,6 +24,7 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
 import httptest as ht  # noqa: E402
 from httptest import curl  # noqa: E402
@@ -579,6 +580,63 @@ class TestPublish(ServedCase):
 			return (h.get('content-encoding') == ['gzip'] and
 				gzip.decompress(body) == text(29))
 		ht.wait_for(gzip_served, what='the gzip copy of the last publish')
+
+
+class TestDaemonSwap(dt.DaemonCase):
+	"""The daemon serves what each publish wrote as one set."""
+
+	def test_a_feed_link_is_served_with_the_feed(self):
+		"""A reader who sees a new entry in the served feed and follows
+		its link at once gets the page, never a 404 (issue 11: pages
+		and feeds are swapped together)."""
+		self.write_config(extra='[http]\nlisten = 127.0.0.1:0\n')
+		self.start(write_config=False)
+
+		def port():
+			for ln in self.daemon.stderr_lines():
+				m = ht.SERVING_RE.search(ln)
+				if m:
+					return int(m.group(1).rsplit(':', 1)[1])
+			return None
+		self.wait(lambda: port() is not None, 'http: serving on')
+		p = port()
+		bad, seen, stop = [], set(), threading.Event()
+
+		def reader():
+			c = http.client.HTTPConnection('127.0.0.1', p,
+				timeout=ht.TIMEOUT)
+			try:
+				while not stop.is_set():
+					c.request('GET', '/feed.atom')
+					body = c.getresponse().read()
+					for slug in re.findall(
+							rb'releases/(swap-\d+)\.html', body):
+						if slug in seen:
+							continue
+						c.request('GET', '/releases/%s.html'
+							% slug.decode())
+						r = c.getresponse()
+						r.read()
+						(seen.add(slug) if r.status == 200 else
+							bad.append((slug, r.status)))
+			finally:
+				c.close()
+		t = threading.Thread(target=reader)
+		t.start()
+		try:
+			for i in range(6):
+				src = os.path.join(self.ws.outside, 'swap-%d.md' % i)
+				ft.write_release(src, dt.release_text('Byte %d' % i,
+					time.strftime('%Y-%m-%dT%H:%M:%SZ',
+					time.gmtime(time.time() - 60 + i))))
+				os.rename(src, self.ws.release('swap-%d.md' % i))
+				self.wait(lambda: b'swap-%d' % i in seen or bad,
+					'swap-%d served' % i)
+		finally:
+			stop.set()
+			t.join(ht.TIMEOUT)
+		self.assertEqual(bad, [])
+		self.assertEqual(len(seen), 6)
 
 
 @unittest.skipUnless(shutil.which('newsboat'), 'newsboat not installed')
