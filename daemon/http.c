@@ -6,7 +6,9 @@
  * is cur, the snapshot served now, read under a mutex. A snapshot holds
  * its docset and, per document, ready-made responses (200 and 304, plain
  * and gzip) built once, when the document is new: the next snapshot takes
- * over those of the documents a publish did not change. A request only
+ * over those of the documents a publish did not change. The gzip copies
+ * of new documents are made by a thread of their own after the swap, and
+ * come in a snapshot of their own (gz_*). A request only
  * picks one and queues it. libmicrohttpd counts the references to a
  * response, and every response with a body holds a reference to its
  * document that its free callback drops, or its own sealed memfd of the
@@ -111,7 +113,20 @@ struct http_job {
 struct http {
 	struct ev_loop *loop;		/* for ev_async hand-over (hub) */
 	ev_async async;			/* jobs were queued */
-	ev_idle gzip;			/* gzip copies are to be made */
+	/*
+	 * The gzip copies of what a publish changed are made by a thread of
+	 * their own (zlib: some ms per 100 KiB, which would hold up the next
+	 * publish on the loop). Under gz_lock: gz_job, the set to compress
+	 * (a reference; a newer one replaces it), and gz_from/gz_done, the
+	 * set it was made from and the result, taken by gz_async_cb.
+	 */
+	pthread_t gz_thread;
+	bool gz_running;		/* gz_thread was started */
+	pthread_mutex_t gz_lock;
+	pthread_cond_t gz_cond;
+	bool gz_stop;
+	struct docset *gz_job, *gz_from, *gz_done;
+	ev_async gz_async;		/* gz_done is there */
 	struct http_job *jobs;		/* queued, not yet taken by the loop */
 	pthread_mutex_t jobs_lock;
 	pthread_mutex_t lock;		/* guards cur */
@@ -1045,7 +1060,7 @@ take_fd(int passed)
 	return fd;
 }
 
-static void gzip_cb(struct ev_loop *loop, ev_idle *w, int revents);
+static void gz_async_cb(struct ev_loop *loop, ev_async *w, int revents);
 
 struct http *
 http_new(struct ev_loop *loop, const struct http_settings *s,
@@ -1064,8 +1079,11 @@ http_new(struct ev_loop *loop, const struct http_settings *s,
 	ev_async_init(&h->async, async_cb);
 	h->async.data = h;
 	ev_async_start(loop, &h->async);
-	ev_idle_init(&h->gzip, gzip_cb);
-	h->gzip.data = h;
+	pthread_mutex_init(&h->gz_lock, NULL);
+	pthread_cond_init(&h->gz_cond, NULL);
+	ev_async_init(&h->gz_async, gz_async_cb);
+	h->gz_async.data = h;
+	ev_async_start(loop, &h->gz_async);
 	h->set = *s;
 	h->set.listen = NULL;	/* borrowed strings: not kept */
 	h->set.hubs = NULL;
@@ -1133,32 +1151,94 @@ swap_in(struct http *h, struct docset *ds)
 	return 0;
 }
 
+/* The gzip thread: compress each job, hand the result to the loop. */
+static void *
+gz_main(void *arg)
+{
+	struct http *h = arg;
+
+	pthread_mutex_lock(&h->gz_lock);
+	for (;;) {
+		struct docset *job, *c;
+
+		while (!h->gz_stop && h->gz_job == NULL)
+			pthread_cond_wait(&h->gz_cond, &h->gz_lock);
+		if (h->gz_stop)
+			break;
+		job = h->gz_job;
+		h->gz_job = NULL;
+		pthread_mutex_unlock(&h->gz_lock);
+		c = docset_compress(job);	/* NULL: out of memory */
+		pthread_mutex_lock(&h->gz_lock);
+		docset_unref(h->gz_from);
+		docset_unref(h->gz_done);
+		h->gz_from = job;
+		h->gz_done = c;
+		ev_async_send(h->loop, &h->gz_async);
+	}
+	pthread_mutex_unlock(&h->gz_lock);
+	return NULL;
+}
+
 /*
- * The loop has nothing else to do: serve the gzip copies of what the last
- * publish changed, made now, off the path from a publish to its pages
- * being served. A publish meanwhile has taken the pending documents
- * along: they are made for the set served now.
+ * The loop thread: serve the gzip copies, if they were made from the set
+ * served now. Otherwise a publish came meanwhile, and its own job is
+ * queued with every document still pending (docset_seal_plain keeps
+ * them so): this result is dropped.
  */
 static void
-gzip_cb(struct ev_loop *loop, ev_idle *w, int revents)
+gz_async_cb(struct ev_loop *loop, ev_async *w, int revents)
 {
 	struct http *h = w->data;
-	struct docset *c;
-	double t0 = mono_s();
-	size_t n;
+	struct docset *from, *c;
 
+	(void)loop;
 	(void)revents;
-	ev_idle_stop(loop, w);
-	if (h->cur == NULL || (n = docset_pending(h->cur->ds)) == 0)
-		return;
-	if ((c = docset_compress(h->cur->ds)) == NULL) {
-		log_errx("http: out of memory compressing %zu documents: "
-		    "serving them plain", n);
-		return;
+	pthread_mutex_lock(&h->gz_lock);
+	from = h->gz_from;
+	c = h->gz_done;
+	h->gz_from = h->gz_done = NULL;
+	pthread_mutex_unlock(&h->gz_lock);
+	if (from != NULL && h->cur != NULL && from == h->cur->ds) {
+		if (c == NULL)
+			log_errx("http: out of memory compressing %zu "
+			    "documents: serving them plain",
+			    docset_pending(from));
+		else if (swap_in(h, c) == 0)
+			log_debug("http: gzip copies of %zu documents served",
+			    docset_pending(from));
+		c = NULL;	/* swap_in took it, whatever the result */
 	}
-	if (swap_in(h, c) == 0)
-		log_debug("http: gzip copies of %zu documents served (%.1f "
-		    "ms)", n, (mono_s() - t0) * 1e3);
+	docset_unref(c);
+	docset_unref(from);
+}
+
+/* Queue ds's pending documents for the gzip thread (started now if not
+ * yet). Returns 0, or -1 (logged: served plain until the next publish). */
+static int
+gz_queue(struct http *h, struct docset *ds)
+{
+	sigset_t all, old;
+
+	if (!h->gz_running) {
+		/* The thread inherits this mask: signals stay with the loop. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		h->gz_running = pthread_create(&h->gz_thread, NULL, gz_main,
+		    h) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!h->gz_running) {
+			log_errx("http: cannot start the gzip thread: serving "
+			    "new documents plain");
+			return -1;
+		}
+	}
+	pthread_mutex_lock(&h->gz_lock);
+	docset_unref(h->gz_job);
+	h->gz_job = docset_ref(ds);
+	pthread_cond_signal(&h->gz_cond);
+	pthread_mutex_unlock(&h->gz_lock);
+	return 0;
 }
 
 int
@@ -1182,7 +1262,7 @@ http_publish(struct http *h, struct docset *ds)
 	    "to serve: %.1f ms)", h->cur->n, docset_files_read(ds),
 	    h->cur->made, (mono_s() - t0) * 1e3);
 	if (docset_pending(ds) > 0)
-		ev_idle_start(h->loop, &h->gzip);
+		gz_queue(h, ds);
 	return start_serving(h);
 }
 
@@ -1214,7 +1294,17 @@ http_free(struct http *h)
 	}
 	pthread_mutex_unlock(&h->jobs_lock);
 	ev_async_stop(h->loop, &h->async);
-	ev_idle_stop(h->loop, &h->gzip);
+	if (h->gz_running) {
+		pthread_mutex_lock(&h->gz_lock);
+		h->gz_stop = true;
+		pthread_cond_signal(&h->gz_cond);
+		pthread_mutex_unlock(&h->gz_lock);
+		pthread_join(h->gz_thread, NULL);
+	}
+	ev_async_stop(h->loop, &h->gz_async);
+	docset_unref(h->gz_job);
+	docset_unref(h->gz_from);
+	docset_unref(h->gz_done);
 	/* Threads joined, connections closed, their responses released. */
 	for (size_t i = 0; i < h->n; i++) {
 		if (h->d[i] != NULL)
@@ -1234,5 +1324,7 @@ http_free(struct http *h)
 	free(h->post_name);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->jobs_lock);
+	pthread_mutex_destroy(&h->gz_lock);
+	pthread_cond_destroy(&h->gz_cond);
 	free(h);
 }
