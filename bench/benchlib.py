@@ -430,10 +430,13 @@ class Daemon:
     messages collected, timestamped, by two threads.
 
     start_timeout bounds the wait for READY=1, timeout any other wait;
-    both are also cut by the run's budget (set_budget).
+    both are also cut by the run's budget (set_budget). verbose=False
+    leaves --verbose out: no "publish #N" lines then, but no debug line
+    per HTTP request either (under load, those would be the bench).
     """
 
-    def __init__(self, binary, conf, scratch, start_timeout, timeout):
+    def __init__(self, binary, conf, scratch, start_timeout, timeout,
+                 verbose=True):
         import socket
         self.start_timeout, self.timeout = start_timeout, timeout
         self.cond = threading.Condition()
@@ -450,7 +453,8 @@ class Daemon:
         env["NOTIFY_SOCKET"] = self.sockpath
         self.t_start = time.perf_counter()
         self.proc = subprocess.Popen(
-            [binary, "--config", conf, "--verbose"], env=env,
+            [binary, "--config", conf] + (["--verbose"] if verbose else []),
+            env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, preexec_fn=_deathsig())
         LIVE.append(self)
