@@ -133,8 +133,8 @@ serve_stop(struct serve *sv)
  * After a publish: serve every document of the output folder (so what
  * other writers put there is served too), reading only the files that
  * changed since the set served now (docset_reload: a stat of each), then
- * tell the hub which feeds changed: its deliveries send the bytes now
- * served.
+ * tell the hub which feeds changed (main feeds, sub-feeds, archives): its
+ * deliveries send the bytes now served.
  */
 void
 serve_published(struct serve *sv, const struct pipe_result *res)
@@ -163,10 +163,15 @@ serve_published(struct serve *sv, const struct pipe_result *res)
 		return;
 	}
 	/* Turned off by a reload: no new deliveries (queued ones go). */
-	for (int k = 0; k < FEED_NKINDS && sv->hub != NULL &&
-	    sv->cfg->hub.enabled; k++)
+	if (sv->hub == NULL || !sv->cfg->hub.enabled)
+		return;
+	for (int k = 0; k < FEED_NKINDS; k++)
 		if (res->changed[k])
 			hub_published(sv->hub, feed_file_name(k));
+	/* Sub-feeds and archives whose own bytes changed (or that went:
+	 * a delivery of a document no longer served is dropped). */
+	for (size_t i = 0; i < res->nsubs_changed; i++)
+		hub_published(sv->hub, res->subs_changed[i]);
 }
 
 
