@@ -178,5 +178,29 @@ class Served(ht.HubCase):
 		self.assertEqual(tombs(self.ws.atom), [])
 
 
+	def test_a_page_served_again_wins_over_its_tombstone(self):
+		"""The release comes back: 200. Another release takes the slug
+		(another id, so the old id's tombstone lives on): 200 too."""
+		self.start_hub(feed=dict(ft.default_feed(), deleted_for='1h'),
+			hub={'enabled': 'false'})
+		slug = dt.BASE_SLUGS['Beta']
+		path = self.ws.release(slug + '.md')
+		page = 'releases/%s.html' % slug
+		with open(path, encoding='utf-8') as f:
+			text = f.read()
+		os.unlink(path)
+		dt.wait_for(lambda: self.status(page)[0] == 410, what='410')
+		ft.write_release(path, text)
+		dt.wait_for(lambda: self.status(page)[0] == 200, what='200 again')
+		self.assertEqual(tombs(self.ws.atom), [])
+		os.unlink(path)
+		dt.wait_for(lambda: self.status(page)[0] == 410, what='410 again')
+		ft.write_release(path, '---\ntitle: Other\nid: urn:x:other\n'
+			'date: 2025-01-01T10:00:00Z\n---\nText.\n')
+		dt.wait_for(lambda: self.status(page)[0] == 200, what='200, other')
+		self.assertIn(b'Other', self.status(page)[2])
+		self.assertEqual([r for r, _ in tombs(self.ws.atom)], [rid(slug)])
+
+
 if __name__ == '__main__':
 	unittest.main()
