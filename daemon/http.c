@@ -93,7 +93,8 @@ static const struct {
 	    "<h1>Gone</h1><p>This release was removed.</p></body></html>\n",
 	    "text/html; charset=utf-8" },
 	[C405] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", NULL },
-	[C405_POST] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", NULL },
+	[C405_POST] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n",
+	    NULL },
 	[C413] = { MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n", NULL },
 	[C414] = { MHD_HTTP_URI_TOO_LONG, "URI Too Long\n", NULL },
 };

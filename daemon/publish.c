@@ -532,7 +532,7 @@ gone_pages(const struct config *c, const struct tombstone *tv, size_t n,
 		free(gone.v[i]);
 	gone.n = 0;
 	if (gone.v == NULL && (gone.v = calloc(1, sizeof(*gone.v))) == NULL)
-		return;		/* NULL: not known, the server keeps its own */
+		return;	/* NULL: not known, the server keeps its own */
 	for (size_t i = 0; i < n; i++) {
 		/* tombs_update() drops it once now - when > keep. */
 		int64_t drop = tv[i].when + c->feed.deleted_for + 1;

@@ -23,15 +23,16 @@
 struct tombstone {
 	char *ref;		/* the entry's id */
 	int64_t when;		/* seconds since the epoch it went */
-	char *slug;		/* its release's (release.h); NULL: not known */
-				/* (a state written before slugs were kept) */
+	char *slug;		/* its release's (release.h); NULL: not */
+				/* known (a state written before slugs */
+				/* were kept) */
 };
 
 struct tombs {
 	struct tombstone *v;	/* newest first, then by ref */
 	size_t n;
-	struct tombstone *seen;	/* the ids (and slugs) published last, by */
-	size_t nseen;		/* ref; when unused */
+	struct tombstone *seen;	/* the ids (and slugs) published */
+	size_t nseen;		/* last, by ref; when unused */
 	bool known;		/* seen is known (else: the first publish) */
 };
 
