@@ -75,6 +75,8 @@ struct docset {
 	struct timespec walked;	/* CLOCK_REALTIME when the walk began */
 	size_t nread;		/* files the walk read */
 	size_t npending;	/* documents waiting for docset_compress() */
+	char **gone;		/* docset_set_gone()'s, sorted, distinct */
+	size_t ngone;
 };
 
 static const struct {
@@ -676,12 +678,108 @@ docset_compress(const struct docset *ds)
 		else if ((c->v[c->n].node = compressed(n)) == NULL)
 			goto fail;
 	}
+	if (docset_set_gone(c, (const char *const *)ds->gone, ds->ngone) < 0)
+		goto fail;
 	c->sealed = true;
 	return c;
 fail:
 	docset_unref(c);
 	errno = ENOMEM;
 	return NULL;
+}
+
+/* ---- gone on purpose ---------------------------------------------------- */
+
+static int
+by_name(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void
+names_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* names[0..n), sorted, each once, as pointers into names (caller frees
+ * the array alone); *m their count. NULL when out of memory. */
+static const char **
+names_sorted(const char *const *names, size_t n, size_t *m)
+{
+	const char **v = malloc((n + 1) * sizeof(*v));
+
+	*m = 0;
+	if (v == NULL)
+		return NULL;
+	if (n > 0)
+		memcpy(v, names, n * sizeof(*v));
+	qsort(v, n, sizeof(*v), by_name);
+	for (size_t i = 0; i < n; i++)
+		if (*m == 0 || strcmp(v[*m - 1], v[i]) != 0)
+			v[(*m)++] = v[i];
+	return v;
+}
+
+int
+docset_set_gone(struct docset *ds, const char *const *names, size_t n)
+{
+	const char **v;
+	char **c;
+	size_t m, i;
+
+	if (ds->sealed) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((v = names_sorted(names, n, &m)) == NULL ||
+	    (c = calloc(m + 1, sizeof(*c))) == NULL) {
+		free(v);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < m && (c[i] = strdup(v[i])) != NULL; i++)
+		;
+	free(v);
+	if (i < m) {
+		names_free(c, i);
+		errno = ENOMEM;
+		return -1;
+	}
+	names_free(ds->gone, ds->ngone);
+	ds->gone = c;
+	ds->ngone = m;
+	return 0;
+}
+
+bool
+docset_gone(const struct docset *ds, const char *name)
+{
+	return ds->ngone > 0 && bsearch(&name, ds->gone, ds->ngone,
+	    sizeof(*ds->gone), by_name) != NULL;
+}
+
+const char *const *
+docset_gone_names(const struct docset *ds, size_t *n)
+{
+	*n = ds->ngone;
+	return (const char *const *)ds->gone;
+}
+
+bool
+docset_same_gone(const struct docset *ds, const char *const *names,
+    size_t n)
+{
+	size_t m;
+	const char **v = names_sorted(names, n, &m);
+	bool same = v != NULL && m == ds->ngone;
+
+	for (size_t i = 0; same && i < m; i++)
+		same = strcmp(v[i], ds->gone[i]) == 0;
+	free(v);
+	return same;	/* out of memory: not known to be the same */
 }
 
 size_t
@@ -720,5 +818,6 @@ docset_unref(struct docset *ds)
 	for (size_t i = 0; i < ds->n; i++)
 		node_unref(ds->v[i].node);
 	free(ds->v);
+	names_free(ds->gone, ds->ngone);
 	free(ds);
 }

@@ -124,6 +124,27 @@ const struct doc *docset_at(const struct docset *ds, size_t i);
 /* Of a sealed set: the document called name, or NULL. */
 const struct doc *docset_find(const struct docset *ds, const char *name);
 
+/*
+ * Names gone on purpose (the pages of deleted releases while their
+ * tombstone lives): a request for one that is not a document of the set
+ * is answered 410 Gone, not 404. Set before sealing; names[0..n) are
+ * copied and need not be sorted or distinct. docset_compress() keeps
+ * them; docset_reload() does not take prev's. Returns 0, or -1 with errno
+ * EINVAL (ds sealed) or ENOMEM (ds's names as before).
+ */
+int docset_set_gone(struct docset *ds, const char *const *names, size_t n);
+
+/* Whether name is one of ds's gone names (a document may share it). */
+bool docset_gone(const struct docset *ds, const char *name);
+
+/* ds's gone names, sorted, each once: *n of them, valid while ds is. */
+const char *const *docset_gone_names(const struct docset *ds, size_t *n);
+
+/* Whether names[0..n) are ds's gone names (as a set; false when out of
+ * memory). */
+bool docset_same_gone(const struct docset *ds, const char *const *names,
+    size_t n);
+
 /* Take a reference (returns ds); drop one (NULL does nothing). */
 struct docset *docset_ref(struct docset *ds);
 void docset_unref(struct docset *ds);

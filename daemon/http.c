@@ -78,18 +78,25 @@ struct snap {
 };
 
 /* The canned answers to requests that are not for a document. */
-enum canned { C400, C404, C405, C405_POST, C413, C414, NCANNED };
+enum canned { C400, C404, C405, C405_POST, C410, C413, C414, NCANNED };
 
 static const struct {
 	unsigned code;
 	const char *body;
+	const char *type;	/* NULL: text/plain */
 } canned_def[NCANNED] = {
-	[C400] = { MHD_HTTP_BAD_REQUEST, "Bad Request\n" },
-	[C404] = { MHD_HTTP_NOT_FOUND, "Not Found\n" },
-	[C405] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n" },
-	[C405_POST] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n" },
-	[C413] = { MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n" },
-	[C414] = { MHD_HTTP_URI_TOO_LONG, "URI Too Long\n" },
+	[C400] = { MHD_HTTP_BAD_REQUEST, "Bad Request\n", NULL },
+	[C404] = { MHD_HTTP_NOT_FOUND, "Not Found\n", NULL },
+	/* The page of a release deleted (docset_gone): a browser shows it. */
+	[C410] = { MHD_HTTP_GONE, "<!DOCTYPE html>\n<html><head>"
+	    "<meta charset=\"utf-8\"><title>Gone</title></head>\n<body>"
+	    "<h1>Gone</h1><p>This release was removed.</p></body></html>\n",
+	    "text/html; charset=utf-8" },
+	[C405] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n", NULL },
+	[C405_POST] = { MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed\n",
+	    NULL },
+	[C413] = { MHD_HTTP_CONTENT_TOO_LARGE, "Content Too Large\n", NULL },
+	[C414] = { MHD_HTTP_URI_TOO_LONG, "URI Too Long\n", NULL },
 };
 
 /*
@@ -557,8 +564,10 @@ serve(struct http *h, struct MHD_Connection *c, struct req *r)
 	enum MHD_Result rc;
 
 	if (e == NULL) {
+		enum canned k = s && docset_gone(s->ds, name) ? C410 : C404;
+
 		snap_put(s);
-		return reply_canned(h, c, r, C404);
+		return reply_canned(h, c, r, k);
 	}
 	if (e->ok[GZIP] != NULL && httpmsg_accepts_gzip(
 	    MHD_lookup_connection_value(c, MHD_HEADER_KIND,
@@ -971,6 +980,7 @@ make_canned(struct http *h)
 
 		if ((h->canned[k] = r) == NULL ||
 		    !add_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
+		    canned_def[k].type ? canned_def[k].type :
 		    "text/plain; charset=utf-8") ||
 		    (k == C405 && !add_header(r, MHD_HTTP_HEADER_ALLOW,
 		    "GET, HEAD")) || (k == C405_POST && !add_header(r,

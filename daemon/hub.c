@@ -283,7 +283,10 @@ pump(struct hub *h)
 
 /* ---- requests --------------------------------------------------------- */
 
-/* The document a topic URL names, if it is a feed we serve; else NULL. */
+/*
+ * The document a topic URL names, if it is a feed we serve (any served
+ * .atom/.rss/.json: main feeds, sub-feeds, archives); else NULL.
+ */
 static const char *
 topic_name(struct hub *h, const char *topic, const struct docset *ds)
 {

@@ -1160,6 +1160,8 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	    pr.nsubs_changed > 0;
 	res->subs_changed = pr.subs_changed;
 	res->nsubs_changed = pr.nsubs_changed;
+	res->gone = pr.gone;
+	res->ngone = pr.ngone;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
 		if (!pr.failed_k[k] && feed_written(&p->cfg->feed, k))

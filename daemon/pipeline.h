@@ -105,6 +105,12 @@ struct pipe_result {
 	 */
 	const char *const *subs_changed;
 	size_t nsubs_changed;
+	/*
+	 * Pages of releases deleted while their tombstone lives, for a 410
+	 * (publish.h's gone); NULL: not known, keep what was served.
+	 */
+	const char *const *gone;
+	size_t ngone;
 	int64_t next_embargo;		/* seconds; INT64_MAX: none */
 	bool again;			/* marks made while a batch was */
 					/* read wait: run again */

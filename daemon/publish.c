@@ -16,6 +16,7 @@
 #include "feeds/date.h"
 #include "feeds/docstamp.h"
 #include "feeds/output.h"
+#include "feeds/pages.h"
 #include "feeds/subfeed.h"
 #include "feeds/text.h"
 #include "feeds/tombstone.h"
@@ -511,6 +512,47 @@ publish_tombs(const struct config *c, struct release *const *rs,
 	return tombs.v;
 }
 
+/* The pages of the tombstoned releases, for publish_result's gone. */
+static struct {
+	char **v;
+	size_t n;
+} gone;
+
+/*
+ * gone = the page names of tv[0..n) (none without [pages]), into res;
+ * and the publish that drops the oldest tombstone, into next_change.
+ */
+static void
+gone_pages(const struct config *c, const struct tombstone *tv, size_t n,
+    int64_t now, struct publish_result *res)
+{
+	char name[4096];
+
+	for (size_t i = 0; i < gone.n; i++)
+		free(gone.v[i]);
+	gone.n = 0;
+	if (gone.v == NULL && (gone.v = calloc(1, sizeof(*gone.v))) == NULL)
+		return;	/* NULL: not known, the server keeps its own */
+	for (size_t i = 0; i < n; i++) {
+		/* tombs_update() drops it once now - when > keep. */
+		int64_t drop = tv[i].when + c->feed.deleted_for + 1;
+		struct release r = { .slug = tv[i].slug };
+		char **t;
+
+		if (drop > now && drop < res->next_change)
+			res->next_change = drop;
+		if (c->pages == NULL || r.slug == NULL ||
+		    pages_release_name(&r, name, sizeof(name)) < 0 ||
+		    (t = realloc(gone.v, (gone.n + 1) * sizeof(*t))) == NULL)
+			continue;
+		gone.v = t;
+		if ((gone.v[gone.n] = strdup(name)) != NULL)
+			gone.n++;
+	}
+	res->gone = (const char *const *)gone.v;
+	res->ngone = gone.n;
+}
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, struct publish_result *res)
@@ -547,6 +589,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	subs_reset();
 	stamps_begin(c, &m, all);
 	tv = publish_tombs(c, rs, all, now, &ntombs);
+	gone_pages(c, tv, ntombs, now, res);
 	/*
 	 * Before the feed, so its prev-archive link is there to follow;
 	 * turned off, none (those written before are removed).

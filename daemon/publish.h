@@ -35,6 +35,14 @@ struct publish_result {
 	const char *const *subs_changed;
 	size_t nsubs_changed;
 	unsigned subs_failed;		/* sub-feed, archive files not written */
+	/*
+	 * The pages of releases gone whose tombstone lives ([feed]
+	 * deleted_for, with [pages]): "releases/x.html", for the embedded
+	 * server's 410. NULL: not known (a publish that stopped early).
+	 * Owned by publish.c, valid until the next publish_feeds().
+	 */
+	const char *const *gone;
+	size_t ngone;
 };
 
 /*
@@ -52,7 +60,8 @@ struct publish_result {
  * sub-feeds the config turns on, each file written only when its
  * bytes changed; those of values gone (and of axes turned off) are
  * removed. A failure there is logged and counted in subs_failed; it does
- * not fail the publish (the main feeds are in place).
+ * not fail the publish (the main feeds are in place). The tombstones'
+ * expiry counts as a change of the site (next_change).
  *
  * slice_ms (0: no limit) bounds the time spent on release pages: when
  * more are left, those written so far are in place, nothing else is

@@ -132,24 +132,36 @@ serve_stop(struct serve *sv)
 /*
  * After a publish: serve every document of the output folder (so what
  * other writers put there is served too), reading only the files that
- * changed since the set served now (docset_reload: a stat of each), then
- * tell the hub which feeds changed: its deliveries send the bytes now
- * served.
+ * changed since the set served now (docset_reload: a stat of each), with
+ * the pages of deleted releases to answer 410 Gone for, then
+ * tell the hub which feeds changed (main feeds, sub-feeds, archives): its
+ * deliveries send the bytes now served.
  */
 void
 serve_published(struct serve *sv, const struct pipe_result *res)
 {
 	bool any = sv->http_fresh || res->site_changed;
+	const struct docset *cur;
+	const char *const *gone = res->gone;
+	size_t ngone = res->ngone;
 	struct docset *ds;
 	double t0, t1;
 
+	if (sv->http == NULL)
+		return;
+	/* The pages gone (410) are part of the snapshot: swapped with it. */
+	if ((cur = http_docset(sv->http)) != NULL && gone == NULL)
+		gone = docset_gone_names(cur, &ngone);
+	any = any || (cur != NULL && !docset_same_gone(cur, gone, ngone));
 	for (int k = 0; k < FEED_NKINDS; k++)
 		any = any || res->changed[k];
-	if (sv->http == NULL || !any)
+	if (!any)
 		return;
 	t0 = date_mono_ms();
-	if ((ds = docset_new()) != NULL && docset_reload(ds,
-	    sv->cfg->output_dir, http_docset(sv->http)) >= 0) {
+	if ((ds = docset_new()) != NULL && docset_set_gone(ds, gone, ngone) < 0)
+		log_errx("http: out of memory: the pages of deleted releases "
+		    "are answered 404, not 410");
+	if (ds != NULL && docset_reload(ds, sv->cfg->output_dir, cur) >= 0) {
 		t1 = date_mono_ms();
 		if (http_publish(sv->http, ds) == 0)
 			sv->http_fresh = false;
@@ -163,10 +175,15 @@ serve_published(struct serve *sv, const struct pipe_result *res)
 		return;
 	}
 	/* Turned off by a reload: no new deliveries (queued ones go). */
-	for (int k = 0; k < FEED_NKINDS && sv->hub != NULL &&
-	    sv->cfg->hub.enabled; k++)
+	if (sv->hub == NULL || !sv->cfg->hub.enabled)
+		return;
+	for (int k = 0; k < FEED_NKINDS; k++)
 		if (res->changed[k])
 			hub_published(sv->hub, feed_file_name(k));
+	/* Sub-feeds and archives whose own bytes changed (or that went:
+	 * a delivery of a document no longer served is dropped). */
+	for (size_t i = 0; i < res->nsubs_changed; i++)
+		hub_published(sv->hub, res->subs_changed[i]);
 }
 
 

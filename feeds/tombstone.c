@@ -1,6 +1,5 @@
 /*
- * tombstone: see tombstone.h. Sets of ids are sorted arrays, compared by
- * one merge walk.
+ * tombstone: see tombstone.h. Sets of ids are arrays sorted by ref.
  */
 #include "tombstone.h"
 
@@ -10,9 +9,10 @@
 #include <jansson.h>
 
 static int
-by_str(const void *a, const void *b)
+by_ref(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	return strcmp(((const struct tombstone *)a)->ref,
+	    ((const struct tombstone *)b)->ref);
 }
 
 static int
@@ -26,16 +26,37 @@ newest_first(const void *a, const void *b)
 }
 
 static bool
-in(char *const *v, size_t n, const char *s)
+in(const struct tombstone *v, size_t n, const char *ref)
 {
-	return n > 0 && bsearch(&s, v, n, sizeof(*v), by_str) != NULL;
+	struct tombstone key = { .ref = (char *)ref };
+
+	return n > 0 && bsearch(&key, v, n, sizeof(*v), by_ref) != NULL;
+}
+
+static bool
+same_str(const char *a, const char *b)
+{
+	return a == b || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* dst = a copy of src's ref and slug at when. Returns 0, or -1 (ENOMEM). */
+static int
+copy(struct tombstone *dst, const char *ref, const char *slug, int64_t when)
+{
+	dst->when = when;
+	dst->ref = strdup(ref);
+	dst->slug = slug != NULL ? strdup(slug) : NULL;
+	return dst->ref != NULL && (slug == NULL || dst->slug != NULL) ? 0 :
+	    -1;
 }
 
 static void
-strs_free(char **v, size_t n)
+stones_free(struct tombstone *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].ref);
+		free(v[i].slug);
+	}
 	free(v);
 }
 
@@ -43,7 +64,7 @@ int
 tombs_update(struct tombs *t, struct release *const *rs, size_t n,
     int64_t now, int64_t keep, bool *changed)
 {
-	char **cur = calloc(n + 1, sizeof(*cur));
+	struct tombstone *cur = calloc(n + 1, sizeof(*cur));
 	struct tombstone *v = NULL;
 	size_t nv = 0, nc = 0;
 
@@ -51,9 +72,9 @@ tombs_update(struct tombs *t, struct release *const *rs, size_t n,
 	if (cur == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++)
-		if ((cur[nc++] = strdup(rs[i]->id)) == NULL)
+		if (copy(&cur[nc++], rs[i]->id, rs[i]->slug, 0) < 0)
 			goto fail;
-	qsort(cur, nc, sizeof(*cur), by_str);
+	qsort(cur, nc, sizeof(*cur), by_ref);
 	if ((v = calloc(t->n + t->nseen + 1, sizeof(*v))) == NULL)
 		goto fail;
 	/* Those that stay: not back, not too old. */
@@ -62,17 +83,15 @@ tombs_update(struct tombs *t, struct release *const *rs, size_t n,
 			*changed = true;
 			continue;
 		}
-		if ((v[nv].ref = strdup(t->v[i].ref)) == NULL)
+		if (copy(&v[nv++], t->v[i].ref, t->v[i].slug, t->v[i].when) < 0)
 			goto fail;
-		v[nv++].when = t->v[i].when;
 	}
 	/* Those that went since. */
 	for (size_t i = 0; t->known && i < t->nseen; i++) {
-		if (in(cur, nc, t->seen[i]))
+		if (in(cur, nc, t->seen[i].ref))
 			continue;
-		if ((v[nv].ref = strdup(t->seen[i])) == NULL)
+		if (copy(&v[nv++], t->seen[i].ref, t->seen[i].slug, now) < 0)
 			goto fail;
-		v[nv++].when = now;
 	}
 	qsort(v, nv, sizeof(*v), newest_first);
 	/* A tombstone for an id twice (went, came back, went): the newest. */
@@ -80,7 +99,8 @@ tombs_update(struct tombs *t, struct release *const *rs, size_t n,
 		for (size_t j = i + 1; j < nv; j++)
 			if (v[j].ref != NULL && strcmp(v[i].ref, v[j].ref) == 0) {
 				free(v[j].ref);
-				v[j].ref = NULL;
+				free(v[j].slug);
+				v[j].ref = v[j].slug = NULL;
 			}
 	{
 		size_t k = 0;
@@ -93,7 +113,8 @@ tombs_update(struct tombs *t, struct release *const *rs, size_t n,
 	*changed = *changed || !t->known || nc != t->nseen ||
 	    nv != t->n;
 	for (size_t i = 0; !*changed && i < nc; i++)
-		*changed = strcmp(cur[i], t->seen[i]) != 0;
+		*changed = strcmp(cur[i].ref, t->seen[i].ref) != 0 ||
+		    !same_str(cur[i].slug, t->seen[i].slug);
 	tombs_free(t);
 	t->v = v;
 	t->n = nv;
@@ -102,11 +123,28 @@ tombs_update(struct tombs *t, struct release *const *rs, size_t n,
 	t->known = true;
 	return 0;
 fail:
-	for (size_t i = 0; i < nv; i++)
-		free(v[i].ref);
-	free(v);
-	strs_free(cur, nc);
+	stones_free(v, nv);
+	stones_free(cur, nc);
 	return -1;
+}
+
+/* {"ref": ..., "when": ..., "slug": ...}; when and slug when there. */
+static json_t *
+stone_json(const struct tombstone *s, bool when)
+{
+	json_t *o = json_pack("{s:s}", "ref", s->ref);
+
+	if (o != NULL && when && json_object_set_new(o, "when",
+	    json_integer((json_int_t)s->when)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	if (o != NULL && s->slug != NULL && json_object_set_new(o, "slug",
+	    json_string(s->slug)) < 0) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
 }
 
 char *
@@ -117,10 +155,10 @@ tombs_dump(const struct tombs *t)
 	bool ok = o != NULL && d != NULL && s != NULL;
 
 	for (size_t i = 0; ok && i < t->n; i++)
-		ok = json_array_append_new(d, json_pack("{s:s, s:I}", "ref",
-		    t->v[i].ref, "when", (json_int_t)t->v[i].when)) == 0;
+		ok = json_array_append_new(d, stone_json(&t->v[i], true)) == 0;
 	for (size_t i = 0; ok && i < t->nseen; i++)
-		ok = json_array_append_new(s, json_string(t->seen[i])) == 0;
+		ok = json_array_append_new(s, stone_json(&t->seen[i], false)) ==
+		    0;
 	if (ok && json_object_set(o, "deleted", d) == 0 &&
 	    json_object_set(o, "published", s) == 0)
 		out = json_dumps(o, JSON_COMPACT);
@@ -128,6 +166,31 @@ tombs_dump(const struct tombs *t)
 	json_decref(s);
 	json_decref(o);
 	return out;
+}
+
+/*
+ * One entry of the state into *dst: an object with a string ref (and
+ * when an integer when, if with_when), an optional string slug; or, in
+ * "published" as written before slugs were kept, the ref alone. Returns
+ * 0, or -1 (damaged, or out of memory).
+ */
+static int
+stone_load(struct tombstone *dst, json_t *e, bool with_when)
+{
+	const char *ref, *slug;
+	json_t *when, *js;
+
+	if (!with_when && json_is_string(e))
+		return copy(dst, json_string_value(e), NULL, 0);
+	ref = json_string_value(json_object_get(e, "ref"));
+	when = json_object_get(e, "when");
+	js = json_object_get(e, "slug");
+	slug = json_string_value(js);
+	if (ref == NULL || (with_when && !json_is_integer(when)) ||
+	    (js != NULL && slug == NULL))
+		return -1;
+	return copy(dst, ref, slug, with_when ?
+	    (int64_t)json_integer_value(when) : 0);
 }
 
 int
@@ -146,21 +209,15 @@ tombs_load(struct tombs *t, const char *json, size_t len)
 	    NULL)
 		goto fail;
 	json_array_foreach(d, i, e) {
-		const char *ref = json_string_value(json_object_get(e, "ref"));
-		json_t *when = json_object_get(e, "when");
-
-		if (ref == NULL || !json_is_integer(when) ||
-		    (t->v[t->n].ref = strdup(ref)) == NULL)
+		/* Counted first: a half-copied entry is freed too. */
+		if (stone_load(&t->v[t->n++], e, true) < 0)
 			goto fail;
-		t->v[t->n++].when = (int64_t)json_integer_value(when);
 	}
 	json_array_foreach(s, i, e) {
-		if (!json_is_string(e) || (t->seen[t->nseen] =
-		    strdup(json_string_value(e))) == NULL)
+		if (stone_load(&t->seen[t->nseen++], e, false) < 0)
 			goto fail;
-		t->nseen++;
 	}
-	qsort(t->seen, t->nseen, sizeof(*t->seen), by_str);
+	qsort(t->seen, t->nseen, sizeof(*t->seen), by_ref);
 	qsort(t->v, t->n, sizeof(*t->v), newest_first);
 	t->known = true;
 	json_decref(o);
@@ -176,9 +233,7 @@ tombs_free(struct tombs *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->n; i++)
-		free(t->v[i].ref);
-	free(t->v);
-	strs_free(t->seen, t->nseen);
+	stones_free(t->v, t->n);
+	stones_free(t->seen, t->nseen);
 	memset(t, 0, sizeof(*t));
 }

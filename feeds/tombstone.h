@@ -4,8 +4,10 @@
  * or embargoed again, or given another id) becomes a tombstone (ref, when)
  * for keep seconds, and leaves the list again if the id comes back. The
  * Atom feed writes them (feed_doc's tombs); JSON Feed and RSS just drop
- * the item. Pure: the caller keeps the state where it likes
- * (tombs_dump()/tombs_load(), JSON through jansson).
+ * the item. Each id is kept with the slug its release had, so that the
+ * caller knows which page went with it (the embedded server's 410). Pure:
+ * the caller keeps the state where it likes (tombs_dump()/tombs_load(),
+ * JSON through jansson).
  *
  * Ownership: a struct tombs owns all its strings.
  */
@@ -21,13 +23,16 @@
 struct tombstone {
 	char *ref;		/* the entry's id */
 	int64_t when;		/* seconds since the epoch it went */
+	char *slug;		/* its release's (release.h); NULL: not */
+				/* known (a state written before slugs */
+				/* were kept) */
 };
 
 struct tombs {
 	struct tombstone *v;	/* newest first, then by ref */
 	size_t n;
-	char **seen;		/* the ids published last, sorted */
-	size_t nseen;
+	struct tombstone *seen;	/* the ids (and slugs) published */
+	size_t nseen;		/* last, by ref; when unused */
 	bool known;		/* seen is known (else: the first publish) */
 };
 

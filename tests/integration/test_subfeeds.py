@@ -234,5 +234,39 @@ class Daemon(ht.HubCase):
 		self.assertFalse(has('tags/mollan.atom', 'rättad'))
 
 
+	def test_hub_announces_a_tag_feed_when_its_bytes_change(self):
+		"""An aggregator subscribed to tags/trygghet.atom gets the new
+		bytes when a release with that tag comes, nothing when a release
+		without it does (the main feed changes both times)."""
+		for name, fm in RELEASES:
+			put(self.ws, name, fm)
+		self.start_hub(feed=feed_section())
+		topic = ft.BASE_URL + 'tags/trygghet.atom'
+		sub = self.subscriber()
+		main = self.subscriber()
+		cb, mcb = sub.url('/tag'), main.url('/main')
+		self.assertEqual(self.subscribe(cb, topic=topic)[0], 202)
+		self.assertEqual(self.subscribe(mcb)[0], 202)
+		self.subscribed(cb, topic)
+		self.subscribed(mcb)
+		# Without the tag: the main feed is announced, the tag feed not.
+		put(self.ws, 'n5.md', 'title: Fem\ndate: 2025-05-01T10:00:00Z\n'
+			'tags: [Annat]\n')
+		self.wait_delivered(main, 1, '/main')
+		self.quiet()
+		self.assertEqual(sub.got('/tag'), [])
+		# With it: the tag feed's new bytes, as served, with its self.
+		put(self.ws, 'n6.md', 'title: Sex\ndate: 2025-06-01T10:00:00Z\n'
+			'tags: [Trygghet]\n')
+		(_, headers, body), = self.wait_delivered(sub, 1, '/tag')
+		self.assertIn(b'<title type="text">Sex</title>', body)
+		self.assertEqual(body, self.served_plain('tags/trygghet.atom')[1])
+		self.assertTrue(headers['Content-Type'].startswith(
+			'application/atom+xml'))
+		self.assertIn('<%s>; rel="self"' % topic, headers['Link'])
+		self.quiet()
+		self.assertEqual(len(sub.got('/tag')), 1)
+
+
 if __name__ == '__main__':
 	unittest.main()

@@ -381,6 +381,59 @@ test_seal_plain_then_compress(void **state)
 	free(big);
 }
 
+/* The names gone on purpose: a set, kept by docset_compress(), fixed by
+ * sealing, and found only by the very name. */
+static void
+test_gone(void **state)
+{
+	static const char *const names[] = { "releases/b.html",
+	    "releases/a.html", "releases/b.html" };
+	static const char *const same[] = { "releases/a.html",
+	    "releases/b.html" };
+	static const char *const other[] = { "releases/a.html" };
+	struct docset *ds = docset_new(), *c;
+	size_t n;
+	const char *const *v;
+
+	(void)state;
+	assert_non_null(ds);
+	assert_int_equal(docset_set_gone(ds, other, 1), 0);
+	/* Set again: replaced, not added to. */
+	assert_int_equal(docset_set_gone(ds, names, 3), 0);
+	assert_int_equal(docset_add(ds, "feed.atom", "<feed/>", 7, 1), 0);
+	assert_int_equal(docset_seal(ds, NULL), 0);
+	assert_true(docset_gone(ds, "releases/a.html"));
+	assert_true(docset_gone(ds, "releases/b.html"));
+	assert_false(docset_gone(ds, "releases/c.html"));
+	assert_false(docset_gone(ds, "releases/a.htm"));
+	assert_false(docset_gone(ds, "releases/a.html/"));
+	assert_false(docset_gone(ds, ""));
+	v = docset_gone_names(ds, &n);
+	assert_int_equal(n, 2);		/* sorted, each once */
+	assert_string_equal(v[0], "releases/a.html");
+	assert_string_equal(v[1], "releases/b.html");
+	assert_true(docset_same_gone(ds, same, 2));
+	assert_true(docset_same_gone(ds, names, 3));
+	assert_false(docset_same_gone(ds, other, 1));
+	assert_false(docset_same_gone(ds, NULL, 0));
+	errno = 0;
+	assert_int_equal(docset_set_gone(ds, other, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_true(docset_same_gone(ds, same, 2));
+	c = docset_compress(ds);
+	assert_non_null(c);
+	assert_true(docset_same_gone(c, same, 2));
+	assert_true(docset_gone(c, "releases/b.html"));
+	docset_unref(ds);
+	docset_unref(c);
+	/* None: nothing is gone. */
+	ds = docset_new();
+	assert_int_equal(docset_seal(ds, NULL), 0);
+	assert_false(docset_gone(ds, "releases/a.html"));
+	assert_true(docset_same_gone(ds, NULL, 0));
+	docset_unref(ds);
+}
+
 int
 main(void)
 {
@@ -392,6 +445,7 @@ main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_reload_reads_only_changes),
 		cmocka_unit_test(test_seal_plain_then_compress),
+		cmocka_unit_test(test_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,6 +68,9 @@ test_lifecycle(void **state)
 	assert_int_equal(t.n, 1);
 	assert_string_equal(t.v[0].ref, "urn:x:b");
 	assert_int_equal(t.v[0].when, 1002);
+	/* With the slug its release had: the page that went with it. */
+	assert_non_null(t.v[0].slug);
+	assert_string_equal(t.v[0].slug, rs[1]->slug);
 	/* a leaves later: newest first. */
 	assert_int_equal(tombs_update(&t, some + 1, 2, 1010, 60, &changed), 0);
 	assert_int_equal(t.n, 2);
@@ -101,9 +104,35 @@ test_json_round_trip(void **state)
 	/* The id with quotes and a non-ASCII letter came back exactly. */
 	assert_true(strcmp(u.v[0].ref, rs[2]->id) == 0 ||
 	    strcmp(u.v[1].ref, rs[2]->id) == 0);
+	assert_string_equal(u.v[0].slug, rs[2]->slug);
+	assert_string_equal(u.seen[0].slug, rs[0]->slug);
 	free(s);
 	free(s2);
 	tombs_free(&u);
+	tombs_free(&t);
+}
+
+/* A state written before slugs were kept: loaded, slugs unknown (NULL),
+ * and the next update learns them (a change worth saving). */
+static void
+test_load_without_slugs(void **state)
+{
+	static const char old[] = "{\"deleted\": [{\"ref\": \"urn:x:z\", "
+	    "\"when\": 990}], \"published\": [\"urn:x:a\", \"urn:x:b\"]}";
+	struct tombs t;
+	bool changed;
+
+	(void)state;
+	assert_int_equal(tombs_load(&t, old, strlen(old)), 0);
+	assert_int_equal(t.n, 1);
+	assert_null(t.v[0].slug);
+	assert_int_equal(t.nseen, 2);
+	assert_null(t.seen[1].slug);
+	assert_int_equal(tombs_update(&t, rs, 2, 1000, 60, &changed), 0);
+	assert_true(changed);
+	assert_int_equal(t.n, 1);
+	assert_null(t.v[0].slug);
+	assert_string_equal(t.seen[0].slug, rs[0]->slug);
 	tombs_free(&t);
 }
 
@@ -113,7 +142,11 @@ test_load_refuses_damage(void **state)
 	static const char *const bad[] = { "", "{", "[]", "{\"deleted\": 1}",
 	    "{\"deleted\": [{\"ref\": 1, \"when\": 2}], \"published\": []}",
 	    "{\"deleted\": [{\"ref\": \"a\"}], \"published\": []}",
-	    "{\"deleted\": [], \"published\": [1]}", "null" };
+	    "{\"deleted\": [], \"published\": [1]}", "null",
+	    "{\"deleted\": [{\"ref\": \"a\", \"when\": 2, \"slug\": 3}], "
+	    "\"published\": []}",
+	    "{\"deleted\": [], \"published\": [{\"slug\": \"a\"}]}",
+	    "{\"deleted\": [\"a\"], \"published\": []}" };
 	struct tombs t;
 
 	(void)state;
@@ -130,6 +163,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lifecycle),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_load_without_slugs),
 		cmocka_unit_test(test_load_refuses_damage),
 	};
 
