@@ -249,27 +249,31 @@ class VersionReceiver(pt.Receiver):
 		super().__init__(respond_and_fetch, port, start)
 		self.before_answer = answering
 
+	def in_order(self):
+		"""The arrivals by time of arrival: a thread of the receiver may
+		stall (0.3 s once, under load) before it appends what it read."""
+		with self.flock:
+			return sorted(self.arrivals, key=lambda a: a.req.t)
+
 	def by_delivery(self):
 		"""{delivery id: [Arrival, ...]} in arrival order (None: the
 		pings that came without an id)."""
 		out = {}
-		with self.flock:
-			for a in self.arrivals:
-				out.setdefault(a.delivery, []).append(a)
+		for a in self.in_order():
+			out.setdefault(a.delivery, []).append(a)
 		return out
 
 	def deliveries_of(self, path, feed, version):
 		"""The distinct delivery ids whose first arrival fetched version:
 		what a receiver deduping by id applied, in order."""
 		seen, out = set(), []
-		with self.flock:
-			for a in self.arrivals:
-				if a.delivery in seen:
-					continue
-				seen.add(a.delivery)
-				if a.path == path and a.req.feed == feed and \
-						a.version == version:
-					out.append(a)
+		for a in self.in_order():
+			if a.delivery in seen:
+				continue
+			seen.add(a.delivery)
+			if a.path == path and a.req.feed == feed and \
+					a.version == version:
+				out.append(a)
 		return out
 
 	def fetches_of(self, path, feed, version):
