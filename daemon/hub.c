@@ -557,8 +557,8 @@ request(void *ud, const struct pending_ping *pp, void **arg)
 	d->headers = add_header(d->headers, &err, "Expect", "");
 	/* The pings' delivery id: the same on every retry (ping.h). */
 	if (pp->delivery != NULL)
-		d->headers = add_header(d->headers, &err,
-		    PING_DELIVERY_HEADER, pp->delivery);
+		d->headers = add_header(d->headers, &err, PING_DELIVERY_HEADER,
+		    pp->delivery);
 	if (s.secret != NULL) {
 		sig = pingmsg_signature(s.secret, (const char *)doc->body,
 		    doc->len);

@@ -417,8 +417,8 @@ start(struct xfer *x)
 	if (run_easy(x) < 0)
 		return -1;
 	log_debug("ping %s: %s %s for %s (delivery %s)", x->target,
-	    kind_name(x->kind), x->url, x->feed, x->delivery ? x->delivery :
-	    "without id");
+	    kind_name(x->kind), x->url, x->feed,
+	    x->delivery ? x->delivery : "without id");
 	return 0;
 }
 
