@@ -182,10 +182,11 @@ def retitled(seed, i, title, date=None):
 
 def write_config(path, releases, output, state="state", max_entries=50,
                  settle_ms=None, title="Bench newsroom",
-                 author="Norrviks kommun", pings=(), pages=None):
+                 author="Norrviks kommun", pings=(), pages=None, feed_extra=""):
     """feedpubd.conf. settle_ms None: no [daemon] section (the defaults);
     pings: (name, kind, url) of each [ping "name"] section; pages: True
-    or False for [pages] enabled, None: no [pages] section (on)."""
+    or False for [pages] enabled, None: no [pages] section (on);
+    feed_extra: lines appended to [feed] as they are."""
     with open(path, "w", encoding="utf-8") as f:
         f.write(
             "[feed]\n"
@@ -194,12 +195,13 @@ def write_config(path, releases, output, state="state", max_entries=50,
             "author = %s\n"
             "language = sv\n"
             "timezone = Europe/Stockholm\n"
-            "max_entries = %d\n"
+            "max_entries = %d\n%s"
             "\n[paths]\n"
             "releases = %s\n"
             "output = %s\n"
             "state = %s\n"
-            % (title, BASE_URL, author, max_entries, releases, output, state))
+            % (title, BASE_URL, author, max_entries, feed_extra, releases,
+               output, state))
         if settle_ms is not None:
             f.write("\n[daemon]\nsettle_ms = %d\n" % settle_ms)
         if pages is not None:
@@ -428,10 +430,13 @@ class Daemon:
     messages collected, timestamped, by two threads.
 
     start_timeout bounds the wait for READY=1, timeout any other wait;
-    both are also cut by the run's budget (set_budget).
+    both are also cut by the run's budget (set_budget). verbose=False
+    leaves --verbose out: no "publish #N" lines then, but no debug line
+    per HTTP request either (under load, those would be the bench).
     """
 
-    def __init__(self, binary, conf, scratch, start_timeout, timeout):
+    def __init__(self, binary, conf, scratch, start_timeout, timeout,
+                 verbose=True):
         import socket
         self.start_timeout, self.timeout = start_timeout, timeout
         self.cond = threading.Condition()
@@ -448,7 +453,8 @@ class Daemon:
         env["NOTIFY_SOCKET"] = self.sockpath
         self.t_start = time.perf_counter()
         self.proc = subprocess.Popen(
-            [binary, "--config", conf, "--verbose"], env=env,
+            [binary, "--config", conf] + (["--verbose"] if verbose else []),
+            env=env,
             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE, preexec_fn=_deathsig())
         LIVE.append(self)

@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
@@ -31,11 +33,48 @@
 #define GZIP_LEVEL 6
 #define GZIP_MAX_SIZE (8u << 20)
 
+/*
+ * A file changed after a walk stat'ed it has a ctime above the walk's
+ * start minus the file system's timestamp granularity: a clock tick (10
+ * ms at most: HZ >= 100) on ext4, xfs, btrfs and tmpfs, a second on ext3
+ * or some NFS servers, two seconds on FAT. A ctime with nanoseconds tells
+ * the fine kind (a fine one that happens to end in .000000000 is taken for
+ * coarse: only read once more). Files stamped within the granularity
+ * before a walk are read again and compared at the next walk.
+ */
+#define RACY_FINE_NS (20 * 1000000L)
+#define RACY_COARSE_S 2
+
+/* A document and its references: the sets holding it, doc_ref()s. */
+struct node {
+	atomic_uint refs;
+	bool sealed;		/* hashed (and compressed, unless pending) */
+	bool pending;		/* its gzip copy is for docset_compress() */
+	struct doc d;		/* name, body and gz malloc'd, owned here */
+};
+
+/* The file a document was read from, as fstat() saw it when read. */
+struct fileid {
+	bool known;		/* false: added from memory */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtim, ctim;
+};
+
+struct slot {
+	struct node *node;	/* one reference */
+	struct fileid id;
+};
+
 struct docset {
 	atomic_uint refs;
 	bool sealed;
-	struct doc *docs;	/* name, body and gz malloc'd, owned here */
+	struct slot *v;
 	size_t n, cap;
+	struct timespec walked;	/* CLOCK_REALTIME when the walk began */
+	size_t nread;		/* files the walk read */
+	size_t npending;	/* documents waiting for docset_compress() */
 };
 
 static const struct {
@@ -103,46 +142,99 @@ docset_new(void)
 	return ds;
 }
 
-/* Add name with body (malloc'd; owned by ds from here on, whatever the
+static struct node *
+node_of(const struct doc *d)
+{
+	return (struct node *)(void *)((char *)d - offsetof(struct node, d));
+}
+
+static void
+node_unref(struct node *n)
+{
+	if (n == NULL || atomic_fetch_sub_explicit(&n->refs, 1,
+	    memory_order_acq_rel) != 1)
+		return;
+	free((char *)n->d.name);
+	free((unsigned char *)n->d.body);
+	free((unsigned char *)n->d.gz);
+	free(n);
+}
+
+static struct node *
+node_ref(struct node *n)
+{
+	atomic_fetch_add_explicit(&n->refs, 1, memory_order_relaxed);
+	return n;
+}
+
+const struct doc *
+doc_ref(const struct doc *d)
+{
+	node_ref(node_of(d));
+	return d;
+}
+
+void
+doc_unref(const struct doc *d)
+{
+	if (d != NULL)
+		node_unref(node_of(d));
+}
+
+/* Append a slot holding n (its reference taken over, whatever the
  * result). */
 static int
+push(struct docset *ds, struct node *n, const struct fileid *id)
+{
+	if (ds->n == ds->cap) {
+		size_t cap = ds->cap ? ds->cap * 2 : 16;
+		struct slot *v = reallocarray(ds->v, cap, sizeof(*v));
+
+		if (v == NULL) {
+			node_unref(n);
+			errno = ENOMEM;
+			return -1;
+		}
+		ds->v = v;
+		ds->cap = cap;
+	}
+	ds->v[ds->n].node = n;
+	if (id != NULL)
+		ds->v[ds->n].id = *id;
+	else
+		memset(&ds->v[ds->n].id, 0, sizeof(ds->v[ds->n].id));
+	ds->n++;
+	return 0;
+}
+
+/* Add name with body (malloc'd; owned by ds from here on, whatever the
+ * result), read from the file id (NULL: from memory). */
+static int
 add_owned(struct docset *ds, const char *name, unsigned char *body,
-    size_t len, time_t mtime)
+    size_t len, time_t mtime, const struct fileid *id)
 {
 	int t = type_index(name);
-	struct doc *d;
+	struct node *n;
 
 	if (t < 0 || !valid_name(name) || ds->sealed) {
 		free(body);
 		errno = EINVAL;
 		return -1;
 	}
-	if (ds->n == ds->cap) {
-		size_t cap = ds->cap ? ds->cap * 2 : 8;
-		struct doc *docs = reallocarray(ds->docs, cap, sizeof(*docs));
-
-		if (docs == NULL) {
-			free(body);
-			errno = ENOMEM;
-			return -1;
-		}
-		ds->docs = docs;
-		ds->cap = cap;
-	}
-	d = &ds->docs[ds->n];
-	memset(d, 0, sizeof(*d));
-	if ((d->name = strdup(name)) == NULL) {
+	if ((n = calloc(1, sizeof(*n))) == NULL ||
+	    (n->d.name = strdup(name)) == NULL) {
+		free(n);
 		free(body);
 		errno = ENOMEM;
 		return -1;
 	}
-	d->type = types[t].type;
-	d->feed = types[t].feed;
-	d->body = body;
-	d->len = len;
-	d->mtime = mtime;
-	ds->n++;
-	return 0;
+	atomic_init(&n->refs, 1);
+	n->d.type = types[t].type;
+	n->d.feed = types[t].feed;
+	n->d.body = body;
+	n->d.len = len;
+	n->d.mtime = mtime;
+	return push(ds, n, id);
 }
 
 int
@@ -157,7 +249,7 @@ docset_add(struct docset *ds, const char *name, const void *data,
 		return -1;
 	}
 	memcpy(body, data, len);
-	return add_owned(ds, name, body, len, mtime);
+	return add_owned(ds, name, body, len, mtime, NULL);
 }
 
 /* Read the regular file fd of size bytes (it may change meanwhile: read
@@ -192,15 +284,81 @@ read_file(int fd, size_t size, size_t *len)
 	return buf;
 }
 
-static int load_dir(struct docset *ds, int dfd, const char *dir,
-    const char *rel, int depth);
+/* What one walk needs besides the folder it is in. */
+struct walk {
+	struct docset *ds;
+	const struct docset *prev;	/* sealed, or NULL */
+	const char *dir;		/* for the log */
+};
+
+static void
+fileid_of(const struct stat *st, struct fileid *id)
+{
+	id->known = true;
+	id->dev = st->st_dev;
+	id->ino = st->st_ino;
+	id->size = st->st_size;
+	id->mtim = st->st_mtim;
+	id->ctim = st->st_ctim;
+}
+
+static bool
+same_file(const struct fileid *a, const struct fileid *b)
+{
+	return a->known && b->known && a->dev == b->dev && a->ino == b->ino &&
+	    a->size == b->size && a->mtim.tv_sec == b->mtim.tv_sec &&
+	    a->mtim.tv_nsec == b->mtim.tv_nsec &&
+	    a->ctim.tv_sec == b->ctim.tv_sec &&
+	    a->ctim.tv_nsec == b->ctim.tv_nsec;
+}
+
+static const struct slot *find_slot(const struct docset *ds,
+    const char *name);
+
+/* Whether a change after a walk that began at walked could leave ctime
+ * as it was (see RACY_FINE_NS). */
+static bool
+racy(const struct timespec *ctime, const struct timespec *walked)
+{
+	struct timespec edge = *walked;
+
+	if (ctime->tv_nsec == 0) {
+		edge.tv_sec -= RACY_COARSE_S;
+	} else if ((edge.tv_nsec -= RACY_FINE_NS) < 0) {
+		edge.tv_nsec += 1000000000L;
+		edge.tv_sec--;
+	}
+	return ctime->tv_sec > edge.tv_sec || (ctime->tv_sec == edge.tv_sec &&
+	    ctime->tv_nsec >= edge.tv_nsec);
+}
+
+/* prev's document for path when st is the very file it read, and no
+ * change could hide behind equal timestamps. */
+static struct node *
+unchanged(const struct walk *w, const char *path, const struct stat *st)
+{
+	const struct slot *old;
+	struct fileid id;
+
+	if (w->prev == NULL || (old = find_slot(w->prev, path)) == NULL)
+		return NULL;
+	fileid_of(st, &id);
+	if (!same_file(&old->id, &id) || racy(&old->id.ctim,
+	    &w->prev->walked))
+		return NULL;
+	return old->node;
+}
+
+static int load_dir(struct walk *w, int dfd, const char *rel, int depth);
 
 static int
-load_entry(struct docset *ds, int dfd, const char *dir, const char *rel,
-    const char *name, int depth)
+load_entry(struct walk *w, int dfd, const char *rel, const char *name,
+    int depth)
 {
 	char path[4096];
 	struct stat st;
+	struct fileid id;
+	struct node *old;
 	unsigned char *body;
 	size_t len;
 	int fd, rc;
@@ -213,17 +371,21 @@ load_entry(struct docset *ds, int dfd, const char *dir, const char *rel,
 	if (S_ISDIR(st.st_mode)) {
 		if (depth >= LOAD_MAX_DEPTH) {
 			log_warnx("%s/%s: more than %d folders deep, not "
-			    "served", dir, path, LOAD_MAX_DEPTH);
+			    "served", w->dir, path, LOAD_MAX_DEPTH);
 			return 0;
 		}
 		fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		if (fd < 0)	/* gone, or a symlink by now: skipped */
 			return errno == ENOENT || errno == ELOOP ? 0 : -1;
-		return load_dir(ds, fd, dir, path, depth + 1);
+		return load_dir(w, fd, path, depth + 1);
 	}
 	if (!S_ISREG(st.st_mode) || docset_type(name) == NULL)
 		return 0;
+	if ((old = unchanged(w, path, &st)) != NULL) {
+		fileid_of(&st, &id);
+		return push(w->ds, node_ref(old), &id);
+	}
 	/* O_NONBLOCK: should it have become a FIFO since the stat. */
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -233,7 +395,7 @@ load_entry(struct docset *ds, int dfd, const char *dir, const char *rel,
 		return 0;
 	}
 	if ((uintmax_t)st.st_size > LOAD_MAX_SIZE) {
-		log_warnx("%s/%s: larger than %u MiB, not served", dir, path,
+		log_warnx("%s/%s: larger than %u MiB, not served", w->dir, path,
 		    LOAD_MAX_SIZE >> 20);
 		close(fd);
 		return 0;
@@ -242,14 +404,15 @@ load_entry(struct docset *ds, int dfd, const char *dir, const char *rel,
 	close(fd);
 	if (body == NULL)
 		return -1;
-	rc = add_owned(ds, path, body, len, st.st_mtime);
+	w->ds->nread++;
+	fileid_of(&st, &id);
+	rc = add_owned(w->ds, path, body, len, st.st_mtime, &id);
 	return rc < 0 && errno == EINVAL ? 0 : rc;
 }
 
 /* Load the folder open as dfd (taken over: closed here), dir/rel. */
 static int
-load_dir(struct docset *ds, int dfd, const char *dir, const char *rel,
-    int depth)
+load_dir(struct walk *w, int dfd, const char *rel, int depth)
 {
 	DIR *d = fdopendir(dfd);
 	struct dirent *e;
@@ -267,8 +430,7 @@ load_dir(struct docset *ds, int dfd, const char *dir, const char *rel,
 			break;
 		}
 		if (e->d_name[0] != '.')
-			rc = load_entry(ds, dirfd(d), dir, rel, e->d_name,
-			    depth);
+			rc = load_entry(w, dirfd(d), rel, e->d_name, depth);
 	}
 	if (rc < 0) {
 		int saved = errno;
@@ -282,29 +444,61 @@ load_dir(struct docset *ds, int dfd, const char *dir, const char *rel,
 }
 
 int
-docset_load(struct docset *ds, const char *dir)
+docset_reload(struct docset *ds, const char *dir, const struct docset *prev)
 {
+	struct walk w = { ds, prev && prev->sealed ? prev : NULL, dir };
 	size_t before = ds->n;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0 || load_dir(ds, fd, dir, "", 0) < 0) {
+	/* Before the first stat: what changes after it is seen next time. */
+	clock_gettime(CLOCK_REALTIME, &ds->walked);
+	ds->nread = 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || load_dir(&w, fd, "", 0) < 0) {
 		log_err("cannot read %s to serve it", dir);
 		return -1;
 	}
 	return (int)(ds->n - before);
 }
 
-static int
-cmp_doc(const void *a, const void *b)
+int
+docset_load(struct docset *ds, const char *dir)
 {
-	return strcmp(((const struct doc *)a)->name,
-	    ((const struct doc *)b)->name);
+	return docset_reload(ds, dir, NULL);
+}
+
+size_t
+docset_files_read(const struct docset *ds)
+{
+	return ds->nread;
 }
 
 static int
-cmp_key(const void *key, const void *d)
+cmp_slot(const void *a, const void *b)
 {
-	return strcmp(key, ((const struct doc *)d)->name);
+	return strcmp(((const struct slot *)a)->node->d.name,
+	    ((const struct slot *)b)->node->d.name);
+}
+
+static int
+cmp_key(const void *key, const void *s)
+{
+	return strcmp(key, ((const struct slot *)s)->node->d.name);
+}
+
+static const struct slot *
+find_slot(const struct docset *ds, const char *name)
+{
+	if (!ds->sealed || ds->n == 0)
+		return NULL;
+	return bsearch(name, ds->v, ds->n, sizeof(*ds->v), cmp_key);
+}
+
+/* Too small to gain, or too large to stall the loop with. */
+static bool
+worth_compressing(const struct doc *d)
+{
+	return d->len >= 64 && d->len <= GZIP_MAX_SIZE;
 }
 
 /* gzip (RFC 1952, mtime 0: the same bytes give the same copy). Returns
@@ -319,7 +513,7 @@ compress_doc(const struct doc *d, unsigned char **gz, size_t *gzlen)
 
 	*gz = NULL;
 	*gzlen = 0;
-	if (d->len > GZIP_MAX_SIZE || d->len < 64)
+	if (!worth_compressing(d))
 		return 0;
 	memset(&z, 0, sizeof(z));
 	if (deflateInit2(&z, GZIP_LEVEL, Z_DEFLATED, 15 + 16, 9,
@@ -361,50 +555,133 @@ hash_doc(struct doc *d)
 	return 0;
 }
 
-/* Give d its gzip copy: prev's when it has the same bytes. */
+/* Hash and compress s's document (or leave that for docset_compress()),
+ * or take prev's when it has the same bytes (then s holds prev's node,
+ * validators and all). */
 static int
-seal_doc(struct doc *d, const struct docset *prev)
+seal_slot(struct slot *s, const struct docset *prev, bool compress)
 {
-	const struct doc *old = prev ? docset_find(prev, d->name) : NULL;
+	const struct slot *old = prev ? find_slot(prev, s->node->d.name) :
+	    NULL;
+	struct doc *d = &s->node->d;
 	unsigned char *gz;
 	size_t gzlen;
 
+	if (s->node->sealed)
+		return 0;
+	if (old != NULL && old->node->d.len == d->len &&
+	    memcmp(old->node->d.body, d->body, d->len) == 0) {
+		node_unref(s->node);
+		s->node = node_ref(old->node);
+		return 0;
+	}
 	if (hash_doc(d) < 0)
 		return -1;
-	if (old != NULL && old->len == d->len &&
-	    memcmp(old->body, d->body, d->len) == 0) {
-		d->mtime = old->mtime;
-		gzlen = old->gzlen;
-		gz = NULL;
-		if (old->gz != NULL && (gz = malloc(gzlen)) == NULL)
-			return -1;
-		if (gz != NULL)
-			memcpy(gz, old->gz, gzlen);
+	if (!compress) {
+		s->node->pending = worth_compressing(d);
 	} else if (compress_doc(d, &gz, &gzlen) < 0) {
 		return -1;
+	} else {
+		d->gz = gz;
+		d->gzlen = gzlen;
 	}
-	d->gz = gz;
-	d->gzlen = gzlen;
+	s->node->sealed = true;
+	return 0;
+}
+
+static int
+seal(struct docset *ds, const struct docset *prev, bool compress)
+{
+	if (ds->sealed)
+		return 0;
+	if (prev != NULL && !prev->sealed)
+		prev = NULL;
+	if (ds->n > 0)
+		qsort(ds->v, ds->n, sizeof(*ds->v), cmp_slot);
+	for (size_t i = 0; i + 1 < ds->n; i++)
+		if (strcmp(ds->v[i].node->d.name,
+		    ds->v[i + 1].node->d.name) == 0) {
+			errno = EEXIST;
+			return -1;
+		}
+	ds->npending = 0;
+	for (size_t i = 0; i < ds->n; i++) {
+		if (seal_slot(&ds->v[i], prev, compress) < 0)
+			return -1;
+		ds->npending += ds->v[i].node->pending;
+	}
+	ds->sealed = true;
 	return 0;
 }
 
 int
 docset_seal(struct docset *ds, const struct docset *prev)
 {
-	if (ds->sealed)
-		return 0;
-	if (ds->n > 0)
-		qsort(ds->docs, ds->n, sizeof(*ds->docs), cmp_doc);
-	for (size_t i = 0; i + 1 < ds->n; i++)
-		if (strcmp(ds->docs[i].name, ds->docs[i + 1].name) == 0) {
-			errno = EEXIST;
-			return -1;
-		}
-	for (size_t i = 0; i < ds->n; i++)
-		if (seal_doc(&ds->docs[i], prev) < 0)
-			return -1;
-	ds->sealed = true;
-	return 0;
+	return seal(ds, prev, true);
+}
+
+int
+docset_seal_plain(struct docset *ds, const struct docset *prev)
+{
+	return seal(ds, prev, false);
+}
+
+size_t
+docset_pending(const struct docset *ds)
+{
+	return ds->sealed ? ds->npending : 0;
+}
+
+/* A sealed node with n's document and its gzip copy, or NULL. */
+static struct node *
+compressed(const struct node *n)
+{
+	struct node *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	atomic_init(&c->refs, 1);
+	c->sealed = true;
+	c->d = n->d;
+	c->d.gz = NULL;
+	c->d.name = strdup(n->d.name);
+	/* One byte more, as docset_add(). */
+	if ((c->d.body = malloc(n->d.len + 1)) != NULL)
+		memcpy((unsigned char *)c->d.body, n->d.body, n->d.len);
+	if (c->d.name == NULL || c->d.body == NULL ||
+	    compress_doc(&c->d, (unsigned char **)&c->d.gz, &c->d.gzlen) < 0) {
+		node_unref(c);
+		return NULL;
+	}
+	return c;
+}
+
+struct docset *
+docset_compress(const struct docset *ds)
+{
+	struct docset *c = docset_new();
+
+	if (c == NULL || (ds->n > 0 && (c->v = calloc(ds->n,
+	    sizeof(*c->v))) == NULL))
+		goto fail;
+	c->cap = ds->n;
+	c->walked = ds->walked;
+	c->nread = ds->nread;
+	for (; c->n < ds->n; c->n++) {
+		struct node *n = ds->v[c->n].node;
+
+		c->v[c->n].id = ds->v[c->n].id;
+		if (!n->pending)
+			c->v[c->n].node = node_ref(n);
+		else if ((c->v[c->n].node = compressed(n)) == NULL)
+			goto fail;
+	}
+	c->sealed = true;
+	return c;
+fail:
+	docset_unref(c);
+	errno = ENOMEM;
+	return NULL;
 }
 
 size_t
@@ -416,15 +693,15 @@ docset_count(const struct docset *ds)
 const struct doc *
 docset_at(const struct docset *ds, size_t i)
 {
-	return i < ds->n ? &ds->docs[i] : NULL;
+	return i < ds->n ? &ds->v[i].node->d : NULL;
 }
 
 const struct doc *
 docset_find(const struct docset *ds, const char *name)
 {
-	if (!ds->sealed || ds->n == 0)
-		return NULL;
-	return bsearch(name, ds->docs, ds->n, sizeof(*ds->docs), cmp_key);
+	const struct slot *s = find_slot(ds, name);
+
+	return s ? &s->node->d : NULL;
 }
 
 struct docset *
@@ -440,11 +717,8 @@ docset_unref(struct docset *ds)
 	if (ds == NULL ||
 	    atomic_fetch_sub_explicit(&ds->refs, 1, memory_order_acq_rel) != 1)
 		return;
-	for (size_t i = 0; i < ds->n; i++) {
-		free((char *)ds->docs[i].name);
-		free((unsigned char *)ds->docs[i].body);
-		free((unsigned char *)ds->docs[i].gz);
-	}
-	free(ds->docs);
+	for (size_t i = 0; i < ds->n; i++)
+		node_unref(ds->v[i].node);
+	free(ds->v);
 	free(ds);
 }

@@ -4,10 +4,15 @@
  * once when the set is sealed: its bytes, a gzip copy, a strong ETag from
  * the SHA-256 of the bytes, Last-Modified and Content-Type.
  *
- * Life: docset_new(), docset_add()/docset_load() (one thread), then
- * docset_seal(); from then on the set never changes and any thread may
- * read it and take references (docset_ref/docset_unref are atomic). The
- * set is freed when the last reference goes.
+ * Life: docset_new(), docset_add()/docset_load()/docset_reload() (one
+ * thread), then docset_seal(); from then on the set never changes and any
+ * thread may read it and take references (docset_ref/docset_unref are
+ * atomic). The set is freed when the last reference goes.
+ *
+ * Documents are shared: a set made from the previous one holds the very
+ * same struct doc for what did not change (so a caller may compare
+ * pointers to know a document is unchanged), and a document lives as long
+ * as a set or a doc_ref() holds it.
  */
 #ifndef DAEMON_DOCSET_H
 #define DAEMON_DOCSET_H
@@ -67,13 +72,50 @@ int docset_add(struct docset *ds, const char *name, const void *data,
 int docset_load(struct docset *ds, const char *dir);
 
 /*
+ * docset_load(), reading only what changed since prev (a sealed set that
+ * docset_load or docset_reload filled from dir, or NULL: all is read). A
+ * file is taken from prev without reading it when it is the one prev read
+ * (same device, inode, size, mtime and ctime) and its ctime is older
+ * than prev's walk by more than the file system's timestamp granularity,
+ * so that a rewrite in place cannot hide behind equal timestamps (git's
+ * "racily clean" rule; such a file is read and compared). So a publish
+ * costs a stat of every file and a read of those it wrote (renamed into
+ * place: a new inode), plus those written just before the last walk.
+ * Same return as docset_load().
+ */
+int docset_reload(struct docset *ds, const char *dir,
+    const struct docset *prev);
+
+/* Files the last docset_load()/docset_reload() into ds read (the other
+ * documents came from prev). */
+size_t docset_files_read(const struct docset *ds);
+
+/*
  * Make ds immutable: sort it, hash and compress what is new. A document
- * whose name and bytes equal one in prev (a sealed set, or NULL) takes
- * that one's gzip copy and Last-Modified, so an unchanged document keeps
- * its validators across publishes. Returns 0 or -1 (out of memory: ds
- * stays unsealed and may be freed).
+ * whose name and bytes equal one in prev (a sealed set, or NULL) is
+ * replaced by prev's, with its gzip copy and Last-Modified, so an
+ * unchanged document keeps its validators across publishes. Returns 0 or
+ * -1 (out of memory: ds stays unsealed and may be freed).
  */
 int docset_seal(struct docset *ds, const struct docset *prev);
+
+/*
+ * docset_seal() without compressing: the new documents are served plain
+ * (gz NULL) until a docset_compress() of the set is, so that a publish is
+ * served without waiting for zlib (some ms per 100 KiB). Same return.
+ */
+int docset_seal_plain(struct docset *ds, const struct docset *prev);
+
+/* Of a sealed set: the documents whose gzip copy is still to be made. */
+size_t docset_pending(const struct docset *ds);
+
+/*
+ * A new sealed set with ds's documents, the pending ones as new struct
+ * docs with their gzip copy (a document gzip would not shrink keeps gz
+ * NULL), the others shared; docset_reload() and docset_seal() treat it as
+ * they would ds. NULL with errno ENOMEM.
+ */
+struct docset *docset_compress(const struct docset *ds);
 
 /* Of a sealed set: the number of documents and the i-th, by name. */
 size_t docset_count(const struct docset *ds);
@@ -85,5 +127,13 @@ const struct doc *docset_find(const struct docset *ds, const char *name);
 /* Take a reference (returns ds); drop one (NULL does nothing). */
 struct docset *docset_ref(struct docset *ds);
 void docset_unref(struct docset *ds);
+
+/*
+ * A reference to one document of a sealed set, which keeps its bytes
+ * (and everything in struct doc) alive without the set: returns d; drop
+ * it with doc_unref() (NULL does nothing). Atomic, from any thread.
+ */
+const struct doc *doc_ref(const struct doc *d);
+void doc_unref(const struct doc *d);
 
 #endif

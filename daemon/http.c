@@ -5,11 +5,15 @@
  * polling thread(s). They share one struct http, whose only mutable field
  * is cur, the snapshot served now, read under a mutex. A snapshot holds
  * its docset and, per document, ready-made responses (200 and 304, plain
- * and gzip) built once at publish; a request only picks one and queues
- * it. libmicrohttpd counts the references to a response, and every
- * response with a body holds a docset reference that its free callback
- * drops, or its own sealed memfd of the bytes: so a request in flight
- * keeps the bytes it is sending, however many publishes happen meanwhile.
+ * and gzip) built once, when the document is new: the next snapshot takes
+ * over those of the documents a publish did not change. The gzip copies
+ * of new documents are made by a thread of their own after the swap, and
+ * come in a snapshot of their own (gz_*). A request only
+ * picks one and queues it. libmicrohttpd counts the references to a
+ * response, and every response with a body holds a reference to its
+ * document that its free callback drops, or its own sealed memfd of the
+ * bytes: so a request in flight keeps the bytes it is sending, however
+ * many publishes happen meanwhile.
  */
 #include "http.h"
 
@@ -38,10 +42,14 @@
 #include "log.h"
 
 /*
- * A body this large is served from a sealed memfd, so that libmicrohttpd
- * sends it with sendfile() (as nginx does a file): no copy through user
- * space per request. Measured with bench/serve on a 150 KiB feed; a small
- * body is cheaper straight from memory (one writev with the headers).
+ * A feed's plain body this large is served from a sealed memfd, so that
+ * libmicrohttpd sends it with sendfile() (as nginx does a file): no copy
+ * through user space per request. Measured with bench/serve on a 140 KiB
+ * feed; a small body is cheaper straight from memory: one sendmsg with the
+ * headers, where libmicrohttpd sends the headers of an fd-backed response
+ * on their own, then uncorks and corks again. So the gzip copy of that
+ * feed (26 KiB) costs 8-9 us of server CPU per request from memory, 10-11
+ * from a memfd (nginx: 9-10).
  */
 #define SENDFILE_MIN (16u << 10)
 /* A request target longer than this is logged cut ("..."). */
@@ -50,8 +58,11 @@
 
 enum variant { PLAIN, GZIP, NVARIANTS };
 
+/* A document's ready-made responses, shared by the snapshots that serve
+ * the same struct doc (docset.h: an unchanged document is the same one). */
 struct entry {
-	const struct doc *doc;			/* in the snapshot's docset */
+	atomic_uint refs;			/* snapshots holding it */
+	const struct doc *doc;			/* a doc_ref() */
 	struct MHD_Response *ok[NVARIANTS];	/* 200; ok[GZIP] may be NULL */
 	struct MHD_Response *nm[NVARIANTS];	/* 304 */
 };
@@ -61,8 +72,9 @@ struct entry {
 struct snap {
 	atomic_uint refs;
 	struct docset *ds;	/* one reference */
-	struct entry *e;	/* in docset order: by name */
+	struct entry **e;	/* in docset order: by name */
 	size_t n;
+	size_t made;		/* entries made for it, not taken over */
 };
 
 /* The canned answers to requests that are not for a document. */
@@ -101,6 +113,20 @@ struct http_job {
 struct http {
 	struct ev_loop *loop;		/* for ev_async hand-over (hub) */
 	ev_async async;			/* jobs were queued */
+	/*
+	 * The gzip copies of what a publish changed are made by a thread of
+	 * their own (zlib: some ms per 100 KiB, which would hold up the next
+	 * publish on the loop). Under gz_lock: gz_job, the set to compress
+	 * (a reference; a newer one replaces it), and gz_from/gz_done, the
+	 * set it was made from and the result, taken by gz_async_cb.
+	 */
+	pthread_t gz_thread;
+	bool gz_running;		/* gz_thread was started */
+	pthread_mutex_t gz_lock;
+	pthread_cond_t gz_cond;
+	bool gz_stop;
+	struct docset *gz_job, *gz_from, *gz_done;
+	ev_async gz_async;		/* gz_done is there */
 	struct http_job *jobs;		/* queued, not yet taken by the loop */
 	pthread_mutex_t jobs_lock;
 	pthread_mutex_t lock;		/* guards cur */
@@ -161,16 +187,29 @@ mono_s(void)
 
 /* ---- snapshots ---------------------------------------------------- */
 
+/* MHD holds its own reference to each response it has queued: those in
+ * flight finish after this. */
+static void
+entry_put(struct entry *e)
+{
+	if (e == NULL || atomic_fetch_sub_explicit(&e->refs, 1,
+	    memory_order_acq_rel) != 1)
+		return;
+	for (int v = 0; v < NVARIANTS; v++) {
+		if (e->ok[v] != NULL)
+			MHD_destroy_response(e->ok[v]);
+		if (e->nm[v] != NULL)
+			MHD_destroy_response(e->nm[v]);
+	}
+	doc_unref(e->doc);
+	free(e);
+}
+
 static void
 snap_free(struct snap *s)
 {
 	for (size_t i = 0; i < s->n; i++)
-		for (int v = 0; v < NVARIANTS; v++) {
-			if (s->e[i].ok[v] != NULL)
-				MHD_destroy_response(s->e[i].ok[v]);
-			if (s->e[i].nm[v] != NULL)
-				MHD_destroy_response(s->e[i].nm[v]);
-		}
+		entry_put(s->e[i]);
 	free(s->e);
 	docset_unref(s->ds);
 	free(s);
@@ -196,11 +235,11 @@ snap_put(struct snap *s)
 		snap_free(s);
 }
 
-/* The free callback of a response with a body: its docset reference. */
+/* The free callback of a response with a body: its document reference. */
 static void
-release_docset(void *ds)
+release_doc(void *d)
 {
-	docset_unref(ds);
+	doc_unref(d);
 }
 
 static bool
@@ -245,6 +284,18 @@ http_link(const struct http *h, const struct doc *d, bool *err)
 	return s;
 }
 
+/*
+ * Whether d's variant v goes out by sendfile(). Plain feeds only: they are
+ * what readers poll all day, a handful per set, where a memfd each for
+ * every large page (hundreds of listing pages) could use up the process's
+ * descriptors.
+ */
+static bool
+sendfile_worth(const struct doc *d, enum variant v)
+{
+	return d->feed && v == PLAIN && d->len >= SENDFILE_MIN;
+}
+
 /* A sealed memfd holding data[0..len), or -1. */
 static int
 memfd_of(const unsigned char *data, size_t len)
@@ -274,36 +325,36 @@ memfd_of(const unsigned char *data, size_t len)
 }
 
 /* The body of a 200: from a memfd (owned by the response) or from the
- * docset's memory (a reference the response's free callback drops). */
+ * document's memory (a reference the response's free callback drops). */
 static struct MHD_Response *
-make_body(struct docset *ds, const unsigned char *data, size_t len)
+make_body(const struct doc *d, enum variant v)
 {
+	const unsigned char *data = v == GZIP ? d->gz : d->body;
+	size_t len = v == GZIP ? d->gzlen : d->len;
 	struct MHD_Response *r;
 	int fd;
 
-	if (len >= SENDFILE_MIN && (fd = memfd_of(data, len)) >= 0) {
+	if (sendfile_worth(d, v) && (fd = memfd_of(data, len)) >= 0) {
 		if ((r = MHD_create_response_from_fd(len, fd)) == NULL)
 			close(fd);
 		return r;
 	}
 	r = MHD_create_response_from_buffer_with_free_callback_cls(len,
-	    (void *)data, release_docset, ds);
+	    (void *)data, release_doc, (void *)d);
 	if (r != NULL)
-		docset_ref(ds);		/* dropped by release_docset */
+		doc_ref(d);		/* dropped by release_doc */
 	return r;
 }
 
 static struct MHD_Response *
-make_ok(const struct http *h, struct docset *ds, const struct doc *d,
-    enum variant v)
+make_ok(const struct http *h, const struct doc *d, enum variant v)
 {
 	struct MHD_Response *r;
 	char date[HTTPMSG_DATE_SIZE];
 	char *link;
 	bool err, ok;
 
-	r = v == GZIP ? make_body(ds, d->gz, d->gzlen) :
-	    make_body(ds, d->body, d->len);
+	r = make_body(d, v);
 	if (r == NULL)
 		return NULL;
 	httpmsg_format_date(d->mtime, date);
@@ -335,12 +386,37 @@ make_not_modified(const struct http *h, const struct doc *d, enum variant v)
 	return r;
 }
 
-/* A snapshot of ds (sealed; the reference is taken over), or NULL. */
+/* d's responses, or NULL (out of memory). */
+static struct entry *
+entry_new(const struct http *h, const struct doc *d)
+{
+	struct entry *e = calloc(1, sizeof(*e));
+
+	if (e == NULL)
+		return NULL;
+	atomic_init(&e->refs, 1);
+	e->doc = doc_ref(d);
+	if ((e->ok[PLAIN] = make_ok(h, d, PLAIN)) == NULL ||
+	    (e->nm[PLAIN] = make_not_modified(h, d, PLAIN)) == NULL ||
+	    (d->gz != NULL && ((e->ok[GZIP] = make_ok(h, d, GZIP)) == NULL ||
+	    (e->nm[GZIP] = make_not_modified(h, d, GZIP)) == NULL))) {
+		entry_put(e);
+		return NULL;
+	}
+	return e;
+}
+
+/*
+ * A snapshot of ds (sealed; the reference is taken over), or NULL. What
+ * prev (or NULL) serves of the same struct doc is taken over from it, so
+ * a publish makes responses only for the documents it changed. Both are
+ * in name order: one merge pass.
+ */
 static struct snap *
-snap_new(const struct http *h, struct docset *ds)
+snap_new(const struct http *h, struct docset *ds, const struct snap *prev)
 {
 	struct snap *s = calloc(1, sizeof(*s));
-	size_t n = docset_count(ds);
+	size_t n = docset_count(ds), j = 0;
 
 	if (s == NULL || (n > 0 && (s->e = calloc(n, sizeof(*s->e))) ==
 	    NULL)) {
@@ -351,18 +427,21 @@ snap_new(const struct http *h, struct docset *ds)
 	atomic_init(&s->refs, 1);
 	s->ds = ds;
 	for (; s->n < n; s->n++) {
-		struct entry *e = &s->e[s->n];
 		const struct doc *d = docset_at(ds, s->n);
+		int c = 1;
 
-		e->doc = d;
-		if ((e->ok[PLAIN] = make_ok(h, ds, d, PLAIN)) == NULL ||
-		    (e->nm[PLAIN] = make_not_modified(h, d, PLAIN)) == NULL ||
-		    (d->gz != NULL && ((e->ok[GZIP] = make_ok(h, ds, d,
-		    GZIP)) == NULL || (e->nm[GZIP] = make_not_modified(h, d,
-		    GZIP)) == NULL))) {
-			s->n++;		/* free this one's responses too */
+		while (prev != NULL && j < prev->n &&
+		    (c = strcmp(prev->e[j]->doc->name, d->name)) < 0)
+			j++;
+		if (c == 0 && prev->e[j]->doc == d) {
+			s->e[s->n] = prev->e[j];
+			atomic_fetch_add_explicit(&s->e[s->n]->refs, 1,
+			    memory_order_relaxed);
+		} else if ((s->e[s->n] = entry_new(h, d)) == NULL) {
 			snap_free(s);
 			return NULL;
+		} else {
+			s->made++;
 		}
 	}
 	return s;
@@ -371,14 +450,16 @@ snap_new(const struct http *h, struct docset *ds)
 static int
 cmp_entry(const void *key, const void *e)
 {
-	return strcmp(key, ((const struct entry *)e)->doc->name);
+	return strcmp(key, (*(struct entry *const *)e)->doc->name);
 }
 
 static const struct entry *
 snap_find(const struct snap *s, const char *name)
 {
-	return s->n ? bsearch(name, s->e, s->n, sizeof(*s->e), cmp_entry) :
-	    NULL;
+	struct entry *const *e = s->n ? bsearch(name, s->e, s->n,
+	    sizeof(*s->e), cmp_entry) : NULL;
+
+	return e ? *e : NULL;
 }
 
 /* ---- requests ----------------------------------------------------- */
@@ -724,7 +805,14 @@ completed(void *cls, struct MHD_Connection *c, void **req_cls,
 	free(r);
 }
 
-/* libmicrohttpd's own messages (client errors mostly): debug lines. */
+/*
+ * libmicrohttpd's own messages (client errors mostly): debug lines. The
+ * format attribute tells the compiler fmt is a printf format from the
+ * library (-Wformat-nonliteral).
+ */
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -972,6 +1060,8 @@ take_fd(int passed)
 	return fd;
 }
 
+static void gz_async_cb(struct ev_loop *loop, ev_async *w, int revents);
+
 struct http *
 http_new(struct ev_loop *loop, const struct http_settings *s,
     const int *fds, size_t nfds)
@@ -989,6 +1079,11 @@ http_new(struct ev_loop *loop, const struct http_settings *s,
 	ev_async_init(&h->async, async_cb);
 	h->async.data = h;
 	ev_async_start(loop, &h->async);
+	pthread_mutex_init(&h->gz_lock, NULL);
+	pthread_cond_init(&h->gz_cond, NULL);
+	ev_async_init(&h->gz_async, gz_async_cb);
+	h->gz_async.data = h;
+	ev_async_start(loop, &h->gz_async);
 	h->set = *s;
 	h->set.listen = NULL;	/* borrowed strings: not kept */
 	h->set.hubs = NULL;
@@ -1037,18 +1132,13 @@ start_serving(struct http *h)
 	return rc;
 }
 
-int
-http_publish(struct http *h, struct docset *ds)
+/* Serve the sealed ds from now on (the reference taken over). 0 or -1. */
+static int
+swap_in(struct http *h, struct docset *ds)
 {
 	struct snap *s, *old;
 
-	/* Only this thread writes cur: reading it needs no lock. */
-	if (docset_seal(ds, h->cur ? h->cur->ds : NULL) < 0) {
-		log_err("http: cannot prepare the documents to serve");
-		docset_unref(ds);
-		return -1;
-	}
-	if ((s = snap_new(h, ds)) == NULL) {
+	if ((s = snap_new(h, ds, h->cur)) == NULL) {
 		log_errx("http: cannot prepare the documents to serve (out of "
 		    "memory): serving the previous ones");
 		return -1;
@@ -1058,7 +1148,121 @@ http_publish(struct http *h, struct docset *ds)
 	h->cur = s;
 	pthread_mutex_unlock(&h->lock);
 	snap_put(old);
-	log_debug("http: serving %zu documents", s->n);
+	return 0;
+}
+
+/* The gzip thread: compress each job, hand the result to the loop. */
+static void *
+gz_main(void *arg)
+{
+	struct http *h = arg;
+
+	pthread_mutex_lock(&h->gz_lock);
+	for (;;) {
+		struct docset *job, *c;
+
+		while (!h->gz_stop && h->gz_job == NULL)
+			pthread_cond_wait(&h->gz_cond, &h->gz_lock);
+		if (h->gz_stop)
+			break;
+		job = h->gz_job;
+		h->gz_job = NULL;
+		pthread_mutex_unlock(&h->gz_lock);
+		c = docset_compress(job);	/* NULL: out of memory */
+		pthread_mutex_lock(&h->gz_lock);
+		docset_unref(h->gz_from);
+		docset_unref(h->gz_done);
+		h->gz_from = job;
+		h->gz_done = c;
+		ev_async_send(h->loop, &h->gz_async);
+	}
+	pthread_mutex_unlock(&h->gz_lock);
+	return NULL;
+}
+
+/*
+ * The loop thread: serve the gzip copies, if they were made from the set
+ * served now. Otherwise a publish came meanwhile, and its own job is
+ * queued with every document still pending (docset_seal_plain keeps
+ * them so): this result is dropped.
+ */
+static void
+gz_async_cb(struct ev_loop *loop, ev_async *w, int revents)
+{
+	struct http *h = w->data;
+	struct docset *from, *c;
+
+	(void)loop;
+	(void)revents;
+	pthread_mutex_lock(&h->gz_lock);
+	from = h->gz_from;
+	c = h->gz_done;
+	h->gz_from = h->gz_done = NULL;
+	pthread_mutex_unlock(&h->gz_lock);
+	if (from != NULL && h->cur != NULL && from == h->cur->ds) {
+		if (c == NULL)
+			log_errx("http: out of memory compressing %zu "
+			    "documents: serving them plain",
+			    docset_pending(from));
+		else if (swap_in(h, c) == 0)
+			log_debug("http: gzip copies of %zu documents served",
+			    docset_pending(from));
+		c = NULL;	/* swap_in took it, whatever the result */
+	}
+	docset_unref(c);
+	docset_unref(from);
+}
+
+/* Queue ds's pending documents for the gzip thread (started now if not
+ * yet). Returns 0, or -1 (logged: served plain until the next publish). */
+static int
+gz_queue(struct http *h, struct docset *ds)
+{
+	sigset_t all, old;
+
+	if (!h->gz_running) {
+		/* The thread inherits this mask: signals stay with the loop. */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		h->gz_running = pthread_create(&h->gz_thread, NULL, gz_main,
+		    h) == 0;
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+		if (!h->gz_running) {
+			log_errx("http: cannot start the gzip thread: serving "
+			    "new documents plain");
+			return -1;
+		}
+	}
+	pthread_mutex_lock(&h->gz_lock);
+	docset_unref(h->gz_job);
+	h->gz_job = docset_ref(ds);
+	pthread_cond_signal(&h->gz_cond);
+	pthread_mutex_unlock(&h->gz_lock);
+	return 0;
+}
+
+int
+http_publish(struct http *h, struct docset *ds)
+{
+	double t0 = mono_s();
+	const struct docset *prev = h->cur ? h->cur->ds : NULL;
+	int rc;
+
+	/* Only this thread writes cur: reading it needs no lock. The first
+	 * set is served whole: nothing is waiting for it. */
+	rc = prev ? docset_seal_plain(ds, prev) : docset_seal(ds, NULL);
+	if (rc < 0) {
+		log_err("http: cannot prepare the documents to serve");
+		docset_unref(ds);
+		return -1;
+	}
+	if (swap_in(h, ds) < 0)
+		return -1;
+	log_debug("http: serving %zu documents (%zu files read, %zu new "
+	    "to serve: %.1f ms)", h->cur->n, docset_files_read(ds),
+	    h->cur->made, (mono_s() - t0) * 1e3);
+	if (docset_pending(ds) > 0)
+		gz_queue(h, ds);
 	return start_serving(h);
 }
 
@@ -1090,6 +1294,17 @@ http_free(struct http *h)
 	}
 	pthread_mutex_unlock(&h->jobs_lock);
 	ev_async_stop(h->loop, &h->async);
+	if (h->gz_running) {
+		pthread_mutex_lock(&h->gz_lock);
+		h->gz_stop = true;
+		pthread_cond_signal(&h->gz_cond);
+		pthread_mutex_unlock(&h->gz_lock);
+		pthread_join(h->gz_thread, NULL);
+	}
+	ev_async_stop(h->loop, &h->gz_async);
+	docset_unref(h->gz_job);
+	docset_unref(h->gz_from);
+	docset_unref(h->gz_done);
 	/* Threads joined, connections closed, their responses released. */
 	for (size_t i = 0; i < h->n; i++) {
 		if (h->d[i] != NULL)
@@ -1109,5 +1324,7 @@ http_free(struct http *h)
 	free(h->post_name);
 	pthread_mutex_destroy(&h->lock);
 	pthread_mutex_destroy(&h->jobs_lock);
+	pthread_mutex_destroy(&h->gz_lock);
+	pthread_cond_destroy(&h->gz_cond);
 	free(h);
 }

@@ -118,9 +118,10 @@ run_once(const struct config *c, bool check_only)
 	if (pipeline_run(p, (int64_t)time(NULL), &res) < 0)
 		goto out;
 	for (int k = 0; k < FEED_NKINDS; k++)
-		log_info("%s/%s: %zu entries (%s)", c->output_dir,
-		    feed_file_name(k), res.entries,
-		    res.changed[k] ? "written" : "unchanged");
+		if (feed_written(&c->feed, k))
+			log_info("%s/%s: %zu entries (%s)", c->output_dir,
+			    feed_file_name(k), res.entries,
+			    res.changed[k] ? "written" : "unchanged");
 	rc = 0;
 out:
 	pipeline_free(p);

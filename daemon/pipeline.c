@@ -1156,10 +1156,13 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	if (rc == 0)
 		save_empty(p, pr.entries, since, known);
 	res->entries = p->entries = pr.entries;
-	res->site_changed = pr.pages_written + pr.pages_removed > 0;
+	res->site_changed = pr.pages_written + pr.pages_removed +
+	    pr.nsubs_changed > 0;
+	res->subs_changed = pr.subs_changed;
+	res->nsubs_changed = pr.nsubs_changed;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
-		if (!pr.failed_k[k])
+		if (!pr.failed_k[k] && feed_written(&p->cfg->feed, k))
 			ping_published(p->ping, k, pr.rs, pr.entries,
 			    pr.changed[k]);
 	}

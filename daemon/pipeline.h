@@ -98,6 +98,13 @@ struct pipe_result {
 	bool changed[FEED_NKINDS];	/* its bytes changed and were written */
 	bool site_changed;		/* a page of the site was written or */
 					/* removed ([pages]) */
+	/*
+	 * Sub-feeds written or removed ("tags/brott.atom"; site_changed is
+	 * set then too, so the HTTP snapshot moves): for the hub. Valid
+	 * until the next run.
+	 */
+	const char *const *subs_changed;
+	size_t nsubs_changed;
 	int64_t next_embargo;		/* seconds; INT64_MAX: none */
 	bool again;			/* marks made while a batch was */
 					/* read wait: run again */

@@ -9,8 +9,16 @@
 #include <string.h>
 #include <time.h>
 
+#include <dirent.h>
+#include <stdio.h>
+
+#include "feeds/archive.h"
 #include "feeds/date.h"
+#include "feeds/docstamp.h"
 #include "feeds/output.h"
+#include "feeds/subfeed.h"
+#include "feeds/text.h"
+#include "feeds/tombstone.h"
 #include "log.h"
 #include "site.h"
 
@@ -64,6 +72,445 @@ fail_all(struct publish_result *res)
 	return -1;
 }
 
+/* ---- sub-feeds --------------------------------------------------------- */
+
+/* What the last publish wrote, for publish_result (see publish.h). */
+static struct {
+	char **v;
+	size_t n;
+	uint32_t clashes;	/* text_hash32() of the clashes last told */
+} subs;
+
+static void
+subs_reset(void)
+{
+	for (size_t i = 0; i < subs.n; i++)
+		free(subs.v[i]);
+	free(subs.v);
+	subs.v = NULL;
+	subs.n = 0;
+}
+
+static int
+subs_add(const char *name)
+{
+	char **t = realloc(subs.v, (subs.n + 1) * sizeof(*t));
+
+	if (t == NULL)
+		return -1;
+	subs.v = t;
+	if ((subs.v[subs.n] = strdup(name)) == NULL)
+		return -1;
+	subs.n++;
+	return 0;
+}
+
+/* ---- what was written, by stamp ----------------------------------------- */
+
+/*
+ * The stamps (feeds/docstamp.h) of the sub-feeds and archives in place
+ * after the last publish, sorted by path: a document whose stamp is the
+ * same is not rendered again. Empty at start, so every document is
+ * rendered and compared with its file once; a file removed by hand comes
+ * back when its content next changes, or at the next start.
+ */
+struct done {
+	char *path;
+	uint64_t stamp;
+};
+
+static struct {
+	struct done *v;
+	size_t n;
+} written, next;
+static bool next_bad;			/* a write failed: keep no stamps */
+static struct stamp_memo *memo;		/* for one publish */
+static uint64_t meta_stamp;
+
+static int
+by_path(const void *a, const void *b)
+{
+	return strcmp(((const struct done *)a)->path,
+	    ((const struct done *)b)->path);
+}
+
+static void
+done_free(struct done *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i].path);
+	free(v);
+}
+
+/* The stamp path had when written last; 0: unknown. */
+static uint64_t
+was_written(const char *path)
+{
+	struct done key = { (char *)path, 0 };
+	const struct done *d = written.n == 0 ? NULL : bsearch(&key,
+	    written.v, written.n, sizeof(key), by_path);
+
+	return d != NULL ? d->stamp : 0;
+}
+
+/* path holds what stamp says once this publish's batches commit. */
+static void
+keep(const char *path, uint64_t stamp)
+{
+	struct done *t;
+
+	if (stamp == 0 || next_bad)
+		return;
+	if ((t = realloc(next.v, (next.n + 1) * sizeof(*t))) == NULL ||
+	    (t[next.n].path = strdup(path)) == NULL) {
+		next.v = t != NULL ? t : next.v;
+		next_bad = true;
+		return;
+	}
+	next.v = t;
+	t[next.n++].stamp = stamp;
+}
+
+static void
+stamps_begin(const struct config *c, const struct feed_meta *m, size_t n)
+{
+	memo = stamp_memo_new(n);
+	meta_stamp = stamp_meta(m, c->timezone);
+	next.v = NULL;
+	next.n = 0;
+	next_bad = memo == NULL;
+}
+
+static void
+stamps_end(void)
+{
+	done_free(written.v, written.n);
+	written.v = NULL;
+	written.n = 0;
+	if (next_bad) {
+		done_free(next.v, next.n);
+	} else {
+		if (next.n > 1)
+			qsort(next.v, next.n, sizeof(*next.v), by_path);
+		written.v = next.v;
+		written.n = next.n;
+	}
+	next.v = NULL;
+	next.n = 0;
+	stamp_memo_free(memo);
+	memo = NULL;
+}
+
+/*
+ * Render d (kind k, rs[0..n)) and stage it in b unless its stamp says the
+ * file holds it already. Returns 1 when staged, 0 when nothing was to be
+ * done, -1 (logged).
+ */
+static int
+stage_doc(const struct feed_meta *m, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    struct output_batch *b, double *render_ms)
+{
+	uint64_t stamp = memo == NULL ? 0 : stamp_doc(memo, meta_stamp, k, d,
+	    rs, n);
+	char *data = NULL;
+	size_t len;
+	double t0;
+	int rc;
+
+	if (stamp != 0 && stamp == was_written(d->path)) {
+		keep(d->path, stamp);
+		return 0;
+	}
+	t0 = date_mono_ms();
+	rc = feed_render_doc(k, m, d, rs, n, &data, &len);
+	*render_ms += date_mono_ms() - t0;
+	if (rc < 0) {
+		log_errx("%s: cannot render the feed (out of memory)", d->path);
+		return -1;
+	}
+	if ((rc = output_batch_put(b, d->path, data, len)) < 0)
+		log_warn("cannot write %s", d->path);
+	else
+		keep(d->path, stamp);
+	if (rc == 1 && subs_add(d->path) < 0)
+		rc = -1;
+	free(data);
+	return rc;
+}
+
+/*
+ * Warn of slugs two values share, once per set of them: a clash lasts as
+ * long as both values do, and each publish would say it again.
+ */
+static void
+tell_clashes(const struct subfeeds *set)
+{
+	uint32_t h = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].clash)
+			h = h * 31 + text_hash32(set->v[i].value) +
+			    (uint32_t)set->v[i].axis;
+	if (h == subs.clashes)
+		return;
+	subs.clashes = h;
+	for (size_t i = 0; i < set->n; i++)
+		if (set->v[i].clash)
+			log_warnx("%s \"%s\" shares its slug with another: its "
+			    "feeds are %s/%s.atom, .rss, .json",
+			    subfeed_dir(set->v[i].axis),
+			    log_esc(set->v[i].value),
+			    subfeed_dir(set->v[i].axis),
+			    log_esc(set->v[i].slug));
+}
+
+/* Whether DIR/name is a file set wants (name: "SLUG.EXT"). */
+static bool
+wanted(const struct feed_meta *m, const struct subfeeds *set,
+    enum subfeed_axis a, const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		if (dot == NULL || strcmp(dot, feed_extension(k)) != 0)
+			continue;
+		if (!feed_written(m, k))
+			return false;
+		for (size_t i = 0; i < set->n; i++)
+			if (set->v[i].axis == a && strlen(set->v[i].slug) ==
+			    (size_t)(dot - name) && strncmp(set->v[i].slug,
+			    name, (size_t)(dot - name)) == 0)
+				return true;
+		return false;
+	}
+	return true;	/* not a feed's name: not ours to remove */
+}
+
+/* Stage the removal of the sub-feed files set no longer has. */
+static int
+stage_stale(const struct config *c, const struct subfeeds *set,
+    struct output_batch *b)
+{
+	char path[4096], name[4096];
+	int rc = 0;
+
+	for (int a = 0; a < SUB_NAXES; a++) {
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(path, sizeof(path), "%s/%s", c->output_dir,
+		    subfeed_dir(a));
+		if ((d = opendir(path)) == NULL)
+			continue;	/* none written yet */
+		while ((e = readdir(d)) != NULL && rc == 0) {
+			if (e->d_name[0] == '.' || wanted(&c->feed, set, a,
+			    e->d_name))
+				continue;
+			snprintf(name, sizeof(name), "%s/%s", subfeed_dir(a),
+			    e->d_name);
+			if ((rc = output_batch_remove(b, name)) == 0)
+				rc = subs_add(name);
+		}
+		closedir(d);
+	}
+	return rc;
+}
+
+/* Stage f in kind k; 1: staged (bytes differ), 0, -1. */
+static int
+stage_one(const struct feed_meta *m, const struct subfeed *f,
+    enum feed_kind k, struct output_batch *b, double *render_ms)
+{
+	char *path = subfeed_path(f, k);
+	struct feed_doc d;
+	int rc;
+
+	if (path == NULL)
+		return -1;
+	d = subfeed_doc(f, path);
+	rc = stage_doc(m, k, &d, f->rs, f->n, b, render_ms);
+	free(path);
+	return rc;
+}
+
+/*
+ * The sub-feeds, as one output batch: written again at every start when
+ * their bytes differ, so the batch's weaker durability (no fsync of each
+ * file, see output.h) costs nothing a restart does not repair.
+ */
+static void
+publish_subs(const struct config *c, const struct feed_meta *m,
+    struct release *const *rs, size_t all, struct publish_result *res)
+{
+	struct subfeeds set;
+	struct output_batch *b;
+
+	if (subfeeds_build(m, rs, all, &set) < 0 ||
+	    (b = output_batch_new(c->output_dir)) == NULL) {
+		log_errx("cannot build the sub-feeds (out of memory)");
+		res->subs_failed++;
+		return;
+	}
+	tell_clashes(&set);
+	for (size_t i = 0; i < set.n; i++)
+		for (int k = 0; k < FEED_NKINDS; k++)
+			if (feed_written(m, k) && stage_one(m, &set.v[i], k, b,
+			    &res->render_ms) < 0)
+				res->subs_failed++;
+	if (stage_stale(c, &set, b) < 0)
+		res->subs_failed++;
+	if (output_batch_commit(b) < 0) {
+		log_err("cannot write the sub-feeds in %s", c->output_dir);
+		res->subs_failed++;
+		next_bad = true;
+		subs_reset();
+	}
+	output_batch_free(b);
+	subfeeds_free(&set);
+	res->subs_changed = (const char *const *)subs.v;
+	res->nsubs_changed = subs.n;
+}
+
+/* Stage the removal of the archives of months gone. */
+static int
+stage_old_archives(const struct config *c, const struct archives *ar,
+    struct output_batch *b)
+{
+	char path[4096], name[4096];
+	DIR *d;
+	struct dirent *e;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", c->output_dir, ARCHIVE_DIR);
+	if ((d = opendir(path)) == NULL)
+		return 0;	/* none written yet */
+	while ((e = readdir(d)) != NULL && rc == 0) {
+		size_t i = 0, len = strlen(e->d_name);
+
+		if (e->d_name[0] == '.' || len < 5 ||
+		    strcmp(e->d_name + len - 5, ".atom") != 0)
+			continue;
+		snprintf(name, sizeof(name), "%s/%s", ARCHIVE_DIR, e->d_name);
+		while (i < ar->n && strcmp(ar->v[i].path, name) != 0)
+			i++;
+		if (i == ar->n && (rc = output_batch_remove(b, name)) == 0)
+			rc = subs_add(name);
+	}
+	closedir(d);
+	return rc;
+}
+
+/*
+ * The RFC 5005 archives of rs[0..n) (what the feed has no room for), as
+ * one output batch (durability as for the sub-feeds). Returns the path of
+ * the newest, for the feed's prev-archive link (static: valid until the
+ * next call), or NULL when there is none.
+ */
+static const char *
+publish_archives(const struct config *c, const struct feed_meta *m,
+    struct release *const *rs, size_t n, struct publish_result *res)
+{
+	static char newest[64];
+	struct archives ar;
+	struct output_batch *b;
+
+	if (archives_build(rs, n, &ar) < 0 ||
+	    (b = output_batch_new(c->output_dir)) == NULL) {
+		log_errx("cannot build the archives (out of memory)");
+		archives_free(&ar);
+		res->subs_failed++;
+		return NULL;
+	}
+	for (size_t i = 0; i < ar.n; i++) {
+		struct archive_month *a = &ar.v[i];
+		struct feed_doc d = { .path = a->path, .archive = true,
+			.current = feed_file_name(FEED_ATOM),
+			.prev_archive = i + 1 < ar.n ? ar.v[i + 1].path : NULL,
+			.next_archive = i > 0 ? ar.v[i - 1].path : NULL };
+
+		if (stage_doc(m, FEED_ATOM, &d, a->rs, a->n, b,
+		    &res->render_ms) < 0)
+			res->subs_failed++;
+	}
+	if (stage_old_archives(c, &ar, b) < 0 ||
+	    output_batch_commit(b) < 0) {
+		log_err("cannot write the archives in %s", c->output_dir);
+		res->subs_failed++;
+		next_bad = true;
+	}
+	output_batch_free(b);
+	snprintf(newest, sizeof(newest), "%s", ar.n > 0 ? ar.v[0].path : "");
+	archives_free(&ar);
+	return newest[0] != '\0' ? newest : NULL;
+}
+
+/* ---- tombstones (RFC 6721) ---------------------------------------------- */
+
+#define TOMBS_FILE "tombstones.json"
+
+/* What the state folder's TOMBS_FILE held, once read; then kept here. */
+static struct tombs tombs;
+static bool tombs_read;
+
+static void
+tombs_read_file(const struct config *c)
+{
+	char path[4096], *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	tombs_read = true;
+	snprintf(path, sizeof(path), "%s/%s", c->state_dir, TOMBS_FILE);
+	if ((f = fopen(path, "rb")) == NULL) {
+		if (errno != ENOENT)
+			log_warn("cannot read %s: deletions from before are "
+			    "not told", path);
+		return;
+	}
+	if (fseek(f, 0, SEEK_END) == 0 && (len = (size_t)ftell(f)) > 0 &&
+	    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc(len)) != NULL &&
+	    fread(buf, 1, len, f) == len && tombs_load(&tombs, buf, len) == 0)
+		log_debug("%s: %zu tombstones", path, tombs.n);
+	else
+		log_warnx("%s cannot be read as feedpubd wrote it: deletions "
+		    "from before are not told", path);
+	free(buf);
+	fclose(f);
+}
+
+/*
+ * The tombstones of what left since the last publish, kept in the state
+ * folder across restarts (and --once runs). Returns them, or NULL with
+ * *n 0 when [feed] deleted_for is 0.
+ */
+static const struct tombstone *
+publish_tombs(const struct config *c, struct release *const *rs,
+    size_t all, int64_t now, size_t *n)
+{
+	bool changed;
+	char *data;
+
+	*n = 0;
+	if (c->feed.deleted_for == 0)
+		return NULL;
+	if (!tombs_read)
+		tombs_read_file(c);
+	if (tombs_update(&tombs, rs, all, now, c->feed.deleted_for,
+	    &changed) < 0) {
+		log_errx("cannot update the tombstones (out of memory)");
+	} else if (changed) {
+		if ((data = tombs_dump(&tombs)) == NULL ||
+		    output_mkdirs(c->state_dir) < 0 ||
+		    output_replace(c->state_dir, TOMBS_FILE, data,
+		    strlen(data)) < 0)
+			log_warn("cannot write %s/%s", c->state_dir, TOMBS_FILE);
+		free(data);
+	}
+	*n = tombs.n;
+	return tombs.v;
+}
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, struct publish_result *res)
@@ -72,6 +519,9 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	struct release **rs;
 	size_t n, all;
 	bool wfail = false;
+	const char *newest = NULL;
+	const struct tombstone *tv;
+	size_t ntombs;
 
 	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
@@ -94,12 +544,28 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		res->site_more = true;
 		return 0;
 	}
+	subs_reset();
+	stamps_begin(c, &m, all);
+	tv = publish_tombs(c, rs, all, now, &ntombs);
+	/*
+	 * Before the feed, so its prev-archive link is there to follow;
+	 * turned off, none (those written before are removed).
+	 */
+	newest = publish_archives(c, &m, rs + n, m.archives ? all - n : 0,
+	    res);
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);
+		struct feed_doc d = { .path = name, .prev_archive = k ==
+		    FEED_ATOM ? newest : NULL, .tombs = k == FEED_ATOM ? tv :
+		    NULL, .ntombs = k == FEED_ATOM ? ntombs : 0 };
 		char *data;
 		size_t len;
 		double t0 = date_mono_ms();
-		int rc = feed_render(k, &m, rs, n, &data, &len);
+		int rc;
+
+		if (!feed_written(&m, k))
+			continue;
+		rc = feed_render_doc(k, &m, &d, rs, n, &data, &len);
 
 		res->render_ms += date_mono_ms() - t0;
 		if (rc < 0) {
@@ -124,5 +590,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		episode.fails++;
 	else
 		episode_end(c, res);
+	publish_subs(c, &m, rs, all, res);
+	stamps_end();
 	return res->failed ? -1 : 0;
 }

@@ -26,6 +26,15 @@ struct publish_result {
 					/* (the news sitemap), INT64_MAX: never */
 	bool site_more;			/* a slice of the site was written, */
 					/* no feed: publish again soon */
+	/*
+	 * Sub-feeds (feeds/subfeed.h) and archives (feeds/archive.h) whose
+	 * bytes changed and were written (or removed): names under the output folder ("tags/brott.atom"),
+	 * for the hub and the HTTP snapshot. Owned by publish.c, valid
+	 * until the next publish_feeds().
+	 */
+	const char *const *subs_changed;
+	size_t nsubs_changed;
+	unsigned subs_failed;		/* sub-feed, archive files not written */
 };
 
 /*
@@ -37,6 +46,13 @@ struct publish_result {
  * is in place (written or unchanged), -1 when one could not be rendered
  * or written (logged; the old file stays). A page that fails is logged
  * and counted in pages_failed; it does not fail the publish.
+ *
+ * With [feed] archives, the RFC 5005 archives of what the feeds have no
+ * room for come before the feeds (which link the newest); then the
+ * sub-feeds the config turns on, each file written only when its
+ * bytes changed; those of values gone (and of axes turned off) are
+ * removed. A failure there is logged and counted in subs_failed; it does
+ * not fail the publish (the main feeds are in place).
  *
  * slice_ms (0: no limit) bounds the time spent on release pages: when
  * more are left, those written so far are in place, nothing else is

@@ -9,6 +9,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "feeds/date.h"
 #include "http.h"
 #include "hub.h"
 #include "log.h"
@@ -130,23 +131,31 @@ serve_stop(struct serve *sv)
 
 /*
  * After a publish: serve every document of the output folder (so what
- * other writers put there is served too), then tell the hub which feeds
- * changed: its deliveries send the bytes now served.
+ * other writers put there is served too), reading only the files that
+ * changed since the set served now (docset_reload: a stat of each), then
+ * tell the hub which feeds changed: its deliveries send the bytes now
+ * served.
  */
 void
 serve_published(struct serve *sv, const struct pipe_result *res)
 {
 	bool any = sv->http_fresh || res->site_changed;
 	struct docset *ds;
+	double t0, t1;
 
 	for (int k = 0; k < FEED_NKINDS; k++)
 		any = any || res->changed[k];
 	if (sv->http == NULL || !any)
 		return;
-	if ((ds = docset_new()) != NULL && docset_load(ds,
-	    sv->cfg->output_dir) >= 0) {
+	t0 = date_mono_ms();
+	if ((ds = docset_new()) != NULL && docset_reload(ds,
+	    sv->cfg->output_dir, http_docset(sv->http)) >= 0) {
+		t1 = date_mono_ms();
 		if (http_publish(sv->http, ds) == 0)
 			sv->http_fresh = false;
+		log_debug("http: %s served %.1f ms after the publish (%.1f ms "
+		    "reading it)", sv->cfg->output_dir, date_mono_ms() - t0,
+		    t1 - t0);
 	} else {
 		log_errx("http: %s cannot be read: serving what was there",
 		    sv->cfg->output_dir);

@@ -8,9 +8,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "feeds/archive.h"
 #include "feeds/date.h"
 #include "feeds/feed.h"
 #include "feeds/output.h"
+#include "feeds/subfeed.h"
 #include "log.h"
 
 static struct config *
@@ -79,4 +81,16 @@ setup_process(const struct config *c)
 		snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, folders[i]);
 		remove_temps(dir, "*.html");
 	}
+	snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, ARCHIVE_DIR);
+	remove_temps(dir, "*.atom");
+	/* The sub-feeds' folders (feeds/subfeed.h). */
+	for (int a = 0; a < SUB_NAXES; a++)
+		for (int k = 0; k < FEED_NKINDS; k++) {
+			char pat[16];
+
+			snprintf(dir, sizeof(dir), "%s/%s", c->output_dir,
+			    subfeed_dir(a));
+			snprintf(pat, sizeof(pat), "*%s", feed_extension(k));
+			remove_temps(dir, pat);
+		}
 }

@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tombstone.h"
 #include "xmlout.h"
 
 #define ATOM_NS "http://www.w3.org/2005/Atom"
+#define FH_NS "http://purl.org/syndication/history/1.0"
+#define AT_NS "http://purl.org/atompub/tombstones/1.0"
 
 static int
 link(xmlTextWriterPtr w, const char *rel, const char *type, const char *href)
@@ -58,6 +61,60 @@ typed(xmlTextWriterPtr w, const char *name, const char *type, const char *s)
 	return xmlTextWriterEndElement(w);
 }
 
+/* A link to the document at path (relative to base_url). */
+static int
+doc_link(xmlTextWriterPtr w, const struct feed_meta *m, const char *rel,
+    const char *path)
+{
+	char *url = xo_feed_url(m, path);
+	int rc = url == NULL ? -1 : link(w, rel, "application/atom+xml", url);
+
+	free(url);
+	return rc;
+}
+
+/* RFC 5005 section 4: the archive links, and fh:archive in an archive. */
+static int
+history(xmlTextWriterPtr w, const struct feed_meta *m,
+    const struct feed_doc *d)
+{
+	if (d->current != NULL && doc_link(w, m, "current", d->current) < 0)
+		return -1;
+	if (d->prev_archive != NULL && doc_link(w, m, "prev-archive",
+	    d->prev_archive) < 0)
+		return -1;
+	if (d->next_archive != NULL && doc_link(w, m, "next-archive",
+	    d->next_archive) < 0)
+		return -1;
+	if (!d->archive)
+		return 0;
+	if (xmlTextWriterStartElementNS(w, (const xmlChar *)"fh",
+	    (const xmlChar *)"archive", (const xmlChar *)FH_NS) < 0)
+		return -1;
+	return xmlTextWriterEndElement(w);
+}
+
+/*
+ * RFC 6721: <at:deleted-entry ref when/>. Before the entries: RFC 4287's
+ * schema has a feed's extension elements ahead of its entries.
+ */
+static int
+tombstones(xmlTextWriterPtr w, const struct feed_doc *d)
+{
+	for (size_t i = 0; i < d->ntombs; i++) {
+		struct fp_time t = date_from_epoch(d->tombs[i].when);
+		char buf[DATE_BUFSZ];
+
+		if (xmlTextWriterStartElementNS(w, (const xmlChar *)"at",
+		    (const xmlChar *)"deleted-entry", (const xmlChar *)AT_NS) <
+		    0 || xo_attribute(w, "ref", d->tombs[i].ref) < 0 ||
+		    xo_attribute(w, "when", date_rfc3339(&t, buf)) < 0 ||
+		    xmlTextWriterEndElement(w) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 {
@@ -105,10 +162,10 @@ out:
 
 int
 atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    struct release *const *rs, size_t n)
+    const struct feed_doc *d, struct release *const *rs, size_t n)
 {
 	struct fp_time updated = xo_feed_updated(m, rs, n);
-	char *id = xo_feed_id(m), *self = xo_feed_url(m, "feed.atom");
+	char *id = xo_feed_id(m, d->id_part), *self = xo_feed_url(m, d->path);
 	int rc = -1;
 
 	if (id == NULL || self == NULL)
@@ -118,13 +175,15 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	if (m->language != NULL)
 		CHECK(xo_attribute(w, "xml:lang", m->language));
 	CHECK(xo_element(w, NULL, "id", id));
-	CHECK(typed(w, "title", "text", m->title));
+	CHECK(typed(w, "title", "text", d->title != NULL ? d->title :
+	    m->title));
 	if (m->subtitle != NULL)
 		CHECK(typed(w, "subtitle", "text", m->subtitle));
 	CHECK(date(w, "updated", &updated));
 	/* Some readers take the first link for the site's: alternate first. */
 	CHECK(link(w, "alternate", "text/html", m->base_url));
 	CHECK(link(w, "self", "application/atom+xml", self));
+	CHECK(history(w, m, d));
 	/* WebSub discovery: the hubs sit beside rel="self". */
 	for (size_t i = 0; i < m->nhubs; i++)
 		CHECK(link(w, "hub", NULL, m->hubs[i]));
@@ -134,6 +193,7 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	CHECK(xo_attribute(w, "version", FEEDPUBD_VERSION));
 	CHECK(xo_string(w, "feedpubd"));
 	CHECK(xmlTextWriterEndElement(w));
+	CHECK(tombstones(w, d));
 	for (size_t i = 0; i < n; i++)
 		CHECK(entry(w, m, rs[i]));
 	CHECK(xmlTextWriterEndElement(w));

@@ -1,15 +1,18 @@
 /*
- * feed: the xmlTextWriter set-up shared by the Atom and RSS writers
- * (feed.h); the helpers they share are in xmlout.c.
+ * feed: one entry point for every format (feed.h). The Atom and RSS
+ * writers share the xmlTextWriter set-up here and the helpers in
+ * xmlout.c; the JSON Feed writer is jsonfeed.c.
  */
 #include "feed.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonfeed.h"
 #include "xmlout.h"
 
-static const char *const names[FEED_NKINDS] = { "feed.atom", "feed.rss" };
+static const char *const names[FEED_NKINDS] = { "feed.atom", "feed.rss",
+	"feed.json" };
 
 const char *
 feed_file_name(enum feed_kind k)
@@ -17,10 +20,23 @@ feed_file_name(enum feed_kind k)
 	return names[k];
 }
 
+bool
+feed_written(const struct feed_meta *m, enum feed_kind k)
+{
+	return k != FEED_JSON || m->json;
+}
+
+const char *
+feed_extension(enum feed_kind k)
+{
+	return strchr(names[k], '.');
+}
+
 /* What xo_document() passes the writers. */
 struct feed_args {
 	enum feed_kind k;
 	const struct feed_meta *m;
+	const struct feed_doc *d;
 	struct release *const *rs;
 	size_t n;
 };
@@ -30,19 +46,31 @@ feed_body(xmlTextWriterPtr w, void *arg)
 {
 	const struct feed_args *a = arg;
 
-	return a->k == FEED_ATOM ? atom_write(w, a->m, a->rs, a->n) :
-	    rss_write(w, a->m, a->rs, a->n);
+	return a->k == FEED_ATOM ? atom_write(w, a->m, a->d, a->rs, a->n) :
+	    rss_write(w, a->m, a->d, a->rs, a->n);
+}
+
+int
+feed_render_doc(enum feed_kind k, const struct feed_meta *m,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    char **data, size_t *len)
+{
+	struct feed_args a = { k, m, d, rs, n };
+
+	*data = NULL;
+	for (size_t i = 0; i < n; i++)
+		if (release_render(rs[i], m) < 0)
+			return -1;
+	if (k == FEED_JSON)
+		return jsonfeed_render(m, d, rs, n, data, len);
+	return xo_document(feed_body, &a, data, len);
 }
 
 int
 feed_render(enum feed_kind k, const struct feed_meta *m,
     struct release *const *rs, size_t n, char **data, size_t *len)
 {
-	struct feed_args a = { k, m, rs, n };
+	struct feed_doc d = { .path = feed_file_name(k) };
 
-	*data = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (release_render(rs[i], m) < 0)
-			return -1;
-	return xo_document(feed_body, &a, data, len);
+	return feed_render_doc(k, m, &d, rs, n, data, len);
 }

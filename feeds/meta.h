@@ -22,6 +22,11 @@ struct feed_meta {
 	size_t max_entries;		/* newest N per feed, >= 1 */
 	size_t max_file_size;		/* bytes; larger release files are errors */
 	bool raw_html;			/* pass raw HTML in Markdown through */
+	bool json;			/* feed.json too (feed_written()) */
+	/* Sub-feeds (subfeed.h): one per tag, per type, per language. */
+	bool tag_feeds, type_feeds, lang_feeds;
+	bool archives;			/* RFC 5005 archives (archive.h) */
+	unsigned deleted_for;		/* s a tombstone lives; 0: none */
 	/*
 	 * true (the config default): a symlink in the releases folder is
 	 * followed if its target lies inside the folder (fileopen.h);

@@ -848,7 +848,10 @@ site_el(struct view *v, xmlNodePtr page, const struct pages *p,
 		attrf(v, el(v, site, "archive", NULL), "href",
 		    "%sarchive/%zu.html", root, nlistings);
 	for (int k = 0; k < FEED_NKINDS; k++) {
-		n = el(v, site, "feed", k == FEED_ATOM ? "Atom" : "RSS");
+		if (!feed_written(m, k))
+			continue;
+		n = el(v, site, "feed", k == FEED_ATOM ? "Atom" :
+		    k == FEED_RSS ? "RSS" : "JSON Feed");
 		attrf(v, n, "href", "%s%s", m->base_url, feed_file_name(k));
 		attr(v, n, "type", feed_type(k));
 	}

@@ -119,10 +119,10 @@ out:
 
 int
 rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    struct release *const *rs, size_t n)
+    const struct feed_doc *d, struct release *const *rs, size_t n)
 {
 	struct fp_time updated = xo_feed_updated(m, rs, n);
-	char *self = xo_feed_url(m, "feed.rss");
+	char *self = xo_feed_url(m, d->path);
 	int rc = -1;
 
 	if (self == NULL)
@@ -133,7 +133,8 @@ rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	CHECK(ns(w, "content", "http://purl.org/rss/1.0/modules/content/"));
 	CHECK(ns(w, "dc", "http://purl.org/dc/elements/1.1/"));
 	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"channel"));
-	CHECK(xo_element(w, NULL, "title", m->title));
+	CHECK(xo_element(w, NULL, "title", d->title != NULL ? d->title :
+	    m->title));
 	CHECK(xo_element(w, NULL, "link", m->base_url));
 	CHECK(html_element(w, "description",
 	    m->subtitle != NULL ? m->subtitle : m->title));

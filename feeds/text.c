@@ -272,8 +272,8 @@ other_script(uint32_t cp)
 }
 
 /* FNV-1a, 32 bits: tiny, stable across versions and platforms. */
-static uint32_t
-fnv1a32(const char *s)
+uint32_t
+text_hash32(const char *s)
 {
 	uint32_t h = UINT32_C(2166136261);
 
@@ -328,7 +328,7 @@ text_slug(const char *name)
 	 * whole name tells them apart.
 	 */
 	if (other)
-		snprintf(out + o, 10, "-%08" PRIx32, fnv1a32(name));
+		snprintf(out + o, 10, "-%08" PRIx32, text_hash32(name));
 	else
 		out[o] = '\0';
 	return out;

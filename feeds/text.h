@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * 0 if s[0..n) is valid UTF-8 (no overlong forms, surrogates or code points
@@ -50,6 +51,9 @@ char *text_xml_clean(const char *s);
  * "2026-01-01 日本語" -> "2026-01-01-" followed by 8 hex digits.
  */
 char *text_slug(const char *name);
+
+/* FNV-1a 32 of s's bytes: the hash text_slug() appends, stable forever. */
+uint32_t text_hash32(const char *s);
 
 /*
  * Whitespace-collapsed s (runs of ASCII space, tab, CR, LF become one space;

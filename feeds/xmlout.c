@@ -80,12 +80,12 @@ xo_feed_url(const struct feed_meta *m, const char *name)
 }
 
 char *
-xo_feed_id(const struct feed_meta *m)
+xo_feed_id(const struct feed_meta *m, const char *id_part)
 {
 	char *s;
 
-	return asprintf(&s, "tag:%s,%s:%s", m->tag_authority, m->tag_date,
-	    m->tag_path) < 0 ? NULL : s;
+	return asprintf(&s, "tag:%s,%s:%s%s", m->tag_authority, m->tag_date,
+	    m->tag_path, id_part != NULL ? id_part : "") < 0 ? NULL : s;
 }
 
 struct fp_time

@@ -8,6 +8,7 @@
 
 #include <libxml/xmlwriter.h>
 
+#include "feed.h"
 #include "meta.h"
 #include "release.h"
 
@@ -37,8 +38,11 @@ char *xo_feed_url(const struct feed_meta *m, const char *name);
 struct fp_time xo_feed_updated(const struct feed_meta *m,
     struct release *const *rs, size_t n);
 
-/* The feed's id: tag:authority,date:path. Caller frees. */
-char *xo_feed_id(const struct feed_meta *m);
+/*
+ * The feed's id: tag:authority,date:path, and id_part after it when not
+ * NULL (a sub-feed's). Caller frees.
+ */
+char *xo_feed_id(const struct feed_meta *m, const char *id_part);
 
 /*
  * A whole document in memory: the UTF-8 declaration, then body(w, arg)
@@ -48,10 +52,10 @@ char *xo_feed_id(const struct feed_meta *m);
 int xo_document(int (*body)(xmlTextWriterPtr w, void *arg), void *arg,
     char **data, size_t *len);
 
-/* The two writers: one feed document of rs[0..n) into w (feed.c). */
+/* The two XML writers: the document d of rs[0..n) into w (feed.c). */
 int atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    struct release *const *rs, size_t n);
+    const struct feed_doc *d, struct release *const *rs, size_t n);
 int rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    struct release *const *rs, size_t n);
+    const struct feed_doc *d, struct release *const *rs, size_t n);
 
 #endif

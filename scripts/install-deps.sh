@@ -7,7 +7,7 @@ PKGS="build-essential cmake pkg-config
 libev-dev libxml2-dev libxslt1-dev libcurl4-openssl-dev libyaml-dev libmd4c-dev
 libmd4c-html0-dev libinih-dev libsqlite3-dev libmicrohttpd-dev libsystemd-dev
 libjansson-dev libssl-dev zlib1g-dev libcmocka-dev
-libxml2-utils python3 python3-feedparser newsboat sfeed curl tzdata rsync
+libxml2-utils python3 python3-feedparser python3-jsonschema newsboat sfeed curl tzdata rsync
 systemd groff-base git tidy"
 # `install-deps.sh fuzz`: what `make fuzz` and `make format` add.
 [ "${1:-}" = fuzz ] && PKGS="clang clang-format"

@@ -1,7 +1,7 @@
 /*
  * http_serve: a test driver for daemon/http.c without the daemon. Loads
- * DIR into a docset (docset_load) and serves it until SIGTERM or SIGINT;
- * SIGHUP loads DIR again and publishes it. Socket activation: listening
+ * DIR into a docset (docset_reload) and serves it until SIGTERM or SIGINT;
+ * SIGHUP loads DIR again (what changed: docset_reload) and publishes it. Socket activation: listening
  * fds passed by systemd's protocol (LISTEN_FDS) are used instead of
  * --listen. Logs go to stderr as the daemon's do; the lines a test waits
  * for: "http: serving on http://ADDR/" and "http_serve: published N".
@@ -35,7 +35,7 @@ static void
 publish(struct serve *sv)
 {
 	struct docset *ds = docset_new();
-	int n = ds ? docset_load(ds, sv->dir) : -1;
+	int n = ds ? docset_reload(ds, sv->dir, http_docset(sv->http)) : -1;
 
 	if (n < 0) {
 		log_errx("http_serve: cannot load %s", sv->dir);

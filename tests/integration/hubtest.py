@@ -136,7 +136,7 @@ class HubCase(tp.PingCase):
 	HUB = {'enabled': 'true', 'allow_private_callbacks': 'true',
 		'verify_rate': '1000'}
 
-	def start_hub(self, hub=None, http=None, pings=None):
+	def start_hub(self, hub=None, http=None, pings=None, feed=None):
 		h = dict(self.HUB)
 		h.update(hub or {})
 		ht = {'listen': '127.0.0.1:0'}
@@ -148,7 +148,7 @@ class HubCase(tp.PingCase):
 		if pings:
 			extra += '\n[pings]\n' + ''.join('%s = %s\n' % kv
 				for kv in pings.items())
-		self.ws.write_config(feed=ft.default_feed(), extra=extra)
+		self.ws.write_config(feed=feed or ft.default_feed(), extra=extra)
 		return self.relaunch()
 
 	def relaunch(self):

@@ -8,6 +8,8 @@ stopped (and checked for a clean exit and sanitizer reports) in cleanups.
 
 import email.utils
 import gzip
+import hashlib
+import http.client
 import os
 import re
 import shutil
@@ -22,6 +24,7 @@ import unittest
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
 import httptest as ht  # noqa: E402
 from httptest import curl  # noqa: E402
@@ -490,6 +493,150 @@ class TestPublish(ServedCase):
 			for t in threads:
 				t.join(ht.TIMEOUT)
 		self.assertEqual(bad, [])
+
+	def test_a_publish_is_served_whole(self):
+		"""Two documents a publish changes together: a request after
+		another never sees the second older than the first (a set
+		half old, half new); a gzip answer is always the gzip of a
+		whole version, under the ETag of that version's bytes; and
+		the gzip copies of what changed follow the plain bytes."""
+		names = ('pair/one.html', 'pair/two.html')
+
+		def text(v):
+			return (b'<p>version %05d</p>\n' % v) * 300
+
+		def version(body):
+			m = re.match(rb'<p>version (\d{5})</p>', body)
+			self.assertIsNotNone(m, body[:60])
+			self.assertEqual(body, text(int(m.group(1))))
+			return int(m.group(1))
+
+		def tag(body, gz):
+			h = hashlib.sha256(body).hexdigest()[:32]
+			return '"%s%s"' % (h, '-gz' if gz else '')
+
+		def publish(v):
+			for n in names:
+				path = os.path.join(self.ws.out, n)
+				with open(path + '.tmp', 'wb') as f:
+					f.write(text(v))
+				os.rename(path + '.tmp', path)
+			self.server.reload()
+		os.makedirs(os.path.join(self.ws.out, 'pair'), exist_ok=True)
+		publish(0)
+		bad, stop, counts = [], threading.Event(), [0, 0]
+
+		def pairs():
+			c = http.client.HTTPConnection('127.0.0.1',
+				self.server.port, timeout=ht.TIMEOUT)
+			try:
+				while not stop.is_set():
+					got = []
+					for n in names:
+						c.request('GET', '/' + n)
+						r = c.getresponse()
+						got.append(version(r.read()))
+					if got[1] < got[0]:
+						bad.append(got)
+					counts[0] += 1
+			finally:
+				c.close()
+
+		def gzipped():
+			c = http.client.HTTPConnection('127.0.0.1',
+				self.server.port, timeout=ht.TIMEOUT)
+			try:
+				while not stop.is_set():
+					c.request('GET', '/' + names[0],
+						headers={'Accept-Encoding': 'gzip'})
+					r = c.getresponse()
+					body, gz = r.read(), r.getheader(
+						'Content-Encoding') == 'gzip'
+					plain = gzip.decompress(body) if gz else body
+					version(plain)
+					if r.getheader('ETag') != tag(plain, gz):
+						bad.append((gz, r.getheader('ETag')))
+					counts[1] += gz
+			finally:
+				c.close()
+		threads = [threading.Thread(target=pairs),
+			threading.Thread(target=gzipped)]
+		for t in threads:
+			t.start()
+		try:
+			for v in range(1, 30):
+				publish(v)
+		finally:
+			stop.set()
+			for t in threads:
+				t.join(ht.TIMEOUT)
+		self.assertEqual(bad, [])
+		self.assertGreater(counts[0], 10)
+		self.assertGreater(counts[1], 0)
+		# The last publish's gzip copy comes once the server is idle.
+		def gzip_served():
+			st, h, body = curl(self.server.url('/' + names[1]),
+				'-H', 'Accept-Encoding: gzip')
+			return (h.get('content-encoding') == ['gzip'] and
+				gzip.decompress(body) == text(29))
+		ht.wait_for(gzip_served, what='the gzip copy of the last publish')
+
+
+class TestDaemonSwap(dt.DaemonCase):
+	"""The daemon serves what each publish wrote as one set."""
+
+	def test_a_feed_link_is_served_with_the_feed(self):
+		"""A reader who sees a new entry in the served feed and follows
+		its link at once gets the page, never a 404 (issue 11: pages
+		and feeds are swapped together)."""
+		self.write_config(extra='[http]\nlisten = 127.0.0.1:0\n')
+		self.start(write_config=False)
+
+		def port():
+			for ln in self.daemon.stderr_lines():
+				m = ht.SERVING_RE.search(ln)
+				if m:
+					return int(m.group(1).rsplit(':', 1)[1])
+			return None
+		self.wait(lambda: port() is not None, 'http: serving on')
+		p = port()
+		bad, seen, stop = [], set(), threading.Event()
+
+		def reader():
+			c = http.client.HTTPConnection('127.0.0.1', p,
+				timeout=ht.TIMEOUT)
+			try:
+				while not stop.is_set():
+					c.request('GET', '/feed.atom')
+					body = c.getresponse().read()
+					for slug in re.findall(
+							rb'releases/(swap-\d+)\.html', body):
+						if slug in seen:
+							continue
+						c.request('GET', '/releases/%s.html'
+							% slug.decode())
+						r = c.getresponse()
+						r.read()
+						(seen.add(slug) if r.status == 200 else
+							bad.append((slug, r.status)))
+			finally:
+				c.close()
+		t = threading.Thread(target=reader)
+		t.start()
+		try:
+			for i in range(6):
+				src = os.path.join(self.ws.outside, 'swap-%d.md' % i)
+				ft.write_release(src, dt.release_text('Byte %d' % i,
+					time.strftime('%Y-%m-%dT%H:%M:%SZ',
+					time.gmtime(time.time() - 60 + i))))
+				os.rename(src, self.ws.release('swap-%d.md' % i))
+				self.wait(lambda: b'swap-%d' % i in seen or bad,
+					'swap-%d served' % i)
+		finally:
+			stop.set()
+			t.join(ht.TIMEOUT)
+		self.assertEqual(bad, [])
+		self.assertEqual(len(seen), 6)
 
 
 @unittest.skipUnless(shutil.which('newsboat'), 'newsboat not installed')

@@ -574,9 +574,9 @@ class TempFiles(ft.FeedCase):
 		ws = self.new_workspace('good')
 		ws.write_config()
 		os.makedirs(ws.out)
-		stale = ['.feed.atom.AbC123', '.feed.rss.x9Y8z7']
+		stale = ['.feed.atom.AbC123', '.feed.rss.x9Y8z7', '.feed.json.AbC123']
 		kept = ['.feed.atom.AbC1234', '.feed.atomXAbC123', 'feed.atom.AbC123',
-			'.feed.json.AbC123']
+			'.feed.jsonl.AbC123']
 		for n in stale + kept:
 			with open(os.path.join(ws.out, n), 'wb') as f:
 				f.write(b'x' * 100)
@@ -585,7 +585,7 @@ class TempFiles(ft.FeedCase):
 		names = set(os.listdir(ws.out))
 		self.assertEqual(names & set(stale), set(), run.describe())
 		self.assertEqual(names & set(kept), set(kept), run.describe())
-		for n in ('feed.atom', 'feed.rss'):
+		for n in ('feed.atom', 'feed.rss', 'feed.json'):
 			self.assertLines(run, 'removed 1 temp file of %s left in %s by '
 				'a run that was killed' % (n, ws.out), 1)
 

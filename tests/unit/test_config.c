@@ -1233,6 +1233,21 @@ print(const struct config *c)
 	"# allow callbacks on loopback and private addresses\n" \
 	"allow_private_callbacks = false ; default\n"
 
+/* The [feed] keys of feeds/feed.h's formats and sub-feeds, as printed. */
+static const char FEED_FORMATS[] =
+	"# also write feed.json (JSON Feed 1.1; docs/feeds.md)\n"
+	"json = false ; default\n"
+	"# a feed per tag: tags/SLUG.atom (docs/feeds.md)\n"
+	"tag_feeds = false ; default\n"
+	"# a feed per type: types/SLUG.atom\n"
+	"type_feeds = false ; default\n"
+	"# a feed per language: langs/SLUG.atom\n"
+	"lang_feeds = false ; default\n"
+	"# older entries in feed-archive/YYYY-MM.atom (RFC 5005)\n"
+	"archives = false ; default\n"
+	"# RFC 6721 tombstones of removed releases (0s: none)\n"
+	"deleted_for = 0s ; default\n";
+
 static void
 test_print_config(void **state)
 {
@@ -1284,6 +1299,7 @@ test_print_config(void **state)
 		"max_file_size = 512K ; line 5\n"
 		"# pass raw HTML in Markdown through (trusted editors only)\n"
 		"raw_html = true ; line 6\n"
+		"%s"	/* FEED_FORMATS: one literal would be too long */
 		"\n[paths]\n"
 		"# the folder of release files\n"
 		"releases = %s/releases ; default\n"
@@ -1337,7 +1353,7 @@ test_print_config(void **state)
 		"# where the ping is sent; may have a query\n"
 		"url = https://hub.example/ ; line 16\n"
 		"# webhook only: the key that signs each request\n"
-		"# secret is not set\n", tmpdir, tmpdir), -1);
+		"# secret is not set\n", FEED_FORMATS, tmpdir, tmpdir), -1);
 	assert_string_equal(got, want);
 	assert_null(strstr(got, "s3cr3t"));
 	free(got);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <errno.h>
+#include <stdbool.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -226,6 +227,160 @@ test_load(void **state)
 	tu_rm_tree(outside);
 }
 
+/* Replace dir/rel by a new file (a new inode), as output.c does. */
+static void
+put_renamed(const char *dir, const char *rel, const char *text)
+{
+	char tmp[TU_PATH_MAX + 16], path[TU_PATH_MAX * 2];
+
+	snprintf(tmp, sizeof(tmp), "%s/.new", dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	tu_write_file(tmp, text);
+	assert_int_equal(rename(tmp, path), 0);
+}
+
+/* Whether dir/rel's ctime has nanoseconds: a file system whose changes
+ * a walk 30 ms later no longer takes for racy (docset.c's RACY_FINE_NS). */
+static bool
+fine_ctime(const char *dir, const char *rel)
+{
+	char path[TU_PATH_MAX * 2];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	assert_int_equal(stat(path, &st), 0);
+	return st.st_ctim.tv_nsec != 0;
+}
+
+static void
+test_reload_reads_only_changes(void **state)
+{
+	char dir[TU_PATH_MAX], path[TU_PATH_MAX + 32];
+	char *big = feed_text(60);
+	struct docset *a = docset_new(), *b = docset_new(), *c = docset_new();
+	const struct doc *gone, *d;
+	bool fine;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "reload"), 0);
+	tu_put_file(dir, "feed.atom", big, 1700000000);
+	tu_put_file(dir, "index.html", "<p>index v1</p>", 1700000000);
+	tu_put_file(dir, "releases/a.html", "<p>a v1</p>", 1700000000);
+	tu_put_file(dir, "releases/b.html", "<p>b v1</p>", 1700000000);
+	/* Past the racy window of a fine ctime: files written just before
+	 * a walk are read again at the next one. */
+	usleep(30 * 1000);
+	assert_int_equal(docset_reload(a, dir, NULL), 4);
+	assert_int_equal(docset_files_read(a), 4);
+	assert_int_equal(docset_seal(a, NULL), 0);
+	fine = fine_ctime(dir, "feed.atom");
+
+	/* A publish: a rewritten (renamed into place), b removed, c new. */
+	put_renamed(dir, "releases/a.html", "<p>a v2</p>");
+	snprintf(path, sizeof(path), "%s/releases/b.html", dir);
+	assert_int_equal(unlink(path), 0);
+	tu_put_file(dir, "releases/c.html", "<p>c v1</p>", 1700000001);
+	usleep(30 * 1000);
+	assert_int_equal(docset_reload(b, dir, a), 4);
+	if (fine)
+		assert_int_equal(docset_files_read(b), 2);	/* a and c */
+	assert_int_equal(docset_seal(b, a), 0);
+	/* Unchanged: the very same documents, validators and all. */
+	assert_ptr_equal(docset_find(b, "feed.atom"),
+	    docset_find(a, "feed.atom"));
+	assert_ptr_equal(docset_find(b, "index.html"),
+	    docset_find(a, "index.html"));
+	assert_gunzip(docset_find(b, "feed.atom"));
+	d = docset_find(b, "releases/a.html");
+	assert_memory_equal(d->body, "<p>a v2</p>", d->len);
+	assert_null(docset_find(b, "releases/b.html"));
+	assert_non_null(docset_find(b, "releases/c.html"));
+	/* The old set is as it was, and a document outlives its sets. */
+	d = docset_find(a, "releases/a.html");
+	assert_memory_equal(d->body, "<p>a v1</p>", d->len);
+	gone = doc_ref(docset_find(a, "releases/b.html"));
+	docset_unref(a);
+	assert_memory_equal(gone->body, "<p>b v1</p>", gone->len);
+	doc_unref(gone);
+	doc_unref(NULL);
+
+	/* Rewritten in place, same size, at once (racy) and later: both
+	 * seen, the file is the same inode with the same length. */
+	tu_put_file(dir, "index.html", "<p>index v2</p>", 1700000000);
+	assert_int_equal(docset_reload(c, dir, b), 4);
+	assert_int_equal(docset_seal(c, b), 0);
+	d = docset_find(c, "index.html");
+	assert_memory_equal(d->body, "<p>index v2</p>", d->len);
+	assert_string_not_equal(d->etag, docset_find(b, "index.html")->etag);
+	docset_unref(b);
+	usleep(30 * 1000);
+	tu_put_file(dir, "index.html", "<p>index v3</p>", 1700000000);
+	b = docset_new();
+	assert_int_equal(docset_reload(b, dir, c), 4);
+	assert_int_equal(docset_seal(b, c), 0);
+	d = docset_find(b, "index.html");
+	assert_memory_equal(d->body, "<p>index v3</p>", d->len);
+	/* Nothing changed: index.html, written just before b's walk, is
+	 * read once more (same bytes: b's document is kept), then nothing
+	 * (a fine ctime); the same documents. */
+	for (int round = 0; round < 2; round++) {
+		docset_unref(c);
+		usleep(30 * 1000);
+		c = docset_new();
+		assert_int_equal(docset_reload(c, dir, b), 4);
+		if (fine)
+			assert_int_equal(docset_files_read(c), 1 - round);
+		assert_int_equal(docset_seal(c, b), 0);
+		for (size_t i = 0; i < 4; i++)
+			assert_ptr_equal(docset_at(c, i), docset_at(b, i));
+		docset_unref(b);
+		b = docset_ref(c);
+	}
+	docset_unref(b);
+	docset_unref(c);
+	tu_rm_tree(dir);
+	free(big);
+}
+
+static void
+test_seal_plain_then_compress(void **state)
+{
+	struct docset *a = docset_new(), *c, *b = docset_new();
+	char *big = feed_text(80);
+	const struct doc *d, *dc;
+
+	(void)state;
+	assert_int_equal(docset_add(a, "feed.atom", big, strlen(big), 100), 0);
+	assert_int_equal(docset_add(a, "feed.rss", "tiny", 4, 100), 0);
+	assert_int_equal(docset_seal_plain(a, NULL), 0);
+	/* Served plain meanwhile: validators there, no gzip copy yet. */
+	assert_int_equal(docset_pending(a), 1);	/* "tiny" would not gain */
+	d = docset_find(a, "feed.atom");
+	assert_null(d->gz);
+	assert_true(strlen(d->etag) > 2);
+	c = docset_compress(a);
+	assert_non_null(c);
+	assert_int_equal(docset_pending(c), 0);
+	dc = docset_find(c, "feed.atom");
+	assert_ptr_not_equal(dc, d);		/* a new document */
+	assert_string_equal(dc->etag, d->etag);
+	assert_int_equal(dc->mtime, d->mtime);
+	assert_gunzip(dc);
+	assert_null(d->gz);			/* a's stays as it was */
+	assert_ptr_equal(docset_find(c, "feed.rss"), docset_find(a,
+	    "feed.rss"));
+	docset_unref(a);
+	/* The next publish with the same bytes takes the compressed one. */
+	assert_int_equal(docset_add(b, "feed.atom", big, strlen(big), 200), 0);
+	assert_int_equal(docset_seal_plain(b, c), 0);
+	assert_ptr_equal(docset_find(b, "feed.atom"), dc);
+	assert_int_equal(docset_pending(b), 0);
+	docset_unref(c);
+	assert_gunzip(docset_find(b, "feed.atom"));
+	docset_unref(b);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -235,6 +390,8 @@ main(void)
 		cmocka_unit_test(test_bad_names),
 		cmocka_unit_test(test_prev_keeps_validators),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_reload_reads_only_changes),
+		cmocka_unit_test(test_seal_plain_then_compress),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

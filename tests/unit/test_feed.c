@@ -1,5 +1,5 @@
 /*
- * Unit tests for feeds/feed.c, atom.c and rss.c: whole documents compared
+ * Unit tests for feeds/feed.c, atom.c and rss.c (jsonfeed.c: test_jsonfeed.c): whole documents compared
  * with golden files, XML safety, feed dates and languages.
  *
  * The golden files are tests/data/golden/ (.atom, .rss). After a deliberate
@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 #include <libxml/parser.h>
 
 #include "feeds/date.h"
@@ -246,6 +247,8 @@ test_file_names(void **state)
 	(void)state;
 	assert_string_equal(feed_file_name(FEED_ATOM), "feed.atom");
 	assert_string_equal(feed_file_name(FEED_RSS), "feed.rss");
+	assert_string_equal(feed_file_name(FEED_JSON), "feed.json");
+	assert_string_equal(feed_extension(FEED_JSON), ".json");
 }
 
 static void
@@ -308,7 +311,8 @@ test_forbidden_chars(void **state)
 	    MTIME);
 	add("ctl.txt", "Text\x01 title\xEF\xBF\xBE\n\nPara\x1b one.\n", MTIME);
 	assert_non_null(strchr(rs[0]->title, '\x01'));	/* kept until output */
-	for (int k = 0; k < FEED_NKINDS; k++) {
+	/* The XML formats; JSON keeps them (test_jsonfeed.c). */
+	for (int k = 0; k <= FEED_RSS; k++) {
 		s = render((enum feed_kind)k, &meta, &n);
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 			assert_null(strstr(s, bad[i]));
@@ -600,6 +604,212 @@ test_titles_and_ids(void **state)
 	assert_non_null(strstr(b, esc));
 }
 
+/* ---- JSON Feed ------------------------------------------------------- */
+
+/* doc parsed as JSON (the test frees it), failing on any error. */
+static json_t *
+parse_json(const char *s, size_t n)
+{
+	json_error_t e;
+	json_t *j = json_loadb(s, n, JSON_REJECT_DUPLICATES, &e);
+
+	if (j == NULL)
+		fail_msg("not JSON: line %d: %s", e.line, e.text);
+	return j;
+}
+
+static const char *
+jstr(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	if (!json_is_string(v))
+		fail_msg("\"%s\" is not a string", key);
+	return json_string_value(v);
+}
+
+static void
+test_golden_json(void **state)
+{
+	struct feed_meta m = meta;
+	const char *s;
+	size_t n;
+
+	(void)state;
+	add_golden_releases();
+	s = render(FEED_JSON, &meta, &n);
+	assert_int_equal(s[n - 1], '\n');
+	compare_golden("three.json", s, n);
+	m.subtitle = NULL;
+	m.author = NULL;
+	m.language = NULL;
+	teardown(NULL);
+	s = render(FEED_JSON, &m, &n);
+	compare_golden("empty.json", s, n);
+}
+
+/* The fields, their types and the ids the Atom feed gives the entries. */
+static void
+test_json_fields(void **state)
+{
+	static const char *const hubs[] = { "https://news.example.org/hub",
+	    "https://pubsubhubbub.appspot.com/" };
+	struct feed_meta m = meta;
+	char when[DATE_BUFSZ];
+	json_t *j, *items, *it, *v;
+	size_t n;
+	const char *s;
+
+	(void)state;
+	add_golden_releases();
+	m.hubs = hubs;
+	m.nhubs = 2;
+	s = render(FEED_JSON, &m, &n);
+	j = parse_json(s, n);
+	assert_string_equal(jstr(j, "version"),
+	    "https://jsonfeed.org/version/1.1");
+	assert_string_equal(jstr(j, "title"), meta.title);
+	assert_string_equal(jstr(j, "home_page_url"), meta.base_url);
+	assert_string_equal(jstr(j, "feed_url"),
+	    "https://news.example.org/feed.json");
+	assert_string_equal(jstr(j, "language"), "sv");
+	assert_string_equal(jstr(json_array_get(json_object_get(j, "authors"),
+	    0), "name"), "Pressavdelningen");
+	v = json_object_get(j, "hubs");
+	assert_int_equal(json_array_size(v), 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_string_equal(jstr(json_array_get(v, i), "type"),
+		    "WebSub");
+		assert_string_equal(jstr(json_array_get(v, i), "url"),
+		    hubs[i]);
+	}
+	items = json_object_get(j, "items");
+	assert_int_equal(json_array_size(items), nrs);
+	json_array_foreach(items, n, it) {
+		assert_string_equal(jstr(it, "id"), rs[n]->id);
+		assert_string_equal(jstr(it, "url"), rs[n]->link);
+		assert_string_equal(jstr(it, "title"), rs[n]->title);
+		assert_string_equal(jstr(it, "content_html"), rs[n]->html);
+		assert_string_equal(jstr(it, "date_published"),
+		    date_rfc3339(&rs[n]->date, when));
+		assert_string_equal(jstr(it, "date_modified"),
+		    date_rfc3339(&rs[n]->updated, when));
+		v = json_object_get(it, "tags");
+		assert_int_equal(json_array_size(v), rs[n]->ntags);
+		for (size_t t = 0; t < rs[n]->ntags; t++)
+			assert_string_equal(json_string_value(
+			    json_array_get(v, t)), rs[n]->tags[t]);
+		assert_true(json_array_size(json_object_get(it, "authors")) >
+		    0);
+	}
+	/* Only the item in another language than the feed's names it. */
+	assert_string_equal(jstr(json_array_get(items, 1), "language"), "en");
+	assert_null(json_object_get(json_array_get(items, 0), "language"));
+	v = json_object_get(json_array_get(items, 0), "authors");
+	assert_string_equal(jstr(json_array_get(v, 1), "name"),
+	    "Press Office");
+	json_decref(j);
+
+	/* No hub: no "hubs" at all (an empty list would say "none"). */
+	s = render(FEED_JSON, &meta, &n);
+	j = parse_json(s, n);
+	assert_null(json_object_get(j, "hubs"));
+	json_decref(j);
+}
+
+/*
+ * JSON can carry every character: control characters round-trip exactly
+ * (the XML formats drop them), a byte of invalid UTF-8 from the config
+ * becomes U+FFFD, and megabytes go through whole.
+ */
+static void
+test_json_hostile(void **state)
+{
+	struct feed_meta m = meta;
+	size_t big = 3 << 20, n;
+	char *text, *title;
+	json_t *j, *it;
+	const char *s;
+
+	(void)state;
+	add("ctl.md", "# Bad\x01 ti\x1btle\xEF\xBF\xBF \"q\" \\ end\n\n"
+	    "Body\x1b[31m red\x7f.\n", MTIME);
+	m.title = "Nyheter \xFF\xC3 x\xE2\x82";
+	title = malloc(big + 1);
+	assert_non_null(title);
+	memset(title, 'x', big);
+	memcpy(title + big - 4, "\xC3\xA5\xC3\xA5", 4);
+	title[big] = '\0';
+	m.subtitle = title;
+	s = render(FEED_JSON, &m, &n);
+	j = parse_json(s, n);
+	assert_string_equal(jstr(j, "title"), "Nyheter \xEF\xBF\xBD\xEF\xBF\xBD"
+	    " x\xEF\xBF\xBD\xEF\xBF\xBD");
+	assert_string_equal(jstr(j, "description"), title);
+	it = json_array_get(json_object_get(j, "items"), 0);
+	assert_string_equal(jstr(it, "title"), rs[0]->title);
+	assert_non_null(strchr(jstr(it, "title"), '\x01'));
+	assert_string_equal(jstr(it, "content_html"), rs[0]->html);
+	assert_non_null(strstr(jstr(it, "content_html"), "\x1b[31m red\x7f"));
+	json_decref(j);
+	free(title);
+
+	/* A body of megabytes, as an item. */
+	teardown(NULL);
+	m = meta;
+	m.max_file_size = big * 2;
+	text = malloc(big + 16);
+	assert_non_null(text);
+	memcpy(text, "# Big\n\n", 7);
+	memset(text + 7, 'y', big);
+	text[big + 7] = '\0';
+	add("big.md", text, MTIME);
+	free(text);
+	s = render(FEED_JSON, &m, &n);
+	j = parse_json(s, n);
+	it = json_array_get(json_object_get(j, "items"), 0);
+	assert_string_equal(jstr(it, "content_html"), rs[0]->html);
+	assert_true(strlen(rs[0]->html) > big);
+	json_decref(j);
+}
+
+/* A document other than the main feed: its own URL, title and id. */
+static void
+test_doc(void **state)
+{
+	struct feed_doc d = { .path = "tags/brott.json", .title = "Brott",
+	    .id_part = "tags/brott" };
+	char *data;
+	size_t n;
+	json_t *j;
+
+	(void)state;
+	add("a.md", "# A\n", MTIME);
+	assert_int_equal(feed_render_doc(FEED_JSON, &meta, &d, rs, nrs, &data,
+	    &n), 0);
+	j = parse_json(data, n);
+	assert_string_equal(jstr(j, "feed_url"),
+	    "https://news.example.org/tags/brott.json");
+	assert_string_equal(jstr(j, "title"), "Brott");
+	json_decref(j);
+	free(data);
+	d.path = "tags/brott.atom";
+	assert_int_equal(feed_render_doc(FEED_ATOM, &meta, &d, rs, nrs, &data,
+	    &n), 0);
+	assert_non_null(strstr(data, "<id>tag:news.example.org,2000:/tags/brott"
+	    "</id>"));
+	assert_non_null(strstr(data, "rel=\"self\" type=\"application/atom+xml\""
+	    " href=\"https://news.example.org/tags/brott.atom\""));
+	assert_non_null(strstr(data, "<title type=\"text\">Brott</title>"));
+	free(data);
+	d.path = "tags/brott.rss";
+	assert_int_equal(feed_render_doc(FEED_RSS, &meta, &d, rs, nrs, &data,
+	    &n), 0);
+	assert_non_null(strstr(data, "href=\"https://news.example.org/tags/"
+	    "brott.rss\""));
+	free(data);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -621,6 +831,10 @@ main(void)
 		T(test_entry_lang),
 		T(test_rss_guid),
 		T(test_rss_description_html),
+		T(test_golden_json),
+		T(test_json_fields),
+		T(test_json_hostile),
+		T(test_doc),
 	};
 	int rc = cmocka_run_group_tests(tests, tu_setup_zone, NULL);
 

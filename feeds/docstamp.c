@@ -1,0 +1,174 @@
+/*
+ * docstamp: see docstamp.h. FNV-1a 64 over length-prefixed fields, so
+ * ("ab", "c") and ("a", "bc") differ; the memo is an open-addressing
+ * table keyed by the release's address, valid for one publish only.
+ */
+#include "docstamp.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define FNV_OFF UINT64_C(14695981039346656037)
+#define FNV_PRIME UINT64_C(1099511628211)
+
+static uint64_t
+bytes(uint64_t h, const void *p, size_t n)
+{
+	const unsigned char *s = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ s[i]) * FNV_PRIME;
+	return h;
+}
+
+static uint64_t
+num(uint64_t h, int64_t v)
+{
+	return bytes(h, &v, sizeof(v));
+}
+
+/* A string and its length; NULL differs from "". */
+static uint64_t
+str(uint64_t h, const char *s)
+{
+	if (s == NULL)
+		return num(h, -1);
+	h = num(h, (int64_t)strlen(s));
+	return bytes(h, s, strlen(s));
+}
+
+struct slot {
+	const struct release *r;
+	uint64_t h;
+};
+
+struct stamp_memo {
+	struct slot *v;
+	size_t cap;		/* a power of two */
+	size_t n;
+};
+
+struct stamp_memo *
+stamp_memo_new(size_t hint)
+{
+	struct stamp_memo *sm = calloc(1, sizeof(*sm));
+
+	if (sm == NULL)
+		return NULL;
+	sm->cap = 64;
+	while (sm->cap < hint * 2)
+		sm->cap *= 2;
+	if ((sm->v = calloc(sm->cap, sizeof(*sm->v))) == NULL) {
+		free(sm);
+		return NULL;
+	}
+	return sm;
+}
+
+void
+stamp_memo_free(struct stamp_memo *sm)
+{
+	if (sm == NULL)
+		return;
+	free(sm->v);
+	free(sm);
+}
+
+static uint64_t
+release_hash(const struct release *r)
+{
+	uint64_t h = str(FNV_OFF, r->path);
+
+	h = str(h, r->text);
+	h = num(h, r->date.sec);
+	h = num(h, r->date.off);
+	h = num(h, r->updated.sec);
+	h = num(h, r->updated.off);
+	return h != 0 ? h : 1;	/* 0 says out of memory */
+}
+
+static bool
+grow(struct stamp_memo *sm)
+{
+	struct slot *old = sm->v;
+	size_t cap = sm->cap;
+
+	if ((sm->v = calloc(cap * 2, sizeof(*sm->v))) == NULL) {
+		sm->v = old;
+		return false;
+	}
+	sm->cap = cap * 2;
+	for (size_t i = 0; i < cap; i++) {
+		size_t j;
+
+		if (old[i].r == NULL)
+			continue;
+		j = ((uintptr_t)old[i].r >> 4) & (sm->cap - 1);
+		while (sm->v[j].r != NULL)
+			j = (j + 1) & (sm->cap - 1);
+		sm->v[j] = old[i];
+	}
+	free(old);
+	return true;
+}
+
+/* r's hash, from the memo or computed into it; 0 when out of memory. */
+static uint64_t
+memo_get(struct stamp_memo *sm, const struct release *r)
+{
+	size_t j;
+
+	if (sm->n * 2 >= sm->cap && !grow(sm))
+		return 0;
+	j = ((uintptr_t)r >> 4) & (sm->cap - 1);
+	while (sm->v[j].r != NULL && sm->v[j].r != r)
+		j = (j + 1) & (sm->cap - 1);
+	if (sm->v[j].r == NULL) {
+		sm->v[j].r = r;
+		sm->v[j].h = release_hash(r);
+		sm->n++;
+	}
+	return sm->v[j].h;
+}
+
+uint64_t
+stamp_meta(const struct feed_meta *m, const char *zone)
+{
+	const char *s[] = { m->title, m->subtitle, m->base_url, m->author,
+		m->language, m->link_template, m->tag_authority, m->tag_path,
+		m->tag_date, zone, FEEDPUBD_VERSION };
+	uint64_t h = FNV_OFF;
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		h = str(h, s[i]);
+	h = num(h, m->raw_html);
+	h = num(h, (int64_t)m->nhubs);
+	for (size_t i = 0; i < m->nhubs; i++)
+		h = str(h, m->hubs[i]);
+	return h;
+}
+
+uint64_t
+stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n)
+{
+	uint64_t h = num(meta, k);
+
+	h = str(h, d->path);
+	h = str(h, d->title);
+	h = str(h, d->id_part);
+	h = num(h, d->archive);
+	h = str(h, d->current);
+	h = str(h, d->prev_archive);
+	h = str(h, d->next_archive);
+	h = num(h, (int64_t)n);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t r = memo_get(sm, rs[i]);
+
+		if (r == 0)
+			return 0;
+		h = num(h, (int64_t)r);
+	}
+	return h != 0 ? h : 1;
+}

@@ -1,0 +1,40 @@
+/*
+ * docstamp: a 64-bit stamp of everything a document rendered by
+ * feed_render_doc() is made of, so a caller that keeps the stamp of what
+ * it wrote need not render the document again while the stamp is the
+ * same. Equal stamps mean equal bytes (barring a 64-bit FNV collision);
+ * the stamp is computed from the releases' file text, path and dates (the
+ * history may change dates in place), the document's fields and the
+ * feed settings, never from pointers, so a release read again at the same
+ * address cannot pass for the old one.
+ */
+#ifndef FEEDS_DOCSTAMP_H
+#define FEEDS_DOCSTAMP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "feed.h"
+#include "meta.h"
+#include "release.h"
+
+/*
+ * Per-release hashes kept for one publish (a release is in several
+ * documents): valid while the releases it saw are not freed or changed.
+ * NULL when out of memory.
+ */
+struct stamp_memo;
+struct stamp_memo *stamp_memo_new(size_t hint);
+void stamp_memo_free(struct stamp_memo *sm);	/* NULL fine */
+
+/* The settings' part: m's strings and flags, and zone (the date zone). */
+uint64_t stamp_meta(const struct feed_meta *m, const char *zone);
+
+/*
+ * The stamp of document d of kind k holding rs[0..n), seeded with
+ * stamp_meta()'s. Returns 0 when out of memory (a stamp is never 0).
+ */
+uint64_t stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * jsonfeed: see jsonfeed.h. The tree is built with jansson and dumped once;
+ * every json_object_set_new() takes a NULL value as a failure, so a failed
+ * allocation anywhere ends as one -1.
+ */
+#include "jsonfeed.h"
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "date.h"
+#include "text.h"
+#include "xmlout.h"
+
+#define VERSION_URL "https://jsonfeed.org/version/1.1"
+
+/*
+ * s as a JSON string. jansson refuses invalid UTF-8: each bad byte becomes
+ * U+FFFD first (release files are checked already; this is for the rest).
+ */
+static json_t *
+str(const char *s)
+{
+	size_t n = strlen(s), bad, at = 0, used = 0;
+	json_t *j;
+	char *c;
+
+	if (text_utf8_check(s, n, &bad) == 0)
+		return json_stringn(s, n);
+	/* At most three bytes out for every byte in. */
+	if ((c = malloc(n * 3 + 1)) == NULL)
+		return NULL;
+	do {
+		memcpy(c + used, s + at, bad);
+		used += bad;
+		memcpy(c + used, "\xEF\xBF\xBD", 3);
+		used += 3;
+		at += bad + 1;
+	} while (text_utf8_check(s + at, n - at, &bad) < 0);
+	memcpy(c + used, s + at, n - at);
+	used += n - at;
+	j = json_stringn(c, used);
+	free(c);
+	return j;
+}
+
+static json_t *
+date(const struct fp_time *t)
+{
+	char buf[DATE_BUFSZ];
+
+	return str(date_rfc3339(t, buf));
+}
+
+/* [{"name": names[0]}, ...] */
+static json_t *
+people(char *const *names, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n && a != NULL; i++)
+		if (json_array_append_new(a, json_pack("{s:o}", "name",
+		    str(names[i]))) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	return a;
+}
+
+static json_t *
+strings(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n && a != NULL; i++)
+		if (json_array_append_new(a, str(v[i])) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	return a;
+}
+
+/* obj[key] = v; false (v freed) when v is NULL or the set fails. */
+static bool
+set(json_t *obj, const char *key, json_t *v)
+{
+	return v != NULL && json_object_set_new(obj, key, v) == 0;
+}
+
+static json_t *
+item(const struct feed_meta *m, const struct release *r)
+{
+	char *fallback = (char *)(m->author != NULL ? m->author : m->title);
+	json_t *o = json_object();
+	bool ok = o != NULL;
+
+	ok = ok && set(o, "id", str(r->id));
+	ok = ok && set(o, "url", str(r->link));
+	ok = ok && set(o, "title", str(r->title));
+	ok = ok && set(o, "content_html", str(r->html));
+	if (r->summary != NULL && r->summary[0] != '\0')
+		ok = ok && set(o, "summary", str(r->summary));
+	ok = ok && set(o, "date_published", date(&r->date));
+	ok = ok && set(o, "date_modified", date(&r->updated));
+	/* As in Atom: readers show an item's own authors only. */
+	ok = ok && set(o, "authors", r->nauthors > 0 ?
+	    people(r->authors, r->nauthors) : people(&fallback, 1));
+	if (r->ntags > 0)
+		ok = ok && set(o, "tags", strings(r->tags, r->ntags));
+	if (r->lang != NULL && (m->language == NULL ||
+	    strcmp(r->lang, m->language) != 0))
+		ok = ok && set(o, "language", str(r->lang));
+	if (!ok) {
+		json_decref(o);
+		return NULL;
+	}
+	return o;
+}
+
+static json_t *
+hubs(const struct feed_meta *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < m->nhubs && a != NULL; i++)
+		if (json_array_append_new(a, json_pack("{s:s, s:o}", "type",
+		    "WebSub", "url", str(m->hubs[i]))) < 0) {
+			json_decref(a);
+			a = NULL;
+		}
+	return a;
+}
+
+int
+jsonfeed_render(const struct feed_meta *m, const struct feed_doc *d,
+    struct release *const *rs, size_t n, char **data, size_t *len)
+{
+	char *self = xo_feed_url(m, d->path), *author = (char *)(m->author !=
+	    NULL ? m->author : m->title);
+	json_t *f = json_object(), *items = json_array();
+	bool ok = f != NULL && items != NULL && self != NULL;
+
+	*data = NULL;
+	ok = ok && set(f, "version", json_string(VERSION_URL));
+	ok = ok && set(f, "title", str(d->title != NULL ? d->title :
+	    m->title));
+	ok = ok && set(f, "home_page_url", str(m->base_url));
+	ok = ok && set(f, "feed_url", str(self));
+	if (m->subtitle != NULL)
+		ok = ok && set(f, "description", str(m->subtitle));
+	if (m->language != NULL)
+		ok = ok && set(f, "language", str(m->language));
+	ok = ok && set(f, "authors", people(&author, 1));
+	if (m->nhubs > 0)
+		ok = ok && set(f, "hubs", hubs(m));
+	for (size_t i = 0; i < n && ok; i++)
+		ok = json_array_append_new(items, item(m, rs[i])) == 0;
+	if (ok) {
+		ok = json_object_set_new(f, "items", items) == 0;
+		items = NULL;
+	}
+	/* Objects keep their insertion order (jansson >= 2.8). */
+	if (ok && (*data = json_dumps(f, JSON_INDENT(2))) != NULL) {
+		size_t l = strlen(*data);
+		char *t = realloc(*data, l + 2);
+
+		if (t == NULL) {
+			free(*data);
+			*data = NULL;
+		} else {
+			memcpy(t + l, "\n", 2);
+			*data = t;
+			*len = l + 1;
+		}
+	}
+	json_decref(items);
+	json_decref(f);
+	free(self);
+	return *data != NULL ? 0 : -1;
+}

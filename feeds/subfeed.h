@@ -1,0 +1,75 @@
+/*
+ * subfeed: the feeds beside the main one, one per tag, per type and per
+ * language of the published releases (turned on by feed_meta's tag_feeds,
+ * type_feeds, lang_feeds). Pure: it groups releases and names documents;
+ * feed.h renders them.
+ *
+ * Names. A sub-feed lives at DIR/SLUG.EXT ("tags/brott.atom"): DIR is
+ * "tags", "types" or "langs"; SLUG is text_slug() of the value as written
+ * (lower case, diacritics folded, other runs of characters one '-', another
+ * script's letters kept apart by a hash: "Brottsförebyggande" ->
+ * "brottsforebyggande", "Möllan" -> "mollan"; see text.h).
+ * Two values with one slug ("Möllan", "möllan") never share a file: the
+ * value written exactly as its slug keeps it (else the one first in byte
+ * order), each other gets "-" and the 8 hex digits of text_hash32() of
+ * itself ("mollan-1a2b3c4d"). So the order files are read in changes
+ * nothing, and a value written as its slug never moves; a suffixed one
+ * takes the plain slug once the other value is gone. Such a clash is
+ * reported (struct subfeed's clash) for the caller to warn of: two
+ * spellings of one tag are usually a mistake to merge. A value with no
+ * letter or digit of the fold table gets text_slug()'s "release-HASH".
+ *
+ * Ownership: a struct subfeeds owns its strings and arrays; the releases
+ * are borrowed from the caller's rs.
+ */
+#ifndef FEEDS_SUBFEED_H
+#define FEEDS_SUBFEED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "feed.h"
+#include "meta.h"
+#include "release.h"
+
+enum subfeed_axis { SUB_TAG, SUB_TYPE, SUB_LANG, SUB_NAXES };
+
+struct subfeed {
+	enum subfeed_axis axis;
+	char *value;		/* the tag, type or language as written */
+	char *slug;		/* unique within the axis */
+	char *title;		/* "FEED TITLE: value" */
+	char *id_part;		/* "tags/SLUG": see feed_doc */
+	bool clash;		/* another value had this slug: suffixed, */
+				/* or kept it and another was */
+	struct release **rs;	/* newest first, at most max_entries */
+	size_t n;
+};
+
+struct subfeeds {
+	struct subfeed *v;	/* by axis, then slug (byte order) */
+	size_t n;
+};
+
+/* "tags", "types", "langs". */
+const char *subfeed_dir(enum subfeed_axis a);
+
+/*
+ * The sub-feeds of rs[0..n) (every published release, newest first) for
+ * the axes m turns on. A release is in the feed of each of its tags, of
+ * its type, and of its language (its lang, else m->language; none: in no
+ * language feed). Returns 0 with *out filled (empty when no axis is on),
+ * or -1 when out of memory (*out empty).
+ */
+int subfeeds_build(const struct feed_meta *m, struct release *const *rs,
+    size_t n, struct subfeeds *out);
+
+/* "tags/SLUG.atom" for kind k. Caller frees; NULL: out of memory. */
+char *subfeed_path(const struct subfeed *f, enum feed_kind k);
+
+/* The document f is, in kind k; path as subfeed_path() gave it. */
+struct feed_doc subfeed_doc(const struct subfeed *f, const char *path);
+
+void subfeeds_free(struct subfeeds *s);	/* NULL fine; leaves it empty */
+
+#endif

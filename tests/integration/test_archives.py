@@ -1,0 +1,174 @@
+"""RFC 5005 complete archives ([feed] archives = true): the main Atom feed
+holds the newest max_entries and links the newest archive; every older
+release is in feed-archive/YYYY-MM.atom. A reader walking prev-archive
+from feed.atom collects every published release exactly once; each
+document passes xmllint --relaxng and feedparser; a new release, an edit,
+a backdated release and a removal each rewrite only the archive that
+holds the release (hashes before and after).
+
+Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_archives.py
+"""
+
+import hashlib
+import glob
+import os
+import sys
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import feedtest as ft  # noqa: E402
+from feedtest import NS, text_of  # noqa: E402
+
+FH = '{http://purl.org/syndication/history/1.0}archive'
+MAX = 5
+
+
+def slug(month, day):
+	return '2023-%02d-%02d-r' % (month, day)
+
+
+def put(ws, month, day, title=None, body='Text.'):
+	ft.write_release(ws.release(slug(month, day) + '.md'),
+		'---\ntitle: %s\ndate: 2023-%02d-%02dT10:00:00Z\n---\n%s\n'
+		% (title or 'R %d-%d' % (month, day), month, day, body))
+
+
+class Archives(ft.FeedCase):
+
+	def setUp(self):
+		self.ws = self.new_workspace()
+		# Ten months, three releases each: 30, the feed shows 5.
+		for m in range(1, 11):
+			for d in (5, 15, 25):
+				put(self.ws, m, d)
+		f = ft.default_feed()
+		f.update({'max_entries': str(MAX), 'archives': 'true'})
+		self.ws.write_config(feed=f)
+		self.publish()
+
+	def publish(self):
+		run = self.ws.run('--once')
+		self.assertRunOK(run)
+		return run
+
+	def url_path(self, href):
+		self.assertTrue(href.startswith(ft.BASE_URL), href)
+		return os.path.join(self.ws.out, href[len(ft.BASE_URL):])
+
+	def link(self, root, rel):
+		l = root.findall('a:link[@rel="%s"]' % rel, NS)
+		self.assertLessEqual(len(l), 1)
+		return l[0].get('href') if l else None
+
+	def walk(self):
+		"""[(path, ids)] from feed.atom along prev-archive, checking each
+		document on the way."""
+		out, path, seen = [], self.ws.atom, set()
+		for _ in range(1000):
+			self.assertNotIn(path, seen, 'a loop in the archive chain')
+			seen.add(path)
+			self.assertAtomSchema(path)
+			self.assertFeedparserOK(path)
+			root = ET.parse(path).getroot()
+			ids = [text_of(e, 'a:id') for e in root.findall('a:entry', NS)]
+			out.append((path, ids, root))
+			prev = self.link(root, 'prev-archive')
+			if prev is None:
+				return out
+			path = self.url_path(prev)
+		self.fail('the chain does not end')
+
+	def hashes(self):
+		out = {}
+		for p in glob.glob(os.path.join(self.ws.out, 'feed-archive', '*')):
+			with open(p, 'rb') as f:
+				out[os.path.basename(p)] = hashlib.sha256(f.read()) \
+					.hexdigest()
+		return out
+
+	def changed(self, before):
+		after = self.hashes()
+		return sorted(k for k in set(before) | set(after)
+			if before.get(k) != after.get(k))
+
+	def all_ids(self):
+		return sorted('tag:news.example.org,2000:/releases/' +
+			os.path.basename(p)[:-3] for p in
+			glob.glob(self.ws.release('*.md')))
+
+	def test_walk_collects_every_release_once(self):
+		chain = self.walk()
+		got = [i for _, ids, _ in chain for i in ids]
+		self.assertEqual(len(got), len(set(got)), 'an entry twice')
+		self.assertEqual(sorted(got), self.all_ids())
+		self.assertEqual(len(chain[0][1]), MAX)
+		self.assertIsNone(chain[0][2].find(FH))
+		for i, (path, ids, root) in enumerate(chain[1:], 1):
+			with self.subTest(doc=path):
+				self.assertIsNotNone(root.find(FH), 'no fh:archive')
+				self.assertEqual(self.link(root, 'current'),
+					ft.BASE_URL + 'feed.atom')
+				self.assertEqual(self.link(root, 'self'), ft.BASE_URL +
+					os.path.relpath(path, self.ws.out))
+				nxt = self.link(root, 'next-archive')
+				if i == 1:
+					self.assertIsNone(nxt)
+				else:
+					self.assertEqual(self.url_path(nxt), chain[i - 1][0])
+		# Newest first across the chain, as one feed.
+		self.assertEqual(os.path.basename(chain[1][0]), '2023-09.atom')
+		self.assertEqual(os.path.basename(chain[-1][0]), '2023-01.atom')
+
+	def test_new_release_touches_the_newest_archive_only(self):
+		before = self.hashes()
+		self.publish()
+		self.assertEqual(self.changed(before), [])
+		put(self.ws, 10, 28)
+		self.publish()
+		# 2023-09-25 leaves the feed for the newest archive.
+		self.assertEqual(self.changed(before), ['2023-09.atom'])
+		ids = [i for _, ids, _ in self.walk() for i in ids]
+		self.assertEqual(sorted(ids), self.all_ids())
+
+	def test_edit_touches_only_the_archive_holding_it(self):
+		before = self.hashes()
+		put(self.ws, 3, 15, title='R 3-15 rättad', body='Ny text.')
+		self.publish()
+		self.assertEqual(self.changed(before), ['2023-03.atom'])
+		# A release dated back: its month alone.
+		before = self.hashes()
+		put(self.ws, 2, 20)
+		self.publish()
+		# It also pushes nothing: the feed's newest five stay.
+		self.assertEqual(self.changed(before), ['2023-02.atom'])
+		self.assertEqual(len(self.walk()[0][1]), MAX)
+
+	def test_removal_and_an_emptied_month(self):
+		before = self.hashes()
+		os.unlink(self.ws.release(slug(4, 5) + '.md'))
+		self.publish()
+		self.assertEqual(self.changed(before), ['2023-04.atom'])
+		# A month emptied: its file goes, its neighbours link past it.
+		for d in (15, 25):
+			os.unlink(self.ws.release(slug(4, d) + '.md'))
+		before = self.hashes()
+		self.publish()
+		self.assertEqual(self.changed(before), ['2023-03.atom',
+			'2023-04.atom', '2023-05.atom'])
+		self.assertNotIn('2023-04.atom', self.hashes())
+		ids = [i for _, ids, _ in self.walk() for i in ids]
+		self.assertEqual(sorted(ids), self.all_ids())
+
+	def test_off_by_default(self):
+		self.ws.write_config()
+		self.publish()
+		root = ET.parse(self.ws.atom).getroot()
+		self.assertIsNone(self.link(root, 'prev-archive'))
+		self.assertEqual(self.hashes(), {})
+
+
+if __name__ == '__main__':
+	unittest.main()

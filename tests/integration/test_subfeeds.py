@@ -1,0 +1,238 @@
+"""Sub-feeds per tag, type and language ([feed] tag_feeds, type_feeds,
+lang_feeds): every document through feedparser, xmllint --relaxng and the
+JSON Feed checks; their entries, self links and hub links; slugs and
+their clashes; only the documents a change touches are rewritten; stale
+ones go; newsboat reads a tag feed over the daemon's HTTP server.
+
+Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_subfeeds.py
+"""
+
+import glob
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import feedtest as ft  # noqa: E402
+import daemontest as dt  # noqa: E402
+import hubtest as ht  # noqa: E402
+import jsonfeedtest as jt  # noqa: E402
+from feedtest import NS, text_of  # noqa: E402
+
+# (file, front matter): newest first by date.
+RELEASES = [
+	('n4.md', 'title: Fyra\ndate: 2025-04-01T10:00:00+02:00\n'
+		'tags: [mollan, "Trygghet"]\nlang: en\n'),
+	('n3.md', 'title: Tre\ndate: 2025-03-01T10:00:00+01:00\n'
+		'tags: [Brottsförebyggande, Möllan]\ntype: Nyhet\n'),
+	('n2.md', 'title: Två\ndate: 2025-02-01T10:00:00+01:00\n'
+		'tags: [brottsförebyggande, "日本語"]\ntype: Pressmeddelande\n'),
+	('n1.md', 'title: Ett\ndate: 2025-01-01T10:00:00+01:00\n'
+		'tags: [Trygghet, "A & <B>"]\ntype: Pressmeddelande\n'),
+]
+
+
+def feed_section(**more):
+	f = ft.default_feed()
+	f.update({'json': 'true', 'tag_feeds': 'true', 'type_feeds': 'true',
+		'lang_feeds': 'true'})
+	f.update(more)
+	return f
+
+
+def put(ws, name, fm, body='Text.'):
+	ft.write_release(ws.release(name), '---\n%s---\n%s\n' % (fm, body))
+
+
+class Once(ft.FeedCase, jt.Checks):
+
+	def setUp(self):
+		self.ws = self.new_workspace()
+		for name, fm in RELEASES:
+			put(self.ws, name, fm)
+		self.ws.write_config(feed=feed_section(), extra='\n[hub]\n'
+			'enabled = true\n')
+		self.run_ = self.ws.run('--once')
+		self.assertRunOK(self.run_)
+
+	def out(self, *rel):
+		return os.path.join(self.ws.out, *rel)
+
+	def docs(self, ext):
+		return sorted(os.path.relpath(p, self.ws.out) for d in
+			('tags', 'types', 'langs') for p in
+			glob.glob(self.out(d, '*' + ext)))
+
+	def titles(self, rel):
+		root = ET.parse(self.out(rel)).getroot()
+		return [text_of(e, 'a:title') for e in root.findall('a:entry', NS)]
+
+	def test_every_document_is_valid(self):
+		atoms = self.docs('.atom')
+		self.assertGreaterEqual(len(atoms), 10)
+		self.assertEqual([a[:-5] for a in atoms],
+			[j[:-5] for j in self.docs('.json')])
+		self.assertEqual([a[:-5] for a in atoms],
+			[r[:-4] for r in self.docs('.rss')])
+		main = ET.parse(self.ws.atom).getroot()
+		hubs = [l.get('href') for l in main.findall('a:link[@rel="hub"]',
+			NS)]
+		self.assertEqual(hubs, [ft.BASE_URL + 'hub'])
+		ids = set()
+		for rel in atoms:
+			with self.subTest(doc=rel):
+				self.assertAtomSchema(self.out(rel))
+				d = self.assertFeedparserOK(self.out(rel))
+				root = ET.parse(self.out(rel)).getroot()
+				self.assertEqual(root.find('a:link[@rel="self"]', NS)
+					.get('href'), ft.BASE_URL + rel)
+				self.assertEqual([l.get('href') for l in root.findall(
+					'a:link[@rel="hub"]', NS)], hubs)
+				fid = text_of(root, 'a:id')
+				self.assertNotIn(fid, ids)
+				ids.add(fid)
+				self.assertGreater(len(d.entries), 0)
+				rss = self.assertFeedparserOK(self.out(rel[:-5] + '.rss'))
+				self.assertEqual([e.title for e in rss.entries],
+					[e.title for e in d.entries])
+				doc = self.assertJsonFeed(self.out(rel[:-5] + '.json'))
+				self.assertEqual(doc['feed_url'], ft.BASE_URL + rel[:-5] +
+					'.json')
+				self.assertEqual([h['url'] for h in doc['hubs']], hubs)
+				self.assertEqual([i['id'] for i in doc['items']],
+					[text_of(e, 'a:id') for e in
+					root.findall('a:entry', NS)])
+
+	def test_entries_and_slugs(self):
+		self.assertEqual(self.titles('tags/trygghet.atom'), ['Fyra', 'Ett'])
+		self.assertEqual(self.titles('types/pressmeddelande.atom'),
+			['Två', 'Ett'])
+		self.assertEqual(self.titles('types/nyhet.atom'), ['Tre'])
+		self.assertEqual(self.titles('langs/en.atom'), ['Fyra'])
+		self.assertEqual(self.titles('langs/sv.atom'), ['Tre', 'Två', 'Ett'])
+		self.assertEqual(self.titles('tags/a-b.atom'), ['Ett'])
+		root = ET.parse(self.out('tags/trygghet.atom')).getroot()
+		self.assertEqual(text_of(root, 'a:title'), ft.FEED_TITLE +
+			': Trygghet')
+		# One slug, two spellings: both kept apart, and said so.
+		self.assertEqual(self.titles('tags/mollan.atom'), ['Fyra'])
+		other = [p for p in self.docs('.atom')
+			if p.startswith('tags/mollan-')]
+		self.assertEqual(len(other), 1, self.docs('.atom'))
+		self.assertEqual(self.titles(other[0]), ['Tre'])
+		self.assertIn('warning: tags "Möllan" shares its slug with '
+			'another: its feeds are %s' % other[0], self.run_.stderr)
+		self.assertIn('warning: tags "mollan" shares its slug',
+			self.run_.stderr)
+		b = [p for p in self.docs('.atom')
+			if p.startswith('tags/brottsforebyggande')]
+		self.assertEqual(len(b), 2, b)
+		# Another script: a hash, and a URL-safe name.
+		for p in self.docs('.atom'):
+			self.assertTrue(p.isascii() and ' ' not in p and '%' not in p,
+				p)
+
+	def test_only_touched_documents_rewritten_and_stale_removed(self):
+		def stamps():
+			return {p: os.stat(self.out(p)).st_mtime_ns for p in
+				self.docs('.atom') + self.docs('.rss') +
+				self.docs('.json')}
+		before = stamps()
+		time.sleep(0.02)
+		self.assertRunOK(self.ws.run('--once'))
+		self.assertEqual(stamps(), before)
+		put(self.ws, 'n5.md', 'title: Fem\ndate: 2025-05-01T10:00:00+02:00\n'
+			'tags: [Trygghet]\ntype: Nyhet\n')
+		self.assertRunOK(self.ws.run('--once'))
+		after = stamps()
+		changed = sorted(p for p in after if after[p] != before.get(p))
+		self.assertEqual(changed, sorted(
+			'%s.%s' % (d, e) for d in ('tags/trygghet', 'types/nyhet',
+			'langs/sv') for e in ('atom', 'json', 'rss')))
+		self.assertEqual(self.titles('tags/trygghet.atom'),
+			['Fem', 'Fyra', 'Ett'])
+		# The only release of type Nyhet and of "日本語" go: their feeds too.
+		os.unlink(self.ws.release('n3.md'))
+		os.unlink(self.ws.release('n5.md'))
+		os.unlink(self.ws.release('n2.md'))
+		self.assertRunOK(self.ws.run('--once'))
+		self.assertFalse(os.path.exists(self.out('types/nyhet.atom')))
+		self.assertEqual([p for p in self.docs('.json')
+			if p.startswith('tags/mollan-')], [])
+		left = self.docs('.atom')
+		self.assertEqual(left, ['langs/en.atom', 'langs/sv.atom',
+			'tags/a-b.atom', 'tags/mollan.atom', 'tags/trygghet.atom',
+			'types/pressmeddelande.atom'])
+		# Turned off: every sub-feed goes.
+		self.ws.write_config(feed=ft.default_feed())
+		self.assertRunOK(self.ws.run('--once'))
+		self.assertEqual(self.docs('.atom') + self.docs('.json') +
+			self.docs('.rss'), [])
+
+
+class Daemon(ht.HubCase):
+	"""A tag feed over the daemon's HTTP server, read by newsboat."""
+
+	def test_newsboat_and_hub(self):
+		for name, fm in RELEASES:
+			put(self.ws, name, fm)
+		self.start_hub(feed=feed_section())
+		status, headers, body = self.get('tags/trygghet.atom')
+		self.assertEqual(status, 200)
+		self.assertTrue(headers['Content-Type'].startswith(
+			'application/atom+xml'))
+		if shutil.which('newsboat') is not None:
+			urls, cache = self.ws.path('urls'), self.ws.path('nb.db')
+			conf = self.ws.path('nb.conf')
+			open(conf, 'w').close()
+			url = self.base + 'tags/trygghet.atom'
+			with open(urls, 'w') as f:
+				f.write(url + '\n')
+			proc = subprocess.run(['newsboat', '-u', urls, '-c', cache,
+				'-C', conf, '-x', 'reload'], stdin=subprocess.DEVNULL,
+				capture_output=True, timeout=60,
+				env=dict(os.environ, HOME=self.ws.dir))
+			self.assertEqual(proc.returncode, 0, proc.stderr)
+			db = sqlite3.connect(cache)
+			try:
+				got = sorted(r[0] for r in db.execute('SELECT title FROM '
+					'rss_item WHERE feedurl = ?', (url,)))
+			finally:
+				db.close()
+			self.assertEqual(got, ['Ett', 'Fyra'])
+		else:
+			print('SKIP: newsboat not installed', file=sys.stderr)
+		status, _, body = self.get('types/pressmeddelande.json')
+		self.assertEqual(status, 200)
+
+		# The daemon skips documents whose stamp is unchanged: an edit
+		# in place, twice within a second, still reaches each of its
+		# sub-feeds, on disk and served.
+		def has(rel, text):
+			try:
+				with open(os.path.join(self.ws.out, rel),
+						encoding='utf-8') as f:
+					return text in f.read()
+			except FileNotFoundError:
+				return False
+		for title in ('Ett rättad', 'Ett rättad igen'):
+			put(self.ws, 'n1.md', RELEASES[3][1].replace('title: Ett',
+				'title: ' + title))
+			for rel in ('tags/trygghet.atom', 'tags/a-b.rss',
+					'types/pressmeddelande.json', 'langs/sv.atom'):
+				dt.wait_for(lambda: has(rel, title), what='%s in %s' %
+					(title, rel))
+			dt.wait_for(lambda: title.encode() in self.get(
+				'tags/trygghet.atom')[2], what='served ' + title)
+		self.assertFalse(has('tags/mollan.atom', 'rättad'))
+
+
+if __name__ == '__main__':
+	unittest.main()

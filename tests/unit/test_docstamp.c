@@ -1,0 +1,109 @@
+/*
+ * Unit tests for feeds/docstamp.c: a stamp follows the content (file
+ * text, dates, the document's fields, the settings), not the address.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "feeds/docstamp.h"
+#include "feeds/release.h"
+
+#include "testutil.h"
+
+static struct release *
+parse(const char *text)
+{
+	struct release_error err;
+	struct release *r = NULL;
+
+	if (release_parse(&tu_meta, "a.md", text, strlen(text), 1700000000,
+	    &r, &err) < 0)
+		fail_msg("%s", err.msg);
+	return r;
+}
+
+static uint64_t
+stamp(const struct feed_meta *m, const struct feed_doc *d,
+    struct release *r)
+{
+	struct stamp_memo *sm = stamp_memo_new(1);
+	uint64_t s;
+
+	assert_non_null(sm);
+	s = stamp_doc(sm, stamp_meta(m, "UTC"), FEED_ATOM, d, &r, 1);
+	stamp_memo_free(sm);
+	assert_int_not_equal(s, 0);
+	return s;
+}
+
+static void
+test_follows_content(void **state)
+{
+	struct feed_doc d = { .path = "tags/a.atom" }, e = d;
+	struct feed_meta m = tu_meta;
+	struct release *a = parse("# A\n\nText.\n"), *b = parse("# A\n\nText.\n"),
+	    *c = parse("# A\n\nText!\n");
+	uint64_t s = stamp(&m, &d, a);
+
+	(void)state;
+	assert_ptr_not_equal(a, b);
+	assert_int_equal(stamp(&m, &d, b), s);		/* not the address */
+	assert_int_not_equal(stamp(&m, &d, c), s);	/* the text */
+	b->updated.sec++;				/* the history's dates */
+	assert_int_not_equal(stamp(&m, &d, b), s);
+	e.prev_archive = "feed-archive/2024-01.atom";	/* the links */
+	assert_int_not_equal(stamp(&m, &e, a), s);
+	e = d;
+	e.title = "Nyheter: a";
+	assert_int_not_equal(stamp(&m, &e, a), s);
+	m.title = "Andra";				/* the settings */
+	assert_int_not_equal(stamp(&m, &d, a), s);
+	release_free(a);
+	release_free(b);
+	release_free(c);
+}
+
+/* The memo grows past its hint and keeps every release apart. */
+static void
+test_memo_many(void **state)
+{
+	struct release *rs[200];
+	struct stamp_memo *sm = stamp_memo_new(2);
+	struct feed_doc d = { .path = "x.atom" };
+	uint64_t meta = stamp_meta(&tu_meta, "UTC"), s1, s2;
+	char text[64];
+
+	(void)state;
+	assert_non_null(sm);
+	for (int i = 0; i < 200; i++) {
+		snprintf(text, sizeof(text), "# R %d\n", i);
+		rs[i] = parse(text);
+	}
+	s1 = stamp_doc(sm, meta, FEED_ATOM, &d, rs, 200);
+	s2 = stamp_doc(sm, meta, FEED_ATOM, &d, rs, 200);
+	assert_int_equal(s1, s2);
+	assert_int_not_equal(stamp_doc(sm, meta, FEED_ATOM, &d, rs + 1, 199),
+	    s1);
+	assert_int_not_equal(stamp_doc(sm, meta, FEED_RSS, &d, rs, 200), s1);
+	stamp_memo_free(sm);
+	for (int i = 0; i < 200; i++)
+		release_free(rs[i]);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_follows_content),
+		cmocka_unit_test(test_memo_many),
+	};
+
+	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
+}

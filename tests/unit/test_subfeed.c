@@ -1,0 +1,227 @@
+/*
+ * Unit tests for feeds/subfeed.c: grouping by tag, type and language,
+ * newest first and capped; slugs, their clashes and the names of the
+ * documents.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "feeds/release.h"
+#include "feeds/subfeed.h"
+#include "feeds/text.h"
+
+#include "testutil.h"
+
+static struct release *rs[16];
+static size_t nrs;
+static struct subfeeds set;
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < nrs; i++)
+		release_free(rs[i]);
+	nrs = 0;
+	subfeeds_free(&set);
+	return 0;
+}
+
+/* A release with this front matter; add them newest first. */
+static void
+add(const char *name, const char *fm)
+{
+	struct release_error err;
+	char text[512];
+
+	snprintf(text, sizeof(text), "---\n%s---\n# %s\n", fm, name);
+	if (release_parse(&tu_meta, name, text, strlen(text), 1700000000,
+	    &rs[nrs], &err) < 0)
+		fail_msg("%s: %s", name, err.msg);
+	nrs++;
+}
+
+static const struct subfeed *
+find(enum subfeed_axis a, const char *value)
+{
+	for (size_t i = 0; i < set.n; i++)
+		if (set.v[i].axis == a && strcmp(set.v[i].value, value) == 0)
+			return &set.v[i];
+	fail_msg("no sub-feed for \"%s\"", value);
+	return NULL;
+}
+
+static void
+build(const struct feed_meta *m)
+{
+	subfeeds_free(&set);
+	assert_int_equal(subfeeds_build(m, rs, nrs, &set), 0);
+}
+
+static void
+test_off(void **state)
+{
+	(void)state;
+	add("a.md", "tags: [x]\ntype: T\nlang: en\n");
+	build(&tu_meta);
+	assert_int_equal(set.n, 0);
+}
+
+static void
+test_grouping(void **state)
+{
+	struct feed_meta m = tu_meta;
+	const struct subfeed *f;
+
+	(void)state;
+	m.tag_feeds = m.type_feeds = m.lang_feeds = true;
+	m.language = "sv";
+	m.max_entries = 2;
+	add("n1.md", "tags: [brott, Brottsf\xC3\xB6rebyggande, brott]\n"
+	    "type: Pressmeddelande\n");
+	add("n2.md", "tags: [brott]\nlang: en\n");
+	add("n3.md", "tags: [brott]\n");
+	add("n4.md", "type: Pressmeddelande\n");
+	build(&m);
+	f = find(SUB_TAG, "brott");
+	assert_int_equal(f->n, 2);		/* capped at max_entries */
+	assert_ptr_equal(f->rs[0], rs[0]);	/* once, though named twice */
+	assert_ptr_equal(f->rs[1], rs[1]);
+	assert_string_equal(f->slug, "brott");
+	assert_false(f->clash);
+	f = find(SUB_TAG, "Brottsf\xC3\xB6rebyggande");
+	assert_string_equal(f->slug, "brottsforebyggande");
+	assert_int_equal(f->n, 1);
+	f = find(SUB_TYPE, "Pressmeddelande");
+	assert_string_equal(f->slug, "pressmeddelande");
+	assert_int_equal(f->n, 2);
+	assert_ptr_equal(f->rs[1], rs[3]);
+	/* No lang: the feed's language. */
+	f = find(SUB_LANG, "sv");
+	assert_int_equal(f->n, 2);
+	assert_ptr_equal(f->rs[0], rs[0]);
+	assert_ptr_equal(f->rs[1], rs[2]);
+	assert_int_equal(find(SUB_LANG, "en")->n, 1);
+	assert_int_equal(set.n, 5);
+
+	/* Without a feed language, releases without lang are in none. */
+	m.language = NULL;
+	build(&m);
+	assert_int_equal(set.n, 4);
+}
+
+static void
+test_names(void **state)
+{
+	struct feed_meta m = tu_meta;
+	const struct subfeed *f;
+	struct feed_doc d;
+	char *p;
+
+	(void)state;
+	m.tag_feeds = true;
+	add("a.md", "tags: [\"Trygghet p\xC3\xA5 M\xC3\xB6llan\"]\n");
+	build(&m);
+	f = find(SUB_TAG, "Trygghet p\xC3\xA5 M\xC3\xB6llan");
+	assert_string_equal(f->slug, "trygghet-pa-mollan");
+	assert_string_equal(f->id_part, "tags/trygghet-pa-mollan");
+	assert_string_equal(f->title, "Nyheter: Trygghet p\xC3\xA5 M\xC3\xB6llan");
+	p = subfeed_path(f, FEED_JSON);
+	assert_string_equal(p, "tags/trygghet-pa-mollan.json");
+	d = subfeed_doc(f, p);
+	assert_string_equal(d.path, p);
+	assert_string_equal(d.id_part, f->id_part);
+	free(p);
+	assert_string_equal(subfeed_dir(SUB_TYPE), "types");
+	assert_string_equal(subfeed_dir(SUB_LANG), "langs");
+}
+
+/*
+ * Two values, one slug: the one written as the slug keeps it, whatever the
+ * order; the other is suffixed with its own hash; both are marked.
+ */
+static void
+test_clash(void **state)
+{
+	struct feed_meta m = tu_meta;
+	char want[64];
+	const struct subfeed *f;
+
+	(void)state;
+	m.tag_feeds = true;
+	add("a.md", "tags: [M\xC3\xB6llan]\n");
+	add("b.md", "tags: [mollan, MOLLAN]\n");
+	build(&m);
+	assert_int_equal(set.n, 3);
+	f = find(SUB_TAG, "mollan");
+	assert_string_equal(f->slug, "mollan");
+	assert_true(f->clash);
+	f = find(SUB_TAG, "M\xC3\xB6llan");
+	snprintf(want, sizeof(want), "mollan-%08x",
+	    (unsigned)text_hash32("M\xC3\xB6llan"));
+	assert_string_equal(f->slug, want);
+	assert_true(f->clash);
+	snprintf(want, sizeof(want), "mollan-%08x",
+	    (unsigned)text_hash32("MOLLAN"));
+	assert_string_equal(find(SUB_TAG, "MOLLAN")->slug, want);
+	for (size_t i = 1; i < set.n; i++)
+		assert_true(strcmp(set.v[i - 1].slug, set.v[i].slug) < 0);
+
+	/* The other order of files: the same names. */
+	teardown(NULL);
+	add("b.md", "tags: [MOLLAN, mollan]\n");
+	add("a.md", "tags: [M\xC3\xB6llan]\n");
+	build(&m);
+	assert_string_equal(find(SUB_TAG, "mollan")->slug, "mollan");
+	assert_string_equal(find(SUB_TAG, "MOLLAN")->slug, want);
+
+	/* Without one written as the slug: the first in byte order keeps it. */
+	teardown(NULL);
+	add("a.md", "tags: [M\xC3\xB6llan, MOLLAN]\n");
+	build(&m);
+	assert_string_equal(find(SUB_TAG, "MOLLAN")->slug, "mollan");
+	assert_string_not_equal(find(SUB_TAG, "M\xC3\xB6llan")->slug, "mollan");
+}
+
+/* Another script, and nothing sluggable: a hash keeps them apart. */
+static void
+test_other_scripts(void **state)
+{
+	struct feed_meta m = tu_meta;
+	const char *a, *b;
+
+	(void)state;
+	m.tag_feeds = true;
+	add("a.md", "tags: [\"\xE6\x97\xA5\xE6\x9C\xAC\", \"\xE4\xB8\xAD\xE6\x96\x87\", "
+	    "\"!!\", \"../../etc\"]\n");
+	build(&m);
+	a = find(SUB_TAG, "\xE6\x97\xA5\xE6\x9C\xAC")->slug;
+	b = find(SUB_TAG, "\xE4\xB8\xAD\xE6\x96\x87")->slug;
+	assert_string_not_equal(a, b);
+	assert_string_equal(find(SUB_TAG, "../../etc")->slug, "etc");
+	for (size_t i = 0; i < set.n; i++)
+		assert_null(strpbrk(set.v[i].slug, "/.% "));
+}
+
+#define T(f) cmocka_unit_test_teardown(f, teardown)
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		T(test_off),
+		T(test_grouping),
+		T(test_names),
+		T(test_clash),
+		T(test_other_scripts),
+	};
+
+	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
+}
