@@ -558,6 +558,10 @@ request(void *ud, const struct pending_ping *pp, void **arg)
 	if (link != NULL)
 		d->headers = add_header(d->headers, &err, "Link", link);
 	d->headers = add_header(d->headers, &err, "Expect", "");
+	/* The pings' delivery id: the same on every retry (ping.h). */
+	if (pp->delivery != NULL)
+		d->headers = add_header(d->headers, &err, PING_DELIVERY_HEADER,
+		    pp->delivery);
 	if (s.secret != NULL) {
 		sig = pingmsg_signature(s.secret, (const char *)doc->body,
 		    doc->len);

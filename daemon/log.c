@@ -61,6 +61,13 @@ log_init(bool verbose)
 	journal = stderr_is_journal();
 }
 
+/*
+ * fmt is checked where the log_* callers pass it: the attribute tells the
+ * compiler so (clang's -Wformat-nonliteral flags vsnprintf(fmt) without).
+ */
+static void vlog(int prio, const char *fmt, va_list ap, const char *suffix)
+    __attribute__((format(printf, 2, 0)));
+
 static void
 vlog(int prio, const char *fmt, va_list ap, const char *suffix)
 {

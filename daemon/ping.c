@@ -92,6 +92,7 @@ struct xfer {
 	CURL *easy;
 	struct curl_slist *headers;
 	char *target, *feed, *url, *secret, *body;
+	char *delivery;		/* the row's delivery id, or NULL */
 	enum ping_kind kind;
 	bool delegated;		/* a row of p->dg's (kind unused) */
 	void *darg;		/* its request()'s, for cleanup() */
@@ -203,6 +204,12 @@ socket_fn(CURL *e, curl_socket_t fd, int what, void *userp, void *sockp)
 			return -1;
 		s->p = p;
 		ev_init(&s->io, sock_cb);
+		/*
+		 * Ahead of the other watchers ready in the same iteration: an
+		 * answer read sooner is a row deleted sooner, which narrows
+		 * the window in which a kill makes a delivered ping owed.
+		 */
+		ev_set_priority(&s->io, EV_MAXPRI);
 		curl_multi_assign(p->multi, fd, s);
 	}
 	ev_io_stop(p->loop, &s->io);
@@ -300,6 +307,7 @@ xfer_free(struct xfer *x)
 	free(x->url);
 	free(x->secret);
 	free(x->body);
+	free(x->delivery);
 	free(x->resp);
 	free(x);
 }
@@ -334,7 +342,7 @@ prepare(struct xfer *x, const char *entries)
 		ctype = "text/xml";
 	} else {
 		x->body = pingmsg_webhook(feed_name(x->feed), x->feed,
-		    entries ? entries : "[]");
+		    entries ? entries : "[]", x->delivery);
 		ctype = "application/json";
 	}
 	if (x->body == NULL)
@@ -348,6 +356,12 @@ prepare(struct xfer *x, const char *entries)
 		x->headers = curl_slist_append(x->headers, h);
 		/* No 100-continue round trip before the body. */
 		x->headers = curl_slist_append(x->headers, "Expect:");
+		/* The same on every try: a receiver drops what it has seen. */
+		if (x->delivery != NULL) {
+			snprintf(h, sizeof(h), "%s: %s", PING_DELIVERY_HEADER,
+			    x->delivery);
+			x->headers = curl_slist_append(x->headers, h);
+		}
 	}
 	if (x->kind == PING_WEBHOOK && x->secret != NULL) {
 		char *sig = pingmsg_signature(x->secret, x->body,
@@ -402,8 +416,9 @@ start(struct xfer *x)
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
 	if (run_easy(x) < 0)
 		return -1;
-	log_debug("ping %s: %s %s for %s", x->target, kind_name(x->kind),
-	    x->url, x->feed);
+	log_debug("ping %s: %s %s for %s (delivery %s)", x->target,
+	    kind_name(x->kind), x->url, x->feed,
+	    x->delivery ? x->delivery : "without id");
 	return 0;
 }
 
@@ -432,7 +447,9 @@ xfer_of(struct ping *p, const struct pending_ping *pp)
 	x->first = pp->first;
 	x->target = strdup(pp->target);
 	x->feed = strdup(pp->feed);
-	if (x->target == NULL || x->feed == NULL) {
+	x->delivery = pp->delivery ? strdup(pp->delivery) : NULL;
+	if (x->target == NULL || x->feed == NULL ||
+	    (pp->delivery != NULL && x->delivery == NULL)) {
 		xfer_free(x);
 		return NULL;
 	}
@@ -640,9 +657,10 @@ static void
 delivered(struct xfer *x)
 {
 	/* Thousands of hub deliveries: one line each only when asked. */
-	(x->delegated ? log_debug : log_info)("ping %s (%s) for %s: %s%s",
-	    x->target, xfer_kind(x), x->feed, x->status[0] ? x->status :
-	    "done", x->capped ? " (answer cut after 64 KiB)" : "");
+	(x->delegated ? log_debug : log_info)("ping %s (%s) for %s: %s%s "
+	    "(delivery %s)", x->target, xfer_kind(x), x->feed, x->status[0] ?
+	    x->status : "done", x->capped ? " (answer cut after 64 KiB)" : "",
+	    x->delivery ? x->delivery : "without id");
 	finished(x);
 }
 

@@ -5,7 +5,13 @@
  * never holds up watching, publishing or the other targets.
  *
  * Every ping is first written to the state database and deleted only once
- * delivered (or given up), so none is lost to a crash or a restart.
+ * delivered (or given up), so none is lost to a crash or a restart. That
+ * is at least once: a crash after the target answered and before the row
+ * is deleted sends it again. So each queued change carries a delivery id
+ * (see state.h), sent in every try's PING_DELIVERY_HEADER (and in a
+ * webhook's body, under its signature): a resend has the same id, a new
+ * change a new one, and a receiver that keeps the ids it saw gets each
+ * change once.
  */
 #ifndef DAEMON_PING_H
 #define DAEMON_PING_H
@@ -22,6 +28,8 @@
 #include "state.h"
 
 struct ping;
+
+#define PING_DELIVERY_HEADER	"X-Feedpubd-Delivery"
 
 /*
  * Start on loop with the targets of c (borrowed: call ping_configure()

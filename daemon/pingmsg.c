@@ -187,14 +187,14 @@ pingmsg_entries_merge(const char *older, const char *newer)
 
 char *
 pingmsg_webhook(const char *feed_name, const char *feed_url,
-    const char *entries)
+    const char *entries, const char *delivery)
 {
 	json_t *e = json_loads(entries, 0, NULL);
 
 	if (e == NULL)
 		e = json_array();
-	return dump(json_pack("{s:s, s:s, s:o}", "feed", feed_name, "url",
-	    feed_url, "entries", e));
+	return dump(json_pack("{s:s, s:s, s:o, s:s*}", "feed", feed_name,
+	    "url", feed_url, "entries", e, "delivery", delivery));
 }
 
 char *

@@ -36,9 +36,12 @@ enum xmlrpc_result pingmsg_xmlrpc_result(const char *body, size_t len,
 char *pingmsg_entries(struct release *const *rs, size_t n);
 char *pingmsg_entries_merge(const char *older, const char *newer);
 
-/* The webhook body: {"feed": name, "url": feed URL, "entries": [...]}. */
+/*
+ * The webhook body: {"feed": name, "url": feed URL, "entries": [...],
+ * "delivery": id}, without "delivery" when delivery is NULL.
+ */
 char *pingmsg_webhook(const char *feed_name, const char *feed_url,
-    const char *entries);
+    const char *entries, const char *delivery);
 
 /* "sha256=" + the hex HMAC-SHA256 of body under secret. */
 char *pingmsg_signature(const char *secret, const char *body, size_t len);

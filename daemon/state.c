@@ -30,16 +30,26 @@ enum stmt {
 	S_META_DEL, S_SKIP_CLEAR, S_SKIP_ADD, S_SKIP_LIST, S_NSTMTS
 };
 
+/*
+ * A new delivery id: 128 random bits from SQLite's PRNG (seeded by the
+ * OS), as 32 lower-case hex digits. Every new change of a row (a new gen)
+ * gets a new one; a retry keeps it.
+ */
+#define NEW_DELIVERY	"lower(hex(randomblob(16)))"
+#define PING_COLUMNS	"target, feed, body, gen, first, due, attempts, " \
+	"last_error, delivery"
+
 static const char *const sql[S_NSTMTS] = {
 	[S_ADD] = "INSERT INTO pings (target, feed, body, gen, first, due, "
-	    "attempts) VALUES (?1, ?2, ?3, 1, ?4, ?4, 0) "
+	    "attempts, delivery) VALUES (?1, ?2, ?3, 1, ?4, ?4, 0, "
+	    NEW_DELIVERY ") "
 	    "ON CONFLICT (target, feed) DO UPDATE SET body = ?3, "
-	    "gen = gen + 1, due = ?4, attempts = 0",
+	    "gen = gen + 1, due = ?4, attempts = 0, delivery = " NEW_DELIVERY,
 	[S_BODY] = "SELECT body FROM pings WHERE target = ?1 AND feed = ?2",
-	[S_LIST] = "SELECT target, feed, body, gen, first, due, attempts, "
-	    "last_error FROM pings ORDER BY due, target, feed",
-	[S_DUE] = "SELECT target, feed, body, gen, first, due, attempts, "
-	    "last_error FROM pings WHERE due <= ?1 ORDER BY due, target, feed",
+	[S_LIST] = "SELECT " PING_COLUMNS " FROM pings "
+	    "ORDER BY due, target, feed",
+	[S_DUE] = "SELECT " PING_COLUMNS " FROM pings WHERE due <= ?1 "
+	    "ORDER BY due, target, feed",
 	[S_NEXT] = "SELECT MIN(due) FROM pings WHERE due > ?1",
 	[S_COUNT] = "SELECT COUNT(*) FROM pings",
 	[S_DONE] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2 AND "
@@ -75,9 +85,8 @@ static const char *const sql[S_NSTMTS] = {
 	[S_ANN_CLEAR] = "DELETE FROM announced WHERE feed = ?1",
 	[S_ANN_ADD] = "INSERT INTO announced (feed, id, updated) "
 	    "VALUES (?1, ?2, ?3)",
-	[S_DUE_MAX] = "SELECT target, feed, body, gen, first, due, attempts, "
-	    "last_error FROM pings WHERE due <= ?1 ORDER BY due, target, feed "
-	    "LIMIT ?2",
+	[S_DUE_MAX] = "SELECT " PING_COLUMNS " FROM pings WHERE due <= ?1 "
+	    "ORDER BY due, target, feed LIMIT ?2",
 	[S_HUB_PUT] = "INSERT INTO hub_subs (topic, callback, host, secret, "
 	    "expires, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (topic, callback) DO UPDATE SET host = ?3, "
@@ -96,11 +105,16 @@ static const char *const sql[S_NSTMTS] = {
 	[S_HUB_COUNT] = "SELECT COUNT(*) FROM hub_subs",
 	/* One delivery per subscription, merged like state_ping_add(). */
 	[S_HUB_QUEUE] = "INSERT INTO pings (target, feed, body, gen, first, "
-	    "due, attempts) SELECT ?3 || id, topic, NULL, 1, ?2, ?2, 0 "
-	    "FROM hub_subs WHERE topic = ?1 AND expires > ?2 "
-	    "ON CONFLICT (target, feed) DO UPDATE SET body = NULL, "
-	    "gen = gen + 1, due = ?2, attempts = 0",
+	    "due, attempts, delivery) SELECT ?3 || id, topic, NULL, 1, ?2, ?2, "
+	    "0, " NEW_DELIVERY " FROM hub_subs WHERE topic = ?1 AND "
+	    "expires > ?2 ON CONFLICT (target, feed) DO UPDATE SET "
+	    "body = NULL, gen = gen + 1, due = ?2, attempts = 0, "
+	    "delivery = " NEW_DELIVERY,
 };
+
+/* S_LIST for --status on a database no daemon has migrated yet. */
+static const char LIST_BEFORE_6[] = "SELECT target, feed, body, gen, first, "
+    "due, attempts, last_error, NULL FROM pings ORDER BY due, target, feed";
 
 static const char schema[] =
     "PRAGMA journal_mode = WAL;"
@@ -147,6 +161,10 @@ static const char *const migrations[] = {
 	"CREATE INDEX releases_digest ON releases (digest);"
 	"CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"
 	"CREATE TABLE skipped (path BLOB PRIMARY KEY, error TEXT NOT NULL);",
+	/* 6: each pending change's delivery id, kept across retries and */
+	/* restarts so that receivers can drop a resend (see state.h) */
+	"ALTER TABLE pings ADD COLUMN delivery TEXT;"
+	"UPDATE pings SET delivery = " NEW_DELIVERY ";",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -348,7 +366,10 @@ state_open(const char *dir, enum state_mode mode, char *why, size_t whylen)
 			goto fail;
 		}
 		sqlite3_busy_timeout(st->db, 2000);
+		/* A database older than migration 6: no delivery ids yet. */
 		if (sqlite3_prepare_v2(st->db, sql[S_LIST], -1,
+		    &st->stmt[S_LIST], NULL) != SQLITE_OK &&
+		    sqlite3_prepare_v2(st->db, LIST_BEFORE_6, -1,
 		    &st->stmt[S_LIST], NULL) != SQLITE_OK) {
 			refuse(why, whylen, path, sqlite3_errmsg(st->db));
 			goto fail;
@@ -601,6 +622,7 @@ read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
 		p->due = sqlite3_column_double(q, 5);
 		p->attempts = sqlite3_column_int(q, 6);
 		p->last_error = column_dup(q, 7);
+		p->delivery = column_dup(q, 8);
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
@@ -667,6 +689,7 @@ state_pings_free(struct pending_ping *v, size_t n)
 		free(v[i].feed);
 		free(v[i].body);
 		free(v[i].last_error);
+		free(v[i].delivery);
 	}
 	free(v);
 }

@@ -29,6 +29,15 @@ struct pending_ping {
 	double due;		/* when to (re)try */
 	int attempts;		/* failed tries so far */
 	char *last_error;	/* NULL until a try failed */
+	/*
+	 * This change's delivery id (32 hex digits), made when the change
+	 * was queued: the same on every retry and after restarts, a new one
+	 * for a new gen. Sent with each try (X-Feedpubd-Delivery), so a
+	 * receiver can drop what a crash made us send twice (a kill between
+	 * its answer and our deletion of the row). NULL only for a row
+	 * written by a feedpubd older than the column, never since.
+	 */
+	char *delivery;
 };
 
 enum state_mode {
@@ -65,7 +74,8 @@ int state_relink(struct state *st);
 
 /*
  * A new change of feed for target: insert, or update the pending row (new
- * body, due at now, attempts reset, first kept, gen bumped). Returns 0/-1.
+ * body, due at now, attempts reset, first kept, gen bumped, a new delivery
+ * id). Returns 0/-1.
  */
 int state_ping_add(struct state *st, const char *target, const char *feed,
     const char *body, double now);

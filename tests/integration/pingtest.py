@@ -3,7 +3,8 @@
 Everything listens on 127.0.0.1, on a port the kernel picks (or on one
 picked earlier with free_port(), to start a receiver where the daemon has
 been failing to connect). Every server runs in a thread and records what it
-got, with the monotonic time of arrival; stop() is safe to call twice.
+got, with the monotonic time of arrival (and, for Receiver, of the end of
+its answer); stop() is safe to call twice.
 
   Receiver     an HTTP server recording every request; answers come from a
                callable (default: 204 No Content), so a test can script
@@ -40,6 +41,7 @@ class Request:
 		self.headers = headers		# email.message.Message: any case
 		self.body = body		# bytes
 		self.status = None		# what we answered
+		self.answered = None	# monotonic time the answer was written
 
 	@property
 	def content_type(self):
@@ -52,6 +54,11 @@ class Request:
 
 	def json(self):
 		return json.loads(self.body.decode('utf-8'))
+
+	@property
+	def delivery(self):
+		"""feedpubd's delivery id (X-Feedpubd-Delivery), or None."""
+		return self.headers.get('X-Feedpubd-Delivery')
 
 	@property
 	def feed(self):
@@ -123,6 +130,7 @@ class Receiver(_Served):
 		self.log = []
 		self.server = None
 		self.thread = None
+		self.before_answer = None	# (req, client address): a hook
 		if start:
 			self.start()
 
@@ -146,6 +154,8 @@ class Receiver(_Served):
 				with rec.cond:
 					rec.log.append(req)
 					rec.cond.notify_all()
+				if rec.before_answer is not None:
+					rec.before_answer(req, self.client_address)
 				self.send_response(status)
 				for k, v in headers.items():
 					self.send_header(k, v)
@@ -154,6 +164,8 @@ class Receiver(_Served):
 				self.end_headers()
 				if out and status not in (204, 304):
 					self.wfile.write(out)
+				self.wfile.flush()
+				req.answered = time.monotonic()
 
 			do_POST = do_GET = do_PUT = _any
 

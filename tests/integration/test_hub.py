@@ -242,6 +242,10 @@ class Hub(ht.HubCase):
 		got = self.wait_delivered(sub, 3, timeout=15 * dt.SCALE)
 		self.assertEqual(len({d[2] for d in got}), 1)
 		self.assertEqual(got[0][2], self.served_plain()[1])
+		# One delivery tried three times: one id (for dedupe).
+		ids = {d[1].get('X-Feedpubd-Delivery') for d in got}
+		self.assertEqual(len(ids), 1, got)
+		self.assertRegex(ids.pop() or '', r'^[0-9a-f]{32}$')
 
 	def test_410_ends_the_subscription(self):
 		self.start_hub()
@@ -281,8 +285,14 @@ class Hub(ht.HubCase):
 		got = sub.got()
 		d = [g for g in got if b'Epsilon' in g[2]][0]
 		self.assertEqual(d[1]['X-Hub-Signature'], ht.signature('s', d[2]))
-		self.assertLessEqual(len([g for g in got if b'Epsilon' not in
-			g[2]]), 2, got)		# Delta, and at most one resend
+		delta = [g for g in got if b'Epsilon' not in g[2]]
+		self.assertLessEqual(len(delta), 2, got)  # and at most one resend
+		# A resend is recognisable: Delta's id again, Epsilon's its own.
+		ids = {g[1].get('X-Feedpubd-Delivery') for g in delta}
+		self.assertEqual(len(ids), 1, delta)
+		self.assertNotIn(d[1].get('X-Feedpubd-Delivery'), ids)
+		self.assertRegex(d[1].get('X-Feedpubd-Delivery') or '',
+			r'^[0-9a-f]{32}$')
 
 	def test_enabled_by_reload(self):
 		d = self.start_hub({'enabled': 'false'})

@@ -45,6 +45,8 @@ SLACK = 0.5 * dt.SCALE		# added to the upper bounds of backoff gaps
 QUIET = 0.4			# proving that nothing more arrives
 NO_CONTENT = 'HTTP/1.0 204 No Content'	# BaseHTTPRequestHandler's answer
 
+DELIVERY = 'X-Feedpubd-Delivery'	# one id per change, kept by retries
+ID_RE = re.compile(r'^[0-9a-f]{32}$')
 STATUS_PINGS_RE = re.compile(r', pings (\d+) pending (\d+) failed')
 STATUS_LINE_RE = re.compile(r'^(\S+)\s+(\S+)\s+tries (\d+), next in (\d+) s'
 	r'(?:, last error: (.*))?$')
@@ -412,7 +414,9 @@ class WebhookTest(PingCase):
 			self.assertTrue(r.headers.get('User-Agent', '')
 				.startswith('feedpubd/'))
 			j = r.json()
-			self.assertEqual(set(j), {'feed', 'url', 'entries'}, j)
+			self.assertEqual(set(j), {'feed', 'url', 'entries',
+				'delivery'}, j)
+			self.assertEqual(j['delivery'], r.headers.get(DELIVERY), j)
 			self.assertEqual(j['url'], r.feed)
 			self.assertEqual(j['feed'], r.feed[len(BASE_URL):], j)
 			self.assertEqual(len(j['entries']), 1, j)
@@ -805,6 +809,101 @@ class DurabilityTest(PingCase):
 		for r in rcv.requests('/hook', since=mark):
 			self.assertEqual([e['id'] for e in r.json()['entries']],
 				[entry_id('2024-06-04-medan')], r)
+
+
+class DeliveryIdTest(PingCase):
+	"""Every queued change has a delivery id, sent on every try as
+	X-Feedpubd-Delivery (and in a webhook's body): a retry, or a resend
+	after a crash, has the same id, a new change a new one, so that a
+	receiver that keeps the ids it saw can drop a resend."""
+
+	def ids(self, reqs):
+		return [r.headers.get(DELIVERY) for r in reqs]
+
+	def test_retry_keeps_the_id_and_a_new_change_gets_one(self):
+		rcv = self.receiver(pt.script(503, 204))
+		rpc = self.xmlrpc()
+		rpc.register('weblogUpdates.extendedPing', lambda n, *a:
+			{'flerror': False, 'message': 'Thanks'})
+		self.config([('hook', 'webhook', rcv.url('/hook')),
+			('hub', 'websub', rcv.url('/hub')),
+			('rpc', 'xmlrpc', rpc.url())])
+		self.launch()
+		for path in ('/hook', '/hub'):
+			for f in FEEDS:
+				self.wait_count(rcv, 2, path, f, timeout=FAST + 1.25 + SLACK)
+		self.wait(lambda: len(rpc.requests) >= 2, '2 XML-RPC calls')
+		self.wait_empty_queue()
+		first = set()
+		for path in ('/hook', '/hub'):
+			for f in FEEDS:
+				reqs = rcv.requests(path, f)
+				self.assertEqual([r.status for r in reqs], [503, 204])
+				ids = self.ids(reqs)
+				self.assertRegex(ids[0] or '', ID_RE, reqs)
+				self.assertEqual(ids[0], ids[1], 'the retry of %s %s' % (
+					path, f))
+				if path == '/hook':
+					self.assertEqual([r.json()['delivery'] for r in reqs],
+						ids)
+				first.add(ids[0])
+		rpc_ids = [h.get(DELIVERY) for _, h in rpc.requests]
+		for i in rpc_ids:
+			self.assertRegex(i or '', ID_RE)
+		first |= set(rpc_ids)
+		self.assertEqual(len(first), 6, 'one id per target and feed')
+		# The next change: new ids, delivered at once (204 from now on).
+		mark = rcv.mark()
+		self.add_release('2024-06-05-ny', 'Ny')
+		for path in ('/hook', '/hub'):
+			for f in FEEDS:
+				self.wait_count(rcv, 1, path, f, mark)
+		self.wait(lambda: len(rpc.requests) >= 4, '4 XML-RPC calls')
+		self.wait_empty_queue()
+		new = set(self.ids(rcv.requests(since=mark))) | {
+			h.get(DELIVERY) for _, h in rpc.requests[2:]}
+		self.assertEqual(len(new), 6, new)
+		self.assertEqual(new & first, set())
+		for i in new:
+			self.assertRegex(i or '', ID_RE)
+
+	def test_resend_after_a_kill_before_the_answer_has_the_same_id(self):
+		"""The receiver holds the first webhook for feed.atom; the daemon
+		is killed meanwhile, so the row stays owed and the restarted one
+		sends it again: same id (and same body)."""
+		hold = threading.Event()
+		held = []
+
+		def respond(req, n):
+			if req.feed == ATOM_URL and n == 0:
+				held.append(req)
+				hold.wait(10 * dt.SCALE)
+			return 204, {}, b''
+		self.addCleanup(hold.set)
+		rcv = self.receiver(respond)
+		self.config([('hook', 'webhook', rcv.url('/hook'))])
+		self.launch()
+		self.wait(lambda: held, 'the first webhook for feed.atom held')
+		# feed.rss's answered: its row gone, so it is not owed again.
+		self.wait_rows(lambda r: [x['feed'] for x in r] == [ATOM_URL],
+			"only feed.atom's row left")
+		self.sigkill()
+		hold.set()
+		self.launch()
+		self.wait_count(rcv, 2, '/hook', ATOM_URL)
+		self.wait_empty_queue()
+		time.sleep(QUIET)		# proving an absence
+		reqs = rcv.requests('/hook', ATOM_URL)
+		self.assertEqual(len(reqs), 2, reqs)
+		ids = self.ids(reqs)
+		self.assertRegex(ids[0] or '', ID_RE)
+		self.assertEqual(ids[0], ids[1], 'the resend after the restart')
+		self.assertEqual(reqs[0].body, reqs[1].body)
+		self.assertEqual(reqs[0].json()['delivery'], ids[0])
+		# feed.rss was answered in time: sent once, another id.
+		rss = rcv.requests('/hook', RSS_URL)
+		self.assertEqual(len(rss), 1, rss)
+		self.assertNotEqual(self.ids(rss)[0], ids[0])
 
 
 class HangTest(PingCase):

@@ -180,15 +180,51 @@ class FeedReader:
 		self.thread.join(10)
 
 
+def peer_alive(local_port, remote_port):
+	"""Whether the other end of our loopback TCP connection (its port
+	local_port, ours remote_port) is still held by a process: its
+	/proc/net/tcp entry has an inode. A killed daemon's sockets are
+	closed by the kernel: their entries go, or linger with inode 0."""
+	want = ('0100007F:%04X' % local_port, '0100007F:%04X' % remote_port)
+	try:
+		with open('/proc/net/tcp') as f:
+			next(f)
+			for line in f:
+				c = line.split()
+				if (c[1], c[2]) == want:
+					return c[9] != '0'
+	except (OSError, StopIteration, IndexError):
+		return None		# unknown
+	return False
+
+
+class Arrival:
+	"""One ping as a VersionReceiver got it."""
+
+	def __init__(self, req, version, era):
+		self.req = req			# pingtest.Request (answered: when)
+		self.path = req.path
+		self.version = version	# the feed's bytes on disk then (hash)
+		self.era = era			# the daemon running when it came
+		self.delivery = req.delivery
+		self.body = sha(req.body)
+		# Just before the answer: was the sender alive to read it? (After
+		# it, a sender that read it has closed the connection.)
+		self.sender_alive = None
+
+
 class VersionReceiver(pt.Receiver):
 	"""A ping receiver (always 204) that, like a hub fetching the feed,
 	notes the version of the feed on disk when each ping arrives:
 	fetched[(path, feed url)] is a list of (version hash, era), era
-	being what the test last set (e.g. which daemon runs)."""
+	being what the test last set (e.g. which daemon runs). arrivals holds
+	each ping as an Arrival, in order; a receiver that dedupes by delivery
+	id applies the first arrival of each id (first(), resends())."""
 
 	def __init__(self, ws, respond=None, port=0, start=True):
 		self.ws = ws
 		self.fetched = {}
+		self.arrivals = []
 		self.era = 0
 		self.flock = threading.Lock()
 		inner = respond or pt.script(204)
@@ -196,11 +232,49 @@ class VersionReceiver(pt.Receiver):
 		def respond_and_fetch(req, n):
 			f = req.feed
 			data = read_bytes(feed_path(ws, f)) if f in FEEDS else None
+			v = sha(data) if data is not None else None
+			a = Arrival(req, v, self.era)
 			with self.flock:
-				self.fetched.setdefault((req.path, f), []).append(
-					(sha(data) if data is not None else None, self.era))
+				self.fetched.setdefault((a.path, f), []).append(
+					(v, a.era))
+				self.arrivals.append(a)
+				self.by_req[id(req)] = a
 			return inner(req, n)
+
+		def answering(req, peer):
+			a = self.by_req.pop(id(req), None)
+			if a is not None:
+				a.sender_alive = peer_alive(peer[1], self.port)
+		self.by_req = {}
 		super().__init__(respond_and_fetch, port, start)
+		self.before_answer = answering
+
+	def in_order(self):
+		"""The arrivals by time of arrival: a thread of the receiver may
+		stall (0.3 s once, under load) before it appends what it read."""
+		with self.flock:
+			return sorted(self.arrivals, key=lambda a: a.req.t)
+
+	def by_delivery(self):
+		"""{delivery id: [Arrival, ...]} in arrival order (None: the
+		pings that came without an id)."""
+		out = {}
+		for a in self.in_order():
+			out.setdefault(a.delivery, []).append(a)
+		return out
+
+	def deliveries_of(self, path, feed, version):
+		"""The distinct delivery ids whose first arrival fetched version:
+		what a receiver deduping by id applied, in order."""
+		seen, out = set(), []
+		for a in self.in_order():
+			if a.delivery in seen:
+				continue
+			seen.add(a.delivery)
+			if a.path == path and a.req.feed == feed and \
+					a.version == version:
+				out.append(a)
+		return out
 
 	def fetches_of(self, path, feed, version):
 		with self.flock:
@@ -274,7 +348,12 @@ class RelCase(dt.DaemonCase):
 		d = d or self.daemon
 		self.peak_kib = max(self.peak_kib, peak_rss_kib(d.pid))
 		self.killed.add(d)
+		d.killed_at = time.monotonic()
 		d.kill()
+
+	def era_of(self, d):
+		"""A daemon's number, as VersionReceiver.era counts it."""
+		return self.daemons.index(d) + 1
 
 	def sigterm(self):
 		d = self.daemon

@@ -179,14 +179,21 @@ test_entries_and_webhook(void **state)
 	(void)state;
 	assert_non_null(e);
 	assert_string_equal(e, ENTRIES);
-	w = pingmsg_webhook("feed.atom", ATOM, e);
+	w = pingmsg_webhook("feed.atom", ATOM, e, NULL);
 	assert_non_null(w);
 	assert_string_equal(w, "{\"feed\":\"feed.atom\",\"url\":\"" ATOM
 	    "\",\"entries\":" ENTRIES "}");
 	free(w);
+	/* The delivery id goes in the body too, under the signature. */
+	w = pingmsg_webhook("feed.atom", ATOM, e,
+	    "0123456789abcdef0123456789abcdef");
+	assert_string_equal(w, "{\"feed\":\"feed.atom\",\"url\":\"" ATOM
+	    "\",\"entries\":" ENTRIES ",\"delivery\":"
+	    "\"0123456789abcdef0123456789abcdef\"}");
+	free(w);
 	free(e);
 	/* Entries that are not JSON: an empty list, never a broken body. */
-	w = pingmsg_webhook("feed.rss", "u", "[{");
+	w = pingmsg_webhook("feed.rss", "u", "[{", NULL);
 	assert_string_equal(w, "{\"feed\":\"feed.rss\",\"url\":\"u\","
 	    "\"entries\":[]}");
 	free(w);

@@ -1,0 +1,241 @@
+/*
+ * Unit tests for daemon/state.c: the pending pings' delivery ids (one per
+ * queued change, the same across retries and reopening, a new one for a
+ * new change), for config targets and the hub's queue alike, and the
+ * migration that gives rows of an older database theirs.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "daemon/state.h"
+
+#include "testutil.h"
+
+#define T0	1700000000.0
+#define FEED	"https://news.example.org/feed.atom"
+
+static char dir[64];
+static struct state *st;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	st = NULL;
+	return tu_mkdtemp(dir, sizeof(dir), "test_state");
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	state_close(st);
+	tu_rm_tree(dir);
+	return 0;
+}
+
+static void
+reopen(void)
+{
+	state_close(st);
+	assert_non_null(st = state_open(dir, STATE_CREATE, NULL, 0));
+}
+
+/* 32 lower-case hex digits. */
+static void
+assert_id(const char *id)
+{
+	assert_non_null(id);
+	assert_int_equal(strlen(id), 32);
+	assert_int_equal(strspn(id, "0123456789abcdef"), 32);
+}
+
+/* The one pending row: a copy of its delivery id, and its gen. */
+static char *
+only_row(int64_t *gen)
+{
+	struct pending_ping *v;
+	size_t n;
+	char *id;
+
+	assert_int_equal(state_ping_list(st, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_id(v[0].delivery);
+	id = strdup(v[0].delivery);
+	if (gen != NULL)
+		*gen = v[0].gen;
+	state_pings_free(v, n);
+	return id;
+}
+
+static void
+test_id_kept_by_retry_and_reopen(void **state)
+{
+	char *a, *b, *c;
+	int64_t gen;
+
+	(void)state;
+	reopen();
+	assert_int_equal(state_ping_add(st, "hook", FEED, "[]", T0), 0);
+	a = only_row(&gen);
+	assert_int_equal(gen, 1);
+	/* A failed try: retried later, the same delivery. */
+	assert_int_equal(state_ping_retry(st, "hook", FEED, 1, T0 + 1, "503"),
+	    0);
+	b = only_row(NULL);
+	assert_string_equal(a, b);
+	free(b);
+	/* A restart (the daemon killed before the answer). */
+	reopen();
+	b = only_row(NULL);
+	assert_string_equal(a, b);
+	free(b);
+	/* A new change merged into it: another delivery. */
+	assert_int_equal(state_ping_add(st, "hook", FEED, "[1]", T0 + 2), 0);
+	b = only_row(&gen);
+	assert_int_equal(gen, 2);
+	assert_string_not_equal(a, b);
+	/* The old gen's answer leaves it; its own deletes it. */
+	assert_int_equal(state_ping_done(st, "hook", FEED, 1), 0);
+	free(only_row(NULL));
+	assert_int_equal(state_ping_done(st, "hook", FEED, 2), 0);
+	assert_int_equal(state_ping_count(st), 0);
+	/* The next change after a delivery: a third id. */
+	assert_int_equal(state_ping_add(st, "hook", FEED, "[2]", T0 + 3), 0);
+	c = only_row(&gen);
+	assert_int_equal(gen, 1);
+	assert_string_not_equal(c, a);
+	assert_string_not_equal(c, b);
+	free(a);
+	free(b);
+	free(c);
+}
+
+static void
+test_each_target_its_own_id(void **state)
+{
+	struct pending_ping *v;
+	size_t n;
+
+	(void)state;
+	reopen();
+	assert_int_equal(state_ping_add(st, "a", FEED, NULL, T0), 0);
+	assert_int_equal(state_ping_add(st, "b", FEED, NULL, T0), 0);
+	assert_int_equal(state_ping_due(st, T0, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_id(v[0].delivery);
+	assert_id(v[1].delivery);
+	assert_string_not_equal(v[0].delivery, v[1].delivery);
+	state_pings_free(v, n);
+}
+
+/* The hub queues many rows in one statement: an id per row. */
+static void
+test_hub_rows_get_ids(void **state)
+{
+	struct hub_sub s = { .topic = FEED, .host = "127.0.0.1",
+	    .expires = T0 + 3600 };
+	struct pending_ping *v, *w;
+	size_t n, m;
+
+	(void)state;
+	reopen();
+	s.callback = "http://127.0.0.1/one";
+	assert_int_equal(state_hub_put(st, &s, T0), 0);
+	s.callback = "http://127.0.0.1/two";
+	assert_int_equal(state_hub_put(st, &s, T0), 0);
+	assert_int_equal(state_hub_queue(st, FEED, "hub/", T0), 2);
+	assert_int_equal(state_ping_list(st, &v, &n), 0);
+	assert_int_equal(n, 2);
+	assert_id(v[0].delivery);
+	assert_id(v[1].delivery);
+	assert_string_not_equal(v[0].delivery, v[1].delivery);
+	/* A retry keeps it, a new change of the topic replaces it. */
+	assert_int_equal(state_ping_retry(st, v[0].target, FEED, v[0].gen,
+	    T0 + 1, "503"), 0);
+	assert_int_equal(state_ping_list(st, &w, &m), 0);
+	assert_int_equal(m, 2);
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++)
+			if (strcmp(w[i].target, v[j].target) == 0)
+				assert_string_equal(w[i].delivery,
+				    v[j].delivery);
+	state_pings_free(w, m);
+	assert_int_equal(state_hub_queue(st, FEED, "hub/", T0 + 2), 2);
+	assert_int_equal(state_ping_list(st, &w, &m), 0);
+	for (size_t i = 0; i < m; i++)
+		for (size_t j = 0; j < n; j++)
+			assert_string_not_equal(w[i].delivery, v[j].delivery);
+	state_pings_free(w, m);
+	state_pings_free(v, n);
+}
+
+static void
+sql(const char *path, const char *q)
+{
+	sqlite3 *db;
+
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, q, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/*
+ * A row queued by a feedpubd from before delivery ids: --status reads it
+ * (no id), the daemon's open gives it one, kept from then on.
+ */
+static void
+test_older_database_migrated(void **state)
+{
+	char path[TU_PATH_MAX], *a, *b;
+	struct pending_ping *v;
+	size_t n;
+
+	(void)state;
+	reopen();
+	state_close(st);
+	st = NULL;
+	snprintf(path, sizeof(path), "%s/feedpubd.db", dir);
+	sql(path, "ALTER TABLE pings DROP COLUMN delivery;"
+	    "PRAGMA user_version = 5;"
+	    "INSERT INTO pings (target, feed, body, gen, first, due, attempts) "
+	    "VALUES ('hook', '" FEED "', NULL, 3, 1, 1, 2);");
+	assert_non_null(st = state_open(dir, STATE_READONLY, NULL, 0));
+	assert_int_equal(state_ping_list(st, &v, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].gen, 3);
+	assert_null(v[0].delivery);
+	state_pings_free(v, n);
+	reopen();
+	a = only_row(NULL);
+	reopen();
+	b = only_row(NULL);
+	assert_string_equal(a, b);
+	free(a);
+	free(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_id_kept_by_retry_and_reopen,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_each_target_its_own_id,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hub_rows_get_ids, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_older_database_migrated,
+		    setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
