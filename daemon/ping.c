@@ -30,6 +30,7 @@
 #define MAX_XFERS	256
 #define OWED_RETRY	1.0		/* seconds between tries to queue */
 #define MAX_UNDONE	256		/* deliveries whose deletion is owed */
+#define MAX_OWED_DOCS	4096		/* other documents' pings kept */
 
 /*
  * The pings of one feed that the state database could not take (busy,
@@ -75,6 +76,8 @@ struct ping {
 	struct owed owed[FEED_NKINDS];
 	ev_timer owed_timer;		/* OWED_RETRY while any is owed */
 	bool owed_told;			/* the failure is logged */
+	char **owed_docs;		/* URLs of other documents, as owed */
+	size_t nowed_docs;
 	struct undone undone[MAX_UNDONE];
 	size_t nundone;
 };
@@ -866,6 +869,7 @@ counts(struct ping *p)
 
 	for (int k = 0; k < FEED_NKINDS; k++)
 		pending += p->owed[k].set ? p->cfg->npings : 0;
+	pending += p->nowed_docs;
 	if (p->on_counts != NULL && (pending != p->pending ||
 	    p->failed != p->failed_told)) {
 		p->pending = pending;
@@ -986,12 +990,52 @@ queue(struct ping *p, enum feed_kind kind, struct owed *o)
 }
 
 static void
+docs_clear(struct ping *p)
+{
+	for (size_t d = 0; d < p->nowed_docs; d++)
+		free(p->owed_docs[d]);
+	free(p->owed_docs);
+	p->owed_docs = NULL;
+	p->nowed_docs = 0;
+}
+
+static void
 owed_clear(struct owed *o)
 {
 	free(o->url);
 	free(o->entries);
 	state_announced_free(o->now, o->n);
 	memset(o, 0, sizeof(*o));
+}
+
+/*
+ * The WebSub pings of the other documents owed (sub-feeds, archives), in
+ * one transaction: a hub fetches the topic itself, so one ping per hub and
+ * document. XML-RPC services and webhooks hear of the main feeds only.
+ */
+static int
+queue_docs(struct ping *p)
+{
+	double now = wall_now();
+	int rc;
+
+	if (state_begin(p->st) < 0)
+		return -1;
+	rc = 0;
+	for (size_t d = 0; d < p->nowed_docs && rc == 0; d++)
+		for (size_t i = 0; i < p->cfg->npings && rc == 0; i++)
+			if (p->cfg->pings[i].kind == PING_WEBSUB)
+				rc = state_ping_add(p->st, p->cfg->pings[i].name,
+				    p->owed_docs[d], NULL, now);
+	if (rc < 0) {
+		state_rollback(p->st);
+		return -1;
+	}
+	if (state_commit(p->st) < 0)
+		return -1;
+	docs_clear(p);
+	schedule_soon(p);
+	return 0;
 }
 
 /*
@@ -1013,6 +1057,8 @@ flush_owed(struct ping *p)
 		else
 			left = true;
 	}
+	if (p->nowed_docs > 0 && queue_docs(p) < 0)
+		left = true;
 	if (left && !p->owed_told)
 		log_errx("ping: the state database cannot queue pings now; "
 		    "they are kept and queued as soon as it can");
@@ -1063,6 +1109,39 @@ ping_published(struct ping *p, enum feed_kind kind,
 	}
 	owed_clear(o);
 	*o = next;
+	flush_owed(p);
+}
+
+void
+ping_document_changed(struct ping *p, const char *name)
+{
+	char *url = NULL, **v;
+	bool websub = false;
+
+	if (p == NULL)
+		return;
+	for (size_t i = 0; i < p->cfg->npings; i++)
+		websub |= p->cfg->pings[i].kind == PING_WEBSUB;
+	if (!websub)
+		return;
+	if (asprintf(&url, "%s%s", p->cfg->feed.base_url, name) < 0) {
+		log_errx("ping: out of memory; %s not announced", name);
+		return;
+	}
+	for (size_t d = 0; d < p->nowed_docs; d++)
+		if (strcmp(p->owed_docs[d], url) == 0) {
+			free(url);	/* owed already: one ping says it */
+			return;
+		}
+	if (p->nowed_docs == MAX_OWED_DOCS || (v = realloc(p->owed_docs,
+	    (p->nowed_docs + 1) * sizeof(*v))) == NULL) {
+		log_errx("ping: too many documents owed; %s not announced",
+		    name);
+		free(url);
+		return;
+	}
+	p->owed_docs = v;
+	p->owed_docs[p->nowed_docs++] = url;
 	flush_owed(p);
 }
 
@@ -1162,6 +1241,11 @@ ping_free(struct ping *p)
 			    "the next start sends them", p->owed[k].url);
 		owed_clear(&p->owed[k]);
 	}
+	if (p->nowed_docs > 0)
+		log_errx("ping: the pings of %zu documents could not be "
+		    "queued; their hubs hear of them at their next change",
+		    p->nowed_docs);
+	docs_clear(p);
 	for (size_t i = 0; i < p->nundone; i++) {
 		free(p->undone[i].target);
 		free(p->undone[i].feed);

@@ -62,6 +62,14 @@ void ping_published(struct ping *p, enum feed_kind kind,
     struct release *const *rs, size_t n, bool written);
 
 /*
+ * Another document than the main feeds changed (name relative to the
+ * output folder: a sub-feed, an archive): queue a WebSub ping of its URL
+ * for every WebSub target, kept in memory while the state database cannot
+ * take it, as ping_published() does. p NULL: nothing happens.
+ */
+void ping_document_changed(struct ping *p, const char *name);
+
+/*
  * Rows of the queue whose target starts with prefix ("hub/": no config
  * target can be named so) are another module's: when one is due, request()
  * builds its transfer (URL, method, body, headers and policies set; ping

@@ -1168,6 +1168,8 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 			ping_published(p->ping, k, pr.rs, pr.entries,
 			    pr.changed[k]);
 	}
+	for (size_t i = 0; i < pr.nsubs_changed; i++)
+		ping_document_changed(p->ping, pr.subs_changed[i]);
 	res->next_embargo = p->next_embargo =
 	    store_next_embargo(p->store, now);
 	if (rc == 0 && !p->once)

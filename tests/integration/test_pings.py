@@ -281,6 +281,48 @@ class WebSubTest(PingCase):
 		self.assertEqual(sorted(rss_hubs), sorted(hubs))
 
 
+class SubFeedTest(PingCase):
+	"""[feed] tag_feeds: a WebSub hub hears of each sub-feed whose bytes
+	changed, once; webhooks and XML-RPC hear of the main feeds only."""
+
+	def test_a_tag_feed_is_pinged_only_when_it_changes(self):
+		rcv = self.receiver()
+		self.config([('hub', 'websub', rcv.url('/hub')),
+			('hook', 'webhook', rcv.url('/hook'))],
+			feed={'tag_feeds': 'true'})
+		self.start_and_deliver([(rcv, '/hub'), (rcv, '/hook')])
+		solo = [BASE_URL + 'tags/solo.' + ext for ext in ('atom', 'rss')]
+		daemon_tag = BASE_URL + 'tags/daemon.atom'
+		self.wait_count(rcv, 1, '/hub', daemon_tag, what='the start-up '
+			'ping of a tag feed')
+		mark = rcv.mark()
+		src = os.path.join(self.ws.outside, 'solo.md')
+		ft.write_release(src, release_text('Solo', '2024-06-01T08:00:00Z',
+			extra='tags: [Solo]'))
+		os.rename(src, self.ws.release('solo.md'))
+		for f in solo + list(FEEDS):
+			self.wait_count(rcv, 1, '/hub', f, mark, what='a ping of %s' % f)
+		self.wait_empty_queue()
+		time.sleep(QUIET)		# proving an absence
+		got = rcv.requests(since=mark)
+		self.assertEqual(sorted(r.feed for r in got if r.path == '/hub'),
+			sorted(solo + list(FEEDS)), got)
+		self.assertEqual(sorted(r.feed for r in got if r.path == '/hook'),
+			sorted(FEEDS), got)
+		for r in got:
+			self.assertRegex(r.delivery or '', ID_RE)
+		# A release without the tag: tags/solo.* unchanged, not pinged.
+		mark = rcv.mark()
+		self.add_release('2024-06-02-annan', 'Annan',
+			'2024-06-02T08:00:00Z')
+		for f in FEEDS:
+			self.wait_count(rcv, 1, '/hub', f, mark)
+		self.wait_empty_queue()
+		time.sleep(QUIET)
+		self.assertEqual(sorted(r.feed for r in rcv.requests('/hub',
+			since=mark)), sorted(FEEDS))
+
+
 class ChangeTest(PingCase):
 
 	def test_one_release_one_ping_per_target_and_feed(self):
