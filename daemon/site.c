@@ -21,13 +21,23 @@
 #include "feeds/sitemap.h"
 #include "log.h"
 
-/* One publish of the site: what it writes through, what it counts. */
+/* One slice of a publish of the site: where it writes, what it counts. */
 struct run {
 	const struct config *c;
 	struct output_batch *b;
 	struct publish_result *res;
+	double deadline;	/* monotonic ms; 0: none */
+	atomic_bool rendered;	/* a page was made in this slice */
 	char first[1300];	/* the publish's first failure, or "" */
 };
+
+/*
+ * The batch of the publish under way: its slices write pages at once,
+ * and the folders are fsync'd once, by the slice that completes the site
+ * (just before the feeds, which are fsync'd themselves), never by the
+ * other slices, so no slice waits on the disk.
+ */
+static struct output_batch *open_batch;
 
 /*
  * An episode of failing publishes (a full disk, a stylesheet that fails
@@ -96,7 +106,6 @@ struct work {
 	struct release **rs;
 	size_t n;		/* releases */
 	size_t items;		/* release pages: n; listings: their count */
-	size_t must;		/* items below it are made whatever the time */
 	double deadline;	/* monotonic ms; 0: none */
 	bool listings;
 	atomic_size_t next;	/* the next item to take */
@@ -117,6 +126,7 @@ release_page(struct work *w, struct tally *t, size_t i)
 	if (r->page_stamp == stamp ||
 	    pages_release_name(r, name, sizeof(name)) < 0)
 		return;
+	atomic_store(&w->u->rendered, true);
 	if (pages_render_release(p, &w->u->c->feed, r, &data, &len, why,
 	    sizeof(why)) < 0) {
 		note_failure(t, name, why);
@@ -149,6 +159,7 @@ listing_page(struct work *w, struct tally *t, size_t k)
 	if (head != NULL && head->listing_stamp == stamp)
 		return;
 	snprintf(name, sizeof(name), "archive/%zu.html", k);
+	atomic_store(&w->u->rendered, true);
 	if (pages_render_listing(p, &w->u->c->feed, w->rs, w->n, k, &data,
 	    &len, why, sizeof(why)) < 0) {
 		note_failure(t, name, why);
@@ -173,7 +184,8 @@ work_loop(void *arg)
 
 	while (!atomic_load(&w->stopped) &&
 	    (i = atomic_fetch_add(&w->next, 1)) < w->items) {
-		if (i >= w->must && w->deadline > 0 &&
+		/* Out of time once a page is made: each slice makes one. */
+		if (w->deadline > 0 && atomic_load(&w->u->rendered) &&
 		    date_mono_ms() >= w->deadline) {
 			atomic_store(&w->stopped, true);
 			break;
@@ -211,31 +223,27 @@ work_run(struct work *w)
 }
 
 /*
- * The pages of rs that need it. Those of the first nfeed (and of the
- * index's) are always made; past them, at the deadline (monotonic ms, 0:
- * none) it stops. Returns 1 when it stopped with pages left, else 0.
+ * The pages of rs that need it, newest first, until u's deadline (one
+ * item at least). Returns 1 when it stopped with pages left, else 0.
  */
 static int
-release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed,
-    double deadline)
+release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .items = n,
-	    .nfeed = nfeed, .deadline = deadline };
+	    .nfeed = nfeed, .deadline = u->deadline };
 
-	w.must = nfeed > u->c->pages_set.index_entries ? nfeed :
-	    u->c->pages_set.index_entries;
 	atomic_init(&w.next, 0);
 	atomic_init(&w.stopped, false);
 	return work_run(&w);
 }
 
-/* The listing pages that need it; at least one, then up to the deadline. */
+/* The listing pages that need it; the same way. */
 static int
-listing_pages(struct run *u, struct release **rs, size_t n, double deadline)
+listing_pages(struct run *u, struct release **rs, size_t n)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .listings = true,
-	    .items = pages_listing_count(u->c->pages, n), .must = 1,
-	    .deadline = deadline };
+	    .items = pages_listing_count(u->c->pages, n),
+	    .deadline = u->deadline };
 
 	atomic_init(&w.next, 0);
 	atomic_init(&w.stopped, false);
@@ -284,22 +292,28 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 	tally_add(u, &t);
 }
 
+/* Removals a slice makes before it looks at the time: progress. */
+#define MIN_REMOVALS	64
+
 /*
- * Stage the removal of the files in folder (under the output folder)
- * whose names keep() does not want: pages of releases gone, listing
- * pages past the last. Only NAME.html files are looked at.
+ * Remove the files in folder (under the output folder) whose names keep()
+ * does not want: pages of releases gone, listing pages past the last.
+ * Only NAME.html files are looked at. Returns 1 when u's deadline came
+ * with files left (after MIN_REMOVALS at least), else 0.
  */
-static void
+static int
 sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
     void *arg), void *arg)
 {
 	char dir[4096], rel[512];
 	struct dirent *e;
+	unsigned done = 0;
+	int more = 0, rc;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s/%s", u->c->output_dir, folder);
 	if ((d = opendir(dir)) == NULL)
-		return;		/* none yet */
+		return 0;	/* none yet */
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 
@@ -307,13 +321,23 @@ sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
 		    strcmp(e->d_name + len - 5, ".html") != 0 ||
 		    keep(e->d_name, arg))
 			continue;
+		if (++done > MIN_REMOVALS && u->deadline > 0 &&
+		    date_mono_ms() >= u->deadline) {
+			more = 1;
+			break;
+		}
 		snprintf(rel, sizeof(rel), "%s/%s", folder, e->d_name);
-		if (output_batch_remove(u->b, rel) < 0)
-			u->res->pages_failed++;
-		else
+		if ((rc = output_batch_remove(u->b, rel)) < 0) {
+			struct tally t = { 0 };
+
+			note_failure(&t, rel, strerror(errno));
+			tally_add(u, &t);
+		} else if (rc == 1) {
 			u->res->pages_removed++;
+		}
 	}
 	closedir(d);
+	return more;
 }
 
 static bool
@@ -334,16 +358,19 @@ keep_listing(const char *name, void *arg)
 	return k >= 1 && k <= *(size_t *)arg;
 }
 
-static void
+/* Sweep releases/ and archive/. Returns 1 if out of time, else 0. */
+static int
 sweep_all(struct run *u, struct release **rs, size_t n)
 {
 	xmlHashTablePtr live = xmlHashCreate((int)(n < 64 ? 64 : n));
 	size_t count = pages_listing_count(u->c->pages, n);
 	char name[512];
 
+	int more;
+
 	if (live == NULL) {
 		u->res->pages_failed++;
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "%s.html", rs[i]->slug);
@@ -352,51 +379,80 @@ sweep_all(struct run *u, struct release **rs, size_t n)
 			/* Not knowing what lives, remove nothing. */
 			xmlHashFree(live, NULL);
 			u->res->pages_failed++;
-			return;
+			return 0;
 		}
 	}
-	sweep(u, "releases", keep_release, live);
-	sweep(u, "archive", keep_listing, &count);
+	more = sweep(u, "releases", keep_release, live);
+	if (more == 0)
+		more = sweep(u, "archive", keep_listing, &count);
 	xmlHashFree(live, NULL);
+	return more;
 }
 
-/* The batch failed: every page is made again at the next publish. */
-static void
-forget(struct release **rs, size_t n)
+/* The batch of this publish: the one under way if it writes to dir. */
+static struct output_batch *
+batch_for(const char *dir)
 {
-	for (size_t i = 0; i < n; i++)
-		rs[i]->page_stamp = rs[i]->listing_stamp = 0;
+	if (open_batch != NULL &&
+	    strcmp(output_batch_dir(open_batch), dir) != 0) {
+		/* A reload moved the site: the old one is complete enough. */
+		output_batch_sync(open_batch);
+		output_batch_free(open_batch);
+		open_batch = NULL;
+	}
+	if (open_batch == NULL)
+		open_batch = output_batch_new(dir);
+	return open_batch;
+}
+
+/*
+ * One slice: the release pages, then the listing pages, then (in a slice
+ * of its own when the pages took the time) the index, sitemaps and
+ * sweeps. Returns 1 when there is more to do.
+ */
+static int
+site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
+    int64_t now)
+{
+	if (release_pages(u, rs, n, nfeed) > 0 ||
+	    listing_pages(u, rs, n) > 0)
+		return 1;
+	/* A slice that made no page goes on whatever the time: progress. */
+	if (atomic_load(&u->rendered) && u->deadline > 0 &&
+	    date_mono_ms() >= u->deadline)
+		return 1;
+	site_files(u, rs, n, now);
+	return sweep_all(u, rs, n);
 }
 
 int
 site_publish(const struct config *c, struct release **rs, size_t n,
     size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
 {
-	struct run u = { c, output_batch_new(c->output_dir), res, "" };
-	double deadline = slice_ms > 0 ? date_mono_ms() + slice_ms : 0;
+	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
+	    date_mono_ms() + slice_ms : 0, false, "" };
 	int more;
 
+	atomic_init(&u.rendered, false);
 	if (u.b == NULL) {
 		log_errx("cannot publish the pages (out of memory)");
 		res->pages_failed++;
 		return 0;
 	}
-	more = release_pages(&u, rs, n, nfeed, deadline);
-	if (more == 0)
-		more = listing_pages(&u, rs, n, deadline);
+	more = site_slice(&u, rs, n, nfeed, now);
 	if (more == 0) {
-		site_files(&u, rs, n, now);
-		sweep_all(&u, rs, n);
+		/* The site is complete: make its renames durable, then the
+		 * feeds that link to it follow. */
+		if (output_batch_sync(u.b) < 0) {
+			if (u.first[0] == '\0')
+				snprintf(u.first, sizeof(u.first), "cannot "
+				    "sync the pages in %s: %s", c->output_dir,
+				    strerror(errno));
+			res->pages_failed++;
+		}
+		output_batch_free(u.b);
+		open_batch = NULL;
 	}
-	if (output_batch_commit(u.b) < 0) {
-		if (u.first[0] == '\0')
-			snprintf(u.first, sizeof(u.first), "cannot write the "
-			    "pages in %s: %s", c->output_dir, strerror(errno));
-		res->pages_failed++;
-		forget(rs, n);
-		more = 0;	/* the feeds still go out; pages at the retry */
-	}
-	output_batch_free(u.b);
 	if (res->pages_failed > 0 && episode_fails++ == 0)
 		log_errx("%s (more failures of the site are not logged until "
 		    "it is written again)", u.first[0] ? u.first : "site: a page "

@@ -18,12 +18,14 @@
  * are kept, the others' are freed once their page is made. Fills
  * res->pages_* and res->next_change. Problems are logged here.
  *
- * slice_ms > 0 bounds the time spent on the pages of the releases past
- * the feeds and the index (those are always made), then on the listing
- * pages (one at least): when time runs out, the pages made so far are
- * written, nothing else (no index, sitemap or feed links to a page not
- * there yet), and it returns 1: call again. Returns 0 when the whole
- * site is in place.
+ * slice_ms > 0 bounds the time of one call (a page, or MIN_REMOVALS
+ * removals, at least, so every call gets somewhere): the release pages
+ * newest first, then the listing pages, then the index, the sitemaps and
+ * the removal of pages gone. Each file is in place when written; when
+ * time runs out it returns 1 (call again): no index, sitemap or feed links
+ * to a page not there yet, as what links comes later. Returns 0 when the
+ * whole site is in place: then the folders are fsync'd (the only call
+ * that waits on the disk), and the feeds may follow.
  *
  * A release page is rendered again only when its release is new (read
  * again) or its pages_stamp() changed; a listing page when its
