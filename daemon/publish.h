@@ -38,6 +38,8 @@ struct publish_result {
  * or written (logged; the old file stays). A page that fails is logged
  * and counted in pages_failed; it does not fail the publish.
  *
+ * save_state false (--once) leaves the state folder alone (site_publish()).
+ *
  * slice_ms (0: no limit) bounds the time spent on release pages: when
  * more are left, those written so far are in place, nothing else is
  * (no listing, sitemap or feed links to a page not there yet), and
@@ -45,6 +47,7 @@ struct publish_result {
  * publishes the rest, so a big batch is still published once.
  */
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
-    int64_t empty_since, double slice_ms, struct publish_result *res);
+    int64_t empty_since, double slice_ms, bool save_state,
+    struct publish_result *res);
 
 #endif

@@ -28,6 +28,7 @@ struct run {
 	struct publish_result *res;
 	double deadline;	/* monotonic ms; 0: none */
 	atomic_bool rendered;	/* a page was made in this slice */
+	bool save_state;	/* write pages-slugs (not --once) */
 	char first[1300];	/* the publish's first failure, or "" */
 };
 
@@ -340,6 +341,174 @@ sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
 	return more;
 }
 
+/* ---- redirects of renamed releases -------------------------------------- */
+
+/*
+ * What the site's release pages were, for the next publish (and the next
+ * start): SLUGS in the state folder (beside the release history: which
+ * slug each id had), one line per page, "P" TAB slug TAB id, and per
+ * redirect page, "R" TAB old slug TAB id. A release whose id had another slug gets a
+ * redirect page at the old one, for as long as the release lives; a
+ * redirect whose slug is a release's own again (renamed back) is that
+ * release's page, so no redirect ever points at a redirect.
+ */
+#define SLUGS	"pages-slugs"
+
+static void
+free_str(void *payload, const xmlChar *name)
+{
+	(void)name;
+	free(payload);
+}
+
+/* A field fit for a line of SLUGS: no TAB, no line break. */
+static bool
+slug_field_ok(const char *s)
+{
+	return s != NULL && s[0] != '\0' && strpbrk(s, "\t\r\n") == NULL;
+}
+
+/*
+ * Read SLUGS: page slug by id into pages, redirects' ids by old slug into
+ * redirects (strdup'd). No file (a first start) is no line.
+ */
+static void
+slugs_load(const char *dir, xmlHashTablePtr pages,
+    xmlHashTablePtr redirects)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" SLUGS, dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while ((got = getline(&line, &cap, f)) > 0) {
+		char *slug, *id, *v;
+
+		if (line[got - 1] == '\n')
+			line[got - 1] = '\0';
+		if ((line[0] != 'P' && line[0] != 'R') || line[1] != '\t' ||
+		    (id = strchr(line + 2, '\t')) == NULL)
+			continue;
+		*id++ = '\0';
+		slug = line + 2;
+		if (line[0] == 'P' ? (v = strdup(slug)) == NULL ||
+		    xmlHashAddEntry(pages, (const xmlChar *)id, v) < 0 :
+		    (v = strdup(id)) == NULL ||
+		    xmlHashAddEntry(redirects, (const xmlChar *)slug, v) < 0)
+			free(v);
+	}
+	free(line);
+	fclose(f);
+}
+
+struct redirecting {
+	struct run *u;
+	xmlHashTablePtr ids;	/* id -> live release */
+	xmlHashTablePtr live;	/* "SLUG.html" -> release (or redirect) */
+	xmlHashTablePtr made;	/* old slug -> its release */
+};
+
+/* old was id's slug: a redirect if id lives under another, free slug. */
+static void
+redirect_if_moved(struct redirecting *g, const char *old, const char *id)
+{
+	struct release *r = xmlHashLookup(g->ids, (const xmlChar *)id);
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s.html", old);
+	if (r == NULL || strcmp(r->slug, old) == 0 ||
+	    xmlHashLookup(g->live, (const xmlChar *)name) != NULL ||
+	    xmlHashLookup(g->made, (const xmlChar *)old) != NULL)
+		return;
+	xmlHashAddEntry(g->made, (const xmlChar *)old, r);
+}
+
+static void
+scan_page(void *payload, void *data, const xmlChar *id)
+{
+	redirect_if_moved(data, payload, (const char *)id);
+}
+
+static void
+scan_redirect(void *payload, void *data, const xmlChar *slug)
+{
+	redirect_if_moved(data, (const char *)slug, payload);
+}
+
+/* Write the redirect page of old, keep it from the sweep. */
+static void
+write_redirect(void *payload, void *data, const xmlChar *old)
+{
+	struct redirecting *g = data;
+	struct release *r = payload;
+	struct tally t = { 0 };
+	char name[512], *page;
+	size_t len;
+
+	snprintf(name, sizeof(name), "releases/%s.html", (const char *)old);
+	if (pages_render_redirect(&g->u->c->feed, r, &page, &len) < 0)
+		note_failure(&t, name, "out of memory");
+	else
+		put(g->u, &t, name, page, len);
+	tally_add(g->u, &t);
+	xmlHashAddEntry(g->live, (const xmlChar *)name + strlen("releases/"),
+	    r);
+}
+
+static void
+save_redirect(void *payload, void *data, const xmlChar *old)
+{
+	const struct release *r = payload;
+
+	if (slug_field_ok(r->id))
+		fprintf(data, "R\t%s\t%s\n", (const char *)old, r->id);
+}
+
+/*
+ * The redirect pages of rs[0..n) (live: their page names, which gain the
+ * redirects'), and SLUGS for the next time.
+ */
+static void
+redirects(struct run *u, struct release **rs, size_t n, xmlHashTablePtr live)
+{
+	xmlHashTablePtr pages = xmlHashCreate(64), old = xmlHashCreate(16);
+	struct redirecting g = { u, xmlHashCreate((int)(n < 64 ? 64 : n)),
+	    live, xmlHashCreate(16) };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+
+	if (pages == NULL || old == NULL || g.ids == NULL || g.made == NULL)
+		goto out;
+	slugs_load(u->c->state_dir, pages, old);
+	for (size_t i = 0; i < n; i++)
+		xmlHashAddEntry(g.ids, (const xmlChar *)rs[i]->id, rs[i]);
+	xmlHashScan(pages, scan_page, &g);
+	xmlHashScan(old, scan_redirect, &g);
+	xmlHashScan(g.made, write_redirect, &g);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (slug_field_ok(rs[i]->id) && slug_field_ok(rs[i]->slug))
+			fprintf(f, "P\t%s\t%s\n", rs[i]->slug, rs[i]->id);
+	xmlHashScan(g.made, save_redirect, f);
+	/* No state folder (it could not be made): redirects need it. */
+	if (fclose(f) == 0 && u->save_state && output_replace(u->c->state_dir, SLUGS, buf,
+	    len) < 0 && errno != ENOENT)
+		log_warn("%s/%s", u->c->state_dir, SLUGS);
+out:
+	free(buf);
+	xmlHashFree(pages, free_str);
+	xmlHashFree(old, free_str);
+	xmlHashFree(g.ids, NULL);
+	xmlHashFree(g.made, NULL);
+}
+
+/* ---- sweeping ----------------------------------------------------------- */
+
 static bool
 keep_release(const char *name, void *arg)
 {
@@ -382,6 +551,7 @@ sweep_all(struct run *u, struct release **rs, size_t n)
 			return 0;
 		}
 	}
+	redirects(u, rs, n, live);
 	more = sweep(u, "releases", keep_release, live);
 	if (more == 0)
 		more = sweep(u, "archive", keep_listing, &count);
@@ -427,10 +597,11 @@ site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
 
 int
 site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
+    size_t nfeed, int64_t now, double slice_ms, bool save_state,
+    struct publish_result *res)
 {
 	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
-	    date_mono_ms() + slice_ms : 0, false, "" };
+	    date_mono_ms() + slice_ms : 0, false, save_state, "" };
 	int more;
 
 	atomic_init(&u.rendered, false);

@@ -27,12 +27,18 @@
  * whole site is in place: then the folders are fsync'd (the only call
  * that waits on the disk), and the feeds may follow.
  *
+ * A renamed release (same id, another slug) leaves a redirect page at
+ * its old name, for as long as it lives: which slug each id had is kept
+ * in the state folder (pages-slugs), read at every publish and written
+ * when save_state (not --once, which writes no state).
+ *
  * A release page is rendered again only when its release is new (read
  * again) or its pages_stamp() changed; a listing page when its
  * pages_listing_stamp() did. So a file of the site removed by hand comes
  * back at the next start, not at the next publish.
  */
 int site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, double slice_ms, struct publish_result *res);
+    size_t nfeed, int64_t now, double slice_ms, bool save_state,
+    struct publish_result *res);
 
 #endif

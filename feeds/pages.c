@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include <libxml/HTMLtree.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxslt/security.h>
@@ -1269,6 +1270,72 @@ pages_view_xml(const struct pages *p, const struct feed_meta *m,
 		else
 			*len = (size_t)outlen;
 	}
+	xmlFree(out);
+	xmlFreeDoc(v.doc);
+	return rc;
+}
+
+/* ---- redirects ---------------------------------------------------------- */
+
+/* <name a="v" ...> under parent in an HTML document; attrs NULL-ended. */
+static xmlNodePtr
+html_el(struct view *v, xmlNodePtr parent, const char *name,
+    const char *const *attrs)
+{
+	xmlNodePtr n = el(v, parent, name, NULL);
+
+	for (size_t i = 0; attrs != NULL && attrs[i] != NULL; i += 2)
+		attr(v, n, attrs[i], attrs[i + 1]);
+	return n;
+}
+
+int
+pages_render_redirect(const struct feed_meta *m, const struct release *to,
+    char **data, size_t *len)
+{
+	struct view v = { 0 };
+	xmlNodePtr html, head, a;
+	xmlChar *out = NULL;
+	int outlen = 0, rc = -1;
+	char href[600], refresh[640];
+	const char *lang = lang_of(m, to);
+
+	*data = NULL;
+	/* Beside the old name, so relative: it works on any host. */
+	if ((size_t)snprintf(href, sizeof(href), "%s.html", to->slug) >=
+	    sizeof(href))
+		return -1;
+	snprintf(refresh, sizeof(refresh), "0; url=%s", href);
+	if ((v.doc = htmlNewDocNoDtD(NULL, NULL)) == NULL ||
+	    xmlCreateIntSubset(v.doc, (const xmlChar *)"html", NULL, NULL) ==
+	    NULL || (html = xmlNewDocNode(v.doc, NULL,
+	    (const xmlChar *)"html", NULL)) == NULL)
+		goto out;
+	xmlAddChild((xmlNodePtr)v.doc, html);
+	lang_attrs(&v, html, lang);
+	head = el(&v, html, "head", NULL);
+	html_el(&v, head, "meta", (const char *const[]){ "charset", "utf-8",
+	    NULL });
+	el(&v, head, "title", to->title);
+	html_el(&v, head, "meta", (const char *const[]){ "name", "robots",
+	    "content", "noindex", NULL });
+	html_el(&v, head, "link", (const char *const[]){ "rel", "canonical",
+	    "href", to->link, NULL });
+	html_el(&v, head, "meta", (const char *const[]){ "http-equiv",
+	    "refresh", "content", refresh, NULL });
+	a = el(&v, el(&v, html, "body", NULL), "p", NULL);
+	attr(&v, el(&v, a, "a", to->title), "href", href);
+	if (v.oom)
+		goto out;
+	htmlDocDumpMemoryFormat(v.doc, &out, &outlen, 0);
+	if (out == NULL || outlen < 0 || (*data = malloc((size_t)outlen +
+	    1)) == NULL)
+		goto out;
+	memcpy(*data, out, (size_t)outlen);
+	(*data)[outlen] = '\0';
+	*len = (size_t)outlen;
+	rc = 0;
+out:
 	xmlFree(out);
 	xmlFreeDoc(v.doc);
 	return rc;

@@ -619,6 +619,153 @@ class Daemon(dt.DaemonCase):
 		self.assertGreaterEqual(written, 4, lines[-1])
 
 
+	# ---- renamed releases -------------------------------------------------
+
+	def page(self, slug):
+		"""(text, refresh target or None) of releases/SLUG.html, or None."""
+		path = os.path.join(self.ws.out, 'releases', slug + '.html')
+		try:
+			with open(path, encoding='utf-8') as f:
+				text = f.read()
+		except FileNotFoundError:
+			return None
+		p = Meta()
+		p.feed(text)
+		refresh = p.meta.get(('http-equiv', 'refresh'))
+		target = None
+		if refresh is not None:
+			m = re.match(r'^0; url=([^/]+)\.html$', refresh)
+			self.assertIsNotNone(m, refresh)
+			target = m.group(1)
+		return text, target, p
+
+	def follow(self, slug):
+		"""Follow meta refreshes from SLUG: the slugs seen, at most 3."""
+		seen = [slug]
+		while len(seen) <= 3:
+			got = self.page(seen[-1])
+			self.assertIsNotNone(got, 'releases/%s.html: 404' % seen[-1])
+			if got[1] is None:
+				return seen
+			seen.append(got[1])
+		self.fail('a redirect loop: %s' % seen)
+
+	def site_text(self, *names):
+		out = ''
+		for n in names:
+			with open(os.path.join(self.ws.out, n), encoding='utf-8') as f:
+				out += f.read()
+		return out
+
+	def assertRedirect(self, old, new):
+		text, target, p = self.page(old)
+		self.assertEqual(target, new, text)
+		self.assertEqual(self.follow(old), [old, new])
+		self.assertEqual(p.meta.get(('name', 'robots')), 'noindex', text)
+		self.assertEqual(p.links.get('canonical'), ft.BASE_URL +
+			'releases/%s.html' % new, text)
+		self.assertNotIn('<script', text)
+		# Listed nowhere: not in the sitemaps, the index, the listings.
+		listed = self.site_text('sitemap.xml', 'sitemap-news.xml',
+			'index.html', *['archive/' + n for n in os.listdir(
+			os.path.join(self.ws.out, 'archive'))])
+		self.assertNotIn('releases/%s.html' % old, listed)
+		self.assertIn('releases/%s.html' % new, listed)
+
+	def wait_page(self, slug, real):
+		def ok():
+			got = self.page(slug)
+			return got is not None and (got[1] is None) == real
+		self.wait(ok, 'releases/%s.html as a %s' % (slug, 'page' if real
+			else 'redirect'))
+
+	def test_renamed_release_leaves_a_redirect(self):
+		old, new = '2024-01-10-alfa', 'alfa-ny-titel'
+		self.start()
+		self.assertEqual(self.follow(old), [old])
+		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
+			'.md'))
+		self.wait_page(new, True)
+		self.wait_page(old, False)
+		self.assertRedirect(old, new)
+		# The id stayed: one entry, its link the new page (the feeds
+		# come after the pages).
+		self.wait(lambda: '/releases/%s.html' % new in dt.read_atom(
+			self.ws), 'the new link in the feed')
+		atom = dt.read_atom(self.ws)
+		self.assertNotIn('/releases/%s.html' % old, atom)
+		self.assertEqual(atom.count('<entry>'), 3)
+		# A restart keeps it (and writes it again, unchanged).
+		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
+		mark = self.notify.mark()
+		self.daemon = dt.Daemon(self.ws, self.notify)
+		self.addCleanup(self.daemon.kill)
+		self.addCleanup(self._stop_cleanly)
+		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
+			'READY=1 after the restart', dt.START_TIMEOUT)
+		self.assertRedirect(old, new)
+		# Renamed again: the first name points at the last, no chain.
+		third = 'alfa-tredje'
+		os.rename(self.ws.release(new + '.md'), self.ws.release(third +
+			'.md'))
+		self.wait_page(third, True)
+		self.wait_page(new, False)
+		self.assertRedirect(new, third)
+		self.wait(lambda: self.page(old)[1] == third, 'the old redirect '
+			'moved on')
+		self.assertRedirect(old, third)
+		# Renamed back: the first name is the page again, no loop.
+		os.rename(self.ws.release(third + '.md'), self.ws.release(old +
+			'.md'))
+		self.wait_page(old, True)
+		self.wait_page(third, False)
+		self.assertRedirect(third, old)
+		self.assertRedirect(new, old)
+		self.assertEqual(self.follow(old), [old])
+		# Removed: its redirects go with it.
+		os.remove(self.ws.release(old + '.md'))
+		self.wait(lambda: all(self.page(s) is None for s in (old, new,
+			third)), 'every page of the release removed')
+
+	def test_chromium_follows_the_redirect(self):
+		exe = chromium()
+		if exe is None:
+			self.skipTest('chromium not installed')
+		old, new = '2024-01-10-alfa', 'alfa-ny-titel'
+		self.start()
+		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
+			'.md'))
+		self.wait_page(old, False)
+		url = 'file://' + os.path.join(self.ws.out, 'releases', old +
+			'.html')
+		dom = subprocess.run([exe, '--headless', '--no-sandbox',
+			'--disable-gpu', '--no-first-run', '--user-data-dir=' +
+			self.ws.path('chr'), '--virtual-time-budget=5000',
+			'--dump-dom', url], capture_output=True, text=True,
+			timeout=120)
+		self.assertEqual(dom.returncode, 0, dom.stderr[-2000:])
+		# The new page's own parts, which the redirect page has not.
+		self.assertIn('class="dateline"', dom.stdout)
+		self.assertIn('application/ld+json', dom.stdout)
+
+
+class Meta(html.parser.HTMLParser):
+	"""<meta> by (attribute, value) of name/http-equiv, <link> by rel."""
+
+	def __init__(self):
+		super().__init__()
+		self.meta, self.links = {}, {}
+
+	def handle_starttag(self, tag, attrs):
+		a = dict(attrs)
+		if tag == 'meta':
+			for k in ('name', 'http-equiv', 'property'):
+				if k in a:
+					self.meta[(k, a[k])] = a.get('content')
+		elif tag == 'link' and 'rel' in a:
+			self.links[a['rel']] = a.get('href')
+
+
 if __name__ == '__main__':
 	ft.require_binary()
 	unittest.main(verbosity=1)
