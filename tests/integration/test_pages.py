@@ -40,6 +40,39 @@ SM_NS = {'s': 'http://www.sitemaps.org/schemas/sitemap/0.9',
 HOSTILE = '<script>alert("x")</script> & \'q\' "d" \u202eevil\u202c'
 
 
+# The Nu HTML checker: npm's vnu-jar (scripts/install-deps.sh puts it
+# there), run with the machine's Java.
+VNU_JAR = os.path.join(os.environ.get('FEEDPUBD_VNU_DIR') or
+	os.path.join(os.path.expanduser('~'), '.cache', 'feedpubd-tests',
+	'vnu'), 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar')
+# A page the checker must fault (a stray end tag, no title): proof that
+# it runs and reports, so its silence on ours means something.
+BROKEN_HTML = '<!DOCTYPE html>\n<html lang="en"><head></head><body>' \
+	'<p>x</div></body></html>\n'
+
+
+def nu_check(test, paths, scratch):
+	"""Run vnu --errors-only over paths (.css ones as CSS) and a broken
+	page of its own; return the error lines about paths."""
+	java = shutil.which('java')
+	if java is None or not os.path.isfile(VNU_JAR):
+		print('SKIP: the Nu HTML checker needs java and %s (make check '
+			'installs both: scripts/install-deps.sh)' % VNU_JAR,
+			file=sys.stderr)
+		test.skipTest('java or vnu.jar missing')
+	broken = os.path.join(scratch, 'broken-on-purpose.html')
+	with open(broken, 'w') as f:
+		f.write(BROKEN_HTML)
+	r = subprocess.run([java, '-jar', VNU_JAR, '--errors-only',
+		'--also-check-css'] + paths + [broken], capture_output=True,
+		text=True, timeout=300)
+	lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ln]
+	test.assertNotEqual(r.returncode, 0, 'vnu passed a broken page')
+	test.assertTrue(any('broken-on-purpose' in ln for ln in lines),
+		'vnu did not report the broken page: %s' % lines)
+	return [ln for ln in lines if 'broken-on-purpose' not in ln]
+
+
 def chromium():
 	for name in ('chromium', 'chromium-browser', 'google-chrome'):
 		path = shutil.which(name)
@@ -325,6 +358,23 @@ class Site(ft.FeedCase):
 		self.assertEqual(self.read('robots.txt'),
 			'User-agent: *\nAllow: /\n\nSitemap: %ssitemap.xml\n'
 			'Sitemap: %ssitemap-news.xml\n' % (ft.BASE_URL, ft.BASE_URL))
+
+	def test_nu_html_checker_finds_no_error(self):
+		"""Every page (the index, the listings, the seed release with
+		facts, contacts and about, the Arabic one, right to left, the
+		hostile one) and style.css: zero errors from the Nu checker."""
+		for rel, want in (
+				('releases/2019-12-10-helsingborg-trygghet.html',
+				 ['class="facts"', 'class="contacts"', 'class="about"',
+				  'lang="sv"']),
+				('releases/arabic.html', ['dir="rtl"', 'lang="ar"']),
+				('archive/1.html', ['class="listing"'])):
+			for w in want:
+				self.assertIn(w, self.read(rel), rel)
+		paths = [self.out(p) for p in self.pages] + [self.out('style.css')]
+		self.assertGreater(len(paths), 15)
+		errors = nu_check(self, paths, self.ws.path('.'))
+		self.assertEqual(errors, [], '\n'.join(errors))
 
 	def test_chromium_shows_the_parts(self):
 		exe = chromium()
@@ -727,6 +777,53 @@ class Daemon(dt.DaemonCase):
 		self.wait(lambda: all(self.page(s) is None for s in (old, new,
 			third)), 'every page of the release removed')
 
+	def test_linkchecker_and_nu_checker_on_the_embedded_server(self):
+		"""linkchecker (Debian's) crawls the site the daemon serves,
+		the seed-like and an Arabic release and a renamed release's
+		redirect among it: zero broken links; the Nu checker passes the
+		redirect page."""
+		exe = shutil.which('linkchecker')
+		if exe is None:
+			print('SKIP: linkchecker not installed (make check installs '
+				'it: scripts/install-deps.sh)', file=sys.stderr)
+			self.skipTest('linkchecker not installed')
+		if not os.path.exists(SEED):
+			self.skipTest('%s not found' % SEED)
+		ft.write_release(self.ws.release('2019-12-10-helsingborg-'
+			'trygghet.md'), seed_release())
+		ft.write_release(self.ws.release('arabic.md'), '---\ntitle: '
+			'\u0627\u0644\u062e\u0628\u0631\nlang: ar\n---\n'
+			'\u0646\u0635.\n')
+		# Every link internal: the base URL is the server's own.
+		port = free_port()
+		base = 'http://127.0.0.1:%d/' % port
+		self.write_config(feed={'base_url': base},
+			extra='[http]\nlisten = 127.0.0.1:%d\n' % port)
+		self.start(write_config=False)
+		old, new = '2024-01-10-alfa', 'alfa-ny-titel'
+		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
+			'.md'))
+		self.wait_page(old, False)
+		self.wait(lambda: '/releases/%s.html' % new in dt.read_atom(
+			self.ws), 'the new link in the feed')
+		# mailto: and tel: would ask DNS and the phone network.
+		r = subprocess.run([exe, '--no-status', '--no-warnings',
+			'--ignore-url=^mailto:', '--ignore-url=^tel:', '-r', '10',
+			base, base + 'releases/%s.html' % old, base + 'sitemap.xml'],
+			capture_output=True, text=True, timeout=300)
+		m = re.search(r'(\d+) links? in (\d+) URLs? checked\. '
+			r'(\d+) warnings? found\. (\d+) errors? found', r.stdout)
+		self.assertIsNotNone(m, r.stdout[-3000:] + r.stderr[-2000:])
+		self.assertEqual((r.returncode, m.group(4)), (0, '0'),
+			r.stdout[-6000:])
+		# The three feeds' pages, index, listings, css: dozens of URLs.
+		self.assertGreater(int(m.group(2)), 10, r.stdout[-3000:])
+		print('\nlinkchecker: %s links in %s URLs, %s errors' % (
+			m.group(1), m.group(2), m.group(4)), file=sys.stderr)
+		errors = nu_check(self, [os.path.join(self.ws.out, 'releases',
+			old + '.html')], self.ws.path('.'))
+		self.assertEqual(errors, [], '\n'.join(errors))
+
 	def test_chromium_follows_the_redirect(self):
 		exe = chromium()
 		if exe is None:
@@ -747,6 +844,14 @@ class Daemon(dt.DaemonCase):
 		# The new page's own parts, which the redirect page has not.
 		self.assertIn('class="dateline"', dom.stdout)
 		self.assertIn('application/ld+json', dom.stdout)
+
+
+def free_port():
+	"""A loopback TCP port free a moment ago."""
+	import socket
+	with socket.socket() as s:
+		s.bind(('127.0.0.1', 0))
+		return s.getsockname()[1]
 
 
 class Meta(html.parser.HTMLParser):
