@@ -28,6 +28,7 @@ struct run {
 	struct publish_result *res;
 	double deadline;	/* monotonic ms; 0: none */
 	atomic_bool rendered;	/* a page was made in this slice */
+	bool eager;		/* no whole site written yet: site_written */
 	bool save_state;	/* write pages-slugs (not --once) */
 	char first[1300];	/* the publish's first failure, or "" */
 };
@@ -39,6 +40,17 @@ struct run {
  * other slices, so no slice waits on the disk.
  */
 static struct output_batch *open_batch;
+
+/*
+ * Until the process has written a whole site once, a slice makes the
+ * pages of the feeds' and the index's releases and one listing page
+ * whatever the time (as many as max_entries and index_entries say, not
+ * as many as there are releases), and the index and sitemaps: so the
+ * daemon's first publish, before READY=1 and systemd's watchdog, has its
+ * feeds out when the newsroom is small, however slow the machine. Later
+ * slices are held to the time alone.
+ */
+static bool site_written;
 
 /*
  * An episode of failing publishes (a full disk, a stylesheet that fails
@@ -108,6 +120,7 @@ struct work {
 	size_t n;		/* releases */
 	size_t items;		/* release pages: n; listings: their count */
 	double deadline;	/* monotonic ms; 0: none */
+	size_t must;		/* items below it are made whatever the time */
 	bool listings;
 	atomic_size_t next;	/* the next item to take */
 	atomic_bool stopped;	/* out of time with items left */
@@ -186,7 +199,8 @@ work_loop(void *arg)
 	while (!atomic_load(&w->stopped) &&
 	    (i = atomic_fetch_add(&w->next, 1)) < w->items) {
 		/* Out of time once a page is made: each slice makes one. */
-		if (w->deadline > 0 && atomic_load(&w->u->rendered) &&
+		if (i >= w->must && w->deadline > 0 &&
+		    atomic_load(&w->u->rendered) &&
 		    date_mono_ms() >= w->deadline) {
 			atomic_store(&w->stopped, true);
 			break;
@@ -232,6 +246,9 @@ release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .items = n,
 	    .nfeed = nfeed, .deadline = u->deadline };
+	size_t idx = u->c->pages_set.index_entries;
+
+	w.must = !u->eager ? 0 : nfeed > idx ? nfeed : idx;
 
 	atomic_init(&w.next, 0);
 	atomic_init(&w.stopped, false);
@@ -244,7 +261,7 @@ listing_pages(struct run *u, struct release **rs, size_t n)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .listings = true,
 	    .items = pages_listing_count(u->c->pages, n),
-	    .deadline = u->deadline };
+	    .deadline = u->deadline, .must = u->eager ? 1 : 0 };
 
 	atomic_init(&w.next, 0);
 	atomic_init(&w.stopped, false);
@@ -477,6 +494,7 @@ redirects(struct run *u, struct release **rs, size_t n, xmlHashTablePtr live)
 	xmlHashTablePtr pages = xmlHashCreate(64), old = xmlHashCreate(16);
 	struct redirecting g = { u, xmlHashCreate((int)(n < 64 ? 64 : n)),
 	    live, xmlHashCreate(16) };
+	struct output_batch *sb = NULL;
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = NULL;
@@ -495,10 +513,17 @@ redirects(struct run *u, struct release **rs, size_t n, xmlHashTablePtr live)
 		if (slug_field_ok(rs[i]->id) && slug_field_ok(rs[i]->slug))
 			fprintf(f, "P\t%s\t%s\n", rs[i]->slug, rs[i]->id);
 	xmlHashScan(g.made, save_redirect, f);
-	/* No state folder (it could not be made): redirects need it. */
-	if (fclose(f) == 0 && u->save_state && output_replace(u->c->state_dir, SLUGS, buf,
-	    len) < 0 && errno != ENOENT)
+	/*
+	 * Replaced atomically, not fsync'd (a batch of one, in the state
+	 * folder): like a page, a hint the next publish rewrites, and no
+	 * wait on the disk in the loop. No state folder (it could not be
+	 * made): no redirects after a restart, nothing worse.
+	 */
+	if (fclose(f) == 0 && u->save_state &&
+	    (sb = output_batch_new(u->c->state_dir)) != NULL &&
+	    output_batch_put(sb, SLUGS, buf, len) < 0 && errno != ENOENT)
 		log_warn("%s/%s", u->c->state_dir, SLUGS);
+	output_batch_free(sb);
 out:
 	free(buf);
 	xmlHashFree(pages, free_str);
@@ -588,7 +613,7 @@ site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
 	    listing_pages(u, rs, n) > 0)
 		return 1;
 	/* A slice that made no page goes on whatever the time: progress. */
-	if (atomic_load(&u->rendered) && u->deadline > 0 &&
+	if (!u->eager && atomic_load(&u->rendered) && u->deadline > 0 &&
 	    date_mono_ms() >= u->deadline)
 		return 1;
 	site_files(u, rs, n, now);
@@ -601,7 +626,8 @@ site_publish(const struct config *c, struct release **rs, size_t n,
     struct publish_result *res)
 {
 	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
-	    date_mono_ms() + slice_ms : 0, false, save_state, "" };
+	    date_mono_ms() + slice_ms : 0, false, !site_written, save_state,
+	    "" };
 	int more;
 
 	atomic_init(&u.rendered, false);
@@ -623,6 +649,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		}
 		output_batch_free(u.b);
 		open_batch = NULL;
+		site_written = true;
 	}
 	if (res->pages_failed > 0 && episode_fails++ == 0)
 		log_errx("%s (more failures of the site are not logged until "
