@@ -521,8 +521,13 @@ redirects(struct run *u, struct release **rs, size_t n, xmlHashTablePtr live)
 	 */
 	if (fclose(f) == 0 && u->save_state &&
 	    (sb = output_batch_new(u->c->state_dir)) != NULL &&
-	    output_batch_put(sb, SLUGS, buf, len) < 0 && errno != ENOENT)
-		log_warn("%s/%s", u->c->state_dir, SLUGS);
+	    output_batch_put(sb, SLUGS, buf, len) < 0 && errno != ENOENT) {
+		/* A site failure: logged once per episode (a full disk). */
+		if (u->first[0] == '\0')
+			snprintf(u->first, sizeof(u->first), "%.600s/%s: %s",
+			    u->c->state_dir, SLUGS, strerror(errno));
+		u->res->pages_failed++;
+	}
 	output_batch_free(sb);
 out:
 	free(buf);
