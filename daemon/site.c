@@ -53,6 +53,29 @@ static struct output_batch *open_batch;
 static bool site_written;
 
 /*
+ * The index and sitemaps of the publish under way are written (by a
+ * slice of their own: for 20,000 releases the sitemap alone is a slice's
+ * worth); a slice that makes a page again clears it.
+ */
+static bool files_written;
+static uint64_t files_of;	/* what they were written for: site_key() */
+
+/* rs[0..n) as the index and sitemaps see them: which, and their pages. */
+static uint64_t
+site_key(struct release **rs, size_t n)
+{
+	uint64_t h = pages_hash(&n, sizeof(n));
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v[3] = { (uint64_t)(uintptr_t)rs[i], rs[i]->page_key,
+		    (uint64_t)rs[i]->updated.sec };
+
+		h = pages_hash(v, sizeof(v)) ^ (h * 0x100000001b3ULL);
+	}
+	return h;
+}
+
+/*
  * An episode of failing publishes (a full disk, a stylesheet that fails
  * on every page): its first failure is logged, then nothing until a
  * publish of the site goes through, as publish.c does for the feeds.
@@ -293,7 +316,6 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 		note_failure(&t, "sitemap-news.xml", "out of memory");
 	else
 		put(u, &t, "sitemap-news.xml", data, len);
-	u->res->next_change = sitemap_news_next_change(rs, n, now);
 	css = pages_css(p, &len);
 	if ((data = malloc(len + 1)) == NULL) {
 		note_failure(&t, "style.css", "out of memory");
@@ -617,11 +639,27 @@ site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
 	if (release_pages(u, rs, n, nfeed) > 0 ||
 	    listing_pages(u, rs, n) > 0)
 		return 1;
+	uint64_t key = site_key(rs, n);
+
+	if (atomic_load(&u->rendered) || key != files_of)
+		files_written = false;
 	/* A slice that made no page goes on whatever the time: progress. */
 	if (!u->eager && atomic_load(&u->rendered) && u->deadline > 0 &&
 	    date_mono_ms() >= u->deadline)
 		return 1;
-	site_files(u, rs, n, now);
+	if (!files_written) {
+		unsigned failed = u->res->pages_failed;
+
+		site_files(u, rs, n, now);
+		/* One that failed is made again by the next slice. */
+		files_written = u->res->pages_failed == failed;
+		files_of = key;
+		/* The sweep and the feeds in the next slice, if late. */
+		if (!u->eager && u->deadline > 0 &&
+		    date_mono_ms() >= u->deadline)
+			return 1;
+	}
+	u->res->next_change = sitemap_news_next_change(rs, n, now);
 	return sweep_all(u, rs, n);
 }
 
@@ -655,6 +693,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		output_batch_free(u.b);
 		open_batch = NULL;
 		site_written = true;
+		files_written = false;
 	}
 	if (res->pages_failed > 0 && episode_fails++ == 0)
 		log_errx("%s (more failures of the site are not logged until "
