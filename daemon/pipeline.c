@@ -1134,7 +1134,7 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	bool known;
 	int64_t since = empty_since(p, now, &known);
 	int rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
-	    &pr);
+	    !p->once, &pr);
 
 	if (pr.site_more) {
 		/* The site is written in slices too; the feeds at the last. */

@@ -555,7 +555,8 @@ gone_pages(const struct config *c, const struct tombstone *tv, size_t n,
 
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
-    int64_t empty_since, double slice_ms, struct publish_result *res)
+    int64_t empty_since, double slice_ms, bool save_state,
+    struct publish_result *res)
 {
 	struct feed_meta m = c->feed;
 	struct release **rs;
@@ -582,7 +583,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		return fail_all(res);
 	}
 	if (c->pages != NULL && site_publish(c, rs, all, n, now, slice_ms,
-	    res) > 0) {
+	    save_state, res) > 0) {
 		res->site_more = true;
 		return 0;
 	}

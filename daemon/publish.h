@@ -63,6 +63,8 @@ struct publish_result {
  * not fail the publish (the main feeds are in place). The tombstones'
  * expiry counts as a change of the site (next_change).
  *
+ * save_state false (--once) leaves the state folder alone (site_publish()).
+ *
  * slice_ms (0: no limit) bounds the time spent on release pages: when
  * more are left, those written so far are in place, nothing else is
  * (no listing, sitemap or feed links to a page not there yet), and
@@ -70,6 +72,7 @@ struct publish_result {
  * publishes the rest, so a big batch is still published once.
  */
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
-    int64_t empty_since, double slice_ms, struct publish_result *res);
+    int64_t empty_since, double slice_ms, bool save_state,
+    struct publish_result *res);
 
 #endif

@@ -21,13 +21,59 @@
 #include "feeds/sitemap.h"
 #include "log.h"
 
-/* One publish of the site: what it writes through, what it counts. */
+/* One slice of a publish of the site: where it writes, what it counts. */
 struct run {
 	const struct config *c;
 	struct output_batch *b;
 	struct publish_result *res;
+	double deadline;	/* monotonic ms; 0: none */
+	atomic_bool rendered;	/* a page was made in this slice */
+	bool eager;		/* no whole site written yet: site_written */
+	bool save_state;	/* write pages-slugs (not --once) */
 	char first[1300];	/* the publish's first failure, or "" */
 };
+
+/*
+ * The batch of the publish under way: its slices write pages at once,
+ * and the folders are fsync'd once, by the slice that completes the site
+ * (just before the feeds, which are fsync'd themselves), never by the
+ * other slices, so no slice waits on the disk.
+ */
+static struct output_batch *open_batch;
+
+/*
+ * Until the process has written a whole site once, a slice makes the
+ * pages of the feeds' and the index's releases and one listing page
+ * whatever the time (as many as max_entries and index_entries say, not
+ * as many as there are releases), and the index and sitemaps: so the
+ * daemon's first publish, before READY=1 and systemd's watchdog, has its
+ * feeds out when the newsroom is small, however slow the machine. Later
+ * slices are held to the time alone.
+ */
+static bool site_written;
+
+/*
+ * The index and sitemaps of the publish under way are written (by a
+ * slice of their own: for 20,000 releases the sitemap alone is a slice's
+ * worth); a slice that makes a page again clears it.
+ */
+static bool files_written;
+static uint64_t files_of;	/* what they were written for: site_key() */
+
+/* rs[0..n) as the index and sitemaps see them: which, and their pages. */
+static uint64_t
+site_key(struct release **rs, size_t n)
+{
+	uint64_t h = pages_hash(&n, sizeof(n));
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v[3] = { (uint64_t)(uintptr_t)rs[i], rs[i]->page_key,
+		    (uint64_t)rs[i]->updated.sec };
+
+		h = pages_hash(v, sizeof(v)) ^ (h * 0x100000001b3ULL);
+	}
+	return h;
+}
 
 /*
  * An episode of failing publishes (a full disk, a stylesheet that fails
@@ -96,8 +142,8 @@ struct work {
 	struct release **rs;
 	size_t n;		/* releases */
 	size_t items;		/* release pages: n; listings: their count */
-	size_t must;		/* items below it are made whatever the time */
 	double deadline;	/* monotonic ms; 0: none */
+	size_t must;		/* items below it are made whatever the time */
 	bool listings;
 	atomic_size_t next;	/* the next item to take */
 	atomic_bool stopped;	/* out of time with items left */
@@ -117,6 +163,7 @@ release_page(struct work *w, struct tally *t, size_t i)
 	if (r->page_stamp == stamp ||
 	    pages_release_name(r, name, sizeof(name)) < 0)
 		return;
+	atomic_store(&w->u->rendered, true);
 	if (pages_render_release(p, &w->u->c->feed, r, &data, &len, why,
 	    sizeof(why)) < 0) {
 		note_failure(t, name, why);
@@ -149,6 +196,7 @@ listing_page(struct work *w, struct tally *t, size_t k)
 	if (head != NULL && head->listing_stamp == stamp)
 		return;
 	snprintf(name, sizeof(name), "archive/%zu.html", k);
+	atomic_store(&w->u->rendered, true);
 	if (pages_render_listing(p, &w->u->c->feed, w->rs, w->n, k, &data,
 	    &len, why, sizeof(why)) < 0) {
 		note_failure(t, name, why);
@@ -173,7 +221,9 @@ work_loop(void *arg)
 
 	while (!atomic_load(&w->stopped) &&
 	    (i = atomic_fetch_add(&w->next, 1)) < w->items) {
+		/* Out of time once a page is made: each slice makes one. */
 		if (i >= w->must && w->deadline > 0 &&
+		    atomic_load(&w->u->rendered) &&
 		    date_mono_ms() >= w->deadline) {
 			atomic_store(&w->stopped, true);
 			break;
@@ -211,31 +261,30 @@ work_run(struct work *w)
 }
 
 /*
- * The pages of rs that need it. Those of the first nfeed (and of the
- * index's) are always made; past them, at the deadline (monotonic ms, 0:
- * none) it stops. Returns 1 when it stopped with pages left, else 0.
+ * The pages of rs that need it, newest first, until u's deadline (one
+ * item at least). Returns 1 when it stopped with pages left, else 0.
  */
 static int
-release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed,
-    double deadline)
+release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .items = n,
-	    .nfeed = nfeed, .deadline = deadline };
+	    .nfeed = nfeed, .deadline = u->deadline };
+	size_t idx = u->c->pages_set.index_entries;
 
-	w.must = nfeed > u->c->pages_set.index_entries ? nfeed :
-	    u->c->pages_set.index_entries;
+	w.must = !u->eager ? 0 : nfeed > idx ? nfeed : idx;
+
 	atomic_init(&w.next, 0);
 	atomic_init(&w.stopped, false);
 	return work_run(&w);
 }
 
-/* The listing pages that need it; at least one, then up to the deadline. */
+/* The listing pages that need it; the same way. */
 static int
-listing_pages(struct run *u, struct release **rs, size_t n, double deadline)
+listing_pages(struct run *u, struct release **rs, size_t n)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .listings = true,
-	    .items = pages_listing_count(u->c->pages, n), .must = 1,
-	    .deadline = deadline };
+	    .items = pages_listing_count(u->c->pages, n),
+	    .deadline = u->deadline, .must = u->eager ? 1 : 0 };
 
 	atomic_init(&w.next, 0);
 	atomic_init(&w.stopped, false);
@@ -267,7 +316,6 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 		note_failure(&t, "sitemap-news.xml", "out of memory");
 	else
 		put(u, &t, "sitemap-news.xml", data, len);
-	u->res->next_change = sitemap_news_next_change(rs, n, now);
 	css = pages_css(p, &len);
 	if ((data = malloc(len + 1)) == NULL) {
 		note_failure(&t, "style.css", "out of memory");
@@ -284,22 +332,28 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 	tally_add(u, &t);
 }
 
+/* Removals a slice makes before it looks at the time: progress. */
+#define MIN_REMOVALS	64
+
 /*
- * Stage the removal of the files in folder (under the output folder)
- * whose names keep() does not want: pages of releases gone, listing
- * pages past the last. Only NAME.html files are looked at.
+ * Remove the files in folder (under the output folder) whose names keep()
+ * does not want: pages of releases gone, listing pages past the last.
+ * Only NAME.html files are looked at. Returns 1 when u's deadline came
+ * with files left (after MIN_REMOVALS at least), else 0.
  */
-static void
+static int
 sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
     void *arg), void *arg)
 {
 	char dir[4096], rel[512];
 	struct dirent *e;
+	unsigned done = 0;
+	int more = 0, rc;
 	DIR *d;
 
 	snprintf(dir, sizeof(dir), "%s/%s", u->c->output_dir, folder);
 	if ((d = opendir(dir)) == NULL)
-		return;		/* none yet */
+		return 0;	/* none yet */
 	while ((e = readdir(d)) != NULL) {
 		size_t len = strlen(e->d_name);
 
@@ -307,14 +361,205 @@ sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
 		    strcmp(e->d_name + len - 5, ".html") != 0 ||
 		    keep(e->d_name, arg))
 			continue;
+		if (++done > MIN_REMOVALS && u->deadline > 0 &&
+		    date_mono_ms() >= u->deadline) {
+			more = 1;
+			break;
+		}
 		snprintf(rel, sizeof(rel), "%s/%s", folder, e->d_name);
-		if (output_batch_remove(u->b, rel) < 0)
-			u->res->pages_failed++;
-		else
+		if ((rc = output_batch_remove(u->b, rel)) < 0) {
+			struct tally t = { 0 };
+
+			note_failure(&t, rel, strerror(errno));
+			tally_add(u, &t);
+		} else if (rc == 1) {
 			u->res->pages_removed++;
+		}
 	}
 	closedir(d);
+	return more;
 }
+
+/* ---- redirects of renamed releases -------------------------------------- */
+
+/*
+ * What the site's release pages were, for the next publish (and the next
+ * start): SLUGS in the state folder (beside the release history: which
+ * slug each id had), one line per page, "P" TAB slug TAB id, and per
+ * redirect page, "R" TAB old slug TAB id. A release whose id had another slug gets a
+ * redirect page at the old one, for as long as the release lives; a
+ * redirect whose slug is a release's own again (renamed back) is that
+ * release's page, so no redirect ever points at a redirect.
+ */
+#define SLUGS	"pages-slugs"
+
+static void
+free_str(void *payload, const xmlChar *name)
+{
+	(void)name;
+	free(payload);
+}
+
+/* A field fit for a line of SLUGS: no TAB, no line break. */
+static bool
+slug_field_ok(const char *s)
+{
+	return s != NULL && s[0] != '\0' && strpbrk(s, "\t\r\n") == NULL;
+}
+
+/*
+ * Read SLUGS: page slug by id into pages, redirects' ids by old slug into
+ * redirects (strdup'd). No file (a first start) is no line.
+ */
+static void
+slugs_load(const char *dir, xmlHashTablePtr pages,
+    xmlHashTablePtr redirects)
+{
+	char path[4096], *line = NULL;
+	size_t cap = 0;
+	ssize_t got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/" SLUGS, dir);
+	if ((f = fopen(path, "re")) == NULL)
+		return;
+	while ((got = getline(&line, &cap, f)) > 0) {
+		char *slug, *id, *v;
+
+		if (line[got - 1] == '\n')
+			line[got - 1] = '\0';
+		if ((line[0] != 'P' && line[0] != 'R') || line[1] != '\t' ||
+		    (id = strchr(line + 2, '\t')) == NULL)
+			continue;
+		*id++ = '\0';
+		slug = line + 2;
+		if (line[0] == 'P' ? (v = strdup(slug)) == NULL ||
+		    xmlHashAddEntry(pages, (const xmlChar *)id, v) < 0 :
+		    (v = strdup(id)) == NULL ||
+		    xmlHashAddEntry(redirects, (const xmlChar *)slug, v) < 0)
+			free(v);
+	}
+	free(line);
+	fclose(f);
+}
+
+struct redirecting {
+	struct run *u;
+	xmlHashTablePtr ids;	/* id -> live release */
+	xmlHashTablePtr live;	/* "SLUG.html" -> release (or redirect) */
+	xmlHashTablePtr made;	/* old slug -> its release */
+};
+
+/* old was id's slug: a redirect if id lives under another, free slug. */
+static void
+redirect_if_moved(struct redirecting *g, const char *old, const char *id)
+{
+	struct release *r = xmlHashLookup(g->ids, (const xmlChar *)id);
+	char name[512];
+
+	snprintf(name, sizeof(name), "%s.html", old);
+	if (r == NULL || strcmp(r->slug, old) == 0 ||
+	    xmlHashLookup(g->live, (const xmlChar *)name) != NULL ||
+	    xmlHashLookup(g->made, (const xmlChar *)old) != NULL)
+		return;
+	xmlHashAddEntry(g->made, (const xmlChar *)old, r);
+}
+
+static void
+scan_page(void *payload, void *data, const xmlChar *id)
+{
+	redirect_if_moved(data, payload, (const char *)id);
+}
+
+static void
+scan_redirect(void *payload, void *data, const xmlChar *slug)
+{
+	redirect_if_moved(data, (const char *)slug, payload);
+}
+
+/* Write the redirect page of old, keep it from the sweep. */
+static void
+write_redirect(void *payload, void *data, const xmlChar *old)
+{
+	struct redirecting *g = data;
+	struct release *r = payload;
+	struct tally t = { 0 };
+	char name[512], *page;
+	size_t len;
+
+	snprintf(name, sizeof(name), "releases/%s.html", (const char *)old);
+	if (pages_render_redirect(&g->u->c->feed, r, &page, &len) < 0)
+		note_failure(&t, name, "out of memory");
+	else
+		put(g->u, &t, name, page, len);
+	tally_add(g->u, &t);
+	xmlHashAddEntry(g->live, (const xmlChar *)name + strlen("releases/"),
+	    r);
+}
+
+static void
+save_redirect(void *payload, void *data, const xmlChar *old)
+{
+	const struct release *r = payload;
+
+	if (slug_field_ok(r->id))
+		fprintf(data, "R\t%s\t%s\n", (const char *)old, r->id);
+}
+
+/*
+ * The redirect pages of rs[0..n) (live: their page names, which gain the
+ * redirects'), and SLUGS for the next time.
+ */
+static void
+redirects(struct run *u, struct release **rs, size_t n, xmlHashTablePtr live)
+{
+	xmlHashTablePtr pages = xmlHashCreate(64), old = xmlHashCreate(16);
+	struct redirecting g = { u, xmlHashCreate((int)(n < 64 ? 64 : n)),
+	    live, xmlHashCreate(16) };
+	struct output_batch *sb = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = NULL;
+
+	if (pages == NULL || old == NULL || g.ids == NULL || g.made == NULL)
+		goto out;
+	slugs_load(u->c->state_dir, pages, old);
+	for (size_t i = 0; i < n; i++)
+		xmlHashAddEntry(g.ids, (const xmlChar *)rs[i]->id, rs[i]);
+	xmlHashScan(pages, scan_page, &g);
+	xmlHashScan(old, scan_redirect, &g);
+	xmlHashScan(g.made, write_redirect, &g);
+	if ((f = open_memstream(&buf, &len)) == NULL)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (slug_field_ok(rs[i]->id) && slug_field_ok(rs[i]->slug))
+			fprintf(f, "P\t%s\t%s\n", rs[i]->slug, rs[i]->id);
+	xmlHashScan(g.made, save_redirect, f);
+	/*
+	 * Replaced atomically, not fsync'd (a batch of one, in the state
+	 * folder): like a page, a hint the next publish rewrites, and no
+	 * wait on the disk in the loop. No state folder (it could not be
+	 * made): no redirects after a restart, nothing worse.
+	 */
+	if (fclose(f) == 0 && u->save_state &&
+	    (sb = output_batch_new(u->c->state_dir)) != NULL &&
+	    output_batch_put(sb, SLUGS, buf, len) < 0 && errno != ENOENT) {
+		/* A site failure: logged once per episode (a full disk). */
+		if (u->first[0] == '\0')
+			snprintf(u->first, sizeof(u->first), "%.600s/%s: %s",
+			    u->c->state_dir, SLUGS, strerror(errno));
+		u->res->pages_failed++;
+	}
+	output_batch_free(sb);
+out:
+	free(buf);
+	xmlHashFree(pages, free_str);
+	xmlHashFree(old, free_str);
+	xmlHashFree(g.ids, NULL);
+	xmlHashFree(g.made, NULL);
+}
+
+/* ---- sweeping ----------------------------------------------------------- */
 
 static bool
 keep_release(const char *name, void *arg)
@@ -334,16 +579,19 @@ keep_listing(const char *name, void *arg)
 	return k >= 1 && k <= *(size_t *)arg;
 }
 
-static void
+/* Sweep releases/ and archive/. Returns 1 if out of time, else 0. */
+static int
 sweep_all(struct run *u, struct release **rs, size_t n)
 {
 	xmlHashTablePtr live = xmlHashCreate((int)(n < 64 ? 64 : n));
 	size_t count = pages_listing_count(u->c->pages, n);
 	char name[512];
 
+	int more;
+
 	if (live == NULL) {
 		u->res->pages_failed++;
-		return;
+		return 0;
 	}
 	for (size_t i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "%s.html", rs[i]->slug);
@@ -352,51 +600,101 @@ sweep_all(struct run *u, struct release **rs, size_t n)
 			/* Not knowing what lives, remove nothing. */
 			xmlHashFree(live, NULL);
 			u->res->pages_failed++;
-			return;
+			return 0;
 		}
 	}
-	sweep(u, "releases", keep_release, live);
-	sweep(u, "archive", keep_listing, &count);
+	redirects(u, rs, n, live);
+	more = sweep(u, "releases", keep_release, live);
+	if (more == 0)
+		more = sweep(u, "archive", keep_listing, &count);
 	xmlHashFree(live, NULL);
+	return more;
 }
 
-/* The batch failed: every page is made again at the next publish. */
-static void
-forget(struct release **rs, size_t n)
+/* The batch of this publish: the one under way if it writes to dir. */
+static struct output_batch *
+batch_for(const char *dir)
 {
-	for (size_t i = 0; i < n; i++)
-		rs[i]->page_stamp = rs[i]->listing_stamp = 0;
+	if (open_batch != NULL &&
+	    strcmp(output_batch_dir(open_batch), dir) != 0) {
+		/* A reload moved the site: the old one is complete enough. */
+		output_batch_sync(open_batch);
+		output_batch_free(open_batch);
+		open_batch = NULL;
+	}
+	if (open_batch == NULL)
+		open_batch = output_batch_new(dir);
+	return open_batch;
+}
+
+/*
+ * One slice: the release pages, then the listing pages, then (in a slice
+ * of its own when the pages took the time) the index, sitemaps and
+ * sweeps. Returns 1 when there is more to do.
+ */
+static int
+site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
+    int64_t now)
+{
+	if (release_pages(u, rs, n, nfeed) > 0 ||
+	    listing_pages(u, rs, n) > 0)
+		return 1;
+	uint64_t key = site_key(rs, n);
+
+	if (atomic_load(&u->rendered) || key != files_of)
+		files_written = false;
+	/* A slice that made no page goes on whatever the time: progress. */
+	if (!u->eager && atomic_load(&u->rendered) && u->deadline > 0 &&
+	    date_mono_ms() >= u->deadline)
+		return 1;
+	if (!files_written) {
+		unsigned failed = u->res->pages_failed;
+
+		site_files(u, rs, n, now);
+		/* One that failed is made again by the next slice. */
+		files_written = u->res->pages_failed == failed;
+		files_of = key;
+		/* The sweep and the feeds in the next slice, if late. */
+		if (!u->eager && u->deadline > 0 &&
+		    date_mono_ms() >= u->deadline)
+			return 1;
+	}
+	u->res->next_change = sitemap_news_next_change(rs, n, now);
+	return sweep_all(u, rs, n);
 }
 
 int
 site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, double slice_ms, struct publish_result *res)
+    size_t nfeed, int64_t now, double slice_ms, bool save_state,
+    struct publish_result *res)
 {
-	struct run u = { c, output_batch_new(c->output_dir), res, "" };
-	double deadline = slice_ms > 0 ? date_mono_ms() + slice_ms : 0;
+	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
+	    date_mono_ms() + slice_ms : 0, false, !site_written, save_state,
+	    "" };
 	int more;
 
+	atomic_init(&u.rendered, false);
 	if (u.b == NULL) {
 		log_errx("cannot publish the pages (out of memory)");
 		res->pages_failed++;
 		return 0;
 	}
-	more = release_pages(&u, rs, n, nfeed, deadline);
-	if (more == 0)
-		more = listing_pages(&u, rs, n, deadline);
+	more = site_slice(&u, rs, n, nfeed, now);
 	if (more == 0) {
-		site_files(&u, rs, n, now);
-		sweep_all(&u, rs, n);
+		/* The site is complete: make its renames durable, then the
+		 * feeds that link to it follow. */
+		if (output_batch_sync(u.b) < 0) {
+			if (u.first[0] == '\0')
+				snprintf(u.first, sizeof(u.first), "cannot "
+				    "sync the pages in %s: %s", c->output_dir,
+				    strerror(errno));
+			res->pages_failed++;
+		}
+		output_batch_free(u.b);
+		open_batch = NULL;
+		site_written = true;
+		files_written = false;
 	}
-	if (output_batch_commit(u.b) < 0) {
-		if (u.first[0] == '\0')
-			snprintf(u.first, sizeof(u.first), "cannot write the "
-			    "pages in %s: %s", c->output_dir, strerror(errno));
-		res->pages_failed++;
-		forget(rs, n);
-		more = 0;	/* the feeds still go out; pages at the retry */
-	}
-	output_batch_free(u.b);
 	if (res->pages_failed > 0 && episode_fails++ == 0)
 		log_errx("%s (more failures of the site are not logged until "
 		    "it is written again)", u.first[0] ? u.first : "site: a page "

@@ -18,12 +18,19 @@
  * are kept, the others' are freed once their page is made. Fills
  * res->pages_* and res->next_change. Problems are logged here.
  *
- * slice_ms > 0 bounds the time spent on the pages of the releases past
- * the feeds and the index (those are always made), then on the listing
- * pages (one at least): when time runs out, the pages made so far are
- * written, nothing else (no index, sitemap or feed links to a page not
- * there yet), and it returns 1: call again. Returns 0 when the whole
- * site is in place.
+ * slice_ms > 0 bounds the time of one call (a page, or MIN_REMOVALS
+ * removals, at least, so every call gets somewhere): the release pages
+ * newest first, then the listing pages, then the index, the sitemaps and
+ * the removal of pages gone. Each file is in place when written; when
+ * time runs out it returns 1 (call again): no index, sitemap or feed links
+ * to a page not there yet, as what links comes later. Returns 0 when the
+ * whole site is in place: then the folders are fsync'd (the only call
+ * that waits on the disk), and the feeds may follow.
+ *
+ * A renamed release (same id, another slug) leaves a redirect page at
+ * its old name, for as long as it lives: which slug each id had is kept
+ * in the state folder (pages-slugs), read at every publish and written
+ * when save_state (not --once, which writes no state).
  *
  * A release page is rendered again only when its release is new (read
  * again) or its pages_stamp() changed; a listing page when its
@@ -31,6 +38,7 @@
  * back at the next start, not at the next publish.
  */
 int site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, double slice_ms, struct publish_result *res);
+    size_t nfeed, int64_t now, double slice_ms, bool save_state,
+    struct publish_result *res);
 
 #endif

@@ -244,16 +244,15 @@ output_remove_temps(const char *dir, const char *name)
 
 /* ---- batches ----------------------------------------------------------- */
 
-struct staged {
-	char *tmp;	/* NULL: a removal */
-	char *path;
-};
+#define MAX_FOLDERS	16	/* a site has three; more are synced at once */
 
 struct output_batch {
 	char *dir;
-	pthread_mutex_t lock;	/* of v, n, cap: puts come from threads */
-	struct staged *v;
-	size_t n, cap;
+	pthread_mutex_t lock;	/* of folders, nfolders: puts from threads */
+	char *folders[MAX_FOLDERS];	/* touched, not synced yet */
+	size_t nfolders;
+	bool overflow;		/* more than MAX_FOLDERS: sync at once */
+	int sync_errno;		/* of such a sync, for output_batch_sync() */
 };
 
 struct output_batch *
@@ -269,27 +268,46 @@ output_batch_new(const char *dir)
 	return b;
 }
 
-static int
-batch_push(struct output_batch *b, char *tmp, char *path)
+const char *
+output_batch_dir(const struct output_batch *b)
 {
-	int rc = 0;
+	return b->dir;
+}
+
+/*
+ * Note path's folder as touched. Folders are few (a site has three), so
+ * a list; when it is full, the folder is fsync'd now instead (its rename
+ * made durable early is no harm).
+ */
+static void
+batch_touch(struct output_batch *b, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = (size_t)(slash - path);
+	char *d = NULL;
 
 	pthread_mutex_lock(&b->lock);
-	if (b->n == b->cap) {
-		size_t cap = b->cap ? b->cap * 2 : 64;
-		struct staged *v = realloc(b->v, cap * sizeof(*v));
-
-		if (v == NULL) {
-			rc = -1;
+	for (size_t i = 0; i < b->nfolders; i++)
+		if (strlen(b->folders[i]) == n &&
+		    memcmp(b->folders[i], path, n) == 0)
 			goto out;
-		}
-		b->v = v;
-		b->cap = cap;
+	if (b->nfolders < MAX_FOLDERS && (d = strndup(path, n)) != NULL) {
+		b->folders[b->nfolders++] = d;
+		goto out;
 	}
-	b->v[b->n++] = (struct staged){ tmp, path };
+	pthread_mutex_unlock(&b->lock);
+	if ((d = strndup(path, n)) == NULL || fsync_dir(d) < 0) {
+		int e = d == NULL ? ENOMEM : errno;
+
+		pthread_mutex_lock(&b->lock);
+		if (b->sync_errno == 0)
+			b->sync_errno = e;
+		pthread_mutex_unlock(&b->lock);
+	}
+	free(d);
+	return;
 out:
 	pthread_mutex_unlock(&b->lock);
-	return rc;
 }
 
 /* name's folders under dir exist (mkdir'd as needed), none hidden. */
@@ -301,12 +319,6 @@ batch_folders(const char *dir, const char *name)
 
 	if (slash == NULL)
 		return 0;
-	/* Each folder's name: not empty, not hidden (nor . or ..). */
-	for (const char *p = name; p <= slash; p = strchr(p, '/') + 1)
-		if (*p == '.' || *p == '/') {
-			errno = EINVAL;
-			return -1;
-		}
 	if ((size_t)snprintf(path, sizeof(path), "%s/%.*s", dir,
 	    (int)(slash - name), name) >= sizeof(path)) {
 		errno = ENAMETOOLONG;
@@ -315,19 +327,35 @@ batch_folders(const char *dir, const char *name)
 	return output_mkdirs(path);
 }
 
+/* Each folder's name in name: not empty, not hidden (nor . or ..). */
+static bool
+batch_name_ok(const char *name)
+{
+	const char *slash = strrchr(name, '/'), *base;
+
+	base = slash ? slash + 1 : name;
+	if (*base == '\0' || *base == '.' || name[0] == '/')
+		return false;
+	for (const char *p = name; slash != NULL && p <= slash;
+	    p = strchr(p, '/') + 1)
+		if (*p == '.' || *p == '/')
+			return false;
+	return true;
+}
+
 int
 output_batch_put(struct output_batch *b, const char *name, const void *data,
     size_t len)
 {
 	const char *base = strrchr(name, '/');
-	char path[PATH_MAX], tmp[PATH_MAX], *ptmp = NULL, *ppath = NULL;
+	char path[PATH_MAX], tmp[PATH_MAX];
 	int fd;
 
-	base = base ? base + 1 : name;
-	if (*base == '\0' || *base == '.') {
+	if (!batch_name_ok(name)) {
 		errno = EINVAL;
 		return -1;
 	}
+	base = base ? base + 1 : name;
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, name) >=
 	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
 	    "%s/%.*s.%s.XXXXXX", b->dir, (int)(base - name), name, base) >=
@@ -337,9 +365,13 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 	}
 	if (same_bytes(path, data, len))
 		return 0;
-	if (batch_folders(b->dir, name) < 0)
-		return -1;
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+	/* The folders are made when missing only: a syscall saved a page. */
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0 && errno == ENOENT &&
+	    batch_folders(b->dir, name) == 0) {
+		memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);
+		fd = mkostemp(tmp, O_CLOEXEC);
+	}
+	if (fd < 0)
 		return -1;
 	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0)
 		goto fail;
@@ -348,89 +380,48 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 		goto fail;
 	}
 	fd = -1;
-	if ((ptmp = strdup(tmp)) == NULL || (ppath = strdup(path)) == NULL ||
-	    batch_push(b, ptmp, ppath) < 0) {
-		errno = ENOMEM;
+	/* Complete before the rename: a reader sees old bytes or new. */
+	if (rename(tmp, path) < 0)
 		goto fail;
-	}
+	batch_touch(b, path);
 	return 1;
 fail:
 	discard_temp(fd, tmp);
-	free(ptmp);		/* glibc's free() keeps errno */
-	free(ppath);
 	return -1;
 }
 
 int
 output_batch_remove(struct output_batch *b, const char *name)
 {
-	char *path;
+	char path[PATH_MAX];
 
-	if (asprintf(&path, "%s/%s", b->dir, name) < 0)
-		return -1;
-	if (batch_push(b, NULL, path) < 0) {
-		free(path);
+	if (!batch_name_ok(name)) {
+		errno = EINVAL;
 		return -1;
 	}
-	return 0;
-}
-
-/* The folders of the staged paths, each fsync'd once in a row of them. */
-static void
-batch_fsync_dirs(struct output_batch *b)
-{
-	const char *last = NULL;
-	size_t lastlen = 0;
-
-	for (size_t i = 0; i < b->n; i++) {
-		const char *p = b->v[i].path, *slash = strrchr(p, '/');
-		size_t n = (size_t)(slash - p);
-		char dir[PATH_MAX];
-
-		if (last != NULL && n == lastlen && memcmp(p, last, n) == 0)
-			continue;
-		last = p;
-		lastlen = n;
-		if (n < sizeof(dir)) {
-			memcpy(dir, p, n);
-			dir[n] = '\0';
-			fsync_dir(dir);
-		}
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, name) >=
+	    sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
 	}
-}
-
-static void
-batch_clear(struct output_batch *b)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		if (b->v[i].tmp != NULL)
-			unlink(b->v[i].tmp);	/* renamed: ENOENT */
-		free(b->v[i].tmp);
-		free(b->v[i].path);
-	}
-	b->n = 0;
+	if (unlink(path) < 0)
+		return errno == ENOENT ? 0 : -1;
+	batch_touch(b, path);
+	return 1;
 }
 
 int
-output_batch_commit(struct output_batch *b)
+output_batch_sync(struct output_batch *b)
 {
-	int saved = 0;
+	int saved = b->sync_errno;
 
-	if (b->n == 0)
-		return 0;
-	for (size_t i = 0; i < b->n; i++) {
-		int rc;
-
-		if (b->v[i].tmp != NULL)
-			rc = rename(b->v[i].tmp, b->v[i].path);
-		else
-			rc = unlink(b->v[i].path) == 0 || errno == ENOENT ?
-			    0 : -1;
-		if (rc < 0 && saved == 0)
+	for (size_t i = 0; i < b->nfolders; i++) {
+		if (fsync_dir(b->folders[i]) < 0 && saved == 0)
 			saved = errno;
+		free(b->folders[i]);
 	}
-	batch_fsync_dirs(b);
-	batch_clear(b);
+	b->nfolders = 0;
+	b->sync_errno = 0;
 	errno = saved;
 	return saved != 0 ? -1 : 0;
 }
@@ -440,9 +431,9 @@ output_batch_free(struct output_batch *b)
 {
 	if (b == NULL)
 		return;
-	batch_clear(b);
+	for (size_t i = 0; i < b->nfolders; i++)
+		free(b->folders[i]);
 	pthread_mutex_destroy(&b->lock);
-	free(b->v);
 	free(b->dir);
 	free(b);
 }

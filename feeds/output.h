@@ -40,46 +40,53 @@ int output_replace(const char *dir, const char *name, const void *data,
 int output_remove_temps(const char *dir, const char *name);
 
 /*
- * A batch: many files under one folder replaced as output_replace() does
- * each, but without an fsync of each file's data, for the pages of a site
+ * A batch: many files under one folder, each replaced atomically as
+ * output_replace() does (complete temp file beside the target, then
+ * rename), but without an fsync of each file's data and with one fsync
+ * of each folder touched, at output_batch_sync(), for the pages of a site
  * (thousands of files, where an fsync each takes seconds, and one
- * syncfs() waits for every other writer of the file system). Each file is
- * still replaced atomically: its temp file is complete before the rename,
- * and the folders are fsync'd after the renames. What a power cut can do
- * is leave a renamed file empty; that is for files the caller writes
- * again at start whenever their bytes differ (the site is compared page
- * by page at every start), never for the feeds. What is not committed is
- * removed by output_batch_free(). A batch owns copies of the names,
- * never the data. output_batch_put() and output_batch_remove() may be
- * called from several threads at once; the rest from one.
+ * syncfs() waits for every other writer of the file system). A file is
+ * in place when output_batch_put() returns: the caller orders its puts
+ * (a page before what links to it). What a power cut can do is leave a
+ * renamed file empty, or an unsynced rename undone; that is for files the
+ * caller writes again at start whenever their bytes differ (the site is
+ * compared page by page at every start), never for the feeds.
+ * output_batch_put() and output_batch_remove() may be called from several
+ * threads at once; the rest from one. No call waits on the disk but
+ * output_batch_sync().
  */
 struct output_batch;
 
 /* A batch under dir (copied). NULL when out of memory. */
 struct output_batch *output_batch_new(const char *dir);
 
+/* The dir it was made with. */
+const char *output_batch_dir(const struct output_batch *b);
+
 /*
- * Stage dir/name holding data[0..len). name is relative and may hold
- * folders (created 0755, a folder named ".x" or ".." is refused with
- * EINVAL). Returns 1 when staged, 0 when the file already holds these
- * bytes (nothing to do), -1 with errno set (nothing staged; the old file
- * stays).
+ * Make dir/name hold data[0..len), now. name is relative and may hold
+ * folders (created 0755 when missing; a folder or file named ".x" or
+ * ".." is refused with EINVAL). Returns 1 when written, 0 when the file
+ * already held these bytes (untouched), -1 with errno set (the old file
+ * stays, the temp file is removed).
  */
 int output_batch_put(struct output_batch *b, const char *name,
     const void *data, size_t len);
 
-/* Stage the removal of dir/name (gone already is fine). 0, or -1 ENOMEM. */
+/*
+ * Remove dir/name (same rule for names). Returns 1 when removed, 0 when
+ * it was not there, -1 with errno set.
+ */
 int output_batch_remove(struct output_batch *b, const char *name);
 
 /*
- * Make it so: rename each staged file into place, remove the staged
- * removals, fsync the folders. Returns 0, or -1 with errno of the
- * first failure (files not renamed keep their old bytes, their temp files
- * are removed). The batch is empty afterwards, either way.
+ * fsync each folder a put or a removal touched since output_batch_new()
+ * or the last sync: the renames are durable once it returns 0; -1 with
+ * errno of the first failure (every folder is still tried).
  */
-int output_batch_commit(struct output_batch *b);
+int output_batch_sync(struct output_batch *b);
 
-/* Remove the temp files of what was staged and not committed; NULL is fine. */
+/* Free b (what was put stays put, synced or not); NULL is fine. */
 void output_batch_free(struct output_batch *b);
 
 #endif

@@ -100,6 +100,15 @@ int pages_render_listing(const struct pages *p, const struct feed_meta *m,
     char *why, size_t whylen);
 
 /*
+ * The page left at a renamed release's old name (releases/OLD.html): a
+ * meta refresh to the new page beside it, rel=canonical to its link,
+ * robots noindex. Not made by the stylesheet (a newsroom's need not know
+ * of it). Same return.
+ */
+int pages_render_redirect(const struct feed_meta *m,
+    const struct release *to, char **data, size_t *len);
+
+/*
  * The views themselves, as XML text, for tests and for writing a
  * stylesheet (feedpubd's docs/pages.md shows them). kind "release" takes
  * r; "index" and "listing" (page k) take rs[0..n).

@@ -20,21 +20,11 @@
   <xsl:apply-templates select="page"/>
 </xsl:template>
 
-<!-- The language and direction of the page's subject. -->
-<xsl:template name="lang-dir">
-  <xsl:param name="of"/>
-  <xsl:if test="$of/@lang">
-    <xsl:attribute name="lang"><xsl:value-of select="$of/@lang"/></xsl:attribute>
-  </xsl:if>
-  <xsl:attribute name="dir"><xsl:value-of select="$of/@dir"/></xsl:attribute>
-</xsl:template>
-
 <xsl:template match="page">
   <xsl:variable name="subject" select="release | $site[not(current()/release)]"/>
   <html>
-    <xsl:call-template name="lang-dir">
-      <xsl:with-param name="of" select="$subject"/>
-    </xsl:call-template>
+    <!-- The language and direction of the page's subject, as they are. -->
+    <xsl:copy-of select="$subject/@lang | $subject/@dir"/>
     <head>
       <!-- libxml2's HTML output starts the head with the charset meta. -->
       <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -131,20 +121,20 @@
   <script type="application/ld+json"><xsl:value-of select="$l/jsonld"/></script>
 </xsl:template>
 
-<!-- "Pressmeddelande • 10 december 2019 08:54 CET" -->
-<xsl:template name="dateline">
-  <xsl:param name="r"/>
+<!-- "Pressmeddelande • 10 december 2019 08:54 CET", of a release or an
+     item (a mode, not a named template: no parameters to bind). -->
+<xsl:template match="release | item" mode="dateline">
   <p class="dateline">
-    <xsl:if test="$r/type">
-      <span class="type"><xsl:value-of select="$r/type"/></span>
+    <xsl:if test="type">
+      <span class="type"><xsl:value-of select="type"/></span>
       <xsl:text> • </xsl:text>
     </xsl:if>
-    <time datetime="{$r/published/@datetime}"><xsl:value-of select="$r/published"/></time>
-    <xsl:if test="$r/updated">
+    <time datetime="{published/@datetime}"><xsl:value-of select="published"/></time>
+    <xsl:if test="updated">
       <xsl:text> (</xsl:text>
       <xsl:value-of select="$labels/@updated"/>
       <xsl:text> </xsl:text>
-      <time datetime="{$r/updated/@datetime}"><xsl:value-of select="$r/updated"/></time>
+      <time datetime="{updated/@datetime}"><xsl:value-of select="updated"/></time>
       <xsl:text>)</xsl:text>
     </xsl:if>
   </p>
@@ -153,9 +143,7 @@
 <xsl:template match="release">
   <article class="release">
     <h1><xsl:value-of select="title"/></h1>
-    <xsl:call-template name="dateline">
-      <xsl:with-param name="r" select="."/>
-    </xsl:call-template>
+    <xsl:apply-templates select="." mode="dateline"/>
     <div class="content">
       <xsl:value-of select="content" disable-output-escaping="yes"/>
     </div>
@@ -254,13 +242,9 @@
 
 <xsl:template match="item">
   <article class="item">
-    <xsl:call-template name="lang-dir">
-      <xsl:with-param name="of" select="."/>
-    </xsl:call-template>
+    <xsl:copy-of select="@lang | @dir"/>
     <h2><a href="{page/@href}"><xsl:value-of select="title"/></a></h2>
-    <xsl:call-template name="dateline">
-      <xsl:with-param name="r" select="."/>
-    </xsl:call-template>
+    <xsl:apply-templates select="." mode="dateline"/>
     <xsl:if test="summary"><p class="summary"><xsl:value-of select="summary"/></p></xsl:if>
   </article>
 </xsl:template>

@@ -40,6 +40,39 @@ SM_NS = {'s': 'http://www.sitemaps.org/schemas/sitemap/0.9',
 HOSTILE = '<script>alert("x")</script> & \'q\' "d" \u202eevil\u202c'
 
 
+# The Nu HTML checker: npm's vnu-jar (scripts/install-deps.sh puts it
+# there), run with the machine's Java.
+VNU_JAR = os.path.join(os.environ.get('FEEDPUBD_VNU_DIR') or
+	os.path.join(os.path.expanduser('~'), '.cache', 'feedpubd-tests',
+	'vnu'), 'node_modules', 'vnu-jar', 'build', 'dist', 'vnu.jar')
+# A page the checker must fault (a stray end tag, no title): proof that
+# it runs and reports, so its silence on ours means something.
+BROKEN_HTML = '<!DOCTYPE html>\n<html lang="en"><head></head><body>' \
+	'<p>x</div></body></html>\n'
+
+
+def nu_check(test, paths, scratch):
+	"""Run vnu --errors-only over paths (.css ones as CSS) and a broken
+	page of its own; return the error lines about paths."""
+	java = shutil.which('java')
+	if java is None or not os.path.isfile(VNU_JAR):
+		print('SKIP: the Nu HTML checker needs java and %s (make check '
+			'installs both: scripts/install-deps.sh)' % VNU_JAR,
+			file=sys.stderr)
+		test.skipTest('java or vnu.jar missing')
+	broken = os.path.join(scratch, 'broken-on-purpose.html')
+	with open(broken, 'w') as f:
+		f.write(BROKEN_HTML)
+	r = subprocess.run([java, '-jar', VNU_JAR, '--errors-only',
+		'--also-check-css'] + paths + [broken], capture_output=True,
+		text=True, timeout=300)
+	lines = [ln for ln in (r.stdout + r.stderr).splitlines() if ln]
+	test.assertNotEqual(r.returncode, 0, 'vnu passed a broken page')
+	test.assertTrue(any('broken-on-purpose' in ln for ln in lines),
+		'vnu did not report the broken page: %s' % lines)
+	return [ln for ln in lines if 'broken-on-purpose' not in ln]
+
+
 def chromium():
 	for name in ('chromium', 'chromium-browser', 'google-chrome'):
 		path = shutil.which(name)
@@ -325,6 +358,23 @@ class Site(ft.FeedCase):
 		self.assertEqual(self.read('robots.txt'),
 			'User-agent: *\nAllow: /\n\nSitemap: %ssitemap.xml\n'
 			'Sitemap: %ssitemap-news.xml\n' % (ft.BASE_URL, ft.BASE_URL))
+
+	def test_nu_html_checker_finds_no_error(self):
+		"""Every page (the index, the listings, the seed release with
+		facts, contacts and about, the Arabic one, right to left, the
+		hostile one) and style.css: zero errors from the Nu checker."""
+		for rel, want in (
+				('releases/2019-12-10-helsingborg-trygghet.html',
+				 ['class="facts"', 'class="contacts"', 'class="about"',
+				  'lang="sv"']),
+				('releases/arabic.html', ['dir="rtl"', 'lang="ar"']),
+				('archive/1.html', ['class="listing"'])):
+			for w in want:
+				self.assertIn(w, self.read(rel), rel)
+		paths = [self.out(p) for p in self.pages] + [self.out('style.css')]
+		self.assertGreater(len(paths), 15)
+		errors = nu_check(self, paths, self.ws.path('.'))
+		self.assertEqual(errors, [], '\n'.join(errors))
 
 	def test_chromium_shows_the_parts(self):
 		exe = chromium()
@@ -617,6 +667,208 @@ class Daemon(dt.DaemonCase):
 		# was full), index.html, sitemap.xml, sitemap-news.xml.
 		self.assertLessEqual(written, 6, lines[-1])
 		self.assertGreaterEqual(written, 4, lines[-1])
+
+
+	# ---- renamed releases -------------------------------------------------
+
+	def page(self, slug):
+		"""(text, refresh target or None) of releases/SLUG.html, or None."""
+		path = os.path.join(self.ws.out, 'releases', slug + '.html')
+		try:
+			with open(path, encoding='utf-8') as f:
+				text = f.read()
+		except FileNotFoundError:
+			return None
+		p = Meta()
+		p.feed(text)
+		refresh = p.meta.get(('http-equiv', 'refresh'))
+		target = None
+		if refresh is not None:
+			m = re.match(r'^0; url=([^/]+)\.html$', refresh)
+			self.assertIsNotNone(m, refresh)
+			target = m.group(1)
+		return text, target, p
+
+	def follow(self, slug):
+		"""Follow meta refreshes from SLUG: the slugs seen, at most 3."""
+		seen = [slug]
+		while len(seen) <= 3:
+			got = self.page(seen[-1])
+			self.assertIsNotNone(got, 'releases/%s.html: 404' % seen[-1])
+			if got[1] is None:
+				return seen
+			seen.append(got[1])
+		self.fail('a redirect loop: %s' % seen)
+
+	def site_text(self, *names):
+		out = ''
+		for n in names:
+			with open(os.path.join(self.ws.out, n), encoding='utf-8') as f:
+				out += f.read()
+		return out
+
+	def assertRedirect(self, old, new):
+		text, target, p = self.page(old)
+		self.assertEqual(target, new, text)
+		self.assertEqual(self.follow(old), [old, new])
+		self.assertEqual(p.meta.get(('name', 'robots')), 'noindex', text)
+		self.assertEqual(p.links.get('canonical'), ft.BASE_URL +
+			'releases/%s.html' % new, text)
+		self.assertNotIn('<script', text)
+		# Listed nowhere: not in the sitemaps, the index, the listings.
+		listed = self.site_text('sitemap.xml', 'sitemap-news.xml',
+			'index.html', *['archive/' + n for n in os.listdir(
+			os.path.join(self.ws.out, 'archive'))])
+		self.assertNotIn('releases/%s.html' % old, listed)
+		self.assertIn('releases/%s.html' % new, listed)
+
+	def wait_page(self, slug, real):
+		def ok():
+			got = self.page(slug)
+			return got is not None and (got[1] is None) == real
+		self.wait(ok, 'releases/%s.html as a %s' % (slug, 'page' if real
+			else 'redirect'))
+
+	def test_renamed_release_leaves_a_redirect(self):
+		old, new = '2024-01-10-alfa', 'alfa-ny-titel'
+		self.start()
+		self.assertEqual(self.follow(old), [old])
+		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
+			'.md'))
+		self.wait_page(new, True)
+		self.wait_page(old, False)
+		self.assertRedirect(old, new)
+		# The id stayed: one entry, its link the new page (the feeds
+		# come after the pages).
+		self.wait(lambda: '/releases/%s.html' % new in dt.read_atom(
+			self.ws), 'the new link in the feed')
+		atom = dt.read_atom(self.ws)
+		self.assertNotIn('/releases/%s.html' % old, atom)
+		self.assertEqual(atom.count('<entry>'), 3)
+		# A restart keeps it (and writes it again, unchanged).
+		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
+		mark = self.notify.mark()
+		self.daemon = dt.Daemon(self.ws, self.notify)
+		self.addCleanup(self.daemon.kill)
+		self.addCleanup(self._stop_cleanly)
+		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
+			'READY=1 after the restart', dt.START_TIMEOUT)
+		self.assertRedirect(old, new)
+		# Renamed again: the first name points at the last, no chain.
+		third = 'alfa-tredje'
+		os.rename(self.ws.release(new + '.md'), self.ws.release(third +
+			'.md'))
+		self.wait_page(third, True)
+		self.wait_page(new, False)
+		self.assertRedirect(new, third)
+		self.wait(lambda: self.page(old)[1] == third, 'the old redirect '
+			'moved on')
+		self.assertRedirect(old, third)
+		# Renamed back: the first name is the page again, no loop.
+		os.rename(self.ws.release(third + '.md'), self.ws.release(old +
+			'.md'))
+		self.wait_page(old, True)
+		self.wait_page(third, False)
+		self.assertRedirect(third, old)
+		self.assertRedirect(new, old)
+		self.assertEqual(self.follow(old), [old])
+		# Removed: its redirects go with it.
+		os.remove(self.ws.release(old + '.md'))
+		self.wait(lambda: all(self.page(s) is None for s in (old, new,
+			third)), 'every page of the release removed')
+
+	def test_linkchecker_and_nu_checker_on_the_embedded_server(self):
+		"""linkchecker (Debian's) crawls the site the daemon serves,
+		the seed-like and an Arabic release and a renamed release's
+		redirect among it: zero broken links; the Nu checker passes the
+		redirect page."""
+		exe = shutil.which('linkchecker')
+		if exe is None:
+			print('SKIP: linkchecker not installed (make check installs '
+				'it: scripts/install-deps.sh)', file=sys.stderr)
+			self.skipTest('linkchecker not installed')
+		if not os.path.exists(SEED):
+			self.skipTest('%s not found' % SEED)
+		ft.write_release(self.ws.release('2019-12-10-helsingborg-'
+			'trygghet.md'), seed_release())
+		ft.write_release(self.ws.release('arabic.md'), '---\ntitle: '
+			'\u0627\u0644\u062e\u0628\u0631\nlang: ar\n---\n'
+			'\u0646\u0635.\n')
+		# Every link internal: the base URL is the server's own.
+		port = free_port()
+		base = 'http://127.0.0.1:%d/' % port
+		self.write_config(feed={'base_url': base},
+			extra='[http]\nlisten = 127.0.0.1:%d\n' % port)
+		self.start(write_config=False)
+		old, new = '2024-01-10-alfa', 'alfa-ny-titel'
+		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
+			'.md'))
+		self.wait_page(old, False)
+		self.wait(lambda: '/releases/%s.html' % new in dt.read_atom(
+			self.ws), 'the new link in the feed')
+		# mailto: and tel: would ask DNS and the phone network.
+		r = subprocess.run([exe, '--no-status', '--no-warnings',
+			'--ignore-url=^mailto:', '--ignore-url=^tel:', '-r', '10',
+			base, base + 'releases/%s.html' % old, base + 'sitemap.xml'],
+			capture_output=True, text=True, timeout=300)
+		m = re.search(r'(\d+) links? in (\d+) URLs? checked\. '
+			r'(\d+) warnings? found\. (\d+) errors? found', r.stdout)
+		self.assertIsNotNone(m, r.stdout[-3000:] + r.stderr[-2000:])
+		self.assertEqual((r.returncode, m.group(4)), (0, '0'),
+			r.stdout[-6000:])
+		# The three feeds' pages, index, listings, css: dozens of URLs.
+		self.assertGreater(int(m.group(2)), 10, r.stdout[-3000:])
+		print('\nlinkchecker: %s links in %s URLs, %s errors' % (
+			m.group(1), m.group(2), m.group(4)), file=sys.stderr)
+		errors = nu_check(self, [os.path.join(self.ws.out, 'releases',
+			old + '.html')], self.ws.path('.'))
+		self.assertEqual(errors, [], '\n'.join(errors))
+
+	def test_chromium_follows_the_redirect(self):
+		exe = chromium()
+		if exe is None:
+			self.skipTest('chromium not installed')
+		old, new = '2024-01-10-alfa', 'alfa-ny-titel'
+		self.start()
+		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
+			'.md'))
+		self.wait_page(old, False)
+		url = 'file://' + os.path.join(self.ws.out, 'releases', old +
+			'.html')
+		dom = subprocess.run([exe, '--headless', '--no-sandbox',
+			'--disable-gpu', '--no-first-run', '--user-data-dir=' +
+			self.ws.path('chr'), '--virtual-time-budget=5000',
+			'--dump-dom', url], capture_output=True, text=True,
+			timeout=120)
+		self.assertEqual(dom.returncode, 0, dom.stderr[-2000:])
+		# The new page's own parts, which the redirect page has not.
+		self.assertIn('class="dateline"', dom.stdout)
+		self.assertIn('application/ld+json', dom.stdout)
+
+
+def free_port():
+	"""A loopback TCP port free a moment ago."""
+	import socket
+	with socket.socket() as s:
+		s.bind(('127.0.0.1', 0))
+		return s.getsockname()[1]
+
+
+class Meta(html.parser.HTMLParser):
+	"""<meta> by (attribute, value) of name/http-equiv, <link> by rel."""
+
+	def __init__(self):
+		super().__init__()
+		self.meta, self.links = {}, {}
+
+	def handle_starttag(self, tag, attrs):
+		a = dict(attrs)
+		if tag == 'meta':
+			for k in ('name', 'http-equiv', 'property'):
+				if k in a:
+					self.meta[(k, a[k])] = a.get('content')
+		elif tag == 'link' and 'rel' in a:
+			self.links[a['rel']] = a.get('href')
 
 
 if __name__ == '__main__':

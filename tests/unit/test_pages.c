@@ -4,6 +4,8 @@
  * contacts and boilerplate, stylesheets that fail or try to read, stable
  * listing pages, and the sitemaps' rules.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -610,6 +612,24 @@ exists(const char *dir, const char *name)
 	return true;
 }
 
+/* Entries of dir/sub, hidden ones (temp files) included. */
+static int
+count_entries(const char *dir, const char *sub)
+{
+	char path[2 * TU_PATH_MAX];
+	struct dirent *e;
+	int n = 0;
+	DIR *d;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, sub);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
 static void
 test_output_batch_and_its_temps(void **state)
 {
@@ -625,22 +645,33 @@ test_output_batch_and_its_temps(void **state)
 	b = output_batch_new(tmp);
 	assert_non_null(b);
 	assert_int_equal(output_batch_put(b, "releases/a.html", "A", 1), 1);
+	/* In place at once, the folder made; nothing else beside it. */
+	assert_true(exists(tmp, "releases/a.html"));
 	assert_int_equal(output_batch_put(b, "index.html", "I", 1), 1);
-	/* Staged, not there yet; hidden folders are refused. */
-	assert_false(exists(tmp, "releases/a.html"));
+	assert_true(exists(tmp, "index.html"));
+	/* Hidden or climbing names are refused, for removals too. */
 	assert_int_equal(output_batch_put(b, ".x/a.html", "A", 1), -1);
+	assert_int_equal(errno, EINVAL);
 	assert_int_equal(output_batch_put(b, "releases/../a.html", "A", 1),
 	    -1);
-	assert_int_equal(output_batch_commit(b), 0);
-	assert_true(exists(tmp, "releases/a.html"));
-	/* Same bytes: nothing to do; a removal; an uncommitted put goes. */
+	assert_int_equal(output_batch_put(b, "releases//a.html", "A", 1), -1);
+	assert_int_equal(output_batch_put(b, "/etc/a.html", "A", 1), -1);
+	assert_int_equal(output_batch_put(b, "releases/.a.html", "A", 1), -1);
+	assert_int_equal(output_batch_remove(b, "../index.html"), -1);
+	assert_int_equal(output_batch_sync(b), 0);
+	/* Same bytes: nothing to do; a removal; removing nothing is 0. */
 	assert_int_equal(output_batch_put(b, "releases/a.html", "A", 1), 0);
-	assert_int_equal(output_batch_remove(b, "index.html"), 0);
-	assert_int_equal(output_batch_commit(b), 0);
+	assert_int_equal(output_batch_remove(b, "index.html"), 1);
 	assert_false(exists(tmp, "index.html"));
+	assert_int_equal(output_batch_remove(b, "index.html"), 0);
+	assert_int_equal(output_batch_put(b, "releases/a.html", "AA", 2), 1);
+	assert_int_equal(output_batch_sync(b), 0);
+	assert_int_equal(output_batch_sync(b), 0);	/* nothing left */
+	/* What is put stays put when the batch goes, synced or not. */
 	assert_int_equal(output_batch_put(b, "releases/b.html", "B", 1), 1);
 	output_batch_free(b);
-	assert_false(exists(tmp, "releases/b.html"));
+	assert_true(exists(tmp, "releases/b.html"));
+	assert_int_equal(count_entries(tmp, "releases"), 2);
 	/* What a killed run leaves: "*.html" takes page names only. */
 	snprintf(path, sizeof(path), "%s/releases", tmp);
 	for (size_t i = 0; i < 2; i++) {
