@@ -203,8 +203,8 @@ stamps_end(void)
 }
 
 /*
- * Render d (kind k, rs[0..n)) and stage it in b unless its stamp says the
- * file holds it already. Returns 1 when staged, 0 when nothing was to be
+ * Render d (kind k, rs[0..n)) and put it in b unless its stamp says the
+ * file holds it already. Returns 1 when written, 0 when nothing was to be
  * done, -1 (logged).
  */
 static int
@@ -288,7 +288,7 @@ wanted(const struct feed_meta *m, const struct subfeeds *set,
 	return true;	/* not a feed's name: not ours to remove */
 }
 
-/* Stage the removal of the sub-feed files set no longer has. */
+/* Remove the sub-feed files set no longer has. */
 static int
 stage_stale(const struct config *c, const struct subfeeds *set,
     struct output_batch *b)
@@ -310,7 +310,7 @@ stage_stale(const struct config *c, const struct subfeeds *set,
 				continue;
 			snprintf(name, sizeof(name), "%s/%s", subfeed_dir(a),
 			    e->d_name);
-			if ((rc = output_batch_remove(b, name)) == 0)
+			if ((rc = output_batch_remove(b, name)) == 1)
 				rc = subs_add(name);
 		}
 		closedir(d);
@@ -318,7 +318,7 @@ stage_stale(const struct config *c, const struct subfeeds *set,
 	return rc;
 }
 
-/* Stage f in kind k; 1: staged (bytes differ), 0, -1. */
+/* Put f in kind k; 1: written (bytes differ), 0, -1. */
 static int
 stage_one(const struct feed_meta *m, const struct subfeed *f,
     enum feed_kind k, struct output_batch *b, double *render_ms)
@@ -361,7 +361,7 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 				res->subs_failed++;
 	if (stage_stale(c, &set, b) < 0)
 		res->subs_failed++;
-	if (output_batch_commit(b) < 0) {
+	if (output_batch_sync(b) < 0) {
 		log_err("cannot write the sub-feeds in %s", c->output_dir);
 		res->subs_failed++;
 		next_bad = true;
@@ -373,7 +373,7 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	res->nsubs_changed = subs.n;
 }
 
-/* Stage the removal of the archives of months gone. */
+/* Remove the archives of months gone. */
 static int
 stage_old_archives(const struct config *c, const struct archives *ar,
     struct output_batch *b)
@@ -395,7 +395,7 @@ stage_old_archives(const struct config *c, const struct archives *ar,
 		snprintf(name, sizeof(name), "%s/%s", ARCHIVE_DIR, e->d_name);
 		while (i < ar->n && strcmp(ar->v[i].path, name) != 0)
 			i++;
-		if (i == ar->n && (rc = output_batch_remove(b, name)) == 0)
+		if (i == ar->n && (rc = output_batch_remove(b, name)) == 1)
 			rc = subs_add(name);
 	}
 	closedir(d);
@@ -435,7 +435,7 @@ publish_archives(const struct config *c, const struct feed_meta *m,
 			res->subs_failed++;
 	}
 	if (stage_old_archives(c, &ar, b) < 0 ||
-	    output_batch_commit(b) < 0) {
+	    output_batch_sync(b) < 0) {
 		log_err("cannot write the archives in %s", c->output_dir);
 		res->subs_failed++;
 		next_bad = true;
