@@ -16,8 +16,9 @@ never overlap; SIGTERM of the daemon leaves no child running.
 import html.parser
 import json
 import os
+import re
 import shutil
-import signal
+import subprocess
 import sys
 import time
 import unittest
@@ -27,6 +28,9 @@ import xml.etree.ElementTree as ET
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
+import pingtest  # noqa: E402
+
+README = os.path.join(ft.REPO, 'README.md')
 
 # The command. argv: WORKSPACE. Flags in WORKSPACE: 'fail' (exit 3 while
 # it holds a number > 0, decremented per try), 'hang' (start a sleep and
@@ -70,8 +74,10 @@ if changed:
 	subprocess.run(['rsync', '-a', '--from0',
 		'--files-from=' + os.environ['FEEDPUBD_CHANGED'],
 		out + '/', remote + '/'], check=True)
-for n in removed:
-	os.unlink(os.path.join(remote.encode(), n))
+if removed:	# the README's way: rsync deletes what the list names
+	subprocess.run(['rsync', '-a', '--from0', '--delete-missing-args',
+		'--files-from=' + os.environ['FEEDPUBD_REMOVED'],
+		out + '/', remote + '/'], check=True)
 time.sleep(float(os.environ.get('UPLOAD_SLEEP', '0')))
 n = len([x for x in os.listdir(runs) if x.endswith('.json')])
 snap = os.path.join(runs, '%04d' % n)
@@ -320,8 +326,9 @@ class PublishExecTest(dt.DaemonCase):
 		# Changed meanwhile: merged into the retry that succeeds.
 		self.add_release('2024-05-05-delta', 'Delta',
 			'2024-05-05T10:00:00+02:00')
+		# Three tries 1 s apart, each a Python start: give it time.
 		self.wait(lambda: 'succeeded again' in self.daemon.stderr(),
-			'the success logged')
+			'the success logged', timeout=dt.TIMEOUT + 10 * dt.SCALE)
 		self.wait_synced('the upload after the failures')
 		err = self.daemon.stderr()
 		self.assertEqual(err.count('failed: exit status 3'), 1, err)
@@ -362,6 +369,65 @@ class PublishExecTest(dt.DaemonCase):
 		self.assertEqual([p for p in pids if alive(p)], [],
 			'a child left running after SIGTERM')
 		self.assertIn('stopping publish exec', d.stderr())
+
+	def readme_block(self, lang):
+		with open(README, encoding='utf-8') as f:
+			text = f.read()
+		part = text.split('## Publishing beyond this machine', 1)[1]
+		return re.search(r'```%s\n(.*?)```' % lang, part, re.S).group(1)
+
+	def test_readme_recipe_served_by_nginx(self):
+		nginx = shutil.which('nginx') or '/usr/sbin/nginx'
+		if not os.path.exists(nginx):
+			self.skipTest('nginx not installed')
+		script = self.readme_block('sh').replace('/srv/www/news/',
+			self.remote + '/')
+		up = self.ws.path('feedpubd-upload')
+		with open(up, 'w') as f:
+			f.write(script)
+		os.chmod(up, 0o755)
+		os.makedirs(self.remote)
+		port = pingtest.free_port()
+		server = self.readme_block('nginx').replace('listen 80;',
+			'listen 127.0.0.1:%d;' % port).replace('/srv/www/news',
+			self.remote)
+		conf = self.ws.path('nginx.conf')
+		with open(conf, 'w') as f:
+			f.write('daemon off; master_process off; pid %s;\n'
+				'error_log %s;\nevents {}\nhttp {\naccess_log off;\n'
+				'client_body_temp_path %s;\n%s}\n' % (
+				self.ws.path('nginx.pid'), self.ws.path('nginx.err'),
+				self.ws.path('nginx.tmp'), server))
+		ng = subprocess.Popen([nginx, '-p', self.ws.dir, '-c', conf],
+			stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+		self.addCleanup(ng.wait, 10)
+		self.addCleanup(ng.kill)
+		self.write_config(extra='\n[publish]\nexec = %s\norder = safe\n'
+			% up)
+		self.start(write_config=False)
+
+		def get(path):
+			r = subprocess.run(['curl', '-s', '-o', '-', '-w',
+				'\n%{http_code} %{content_type}',
+				'http://127.0.0.1:%d/%s' % (port, path)],
+				stdout=subprocess.PIPE, timeout=dt.TIMEOUT)
+			body, _, status = r.stdout.rpartition(b'\n')
+			return body, status.decode()
+
+		def served(path):
+			with open(os.path.join(self.ws.out, path), 'rb') as f:
+				return get(path)[0] == f.read()
+		self.wait(lambda: served('feed.atom') and served('index.html'),
+			'nginx serving the copy')
+		self.assertEqual(get('feed.atom')[1],
+			'200 application/atom+xml')
+		page = 'releases/2024-02-20-beta.html'
+		self.assertEqual(get(page)[1].split()[0], '200')
+		os.unlink(self.ws.release('2024-02-20-beta.md'))
+		self.wait(lambda: get(page)[1].split()[0] == '404',
+			'the removed page gone from the copy')
+		self.wait(lambda: served('feed.atom'), 'the new feed served')
+		self.assertEqual(dangling(self.remote), [])
 
 	def test_bad_order_is_a_config_error(self):
 		self.write_config(extra='\n[publish]\nexec = true\norder = fast\n')
