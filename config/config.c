@@ -252,7 +252,7 @@ static const struct key keys[] = {
 	{ SEC_PUBLISH, "order", T_ORDER, .dflt = "all", CFG(publish.order),
 	  .doc = "all: one run per publish; safe: media, pages, feeds, "
 		 "deletions, one run each" },
-	{ SEC_PUBLISH, "timeout", T_DURATION, .min = "1s", .max = "24h",
+	{ SEC_PUBLISH, "timeout", T_DURATION, .min = "1s", .max = "1d",
 	  .dflt = "10m", CFG(publish.timeout),
 	  .doc = "a run taking longer is killed and counts as failed" },
 	{ SEC_PUBLISH, "retry_max", T_DURATION, .min = "1s", .max = "1d",
