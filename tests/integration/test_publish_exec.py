@@ -82,10 +82,11 @@ time.sleep(float(os.environ.get('UPLOAD_SLEEP', '0')))
 n = len([x for x in os.listdir(runs) if x.endswith('.json')])
 snap = os.path.join(runs, '%04d' % n)
 subprocess.run(['cp', '-a', remote, snap], check=True)
-with open(snap + '.json', 'w') as f:
+with open(snap + '.tmp', 'w') as f:	# whole, for whoever reads runs/
 	json.dump({'phase': os.environ['FEEDPUBD_PHASE'], 'cwd': os.getcwd(),
 		'output': out, 'changed': [x.hex() for x in changed],
 		'removed': [x.hex() for x in removed]}, f)
+os.rename(snap + '.tmp', snap + '.json')
 done(0)
 '''
 
