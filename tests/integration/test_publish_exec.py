@@ -380,7 +380,8 @@ class PublishExecTest(dt.DaemonCase):
 	def test_readme_recipe_served_by_nginx(self):
 		nginx = shutil.which('nginx') or '/usr/sbin/nginx'
 		if not os.path.exists(nginx):
-			self.skipTest('nginx not installed')
+			self.skipTest('nginx not installed '
+				'(scripts/install-deps.sh bench)')
 		script = self.readme_block('sh').replace('/srv/www/news/',
 			self.remote + '/')
 		up = self.ws.path('feedpubd-upload')
