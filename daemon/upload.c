@@ -567,12 +567,14 @@ next_phase(struct upload *u)
 static void
 start_run(struct upload *u)
 {
+	struct timespec t0, t1;
 	long n;
 
 	u->owed = false;
 	u->phase = -1;
 	if (u->cfg->publish.exec == NULL)
 		return;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	if (snap_take(&u->next, u->cfg->output_dir) < 0) {
 		failed(u, "the output folder could not be read");
 		return;
@@ -583,6 +585,10 @@ start_run(struct upload *u)
 		u->owed = true;
 		return;
 	}
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("publish exec: %zu files compared in %.1f ms, %ld to "
+	    "upload", u->next.n, (double)(t1.tv_sec - t0.tv_sec) * 1e3 +
+	    (double)(t1.tv_nsec - t0.tv_nsec) / 1e6, n);
 	if (n == 0) {
 		end_run(u);
 		u->started = true;
