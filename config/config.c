@@ -33,7 +33,7 @@
 enum section {
 	SEC_NONE,	/* before the first header */
 	SEC_FEED, SEC_PATHS, SEC_DAEMON, SEC_PAGES, SEC_PINGS, SEC_HTTP,
-	SEC_HUB, SEC_PING,
+	SEC_HUB, SEC_PUBLISH, SEC_PING,
 	SEC_BAD,	/* under a header that was reported */
 };
 #define FIRST_SECTION	SEC_FEED
@@ -48,6 +48,7 @@ static const struct {
 	[SEC_DAEMON] = { "daemon", false }, [SEC_PAGES] = { "pages", false },
 	[SEC_PINGS] = { "pings", false },
 	[SEC_HTTP] = { "http", false }, [SEC_HUB] = { "hub", false },
+	[SEC_PUBLISH] = { "publish", false },
 	[SEC_PING] = { "ping", true },
 };
 
@@ -56,6 +57,11 @@ static const char *const kind_names[] = {
 	[PING_WEBHOOK] = "webhook",
 };
 #define NKINDS	(sizeof(kind_names) / sizeof(kind_names[0]))
+
+static const char *const order_names[] = {
+	[ORDER_ALL] = "all", [ORDER_SAFE] = "safe",
+};
+#define NORDERS	(sizeof(order_names) / sizeof(order_names[0]))
 
 /* The text types come first, up to T_PATH: see is_text(). */
 enum type {
@@ -75,6 +81,7 @@ enum type {
 	T_DURATION,	/* seconds, min..max */
 	T_BOOL,
 	T_KIND,		/* enum ping_kind, named by kind_names[] */
+	T_ORDER,	/* enum publish_order, named by order_names[] */
 };
 
 /*
@@ -239,6 +246,19 @@ static const struct key keys[] = {
 	{ SEC_HUB, "allow_private_callbacks", T_BOOL, .dflt = "false",
 	  CFG(hub.allow_private),
 	  .doc = "allow callbacks on loopback and private addresses" },
+	{ SEC_PUBLISH, "exec", T_TEXT, CFG(publish.exec),
+	  .doc = "run after each publish that changed files (rsync -a ...; "
+		 "docs/feedpubd.conf.5); unset: none" },
+	{ SEC_PUBLISH, "order", T_ORDER, .dflt = "all", CFG(publish.order),
+	  .doc = "all: one run per publish; safe: media, pages, feeds, "
+		 "deletions, one run each" },
+	{ SEC_PUBLISH, "timeout", T_DURATION, .min = "1s", .max = "1d",
+	  .dflt = "10m", CFG(publish.timeout),
+	  .doc = "a run taking longer is killed and counts as failed" },
+	{ SEC_PUBLISH, "retry_max", T_DURATION, .min = "1s", .max = "1d",
+	  .dflt = "5m", CFG(publish.retry_max),
+	  .doc = "longest wait between tries of a failing run (1 s, 2 s, "
+		 "4 s ... up to this)" },
 	{ SEC_PING, "kind", T_KIND, .required = true, PING(kind),
 	  .doc = "websub, xmlrpc or webhook" },
 	{ SEC_PING, "url", T_URL, .required = true, PING(url),
@@ -435,7 +455,7 @@ set_value(struct parse *p, const struct key *k, void *base,
 	char why[VALUE_WHY_MAX], *s;
 	unsigned long long n = 0;
 	bool b = false;
-	int kind = 0, rc = 0;
+	int kind = 0, order = 0, rc = 0;
 	number_fn number = number_parser(k->type);
 
 	switch (k->type) {
@@ -457,6 +477,9 @@ set_value(struct parse *p, const struct key *k, void *base,
 	case T_BOOL: rc = value_bool(value, &b, why); break;
 	case T_KIND:
 		rc = value_enum(value, kind_names, NKINDS, &kind, why);
+		break;
+	case T_ORDER:
+		rc = value_enum(value, order_names, NORDERS, &order, why);
 		break;
 	}
 	if (rc != 0) {
@@ -482,6 +505,12 @@ set_value(struct parse *p, const struct key *k, void *base,
 		break;
 	case T_KIND: {
 		enum ping_kind e = (enum ping_kind)kind;
+
+		memcpy((char *)base + k->off, &e, sizeof(e));
+		break;
+	}
+	case T_ORDER: {
+		enum publish_order e = (enum publish_order)order;
 
 		memcpy((char *)base + k->off, &e, sizeof(e));
 		break;
@@ -991,6 +1020,7 @@ print_key(FILE *out, const struct key *k, const void *base, int line)
 	const char *v = buf;
 	bool b;
 	enum ping_kind kind;
+	enum publish_order order;
 
 	fprintf(out, "# %s\n", k->doc);
 	if (line > 0)
@@ -1014,6 +1044,10 @@ print_key(FILE *out, const struct key *k, const void *base, int line)
 	case T_KIND:
 		memcpy(&kind, (const char *)base + k->off, sizeof(kind));
 		v = kind_names[kind];
+		break;
+	case T_ORDER:
+		memcpy(&order, (const char *)base + k->off, sizeof(order));
+		v = order_names[order];
 		break;
 	default:
 		v = get_text(base, k);

@@ -54,6 +54,17 @@ struct hub_config {
 	bool allow_private;	/* callbacks on private addresses */
 };
 
+enum publish_order { ORDER_ALL, ORDER_SAFE };
+
+/* [publish]: a command that copies the output folder elsewhere after each
+ * publish (daemon/upload.c). Durations in seconds. */
+struct publish_config {
+	char *exec;		/* as written; NULL: none */
+	enum publish_order order;
+	unsigned timeout;	/* of one run */
+	unsigned retry_max;	/* longest wait between tries */
+};
+
 struct config {
 	char *path;		/* the config file as given */
 	struct feed_meta feed;	/* strings point into storage owned here */
@@ -74,6 +85,7 @@ struct config {
 	struct pages *pages;	/* loaded; NULL when pages are off */
 	struct http_config http;
 	struct hub_config hub;
+	struct publish_config publish;
 };
 
 /*

@@ -23,6 +23,7 @@
 #include "serve.h"
 #include "setup.h"
 #include "statedir.h"
+#include "upload.h"
 #include "watch.h"
 
 #define SLICE_MS	50.	/* of reading per loop iteration, at most */
@@ -35,6 +36,7 @@ struct daemon {
 	struct pipeline *pipe;
 	struct watch *watch;		/* NULL while the folder is missing */
 	struct serve *serve;		/* the HTTP server and the hub */
+	struct upload *upload;		/* [publish] exec */
 	ev_timer settle, cap, retry, again, watchdog;
 	ev_timer slice;			/* a big batch goes on: at once */
 	ev_periodic embargo;
@@ -98,6 +100,9 @@ after_run(struct daemon *d, const struct pipe_result *res, bool retry)
 	if (res->outcome == PIPE_UNREAD)
 		return;
 	serve_published(d->serve, res);
+	upload_published(d->upload, res->site_changed ||
+	    res->nsubs_changed > 0 || memchr(res->changed, true,
+	    sizeof(res->changed)) != NULL);
 	if (res->outcome == PIPE_UNWRITTEN) {
 		/*
 		 * Only a failed retry backs off (1, 2, 4 ... 60 s). A failure
@@ -307,6 +312,7 @@ reload(struct daemon *d)
 	old = d->cfg;
 	d->cfg = c;
 	serve_configure(d->serve, c);
+	upload_configure(d->upload, c);
 	pipeline_configure(d->pipe, c);
 	statedir_configure(d->sd, c);	/* may open the database: state_up */
 	serve_state_up(d->serve);	/* [hub] enabled now */
@@ -386,6 +392,10 @@ daemon_run(struct config *c, const char *config_path)
 	setup_process(d.cfg);
 	if ((d.serve = serve_new(d.loop, d.cfg, d.sd)) == NULL)
 		goto out;
+	if ((d.upload = upload_new(d.loop, d.cfg)) == NULL) {
+		log_errx("out of memory");
+		goto out;
+	}
 	if ((d.pipe = pipeline_new(d.cfg, statedir_state(d.sd),
 	    statedir_ping(d.sd))) == NULL) {
 		log_errx("out of memory");
@@ -407,6 +417,7 @@ daemon_run(struct config *c, const char *config_path)
 	rc = 0;
 out:
 	watch_free(d.watch);
+	upload_free(d.upload);	/* waits for its child */
 	pipeline_free(d.pipe);
 	serve_stop(d.serve);
 	/* The hub's verifications under way are the ping queue's transfers:

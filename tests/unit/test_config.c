@@ -23,7 +23,7 @@
 
 #define HEAD	"[feed]\ntitle = T\nbase_url = https://e.org/\n"
 #define SECTIONS	"[feed], [paths], [daemon], [pages], [pings], [http], " \
-			"[hub] or " \
+			"[hub], [publish] or " \
 			"[ping \"NAME\"]"
 #define BAD_PING_HEAD	"expected [ping \"NAME\"], NAME of letters, " \
 			"digits, '-', '_' or '.'"
@@ -608,6 +608,32 @@ test_pings(void **state)
 	assert_int_equal(c->ping_give_up_s, 86400);
 	assert_int_equal(c->settle_ms, 5);
 	config_free(c);
+}
+
+/* [publish]: the command as written, order by name, durations. */
+static void
+test_publish(void **state)
+{
+	struct config *c;
+
+	(void)state;
+	c = expect_ok(HEAD);
+	assert_null(c->publish.exec);
+	assert_int_equal(c->publish.order, ORDER_ALL);
+	assert_int_equal(c->publish.timeout, 600);
+	assert_int_equal(c->publish.retry_max, 300);
+	config_free(c);
+	c = expect_ok(HEAD "[publish]\nexec = rsync -a \"$X\" ./ h:/srv/\n"
+		      "order = safe\ntimeout = 30s\nretry_max = 1m\n");
+	assert_string_equal(c->publish.exec, "rsync -a \"$X\" ./ h:/srv/");
+	assert_int_equal(c->publish.order, ORDER_SAFE);
+	assert_int_equal(c->publish.timeout, 30);
+	assert_int_equal(c->publish.retry_max, 60);
+	config_free(c);
+	expect_errors(HEAD "[publish]\norder = Safe\ntimeout = 0s\n",
+	    "F:5: invalid order 'Safe': expected all or safe\n"
+	    "F:6: invalid timeout '0s': expected a duration 1s..1d "
+	    DURATION "\n");
 }
 
 /* [http] listen is a list; [hub] adds its own URL first among the hubs. */
@@ -1233,6 +1259,21 @@ print(const struct config *c)
 	"# allow callbacks on loopback and private addresses\n" \
 	"allow_private_callbacks = false ; default\n"
 
+/* [publish] with its defaults, as printed. */
+static const char PUBLISH_DEFAULTS[] =
+	"\n[publish]\n"
+	"# run after each publish that changed files (rsync -a ...; "
+	"docs/feedpubd.conf.5); unset: none\n"
+	"# exec is not set\n"
+	"# all: one run per publish; safe: media, pages, feeds, deletions, "
+	"one run each\n"
+	"order = all ; default\n"
+	"# a run taking longer is killed and counts as failed\n"
+	"timeout = 10m ; default\n"
+	"# longest wait between tries of a failing run (1 s, 2 s, 4 s ... "
+	"up to this)\n"
+	"retry_max = 5m ; default\n";
+
 /* The [feed] keys of feeds/feed.h's formats and sub-feeds, as printed. */
 static const char FEED_FORMATS[] =
 	"# also write feed.json (JSON Feed 1.1; docs/feeds.md)\n"
@@ -1340,6 +1381,7 @@ test_print_config(void **state)
 		"# how long a failing ping is retried after a change\n"
 		"give_up_after = 2d ; line 8\n"
 		HTTP_HUB_DEFAULTS
+		"%s"	/* PUBLISH_DEFAULTS */
 		"\n[ping \"chat\"]\n"
 		"# websub, xmlrpc or webhook\n"
 		"kind = webhook ; line 12\n"
@@ -1353,7 +1395,8 @@ test_print_config(void **state)
 		"# where the ping is sent; may have a query\n"
 		"url = https://hub.example/ ; line 16\n"
 		"# webhook only: the key that signs each request\n"
-		"# secret is not set\n", FEED_FORMATS, tmpdir, tmpdir), -1);
+		"# secret is not set\n", FEED_FORMATS, tmpdir, tmpdir,
+		PUBLISH_DEFAULTS), -1);
 	assert_string_equal(got, want);
 	assert_null(strstr(got, "s3cr3t"));
 	free(got);
@@ -1547,6 +1590,7 @@ main(void)
 		cmocka_unit_test(test_paths),
 		cmocka_unit_test(test_free_null),
 		cmocka_unit_test(test_http_hub),
+		cmocka_unit_test(test_publish),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
