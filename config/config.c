@@ -57,6 +57,8 @@ static const char *const kind_names[] = {
 };
 #define NKINDS	(sizeof(kind_names) / sizeof(kind_names[0]))
 
+static const char *const date_source_names[] = { "file", "git" };
+
 /* The text types come first, up to T_PATH: see is_text(). */
 enum type {
 	T_TEXT,		/* any text */
@@ -75,6 +77,7 @@ enum type {
 	T_DURATION,	/* seconds, min..max */
 	T_BOOL,
 	T_KIND,		/* enum ping_kind, named by kind_names[] */
+	T_DATE_SOURCE,	/* a bool: "git" true, "file" false */
 };
 
 /*
@@ -143,6 +146,10 @@ static const struct key keys[] = {
 	{ SEC_FEED, "deleted_for", T_DURATION, .min = "0s", .max = "3650d",
 	  .dflt = "0s", CFG(feed.deleted_for),
 	  .doc = "RFC 6721 tombstones of removed releases (0s: none)" },
+	{ SEC_FEED, "date_source", T_DATE_SOURCE, .dflt = "file",
+	  CFG(date_git),
+	  .doc = "dates of releases without 'date': file (its time) or git "
+		 "(its first commit)" },
 	{ SEC_PATHS, "releases", T_PATH, .dflt = "releases",
 	  CFG(releases_dir), .doc = "the folder of release files" },
 	{ SEC_PATHS, "follow_symlinks", T_BOOL, .dflt = "true",
@@ -458,6 +465,10 @@ set_value(struct parse *p, const struct key *k, void *base,
 	case T_KIND:
 		rc = value_enum(value, kind_names, NKINDS, &kind, why);
 		break;
+	case T_DATE_SOURCE:
+		rc = value_enum(value, date_source_names, 2, &kind, why);
+		b = kind == 1;
+		break;
 	}
 	if (rc != 0) {
 		report(p, line, "invalid %s '%s': %s", k->name, value, why);
@@ -477,7 +488,7 @@ set_value(struct parse *p, const struct key *k, void *base,
 	case T_UINT: case T_SIZE: case T_DURATION:
 		put_uint(base, k, n);
 		break;
-	case T_BOOL:
+	case T_BOOL: case T_DATE_SOURCE:
 		memcpy((char *)base + k->off, &b, sizeof(b));
 		break;
 	case T_KIND: {
@@ -1014,6 +1025,10 @@ print_key(FILE *out, const struct key *k, const void *base, int line)
 	case T_KIND:
 		memcpy(&kind, (const char *)base + k->off, sizeof(kind));
 		v = kind_names[kind];
+		break;
+	case T_DATE_SOURCE:
+		memcpy(&b, (const char *)base + k->off, sizeof(b));
+		v = date_source_names[b];
 		break;
 	default:
 		v = get_text(base, k);

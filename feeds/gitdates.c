@@ -1,0 +1,374 @@
+/*
+ * gitdates: see gitdates.h.
+ */
+#include "gitdates.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <git2.h>
+#include <libxml/hash.h>
+
+/* What the walk learnt of one file at HEAD. */
+struct gitdate {
+	struct fp_time first, last;
+	bool has_last;		/* a commit changed its bytes */
+	git_oid blob;		/* its bytes at HEAD */
+};
+
+struct gitdates {
+	char *root;
+	bool have_head;		/* head is the HEAD the dates are of */
+	git_oid head;
+	bool in_repo;		/* dates holds what git says */
+	xmlHashTablePtr dates;	/* relpath -> struct gitdate */
+	char warned[256];	/* the last warning given; "": none */
+};
+
+/* The walk's state: which file each name in the history was. */
+struct walk {
+	xmlHashTablePtr dates;	/* final path -> struct gitdate */
+	xmlHashTablePtr names;	/* name at this point -> struct gitdate */
+	bool nomem;
+};
+
+/* The names of files deleted later on: their history is no one's. */
+static struct gitdate dead;
+
+struct gitdates *
+gitdates_new(const char *root)
+{
+	struct gitdates *g = calloc(1, sizeof(*g));
+
+	if (g == NULL || (g->root = strdup(root)) == NULL) {
+		free(g);
+		return NULL;
+	}
+	git_libgit2_init();
+	return g;
+}
+
+static void
+free_entry(void *payload, const xmlChar *name)
+{
+	(void)name;
+	free(payload);
+}
+
+void
+gitdates_free(struct gitdates *g)
+{
+	if (g == NULL)
+		return;
+	xmlHashFree(g->dates, free_entry);
+	free(g->root);
+	free(g);
+	git_libgit2_shutdown();
+}
+
+static struct fp_time
+time_of(const git_commit *c)
+{
+	struct fp_time t = { .sec = (int64_t)git_commit_time(c),
+	    .off = (int32_t)git_commit_time_offset(c) * 60 };
+
+	return t;
+}
+
+/* The file a name stands for at this point of the walk (made if new). */
+static struct gitdate *
+file_named(struct walk *w, const char *name)
+{
+	struct gitdate *d = xmlHashLookup(w->names, BAD_CAST name);
+
+	if (d != NULL)
+		return d;
+	if ((d = calloc(1, sizeof(*d))) == NULL ||
+	    xmlHashAddEntry(w->dates, BAD_CAST name, d) < 0) {
+		free(d);
+		w->nomem = true;
+		return &dead;
+	}
+	if (xmlHashAddEntry(w->names, BAD_CAST name, d) < 0)
+		w->nomem = true;
+	return d;
+}
+
+static void
+rename_to(struct walk *w, const char *name, struct gitdate *d)
+{
+	if (xmlHashUpdateEntry(w->names, BAD_CAST name, d, NULL) < 0)
+		w->nomem = true;
+}
+
+/*
+ * One change of commit time t, seen walking from HEAD back: the newest
+ * one a file sees sets its bytes and its last change, the oldest its
+ * first date. Before an add (or a rename to it) its name was another
+ * file's, or none.
+ */
+static void
+take_delta(struct walk *w, const git_diff_delta *dl, struct fp_time t)
+{
+	const char *name = dl->new_file.path;
+	struct gitdate *d;
+
+	if (dl->status == GIT_DELTA_DELETED) {
+		if (xmlHashLookup(w->names, BAD_CAST dl->old_file.path) == NULL)
+			rename_to(w, dl->old_file.path, &dead);
+		return;
+	}
+	if ((d = file_named(w, name)) == &dead) {
+		if (dl->status == GIT_DELTA_RENAMED)
+			rename_to(w, dl->old_file.path, &dead);
+		return;
+	}
+	if (git_oid_is_zero(&d->blob))
+		d->blob = dl->new_file.id;
+	d->first = t;
+	if (!d->has_last && (dl->status != GIT_DELTA_RENAMED ||
+	    !git_oid_equal(&dl->old_file.id, &dl->new_file.id))) {
+		d->last = t;
+		d->has_last = true;
+	}
+	if (dl->status == GIT_DELTA_ADDED)
+		rename_to(w, name, &dead);
+	else if (dl->status == GIT_DELTA_RENAMED) {
+		rename_to(w, name, &dead);
+		rename_to(w, dl->old_file.path, d);
+	}
+}
+
+/* c's tree at prefix ("": the root), or NULL when it has none. */
+static int
+subtree(git_repository *repo, const git_commit *c, const char *prefix,
+    git_tree **out)
+{
+	git_tree *t;
+	git_tree_entry *e;
+	int rc;
+
+	*out = NULL;
+	if ((rc = git_commit_tree(&t, c)) < 0 || *prefix == '\0') {
+		*out = rc < 0 ? NULL : t;
+		return rc;
+	}
+	rc = git_tree_entry_bypath(&e, t, prefix);
+	git_tree_free(t);
+	if (rc == GIT_ENOTFOUND)
+		return 0;
+	if (rc < 0)
+		return rc;
+	if (git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		rc = git_tree_lookup(out, repo, git_tree_entry_id(e));
+	git_tree_entry_free(e);
+	return rc;
+}
+
+static bool
+same_tree(const git_tree *a, const git_tree *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return git_oid_equal(git_tree_id(a), git_tree_id(b));
+}
+
+/* The changes c made under prefix, against its first parent. */
+static int
+walk_commit(struct walk *w, git_repository *repo, const git_commit *c,
+    const char *prefix)
+{
+	git_diff_options o;
+	git_diff_find_options fo;
+	git_commit *parent = NULL;
+	git_tree *now = NULL, *before = NULL;
+	git_diff *diff = NULL;
+	int rc;
+
+	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
+	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+	if ((rc = subtree(repo, c, prefix, &now)) < 0)
+		return rc;
+	if (git_commit_parentcount(c) > 0 &&
+	    ((rc = git_commit_parent(&parent, c, 0)) < 0 ||
+	    (rc = subtree(repo, parent, prefix, &before)) < 0))
+		goto out;
+	if (same_tree(now, before))
+		goto out;
+	fo.flags = GIT_DIFF_FIND_RENAMES;
+	if ((rc = git_diff_tree_to_tree(&diff, repo, before, now, &o)) < 0 ||
+	    (rc = git_diff_find_similar(diff, &fo)) < 0)
+		goto out;
+	for (size_t i = 0, n = git_diff_num_deltas(diff); i < n; i++)
+		take_delta(w, git_diff_get_delta(diff, i), time_of(c));
+out:
+	git_diff_free(diff);
+	git_tree_free(now);
+	git_tree_free(before);
+	git_commit_free(parent);
+	return rc;
+}
+
+/* Every commit from HEAD back, along first parents. */
+static int
+walk_all(struct walk *w, git_repository *repo, const char *prefix)
+{
+	git_revwalk *rw;
+	git_oid oid;
+	int rc;
+
+	if ((rc = git_revwalk_new(&rw, repo)) < 0)
+		return rc;
+	git_revwalk_simplify_first_parent(rw);
+	if ((rc = git_revwalk_push_head(rw)) < 0)
+		goto out;
+	while (!w->nomem && (rc = git_revwalk_next(&oid, rw)) == 0) {
+		git_commit *c;
+
+		if ((rc = git_commit_lookup(&c, repo, &oid)) < 0)
+			break;
+		rc = walk_commit(w, repo, c, prefix);
+		git_commit_free(c);
+		if (rc < 0)
+			break;
+	}
+	if (rc == GIT_ITEROVER)
+		rc = 0;
+out:
+	git_revwalk_free(rw);
+	return rc;
+}
+
+/* root's path in the work tree of repo into prefix. Returns 0, or -1. */
+static int
+prefix_of(git_repository *repo, const char *root, char *prefix, size_t len)
+{
+	const char *wd = git_repository_workdir(repo);
+	char rr[PATH_MAX], rw[PATH_MAX];
+	size_t n;
+
+	if (wd == NULL || realpath(root, rr) == NULL ||
+	    realpath(wd, rw) == NULL)
+		return -1;
+	n = strlen(rw);
+	if (strncmp(rr, rw, n) != 0 || (rr[n] != '\0' && rr[n] != '/'))
+		return -1;
+	if (snprintf(prefix, len, "%s", rr[n] == '/' ? rr + n + 1 : "") >=
+	    (int)len)
+		return -1;
+	return 0;
+}
+
+static void
+forget(struct gitdates *g)
+{
+	xmlHashFree(g->dates, free_entry);
+	g->dates = NULL;
+	g->in_repo = g->have_head = false;
+}
+
+/* Fill why; 1 when it is news (not the last warning given). */
+static int
+warn(struct gitdates *g, char *why, size_t whylen, const char *what)
+{
+	const git_error *e = git_error_last();
+
+	forget(g);
+	snprintf(why, whylen, "%s%s%s; undated releases take their file's "
+	    "time", what, e != NULL && e->message != NULL ? ": " : "",
+	    e != NULL && e->message != NULL ? e->message : "");
+	if (strcmp(g->warned, why) == 0)
+		return 0;
+	snprintf(g->warned, sizeof(g->warned), "%s", why);
+	return 1;
+}
+
+int
+gitdates_refresh(struct gitdates *g, char *why, size_t whylen)
+{
+	git_repository *repo = NULL;
+	struct walk w = { .nomem = false };
+	char prefix[PATH_MAX];
+	git_oid head;
+	int rc;
+
+	git_error_clear();
+	rc = git_repository_open_ext(&repo, g->root, 0, NULL);
+	if (rc == GIT_ENOTFOUND || (rc == 0 && git_repository_is_bare(repo))) {
+		git_repository_free(repo);
+		forget(g);
+		g->warned[0] = '\0';
+		return 0;
+	}
+	if (rc < 0)
+		return warn(g, why, whylen, "cannot open the git repository");
+	if (git_repository_is_shallow(repo) == 1) {
+		git_repository_free(repo);
+		git_error_clear();
+		return warn(g, why, whylen, "a shallow clone lacks the first "
+		    "commits");
+	}
+	if ((rc = git_reference_name_to_id(&head, repo, "HEAD")) < 0) {
+		git_repository_free(repo);
+		if (rc == GIT_ENOTFOUND || rc == GIT_EUNBORNBRANCH) {
+			forget(g);	/* no commit yet */
+			g->in_repo = true;
+			g->warned[0] = '\0';
+			return 0;
+		}
+		return warn(g, why, whylen, "cannot read HEAD");
+	}
+	if (g->have_head && git_oid_equal(&head, &g->head)) {
+		git_repository_free(repo);
+		return 0;
+	}
+	if (prefix_of(repo, g->root, prefix, sizeof(prefix)) < 0) {
+		git_repository_free(repo);
+		forget(g);
+		return 0;
+	}
+	w.dates = xmlHashCreate(256);
+	w.names = xmlHashCreate(256);
+	if (w.dates == NULL || w.names == NULL)
+		w.nomem = true;
+	else
+		rc = walk_all(&w, repo, prefix);
+	git_repository_free(repo);
+	xmlHashFree(w.names, NULL);
+	if (w.nomem || rc < 0) {
+		xmlHashFree(w.dates, free_entry);
+		if (w.nomem)
+			git_error_clear();
+		return warn(g, why, whylen, w.nomem ? "out of memory reading "
+		    "the git history" : "cannot read the git history");
+	}
+	forget(g);
+	g->dates = w.dates;
+	g->head = head;
+	g->have_head = g->in_repo = true;
+	g->warned[0] = '\0';
+	return 0;
+}
+
+enum gitdate_result
+gitdates_lookup(const struct gitdates *g, const char *relpath,
+    const char *buf, size_t len, struct fp_time *first, struct fp_time *last)
+{
+	const struct gitdate *d;
+	git_oid oid;
+
+	if (g == NULL || !g->in_repo)
+		return GITDATE_NONE;
+	if (g->dates == NULL ||
+	    (d = xmlHashLookup(g->dates, BAD_CAST relpath)) == NULL ||
+	    git_odb_hash(&oid, buf, len, GIT_OBJECT_BLOB) < 0 ||
+	    !git_oid_equal(&oid, &d->blob))
+		return GITDATE_UNCOMMITTED;
+	*first = d->first;
+	*last = d->has_last ? d->last : d->first;
+	return GITDATE_FOUND;
+}
