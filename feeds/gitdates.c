@@ -177,20 +177,177 @@ same_tree(const git_tree *a, const git_tree *b)
 	return git_oid_equal(git_tree_id(a), git_tree_id(b));
 }
 
-/* The changes c made under prefix, against its first parent. */
+/* What a commit changed: blobs added, changed or gone. */
+struct change {
+	git_delta_t status;
+	char *path;
+	git_oid old, new;
+};
+
+struct changes {
+	struct change *v;
+	size_t n, cap;
+	bool adds, dels;
+};
+
+static void
+changes_clear(struct changes *c)
+{
+	for (size_t i = 0; i < c->n; i++)
+		free(c->v[i].path);
+	c->n = 0;
+	c->adds = c->dels = false;
+}
+
 static int
-walk_commit(struct walk *w, git_repository *repo, const git_commit *c,
-    const char *prefix)
+add_change(struct changes *c, git_delta_t st, const char *path,
+    const git_tree_entry *old, const git_tree_entry *new)
+{
+	struct change *ch;
+
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 16;
+		struct change *v = realloc(c->v, cap * sizeof(*v));
+
+		if (v == NULL) {
+			git_error_set_oom();
+			return -1;
+		}
+		c->v = v;
+		c->cap = cap;
+	}
+	ch = &c->v[c->n];
+	memset(ch, 0, sizeof(*ch));
+	if ((ch->path = strdup(path)) == NULL) {
+		git_error_set_oom();
+		return -1;
+	}
+	ch->status = st;
+	if (old != NULL)
+		ch->old = *git_tree_entry_id(old);
+	if (new != NULL)
+		ch->new = *git_tree_entry_id(new);
+	c->adds |= st == GIT_DELTA_ADDED;
+	c->dels |= st == GIT_DELTA_DELETED;
+	c->n++;
+	return 0;
+}
+
+static int compare(git_repository *repo, const git_tree *a,
+    const git_tree *b, const char *base, struct changes *c);
+
+/* e's path under base into buf. Returns 0, or -1 when too long. */
+static int
+join(char *buf, size_t len, const char *base, const git_tree_entry *e)
+{
+	int n = snprintf(buf, len, "%s%s", base, git_tree_entry_name(e));
+
+	return n < 0 || (size_t)n >= len - 1 ? -1 : 0;
+}
+
+/* Tree entries ea (before) and eb (after) of one name, or one NULL. */
+static int
+compare_entry(git_repository *repo, const git_tree_entry *ea,
+    const git_tree_entry *eb, const char *base, struct changes *c)
+{
+	git_object_t ta = ea ? git_tree_entry_type(ea) : GIT_OBJECT_INVALID,
+	    tb = eb ? git_tree_entry_type(eb) : GIT_OBJECT_INVALID;
+	git_tree *a = NULL, *b = NULL;
+	char path[PATH_MAX];
+	int rc = 0;
+
+	if (ea != NULL && eb != NULL &&
+	    git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)))
+		return 0;
+	if (join(path, sizeof(path), base, ea ? ea : eb) < 0)
+		return 0;	/* no file under root can be that long */
+	if (ta == GIT_OBJECT_BLOB && tb == GIT_OBJECT_BLOB)
+		return add_change(c, GIT_DELTA_MODIFIED, path, ea, eb);
+	if (ta == GIT_OBJECT_BLOB &&
+	    (rc = add_change(c, GIT_DELTA_DELETED, path, ea, NULL)) < 0)
+		return rc;
+	if (tb == GIT_OBJECT_BLOB)
+		return add_change(c, GIT_DELTA_ADDED, path, NULL, eb);
+	if (ta != GIT_OBJECT_TREE && tb != GIT_OBJECT_TREE)
+		return 0;	/* a submodule */
+	strcat(path, "/");
+	if ((ta == GIT_OBJECT_TREE &&
+	    (rc = git_tree_lookup(&a, repo, git_tree_entry_id(ea))) < 0) ||
+	    (tb == GIT_OBJECT_TREE &&
+	    (rc = git_tree_lookup(&b, repo, git_tree_entry_id(eb))) < 0))
+		goto out;
+	rc = compare(repo, a, b, path, c);
+out:
+	git_tree_free(a);
+	git_tree_free(b);
+	return rc;
+}
+
+/*
+ * The blobs that differ between a and b (NULL: empty), skipping the
+ * subtrees whose oids are equal: the work is in what changed.
+ */
+static int
+compare(git_repository *repo, const git_tree *a, const git_tree *b,
+    const char *base, struct changes *c)
+{
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0,
+	    nb = b ? git_tree_entrycount(b) : 0;
+	int rc = 0;
+
+	while (rc == 0 && (i < na || j < nb)) {
+		const git_tree_entry *ea = i < na ?
+		    git_tree_entry_byindex(a, i) : NULL,
+		    *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int k = ea == NULL ? 1 : eb == NULL ? -1 :
+		    git_tree_entry_cmp(ea, eb);
+
+		rc = compare_entry(repo, k <= 0 ? ea : NULL,
+		    k >= 0 ? eb : NULL, base, c);
+		i += k <= 0;
+		j += k >= 0;
+	}
+	return rc;
+}
+
+/*
+ * A commit that both added and removed files may have renamed some: ask
+ * libgit2's diff to pair them (exact or similar content).
+ */
+static int
+take_renames(struct walk *w, git_repository *repo, git_tree *before,
+    git_tree *now, struct fp_time t)
 {
 	git_diff_options o;
 	git_diff_find_options fo;
-	git_commit *parent = NULL;
-	git_tree *now = NULL, *before = NULL;
 	git_diff *diff = NULL;
 	int rc;
 
 	git_diff_options_init(&o, GIT_DIFF_OPTIONS_VERSION);
 	git_diff_find_options_init(&fo, GIT_DIFF_FIND_OPTIONS_VERSION);
+	fo.flags = GIT_DIFF_FIND_RENAMES;
+	if ((rc = git_diff_tree_to_tree(&diff, repo, before, now, &o)) == 0 &&
+	    (rc = git_diff_find_similar(diff, &fo)) == 0)
+		for (size_t i = 0, n = git_diff_num_deltas(diff); i < n; i++)
+			take_delta(w, git_diff_get_delta(diff, i), t);
+	git_diff_free(diff);
+	return rc;
+}
+
+/*
+ * The changes c made under prefix, against its first parent. *now is
+ * c's subtree (NULL: none, or not known yet); it becomes the parent's,
+ * which is the next commit's own in a first-parent walk.
+ */
+static int
+walk_commit(struct walk *w, git_repository *repo, const git_commit *c,
+    const char *prefix, struct changes *ch)
+{
+	git_commit *parent = NULL;
+	git_tree *now = NULL, *before = NULL;
+	struct fp_time t = time_of(c);
+	int rc;
+
 	if ((rc = subtree(repo, c, prefix, &now)) < 0)
 		return rc;
 	if (git_commit_parentcount(c) > 0 &&
@@ -199,14 +356,24 @@ walk_commit(struct walk *w, git_repository *repo, const git_commit *c,
 		goto out;
 	if (same_tree(now, before))
 		goto out;
-	fo.flags = GIT_DIFF_FIND_RENAMES;
-	if ((rc = git_diff_tree_to_tree(&diff, repo, before, now, &o)) < 0 ||
-	    (rc = git_diff_find_similar(diff, &fo)) < 0)
+	changes_clear(ch);
+	if ((rc = compare(repo, before, now, "", ch)) < 0)
 		goto out;
-	for (size_t i = 0, n = git_diff_num_deltas(diff); i < n; i++)
-		take_delta(w, git_diff_get_delta(diff, i), time_of(c));
+	if (ch->adds && ch->dels) {
+		rc = take_renames(w, repo, before, now, t);
+		goto out;
+	}
+	for (size_t i = 0; i < ch->n; i++) {
+		git_diff_delta d;
+
+		memset(&d, 0, sizeof(d));
+		d.status = ch->v[i].status;
+		d.old_file.path = d.new_file.path = ch->v[i].path;
+		d.old_file.id = ch->v[i].old;
+		d.new_file.id = ch->v[i].new;
+		take_delta(w, &d, t);
+	}
 out:
-	git_diff_free(diff);
 	git_tree_free(now);
 	git_tree_free(before);
 	git_commit_free(parent);
@@ -217,6 +384,7 @@ out:
 static int
 walk_all(struct walk *w, git_repository *repo, const char *prefix)
 {
+	struct changes ch = { .v = NULL };
 	git_revwalk *rw;
 	git_oid oid;
 	int rc;
@@ -231,7 +399,7 @@ walk_all(struct walk *w, git_repository *repo, const char *prefix)
 
 		if ((rc = git_commit_lookup(&c, repo, &oid)) < 0)
 			break;
-		rc = walk_commit(w, repo, c, prefix);
+		rc = walk_commit(w, repo, c, prefix, &ch);
 		git_commit_free(c);
 		if (rc < 0)
 			break;
@@ -239,6 +407,8 @@ walk_all(struct walk *w, git_repository *repo, const char *prefix)
 	if (rc == GIT_ITEROVER)
 		rc = 0;
 out:
+	changes_clear(&ch);
+	free(ch.v);
 	git_revwalk_free(rw);
 	return rc;
 }
