@@ -33,6 +33,7 @@ struct gitdates {
 struct walk {
 	xmlHashTablePtr dates;	/* final path -> struct gitdate */
 	xmlHashTablePtr names;	/* name at this point -> struct gitdate */
+	git_oid next;		/* the parent of the last commit walked */
 	bool nomem;
 };
 
@@ -49,6 +50,13 @@ gitdates_new(const char *root)
 		return NULL;
 	}
 	git_libgit2_init();
+	/*
+	 * Hashing every object read again (a SHA-1 per tree) was half of a
+	 * walk's time; the pack's own checksums and libgit2's parsing still
+	 * stand between a damaged repository and a crash, and the worst a
+	 * damaged tree that parses can do is give wrong dates.
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
 	return g;
 }
 
@@ -336,31 +344,32 @@ take_renames(struct walk *w, git_repository *repo, git_tree *before,
 
 /*
  * The changes c made under prefix, against its first parent. *now is
- * c's subtree (NULL: none, or not known yet); it becomes the parent's,
- * which is the next commit's own in a first-parent walk.
+ * c's subtree when known (a first-parent walk meets each commit first as
+ * the parent of the one before), else NULL with *known false; it becomes
+ * the parent's, for the next commit.
  */
 static int
 walk_commit(struct walk *w, git_repository *repo, const git_commit *c,
-    const char *prefix, struct changes *ch)
+    const char *prefix, struct changes *ch, git_tree **now, bool *known)
 {
 	git_commit *parent = NULL;
-	git_tree *now = NULL, *before = NULL;
+	git_tree *before = NULL;
 	struct fp_time t = time_of(c);
-	int rc;
+	int rc = 0;
 
-	if ((rc = subtree(repo, c, prefix, &now)) < 0)
+	if (!*known && (rc = subtree(repo, c, prefix, now)) < 0)
 		return rc;
 	if (git_commit_parentcount(c) > 0 &&
 	    ((rc = git_commit_parent(&parent, c, 0)) < 0 ||
 	    (rc = subtree(repo, parent, prefix, &before)) < 0))
 		goto out;
-	if (same_tree(now, before))
+	if (same_tree(*now, before))
 		goto out;
 	changes_clear(ch);
-	if ((rc = compare(repo, before, now, "", ch)) < 0)
+	if ((rc = compare(repo, before, *now, "", ch)) < 0)
 		goto out;
 	if (ch->adds && ch->dels) {
-		rc = take_renames(w, repo, before, now, t);
+		rc = take_renames(w, repo, before, *now, t);
 		goto out;
 	}
 	for (size_t i = 0; i < ch->n; i++) {
@@ -374,9 +383,14 @@ walk_commit(struct walk *w, git_repository *repo, const git_commit *c,
 		take_delta(w, &d, t);
 	}
 out:
-	git_tree_free(now);
-	git_tree_free(before);
+	git_tree_free(*now);
+	*now = before;
+	*known = rc == 0 && parent != NULL;
+	if (*known)
+		w->next = *git_commit_id(parent);
 	git_commit_free(parent);
+	if (rc < 0)
+		git_tree_free(before), *now = NULL;
 	return rc;
 }
 
@@ -385,6 +399,8 @@ static int
 walk_all(struct walk *w, git_repository *repo, const char *prefix)
 {
 	struct changes ch = { .v = NULL };
+	git_tree *now = NULL;
+	bool known = false;
 	git_revwalk *rw;
 	git_oid oid;
 	int rc;
@@ -399,7 +415,12 @@ walk_all(struct walk *w, git_repository *repo, const char *prefix)
 
 		if ((rc = git_commit_lookup(&c, repo, &oid)) < 0)
 			break;
-		rc = walk_commit(w, repo, c, prefix, &ch);
+		if (known && !git_oid_equal(&oid, &w->next)) {
+			git_tree_free(now);
+			now = NULL;
+			known = false;
+		}
+		rc = walk_commit(w, repo, c, prefix, &ch, &now, &known);
 		git_commit_free(c);
 		if (rc < 0)
 			break;
@@ -407,6 +428,7 @@ walk_all(struct walk *w, git_repository *repo, const char *prefix)
 	if (rc == GIT_ITEROVER)
 		rc = 0;
 out:
+	git_tree_free(now);
 	changes_clear(&ch);
 	free(ch.v);
 	git_revwalk_free(rw);
