@@ -144,6 +144,20 @@ class GitDates(GitHelpers, ft.FeedCase):
 		self.assertEqual(self.dates(ws)['Alpha'],
 			(ft.utc_epoch('2020-02-02T10:00:00Z'),) * 2)
 
+	def test_rename_with_an_edit_keeps_first_date(self):
+		ws = self.repo()
+		body = ('A longer text of several sentences. It stays mostly the '
+			'same when the file is renamed. Only a line is added.')
+		self.put(ws, 'old-name.md', undated('Alpha', body))
+		self.commit(ws, '2020-02-02T10:00:00Z')
+		git(ws.dir, 'mv', 'releases/old-name.md', 'releases/new.md')
+		self.put(ws, 'new.md', undated('Alpha', body + '\n\nA line.'))
+		self.commit(ws, '2024-04-04T10:00:00Z')
+		self.once(ws)
+		self.assertEqual(self.dates(ws)['Alpha'],
+			(ft.utc_epoch('2020-02-02T10:00:00Z'),
+			ft.utc_epoch('2024-04-04T10:00:00Z')))
+
 	def test_readded_file_is_new(self):
 		ws = self.repo()
 		self.put(ws, 'a.md', undated('Alpha'))
