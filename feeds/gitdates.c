@@ -394,9 +394,14 @@ out:
 	return rc;
 }
 
-/* Every commit from HEAD back, along first parents. */
+/*
+ * Every commit from HEAD back, along first parents, or only down to stop
+ * (not NULL: an ancestor of HEAD). Returns 0, 1 when the first parents do
+ * not lead to stop (walk it all instead), or a libgit2 error.
+ */
 static int
-walk_all(struct walk *w, git_repository *repo, const char *prefix)
+walk_all(struct walk *w, git_repository *repo, const char *prefix,
+    const git_oid *stop)
 {
 	struct changes ch = { .v = NULL };
 	git_tree *now = NULL;
@@ -408,7 +413,8 @@ walk_all(struct walk *w, git_repository *repo, const char *prefix)
 	if ((rc = git_revwalk_new(&rw, repo)) < 0)
 		return rc;
 	git_revwalk_simplify_first_parent(rw);
-	if ((rc = git_revwalk_push_head(rw)) < 0)
+	if ((rc = git_revwalk_push_head(rw)) < 0 ||
+	    (stop != NULL && (rc = git_revwalk_hide(rw, stop)) < 0))
 		goto out;
 	while (!w->nomem && (rc = git_revwalk_next(&oid, rw)) == 0) {
 		git_commit *c;
@@ -426,13 +432,45 @@ walk_all(struct walk *w, git_repository *repo, const char *prefix)
 			break;
 	}
 	if (rc == GIT_ITEROVER)
-		rc = 0;
+		rc = stop == NULL || (known && git_oid_equal(&w->next, stop)) ?
+		    0 : 1;
 out:
 	git_tree_free(now);
 	changes_clear(&ch);
 	free(ch.v);
 	git_revwalk_free(rw);
 	return rc;
+}
+
+/*
+ * After a walk down to the HEAD of old: what the walk met of a file there
+ * takes old's earlier dates, and the files it did not meet stay as old
+ * has them.
+ */
+static void
+merge_one(void *payload, void *data, const xmlChar *name)
+{
+	const struct gitdate *o = payload;
+	struct walk *w = data;
+	struct gitdate *e = xmlHashLookup(w->names, name);
+
+	if (e == &dead)
+		return;
+	if (e == NULL) {
+		if ((e = malloc(sizeof(*e))) == NULL ||
+		    xmlHashAddEntry(w->dates, name, e) < 0) {
+			free(e);
+			w->nomem = true;
+			return;
+		}
+		*e = *o;
+		return;
+	}
+	e->first = o->first;
+	if (!e->has_last) {
+		e->last = o->last;
+		e->has_last = o->has_last;
+	}
 }
 
 /* root's path in the work tree of repo into prefix. Returns 0, or -1. */
@@ -486,6 +524,7 @@ gitdates_refresh(struct gitdates *g, char *why, size_t whylen)
 	struct walk w = { .nomem = false };
 	char prefix[PATH_MAX];
 	git_oid head;
+	bool since;
 	int rc;
 
 	git_error_clear();
@@ -523,12 +562,23 @@ gitdates_refresh(struct gitdates *g, char *why, size_t whylen)
 		forget(g);
 		return 0;
 	}
-	w.dates = xmlHashCreate(256);
-	w.names = xmlHashCreate(256);
-	if (w.dates == NULL || w.names == NULL)
-		w.nomem = true;
-	else
-		rc = walk_all(&w, repo, prefix);
+	/* A HEAD that moved on from the last: only the new commits. */
+	since = g->have_head && g->dates != NULL &&
+	    git_graph_descendant_of(repo, &head, &g->head) == 1;
+	rc = 1;
+	for (int pass = 0; rc == 1 && pass < 2; pass++, since = false) {
+		xmlHashFree(w.dates, free_entry);
+		xmlHashFree(w.names, NULL);
+		w.dates = xmlHashCreate(256);
+		w.names = xmlHashCreate(256);
+		if (w.dates == NULL || w.names == NULL)
+			w.nomem = true;
+		else
+			rc = walk_all(&w, repo, prefix, since ? &g->head :
+			    NULL);
+		if (rc == 0 && since)
+			xmlHashScan(g->dates, merge_one, &w);
+	}
 	git_repository_free(repo);
 	xmlHashFree(w.names, NULL);
 	if (w.nomem || rc < 0) {

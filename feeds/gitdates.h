@@ -11,7 +11,8 @@
  * newest to oldest, diffing each commit's releases subtree against its
  * parent's (skipped when the subtree's oid did not change); renames are
  * followed, so a `git mv` keeps the first date. A refresh with the same
- * HEAD does no git work.
+ * HEAD does no git work; one whose HEAD descends from the last along first
+ * parents (a pull, a new commit) walks only the new commits.
  */
 #ifndef FEEDS_GITDATES_H
 #define FEEDS_GITDATES_H
@@ -28,7 +29,7 @@ void gitdates_free(struct gitdates *g);
 
 /*
  * Read the dates of the commit HEAD points at now, unless they are known
- * already. Returns 1 with a warning in why (shallow clone, unreadable
+ * already (see above for what is read again). Returns 1 with a warning in why (shallow clone, unreadable
  * repository, out of memory: then no file has a git date) the first time
  * that warning holds, else 0 (dates read, the same HEAD, or root is not
  * in a git work tree: nothing to say).

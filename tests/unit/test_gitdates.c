@@ -108,6 +108,81 @@ test_same_head_no_walk(void **state)
 	gitdates_free(g);
 }
 
+/* g and a fresh reading agree on the dates of each of the files. */
+static void
+assert_same_as_fresh(struct gitdates *g, const char *const *names,
+    const char *const *texts, size_t n)
+{
+	struct gitdates *f = gitdates_new(rel);
+	char why[256];
+
+	assert_non_null(f);
+	assert_int_equal(gitdates_refresh(f, why, sizeof(why)), 0);
+	for (size_t i = 0; i < n; i++) {
+		struct fp_time a1, a2, b1, b2;
+
+		assert_int_equal(lookup(f, names[i], texts[i], &a1, &a2),
+		    GITDATE_FOUND);
+		assert_int_equal(lookup(g, names[i], texts[i], &b1, &b2),
+		    GITDATE_FOUND);
+		assert_int_equal(a1.sec, b1.sec);
+		assert_int_equal(a2.sec, b2.sec);
+	}
+	gitdates_free(f);
+}
+
+#define B	"---\ntitle: B\n---\n\nA text that is long enough to be " \
+		"recognised when its file is renamed.\n"
+
+static void
+test_new_commits_only(void **state)
+{
+	const char *names[] = { "a.md", "d/c.md", "x/b.md", "e.md" };
+	const char *texts[] = { A "edit\n", B, A, A };
+	struct gitdates *g;
+	struct fp_time first, last;
+	char why[256];
+
+	(void)state;
+	tu_put_file(rel, "a.md", A, 0);
+	tu_put_file(rel, "x/b.md", A, 0);
+	tu_put_file(rel, "c.md", B, 0);
+	sh("2020-01-01T10:00:00Z",
+	    "git -c init.defaultBranch=main init -q && git add -A && "
+	    "git commit -q -m 1");
+	tu_put_file(rel, "f.md", A, 0);
+	sh("2020-02-01T10:00:00Z", "git add -A && git commit -q -m 2");
+	assert_non_null(g = gitdates_new(rel));
+	assert_int_equal(gitdates_refresh(g, why, sizeof(why)), 0);
+
+	/* Edited, renamed, added, removed: read from the old HEAD on. */
+	tu_put_file(rel, "a.md", A "edit\n", 0);
+	sh("2021-01-01T10:00:00Z", "git add -A && git commit -q -m 3 && "
+	    "mkdir releases/d && git mv releases/c.md releases/d/c.md && "
+	    "git rm -q releases/f.md && git commit -q -m 4");
+	tu_put_file(rel, "e.md", A, 0);
+	sh("2022-01-01T10:00:00Z", "git add -A && git commit -q -m 5");
+	assert_int_equal(gitdates_refresh(g, why, sizeof(why)), 0);
+	assert_same_as_fresh(g, names, texts, 4);
+	assert_int_equal(lookup(g, "d/c.md", B, &first, &last),
+	    GITDATE_FOUND);
+	assert_int_equal(first.sec, 1577872800);	/* 2020-01-01T10Z */
+	assert_int_equal(lookup(g, "a.md", A "edit\n", &first, &last),
+	    GITDATE_FOUND);
+	assert_int_equal(first.sec, 1577872800);
+	assert_int_equal(last.sec, 1609495200);		/* 2021-01-01T10Z */
+	assert_int_equal(lookup(g, "f.md", A, &first, &last),
+	    GITDATE_UNCOMMITTED);
+
+	/* Back in time (not a descendant): read again from the start. */
+	sh("2022-01-01T10:00:00Z", "git reset -q --hard HEAD~1");
+	assert_int_equal(gitdates_refresh(g, why, sizeof(why)), 0);
+	assert_int_equal(lookup(g, "e.md", A, &first, &last),
+	    GITDATE_UNCOMMITTED);
+	assert_same_as_fresh(g, names, texts, 3);
+	gitdates_free(g);
+}
+
 static void
 test_not_a_repository(void **state)
 {
@@ -130,6 +205,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_same_head_no_walk, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_new_commits_only, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_repository, setup,
 		    teardown),
