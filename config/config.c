@@ -62,6 +62,7 @@ static const char *const order_names[] = {
 	[ORDER_ALL] = "all", [ORDER_SAFE] = "safe",
 };
 #define NORDERS	(sizeof(order_names) / sizeof(order_names[0]))
+static const char *const date_source_names[] = { "file", "git" };
 
 /* The text types come first, up to T_PATH: see is_text(). */
 enum type {
@@ -82,6 +83,7 @@ enum type {
 	T_BOOL,
 	T_KIND,		/* enum ping_kind, named by kind_names[] */
 	T_ORDER,	/* enum publish_order, named by order_names[] */
+	T_DATE_SOURCE,	/* a bool: "git" true, "file" false */
 };
 
 /*
@@ -150,6 +152,10 @@ static const struct key keys[] = {
 	{ SEC_FEED, "deleted_for", T_DURATION, .min = "0s", .max = "3650d",
 	  .dflt = "0s", CFG(feed.deleted_for),
 	  .doc = "RFC 6721 tombstones of removed releases (0s: none)" },
+	{ SEC_FEED, "date_source", T_DATE_SOURCE, .dflt = "file",
+	  CFG(date_git),
+	  .doc = "dates of releases without 'date': file (its time) or git "
+		 "(its first commit)" },
 	{ SEC_PATHS, "releases", T_PATH, .dflt = "releases",
 	  CFG(releases_dir), .doc = "the folder of release files" },
 	{ SEC_PATHS, "follow_symlinks", T_BOOL, .dflt = "true",
@@ -481,6 +487,10 @@ set_value(struct parse *p, const struct key *k, void *base,
 	case T_ORDER:
 		rc = value_enum(value, order_names, NORDERS, &order, why);
 		break;
+	case T_DATE_SOURCE:
+		rc = value_enum(value, date_source_names, 2, &kind, why);
+		b = kind == 1;
+		break;
 	}
 	if (rc != 0) {
 		report(p, line, "invalid %s '%s': %s", k->name, value, why);
@@ -500,7 +510,7 @@ set_value(struct parse *p, const struct key *k, void *base,
 	case T_UINT: case T_SIZE: case T_DURATION:
 		put_uint(base, k, n);
 		break;
-	case T_BOOL:
+	case T_BOOL: case T_DATE_SOURCE:
 		memcpy((char *)base + k->off, &b, sizeof(b));
 		break;
 	case T_KIND: {
@@ -1048,6 +1058,10 @@ print_key(FILE *out, const struct key *k, const void *base, int line)
 	case T_ORDER:
 		memcpy(&order, (const char *)base + k->off, sizeof(order));
 		v = order_names[order];
+		break;
+	case T_DATE_SOURCE:
+		memcpy(&b, (const char *)base + k->off, sizeof(b));
+		v = date_source_names[b];
 		break;
 	default:
 		v = get_text(base, k);

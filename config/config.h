@@ -70,6 +70,7 @@ struct config {
 	struct feed_meta feed;	/* strings point into storage owned here */
 	char *timezone;		/* IANA zone; "UTC" when not set */
 	char *releases_dir;	/* absolute or relative to the cwd */
+	bool date_git;		/* date_source = git (feeds/gitdates.h) */
 	char *output_dir;
 	char *state_dir;
 	unsigned settle_ms;	/* [daemon] settle window, default 20 */

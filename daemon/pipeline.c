@@ -14,6 +14,7 @@
 #include <libxml/hash.h>
 
 #include "feeds/date.h"
+#include "feeds/gitdates.h"
 #include "feeds/scan.h"
 #include "history.h"
 #include "log.h"
@@ -31,6 +32,9 @@ struct shown {
 
 struct pipeline {
 	const struct config *cfg;
+	struct feed_meta meta;		/* cfg's, with git: what scans use */
+	struct gitdates *git;		/* date_source = git; NULL: file */
+	char *git_root;			/* the folder git was opened for */
 	struct state *st;		/* NULL: no history */
 	struct ping *ping;		/* NULL: no pings */
 	struct store *store;
@@ -647,7 +651,7 @@ full_rescan(struct pipeline *p)
 	p->clashed = pathset_new();
 	p->scanning = true;
 	if (s != NULL && p->bad != NULL && p->clashed != NULL)
-		rc = scan_folder(&p->cfg->feed, p->cfg->releases_dir, s,
+		rc = scan_folder(&p->meta, p->cfg->releases_dir, s,
 		    p->store, report, p) < 0 ? -1 : 0;
 	else
 		errno = ENOMEM;
@@ -730,7 +734,7 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 	if (r != NULL && (r = store_take(p->store, relpath)) != NULL &&
 	    store_put(p->held, r, NULL) != STORE_PUT_OK)
 		lost(p);
-	if (scan_file(&p->cfg->feed, p->cfg->releases_dir, relpath, p->store,
+	if (scan_file(&p->meta, p->cfg->releases_dir, relpath, p->store,
 	    p->held, report, p) >= 0) {
 		pathset_remove(p->bad, relpath);
 		forget_error(p, relpath);
@@ -845,6 +849,39 @@ read_marked(struct pipeline *p, double t0)
 	return rc;
 }
 
+/*
+ * date_source = git: the dates of HEAD, read once per HEAD (a warning is
+ * logged once), for the scans to take (through p->meta, see gitdates.h).
+ */
+static void
+git_dates(struct pipeline *p)
+{
+	char why[512];
+
+	p->meta = p->cfg->feed;
+	if (p->git != NULL && (!p->cfg->date_git ||
+	    strcmp(p->git_root, p->cfg->releases_dir) != 0)) {
+		gitdates_free(p->git);
+		free(p->git_root);
+		p->git = NULL;
+		p->git_root = NULL;
+	}
+	if (!p->cfg->date_git)
+		return;
+	if (p->git == NULL && ((p->git_root = strdup(p->cfg->releases_dir)) ==
+	    NULL || (p->git = gitdates_new(p->git_root)) == NULL)) {
+		free(p->git_root);
+		p->git_root = NULL;
+		log_errx("%s: out of memory: undated releases take their "
+		    "file's time", log_esc(p->cfg->releases_dir));
+		return;
+	}
+	if (gitdates_refresh(p->git, why, sizeof(why)) == 1)
+		log_warnx("%s: git: %s", log_esc(p->cfg->releases_dir),
+		    log_esc(why));
+	p->meta.git = p->git;
+}
+
 /* 0 when read, 1 when a slice of a batch was, -1 when the folder was not. */
 static int
 read_some(struct pipeline *p)
@@ -852,6 +889,7 @@ read_some(struct pipeline *p)
 	bool whole = false;
 	int rc = 0;
 
+	git_dates(p);
 	history_begin(p);
 	if (!p->rescan && (rc = read_marked(p, date_mono_ms())) < 0)
 		p->rescan = true;
@@ -1214,6 +1252,7 @@ pipeline_new(const struct config *c, struct state *st, struct ping *ping)
 	if (p == NULL)
 		return NULL;
 	p->cfg = c;
+	p->meta = c->feed;
 	p->st = st;
 	p->ping = ping;
 	p->rescan = true;
@@ -1252,6 +1291,8 @@ pipeline_free(struct pipeline *p)
 	xmlHashFree(p->errors, free_error);
 	store_free(p->held);
 	shown_free(p->shown, p->nshown);
+	gitdates_free(p->git);
+	free(p->git_root);
 	free(p);
 }
 
@@ -1280,6 +1321,7 @@ void
 pipeline_configure(struct pipeline *p, const struct config *c)
 {
 	p->cfg = c;
+	p->meta = c->feed;
 }
 
 size_t

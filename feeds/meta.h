@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct gitdates;
+
 struct feed_meta {
 	const char *title;		/* required */
 	const char *subtitle;		/* NULL: none */
@@ -34,6 +36,12 @@ struct feed_meta {
 	 * folder is refused.
 	 */
 	bool follow_symlinks;
+	/*
+	 * Not NULL (date_source = git, set by the daemon): a release without
+	 * a `date` takes its dates from git (gitdates.h), else, as without,
+	 * from its file's time.
+	 */
+	const struct gitdates *git;
 	const char *const *hubs;	/* WebSub hubs to advertise (nhubs) */
 	size_t nhubs;
 	/*

@@ -14,6 +14,7 @@
 
 #include "fileopen.h"
 #include "frontmatter.h"
+#include "gitdates.h"
 #include "markdown.h"
 #include "text.h"
 #include "url.h"
@@ -302,8 +303,43 @@ expand_link(const struct feed_meta *m, const char *slug)
 	return s;
 }
 
+/*
+ * A release without a `date`: the commit that added its file, when git
+ * knows the file as it is (then the last commit that changed it is its
+ * `updated`, and the time its text changed), else the file's time. The
+ * history and the store still have the last word (inherit.h): a date once
+ * published does not move.
+ */
 static int
-fill_defaults(struct release *r, const struct feed_meta *m, int64_t mtime)
+date_by_default(struct release *r, const struct feed_meta *m,
+    const char *buf, size_t len, int64_t mtime)
+{
+	struct fp_time first, last;
+	const char *why = "no 'date': dated by the file's time";
+
+	switch (gitdates_lookup(m->git, r->path, buf, len, &first, &last)) {
+	case GITDATE_FOUND:
+		r->date = first;
+		if (!r->has_updated)
+			r->updated = last;
+		r->mtime = last.sec;
+		return 0;
+	case GITDATE_UNCOMMITTED:
+		why = "no 'date' and not committed to git as it is: dated by "
+		    "the file's time";
+		break;
+	case GITDATE_NONE:
+		break;
+	}
+	r->date = date_from_epoch(mtime);
+	if (!r->has_updated)
+		r->updated = r->date;
+	return release_diag_add(r, RELEASE_NOTE, 0, "%s", why);
+}
+
+static int
+fill_defaults(struct release *r, const struct feed_meta *m, const char *buf,
+    size_t len, int64_t mtime)
 {
 	char *s;
 
@@ -312,13 +348,9 @@ fill_defaults(struct release *r, const struct feed_meta *m, int64_t mtime)
 	/* Last resort: the file name as the editor wrote it, not the slug. */
 	if (r->title == NULL && (r->title = title_of_name(r->path)) == NULL)
 		return -1;
-	if (!r->has_date) {
-		r->date = date_from_epoch(mtime);
-		if (release_diag_add(r, RELEASE_NOTE, 0, "no 'date': dated by "
-		    "the file's time") < 0)
-			return -1;
-	}
-	if (!r->has_updated || r->updated.sec < r->date.sec)
+	if (!r->has_date && date_by_default(r, m, buf, len, mtime) < 0)
+		return -1;
+	if ((!r->has_updated && r->has_date) || r->updated.sec < r->date.sec)
 		r->updated = r->date;
 	if (r->link == NULL && (r->link = expand_link(m, r->slug)) == NULL)
 		return -1;
@@ -373,7 +405,7 @@ release_parse(const struct feed_meta *m, const char *relpath,
 	if (frontmatter_split(r, err) < 0 || frontmatter_parse(r, err) < 0)
 		goto bad;
 	r->has_summary = r->summary != NULL;
-	if (fill_defaults(r, m, mtime) < 0)
+	if (fill_defaults(r, m, buf, len, mtime) < 0)
 		goto oom;
 	*out = r;
 	return 0;

@@ -160,6 +160,7 @@ test_full(void **state)
 		"tag_date = 2019-12-10\n"
 		"max_file_size = 512K\n"
 		"raw_html = yes\n"
+		"date_source = git\n"
 		"\n"
 		"# paths\n"
 		"[paths]\n"
@@ -185,6 +186,7 @@ test_full(void **state)
 	assert_string_equal(c->feed.tag_date, "2019-12-10");
 	assert_int_equal(c->feed.max_file_size, 512 * 1024);
 	assert_true(c->feed.raw_html);
+	assert_true(c->date_git);
 	dir = in_tmp("in");
 	assert_string_equal(c->releases_dir, dir);
 	free(dir);
@@ -218,6 +220,7 @@ test_defaults(void **state)
 	assert_int_equal(c->feed.max_entries, 50);
 	assert_int_equal(c->feed.max_file_size, 1024 * 1024);
 	assert_false(c->feed.raw_html);
+	assert_false(c->date_git);
 	assert_int_equal(c->settle_ms, 20);
 	assert_int_equal(c->settle_cap_ms, 500);
 	dir = in_tmp("releases");
@@ -398,6 +401,8 @@ static const struct bad bad_values[] = {
 	  "with a K or M suffix)" },
 	{ "feed", "raw_html = maybe", "invalid raw_html 'maybe': expected "
 	  "true/false, yes/no, on/off or 1/0" },
+	{ "feed", "date_source = svn", "invalid date_source 'svn': expected "
+	  "file or git" },
 	{ "daemon", "settle_ms = 10001",
 	  "invalid settle_ms '10001': expected an integer 0..10000" },
 	{ "daemon", "settle_cap_ms = 60001",
@@ -1287,7 +1292,10 @@ static const char FEED_FORMATS[] =
 	"# older entries in feed-archive/YYYY-MM.atom (RFC 5005)\n"
 	"archives = false ; default\n"
 	"# RFC 6721 tombstones of removed releases (0s: none)\n"
-	"deleted_for = 0s ; default\n";
+	"deleted_for = 0s ; default\n"
+	"# dates of releases without 'date': file (its time) or git (its "
+	"first commit)\n"
+	"date_source = file ; default\n";
 
 static void
 test_print_config(void **state)
