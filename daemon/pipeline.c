@@ -302,6 +302,8 @@ history_begin(struct pipeline *p)
 static void
 remember(struct pipeline *p, struct release *r)
 {
+	int64_t was = r->date.sec;
+
 	if (p->st == NULL || p->history_unread)
 		return;
 	switch (history_apply(p->st, r, !p->history_unsaved)) {
@@ -314,7 +316,7 @@ remember(struct pipeline *p, struct release *r)
 		p->history_unread = true;
 		break;
 	}
-	store_touch(p->store);
+	store_redated(p->store, r, was);
 }
 
 static void
@@ -939,7 +941,6 @@ shown_free(struct shown *v, size_t n)
 struct shown_list {
 	struct shown *v;
 	size_t n, cap;
-	int64_t now;
 	bool oom;
 };
 
@@ -973,15 +974,6 @@ shown_add(struct shown_list *l, const struct release *r, bool embargo)
 		return;
 	}
 	l->n++;
-}
-
-static void
-shown_embargo(struct release *r, void *ud)
-{
-	struct shown_list *l = ud;
-
-	if (!r->draft && r->date.sec > l->now)
-		shown_add(l, r, true);
 }
 
 static int
@@ -1034,15 +1026,19 @@ words_put(char *line, size_t len, const char *what,
 static void
 tell_changes(struct pipeline *p, struct release **rs, size_t n, int64_t now)
 {
-	struct shown_list l = { .now = now };
+	struct shown_list l = { .oom = false };
 	struct change_words add = { "", 0 }, upd = { "", 0 }, rem = { "", 0 },
 	    emb = { "", 0 };
 	char line[4500] = "";
-	size_t i = 0, j = 0;
+	size_t i = 0, j = 0, nes;
+	struct release **es;
 
 	for (size_t k = 0; k < n; k++)
 		shown_add(&l, rs[k], false);
-	store_foreach(p->store, shown_embargo, &l);
+	if (store_embargoed(p->store, now, &es, &nes) < 0)
+		l.oom = true;
+	for (size_t k = 0; k < nes; k++)
+		shown_add(&l, es[k], true);
 	if (l.oom) {
 		shown_free(l.v, l.n);
 		return;

@@ -1,6 +1,12 @@
 /*
- * store: releases in two libxml2 hash tables (by path and by id) and an
- * array sorted newest first, rebuilt lazily after a change.
+ * store: releases in two libxml2 hash tables (by path and by id) and the
+ * published-or-embargoed ones (no drafts) in an array sorted newest first.
+ * A change moves one release in the array (a binary search and a memmove
+ * of pointers), so a publish after one new release costs O(log N) in the
+ * store, not a sort of all N; past PENDING_MAX moves between two
+ * selections (a full scan, a burst) the array is rebuilt once instead.
+ * Each slot keeps the date it was sorted by, so a date changed in place
+ * cannot break the order: store_redated() moves the release.
  */
 #include "store.h"
 #include "xmlstr.h"
@@ -12,13 +18,18 @@
 #include <libxml/globals.h>
 #include <libxml/hash.h>
 
+/* Moves cost a memmove of N pointers each, a rebuild a sort of N. */
+#define PENDING_MAX	64
+
 struct store {
 	xmlHashTablePtr by_path;
 	xmlHashTablePtr by_id;
-	struct release **sorted;	/* every release, newest first */
+	/* Every release but drafts, newest first (by sec, then id). */
+	struct release **rels;
+	int64_t *secs;			/* the date each was sorted by */
 	size_t n, cap;
-	bool dirty;			/* sorted needs a rebuild */
-	struct release **sel;		/* the last store_select() */
+	bool dirty;			/* the array needs a rebuild */
+	unsigned pending;		/* moves since the last selection */
 };
 
 struct store *
@@ -52,11 +63,114 @@ store_free(struct store *s)
 		return;
 	xmlHashFree(s->by_id, NULL);
 	xmlHashFree(s->by_path, free_release);
-	xmlFree(s->sorted);
-	xmlFree(s->sel);
+	xmlFree(s->rels);
+	xmlFree(s->secs);
 	xmlFree(s);
 }
 
+
+/* Whether (sec, id) sorts before slot i: newer, or as new with a lower id. */
+static bool
+before(const struct store *s, int64_t sec, const char *id, size_t i)
+{
+	if (sec != s->secs[i])
+		return sec > s->secs[i];
+	return strcmp(id, s->rels[i]->id) < 0;
+}
+
+/* The first slot (sec, id) does not sort after. */
+static size_t
+slot_of(const struct store *s, int64_t sec, const char *id)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (before(s, sec, id, mid))
+			hi = mid;
+		else if (sec == s->secs[mid] && strcmp(id,
+		    s->rels[mid]->id) == 0)
+			return mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
+/* Whether the array may be moved in: else it is rebuilt at selection. */
+static bool
+movable(struct store *s)
+{
+	if (s->dirty)
+		return false;
+	if (s->pending++ >= PENDING_MAX) {
+		s->dirty = true;
+		return false;
+	}
+	return true;
+}
+
+static int
+reserve(struct store *s, size_t want)
+{
+	size_t cap = s->cap ? s->cap : 64;
+	struct release **a;
+	int64_t *b;
+
+	if (want <= s->cap)
+		return 0;
+	while (cap < want)
+		cap *= 2;
+	if ((a = xmlRealloc(s->rels, cap * sizeof(*a))) != NULL)
+		s->rels = a;
+	if ((b = xmlRealloc(s->secs, cap * sizeof(*b))) != NULL)
+		s->secs = b;
+	if (a == NULL || b == NULL)
+		return -1;
+	s->cap = cap;
+	return 0;
+}
+
+/* Take r out of the array, where it was sorted by sec. */
+static void
+unsort(struct store *s, const struct release *r, int64_t sec)
+{
+	size_t i;
+
+	if (r->draft || !movable(s))
+		return;
+	i = slot_of(s, sec, r->id);
+	if (i == s->n || s->rels[i] != r) {
+		s->dirty = true;	/* not where it should be: rebuild */
+		return;
+	}
+	memmove(s->rels + i, s->rels + i + 1, (s->n - i - 1) *
+	    sizeof(*s->rels));
+	memmove(s->secs + i, s->secs + i + 1, (s->n - i - 1) *
+	    sizeof(*s->secs));
+	s->n--;
+}
+
+/* Put r into the array at its date. */
+static void
+sort_in(struct store *s, struct release *r)
+{
+	size_t i;
+
+	if (r->draft || !movable(s))
+		return;
+	if (reserve(s, s->n + 1) < 0) {
+		s->dirty = true;
+		return;
+	}
+	i = slot_of(s, r->date.sec, r->id);
+	memmove(s->rels + i + 1, s->rels + i, (s->n - i) * sizeof(*s->rels));
+	memmove(s->secs + i + 1, s->secs + i, (s->n - i) * sizeof(*s->secs));
+	s->rels[i] = r;
+	s->secs[i] = r->date.sec;
+	s->n++;
+}
 
 struct release *
 store_get(struct store *s, const char *path)
@@ -85,7 +199,7 @@ store_take(struct store *s, const char *path)
 		return NULL;
 	xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
 	xmlHashRemoveEntry(s->by_path, X(path), NULL);
-	s->dirty = true;
+	unsort(s, old, old->date.sec);
 	return old;
 }
 
@@ -129,9 +243,10 @@ store_put(struct store *s, struct release *r, const char **clash)
 			xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
 		else
 			xmlHashUpdateEntry(s->by_id, X(r->id), r, NULL);
+		unsort(s, old, old->date.sec);
 		release_free(old);
 	}
-	s->dirty = true;
+	sort_in(s, r);
 	return STORE_PUT_OK;
 nomem:
 	release_free(r);
@@ -153,97 +268,138 @@ static void
 collect(void *payload, void *data, const xmlChar *name)
 {
 	struct store *s = data;
+	struct release *r = payload;
 
 	(void)name;
-	s->sorted[s->n++] = payload;
+	if (!r->draft)
+		s->rels[s->n++] = r;
 }
 
 static int
 resort(struct store *s)
 {
-	size_t want = store_count(s);
-
-	if (!s->dirty)
-		return 0;
-	if (want > s->cap) {
-		struct release **a = xmlRealloc(s->sorted, want * sizeof(*a));
-		struct release **b = xmlRealloc(s->sel, want * sizeof(*b));
-
-		if (a != NULL)
-			s->sorted = a;
-		if (b != NULL)
-			s->sel = b;
-		if (a == NULL || b == NULL)
+	if (s->dirty) {
+		if (reserve(s, store_count(s)) < 0)
 			return -1;
-		s->cap = want;
+		s->n = 0;
+		xmlHashScan(s->by_path, collect, s);
+		if (s->n > 1)
+			qsort(s->rels, s->n, sizeof(*s->rels), newest_first);
+		for (size_t i = 0; i < s->n; i++)
+			s->secs[i] = s->rels[i]->date.sec;
+		s->dirty = false;
 	}
-	s->n = 0;
-	xmlHashScan(s->by_path, collect, s);
-	qsort(s->sorted, s->n, sizeof(*s->sorted), newest_first);
-	s->dirty = false;
+	s->pending = 0;
 	return 0;
+}
+
+/* The first slot dated at or before now: the embargoed lead the array. */
+static size_t
+first_published(const struct store *s, int64_t now)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->secs[mid] > now)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 int
 store_select(struct store *s, int64_t now, size_t max,
     struct release ***out, size_t *n)
 {
-	size_t k = 0;
+	size_t first;
 
 	*out = NULL;
 	*n = 0;
 	if (resort(s) < 0)
 		return -1;
-	for (size_t i = 0; i < s->n && k < max; i++) {
-		struct release *r = s->sorted[i];
+	if (s->n == 0)
+		return 0;
+	first = first_published(s, now);
+	*out = s->rels + first;
+	*n = s->n - first < max ? s->n - first : max;
+	return 0;
+}
 
-		if (!r->draft && r->date.sec <= now)
-			s->sel[k++] = r;
-	}
-	*out = s->sel;
-	*n = k;
+int
+store_embargoed(struct store *s, int64_t now, struct release ***out,
+    size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (resort(s) < 0)
+		return -1;
+	*out = s->rels;
+	*n = first_published(s, now);
 	return 0;
 }
 
 int64_t
 store_next_embargo(struct store *s, int64_t now)
 {
-	int64_t next = INT64_MAX;
+	size_t first;
 
 	if (resort(s) < 0)
-		return next;
-	/* Newest first: the embargoed ones lead the array. */
-	for (size_t i = 0; i < s->n && s->sorted[i]->date.sec > now; i++)
-		if (!s->sorted[i]->draft)
-			next = s->sorted[i]->date.sec;
-	return next;
+		return INT64_MAX;
+	first = first_published(s, now);
+	return first > 0 ? s->secs[first - 1] : INT64_MAX;
 }
 
-/* Removes releases matching a predicate; the array makes the scan safe. */
-static size_t
-remove_if(struct store *s, bool (*match)(const struct store *,
-    const struct release *, const void *), const void *arg)
+void
+store_redated(struct store *s, struct release *r, int64_t was)
 {
-	size_t removed = 0;
+	if (r->date.sec == was)
+		return;
+	unsort(s, r, was);
+	sort_in(s, r);
+}
 
-	if (resort(s) < 0)
+struct matching {
+	bool (*match)(const struct release *, const void *);
+	const void *arg;
+	struct release **v;
+	size_t n;
+};
+
+static void
+gather(void *payload, void *data, const xmlChar *name)
+{
+	struct matching *m = data;
+
+	(void)name;
+	if (m->match(payload, m->arg))
+		m->v[m->n++] = payload;
+}
+
+/* Removes releases matching a predicate, gathered first: a safe scan. */
+static size_t
+remove_if(struct store *s, bool (*match)(const struct release *,
+    const void *), const void *arg)
+{
+	struct matching m = { match, arg, NULL, 0 };
+
+	if ((m.v = xmlMalloc((store_count(s) + 1) * sizeof(*m.v))) == NULL)
 		return 0;
-	for (size_t i = 0; i < s->n; i++) {
-		if (match(s, s->sorted[i], arg)) {
-			store_remove(s, s->sorted[i]->path);
-			removed++;
-		}
-	}
-	return removed;
+	xmlHashScan(s->by_path, gather, &m);
+	for (size_t i = 0; i < m.n; i++)
+		store_remove(s, m.v[i]->path);
+	xmlFree(m.v);
+	return m.n;
 }
 
 static bool
-under(const struct store *s, const struct release *r, const void *arg)
+under(const struct release *r, const void *arg)
 {
 	const char *prefix = arg;
 	size_t n = strlen(prefix);
 
-	(void)s;
 	return strncmp(r->path, prefix, n) == 0 && r->path[n] == '/';
 }
 

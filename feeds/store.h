@@ -55,18 +55,29 @@ size_t store_count(const struct store *s);
 void store_foreach(struct store *s, void (*fn)(struct release *r, void *ud),
     void *ud);
 
-/* A release's date was changed in place: sort again before selecting. */
+/* Releases' dates were changed in place: sort all again before selecting. */
 void store_touch(struct store *s);
+
+/* r's date was changed in place from was (seconds): move r alone. */
+void store_redated(struct store *s, struct release *r, int64_t was);
 
 /*
  * The releases published at now (seconds): no drafts, date <= now, newest
  * first (by date, then id), at most max. Returns 0 with *n of them in *out,
  * an array owned by the store, valid until the next change; or -1 when out
  * of memory, with *out NULL and *n 0: then nothing is known to be
- * published, and nothing must be written as if it were.
+ * published, and nothing must be written as if it were. Costs O(log N)
+ * unless many releases changed since the last call (then a sort).
  */
 int store_select(struct store *s, int64_t now, size_t max,
     struct release ***out, size_t *n);
+
+/*
+ * The releases held back until a date after now (no drafts), latest first:
+ * as store_select(), without a maximum.
+ */
+int store_embargoed(struct store *s, int64_t now, struct release ***out,
+    size_t *n);
 
 /* The earliest embargo date after now, or INT64_MAX if there is none. */
 int64_t store_next_embargo(struct store *s, int64_t now);

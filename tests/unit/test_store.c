@@ -336,23 +336,111 @@ oom_teardown(void **state)
  * table instead of failing the call.
  */
 
-/* store_select: out of memory is -1, not an empty selection. */
+/*
+ * store_select: out of memory is -1, not an empty selection. Past the
+ * moves one selection may make (a burst), the array is rebuilt then,
+ * larger than it was: that allocation fails.
+ */
 static void
 test_select_out_of_memory(void **state)
 {
 	struct store *s = *state;
 	struct release **sel = (struct release **)&sel;
 	size_t n = 12345;
+	char path[32];
 
 	put_ok(s, mk("a.md", T2019, "one", NULL));
 	assert_int_equal(select_n(s, T2019, 10, &sel), 1);
-	put_ok(s, mk("b.md", T2019, "bee", NULL));	/* the arrays must grow */
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "b%d.md", i);
+		put_ok(s, mk(path, T2019 - 1 - i, NULL, NULL));
+	}
 	xml_oom = true;
 	assert_int_equal(store_select(s, T2019, 10, &sel, &n), -1);
 	assert_null(sel);
 	assert_int_equal(n, 0);
 	xml_oom = false;
-	assert_int_equal(select_n(s, T2019, 10, &sel), 2);
+	assert_int_equal(select_n(s, T2019, 10, &sel), 10);
+	assert_string_equal(sel[0]->path, "a.md");
+	assert_string_equal(sel[9]->path, "b8.md");
+}
+
+/* The newest first of every release in s at now, by brute force. */
+static size_t
+expected(struct store *s, const char *const *paths, size_t np, int64_t now,
+    struct release **out)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < np; i++) {
+		struct release *r = store_get(s, paths[i]);
+		size_t j;
+
+		if (r == NULL || r->draft || r->date.sec > now)
+			continue;
+		for (j = n; j > 0 && (out[j - 1]->date.sec < r->date.sec ||
+		    (out[j - 1]->date.sec == r->date.sec &&
+		    strcmp(out[j - 1]->id, r->id) > 0)); j--)
+			out[j] = out[j - 1];
+		out[j] = r;
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One change at a time moves one release in the sorted array; many at
+ * once rebuild it. Either way each selection is what sorting all gives:
+ * puts, replacements (a new date, a draft), removals and dates changed in
+ * place (store_redated()), in a seeded random order, with few and with
+ * many changes between two selections.
+ */
+static void
+test_select_incremental(void **state)
+{
+	enum { NP = 120 };
+	struct store *s = *state;
+	char names[NP][16];
+	const char *paths[NP];
+	struct release *want[NP], **sel, *r;
+	int64_t now = T2019 + 50 * DAY;
+	unsigned seed = 13;
+
+	for (int i = 0; i < NP; i++) {
+		snprintf(names[i], sizeof(names[i]), "r%03d.md", i);
+		paths[i] = names[i];
+	}
+	for (int round = 0; round < 400; round++) {
+		int changes = round % 50 == 49 ? 150 : 1 + round % 3;
+
+		for (int c = 0; c < changes; c++) {
+			int i = (int)(rand_r(&seed) % NP), what = (int)(
+			    rand_r(&seed) % 8);
+			/* Few distinct dates: ties are ordered by id. */
+			int64_t sec = T2019 + (int64_t)(rand_r(&seed) % 60) *
+			    DAY;
+
+			if (what == 0) {
+				store_remove(s, paths[i]);
+			} else if (what == 1 && (r = store_get(s,
+			    paths[i])) != NULL) {
+				int64_t was = r->date.sec;
+
+				r->date.sec = sec;
+				store_redated(s, r, was);
+			} else {
+				put_ok(s, mk(paths[i], sec, NULL, what == 2 ?
+				    "draft: true\n" : NULL));
+			}
+		}
+		size_t n = expected(s, paths, NP, now, want);
+		size_t got = select_n(s, now, NP, &sel);
+
+		assert_int_equal(got, n);
+		for (size_t k = 0; k < n; k++)
+			assert_ptr_equal(sel[k], want[k]);
+		assert_int_equal(select_n(s, now, 3, &sel), n < 3 ? n : 3);
+	}
 }
 
 int
@@ -367,6 +455,7 @@ main(void)
 		T(test_select_empty),
 		T(test_next_embargo),
 		T(test_remove_under),
+		T(test_select_incremental),
 		cmocka_unit_test_setup_teardown(test_select_out_of_memory,
 		    oom_setup, oom_teardown),
 	};
