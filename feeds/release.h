@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "date.h"
+#include "media.h"
 #include "meta.h"
 
 enum release_format { RELEASE_MARKDOWN, RELEASE_TEXT };
@@ -61,6 +62,9 @@ struct release {
 	char *facts;		/* Markdown of the facts box; NULL: none */
 	struct contact *contacts;	/* ncontacts, in file order */
 	size_t ncontacts;
+	struct media *image;		/* NULL: none (media.h) */
+	struct media *attachments;	/* nattachments, in file order */
+	size_t nattachments;
 	struct fp_time date;	/* first publication */
 	struct fp_time updated;	/* >= date */
 	bool draft;
