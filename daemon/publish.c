@@ -21,6 +21,7 @@
 #include "feeds/text.h"
 #include "feeds/tombstone.h"
 #include "log.h"
+#include "mediapub.h"
 #include "site.h"
 
 /*
@@ -581,6 +582,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
+	/* Media first: pages and feeds link them. */
+	mediapub_copy(c, rs, all);
 	if (c->pages != NULL && site_publish(c, rs, all, n, now, slice_ms,
 	    res) > 0) {
 		res->site_more = true;

@@ -332,9 +332,8 @@ fill_defaults(struct release *r, const struct feed_meta *m, int64_t mtime)
 	return 0;
 }
 
-/* md, or the i'th of r's media (the image first); NULL past the last. */
-static struct media *
-medium_at(struct release *r, size_t i)
+struct media *
+release_medium(const struct release *r, size_t i)
 {
 	if (r->image != NULL && i-- == 0)
 		return r->image;
@@ -351,10 +350,10 @@ resolve_media(struct release *r, const struct feed_meta *m,
 {
 	struct media *md, *o;
 
-	for (size_t i = 0; (md = medium_at(r, i)) != NULL; i++) {
+	for (size_t i = 0; (md = release_medium(r, i)) != NULL; i++) {
 		if (media_resolve(md, r->path, r->slug, m->base_url) < 0)
 			return release_error_oom(err);
-		for (size_t j = 0; md->name && (o = medium_at(r, j)) != md; j++)
+		for (size_t j = 0; md->name && (o = release_medium(r, j)) != md; j++)
 			if (o->name != NULL && strcmp(o->name, md->name) == 0 &&
 			    strcmp(o->path, md->path) != 0)
 				return release_error_set(err, md->line, "two "
@@ -374,7 +373,7 @@ check_media(struct release *r, const struct feed_meta *m, const char *root,
 	char why[200];
 	bool transient;
 
-	for (size_t i = 0; (md = medium_at(r, i)) != NULL; i++) {
+	for (size_t i = 0; (md = release_medium(r, i)) != NULL; i++) {
 		if (media_check(md, root, m->follow_symlinks,
 		    m->max_media_size, why, sizeof(why), &transient) == 0)
 			continue;

@@ -169,6 +169,12 @@ int release_render(struct release *r, const struct feed_meta *m);
  */
 char *release_default_id(const struct feed_meta *m, const char *slug);
 
+/*
+ * The i'th of r's media, the image first, then the attachments in file
+ * order; NULL past the last.
+ */
+struct media *release_medium(const struct release *r, size_t i);
+
 void release_free(struct release *r);	/* NULL is fine */
 
 /* Free v[0..n) and v itself, as authors and tags are held. */
