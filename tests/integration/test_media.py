@@ -6,8 +6,8 @@ shows the figure (tidy), two releases' photo.jpg keep their own copies, an
 edited image is copied again with the length following, and a hostile
 path is an error naming the file and the field."""
 
-import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +18,7 @@ sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import feedtest as ft  # noqa: E402
+import daemontest as dt  # noqa: E402
 import jsonfeedtest as jt  # noqa: E402
 
 PHOTO_A = b'\xff\xd8\xff\xe0 first photo'
@@ -175,6 +176,50 @@ class Media(ft.FeedCase, jt.Checks):
 		titles = ft.Feeds(self.ws).atom_titles()
 		self.assertEqual(sorted(titles), ['Hamnen rustas', 'Parken'])
 		self.assertFalse(os.path.exists(self.out('media/etc')))
+
+
+class DaemonEdit(dt.DaemonCase):
+	"""The daemon sees an image edited (not its release) and re-copies
+	it; the enclosure length follows."""
+
+	def length(self):
+		m = re.search(r'rel="enclosure"[^>]*length="(\d+)"',
+			dt.read_atom(self.ws))
+		return int(m.group(1)) if m else None
+
+	def test_image_edit(self):
+		put(self.ws.release('bild.png'), b'\x89PNG small')
+		ft.write_release(self.ws.release('2026-11-30-bild.md'),
+			dt.release_text('Med bild', '2026-11-30T10:00:00+01:00',
+			extra='image: bild.png\n'))
+		self.start()
+		self.wait(lambda: self.length() == 10, 'the first length')
+		bigger = b'\x89PNG a good deal larger now'
+		tmp = self.ws.release('.bild.png.tmp')
+		put(tmp, bigger)
+		os.rename(tmp, self.ws.release('bild.png'))
+		self.wait(lambda: self.length() == len(bigger), 'the new length')
+		with open(os.path.join(self.ws.out, 'media', '2026-11-30-bild',
+				'bild.png'), 'rb') as f:
+			self.assertEqual(f.read(), bigger)
+
+	def test_image_grown_too_large_keeps_last_good(self):
+		put(self.ws.release('bild.png'), b'\x89PNG small')
+		ft.write_release(self.ws.release('2026-11-30-bild.md'),
+			dt.release_text('Med bild', '2026-11-30T10:00:00+01:00',
+			extra='image: bild.png\n'))
+		self.start(feed={'max_media_size': '1K'})
+		self.wait(lambda: self.length() == 10, 'the first length')
+		tmp = self.ws.release('.bild.png.tmp')
+		put(tmp, b'x' * 2000)
+		os.rename(tmp, self.ws.release('bild.png'))
+		self.wait(lambda: 'larger than max_media_size' in
+			self.daemon.stderr(), 'the error')
+		err = self.daemon.stderr()
+		self.assertIn('2026-11-30-bild.md', err)
+		self.assertIn("'image': bild.png is 2000 bytes", err)
+		# The last good version stays live.
+		self.assertIn('Med bild', dt.read_atom(self.ws))
 
 
 if __name__ == '__main__':
