@@ -40,10 +40,10 @@ static const struct {
 	{ "odt", "application/vnd.oasis.opendocument.text" },
 };
 
-const char *
-media_mime(const char *name)
+/* The type of name[0..n) by its extension. */
+static const char *
+mime_of(const char *name, size_t n)
 {
-	size_t n = strcspn(name, "?#");	/* a URL's path only */
 	const char *dot = NULL;
 
 	for (const char *p = name; p < name + n; p++)
@@ -57,6 +57,12 @@ media_mime(const char *name)
 		    strncasecmp(dot, mimes[i].ext, (size_t)(name + n - dot)) == 0)
 			return mimes[i].mime;
 	return "application/octet-stream";
+}
+
+const char *
+media_mime(const char *name)
+{
+	return mime_of(name, strlen(name));
 }
 
 /* RFC 3986 scheme ':' at the start of s. */
@@ -112,6 +118,8 @@ media_resolve(struct media *md, const char *relpath, const char *slug,
 	md->mime = media_mime(md->src);
 	md->size = -1;
 	if (has_scheme(md->src)) {
+		/* A URL's path only: "x.gif?v=2". */
+		md->mime = mime_of(md->src, strcspn(md->src, "?#"));
 		md->url = url_to_uri(md->src);
 		return md->url == NULL ? -1 : 0;
 	}

@@ -28,7 +28,10 @@ struct media {
 	bool copied;		/* media_copy() wrote or found it at size, mtime */
 };
 
-/* "photo.JPG" -> "image/jpeg"; unknown: "application/octet-stream". */
+/*
+ * By a file name's extension: "photo.JPG" -> "image/jpeg"; unknown:
+ * "application/octet-stream" (a URL's by its path, media_resolve()).
+ */
 const char *media_mime(const char *name);
 
 /*

@@ -86,8 +86,7 @@ test_mime(void **state)
 	assert_string_equal(media_mime("h.mp3"), "audio/mpeg");
 	assert_string_equal(media_mime("i.mp4"), "video/mp4");
 	assert_string_equal(media_mime("j.zip"), "application/zip");
-	assert_string_equal(media_mime("https://x.example/k.gif?v=2#t"),
-	    "image/gif");
+	assert_string_equal(media_mime("bild med #1.png"), "image/png");
 	assert_string_equal(media_mime("noext"), "application/octet-stream");
 	assert_string_equal(media_mime("a.jpg/b"), "application/octet-stream");
 	assert_string_equal(media_mime("l.xyz"), "application/octet-stream");
@@ -119,12 +118,14 @@ test_forms(void **state)
 	put("b.md", "---\ntitle: B\nimage: {src: photo.jpg, caption: "
 	    "Kajen i gryning, credit: 'Foto: Ada'}\nattachments:\n"
 	    "  - src: report.pdf\n    title: Rapporten\n"
-	    "  - https://cdn.example.com/ljud/intervju.mp3\n---\nBody\n");
+	    "  - https://cdn.example.com/ljud/intervju.mp3\n"
+	    "  - https://cdn.example.com/k.gif?v=2.pdf#t\n---\nBody\n");
 	assert_int_equal(load("b.md", &r, &err), 0);
 	assert_string_equal(r->image->caption, "Kajen i gryning");
 	assert_string_equal(r->image->credit, "Foto: Ada");
 	assert_string_equal(r->image->name, "media/b/photo.jpg");
-	assert_int_equal(r->nattachments, 2);
+	assert_int_equal(r->nattachments, 3);
+	assert_string_equal(r->attachments[2].mime, "image/gif");
 	assert_string_equal(r->attachments[0].title, "Rapporten");
 	assert_string_equal(r->attachments[0].mime, "application/pdf");
 	assert_int_equal(r->attachments[0].size, 15);
@@ -145,6 +146,7 @@ test_forms(void **state)
 	assert_string_equal(r->image->path, "2026/bild med #1.png");
 	assert_string_equal(r->image->url,
 	    "https://news.example.org/media/c/bild%20med%20%231.png");
+	assert_string_equal(r->image->mime, "image/png");
 	assert_int_equal(r->nattachments, 1);
 	assert_string_equal(r->attachments[0].path, "2026/photo.jpg");
 	assert_int_equal(r->attachments[0].size, 7);
