@@ -20,4 +20,14 @@
 size_t mediapub_copy(const struct config *c, struct release *const *rs,
     size_t n);
 
+/*
+ * Remove the copies under c->output_dir/media/ that no release of
+ * rs[0..n) names any more (a release deleted, a file it no longer uses),
+ * and the folders left empty. Call it once the pages and feeds that
+ * linked them are replaced. Hidden files are left alone. Returns how
+ * many files it removed.
+ */
+size_t mediapub_prune(const struct config *c, struct release *const *rs,
+    size_t n);
+
 #endif

@@ -638,5 +638,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		episode_end(c, res);
 	publish_subs(c, &m, rs, all, res);
 	stamps_end();
+	/* Only once no feed left in place links a copy any more. */
+	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0)
+		mediapub_prune(c, rs, all);
 	return res->failed ? -1 : 0;
 }

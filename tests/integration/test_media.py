@@ -148,6 +148,23 @@ class Media(ft.FeedCase, jt.Checks):
 		self.assertEqual(os.stat(self.out('media/parken/photo.jpg'))
 			.st_mtime_ns, before)
 
+	def test_unused_copies_removed(self):
+		self.assertRunOK(self.run_)
+		ft.write_release(self.ws.release('one/hamnen.md'),
+			A.replace('  - src: report.pdf\n    title: Rapporten\n', ''))
+		os.unlink(self.ws.release('two/parken.md'))
+		self.assertRunOK(self.ws.run('--once'))
+		self.assertEqual(sorted(os.listdir(self.out('media'))), ['hamnen'])
+		self.assertEqual(os.listdir(self.out('media/hamnen')), ['photo.jpg'])
+
+	def test_embargoed_image_not_copied(self):
+		self.assertRunOK(self.run_)
+		put(self.ws.release('later/secret.jpg'), b'not yet')
+		ft.write_release(self.ws.release('later/sen.md'), '---\ntitle: Sen\n'
+			'date: 2099-01-01T00:00:00Z\nimage: secret.jpg\n---\nText.\n')
+		self.assertRunOK(self.ws.run('--once'))
+		self.assertFalse(os.path.exists(self.out('media/sen')))
+
 	def test_hostile_is_an_error_naming_file_and_field(self):
 		self.assertRunOK(self.run_)
 		cases = {
