@@ -226,6 +226,13 @@ read_all(int fd, size_t size, char **buf, size_t *len)
 	return 0;
 }
 
+static bool
+newer(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec > b->tv_sec || (a->tv_sec == b->tv_sec &&
+	    a->tv_nsec > b->tv_nsec);
+}
+
 int
 media_copy(struct media *md, const char *root, bool follow, size_t max,
     const char *outdir, char *why, size_t whysz)
@@ -245,10 +252,16 @@ media_copy(struct media *md, const char *root, bool follow, size_t max,
 		target = NULL;
 		goto oom;
 	}
-	/* Unchanged since the last copy: spare reading it again. */
-	if (md->copied && md->size == (int64_t)st.st_size && md->mtime ==
-	    (int64_t)st.st_mtime && stat(target, &ost) == 0 &&
-	    ost.st_size == st.st_size) {
+	/*
+	 * Unchanged since the last copy, or (at start) a copy of its size
+	 * written after the file last changed: spare reading it again.
+	 */
+	if (stat(target, &ost) == 0 && ost.st_size == st.st_size &&
+	    (md->copied ? md->size == (int64_t)st.st_size && md->mtime ==
+	    (int64_t)st.st_mtime : newer(&ost.st_mtim, &st.st_mtim))) {
+		md->size = (int64_t)st.st_size;
+		md->mtime = (int64_t)st.st_mtime;
+		md->copied = true;
 		rc = 0;
 		goto out;
 	}

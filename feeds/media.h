@@ -61,7 +61,10 @@ int media_check(struct media *md, const char *root, bool follow,
 
 /*
  * Copy a local md to outdir/md->name atomically (output.h), only when its
- * bytes changed; its size and mtime are refreshed from the file. Returns
+ * bytes changed; its size and mtime are refreshed from the file. A copy
+ * of the same size whose mtime is later than the file's (as after any
+ * earlier copy) is taken as unchanged without reading either: a file
+ * replaced by an older one of the same size (rsync -t) is missed. Returns
  * 1 when written, 0 unchanged (or a URL), -1 with why filled.
  */
 int media_copy(struct media *md, const char *root, bool follow,

@@ -252,6 +252,11 @@ test_copy(void **state)
 	/* Unchanged: not written again. */
 	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
 	    sizeof(why)), 0);
+	/* Read again (a restart): the copy is newer, so not read again. */
+	release_free(a);
+	assert_int_equal(load("one/a.md", &a, &err), 0);
+	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
+	    sizeof(why)), 0);
 	/* Edited: copied again, and the size follows. */
 	tu_put_file(root, "one/photo.jpg", "a longer first photo", 1700000100);
 	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
