@@ -235,7 +235,7 @@ newer(const struct timespec *a, const struct timespec *b)
 
 int
 media_copy(struct media *md, const char *root, bool follow, size_t max,
-    const char *outdir, char *why, size_t whysz)
+    const char *outdir, struct output_batch *b, char *why, size_t whysz)
 {
 	struct stat st, ost;
 	char *dir = NULL, *buf = NULL, *slash, *target = NULL;
@@ -274,8 +274,11 @@ media_copy(struct media *md, const char *root, bool follow, size_t max,
 		goto oom;
 	slash = strrchr(dir, '/');
 	*slash = '\0';
-	if (output_mkdirs(dir) < 0 || (rc = output_replace(dir, slash + 1,
-	    buf, len)) < 0) {
+	if (b != NULL)
+		rc = output_batch_put(b, md->name, buf, len);
+	else if (output_mkdirs(dir) == 0)
+		rc = output_replace(dir, slash + 1, buf, len);
+	if (rc < 0) {
 		snprintf(why, whysz, "cannot write %.200s: %s", target,
 		    strerror(errno));
 		rc = -1;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct output_batch;
+
 struct media {
 	char *src;		/* as the front matter wrote it */
 	char *caption, *credit, *title;	/* NULL: none */
@@ -64,11 +66,15 @@ int media_check(struct media *md, const char *root, bool follow,
  * bytes changed; its size and mtime are refreshed from the file. A copy
  * of the same size whose mtime is later than the file's (as after any
  * earlier copy) is taken as unchanged without reading either: a file
- * replaced by an older one of the same size (rsync -t) is missed. Returns
- * 1 when written, 0 unchanged (or a URL), -1 with why filled.
+ * replaced by an older one of the same size (rsync -t) is missed. With
+ * b (a batch under outdir), the copy is staged there (no fsync of each
+ * file; an empty file a power cut leaves differs in size, so it is
+ * copied again at start); else written by output_replace(). Returns 1
+ * when written (or staged), 0 unchanged (or a URL), -1 with why filled.
  */
 int media_copy(struct media *md, const char *root, bool follow,
-    size_t max, const char *outdir, char *why, size_t whysz);
+    size_t max, const char *outdir, struct output_batch *b, char *why,
+    size_t whysz);
 
 void media_clear(struct media *md);	/* frees the strings; NULL is fine */
 

@@ -242,32 +242,32 @@ test_copy(void **state)
 	put("two/b.md", "---\nimage: photo.jpg\n---\n");
 	assert_int_equal(load("one/a.md", &a, &err), 0);
 	assert_int_equal(load("two/b.md", &b, &err), 0);
-	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
-	    sizeof(why)), 1);
-	assert_int_equal(media_copy(b->image, root, true, 1 << 20, out, why,
-	    sizeof(why)), 1);
+	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, NULL,
+	    why, sizeof(why)), 1);
+	assert_int_equal(media_copy(b->image, root, true, 1 << 20, out, NULL,
+	    why, sizeof(why)), 1);
 	/* Same name, two releases: each keeps its own. */
 	assert_int_equal(out_size("media/a/photo.jpg"), 11);
 	assert_int_equal(out_size("media/b/photo.jpg"), 6);
 	/* Unchanged: not written again. */
-	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
-	    sizeof(why)), 0);
+	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, NULL,
+	    why, sizeof(why)), 0);
 	/* Read again (a restart): the copy is newer, so not read again. */
 	release_free(a);
 	assert_int_equal(load("one/a.md", &a, &err), 0);
-	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
-	    sizeof(why)), 0);
+	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, NULL,
+	    why, sizeof(why)), 0);
 	/* Edited: copied again, and the size follows. */
 	tu_put_file(root, "one/photo.jpg", "a longer first photo", 1700000100);
-	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
-	    sizeof(why)), 1);
+	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, NULL,
+	    why, sizeof(why)), 1);
 	assert_int_equal(a->image->size, 20);
 	assert_int_equal(out_size("media/a/photo.jpg"), 20);
 	/* Gone meanwhile: an error naming the file; the old copy stays. */
 	snprintf(path, sizeof(path), "%s/one/photo.jpg", root);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, why,
-	    sizeof(why)), -1);
+	assert_int_equal(media_copy(a->image, root, true, 1 << 20, out, NULL,
+	    why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "photo.jpg"));
 	assert_int_equal(out_size("media/a/photo.jpg"), 20);
 	release_free(a);
