@@ -15,6 +15,7 @@
 
 #include "feeds/date.h"
 #include "feeds/gitdates.h"
+#include "feeds/release.h"
 #include "feeds/scan.h"
 #include "history.h"
 #include "log.h"
@@ -108,10 +109,52 @@ batch_free(struct pipeline *p)
 }
 
 
+/* A medium that changed: the releases that use it. */
+struct media_owner {
+	struct pipeline *p;
+	const char *relpath;
+	bool lost;
+};
+
+static void
+mark_owner(struct release *r, void *ud)
+{
+	struct media_owner *o = ud;
+	const struct media *md;
+
+	for (size_t i = 0; (md = release_medium(r, i)) != NULL; i++)
+		if (md->path != NULL && strcmp(md->path, o->relpath) == 0) {
+			if (pathset_add(o->p->dirty, r->path) < 0)
+				o->lost = true;
+			return;
+		}
+}
+
+/*
+ * A file that is not a release may be one's image or attachment: read
+ * those releases again, so the size in the feeds follows and the copy is
+ * made (media.h).
+ */
+static void
+mark_media_owners(struct pipeline *p, const char *relpath)
+{
+	const char *base = strrchr(relpath, '/');
+	struct media_owner o = { p, relpath, false };
+
+	if (release_format_of(base ? base + 1 : relpath) >= 0)
+		return;
+	store_foreach(p->store, mark_owner, &o);
+	if (o.lost)
+		lost(p);
+}
+
 void
 pipeline_mark(struct pipeline *p, const char *relpath, enum pipe_mark m)
 {
 	int rc = 0;
+
+	if (m != PIPE_WRITING)
+		mark_media_owners(p, relpath);
 
 	switch (m) {
 	case PIPE_WRITING:

@@ -21,6 +21,7 @@
 #include "feeds/text.h"
 #include "feeds/tombstone.h"
 #include "log.h"
+#include "mediapub.h"
 #include "site.h"
 
 /*
@@ -587,6 +588,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
+	/* Media first: pages and feeds link them. */
+	mediapub_copy(c, rs, all);
 	if (c->pages != NULL && site_publish(c, rs, all, n, now, slice_ms,
 	    save_state, res) > 0) {
 		res->site_more = true;
@@ -641,5 +644,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		episode_end(c, res);
 	publish_subs(c, &m, rs, all, res);
 	stamps_end();
+	/* Only once no feed left in place links a copy any more. */
+	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0)
+		mediapub_prune(c, rs, all);
 	return res->failed ? -1 : 0;
 }

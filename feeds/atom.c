@@ -2,6 +2,7 @@
  * atom: an Atom 1.0 feed (RFC 4287) through xmlTextWriter.
  */
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -115,6 +116,31 @@ tombstones(xmlTextWriterPtr w, const struct feed_doc *d)
 	return 0;
 }
 
+/* RFC 4287 4.2.7.2: rel="enclosure", length when known. */
+static int
+enclosures(xmlTextWriterPtr w, const struct release *r)
+{
+	const struct media *md;
+	char len[24];
+
+	for (size_t i = 0; (md = release_medium(r, i)) != NULL; i++) {
+		CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"link"));
+		CHECK(xo_attribute(w, "rel", "enclosure"));
+		CHECK(xo_attribute(w, "type", md->mime));
+		CHECK(xo_attribute(w, "href", md->url));
+		snprintf(len, sizeof(len), "%lld", (long long)md->size);
+		if (md->size >= 0)
+			CHECK(xo_attribute(w, "length", len));
+		if (md->title != NULL || md->caption != NULL)
+			CHECK(xo_attribute(w, "title", md->title != NULL ?
+			    md->title : md->caption));
+		CHECK(xmlTextWriterEndElement(w));
+	}
+	return 0;
+out:
+	return -1;
+}
+
 static int
 entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 {
@@ -127,6 +153,7 @@ entry(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 	CHECK(date(w, "updated", &r->updated));
 	CHECK(date(w, "published", &r->date));
 	CHECK(link(w, "alternate", "text/html", r->link));
+	CHECK(enclosures(w, r));
 	/*
 	 * Atom lets entries inherit the feed's author, but readers (newsboat,
 	 * feedparser) show an entry's own only: name it on every entry.

@@ -85,6 +85,9 @@ release_hash(const struct release *r)
 	h = num(h, r->date.off);
 	h = num(h, r->updated.sec);
 	h = num(h, r->updated.off);
+	/* An image edited in place changes the enclosure's length only. */
+	for (size_t i = 0; release_medium(r, i) != NULL; i++)
+		h = num(h, release_medium(r, i)->size);
 	return h != 0 ? h : 1;	/* 0 says out of memory */
 }
 

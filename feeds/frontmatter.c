@@ -5,6 +5,7 @@
 #include "frontmatter.h"
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,8 @@ enum field_type {
 	FIELD_DATE,	/* date_parse(); sets a has_ flag */
 	FIELD_BOOL,	/* a YAML boolean, unquoted; anything else is an error */
 	FIELD_CONTACTS,	/* a list of mappings (struct contact) */
+	FIELD_MEDIA,	/* a path or URL, or a mapping (struct media); */
+			/* aux 0: one (a pointer), else a list's count */
 };
 
 /* What else a field's row asks for. */
@@ -174,6 +177,8 @@ struct field {
 	{ name, FIELD_BOOL, AT(member), 0, NULL, NULL, flags, near }
 #define CONTACTS(name, member, count, flags) \
 	{ name, FIELD_CONTACTS, AT(member), AT(count), NULL, NULL, flags, 1 }
+#define MEDIA(name, member, count) \
+	{ name, FIELD_MEDIA, AT(member), count, NULL, NULL, 0, 1 }
 
 static const struct field fields[] = {
 	TEXT("title", title, NULL, NULL, FIELD_NO_BLANK),
@@ -192,6 +197,8 @@ static const struct field fields[] = {
 	BOOL("draft", draft, FIELD_HOLDS, 2),
 	TEXT("facts", facts, NULL, NULL, 0),
 	CONTACTS("contacts", contacts, ncontacts, 0),
+	MEDIA("image", image, 0),
+	MEDIA("attachments", attachments, AT(nattachments)),
 };
 
 #define NFIELDS	(sizeof(fields) / sizeof(fields[0]))
@@ -601,6 +608,143 @@ set_contacts(struct release *r, const struct field *f, const struct value *v,
 	return 0;
 }
 
+/* The keys of one medium, as struct media holds them. */
+static const struct {
+	const char *key;
+	size_t at;
+} media_keys[] = {
+	{ "src", offsetof(struct media, src) },
+	{ "caption", offsetof(struct media, caption) },
+	{ "credit", offsetof(struct media, credit) },
+	{ "title", offsetof(struct media, title) },
+};
+
+#define NMEDIA_KEYS	(sizeof(media_keys) / sizeof(media_keys[0]))
+
+/* A medium's place in the editor's words: "'image'", "attachment 2". */
+static void
+media_where(const struct field *f, size_t i, char *buf, size_t sz)
+{
+	if (f->aux == 0)
+		snprintf(buf, sz, "'%s'", f->name);
+	else
+		snprintf(buf, sz, "attachment %zu in '%s'", i + 1, f->name);
+}
+
+/* One mapping's key into md; a key not in media_keys is an error. */
+static int
+set_media_key(struct media *md, const char *where, const yaml_node_t *k,
+    const yaml_node_t *val, const struct value *v, struct release_error *err)
+{
+	char **slot = NULL;
+
+	for (size_t j = 0; j < NMEDIA_KEYS; j++)
+		if (strlen(media_keys[j].key) == k->data.scalar.length &&
+		    memcmp(media_keys[j].key, k->data.scalar.value,
+		    k->data.scalar.length) == 0)
+			slot = SLOT(char *, md, media_keys[j].at);
+	/* A mistyped caption would vanish: say so. */
+	if (slot == NULL)
+		return release_error_set(err, v->line, "%s: unknown key "
+		    "'%.*s' (src, caption, credit, title)", where,
+		    (int)(k->data.scalar.length > 40 ? 40 :
+		    k->data.scalar.length), k->data.scalar.value);
+	if (val->type != YAML_SCALAR_NODE)
+		return release_error_set(err, v->line, "%s: '%.*s' must be a "
+		    "string", where, (int)k->data.scalar.length,
+		    k->data.scalar.value);
+	free(*slot);
+	if ((*slot = text_trim_dup((const char *)val->data.scalar.value,
+	    val->data.scalar.length)) == NULL)
+		return release_error_oom(err);
+	if (**slot == '\0') {
+		free(*slot);
+		*slot = NULL;
+	}
+	return 0;
+}
+
+/* One medium: a bare path or URL, or a mapping with src. */
+static int
+set_medium(struct media *md, const struct field *f, const struct value *v,
+    yaml_node_t *e, size_t i, struct release_error *err)
+{
+	char where[64];
+	const char *why;
+
+	media_where(f, i, where, sizeof(where));
+	md->line = v->line;
+	if (e->type == YAML_SCALAR_NODE) {
+		if ((md->src = text_trim_dup((const char *)e->data.scalar.value,
+		    e->data.scalar.length)) == NULL)
+			return release_error_oom(err);
+	} else if (e->type == YAML_MAPPING_NODE) {
+		for (yaml_node_pair_t *p = e->data.mapping.pairs.start;
+		    p < e->data.mapping.pairs.top; p++) {
+			yaml_node_t *k = yaml_document_get_node(v->doc, p->key);
+			yaml_node_t *val = yaml_document_get_node(v->doc,
+			    p->value);
+
+			if (k == NULL || val == NULL ||
+			    k->type != YAML_SCALAR_NODE)
+				goto shape;
+			if (set_media_key(md, where, k, val, v, err) < 0)
+				return -1;
+		}
+	} else {
+		goto shape;
+	}
+	if (md->src == NULL || *md->src == '\0')
+		return release_error_set(err, v->line, "%s needs a file or an "
+		    "http(s) URL (src: photo.jpg)", where);
+	if ((why = media_check_src(md->src)) != NULL)
+		return release_error_set(err, v->line, "%s: \"%.80s\" %s",
+		    where, md->src, why);
+	return 0;
+shape:
+	return release_error_set(err, v->line, "%s must be a file name, a URL "
+	    "or a mapping (src, caption, credit, title)", where);
+}
+
+/* image: one medium; attachments: a list of them (or one alone). */
+static int
+set_media(struct release *r, const struct field *f, const struct value *v,
+    struct release_error *err)
+{
+	struct media **out = SLOT(struct media *, r, f->at);
+	size_t *nout = f->aux ? SLOT(size_t, r, f->aux) : NULL, n = 1;
+	yaml_node_item_t *it = NULL;
+
+	media_list_free(*out, nout ? *nout : 1);
+	*out = NULL;
+	if (nout != NULL)
+		*nout = 0;
+	if (v->node->type == YAML_SCALAR_NODE &&
+	    v->node->data.scalar.length == 0)
+		return 0;
+	if (nout != NULL && v->node->type == YAML_SEQUENCE_NODE) {
+		it = v->node->data.sequence.items.start;
+		n = (size_t)(v->node->data.sequence.items.top - it);
+	}
+	if (n == 0)
+		return 0;
+	if ((*out = calloc(n, sizeof(**out))) == NULL)
+		return release_error_oom(err);
+	for (size_t i = 0; i < n; i++) {
+		yaml_node_t *e = it ? yaml_document_get_node(v->doc, it[i]) :
+		    v->node;
+
+		if (nout != NULL)
+			(*nout)++;
+		if (e == NULL)
+			return release_error_set(err, v->line, "'%s' must be "
+			    "a list of files", f->name);
+		if (set_medium(&(*out)[i], f, v, e, i, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 set_field(struct release *r, const struct field *f, const struct value *v,
     struct release_error *err)
@@ -615,6 +759,8 @@ set_field(struct release *r, const struct field *f, const struct value *v,
 		return set_single(r, f, v, err);
 	case FIELD_CONTACTS:
 		return set_contacts(r, f, v, err);
+	case FIELD_MEDIA:
+		return set_media(r, f, v, err);
 	}
 	return 0;
 }

@@ -90,6 +90,31 @@ set(json_t *obj, const char *key, json_t *v)
 	return v != NULL && json_object_set_new(obj, key, v) == 0;
 }
 
+/* JSON Feed 1.1 attachments: url, mime_type, and what else is known. */
+static json_t *
+attachments(const struct media *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < n && a != NULL; i++) {
+		json_t *o = json_object();
+		bool ok = o != NULL && set(o, "url", str(v[i].url)) &&
+		    set(o, "mime_type", str(v[i].mime));
+
+		if (ok && v[i].title != NULL)
+			ok = set(o, "title", str(v[i].title));
+		if (ok && v[i].size >= 0)
+			ok = set(o, "size_in_bytes", json_integer(v[i].size));
+		if (!ok || json_array_append_new(a, o) < 0) {
+			if (!ok)
+				json_decref(o);
+			json_decref(a);
+			a = NULL;
+		}
+	}
+	return a;
+}
+
 static json_t *
 item(const struct feed_meta *m, const struct release *r)
 {
@@ -113,6 +138,11 @@ item(const struct feed_meta *m, const struct release *r)
 	if (r->lang != NULL && (m->language == NULL ||
 	    strcmp(r->lang, m->language) != 0))
 		ok = ok && set(o, "language", str(r->lang));
+	if (r->image != NULL)
+		ok = ok && set(o, "image", str(r->image->url));
+	if (r->nattachments > 0)
+		ok = ok && set(o, "attachments", attachments(r->attachments,
+		    r->nattachments));
 	if (!ok) {
 		json_decref(o);
 		return NULL;

@@ -23,6 +23,7 @@ struct feed_meta {
 	const char *tag_date;		/* RFC 4151 date part, e.g. "2000" */
 	size_t max_entries;		/* newest N per feed, >= 1 */
 	size_t max_file_size;		/* bytes; larger release files are errors */
+	size_t max_media_size;		/* bytes; larger media (media.h) too */
 	bool raw_html;			/* pass raw HTML in Markdown through */
 	bool json;			/* feed.json too (feed_written()) */
 	/* Sub-feeds (subfeed.h): one per tag, per type, per language. */

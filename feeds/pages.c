@@ -916,6 +916,33 @@ contact_el(struct view *v, xmlNodePtr parent, const struct contact *c)
 		el(v, n, "email", c->email);
 }
 
+/*
+ * <image> or <attachment>: url absolute (og:image), href from the page
+ * (a local copy is "../media/..."), type, length when known.
+ */
+static void
+media_el(struct view *v, xmlNodePtr parent, const char *name,
+    const struct feed_meta *m, const struct media *md)
+{
+	xmlNodePtr n = el(v, parent, name, NULL);
+
+	attr(v, n, "url", md->url);
+	/* A local copy's url is base_url and its escaped name. */
+	if (md->name != NULL)
+		attrf(v, n, "href", "../%s", md->url + strlen(m->base_url));
+	else
+		attr(v, n, "href", md->url);
+	attr(v, n, "type", md->mime);
+	if (md->size >= 0)
+		attrf(v, n, "length", "%lld", (long long)md->size);
+	if (md->caption != NULL)
+		el(v, n, "caption", md->caption);
+	if (md->credit != NULL)
+		el(v, n, "credit", md->credit);
+	if (md->title != NULL)
+		el(v, n, "title", md->title);
+}
+
 /* The boilerplate for lang: exactly, by primary subtag, in p's order. */
 static const struct about *
 about_for(const struct pages *p, const char *lang)
@@ -1040,6 +1067,11 @@ view_release(struct view *v, const struct pages *p,
 	}
 	for (size_t i = 0; i < r->ncontacts; i++)
 		contact_el(v, rel, &r->contacts[i]);
+	if (r->image != NULL)
+		media_el(v, rel, "image", m, r->image);
+	for (size_t i = 0; i < r->nattachments; i++)
+		media_el(v, rel, "attachment", m,
+		    &r->attachments[i]);
 	if ((about = about_of(p, lang, m->language)) != NULL) {
 		xmlNodePtr a = el(v, rel, "about", about->html);
 		char heading[512];

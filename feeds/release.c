@@ -364,6 +364,59 @@ fill_defaults(struct release *r, const struct feed_meta *m, const char *buf,
 	return 0;
 }
 
+struct media *
+release_medium(const struct release *r, size_t i)
+{
+	if (r->image != NULL && i-- == 0)
+		return r->image;
+	return i < r->nattachments ? &r->attachments[i] : NULL;
+}
+
+/*
+ * Where each medium is and goes. Two files of one release must not be
+ * copied to one name: the second would overwrite the first.
+ */
+static int
+resolve_media(struct release *r, const struct feed_meta *m,
+    struct release_error *err)
+{
+	struct media *md, *o;
+
+	for (size_t i = 0; (md = release_medium(r, i)) != NULL; i++) {
+		if (media_resolve(md, r->path, r->slug, m->base_url) < 0)
+			return release_error_oom(err);
+		for (size_t j = 0; md->name && (o = release_medium(r, j)) != md; j++)
+			if (o->name != NULL && strcmp(o->name, md->name) == 0 &&
+			    strcmp(o->path, md->path) != 0)
+				return release_error_set(err, md->line, "two "
+				    "media files named %.80s (%.80s, %.80s): "
+				    "rename one", strrchr(md->name, '/') + 1,
+				    o->src, md->src);
+	}
+	return 0;
+}
+
+/* Every local medium of r must be there to copy (media_check()). */
+static int
+check_media(struct release *r, const struct feed_meta *m, const char *root,
+    struct release_error *err)
+{
+	struct media *md;
+	char why[200];
+	bool transient;
+
+	for (size_t i = 0; (md = release_medium(r, i)) != NULL; i++) {
+		if (media_check(md, root, m->follow_symlinks,
+		    m->max_media_size, why, sizeof(why), &transient) == 0)
+			continue;
+		release_error_set(err, md->line, "'%s': %s", md == r->image ?
+		    "image" : "attachments", why);
+		err->transient = transient;
+		return -1;
+	}
+	return 0;
+}
+
 char *
 release_default_id(const struct feed_meta *m, const char *slug)
 {
@@ -407,6 +460,8 @@ release_parse(const struct feed_meta *m, const char *relpath,
 	r->has_summary = r->summary != NULL;
 	if (fill_defaults(r, m, buf, len, mtime) < 0)
 		goto oom;
+	if (resolve_media(r, m, err) < 0)
+		goto bad;
 	*out = r;
 	return 0;
 oom:
@@ -488,6 +543,11 @@ release_load(const struct feed_meta *m, const char *root,
 	}
 	rc = release_parse(m, relpath, buf, len, (int64_t)st.st_mtime, out,
 	    err);
+	if (rc == 0 && check_media(*out, m, root, err) < 0) {
+		release_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
 out:
 	free(buf);
 	close(fd);
@@ -569,6 +629,8 @@ release_free(struct release *r)
 	release_list_free(r->tags, r->ntags);
 	free(r->facts);
 	release_contacts_free(r->contacts, r->ncontacts);
+	media_list_free(r->image, 1);
+	media_list_free(r->attachments, r->nattachments);
 	free(r->text);
 	free(r->html);
 	free(r->diags);

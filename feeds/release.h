@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "date.h"
+#include "media.h"
 #include "meta.h"
 
 enum release_format { RELEASE_MARKDOWN, RELEASE_TEXT };
@@ -61,6 +62,9 @@ struct release {
 	char *facts;		/* Markdown of the facts box; NULL: none */
 	struct contact *contacts;	/* ncontacts, in file order */
 	size_t ncontacts;
+	struct media *image;		/* NULL: none (media.h) */
+	struct media *attachments;	/* nattachments, in file order */
+	size_t nattachments;
 	struct fp_time date;	/* first publication */
 	struct fp_time updated;	/* >= date */
 	bool draft;
@@ -164,6 +168,12 @@ int release_render(struct release *r, const struct feed_meta *m);
  * matter. Caller frees; NULL when out of memory.
  */
 char *release_default_id(const struct feed_meta *m, const char *slug);
+
+/*
+ * The i'th of r's media, the image first, then the attachments in file
+ * order; NULL past the last.
+ */
+struct media *release_medium(const struct release *r, size_t i);
 
 void release_free(struct release *r);	/* NULL is fine */
 

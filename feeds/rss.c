@@ -73,6 +73,30 @@ join(char *const *v, size_t n, const char *sep)
 	return s;
 }
 
+/*
+ * RSS 2.0 allows one enclosure per item (the RSS Advisory Board's
+ * profile): the image, or else the first attachment. length is
+ * required: 0 when not known (a URL), as that profile says.
+ */
+static int
+enclosure(xmlTextWriterPtr w, const struct release *r)
+{
+	const struct media *md = release_medium(r, 0);
+	char len[24];
+
+	if (md == NULL)
+		return 0;
+	snprintf(len, sizeof(len), "%lld", (long long)(md->size >= 0 ?
+	    md->size : 0));
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"enclosure"));
+	CHECK(xo_attribute(w, "url", md->url));
+	CHECK(xo_attribute(w, "length", len));
+	CHECK(xo_attribute(w, "type", md->mime));
+	return xmlTextWriterEndElement(w);
+out:
+	return -1;
+}
+
 static int
 item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 {
@@ -95,6 +119,7 @@ item(xmlTextWriterPtr w, const struct feed_meta *m, const struct release *r)
 	CHECK(xo_element(w, "content", "encoded", r->html));
 	for (size_t i = 0; i < r->ntags; i++)
 		CHECK(xo_element(w, NULL, "category", r->tags[i]));
+	CHECK(enclosure(w, r));
 	/*
 	 * RSS has no channel author to inherit, so name it on each item; and
 	 * one dc:creator for all, as readers show one of several only

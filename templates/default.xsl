@@ -78,6 +78,9 @@
   <xsl:if test="$r/summary">
     <meta property="og:description" content="{$r/summary}"/>
   </xsl:if>
+  <xsl:if test="$r/image">
+    <meta property="og:image" content="{$r/image/@url}"/>
+  </xsl:if>
   <xsl:if test="contains($r/@lang, '-')">
     <meta property="og:locale" content="{translate($r/@lang, '-', '_')}"/>
   </xsl:if>
@@ -144,9 +147,15 @@
   <article class="release">
     <h1><xsl:value-of select="title"/></h1>
     <xsl:apply-templates select="." mode="dateline"/>
+    <xsl:apply-templates select="image"/>
     <div class="content">
       <xsl:value-of select="content" disable-output-escaping="yes"/>
     </div>
+    <xsl:if test="attachment">
+      <ul class="attachments">
+        <xsl:apply-templates select="attachment"/>
+      </ul>
+    </xsl:if>
     <xsl:if test="facts">
       <aside class="facts">
         <h2><xsl:value-of select="$labels/@facts"/></h2>
@@ -175,6 +184,31 @@
       </section>
     </xsl:if>
   </article>
+</xsl:template>
+
+<xsl:template match="image">
+  <figure class="image">
+    <img src="{@href}" alt="{caption}"/>
+    <xsl:if test="caption or credit">
+      <figcaption>
+        <xsl:value-of select="caption"/>
+        <xsl:if test="caption and credit"><xsl:text> </xsl:text></xsl:if>
+        <xsl:if test="credit"><span class="credit"><xsl:value-of select="credit"/></span></xsl:if>
+      </figcaption>
+    </xsl:if>
+  </figure>
+</xsl:template>
+
+<xsl:template match="attachment">
+  <li class="attachment">
+    <a href="{@href}" type="{@type}">
+      <xsl:value-of select="(title | caption)[1]"/>
+      <xsl:if test="not(title | caption)">
+        <xsl:value-of select="@href"/>
+      </xsl:if>
+    </a>
+    <xsl:if test="credit"><xsl:text> </xsl:text><span class="credit"><xsl:value-of select="credit"/></span></xsl:if>
+  </li>
 </xsl:template>
 
 <xsl:template match="contact">

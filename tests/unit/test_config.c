@@ -1346,6 +1346,8 @@ test_print_config(void **state)
 		"tag_date = 2000 ; default\n"
 		"# larger release files are reported and skipped\n"
 		"max_file_size = 512K ; line 5\n"
+		"# a release whose image or attachment is larger is an error\n"
+		"max_media_size = 20M ; default\n"
 		"# pass raw HTML in Markdown through (trusted editors only)\n"
 		"raw_html = true ; line 6\n"
 		"%s"	/* FEED_FORMATS: one literal would be too long */

@@ -70,6 +70,24 @@ test_follows_content(void **state)
 	release_free(c);
 }
 
+/* An image edited in place: same release text, another length. */
+static void
+test_follows_media_size(void **state)
+{
+	struct feed_doc d = { .path = "feed.atom" };
+	const char *text = "---\nimage: a.jpg\n---\nText.\n";
+	struct release *a = parse(text), *b = parse(text);
+
+	(void)state;
+	a->image->size = 100;
+	b->image->size = 100;
+	assert_int_equal(stamp(&tu_meta, &d, a), stamp(&tu_meta, &d, b));
+	b->image->size = 101;
+	assert_int_not_equal(stamp(&tu_meta, &d, a), stamp(&tu_meta, &d, b));
+	release_free(a);
+	release_free(b);
+}
+
 /* The memo grows past its hint and keeps every release apart. */
 static void
 test_memo_many(void **state)
@@ -102,6 +120,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follows_content),
+		cmocka_unit_test(test_follows_media_size),
 		cmocka_unit_test(test_memo_many),
 	};
 

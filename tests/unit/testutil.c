@@ -28,6 +28,7 @@ const struct feed_meta tu_meta = {
 	.tag_date = "2000",
 	.max_entries = 50,
 	.max_file_size = 1 << 20,
+	.max_media_size = 1 << 20,
 	.follow_symlinks = true,
 };
 
