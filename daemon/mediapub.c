@@ -39,7 +39,7 @@ mediapub_copy(const struct config *c, struct release *const *rs, size_t n)
 			log_errx("%s: %s", rs[i]->path, why);
 			failed++;
 		}
-	if (staged > 0 && output_batch_commit(b) < 0) {
+	if (staged > 0 && output_batch_sync(b) < 0) {
 		log_err("cannot write the media in %s/media", c->output_dir);
 		failed += staged;
 	}
