@@ -648,6 +648,11 @@ class Daemon(dt.DaemonCase):
 		self.write_config(extra='[pages]\nper_page = 2\n')
 		self.start()
 		n = self.daemon.publish_count()
+
+		def site_lines():
+			return [ln for ln in self.daemon.stderr_lines()
+				if re.search(r'site: \d+ files written', ln)]
+		before = len(site_lines())
 		t0 = time.monotonic()
 		src = os.path.join(self.ws.outside, 'ny.md')
 		ft.write_release(src, dt.release_text('Ny', iso(time.time() -
@@ -658,15 +663,17 @@ class Daemon(dt.DaemonCase):
 			'ny'), 'the page and the entry')
 		took = time.monotonic() - t0
 		self.wait_publish_after(n)
-		lines = [ln for ln in self.daemon.stderr_lines()
-			if re.search(r'site: \d+ files written', ln)]
-		written = int(re.search(r'site: (\d+) files', lines[-1]).group(1))
+		# Every slice and publish since the drop (a loaded machine may
+		# split the publish, or publish again with nothing to write).
+		lines = site_lines()[before:]
+		written = sum(int(re.search(r'site: (\d+) files', ln).group(1))
+			for ln in lines)
 		print('\none new release: %d site files written, page and entry '
 			'in %.0f ms' % (written, took * 1000), file=sys.stderr)
 		# Its page, the newest listing (and the one before, when that
 		# was full), index.html, sitemap.xml, sitemap-news.xml.
-		self.assertLessEqual(written, 6, lines[-1])
-		self.assertGreaterEqual(written, 4, lines[-1])
+		self.assertLessEqual(written, 6, lines)
+		self.assertGreaterEqual(written, 4, lines)
 
 
 	# ---- renamed releases -------------------------------------------------
