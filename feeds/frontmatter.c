@@ -367,35 +367,55 @@ split_commas(const yaml_node_t *n, char ***out, size_t *nout,
 	return 0;
 }
 
+/*
+ * The items of a field's value: a sequence's (*it set), or the value alone
+ * as one item (*it NULL). Returns how many; 0 for an empty sequence or an
+ * empty scalar.
+ */
+static size_t
+value_items(const struct value *v, yaml_node_item_t **it)
+{
+	*it = NULL;
+	if (v->node->type == YAML_SEQUENCE_NODE) {
+		*it = v->node->data.sequence.items.start;
+		return (size_t)(v->node->data.sequence.items.top - *it);
+	}
+	if (v->node->type == YAML_SCALAR_NODE &&
+	    v->node->data.scalar.length == 0)
+		return 0;
+	return 1;
+}
+
+/* Item i of what value_items() found (NULL for a dangling reference). */
+static yaml_node_t *
+value_item(const struct value *v, yaml_node_item_t *it, size_t i)
+{
+	return it ? yaml_document_get_node(v->doc, it[i]) : v->node;
+}
+
 /* Fill *out (n strings) from a scalar or a sequence of scalars. */
 static int
 set_list(struct release *r, const struct field *f, const struct value *v,
     struct release_error *err)
 {
 	char ***out = SLOT(char **, r, f->at);
-	size_t *nout = SLOT(size_t, r, f->aux), n = 1;
+	size_t *nout = SLOT(size_t, r, f->aux), n;
 	yaml_node_item_t *it = NULL;
 
 	release_list_free(*out, *nout);
 	*out = NULL;
 	*nout = 0;
-	if (v->node->type == YAML_SEQUENCE_NODE) {
-		it = v->node->data.sequence.items.start;
-		n = (size_t)(v->node->data.sequence.items.top - it);
-	} else if (v->node->type != YAML_SCALAR_NODE) {
+	if (v->node->type != YAML_SEQUENCE_NODE &&
+	    v->node->type != YAML_SCALAR_NODE)
 		goto shape;
-	} else if (v->node->data.scalar.length == 0) {
+	if ((n = value_items(v, &it)) == 0)
 		return 0;
-	} else if (f->flags & FIELD_SPLIT) {
+	if (it == NULL && (f->flags & FIELD_SPLIT))
 		return split_commas(v->node, out, nout, err);
-	}
-	if (n == 0)
-		return 0;
 	if ((*out = calloc(n, sizeof(char *))) == NULL)
 		return release_error_oom(err);
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *e = it ? yaml_document_get_node(v->doc, it[i]) :
-		    v->node;
+		yaml_node_t *e = value_item(v, it, i);
 
 		if (e == NULL || e->type != YAML_SCALAR_NODE)
 			goto shape;
@@ -577,26 +597,18 @@ set_contacts(struct release *r, const struct field *f, const struct value *v,
     struct release_error *err)
 {
 	struct contact **out = SLOT(struct contact *, r, f->at);
-	size_t *nout = SLOT(size_t, r, f->aux), n = 1;
+	size_t *nout = SLOT(size_t, r, f->aux), n;
 	yaml_node_item_t *it = NULL;
 
 	release_contacts_free(*out, *nout);
 	*out = NULL;
 	*nout = 0;
-	if (v->node->type == YAML_SEQUENCE_NODE) {
-		it = v->node->data.sequence.items.start;
-		n = (size_t)(v->node->data.sequence.items.top - it);
-	} else if (v->node->type == YAML_SCALAR_NODE &&
-	    v->node->data.scalar.length == 0) {
-		return 0;
-	}
-	if (n == 0)
+	if ((n = value_items(v, &it)) == 0)
 		return 0;
 	if ((*out = calloc(n, sizeof(**out))) == NULL)
 		return release_error_oom(err);
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *e = it ? yaml_document_get_node(v->doc, it[i]) :
-		    v->node;
+		yaml_node_t *e = value_item(v, it, i);
 
 		(*nout)++;
 		if (e == NULL)
@@ -712,27 +724,25 @@ set_media(struct release *r, const struct field *f, const struct value *v,
     struct release_error *err)
 {
 	struct media **out = SLOT(struct media *, r, f->at);
-	size_t *nout = f->aux ? SLOT(size_t, r, f->aux) : NULL, n = 1;
+	size_t *nout = f->aux ? SLOT(size_t, r, f->aux) : NULL, n;
 	yaml_node_item_t *it = NULL;
 
 	media_list_free(*out, nout ? *nout : 1);
 	*out = NULL;
 	if (nout != NULL)
 		*nout = 0;
-	if (v->node->type == YAML_SCALAR_NODE &&
-	    v->node->data.scalar.length == 0)
-		return 0;
-	if (nout != NULL && v->node->type == YAML_SEQUENCE_NODE) {
-		it = v->node->data.sequence.items.start;
-		n = (size_t)(v->node->data.sequence.items.top - it);
+	n = value_items(v, &it);
+	if (nout == NULL && it != NULL) {
+		/* 'image' is one medium: set_medium() calls a list a mistake. */
+		it = NULL;
+		n = 1;
 	}
 	if (n == 0)
 		return 0;
 	if ((*out = calloc(n, sizeof(**out))) == NULL)
 		return release_error_oom(err);
 	for (size_t i = 0; i < n; i++) {
-		yaml_node_t *e = it ? yaml_document_get_node(v->doc, it[i]) :
-		    v->node;
+		yaml_node_t *e = value_item(v, it, i);
 
 		if (nout != NULL)
 			(*nout)++;
