@@ -722,12 +722,15 @@ class Daemon(dt.DaemonCase):
 		self.assertEqual(p.links.get('canonical'), ft.BASE_URL +
 			'releases/%s.html' % new, text)
 		self.assertNotIn('<script', text)
-		# Listed nowhere: not in the sitemaps, the index, the listings.
-		listed = self.site_text('sitemap.xml', 'sitemap-news.xml',
-			'index.html', *['archive/' + n for n in os.listdir(
-			os.path.join(self.ws.out, 'archive'))])
-		self.assertNotIn('releases/%s.html' % old, listed)
-		self.assertIn('releases/%s.html' % new, listed)
+		# Listed nowhere: not in the sitemaps, the index, the listings
+		# (which may land a moment after the pages).
+		def listed():
+			return self.site_text('sitemap.xml', 'sitemap-news.xml',
+				'index.html', *['archive/' + n for n in os.listdir(
+				os.path.join(self.ws.out, 'archive'))])
+		self.wait(lambda: 'releases/%s.html' % new in listed() and
+			'releases/%s.html' % old not in listed(), 'the listings '
+			'name %s, not %s' % (new, old))
 
 	def wait_page(self, slug, real):
 		def ok():
@@ -777,6 +780,10 @@ class Daemon(dt.DaemonCase):
 		self.wait_page(old, True)
 		self.wait_page(third, False)
 		self.assertRedirect(third, old)
+		# The files of one publish land one by one (the HTTP snapshot
+		# swaps them together; the folder does not).
+		self.wait(lambda: self.page(new)[1] == old, 'the second '
+			'redirect moved on')
 		self.assertRedirect(new, old)
 		self.assertEqual(self.follow(old), [old])
 		# Removed: its redirects go with it.
