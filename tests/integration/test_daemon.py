@@ -264,7 +264,7 @@ class EmbargoTest(dt.DaemonCase):
 
 	def test_embargo_published_when_due(self):
 		self.start()
-		due = int(time.time()) + 3
+		due = int(time.time()) + 3 + int(dt.SCALE)
 		ft.write_release(self.ws.release('embargo.md'),
 			release_text('Embargo', rfc3339(due)))
 
@@ -283,7 +283,7 @@ class EmbargoTest(dt.DaemonCase):
 			time.time(), 'the embargoed release',
 			timeout=due + 3 - time.time())
 		self.assertGreaterEqual(seen, due, 'published before its date')
-		self.assertLessEqual(seen, due + 1.0, 'published late')
+		self.assertLessEqual(seen, due + 1.0 * dt.SCALE, 'published late')
 		self.assertEqual(self.ids(), self.base_ids('embargo'))
 		e = self.entry(self.parse(), 'embargo')
 		self.assertEqual(ft.struct_epoch(e.published_parsed), due)
@@ -608,7 +608,7 @@ class EmbargoRescheduleTest(dt.DaemonCase):
 
 		# Brought forward: it must go live then, not at the old date.
 		mark = self.notify.mark()
-		due = int(time.time()) + 2
+		due = int(time.time()) + 2 + int(dt.SCALE)
 		with open(self.ws.release('flyttas.md'), 'w',
 				encoding='utf-8') as f:
 			f.write(release_text('Flyttas fram', rfc3339(due)))
@@ -621,7 +621,7 @@ class EmbargoRescheduleTest(dt.DaemonCase):
 			time.time(), 'the rescheduled release',
 			timeout=due + 3 - time.time())
 		self.assertGreaterEqual(seen, due, 'published before its date')
-		self.assertLessEqual(seen, due + 1.0, 'published late')
+		self.assertLessEqual(seen, due + 1.0 * dt.SCALE, 'published late')
 		e = self.entry(self.parse(), 'flyttas')
 		self.assertEqual(ft.struct_epoch(e.published_parsed), due)
 		self.assertFalse(dt.has_id(self.ws, 'stryks'))
@@ -805,7 +805,11 @@ class LinkTest(dt.DaemonCase):
 		self.wait_id('efter')
 		want = self.base_ids(self.SLUG, 'symlankad', 'efter')
 		self.assertEqual(self.ids(), want)
-		# Nor by a full rescan.
+		# Nor by a full rescan. The publish line comes after the feeds:
+		# wait for efter's, or n is one short.
+		self.wait(lambda: self.daemon.publishes() and
+			self.daemon.publishes()[-1][1] == len(want),
+			'the publish line of efter')
 		n = self.daemon.publish_count()
 		self.daemon.signal(signal.SIGUSR1)
 		self.wait_publish_after(n, 'a publish after SIGUSR1')
@@ -1151,17 +1155,17 @@ class NewFolderWriteTest(dt.DaemonCase):
 
 	def test_write_after_the_watch_holds_it_back(self):
 		# A wide settle window: time to write once the watch exists.
-		d = self.start(daemon={'settle_ms': '500', 'settle_cap_ms': '1000'})
+		d = self.start(daemon={'settle_ms': '2000', 'settle_cap_ms': '4000'})
 		sub = self.ws.release('2026')
 		f = []
 		try:
 			self.new_folder_with_half_a_file(f, sub)
 			ino = os.stat(sub).st_ino
 			self.wait(lambda: ino in d.inotify_inodes(),
-				'a watch on the new folder', timeout=0.3)
+				'a watch on the new folder', timeout=1.0 * dt.SCALE)
 			f[0].write('mer ')
 			f[0].flush()
-			time.sleep(0.8)		# > settle window, file still open
+			time.sleep(2.3)		# > settle window, file still open
 			self.assertFalse(dt.has_id(self.ws, 'halv-ny'),
 				'published while still open for writing')
 			self.assertNotIn('Halv i ny mapp', dt.read_atom(self.ws))
@@ -1182,7 +1186,12 @@ class NewFolderWriteTest(dt.DaemonCase):
 		f = []
 		try:
 			self.new_folder_with_half_a_file(f, sub)
-			time.sleep(0.3)		# > settle window, file still open
+			# Well past the settle window (the file still open): a
+			# fixed 0.3 s let a slow daemon pass unexpectedly.
+			deadline = time.monotonic() + 3.0 * dt.SCALE
+			while (time.monotonic() < deadline and
+					not dt.has_id(self.ws, 'halv-ny')):
+				time.sleep(dt.STEP)
 			self.assertFalse(dt.has_id(self.ws, 'halv-ny'),
 				'half a file published (no write after the watch '
 				'existed):\n' + d.describe())

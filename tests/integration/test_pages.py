@@ -583,7 +583,7 @@ class Daemon(dt.DaemonCase):
 
 	def test_news_sitemap_drops_a_release_by_timer(self):
 		"""No file changes: the release turns two days old and leaves."""
-		born = int(time.time()) - 48 * 3600 + 4
+		born = int(time.time()) - 48 * 3600 + int(4 * dt.SCALE)
 		ft.write_release(self.ws.release('snart-gammal.md'),
 			dt.release_text('Snart gammal', iso(born)))
 		self.start()
@@ -847,6 +847,7 @@ class Daemon(dt.DaemonCase):
 		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
 			'.md'))
 		self.wait_page(old, False)
+		self.wait_page(new, True)	# renamed in one by one
 		url = 'file://' + os.path.join(self.ws.out, 'releases', old +
 			'.html')
 		dom = subprocess.run([exe, '--headless', '--no-sandbox',

@@ -641,7 +641,7 @@ class RetryTest(PingCase):
 		self.assertEqual(self.rows(), [])
 
 	def test_give_up_keeps_a_newer_change(self):
-		hold = 1.0
+		hold = 1.0 * dt.SCALE
 		lock = threading.Lock()
 		inflight = []
 
