@@ -1,0 +1,135 @@
+"""What a change costs on disk, with every output on (issue 13's CI test;
+issues 11 and 12 ask the same of pages and feeds): one new release
+rewrites only the documents that hold it, never an unchanged release's
+page or a sub-feed it is not in; and a restart with the state folder in
+place rewrites no file and sends no ping.
+
+Files are compared by inode and mtime: output.c renames a new file into
+place, so a rewrite is a new inode even when the bytes are the same.
+
+Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_rework.py
+"""
+
+import os
+import sys
+import time
+import unittest
+
+sys.dont_write_bytecode = True
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import feedtest as ft  # noqa: E402
+import daemontest as dt  # noqa: E402
+import test_pings as tp  # noqa: E402
+
+# Beside the base corpus (Alfa tagged "daemon"): releases in other tags,
+# types and languages, and enough of them that the feed has an archive.
+MORE = [
+	('ost-%02d' % i, 'Ost %d' % i, '2024-04-%02dT10:00:00+02:00' % (i + 1),
+		'tags: [ost]\ntype: Nyhet\n') for i in range(6)
+] + [
+	('english', 'In English', '2024-05-01T10:00:00+02:00',
+		'tags: [väst]\nlang: en\n'),
+]
+NEW = ('ny-i-ost', 'Ny i öst', '2024-06-01T10:00:00+02:00',
+	'tags: [ost]\ntype: Nyhet\n')
+
+
+def release(title, date, fm):
+	return '---\ntitle: %s\ndate: %s\n%s---\n\nText om %s.\n' % (title,
+		date, fm, title)
+
+
+def snapshot(top):
+	"""{relative path: (inode, mtime_ns)} of every file below top."""
+	out = {}
+	for d, _, names in os.walk(top):
+		for n in names:
+			p = os.path.join(d, n)
+			st = os.lstat(p)
+			out[os.path.relpath(p, top)] = (st.st_ino, st.st_mtime_ns)
+	return out
+
+
+def changed(before, after):
+	return sorted(p for p in set(before) | set(after)
+		if before.get(p) != after.get(p))
+
+
+class ReworkTest(tp.PingCase):
+
+	def setUp(self):
+		super().setUp()
+		for slug, title, date, fm in MORE:
+			ft.write_release(self.ws.release(slug + '.md'),
+				release(title, date, fm))
+		self.rcv = self.receiver()
+		self.config([('hook', 'webhook', self.rcv.url('/hook'))], feed={
+			'max_entries': '4', 'json': 'true', 'tag_feeds': 'true',
+			'type_feeds': 'true', 'lang_feeds': 'true',
+			'archives': 'true', 'deleted_for': '30d'})
+
+	def settled(self):
+		"""Wait until the folder stops changing (a publish may come
+		in slices) and the ping queue is empty; returns a snapshot."""
+		self.wait_empty_queue()
+		last, since = snapshot(self.ws.out), time.monotonic()
+		deadline = since + dt.TIMEOUT
+		while time.monotonic() - since < tp.QUIET:
+			self.assertLess(time.monotonic(), deadline, 'the output '
+				'never settled:\n' + self.daemon.describe())
+			time.sleep(0.05)
+			now = snapshot(self.ws.out)
+			if now != last:
+				last, since = now, time.monotonic()
+		return last
+
+	def test_one_release_touches_only_its_documents(self):
+		self.start_and_deliver([(self.rcv, '/hook')])
+		before = self.settled()
+		self.assertIn('tags/vast.atom', before)
+		self.assertIn('releases/ost-00.html', before)
+		slug, title, date, fm = NEW
+		src = os.path.join(self.ws.outside, slug + '.md')
+		ft.write_release(src, release(title, date, fm))
+		os.rename(src, self.ws.release(slug + '.md'))
+		self.wait_id(slug)
+		self.wait(lambda: os.path.exists(os.path.join(self.ws.out,
+			'releases', slug + '.html')), 'its page')
+		got = changed(before, self.settled())
+		self.assertIn('releases/%s.html' % slug, got)
+		self.assertIn('feed.atom', got)
+		self.assertIn('tags/ost.atom', got)
+		# Nothing it is not in: no other release's page, no sub-feed
+		# of another tag, type or language, no media.
+		others = [p for p in got if p.startswith('releases/')]
+		self.assertEqual(others, ['releases/%s.html' % slug], got)
+		for p in got:
+			self.assertFalse(p.startswith(('tags/vast.', 'tags/daemon.',
+				'langs/en.', 'media/')), (p, got))
+		# A bounded count, whatever the archive size: the page, the
+		# index, one listing page, the sitemaps, the three main feeds,
+		# the archive it pushed an entry into, and its tag's, type's
+		# and language's feeds in three formats.
+		self.assertLessEqual(len(got), 24, got)
+
+	def test_restart_rewrites_nothing_and_pings_nobody(self):
+		self.start_and_deliver([(self.rcv, '/hook')])
+		before = self.settled()
+		self.assertGreater(len(before), 20)
+		self.sigterm()
+		mark = self.rcv.mark()
+		n = len(self.daemons)
+		self.launch()
+		self.assertEqual(len(self.daemons), n + 1)
+		self.wait(lambda: self.daemon.publish_count() >= 1,
+			'the first publish after the restart')
+		after = self.settled()
+		self.assertEqual(changed(before, after), [])
+		time.sleep(tp.QUIET)		# proving an absence
+		self.assertEqual(self.rcv.requests(since=mark), [])
+		self.assertEqual(snapshot(self.ws.out), before)
+
+
+if __name__ == '__main__':
+	unittest.main()
