@@ -45,8 +45,13 @@ def snapshot(top):
 	out = {}
 	for d, _, names in os.walk(top):
 		for n in names:
+			if n.startswith('.'):
+				continue	# output.c's temp files, there a moment
 			p = os.path.join(d, n)
-			st = os.lstat(p)
+			try:
+				st = os.lstat(p)
+			except FileNotFoundError:
+				continue	# removed while we walked
 			out[os.path.relpath(p, top)] = (st.st_ino, st.st_mtime_ns)
 	return out
 
