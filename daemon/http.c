@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -246,10 +247,8 @@ int
 setsockopt(int fd, int level, int name, const void *val, socklen_t len)
 {
 	pthread_once(&hold_once, hold_init);
-	if (libc_setsockopt == NULL) {
-		errno = ENOSYS;
-		return -1;
-	}
+	if (libc_setsockopt == NULL)	/* no dynamic C library: the kernel's */
+		return (int)syscall(SYS_setsockopt, fd, level, name, val, len);
 	if (fd >= 0 && (size_t)fd < nhold && level == IPPROTO_TCP &&
 	    val != NULL && len == sizeof(int)) {
 		unsigned st = atomic_load_explicit(&hold[fd],
