@@ -15,6 +15,7 @@ import re
 import shutil
 import socket
 import sqlite3
+import struct
 import subprocess
 import sys
 import threading
@@ -356,6 +357,72 @@ class TestRefusals(ServedCase):
 		self.assertTrue(any(re.match(r'^feedpubd: http: 127\.0\.0\.1 '
 			r'"GET /feed\.atom" 200 plain \d+\.\d+ ms$', l)
 			for l in self.server.access_lines()), text)
+
+
+class TestSendfile(ServedCase):
+	"""A large plain feed goes out by sendfile(), its headers corked with
+	the body (http.c holds libmicrohttpd's push of the headers alone): as
+	few segments as the bytes need, and nothing waits for the cork's
+	200 ms timer, HEAD (headers only) or GET, however they alternate."""
+
+	SIZE = 200000
+	# struct tcp_info (linux/tcp.h): tcpi_rcv_mss, tcpi_segs_in.
+	RCV_MSS, SEGS_IN = 20, 140
+
+	@classmethod
+	def prepare(cls, out):
+		with open(os.path.join(out, 'big.atom'), 'wb') as f:
+			f.write(b'<feed>' + b'x' * (cls.SIZE - 13) + b'</feed>')
+
+	def tcp_info(self, s):
+		b = s.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 256)
+		return (struct.unpack_from('I', b, self.RCV_MSS)[0],
+			struct.unpack_from('I', b, self.SEGS_IN)[0])
+
+	def answer(self, s, method):
+		"""One request on s: (status line, body, bytes, seconds)."""
+		t = time.perf_counter()
+		s.sendall(b'%s /big.atom HTTP/1.1\r\nHost: x\r\n\r\n' % method)
+		data = b''
+		while b'\r\n\r\n' not in data:
+			chunk = s.recv(65536)
+			self.assertTrue(chunk, 'closed after %r' % data)
+			data += chunk
+		head, _, body = data.partition(b'\r\n\r\n')
+		n = int(re.search(rb'(?im)^content-length: *(\d+)', head).group(1))
+		while method == b'GET' and len(body) < n:
+			chunk = s.recv(1 << 20)
+			self.assertTrue(chunk, 'closed after %d bytes' % len(body))
+			body += chunk
+		return (head.split(b'\r\n', 1)[0], body, len(head) + 4 + len(body),
+			time.perf_counter() - t)
+
+	def test_headers_leave_with_the_body(self):
+		want = self.file_bytes('big.atom')
+		s = socket.create_connection(('127.0.0.1', self.server.port),
+			timeout=ht.TIMEOUT)
+		self.addCleanup(s.close)
+		s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+		times, extra = [], []
+		prev = None
+		for method in (b'GET', b'GET', b'GET', b'HEAD', b'GET', b'GET',
+				b'HEAD', b'HEAD', b'GET', b'GET', b'GET'):
+			_, segs0 = self.tcp_info(s)
+			status, body, total, took = self.answer(s, method)
+			mss, segs1 = self.tcp_info(s)
+			self.assertEqual(status, b'HTTP/1.1 200 OK')
+			self.assertEqual(body, want if method == b'GET' else b'')
+			times.append(took)
+			# A GET after a GET, on a socket left corked: the headers
+			# share the first segment (one more segment without).
+			if method == b'GET' and prev == b'GET':
+				extra.append(segs1 - segs0 - -(-total // mss))
+			prev = method
+		# Held pushes would wait for the cork timer (200 ms) each time.
+		self.assertLess(sorted(times)[len(times) // 2], 0.1, times)
+		self.assertTrue(extra)
+		self.assertLessEqual(max(extra), 0, 'segments beyond the bytes '
+			'needed: %r' % extra)
 
 
 class TestLimits(ServedCase):
