@@ -281,9 +281,11 @@ class EmbargoTest(dt.DaemonCase):
 
 		seen = self.wait(lambda: dt.has_id(self.ws, 'embargo') and
 			time.time(), 'the embargoed release',
-			timeout=due + 3 - time.time())
+			timeout=due + 4 * dt.SCALE - time.time())
 		self.assertGreaterEqual(seen, due, 'published before its date')
-		self.assertLessEqual(seen, due + 1.0 * dt.SCALE, 'published late')
+		# Timer accuracy, not disk speed: the fsyncs of a publish took
+		# over a second beside a parallel make check.
+		self.assertLessEqual(seen, due + 3.0 * dt.SCALE, 'published late')
 		self.assertEqual(self.ids(), self.base_ids('embargo'))
 		e = self.entry(self.parse(), 'embargo')
 		self.assertEqual(ft.struct_epoch(e.published_parsed), due)
@@ -619,9 +621,11 @@ class EmbargoRescheduleTest(dt.DaemonCase):
 		self.assertFalse(dt.has_id(self.ws, 'flyttas'))
 		seen = self.wait(lambda: dt.has_id(self.ws, 'flyttas') and
 			time.time(), 'the rescheduled release',
-			timeout=due + 3 - time.time())
+			timeout=due + 4 * dt.SCALE - time.time())
 		self.assertGreaterEqual(seen, due, 'published before its date')
-		self.assertLessEqual(seen, due + 1.0 * dt.SCALE, 'published late')
+		# Timer accuracy, not disk speed: the fsyncs of a publish took
+		# over a second beside a parallel make check.
+		self.assertLessEqual(seen, due + 3.0 * dt.SCALE, 'published late')
 		e = self.entry(self.parse(), 'flyttas')
 		self.assertEqual(ft.struct_epoch(e.published_parsed), due)
 		self.assertFalse(dt.has_id(self.ws, 'stryks'))

@@ -341,9 +341,13 @@ class PublishExecTest(dt.DaemonCase):
 
 	def test_hanging_command_killed_after_timeout(self):
 		open(self.ws.path('hang'), 'w').close()
-		self.boot(extra='timeout = 1s\nretry_max = 1s\n')
-		self.wait(lambda: 'killed after 1 s' in self.daemon.stderr(),
-			'the timeout logged', timeout=dt.TIMEOUT + 2)
+		# 3 s: a Python start on a loaded machine took over 1 s, and
+		# the runs that should not hang were killed too.
+		self.boot(extra='timeout = 3s\nretry_max = 1s\n')
+		self.wait(lambda: os.path.exists(self.ws.path('pids')),
+			'the command hanging', timeout=dt.TIMEOUT + 3)
+		self.wait(lambda: 'killed after 3 s' in self.daemon.stderr(),
+			'the timeout logged', timeout=dt.TIMEOUT + 3)
 		# Before the retry (1 s later): it must not hang again.
 		os.unlink(self.ws.path('hang'))
 		os.unlink(self.ws.path('running'))	# the killed run's
@@ -354,7 +358,7 @@ class PublishExecTest(dt.DaemonCase):
 			'the command and its child gone')
 		self.wait_synced('the upload once it no longer hangs')
 		err = self.daemon.stderr()
-		self.assertEqual(err.count('killed after 1 s'), 1, err)
+		self.assertEqual(err.count('killed after 3 s'), 1, err)
 
 	def test_sigterm_leaves_no_child(self):
 		open(self.ws.path('hang'), 'w').close()
