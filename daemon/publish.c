@@ -175,6 +175,32 @@ keep(const char *path, uint64_t stamp)
 }
 
 /*
+ * A folder sweep (readdir for files no longer wanted) is needed only when
+ * what the folder should hold changed since the last publish: with 200
+ * tags the sweeps were most of an idle publish. key (a folder name and
+ * "/", never a file's) keeps want, a hash of the wanted names; returns
+ * true when the sweep may be skipped. After a failed write nothing is
+ * kept (stamps_end()), so the next publish sweeps again.
+ */
+static bool
+swept_already(const char *key, uint64_t want)
+{
+	bool same = want != 0 && was_written(key) == want;
+
+	keep(key, want);
+	return same;
+}
+
+/* FNV-1a 64 of s, continuing h (never 0 at the end: see keep()). */
+static uint64_t
+name_hash(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h * 0x100000001b3ULL) | 1;
+}
+
+/*
  * n: the releases a publish surely hashes (every one with pages, else the
  * main feeds'). The memo grows for more; sized for the whole archive
  * without pages, its calloc was the largest cost of a publish at 100,000.
@@ -329,8 +355,16 @@ stage_stale(const struct config *c, const struct subfeeds *set,
     struct output_batch *b)
 {
 	char path[4096], name[4096];
+	uint64_t want = 0xcbf29ce484222325ULL;
 	int rc = 0;
 
+	for (int k = 0; k < FEED_NKINDS; k++)
+		want = name_hash(want, feed_written(&c->feed, k) ? "1" : "0");
+	for (size_t i = 0; i < set->n; i++)
+		want = name_hash(name_hash(want, subfeed_dir(set->v[i].axis)),
+		    set->v[i].slug);
+	if (swept_already("tags/", want))
+		return 0;
 	for (int a = 0; a < SUB_NAXES; a++) {
 		DIR *d;
 		struct dirent *e;
@@ -350,6 +384,8 @@ stage_stale(const struct config *c, const struct subfeeds *set,
 		}
 		closedir(d);
 	}
+	if (rc < 0)
+		next_bad = true;	/* sweep again next time */
 	return rc;
 }
 
@@ -367,7 +403,13 @@ stage_old_archives(const struct config *c, const char *dir,
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
+	uint64_t want = 0xcbf29ce484222325ULL;
 
+	for (size_t i = 0; ar != NULL && i < ar->n; i++)
+		want = name_hash(want, ar->v[i].path);
+	snprintf(name, sizeof(name), "%s/", dir);
+	if (swept_already(name, want))
+		return 0;
 	snprintf(path, sizeof(path), "%s/%s", c->output_dir, dir);
 	if ((d = opendir(path)) == NULL)
 		return 0;	/* none written yet */
@@ -390,6 +432,8 @@ stage_old_archives(const struct config *c, const char *dir,
 	if (rc == 0 && (ar == NULL || ar->n == 0) && strcmp(dir,
 	    ARCHIVE_DIR) != 0)
 		(void)rmdir(path);	/* ENOTEMPTY: someone else's file */
+	if (rc < 0)
+		next_bad = true;	/* sweep again next time */
 	return rc < 0 ? -1 : 0;
 }
 
@@ -487,8 +531,15 @@ stage_stale_archives(const struct config *c, const struct subfeeds *set,
     struct output_batch *b)
 {
 	char path[4096], dir[4096];
+	uint64_t want = 0xcbf29ce484222325ULL;
 	int rc = 0;
 
+	for (size_t i = 0; c->feed.archives && i < set->n; i++)
+		if (set->v[i].nall > set->v[i].n)
+			want = name_hash(name_hash(want,
+			    subfeed_dir(set->v[i].axis)), set->v[i].slug);
+	if (swept_already(ARCHIVE_DIR "/tags/", want))
+		return 0;
 	for (int a = 0; a < SUB_NAXES && rc == 0; a++) {
 		DIR *d;
 		struct dirent *e;

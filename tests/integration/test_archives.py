@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
 from feedtest import NS, text_of  # noqa: E402
 
@@ -304,6 +305,56 @@ class SubFeedArchives(Archives):
 
 	def test_off_by_default(self):
 		pass	# Archives.test_off_by_default covers the sub-feeds' too
+
+
+class DaemonSubFeedArchives(dt.DaemonCase):
+	"""In daemon mode a publish sweeps a folder only when what it should
+	hold changed: a month emptied, a tag gone, a file by hand there are
+	still removed when they should be."""
+
+	def test_removals_while_running(self):
+		for m in range(1, 11):
+			for d in (5, 15, 25):
+				put_tagged(self.ws, m, d)
+		self.write_config(feed={'max_entries': str(MAX), 'archives':
+			'true', 'tag_feeds': 'true'}, extra='[pages]\nenabled = false\n')
+		self.start(write_config=False)
+		out = self.ws.out
+
+		def exists(*rel):
+			return os.path.exists(os.path.join(out, *rel))
+		self.wait(lambda: exists('feed-archive', 'tags', 'beta',
+			'2023-05.atom'), 'the archives of tags/beta')
+		# A temp file a killed run left there goes at the next start.
+		temp = os.path.join(out, 'feed-archive', 'tags', 'beta',
+			'.2023-05.atom.Ab12Cd')
+		with open(temp, 'w') as f:
+			f.write('<feed')
+		self.daemon.stop()
+		self.start(write_config=False)
+		self.wait(lambda: not os.path.exists(temp), 'the temp file removed')
+		# An unrelated change: nothing is swept, nothing goes.
+		put_tagged(self.ws, 10, 25, title='R 10-25 rättad')
+		self.wait(lambda: 'rättad' in open(os.path.join(out, 'tags',
+			'alfa.atom'), encoding='utf-8').read(), 'the edit')
+		self.assertTrue(exists('feed-archive', 'tags', 'beta',
+			'2023-05.atom'))
+		# A month of Alfa emptied: its archive goes.
+		for d in (5, 25):
+			put_tagged(self.ws, 2, d, tags=['Beta'])
+		self.wait(lambda: not exists('feed-archive', 'tags', 'alfa',
+			'2023-02.atom'), 'alfa 2023-02 removed')
+		self.assertTrue(exists('feed-archive', 'tags', 'alfa',
+			'2023-03.atom'))
+		# Beta gone: its feeds and its archive folder go.
+		for m in range(1, 11):
+			put_tagged(self.ws, m, 15, tags=['Alfa'])
+		for d in (5, 25):
+			put_tagged(self.ws, 2, d, tags=['Alfa'])
+		self.wait(lambda: not exists('tags', 'beta.atom') and not
+			exists('feed-archive', 'tags', 'beta'), 'beta removed')
+		self.assertTrue(exists('feed-archive', 'tags', 'alfa',
+			'2023-02.atom'))
 
 
 if __name__ == '__main__':
