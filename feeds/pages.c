@@ -829,6 +829,13 @@ feed_type(enum feed_kind k)
 	}
 }
 
+/* What a <feed> element says: the format's name. */
+static const char *
+feed_label(enum feed_kind k)
+{
+	return k == FEED_ATOM ? "Atom" : k == FEED_RSS ? "RSS" : "JSON Feed";
+}
+
 /* <when datetime="RFC 3339">shown</when> */
 static void
 date_el(struct view *v, xmlNodePtr parent, const char *name,
@@ -867,8 +874,7 @@ site_el(struct view *v, xmlNodePtr page, const struct pages *p,
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		if (!feed_written(m, k))
 			continue;
-		n = el(v, site, "feed", k == FEED_ATOM ? "Atom" :
-		    k == FEED_RSS ? "RSS" : "JSON Feed");
+		n = el(v, site, "feed", feed_label(k));
 		attrf(v, n, "href", "%s%s", m->base_url, feed_file_name(k));
 		attr(v, n, "type", feed_type(k));
 	}
@@ -901,8 +907,7 @@ subfeed_el(struct view *v, xmlNodePtr parent, const struct feed_meta *m,
 			v->oom = true;
 			return;
 		}
-		e = el(v, n, "feed", k == FEED_ATOM ? "Atom" : k == FEED_RSS ?
-		    "RSS" : "JSON Feed");
+		e = el(v, n, "feed", feed_label(k));
 		attrf(v, e, "href", "%s%s", m->base_url, path);
 		attr(v, e, "type", feed_type(k));
 		free(path);
