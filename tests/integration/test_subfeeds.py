@@ -285,6 +285,32 @@ class Daemon(ht.HubCase):
 		d = feedparser.parse(self.base + 'tags/mollan.atom')
 		self.assertEqual([e.title for e in d.entries], ['Tre'])
 
+	def test_tag_feed_archives_served(self):
+		"""A tag feed's archive chain over the embedded server, and a new
+		archive document served once a release pushes one out."""
+		for name, fm in RELEASES:
+			put(self.ws, name, fm)
+		self.start_hub(feed=feed_section(archives='true', max_entries='1'))
+
+		def chain():
+			titles, url = [], 'tags/trygghet.atom'
+			for _ in range(10):
+				status, _, body = self.get(url)
+				self.assertEqual(status, 200, url)
+				root = ET.fromstring(body)
+				titles += [text_of(e, 'a:title') for e in
+					root.findall('a:entry', NS)]
+				prev = root.find('a:link[@rel="prev-archive"]', NS)
+				if prev is None:
+					return titles
+				url = prev.get('href')[len(ft.BASE_URL):]
+			self.fail('the chain does not end')
+		self.assertEqual(chain(), ['Fyra', 'Ett'])
+		put(self.ws, 'n5.md', 'title: Fem\ndate: 2025-05-01T10:00:00+02:00\n'
+			'tags: [Trygghet]\n')
+		dt.wait_for(lambda: chain() == ['Fem', 'Fyra', 'Ett'],
+			what='the chain with Fem, over HTTP')
+
 	def test_hub_announces_a_tag_feed_when_its_bytes_change(self):
 		"""An aggregator subscribed to tags/trygghet.atom gets the new
 		bytes when a release with that tag comes, nothing when a release
