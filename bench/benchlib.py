@@ -105,8 +105,27 @@ def paragraph(rng, n):
     return " ".join(sentence(rng) for _ in range(n))
 
 
-def release(seed, i):
-    """(relative path, text) of release i; depends only on seed and i.
+def tag_pool(n):
+    """n distinct tags: TAGS, then "TAG WORD" pairs (deterministic; some
+    with diacritics, so their slugs fold: "miljö kvarter" -> miljo-kvarter).
+    None or 0: TAGS."""
+    if not n:
+        return TAGS
+    pool = list(TAGS[:n])
+    for w in WORDS:
+        for t in TAGS:
+            if len(pool) >= n:
+                return pool
+            if w != t:
+                pool.append("%s %s" % (t, w))
+    if len(pool) < n:
+        raise SystemExit("at most %d distinct tags" % len(pool))
+    return pool
+
+
+def release(seed, i, tags=None):
+    """(relative path, text) of release i; depends only on seed and i (and
+    on tags, the pool its tags come from: tag_pool(), else TAGS).
 
     ~2 KB of Swedish Markdown: front matter with title, a date in
     2008-2025 with or without a UTC offset, tags and authors; a year
@@ -127,7 +146,7 @@ def release(seed, i):
     title = "%s: %s vid %s" % (
         rng.choice(WORDS).capitalize(),
         " ".join(rng.choice(WORDS) for _ in range(4)), place)
-    tags = rng.sample(TAGS, rng.randint(1, 4))
+    tags = rng.sample(tags or TAGS, rng.randint(1, 4))
     authors = rng.sample(AUTHORS, rng.randint(1, 2))
 
     body = [paragraph(rng, 4)]
@@ -157,11 +176,11 @@ def release(seed, i):
     return os.path.join(str(year), name), text
 
 
-def write_releases(folder, seed, lo, hi):
+def write_releases(folder, seed, lo, hi, tags=None):
     """Write releases lo..hi-1 of the corpus under folder; total bytes."""
     total = 0
     for i in range(lo, hi):
-        rel, text = release(seed, i)
+        rel, text = release(seed, i, tags)
         path = os.path.join(folder, rel)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         data = text.encode("utf-8")
@@ -171,9 +190,9 @@ def write_releases(folder, seed, lo, hi):
     return total
 
 
-def retitled(seed, i, title, date=None):
+def retitled(seed, i, title, date=None, tags=None):
     """Release i's text with another title (and date)."""
-    text = release(seed, i)[1]
+    text = release(seed, i, tags)[1]
     text = re.sub(r'(?m)^title: ".*"$', 'title: "%s"' % title, text, 1)
     if date is not None:
         text = re.sub(r"(?m)^date: .*$", "date: " + date, text, 1)
@@ -209,6 +228,12 @@ def write_config(path, releases, output, state="state", max_entries=50,
                     % ("true" if pages else "false"))
         for name, kind, url in pings:
             f.write('\n[ping "%s"]\nkind = %s\nurl = %s\n' % (name, kind, url))
+
+
+# Every feed and document beyond the main feeds (docs/feeds.md): JSON
+# Feed, the sub-feeds per tag, type and language, RFC 5005 archives.
+FEED_EVERYTHING = ("json = true\ntag_feeds = true\ntype_feeds = true\n"
+                   "lang_feeds = true\narchives = true\n")
 
 
 # ---- the binary ------------------------------------------------------------

@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "feeds/archive.h"
 #include "feeds/date.h"
@@ -174,6 +175,32 @@ keep(const char *path, uint64_t stamp)
 }
 
 /*
+ * A folder sweep (readdir for files no longer wanted) is needed only when
+ * what the folder should hold changed since the last publish: with 200
+ * tags the sweeps were most of an idle publish. key (a folder name and
+ * "/", never a file's) keeps want, a hash of the wanted names; returns
+ * true when the sweep may be skipped. After a failed write nothing is
+ * kept (stamps_end()), so the next publish sweeps again.
+ */
+static bool
+swept_already(const char *key, uint64_t want)
+{
+	bool same = want != 0 && was_written(key) == want;
+
+	keep(key, want);
+	return same;
+}
+
+/* FNV-1a 64 of s, continuing h (never 0 at the end: see keep()). */
+static uint64_t
+name_hash(uint64_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+	return (h * 0x100000001b3ULL) | 1;
+}
+
+/*
  * n: the releases a publish surely hashes (every one with pages, else the
  * main feeds'). The memo grows for more; sized for the whole archive
  * without pages, its calloc was the largest cost of a publish at 100,000.
@@ -250,8 +277,8 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
  * Warn of slugs two values share, once per set of them: a clash lasts as
  * long as both values do, and each publish would say it again.
  */
-static void
-tell_clashes(const struct subfeeds *set)
+static uint32_t
+clash_key(const struct subfeeds *set)
 {
 	uint32_t h = 0;
 
@@ -259,6 +286,14 @@ tell_clashes(const struct subfeeds *set)
 		if (set->v[i].clash)
 			h = h * 31 + text_hash32(set->v[i].value) +
 			    (uint32_t)set->v[i].axis;
+	return h;
+}
+
+static void
+tell_clashes(const struct subfeeds *set)
+{
+	uint32_t h = clash_key(set);
+
 	if (h == subs.clashes)
 		return;
 	subs.clashes = h;
@@ -270,6 +305,26 @@ tell_clashes(const struct subfeeds *set)
 			    log_esc(set->v[i].value),
 			    subfeed_dir(set->v[i].axis),
 			    log_esc(set->v[i].slug));
+}
+
+/*
+ * A release page links the sub-feeds of its values (feeds/pages.h), and
+ * a clash that comes or goes moves a value to another name without a
+ * change to its releases: their pages_stamp() is the same. Such a change
+ * (rare: a second spelling of a tag) has every page made again.
+ */
+static void
+pages_follow_clashes(const struct subfeeds *set, struct release **rs,
+    size_t n)
+{
+	static uint32_t last;
+	uint32_t h = clash_key(set);
+
+	if (h == last)
+		return;
+	last = h;
+	for (size_t i = 0; i < n; i++)
+		rs[i]->page_stamp = 0;
 }
 
 /* Whether DIR/name is a file set wants (name: "SLUG.EXT"). */
@@ -300,8 +355,16 @@ stage_stale(const struct config *c, const struct subfeeds *set,
     struct output_batch *b)
 {
 	char path[4096], name[4096];
+	uint64_t want = 0xcbf29ce484222325ULL;
 	int rc = 0;
 
+	for (int k = 0; k < FEED_NKINDS; k++)
+		want = name_hash(want, feed_written(&c->feed, k) ? "1" : "0");
+	for (size_t i = 0; i < set->n; i++)
+		want = name_hash(name_hash(want, subfeed_dir(set->v[i].axis)),
+		    set->v[i].slug);
+	if (swept_already("tags/", want))
+		return 0;
 	for (int a = 0; a < SUB_NAXES; a++) {
 		DIR *d;
 		struct dirent *e;
@@ -321,75 +384,33 @@ stage_stale(const struct config *c, const struct subfeeds *set,
 		}
 		closedir(d);
 	}
+	if (rc < 0)
+		next_bad = true;	/* sweep again next time */
 	return rc;
 }
 
-/* Put f in kind k; 1: written (bytes differ), 0, -1. */
-static int
-stage_one(const struct feed_meta *m, const struct subfeed *f,
-    enum feed_kind k, struct output_batch *b, double *render_ms)
-{
-	char *path = subfeed_path(f, k);
-	struct feed_doc d;
-	int rc;
-
-	if (path == NULL)
-		return -1;
-	d = subfeed_doc(f, path);
-	rc = stage_doc(m, k, &d, f->rs, f->n, b, render_ms);
-	free(path);
-	return rc;
-}
+/* ---- archives (RFC 5005) ------------------------------------------------ */
 
 /*
- * The sub-feeds, as one output batch: written again at every start when
- * their bytes differ, so the batch's weaker durability (no fsync of each
- * file, see output.h) costs nothing a restart does not repair.
+ * Remove dir's archives (DIR/ *.atom) that ar has not (all of them for
+ * ar NULL), and dir itself once empty. Returns 0, or -1 (errno set).
  */
-static void
-publish_subs(const struct config *c, const struct feed_meta *m,
-    struct release *const *rs, size_t all, struct publish_result *res)
-{
-	struct subfeeds set;
-	struct output_batch *b;
-
-	if (subfeeds_build(m, rs, all, &set) < 0 ||
-	    (b = output_batch_new(c->output_dir)) == NULL) {
-		log_errx("cannot build the sub-feeds (out of memory)");
-		res->subs_failed++;
-		return;
-	}
-	tell_clashes(&set);
-	for (size_t i = 0; i < set.n; i++)
-		for (int k = 0; k < FEED_NKINDS; k++)
-			if (feed_written(m, k) && stage_one(m, &set.v[i], k, b,
-			    &res->render_ms) < 0)
-				res->subs_failed++;
-	if (stage_stale(c, &set, b) < 0)
-		res->subs_failed++;
-	if (output_batch_sync(b) < 0) {
-		log_err("cannot write the sub-feeds in %s", c->output_dir);
-		res->subs_failed++;
-		next_bad = true;
-		subs_reset();
-	}
-	output_batch_free(b);
-	subfeeds_free(&set);
-	res->subs_changed = (const char *const *)subs.v;
-	res->nsubs_changed = subs.n;
-}
-
-/* Remove the archives of months gone. */
 static int
-stage_old_archives(const struct config *c, const struct archives *ar,
-    struct output_batch *b)
+stage_old_archives(const struct config *c, const char *dir,
+    const struct archives *ar, struct output_batch *b)
 {
 	char path[4096], name[4096];
 	DIR *d;
 	struct dirent *e;
 	int rc = 0;
+	uint64_t want = 0xcbf29ce484222325ULL;
 
-	snprintf(path, sizeof(path), "%s/%s", c->output_dir, ARCHIVE_DIR);
+	for (size_t i = 0; ar != NULL && i < ar->n; i++)
+		want = name_hash(want, ar->v[i].path);
+	snprintf(name, sizeof(name), "%s/", dir);
+	if (swept_already(name, want))
+		return 0;
+	snprintf(path, sizeof(path), "%s/%s", c->output_dir, dir);
 	if ((d = opendir(path)) == NULL)
 		return 0;	/* none written yet */
 	while ((e = readdir(d)) != NULL && rc == 0) {
@@ -398,58 +419,214 @@ stage_old_archives(const struct config *c, const struct archives *ar,
 		if (e->d_name[0] == '.' || len < 5 ||
 		    strcmp(e->d_name + len - 5, ".atom") != 0)
 			continue;
-		snprintf(name, sizeof(name), "%s/%s", ARCHIVE_DIR, e->d_name);
-		while (i < ar->n && strcmp(ar->v[i].path, name) != 0)
+		snprintf(name, sizeof(name), "%s/%s", dir, e->d_name);
+		while (ar != NULL && i < ar->n && strcmp(ar->v[i].path,
+		    name) != 0)
 			i++;
-		if (i == ar->n && (rc = output_batch_remove(b, name)) == 1)
+		if ((ar == NULL || i == ar->n) &&
+		    (rc = output_batch_remove(b, name)) == 1)
 			rc = subs_add(name);
 	}
 	closedir(d);
+	/* The main feed's folder stays: it holds the sub-feeds'. */
+	if (rc == 0 && (ar == NULL || ar->n == 0) && strcmp(dir,
+	    ARCHIVE_DIR) != 0)
+		(void)rmdir(path);	/* ENOTEMPTY: someone else's file */
+	if (rc < 0)
+		next_bad = true;	/* sweep again next time */
+	return rc < 0 ? -1 : 0;
+}
+
+/*
+ * The RFC 5005 archives of the feed doc (its Atom document: path, title,
+ * id) for rs[0..n) (what the feed has no room for), in folder dir, put in
+ * b before the feed that links the newest, whose path goes to
+ * newest[0..size) ("" when there is none). Archives of months gone are
+ * removed. Returns 0, or -1 (logged; counted in res).
+ */
+static int
+stage_archives(const struct config *c, const struct feed_meta *m,
+    const struct feed_doc *feed, const char *dir, struct release *const *rs,
+    size_t n, struct output_batch *b, char *newest, size_t size,
+    struct publish_result *res)
+{
+	struct archives ar;
+	int rc = 0;
+
+	newest[0] = '\0';
+	if (archives_build(dir, rs, n, &ar) < 0) {
+		log_errx("%s: cannot build the archives (out of memory)", dir);
+		res->subs_failed++;
+		return -1;
+	}
+	for (size_t i = 0; i < ar.n; i++) {
+		struct archive_month *a = &ar.v[i];
+		struct feed_doc d = { .path = a->path, .title = feed->title,
+			.id_part = feed->id_part, .archive = true,
+			.current = feed->path,
+			.prev_archive = i + 1 < ar.n ? ar.v[i + 1].path : NULL,
+			.next_archive = i > 0 ? ar.v[i - 1].path : NULL };
+
+		if (stage_doc(m, FEED_ATOM, &d, a->rs, a->n, b,
+		    &res->render_ms) < 0) {
+			res->subs_failed++;
+			rc = -1;
+		}
+	}
+	if (stage_old_archives(c, dir, &ar, b) < 0) {
+		log_warn("cannot remove old archives in %s/%s", c->output_dir,
+		    dir);
+		res->subs_failed++;
+		rc = -1;
+	}
+	if (ar.n > 0)
+		snprintf(newest, size, "%s", ar.v[0].path);
+	archives_free(&ar);
 	return rc;
 }
 
 /*
- * The RFC 5005 archives of rs[0..n) (what the feed has no room for), as
- * one output batch (durability as for the sub-feeds). Returns the path of
- * the newest, for the feed's prev-archive link (static: valid until the
- * next call), or NULL when there is none.
+ * The main feed's archives, as one output batch (durability as for the
+ * sub-feeds). Returns the path of the newest, for the feed's
+ * prev-archive link (static: valid until the next call), or NULL.
  */
 static const char *
 publish_archives(const struct config *c, const struct feed_meta *m,
     struct release *const *rs, size_t n, struct publish_result *res)
 {
 	static char newest[64];
-	struct archives ar;
-	struct output_batch *b;
+	struct feed_doc feed = { .path = feed_file_name(FEED_ATOM) };
+	struct output_batch *b = output_batch_new(c->output_dir);
 
-	if (archives_build(rs, n, &ar) < 0 ||
-	    (b = output_batch_new(c->output_dir)) == NULL) {
+	if (b == NULL) {
 		log_errx("cannot build the archives (out of memory)");
-		archives_free(&ar);
 		res->subs_failed++;
 		return NULL;
 	}
-	for (size_t i = 0; i < ar.n; i++) {
-		struct archive_month *a = &ar.v[i];
-		struct feed_doc d = { .path = a->path, .archive = true,
-			.current = feed_file_name(FEED_ATOM),
-			.prev_archive = i + 1 < ar.n ? ar.v[i + 1].path : NULL,
-			.next_archive = i > 0 ? ar.v[i - 1].path : NULL };
-
-		if (stage_doc(m, FEED_ATOM, &d, a->rs, a->n, b,
-		    &res->render_ms) < 0)
-			res->subs_failed++;
-	}
-	if (stage_old_archives(c, &ar, b) < 0 ||
-	    output_batch_sync(b) < 0) {
+	(void)stage_archives(c, m, &feed, ARCHIVE_DIR, rs, n, b, newest,
+	    sizeof(newest), res);
+	if (output_batch_sync(b) < 0) {
 		log_err("cannot write the archives in %s", c->output_dir);
 		res->subs_failed++;
 		next_bad = true;
 	}
 	output_batch_free(b);
-	snprintf(newest, sizeof(newest), "%s", ar.n > 0 ? ar.v[0].path : "");
-	archives_free(&ar);
 	return newest[0] != '\0' ? newest : NULL;
+}
+
+/* Whether set has a sub-feed of axis a with slug whose archives live. */
+static bool
+has_archives(const struct feed_meta *m, const struct subfeeds *set,
+    enum subfeed_axis a, const char *slug)
+{
+	for (size_t i = 0; m->archives && i < set->n; i++)
+		if (set->v[i].axis == a && strcmp(set->v[i].slug, slug) == 0)
+			return set->v[i].nall > set->v[i].n;
+	return false;
+}
+
+/* Remove the archive folders of sub-feeds gone (or without archives). */
+static int
+stage_stale_archives(const struct config *c, const struct subfeeds *set,
+    struct output_batch *b)
+{
+	char path[4096], dir[4096];
+	uint64_t want = 0xcbf29ce484222325ULL;
+	int rc = 0;
+
+	for (size_t i = 0; c->feed.archives && i < set->n; i++)
+		if (set->v[i].nall > set->v[i].n)
+			want = name_hash(name_hash(want,
+			    subfeed_dir(set->v[i].axis)), set->v[i].slug);
+	if (swept_already(ARCHIVE_DIR "/tags/", want))
+		return 0;
+	for (int a = 0; a < SUB_NAXES && rc == 0; a++) {
+		DIR *d;
+		struct dirent *e;
+
+		snprintf(path, sizeof(path), "%s/%s/%s", c->output_dir,
+		    ARCHIVE_DIR, subfeed_dir(a));
+		if ((d = opendir(path)) == NULL)
+			continue;	/* none written yet */
+		while ((e = readdir(d)) != NULL && rc == 0) {
+			if (e->d_name[0] == '.' || has_archives(&c->feed, set,
+			    a, e->d_name))
+				continue;
+			snprintf(dir, sizeof(dir), "%s/%s/%s", ARCHIVE_DIR,
+			    subfeed_dir(a), e->d_name);
+			rc = stage_old_archives(c, dir, NULL, b);
+		}
+		closedir(d);
+	}
+	return rc;
+}
+
+/* ---- sub-feeds, their documents ---------------------------------------- */
+
+/*
+ * Put f in kind k (its Atom document after its archives, when [feed]
+ * archives); 1: written (bytes differ), 0, -1.
+ */
+static int
+stage_one(const struct config *c, const struct feed_meta *m,
+    const struct subfeed *f, enum feed_kind k, struct output_batch *b,
+    struct publish_result *res)
+{
+	char *path = subfeed_path(f, k), dir[4096], newest[4096];
+	struct feed_doc d;
+	int rc;
+
+	if (path == NULL)
+		return -1;
+	d = subfeed_doc(f, path);
+	if (k == FEED_ATOM && m->archives && f->nall > f->n) {
+		if (subfeed_archive_dir(f, dir, sizeof(dir)) < 0) {
+			free(path);
+			return -1;
+		}
+		(void)stage_archives(c, m, &d, dir, f->rs + f->n,
+		    f->nall - f->n, b, newest, sizeof(newest), res);
+		d.prev_archive = newest[0] != '\0' ? newest : NULL;
+	}
+	rc = stage_doc(m, k, &d, f->rs, f->n, b, &res->render_ms);
+	free(path);
+	return rc;
+}
+
+/*
+ * The sub-feeds of set (subfeeds_build()) and their archives, as one
+ * output batch: written again at every start when their bytes differ, so
+ * the batch's weaker durability (no fsync of each file, see output.h)
+ * costs nothing a restart does not repair.
+ */
+static void
+publish_subs(const struct config *c, const struct feed_meta *m,
+    const struct subfeeds *set, struct publish_result *res)
+{
+	struct output_batch *b;
+
+	if ((b = output_batch_new(c->output_dir)) == NULL) {
+		log_errx("cannot build the sub-feeds (out of memory)");
+		res->subs_failed++;
+		return;
+	}
+	tell_clashes(set);
+	for (size_t i = 0; i < set->n; i++)
+		for (int k = 0; k < FEED_NKINDS; k++)
+			if (feed_written(m, k) && stage_one(c, m, &set->v[i],
+			    k, b, res) < 0)
+				res->subs_failed++;
+	if (stage_stale(c, set, b) < 0 || stage_stale_archives(c, set, b) < 0)
+		res->subs_failed++;
+	if (output_batch_sync(b) < 0) {
+		log_err("cannot write the sub-feeds in %s", c->output_dir);
+		res->subs_failed++;
+		next_bad = true;
+		subs_reset();
+	}
+	output_batch_free(b);
+	res->subs_changed = (const char *const *)subs.v;
+	res->nsubs_changed = subs.n;
 }
 
 /* ---- tombstones (RFC 6721) ---------------------------------------------- */
@@ -571,6 +748,8 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	const char *newest = NULL;
 	const struct tombstone *tv;
 	size_t ntombs;
+	struct subfeeds set = { 0 };
+	bool set_ok = true;
 
 	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
@@ -588,12 +767,28 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
+	/* The pages link the sub-feeds, so the names come first. */
+	if (subfeeds_build(&m, rs, all, &set) < 0) {
+		log_errx("cannot build the sub-feeds (out of memory)");
+		res->subs_failed++;
+		set_ok = false;
+	}
 	/* Media first: pages and feeds link them. */
 	mediapub_copy(c, rs, all);
-	if (c->pages != NULL && site_publish(c, rs, all, n, now, slice_ms,
-	    save_state, res) > 0) {
-		res->site_more = true;
-		return 0;
+	if (c->pages != NULL) {
+		struct config sc = *c;
+		int more;
+
+		sc.feed.subs = set_ok ? &set : NULL;
+		if (set_ok)
+			pages_follow_clashes(&set, rs, all);
+		more = site_publish(&sc, rs, all, n, now, slice_ms,
+		    save_state, res);
+		if (more > 0) {
+			res->site_more = true;
+			subfeeds_free(&set);
+			return 0;
+		}
 	}
 	subs_reset();
 	stamps_begin(c, &m, c->pages != NULL ? all : n);
@@ -642,7 +837,9 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		episode.fails++;
 	else
 		episode_end(c, res);
-	publish_subs(c, &m, rs, all, res);
+	if (set_ok)
+		publish_subs(c, &m, &set, res);
+	subfeeds_free(&set);
 	stamps_end();
 	/* Only once no feed left in place links a copy any more. */
 	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0)

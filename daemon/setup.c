@@ -3,6 +3,8 @@
  */
 #include "setup.h"
 
+#include <dirent.h>
+
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -83,6 +85,25 @@ setup_process(const struct config *c)
 	}
 	snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, ARCHIVE_DIR);
 	remove_temps(dir, "*.atom");
+	/* The sub-feeds' archives: feed-archive/AXIS/SLUG/. */
+	for (int a = 0; a < SUB_NAXES; a++) {
+		DIR *d;
+		struct dirent *e;
+		char axis[2048];
+
+		snprintf(axis, sizeof(axis), "%s/%s/%s", c->output_dir,
+		    ARCHIVE_DIR, subfeed_dir(a));
+		if ((d = opendir(axis)) == NULL)
+			continue;
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			if ((size_t)snprintf(dir, sizeof(dir), "%s/%s", axis,
+			    e->d_name) < sizeof(dir))
+				remove_temps(dir, "*.atom");
+		}
+		closedir(d);
+	}
 	/* The sub-feeds' folders (feeds/subfeed.h). */
 	for (int a = 0; a < SUB_NAXES; a++)
 		for (int k = 0; k < FEED_NKINDS; k++) {

@@ -21,7 +21,8 @@ month_of(const struct release *r, char key[16])
 }
 
 int
-archives_build(struct release *const *rs, size_t n, struct archives *out)
+archives_build(const char *dir, struct release *const *rs, size_t n,
+    struct archives *out)
 {
 	out->v = NULL;
 	out->n = 0;
@@ -38,8 +39,10 @@ archives_build(struct release *const *rs, size_t n, struct archives *out)
 		out->v = t;
 		m = memset(&out->v[out->n++], 0, sizeof(*m));
 		memcpy(m->key, key, sizeof(m->key));
-		snprintf(m->path, sizeof(m->path), "%s/%s.atom", ARCHIVE_DIR,
-		    key);
+		if (asprintf(&m->path, "%s/%s.atom", dir, key) < 0) {
+			m->path = NULL;
+			goto fail;
+		}
 		if ((m->rs = malloc((j - i) * sizeof(*m->rs))) == NULL)
 			goto fail;
 		memcpy(m->rs, rs + i, (j - i) * sizeof(*m->rs));
@@ -57,8 +60,10 @@ archives_free(struct archives *a)
 {
 	if (a == NULL)
 		return;
-	for (size_t i = 0; i < a->n; i++)
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].path);
 		free(a->v[i].rs);
+	}
 	free(a->v);
 	a->v = NULL;
 	a->n = 0;

@@ -1,8 +1,9 @@
 /*
- * archive: RFC 5005 complete archives of the main Atom feed. The feed
- * holds the newest max_entries releases; every older one is in the
- * archive document of the month (UTC) of its date,
- * feed-archive/YYYY-MM.atom, newest first. A month's document depends on
+ * archive: RFC 5005 complete archives of an Atom feed (the main one, or a
+ * sub-feed: subfeed.h). The feed holds the newest max_entries releases;
+ * every older one is in the archive document of the month (UTC) of its
+ * date, DIR/YYYY-MM.atom, newest first: DIR is feed-archive for the main
+ * feed, feed-archive/tags/SLUG for a sub-feed (subfeed_archive_dir()). A month's document depends on
  * its releases only (and on which months are its neighbours), so a new
  * release touches the newest archive alone (the one the release it pushes
  * out of the feed goes to), an edit the archive that holds the release,
@@ -21,7 +22,7 @@
 
 struct archive_month {
 	char key[16];		/* "2024-03" */
-	char path[64];		/* "feed-archive/2024-03.atom" */
+	char *path;		/* "feed-archive/2024-03.atom" */
 	struct release **rs;	/* newest first */
 	size_t n;
 };
@@ -32,11 +33,13 @@ struct archives {
 };
 
 /*
- * The months of rs[0..n) (the releases past the main feed, newest first
- * as store_select() gives them). Returns 0 with *out filled (empty for n
- * 0), or -1 when out of memory (*out empty).
+ * The months of rs[0..n) (the releases past the feed, newest first as
+ * store_select() gives them), their documents in dir ("feed-archive",
+ * copied). Returns 0 with *out filled (empty for n 0), or -1 when out of
+ * memory (*out empty).
  */
-int archives_build(struct release *const *rs, size_t n, struct archives *out);
+int archives_build(const char *dir, struct release *const *rs, size_t n,
+    struct archives *out);
 
 void archives_free(struct archives *a);	/* NULL fine; leaves it empty */
 

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct gitdates;
+struct subfeeds;
 
 struct feed_meta {
 	const char *title;		/* required */
@@ -43,6 +44,11 @@ struct feed_meta {
 	 * from its file's time.
 	 */
 	const struct gitdates *git;
+	/*
+	 * The sub-feeds of this publish (subfeed.h), for the pages' links
+	 * to them (pages.h); NULL: none linked. Borrowed, set by the daemon.
+	 */
+	const struct subfeeds *subs;
 	const char *const *hubs;	/* WebSub hubs to advertise (nhubs) */
 	size_t nhubs;
 	/*

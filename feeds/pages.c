@@ -25,6 +25,7 @@
 #include "date.h"
 #include "feed.h"
 #include "markdown.h"
+#include "subfeed.h"
 #include "text.h"
 
 /* The built-in look, compiled in from templates/ (pages_builtin.c). */
@@ -422,24 +423,26 @@ struct labels {
 	const char *lang;
 	bool day_first;		/* "10 december 2019" vs "December 10, 2019" */
 	const char *months[12];
-	const char *key[13];	/* in the order of label_keys[] */
+	const char *key[16];	/* in the order of label_keys[] */
 };
 
-static const char *const label_keys[13] = { "facts", "contacts", "about",
+static const char *const label_keys[16] = { "facts", "contacts", "about",
     "home", "archive", "older", "newer", "subscribe", "latest", "page",
-    "of", "updated", "phone" };
+    "of", "updated", "phone", "tags", "types", "langs" };
 
 static const struct labels languages[] = {
 	{ "en", false, { "January", "February", "March", "April", "May",
 	    "June", "July", "August", "September", "October", "November",
 	    "December" }, { "Facts", "Contacts", "About", "Home", "All "
 	    "releases", "Older", "Newer", "Subscribe", "Latest releases",
-	    "Page", "of", "Updated", "Phone" } },
+	    "Page", "of", "Updated", "Phone", "Tags", "Types",
+	    "Languages" } },
 	{ "sv", true, { "januari", "februari", "mars", "april", "maj",
 	    "juni", "juli", "augusti", "september", "oktober", "november",
 	    "december" }, { "Fakta", "Kontakter", "Om", "Start", "Alla "
 	    "pressmeddelanden", "Äldre", "Nyare", "Prenumerera", "Senaste",
-	    "Sida", "av", "Uppdaterad", "Telefon" } },
+	    "Sida", "av", "Uppdaterad", "Telefon", "Ämnen", "Typer",
+	    "Språk" } },
 };
 
 static const struct labels *
@@ -826,6 +829,13 @@ feed_type(enum feed_kind k)
 	}
 }
 
+/* What a <feed> element says: the format's name. */
+static const char *
+feed_label(enum feed_kind k)
+{
+	return k == FEED_ATOM ? "Atom" : k == FEED_RSS ? "RSS" : "JSON Feed";
+}
+
 /* <when datetime="RFC 3339">shown</when> */
 static void
 date_el(struct view *v, xmlNodePtr parent, const char *name,
@@ -864,12 +874,77 @@ site_el(struct view *v, xmlNodePtr page, const struct pages *p,
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		if (!feed_written(m, k))
 			continue;
-		n = el(v, site, "feed", k == FEED_ATOM ? "Atom" :
-		    k == FEED_RSS ? "RSS" : "JSON Feed");
+		n = el(v, site, "feed", feed_label(k));
 		attrf(v, n, "href", "%s%s", m->base_url, feed_file_name(k));
 		attr(v, n, "type", feed_type(k));
 	}
 	(void)p;
+}
+
+/* The names of the axes in the view: <subfeed axis="tag"> (subfeed.h). */
+static const char *const axis_names[SUB_NAXES] = { "tag", "type", "lang" };
+
+/*
+ * <subfeed axis value>: sub-feed f, its title and a <feed> per format
+ * written (absolute, as site/feed), under parent.
+ */
+static void
+subfeed_el(struct view *v, xmlNodePtr parent, const struct feed_meta *m,
+    const struct subfeed *f)
+{
+	xmlNodePtr n = el(v, parent, "subfeed", NULL);
+
+	attr(v, n, "axis", axis_names[f->axis]);
+	attr(v, n, "value", f->value);
+	el(v, n, "title", f->title);
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		char *path;
+		xmlNodePtr e;
+
+		if (!feed_written(m, k))
+			continue;
+		if ((path = subfeed_path(f, k)) == NULL) {
+			v->oom = true;
+			return;
+		}
+		e = el(v, n, "feed", feed_label(k));
+		attrf(v, e, "href", "%s%s", m->base_url, path);
+		attr(v, e, "type", feed_type(k));
+		free(path);
+	}
+}
+
+/* The sub-feeds r is in (m->subs), by axis, under parent. */
+static void
+release_subfeeds(struct view *v, xmlNodePtr parent,
+    const struct feed_meta *m, const struct release *r)
+{
+	const char *vals[64];
+
+	for (int a = 0; a < SUB_NAXES && m->subs != NULL; a++) {
+		size_t k = subfeed_values(m, a, r, vals, 64);
+
+		for (size_t i = 0; i < k; i++) {
+			const struct subfeed *f = subfeed_find(m->subs, a,
+			    vals[i]);
+
+			if (f != NULL)
+				subfeed_el(v, parent, m, f);
+		}
+	}
+}
+
+/* <subfeeds>: every sub-feed of m->subs (the index's), by axis and slug. */
+static void
+subfeeds_el(struct view *v, xmlNodePtr page, const struct feed_meta *m)
+{
+	xmlNodePtr n;
+
+	if (m->subs == NULL || m->subs->n == 0)
+		return;
+	n = el(v, page, "subfeeds", NULL);
+	for (size_t i = 0; i < m->subs->n; i++)
+		subfeed_el(v, n, m, &m->subs->v[i]);
 }
 
 static void
@@ -1084,6 +1159,7 @@ view_release(struct view *v, const struct pages *p,
 			    labels_of(lang)->key[2], m->title);
 		attr(v, a, "heading", heading);
 	}
+	release_subfeeds(v, rel, m, r);
 	if ((json = jsonld_article(m, r, lang)) == NULL)
 		return -1;
 	el(v, rel, "jsonld", json);
@@ -1132,6 +1208,8 @@ view_list(struct view *v, const struct pages *p, const struct feed_meta *m,
 		return -1;
 	el(v, list, "jsonld", json);
 	free(json);
+	if (k == 0)
+		subfeeds_el(v, page, m);
 	return v->oom ? -1 : 0;
 }
 

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive.h"
 #include "text.h"
 
 static const char *const dirs[SUB_NAXES] = { "tags", "types", "langs" };
@@ -43,12 +44,14 @@ by_slug(const void *a, const void *b)
 	return c != 0 ? c : strcmp(x->value, y->value);
 }
 
-/* The values of axis a that release r has, into v (at most cap). */
-static size_t
-values_of(const struct feed_meta *m, enum subfeed_axis a,
+size_t
+subfeed_values(const struct feed_meta *m, enum subfeed_axis a,
     const struct release *r, const char **v, size_t cap)
 {
 	size_t k = 0;
+
+	if (cap == 0)
+		return 0;
 
 	switch (a) {
 	case SUB_TAG:
@@ -125,7 +128,7 @@ build_axis(const struct feed_meta *m, enum subfeed_axis a,
 	int rc = -1;
 
 	for (size_t i = 0; i < n; i++) {
-		size_t k = values_of(m, a, rs[i], v, 64);
+		size_t k = subfeed_values(m, a, rs[i], v, 64);
 
 		if (np + k > cap) {
 			struct pair *t;
@@ -152,7 +155,8 @@ build_axis(const struct feed_meta *m, enum subfeed_axis a,
 		out->v = t;
 		f = memset(&out->v[out->n++], 0, sizeof(*f));
 		f->axis = a;
-		f->n = j - i < m->max_entries ? j - i : m->max_entries;
+		f->nall = j - i;
+		f->n = f->nall < m->max_entries ? f->nall : m->max_entries;
 		if ((f->value = strdup(ps[i].value)) == NULL ||
 		    (f->slug = text_slug(ps[i].value)) == NULL)
 			goto out;
@@ -160,9 +164,9 @@ build_axis(const struct feed_meta *m, enum subfeed_axis a,
 			f->title = NULL;
 			goto out;
 		}
-		if ((f->rs = calloc(f->n, sizeof(*f->rs))) == NULL)
+		if ((f->rs = calloc(f->nall, sizeof(*f->rs))) == NULL)
 			goto out;
-		for (size_t k = 0; k < f->n; k++)
+		for (size_t k = 0; k < f->nall; k++)
 			f->rs[k] = rs[ps[i + k].at];
 		i = j;
 	}
@@ -181,18 +185,58 @@ out:
 	return rc;
 }
 
+static int
+by_axis_value(const void *a, const void *b)
+{
+	const struct subfeed *x = *(const struct subfeed *const *)a;
+	const struct subfeed *y = *(const struct subfeed *const *)b;
+
+	return x->axis != y->axis ? (int)x->axis - (int)y->axis :
+	    strcmp(x->value, y->value);
+}
+
 int
 subfeeds_build(const struct feed_meta *m, struct release *const *rs,
     size_t n, struct subfeeds *out)
 {
 	out->v = NULL;
 	out->n = 0;
+	out->by_value = NULL;
 	for (int a = 0; a < SUB_NAXES; a++)
-		if (axis_on(m, a) && build_axis(m, a, rs, n, out) < 0) {
-			subfeeds_free(out);
-			return -1;
-		}
+		if (axis_on(m, a) && build_axis(m, a, rs, n, out) < 0)
+			goto fail;
+	if (out->n == 0)
+		return 0;
+	if ((out->by_value = malloc(out->n * sizeof(*out->by_value))) == NULL)
+		goto fail;
+	for (size_t i = 0; i < out->n; i++)
+		out->by_value[i] = &out->v[i];
+	qsort(out->by_value, out->n, sizeof(*out->by_value), by_axis_value);
 	return 0;
+fail:
+	subfeeds_free(out);
+	return -1;
+}
+
+const struct subfeed *
+subfeed_find(const struct subfeeds *s, enum subfeed_axis a,
+    const char *value)
+{
+	struct subfeed key = { .axis = a, .value = (char *)value };
+	const struct subfeed *kp = &key, *const *hit;
+
+	if (s == NULL || s->n == 0)
+		return NULL;
+	hit = bsearch(&kp, s->by_value, s->n, sizeof(*s->by_value),
+	    by_axis_value);
+	return hit != NULL ? *hit : NULL;
+}
+
+int
+subfeed_archive_dir(const struct subfeed *f, char *buf, size_t size)
+{
+	return (size_t)snprintf(buf, size, "%s/%s/%s", ARCHIVE_DIR,
+	    dirs[f->axis], f->slug) < size ? 0 : -1;
 }
 
 char *
@@ -224,6 +268,8 @@ subfeeds_free(struct subfeeds *s)
 		free(s->v[i].rs);
 	}
 	free(s->v);
+	free(s->by_value);
 	s->v = NULL;
+	s->by_value = NULL;
 	s->n = 0;
 }

@@ -42,13 +42,15 @@ struct subfeed {
 	char *id_part;		/* "tags/SLUG": see feed_doc */
 	bool clash;		/* another value had this slug: suffixed, */
 				/* or kept it and another was */
-	struct release **rs;	/* newest first, at most max_entries */
-	size_t n;
+	struct release **rs;	/* every one with the value, newest first */
+	size_t n;		/* the feed's: the first min(nall, max_entries) */
+	size_t nall;		/* the rest go to its archives (archive.h) */
 };
 
 struct subfeeds {
 	struct subfeed *v;	/* by axis, then slug (byte order) */
 	size_t n;
+	struct subfeed **by_value;	/* v by axis, then value: _find() */
 };
 
 /* "tags", "types", "langs". */
@@ -63,6 +65,24 @@ const char *subfeed_dir(enum subfeed_axis a);
  */
 int subfeeds_build(const struct feed_meta *m, struct release *const *rs,
     size_t n, struct subfeeds *out);
+
+/*
+ * The values of axis a release r is filed under, into v[0..cap): its tags
+ * (each once), its type, its language (r->lang, else m->language). The
+ * one rule subfeeds_build() and the pages' links share. Returns how many.
+ */
+size_t subfeed_values(const struct feed_meta *m, enum subfeed_axis a,
+    const struct release *r, const char **v, size_t cap);
+
+/* The sub-feed of value on axis a in s, or NULL (none: axis off, unknown). */
+const struct subfeed *subfeed_find(const struct subfeeds *s,
+    enum subfeed_axis a, const char *value);
+
+/*
+ * Where f's RFC 5005 archives go: "feed-archive/tags/SLUG" (archive.h),
+ * into buf; -1 if it does not fit.
+ */
+int subfeed_archive_dir(const struct subfeed *f, char *buf, size_t size);
 
 /* "tags/SLUG.atom" for kind k. Caller frees; NULL: out of memory. */
 char *subfeed_path(const struct subfeed *f, enum feed_kind k);

@@ -35,6 +35,11 @@
         <link rel="alternate" type="{@type}" href="{@href}"
             title="{$site/title} ({.})"/>
       </xsl:for-each>
+      <!-- A release page: the feeds of its tags, type and language too. -->
+      <xsl:for-each select="release/subfeed/feed">
+        <link rel="alternate" type="{@type}" href="{@href}"
+            title="{../title} ({.})"/>
+      </xsl:for-each>
     </head>
     <body>
       <header class="site">
@@ -173,9 +178,26 @@
     <xsl:if test="tag">
       <ul class="tags">
         <xsl:for-each select="tag">
-          <li><xsl:value-of select="."/></li>
+          <!-- The tag's own feed (Atom), when there are tag feeds. -->
+          <xsl:variable name="f" select="../subfeed[@axis = 'tag' and @value = current()]/feed[1]"/>
+          <li>
+            <xsl:choose>
+              <xsl:when test="$f">
+                <a href="{$f/@href}" type="{$f/@type}"><xsl:value-of select="."/></a>
+              </xsl:when>
+              <xsl:otherwise><xsl:value-of select="."/></xsl:otherwise>
+            </xsl:choose>
+          </li>
         </xsl:for-each>
       </ul>
+    </xsl:if>
+    <xsl:if test="subfeed">
+      <section class="subfeeds">
+        <h2><xsl:value-of select="$labels/@subscribe"/></h2>
+        <ul>
+          <xsl:apply-templates select="subfeed"/>
+        </ul>
+      </section>
     </xsl:if>
     <xsl:if test="about">
       <section class="about">
@@ -270,8 +292,34 @@
           <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
         </xsl:for-each>
       </p>
+      <xsl:apply-templates select="/page/subfeeds"/>
     </xsl:if>
   </section>
+</xsl:template>
+
+<!-- The index: every sub-feed, by axis (tags, types, languages). -->
+<xsl:template match="subfeeds">
+  <section class="subfeeds">
+    <xsl:for-each select="subfeed[not(@axis = preceding-sibling::subfeed[1]/@axis)]">
+      <xsl:variable name="axis" select="@axis"/>
+      <h2><xsl:value-of select="$labels/@*[name() = concat($axis, 's')]"/></h2>
+      <ul>
+        <xsl:apply-templates select="../subfeed[@axis = $axis]"/>
+      </ul>
+    </xsl:for-each>
+  </section>
+</xsl:template>
+
+<!-- "Trygghet: Atom RSS JSON Feed" -->
+<xsl:template match="subfeed">
+  <li class="subfeed">
+    <xsl:value-of select="@value"/>
+    <xsl:text>:</xsl:text>
+    <xsl:for-each select="feed">
+      <xsl:text> </xsl:text>
+      <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
+    </xsl:for-each>
+  </li>
 </xsl:template>
 
 <xsl:template match="item">

@@ -19,6 +19,7 @@ import xml.etree.ElementTree as ET
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
 from feedtest import NS, text_of  # noqa: E402
 
@@ -63,10 +64,10 @@ class Archives(ft.FeedCase):
 		self.assertLessEqual(len(l), 1)
 		return l[0].get('href') if l else None
 
-	def walk(self):
-		"""[(path, ids)] from feed.atom along prev-archive, checking each
-		document on the way."""
-		out, path, seen = [], self.ws.atom, set()
+	def walk(self, start=None):
+		"""[(path, ids)] from feed.atom (or start) along prev-archive,
+		checking each document on the way."""
+		out, path, seen = [], start or self.ws.atom, set()
 		for _ in range(1000):
 			self.assertNotIn(path, seen, 'a loop in the archive chain')
 			seen.add(path)
@@ -168,6 +169,192 @@ class Archives(ft.FeedCase):
 		root = ET.parse(self.ws.atom).getroot()
 		self.assertIsNone(self.link(root, 'prev-archive'))
 		self.assertEqual(self.hashes(), {})
+
+
+def tags_of(day):
+	"""Alfa on the 5th and 25th, Beta on the 15th, Gamma twice only."""
+	return {5: ['Alfa'], 15: ['Beta'], 25: ['Alfa']}[day]
+
+
+def put_tagged(ws, month, day, tags=None, title=None):
+	tags = tags_of(day) if tags is None else tags
+	if (month, day) in ((1, 5), (2, 5)):
+		tags = tags + ['Gamma']
+	ft.write_release(ws.release(slug(month, day) + '.md'),
+		'---\ntitle: %s\ndate: 2023-%02d-%02dT10:00:00Z\ntags: [%s]\n'
+		'---\nText.\n' % (title or 'R %d-%d' % (month, day), month, day,
+		', '.join(tags)))
+
+
+class SubFeedArchives(Archives):
+	"""The same rules for each sub-feed: tags/alfa.atom holds its newest
+	five, the rest are in feed-archive/tags/alfa/YYYY-MM.atom."""
+
+	def setUp(self):
+		self.ws = self.new_workspace()
+		for m in range(1, 11):
+			for d in (5, 15, 25):
+				put_tagged(self.ws, m, d)
+		f = ft.default_feed()
+		f.update({'max_entries': str(MAX), 'archives': 'true',
+			'tag_feeds': 'true', 'lang_feeds': 'true', 'json': 'true'})
+		self.ws.write_config(feed=f)
+		self.publish()
+
+	def hashes(self):
+		out = {}
+		for p in glob.glob(os.path.join(self.ws.out, 'feed-archive', '**',
+				'*.atom'), recursive=True):
+			with open(p, 'rb') as f:
+				out[os.path.relpath(p, os.path.join(self.ws.out,
+					'feed-archive'))] = hashlib.sha256(f.read()).hexdigest()
+		return out
+
+	def ids_with(self, tag):
+		return sorted('tag:news.example.org,2000:/releases/' + slug(m, d)
+			for m in range(1, 11) for d in (5, 15, 25)
+			if tag in tags_of(d) or (tag == 'Gamma' and d == 5 and m < 3))
+
+	def test_walk_collects_every_release_once(self):
+		"""Each sub-feed's chain: exactly its releases, once each."""
+		for feed, want in (('tags/alfa.atom', self.ids_with('Alfa')),
+				('tags/beta.atom', self.ids_with('Beta')),
+				('langs/sv.atom', self.all_ids())):
+			with self.subTest(feed=feed):
+				chain = self.walk(os.path.join(self.ws.out, feed))
+				got = [i for _, ids, _ in chain for i in ids]
+				self.assertEqual(len(got), len(set(got)), 'an entry twice')
+				self.assertEqual(sorted(got), want)
+				self.assertEqual(len(chain[0][1]), MAX)
+				fid = text_of(chain[0][2], 'a:id')
+				self.assertTrue(fid.endswith(feed[:-5]), fid)
+				self.assertIsNone(chain[0][2].find(FH))
+				for i, (path, ids, root) in enumerate(chain[1:], 1):
+					self.assertEqual(os.path.dirname(os.path.relpath(path,
+						self.ws.out)), 'feed-archive/' + feed[:-5])
+					self.assertIsNotNone(root.find(FH), path)
+					self.assertEqual(text_of(root, 'a:id'), fid)
+					self.assertEqual(text_of(root, 'a:title'),
+						text_of(chain[0][2], 'a:title'))
+					self.assertEqual(self.link(root, 'current'),
+						ft.BASE_URL + feed)
+					self.assertEqual(self.link(root, 'self'), ft.BASE_URL +
+						os.path.relpath(path, self.ws.out))
+					nxt = self.link(root, 'next-archive')
+					self.assertEqual(nxt and self.url_path(nxt),
+						chain[i - 1][0] if i > 1 else None)
+		# Two releases: no archive, no folder.
+		root = ET.parse(os.path.join(self.ws.out, 'tags/gamma.atom')) \
+			.getroot()
+		self.assertIsNone(self.link(root, 'prev-archive'))
+		self.assertFalse(os.path.exists(os.path.join(self.ws.out,
+			'feed-archive', 'tags', 'gamma')))
+		# RSS and JSON Feed: the newest five, no archive link.
+		root = ET.parse(os.path.join(self.ws.out, 'tags/alfa.rss')).getroot()
+		self.assertEqual(len(root.findall('channel/item')), MAX)
+
+	def test_new_release_touches_the_newest_archive_only(self):
+		before = self.hashes()
+		self.publish()
+		self.assertEqual(self.changed(before), [])
+		put_tagged(self.ws, 10, 28, tags=['Alfa'])
+		self.publish()
+		# Alfa's 2023-08-25 leaves tags/alfa.atom; main's and sv's
+		# 2023-09-15 leave theirs; Beta's archives stay as they were.
+		self.assertEqual(self.changed(before), ['2023-09.atom',
+			'langs/sv/2023-09.atom', 'tags/alfa/2023-08.atom'])
+		before = self.hashes()
+		put_tagged(self.ws, 10, 29, tags=['Beta'])
+		self.publish()
+		# Main's and sv's 2023-09-25 leave; Beta's 2023-06-15 opens
+		# the month 2023-06, which gives 2023-05 its next-archive link.
+		self.assertEqual(self.changed(before), ['2023-09.atom',
+			'langs/sv/2023-09.atom', 'tags/beta/2023-05.atom',
+			'tags/beta/2023-06.atom'])
+		chain = self.walk(os.path.join(self.ws.out, 'tags/alfa.atom'))
+		self.assertEqual(len([i for _, ids, _ in chain for i in ids]),
+			len(self.ids_with('Alfa')) + 1)
+
+	def test_edit_touches_only_the_archive_holding_it(self):
+		before = self.hashes()
+		put_tagged(self.ws, 3, 5, title='R 3-5 rättad')
+		self.publish()
+		self.assertEqual(self.changed(before), ['2023-03.atom',
+			'langs/sv/2023-03.atom', 'tags/alfa/2023-03.atom'])
+
+	def test_removal_and_an_emptied_month(self):
+		"""A tag gone takes its archives' folder along; archives turned
+		off take them all."""
+		for m in range(1, 11):
+			put_tagged(self.ws, m, 15, tags=[])
+		self.publish()
+		self.assertFalse(os.path.exists(os.path.join(self.ws.out,
+			'feed-archive', 'tags', 'beta')))
+		self.assertFalse(os.path.exists(os.path.join(self.ws.out,
+			'tags', 'beta.atom')))
+		self.assertTrue(any(k.startswith('tags/alfa/') for k in
+			self.hashes()))
+		f = ft.default_feed()
+		f.update({'max_entries': str(MAX), 'tag_feeds': 'true'})
+		self.ws.write_config(feed=f)
+		self.publish()
+		self.assertEqual(self.hashes(), {})
+		root = ET.parse(os.path.join(self.ws.out, 'tags/alfa.atom')) \
+			.getroot()
+		self.assertIsNone(self.link(root, 'prev-archive'))
+
+	def test_off_by_default(self):
+		pass	# Archives.test_off_by_default covers the sub-feeds' too
+
+
+class DaemonSubFeedArchives(dt.DaemonCase):
+	"""In daemon mode a publish sweeps a folder only when what it should
+	hold changed: a month emptied, a tag gone, a file by hand there are
+	still removed when they should be."""
+
+	def test_removals_while_running(self):
+		for m in range(1, 11):
+			for d in (5, 15, 25):
+				put_tagged(self.ws, m, d)
+		self.write_config(feed={'max_entries': str(MAX), 'archives':
+			'true', 'tag_feeds': 'true'}, extra='[pages]\nenabled = false\n')
+		self.start(write_config=False)
+		out = self.ws.out
+
+		def exists(*rel):
+			return os.path.exists(os.path.join(out, *rel))
+		self.wait(lambda: exists('feed-archive', 'tags', 'beta',
+			'2023-05.atom'), 'the archives of tags/beta')
+		# A temp file a killed run left there goes at the next start.
+		temp = os.path.join(out, 'feed-archive', 'tags', 'beta',
+			'.2023-05.atom.Ab12Cd')
+		with open(temp, 'w') as f:
+			f.write('<feed')
+		self.daemon.stop()
+		self.start(write_config=False)
+		self.wait(lambda: not os.path.exists(temp), 'the temp file removed')
+		# An unrelated change: nothing is swept, nothing goes.
+		put_tagged(self.ws, 10, 25, title='R 10-25 rättad')
+		self.wait(lambda: 'rättad' in open(os.path.join(out, 'tags',
+			'alfa.atom'), encoding='utf-8').read(), 'the edit')
+		self.assertTrue(exists('feed-archive', 'tags', 'beta',
+			'2023-05.atom'))
+		# A month of Alfa emptied: its archive goes.
+		for d in (5, 25):
+			put_tagged(self.ws, 2, d, tags=['Beta'])
+		self.wait(lambda: not exists('feed-archive', 'tags', 'alfa',
+			'2023-02.atom'), 'alfa 2023-02 removed')
+		self.assertTrue(exists('feed-archive', 'tags', 'alfa',
+			'2023-03.atom'))
+		# Beta gone: its feeds and its archive folder go.
+		for m in range(1, 11):
+			put_tagged(self.ws, m, 15, tags=['Alfa'])
+		for d in (5, 25):
+			put_tagged(self.ws, 2, d, tags=['Alfa'])
+		self.wait(lambda: not exists('tags', 'beta.atom') and not
+			exists('feed-archive', 'tags', 'beta'), 'beta removed')
+		self.assertTrue(exists('feed-archive', 'tags', 'alfa',
+			'2023-02.atom'))
 
 
 if __name__ == '__main__':

@@ -15,6 +15,8 @@ sentence of it is copied into the repository.
 """
 
 import datetime
+import glob
+import html
 import html.parser
 import json
 import os
@@ -29,11 +31,15 @@ import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemontest as dt  # noqa: E402
+import feedparser  # noqa: E402
 import feedtest as ft  # noqa: E402
 
 SAMPLES = os.path.join(ft.SHARED, 'samples')
 SEED = os.path.join(SAMPLES, '2019-12-10-helsingborg-trygghet.md')
 SEED_TEXT = os.path.join(SAMPLES, 'newsroom-press-release.txt')
+# The feeds beyond the main ones (docs/feeds.md), which the pages link.
+SUB_FEEDS = {'json': 'true', 'tag_feeds': 'true', 'type_feeds': 'true',
+	'lang_feeds': 'true', 'archives': 'true'}
 SCREENSHOTS = os.environ.get('SCREENSHOTS') or os.path.join(ft.REPO, 'build')
 SM_NS = {'s': 'http://www.sitemaps.org/schemas/sitemap/0.9',
 	'n': 'http://www.google.com/schemas/sitemap-news/0.9'}
@@ -156,9 +162,11 @@ class Site(ft.FeedCase):
 			f.write(cls.about_md)
 		with open(ws.path('about.en.md'), 'w', encoding='utf-8') as f:
 			f.write('The city of Exempelstad publishes its news here.\n')
+		# Its tags: markup, and two spellings of one slug (a clash).
 		ft.write_release(ws.release('hostile.md'), '---\ntitle: %s\n'
-			'summary: \'"><img src=x onerror=alert(1)>\'\n---\nText.\n'
-			% json.dumps(HOSTILE))
+			'summary: \'"><img src=x onerror=alert(1)>\'\n'
+			'tags: [%s, Möllan, mollan]\n---\nText.\n'
+			% (json.dumps(HOSTILE), json.dumps(HOSTILE)))
 		ft.write_release(ws.release('arabic.md'), '---\ntitle: '
 			'\u0627\u0644\u062e\u0628\u0631\nlang: ar\n---\n'
 			'\u0646\u0635.\n')
@@ -167,7 +175,9 @@ class Site(ft.FeedCase):
 			ft.write_release(ws.release(name + '.md'), '---\ntitle: %s\n'
 				'date: %s\n---\nText.\n' % (name, iso(cls.now -
 				hours * 3600)))
-		ws.write_config(extra='[pages]\nboilerplate = about.{lang}.md\n'
+		# Every feed on: the pages link the sub-feeds (docs/pages.md).
+		ws.write_config(feed=dict(ft.default_feed(), **SUB_FEEDS),
+			extra='[pages]\nboilerplate = about.{lang}.md\n'
 			'per_page = 4\nindex_entries = 5\n')
 		cls.run_ = ws.run('--once')
 		cls.pages = sorted(
@@ -270,14 +280,60 @@ class Site(ft.FeedCase):
 				text = self.read(rel)
 				links = parse_page(self.out(rel)).links
 				alts = [h for t, r, h in links if r == 'alternate']
-				self.assertEqual(alts, [ft.BASE_URL + 'feed.atom',
-					ft.BASE_URL + 'feed.rss'])
+				self.assertEqual(alts[:3], [ft.BASE_URL + 'feed.atom',
+					ft.BASE_URL + 'feed.rss', ft.BASE_URL + 'feed.json'])
+				# A release page: its sub-feeds too (test_subfeeds_linked).
+				subs = alts[3:] if rel.startswith('releases/') else []
+				self.assertEqual(alts[3:], subs)
+				for h in subs:
+					self.assertRegex(h, '^' + re.escape(ft.BASE_URL) +
+						r'(tags|types|langs)/[a-z0-9-]+\.(atom|rss|json)$')
 				self.assertEqual(len([1 for t, r, h in links
 					if r == 'canonical']), 1)
 				for prop in ('og:title', 'og:url', 'og:type'):
 					self.assertIn('property="%s"' % prop, text)
 				self.assertIn('name="twitter:card"', text)
 				self.assertTrue(text.startswith('<!DOCTYPE html>\n'))
+
+	def test_subfeeds_linked(self):
+		"""The index links every sub-feed written; a release page
+		autodiscovers exactly the feeds of its tags and language (the
+		clash of Möllan and mollan included: each to its own file), links
+		its tags to their Atom feeds, and feedparser reads each one."""
+		written = sorted(ft.BASE_URL + os.path.relpath(p, self.ws.out)
+			for d in ('tags', 'types', 'langs')
+			for p in glob.glob(os.path.join(self.ws.out, d, '*')))
+		self.assertGreater(len(written), 30)
+		index = sorted({h for _, _, h in parse_page(self.out(
+			'index.html')).links if h in written})
+		self.assertEqual(index, written)
+		page = parse_page(self.out('releases/hostile.html'))
+		alts = [h for t, r, h in page.links if r == 'alternate'][3:]
+		self.assertEqual(len(alts), 4 * 3, alts)
+		by_value = {}
+		for h in alts:
+			path = self.out(h[len(ft.BASE_URL):])
+			if h.endswith('.json'):		# this feedparser reads XML only
+				with open(path, encoding='utf-8') as f:
+					items = json.load(f)['items']
+				self.assertIn(HOSTILE, [i['title'] for i in items], h)
+				continue
+			d = feedparser.parse(path)
+			self.assertEqual(d.bozo, 0, (h, d.get('bozo_exception')))
+			self.assertIn(HOSTILE, [e.title for e in d.entries], h)
+			if h.endswith('.atom'):
+				value = d.feed.title[len(ft.FEED_TITLE + ': '):]
+				by_value[value] = h
+		self.assertEqual(sorted(by_value), sorted([HOSTILE, 'Möllan',
+			'mollan', 'sv']))
+		self.assertEqual(by_value['mollan'], ft.BASE_URL + 'tags/mollan.atom')
+		self.assertRegex(by_value['Möllan'], r'tags/mollan-[0-9a-f]{8}\.atom$')
+		# The visible tags link their Atom feeds.
+		text = self.read('releases/hostile.html')
+		for value in (HOSTILE, 'Möllan', 'mollan'):
+			self.assertIn('<li><a href="%s" type="application/atom+xml">%s'
+				'</a></li>' % (by_value[value], html.escape(value,
+				quote=False)), text)
 
 	def test_hostile_title_inert(self):
 		for rel in ('releases/hostile.html', 'index.html'):
@@ -811,7 +867,7 @@ class Daemon(dt.DaemonCase):
 		# Every link internal: the base URL is the server's own.
 		port = free_port()
 		base = 'http://127.0.0.1:%d/' % port
-		self.write_config(feed={'base_url': base},
+		self.write_config(feed=dict(SUB_FEEDS, base_url=base),
 			extra='[http]\nlisten = 127.0.0.1:%d\n' % port)
 		self.start(write_config=False)
 		old, new = '2024-01-10-alfa', 'alfa-ny-titel'

@@ -8,6 +8,7 @@ Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_subfeeds.py
 """
 
 import glob
+import html.parser
 import os
 import shutil
 import sqlite3
@@ -22,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import feedtest as ft  # noqa: E402
 import daemontest as dt  # noqa: E402
+import feedparser  # noqa: E402
 import hubtest as ht  # noqa: E402
 import jsonfeedtest as jt  # noqa: E402
 from feedtest import NS, text_of  # noqa: E402
@@ -37,6 +39,19 @@ RELEASES = [
 	('n1.md', 'title: Ett\ndate: 2025-01-01T10:00:00+01:00\n'
 		'tags: [Trygghet, "A & <B>"]\ntype: Pressmeddelande\n'),
 ]
+
+
+class Alternates(html.parser.HTMLParser):
+	"""The hrefs of a page's <link rel="alternate">, in order."""
+
+	def __init__(self):
+		super().__init__(convert_charrefs=True)
+		self.hrefs = []
+
+	def handle_starttag(self, tag, attrs):
+		a = dict(attrs)
+		if tag == 'link' and a.get('rel') == 'alternate':
+			self.hrefs.append(a['href'])
 
 
 def feed_section(**more):
@@ -233,6 +248,68 @@ class Daemon(ht.HubCase):
 				'tags/trygghet.atom')[2], what='served ' + title)
 		self.assertFalse(has('tags/mollan.atom', 'rättad'))
 
+
+	def discovered(self, slug):
+		"""The sub-feed URLs release slug's page, as served, autodiscovers
+		(<link rel="alternate"> beyond the main feeds), on this server."""
+		status, _, body = self.get('releases/%s.html' % slug)
+		self.assertEqual(status, 200)
+		p = Alternates()
+		p.feed(body.decode())
+		return [self.base + h[len(ft.BASE_URL):] for h in p.hrefs
+			if h[len(ft.BASE_URL):].startswith(('tags/', 'types/', 'langs/'))]
+
+	def test_release_page_autodiscovers_its_feeds(self):
+		"""feedparser reads each feed n3's page autodiscovers, over HTTP;
+		when a clash goes (mollan's only release removed), Möllan takes
+		the plain name and n3's page, unchanged itself, links it there."""
+		for name, fm in RELEASES:
+			put(self.ws, name, fm)
+		self.start_hub(feed=feed_section())
+		urls = self.discovered('n3')
+		self.assertEqual(len(urls), 4 * 3, urls)	# 2 tags, type, lang
+		for url in urls:
+			if url.endswith('.json'):
+				continue	# this feedparser reads XML only
+			d = feedparser.parse(url)
+			self.assertEqual(d.bozo, 0, (url, d.get('bozo_exception')))
+			self.assertEqual(d.get('status'), 200, url)
+			self.assertIn('Tre', [e.title for e in d.entries], url)
+		moved = [u for u in urls if '/tags/mollan-' in u]
+		self.assertEqual(len(moved), 3, urls)
+		os.unlink(self.ws.release('n4.md'))
+		dt.wait_for(lambda: self.base + 'tags/mollan.atom' in
+			self.discovered('n3'), what='n3 linking tags/mollan.atom')
+		self.assertEqual([u for u in self.discovered('n3')
+			if '/tags/mollan-' in u], [])
+		d = feedparser.parse(self.base + 'tags/mollan.atom')
+		self.assertEqual([e.title for e in d.entries], ['Tre'])
+
+	def test_tag_feed_archives_served(self):
+		"""A tag feed's archive chain over the embedded server, and a new
+		archive document served once a release pushes one out."""
+		for name, fm in RELEASES:
+			put(self.ws, name, fm)
+		self.start_hub(feed=feed_section(archives='true', max_entries='1'))
+
+		def chain():
+			titles, url = [], 'tags/trygghet.atom'
+			for _ in range(10):
+				status, _, body = self.get(url)
+				self.assertEqual(status, 200, url)
+				root = ET.fromstring(body)
+				titles += [text_of(e, 'a:title') for e in
+					root.findall('a:entry', NS)]
+				prev = root.find('a:link[@rel="prev-archive"]', NS)
+				if prev is None:
+					return titles
+				url = prev.get('href')[len(ft.BASE_URL):]
+			self.fail('the chain does not end')
+		self.assertEqual(chain(), ['Fyra', 'Ett'])
+		put(self.ws, 'n5.md', 'title: Fem\ndate: 2025-05-01T10:00:00+02:00\n'
+			'tags: [Trygghet]\n')
+		dt.wait_for(lambda: chain() == ['Fem', 'Fyra', 'Ett'],
+			what='the chain with Fem, over HTTP')
 
 	def test_hub_announces_a_tag_feed_when_its_bytes_change(self):
 		"""An aggregator subscribed to tags/trygghet.atom gets the new

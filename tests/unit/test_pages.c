@@ -22,6 +22,7 @@
 #include "feeds/pages.h"
 #include "feeds/release.h"
 #include "feeds/sitemap.h"
+#include "feeds/subfeed.h"
 
 #include "testutil.h"
 
@@ -526,6 +527,57 @@ test_view_documents_itself(void **state)
 	    2, &out2, &len), -1);
 }
 
+/*
+ * With m->subs, a release's view has a subfeed per value (its tags in
+ * order, its language), each with a feed per format and the clashed
+ * spelling's own file; the index has them all; the listing none.
+ */
+static void
+test_view_subfeeds(void **state)
+{
+	struct feed_meta m = meta;
+	struct subfeeds set;
+	struct release *r;
+	size_t len;
+
+	(void)state;
+	pg = load(NULL, NULL, 50);
+	m.tag_feeds = m.lang_feeds = m.json = true;
+	r = add("a.md", "---\ntitle: A\ntags: [\"<M\xC3\xB6llan>\", "
+	    "mollan]\n---\nB\n");
+	add("b.md", "---\ntitle: B\ntags: [\"M\xC3\xB6llan\"]\n---\nB\n");
+	assert_int_equal(subfeeds_build(&m, rs, nrs, &set), 0);
+	m.subs = &set;
+	assert_int_equal(pages_view_xml(pg, &m, "release", r, NULL, 0, 0,
+	    &out, &len), 0);
+	assert_non_null(strstr(out, "<subfeed axis=\"tag\" value=\""
+	    "&lt;M\xC3\xB6llan&gt;\">"));
+	assert_non_null(strstr(out, "<feed href=\"https://news.example.org/"
+	    "tags/mollan.json\" type=\"application/feed+json\">JSON Feed"
+	    "</feed>"));
+	assert_non_null(strstr(out, "<subfeed axis=\"lang\" value=\"sv\">"));
+	assert_true(strstr(out, "value=\"&lt;M") < strstr(out,
+	    "value=\"mollan\""));
+	assert_null(strstr(out, "value=\"M\xC3\xB6llan\""));
+	assert_null(strstr(out, "<subfeeds>"));
+	assert_int_equal(pages_view_xml(pg, &m, "index", NULL, rs, nrs, 0,
+	    &out2, &len), 0);
+	assert_non_null(strstr(out2, "<subfeeds>"));
+	assert_non_null(strstr(out2, "value=\"M\xC3\xB6llan\""));
+	assert_non_null(strstr(out2, "tags/mollan-"));
+	assert_non_null(strstr(out2, "langs/sv.rss"));
+	assert_non_null(strstr(out2, "tags=\"\xC3\x84mnen\""));
+	free(out2);
+	out2 = NULL;
+	/* Without them (m->subs NULL): nothing linked. */
+	m.subs = NULL;
+	free(out);
+	assert_int_equal(pages_view_xml(pg, &m, "release", r, NULL, 0, 0,
+	    &out, &len), 0);
+	assert_null(strstr(out, "<subfeed"));
+	subfeeds_free(&set);
+}
+
 static void
 test_news_sitemap_rules(void **state)
 {
@@ -711,6 +763,7 @@ main(void)
 		cmocka_unit_test_teardown(test_own_stylesheet, teardown),
 		cmocka_unit_test_teardown(test_listings_are_stable, teardown),
 		cmocka_unit_test_teardown(test_view_documents_itself, teardown),
+		cmocka_unit_test_teardown(test_view_subfeeds, teardown),
 		cmocka_unit_test_teardown(test_news_sitemap_rules, teardown),
 		cmocka_unit_test_teardown(test_news_sitemap_at_most_1000,
 		    teardown),

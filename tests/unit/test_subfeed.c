@@ -210,6 +210,55 @@ test_other_scripts(void **state)
 		assert_null(strpbrk(set.v[i].slug, "/.% "));
 }
 
+/*
+ * Every release of a value is kept (nall), the feed's first n of them;
+ * the lookup by value the pages use finds each feed, the clashed ones
+ * included, and nothing for an axis turned off.
+ */
+static void
+test_find_and_archives(void **state)
+{
+	struct feed_meta m = tu_meta;
+	const struct subfeed *f;
+	const char *v[4];
+	char dir[64];
+
+	(void)state;
+	m.tag_feeds = m.lang_feeds = true;
+	m.language = "sv";
+	m.max_entries = 2;
+	add("n1.md", "tags: [M\xC3\xB6llan, mollan, M\xC3\xB6llan]\n");
+	add("n2.md", "tags: [mollan]\n");
+	add("n3.md", "tags: [mollan]\n");
+	build(&m);
+	f = subfeed_find(&set, SUB_TAG, "mollan");
+	assert_ptr_equal(f, find(SUB_TAG, "mollan"));
+	assert_int_equal(f->nall, 3);
+	assert_int_equal(f->n, 2);
+	assert_ptr_equal(f->rs[2], rs[2]);
+	assert_int_equal(subfeed_archive_dir(f, dir, sizeof(dir)), 0);
+	assert_string_equal(dir, "feed-archive/tags/mollan");
+	assert_int_equal(subfeed_archive_dir(f, dir, 10), -1);
+	f = subfeed_find(&set, SUB_TAG, "M\xC3\xB6llan");
+	assert_ptr_equal(f, find(SUB_TAG, "M\xC3\xB6llan"));
+	assert_int_equal(f->nall, 1);
+	assert_string_not_equal(f->slug, "mollan");
+	assert_null(subfeed_find(&set, SUB_TAG, "MOLLAN"));
+	assert_null(subfeed_find(&set, SUB_TYPE, "mollan"));
+	assert_null(subfeed_find(&set, SUB_LANG, "en"));
+	assert_non_null(subfeed_find(&set, SUB_LANG, "sv"));
+	assert_null(subfeed_find(NULL, SUB_TAG, "mollan"));
+	/* The values of n1, each once; a cap of 1 gives the first. */
+	assert_int_equal(subfeed_values(&m, SUB_TAG, rs[0], v, 4), 2);
+	assert_string_equal(v[0], "M\xC3\xB6llan");
+	assert_string_equal(v[1], "mollan");
+	assert_int_equal(subfeed_values(&m, SUB_TAG, rs[0], v, 1), 1);
+	assert_int_equal(subfeed_values(&m, SUB_TAG, rs[0], v, 0), 0);
+	assert_int_equal(subfeed_values(&m, SUB_LANG, rs[0], v, 4), 1);
+	assert_string_equal(v[0], "sv");
+	assert_int_equal(subfeed_values(&m, SUB_TYPE, rs[0], v, 4), 0);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -221,6 +270,7 @@ main(void)
 		T(test_names),
 		T(test_clash),
 		T(test_other_scripts),
+		T(test_find_and_archives),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
