@@ -559,6 +559,16 @@ gone_pages(const struct config *c, const struct tombstone *tv, size_t n,
 	res->ngone = gone.n;
 }
 
+/*
+ * The selection whose media were copied by a slice of the site still under
+ * way: its next slices need not look at every release's media again.
+ */
+static struct {
+	uint64_t gen;
+	struct release **rs;
+	size_t n;
+} media_done;
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, bool save_state,
@@ -589,9 +599,15 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		return fail_all(res);
 	}
 	/* Media first: pages and feeds link them. */
-	mediapub_copy(c, rs, all);
-	if (c->pages != NULL && site_publish(c, rs, all, n, now, slice_ms,
-	    save_state, res) > 0) {
+	if (media_done.gen != store_generation(s) || media_done.rs != rs ||
+	    media_done.n != all)
+		mediapub_copy(c, rs, all);
+	media_done.gen = 0;
+	if (c->pages != NULL && site_publish(c, rs, all, n,
+	    store_generation(s), now, slice_ms, save_state, res) > 0) {
+		media_done.gen = store_generation(s);
+		media_done.rs = rs;
+		media_done.n = all;
 		res->site_more = true;
 		return 0;
 	}

@@ -27,6 +27,11 @@
  * whole site is in place: then the folders are fsync'd (the only call
  * that waits on the disk), and the feeds may follow.
  *
+ * The calls of one site publish share its work list: gen is
+ * store_generation() of rs's store; while gen, rs, n and nfeed stay the
+ * same, a call goes on where the last stopped (each page is looked at
+ * once per publish, not once per call); any other starts the site anew.
+ *
  * A renamed release (same id, another slug) leaves a redirect page at
  * its old name, for as long as it lives: which slug each id had is kept
  * in the state folder (pages-slugs), read at every publish and written
@@ -38,7 +43,7 @@
  * back at the next start, not at the next publish.
  */
 int site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, double slice_ms, bool save_state,
-    struct publish_result *res);
+    size_t nfeed, uint64_t gen, int64_t now, double slice_ms,
+    bool save_state, struct publish_result *res);
 
 #endif
