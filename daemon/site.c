@@ -30,6 +30,7 @@ struct run {
 	atomic_bool rendered;	/* a page was made in this slice */
 	bool eager;		/* no whole site written yet: site_written */
 	bool save_state;	/* write pages-slugs (not --once) */
+	size_t looked;		/* release and listing pages looked at */
 	char first[1300];	/* the publish's first failure, or "" */
 };
 
@@ -124,6 +125,7 @@ static unsigned episode_fails;
  */
 struct tally {
 	size_t written;
+	size_t looked;		/* pages whose stamps were looked at */
 	unsigned failed;
 	char first[1200];
 };
@@ -143,6 +145,7 @@ tally_add(struct run *u, const struct tally *t)
 		snprintf(u->first, sizeof(u->first), "%s/%s", u->c->output_dir,
 		    t->first);
 	u->res->pages_written += t->written;
+	u->looked += t->looked;
 	u->res->pages_failed += t->failed;
 }
 
@@ -270,6 +273,7 @@ work_loop(void *arg)
 		}
 		if ((i = atomic_fetch_add(&w->next, 1)) >= w->items)
 			break;
+		me->t.looked++;
 		if (w->listings)
 			listing_page(w, &me->t, i + 1);
 		else
@@ -729,7 +733,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 {
 	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
 	    date_mono_ms() + slice_ms : 0, false, !site_written, save_state,
-	    "" };
+	    0, "" };
 	int more;
 
 	atomic_init(&u.rendered, false);
@@ -764,8 +768,9 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		    "publishes", c->output_dir, episode_fails);
 		episode_fails = 0;
 	}
-	log_debug("site: %zu files written, %zu removed, %u failed%s",
-	    res->pages_written, res->pages_removed, res->pages_failed,
-	    more ? ", more to come" : "");
+	/* "looked at": each page once per site publish, not per slice. */
+	log_debug("site: %zu files written, %zu removed, %u failed, %zu pages "
+	    "looked at%s", res->pages_written, res->pages_removed,
+	    res->pages_failed, u.looked, more ? ", more to come" : "");
 	return more;
 }
