@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pathset.h"
 #include "publish.h"
+#include "site.h"
 
 /* An entry of a feed, or an embargoed release, as a publish saw it. */
 struct shown {
@@ -1319,6 +1320,7 @@ pipeline_free(struct pipeline *p)
 {
 	if (p == NULL)
 		return;
+	site_forget();
 	batch_free(p);
 	store_free(p->store);
 	pathset_free(p->dirty);
@@ -1359,6 +1361,8 @@ pipeline_notes(struct pipeline *p, bool on)
 void
 pipeline_configure(struct pipeline *p, const struct config *c)
 {
+	/* The site under way was planned with the old config. */
+	site_forget();
 	p->cfg = c;
 	p->meta = c->feed;
 }

@@ -92,6 +92,12 @@ plan_end(void)
 	memset(&plan, 0, sizeof(plan));
 }
 
+void
+site_forget(void)
+{
+	plan_end();
+}
+
 /* The plan for rs[0..n) of store generation gen: kept, or a new one. */
 static void
 plan_for(const struct config *c, struct release **rs, size_t n,

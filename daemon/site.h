@@ -46,4 +46,11 @@ int site_publish(const struct config *c, struct release **rs, size_t n,
     size_t nfeed, uint64_t gen, int64_t now, double slice_ms,
     bool save_state, struct publish_result *res);
 
+/*
+ * The config (or the store) the site publish under way was planned for
+ * is going away: the next site_publish() starts the site anew. Also frees
+ * what the plan holds (the store's releases must still be there).
+ */
+void site_forget(void);
+
 #endif
