@@ -603,14 +603,31 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	    media_done.n != all)
 		mediapub_copy(c, rs, all);
 	media_done.gen = 0;
-	if (c->pages != NULL && site_publish(c, rs, all, n,
-	    store_generation(s), now, slice_ms, save_state, res) > 0) {
-		media_done.gen = store_generation(s);
-		media_done.rs = rs;
-		media_done.n = all;
-		res->site_more = true;
-		return 0;
+	if (c->pages != NULL) {
+		/* Sub-feeds and archives link pages of any release. */
+		size_t need = m.archives || m.tag_feeds || m.type_feeds ||
+		    m.lang_feeds ? all : n;
+		bool out;
+		enum site_step step = site_publish(c, rs, all, n, need,
+		    store_generation(s), now, slice_ms, save_state, res, &out);
+
+		if (step != SITE_DONE) {
+			media_done.gen = store_generation(s);
+			media_done.rs = rs;
+			media_done.n = all;
+			res->site_more = true;
+		}
+		if (step == SITE_MORE)
+			return 0;
+		if (step == SITE_DONE && out) {
+			/* The rest of a site whose feeds went before. */
+			res->site_rest = true;
+			if (res->pages_failed == 0)
+				mediapub_prune(c, rs, all);
+			return 0;
+		}
 	}
+	res->feeds_went = true;
 	subs_reset();
 	stamps_begin(c, &m, c->pages != NULL ? all : n);
 	tv = publish_tombs(c, rs, all, now, &ntombs);
@@ -660,8 +677,12 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		episode_end(c, res);
 	publish_subs(c, &m, rs, all, res);
 	stamps_end();
-	/* Only once no feed left in place links a copy any more. */
-	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0)
+	/*
+	 * Only once no feed left in place links a copy any more, nor a page
+	 * (the pages after the feeds: when they are done).
+	 */
+	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0 &&
+	    !res->site_more)
 		mediapub_prune(c, rs, all);
 	return res->failed ? -1 : 0;
 }

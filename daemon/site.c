@@ -81,6 +81,8 @@ static struct plan {
 	size_t count;		/* listing pages */
 	int folder;		/* sweeping releases/ (0), archive/ (1) */
 	DIR *dir;		/* its folder, open while being swept */
+	unsigned failed;	/* pages that could not be made, so far */
+	bool feeds_out;		/* SITE_FEEDS was returned */
 } plan;
 
 static void
@@ -732,24 +734,56 @@ site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
 	return sweep_all(u, rs, n);
 }
 
-int
+/*
+ * Whether the feeds may go before the rest of the site: a whole site was
+ * written before (so index.html is there), the pages of rs[0..need) are,
+ * none failed, and their renames are durable (the feeds are fsync'd: a
+ * power cut must not leave one linking a page whose rename was lost).
+ */
+static bool
+feeds_may_go(struct run *u, size_t need)
+{
+	if (plan.feeds_out || !site_written || plan.failed > 0 ||
+	    (plan.stage == STAGE_RELEASES && plan.next < need))
+		return false;
+	if (output_batch_sync(u->b) < 0) {
+		if (u->first[0] == '\0')
+			snprintf(u->first, sizeof(u->first), "cannot sync the "
+			    "pages in %s: %s", u->c->output_dir,
+			    strerror(errno));
+		u->res->pages_failed++;
+		plan.failed++;
+		return false;
+	}
+	return true;
+}
+
+enum site_step
 site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, uint64_t gen, int64_t now, double slice_ms,
-    bool save_state, struct publish_result *res)
+    size_t nfeed, size_t need, uint64_t gen, int64_t now, double slice_ms,
+    bool save_state, struct publish_result *res, bool *feeds_out)
 {
 	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
 	    date_mono_ms() + slice_ms : 0, false, !site_written, save_state,
 	    0, "" };
+	enum site_step step;
 	int more;
 
 	atomic_init(&u.rendered, false);
 	if (u.b == NULL) {
 		log_errx("cannot publish the pages (out of memory)");
 		res->pages_failed++;
-		return 0;
+		*feeds_out = false;
+		return SITE_DONE;
 	}
 	plan_for(c, rs, n, nfeed, gen);
 	more = site_slice(&u, rs, n, nfeed, now);
+	plan.failed += res->pages_failed;
+	*feeds_out = plan.feeds_out;
+	step = more == 0 ? SITE_DONE : feeds_may_go(&u, need) ? SITE_FEEDS :
+	    SITE_MORE;
+	if (step == SITE_FEEDS)
+		plan.feeds_out = true;
 	if (more == 0) {
 		/* The site is complete: make its renames durable, then the
 		 * feeds that link to it follow. */
@@ -777,6 +811,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 	/* "looked at": each page once per site publish, not per slice. */
 	log_debug("site: %zu files written, %zu removed, %u failed, %zu pages "
 	    "looked at%s", res->pages_written, res->pages_removed,
-	    res->pages_failed, u.looked, more ? ", more to come" : "");
-	return more;
+	    res->pages_failed, u.looked, step == SITE_FEEDS ? ", more to "
+	    "come after the feeds" : more ? ", more to come" : "");
+	return step;
 }
