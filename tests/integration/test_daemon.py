@@ -1216,11 +1216,12 @@ class BigMoveTest(dt.DaemonCase):
 					'---\n\nText %d.\n\n%s' % (i, i % 60, i, body))
 		return src
 
-	def start_big(self, max_entries=50, pages=False):
+	def start_big(self, max_entries=50, pages=False, feed=None):
 		"""Pages off but where pages are the subject: 20,000 release
 		pages take minutes on a loaded machine (see docs/reliability.md),
 		and these tests are about reading and publishing in slices."""
-		self.write_config(feed={'max_entries': str(max_entries)},
+		self.write_config(feed=dict(feed or {},
+			max_entries=str(max_entries)),
 			extra='' if pages else '\n[pages]\nenabled = false\n')
 		return self.start(env={'WATCHDOG_USEC': '200000'},
 			write_config=False)
@@ -1290,6 +1291,16 @@ class BigMoveTest(dt.DaemonCase):
 		self.assertGreater(len(slices), 2)
 		self.assertLessEqual(looked, 2 * pages, d.describe())
 		self.assertGreaterEqual(sum(int(m.group(1)) for m in slices), count)
+
+	def test_big_move_with_sub_feeds_waits_for_every_page(self):
+		"""A sub-feed may link any release's page: with sub-feeds on,
+		the feeds go only once every release page is in place."""
+		count = BIG // 10
+		src = self.make_batch(count=count)
+		d = self.start_big(pages=True, feed={'tag_feeds': 'true'})
+		self.check_move(d, src, 50, watchdog=False)
+		self.assertEqual(len(os.listdir(os.path.join(self.ws.out,
+			'releases'))), count + 3, d.describe())
 
 	def check_move(self, d, src, entries, watchdog=True):
 		n = d.publish_count()
