@@ -569,6 +569,9 @@ static struct {
 	size_t n;
 } media_done;
 
+/* The feeds went before the rest of the site, all in place: prune then. */
+static bool prune_owed;
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, bool save_state,
@@ -622,8 +625,9 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		if (step == SITE_DONE && out) {
 			/* The rest of a site whose feeds went before. */
 			res->site_rest = true;
-			if (res->pages_failed == 0)
+			if (prune_owed && res->pages_failed == 0)
 				mediapub_prune(c, rs, all);
+			prune_owed = false;
 			return 0;
 		}
 	}
@@ -681,8 +685,12 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	 * Only once no feed left in place links a copy any more, nor a page
 	 * (the pages after the feeds: when they are done).
 	 */
-	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0 &&
-	    !res->site_more)
-		mediapub_prune(c, rs, all);
+	prune_owed = false;
+	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0) {
+		if (res->site_more)
+			prune_owed = true;
+		else
+			mediapub_prune(c, rs, all);
+	}
 	return res->failed ? -1 : 0;
 }
