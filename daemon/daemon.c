@@ -122,6 +122,9 @@ after_run(struct daemon *d, const struct pipe_result *res, bool retry)
 	}
 	if (res->again)
 		arm(d);
+	/* The feeds went before the rest of the site: its next slice. */
+	if (res->site_more)
+		ev_timer_start(d->loop, &d->slice);
 	schedule_embargo(d, res->next_embargo);
 	status(d);
 }

@@ -21,6 +21,7 @@
 #include "log.h"
 #include "pathset.h"
 #include "publish.h"
+#include "site.h"
 
 /* An entry of a feed, or an embargoed release, as a publish saw it. */
 struct shown {
@@ -70,6 +71,7 @@ struct pipeline {
 		size_t removed;		/* ids freed so far */
 	} batch;
 	double slice_ms;		/* 0: no limit */
+	bool unwritten;			/* the last publish's feeds failed */
 
 	/* The release history, per run (see history_begin()). */
 	bool history_unread;		/* stop reading it in this run */
@@ -1213,12 +1215,28 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	int rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
 	    !p->once, &pr);
 
-	if (pr.site_more) {
-		/* The site is written in slices too; the feeds at the last. */
+	if (pr.site_more && !pr.feeds_went) {
+		/* The site is written in slices too; the feeds when the pages
+		 * they link are in place. */
 		memset(res, 0, sizeof(*res));
 		res->outcome = PIPE_MORE;
 		res->next_embargo = p->next_embargo;
 		return 1;
+	}
+	if (pr.site_rest) {
+		/* The rest of a site whose feeds went: the snapshot moves, no
+		 * publish of the feeds, no ping, the same status. */
+		memset(res, 0, sizeof(*res));
+		/* A failed publish of the feeds keeps its retry going. */
+		res->outcome = p->unwritten ? PIPE_UNWRITTEN : PIPE_PUBLISHED;
+		res->entries = p->entries;
+		res->site_changed = true;
+		res->next_embargo = p->next_embargo;
+		if (pr.next_change < res->next_embargo)
+			res->next_embargo = pr.next_change;
+		log_debug("site: the rest after publish #%lu is in place",
+		    p->publishes);
+		return p->unwritten ? -1 : 0;
 	}
 	p->last_ms = date_mono_ms() - t0;
 	p->last_at = (time_t)now;
@@ -1230,6 +1248,7 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	    p->last_ms, pr.render_ms);
 	memset(res, 0, sizeof(*res));
 	res->outcome = rc < 0 ? PIPE_UNWRITTEN : PIPE_PUBLISHED;
+	p->unwritten = rc < 0;
 	if (rc == 0)
 		save_empty(p, pr.entries, since, known);
 	res->entries = p->entries = pr.entries;
@@ -1239,6 +1258,8 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	res->nsubs_changed = pr.nsubs_changed;
 	res->gone = pr.gone;
 	res->ngone = pr.ngone;
+	/* The feeds went before the rest of the site: slices follow. */
+	res->site_more = pr.site_more;
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		res->changed[k] = pr.changed[k];
 		if (!pr.failed_k[k] && feed_written(&p->cfg->feed, k))
@@ -1319,6 +1340,8 @@ pipeline_free(struct pipeline *p)
 {
 	if (p == NULL)
 		return;
+	site_forget();
+	publish_forget();
 	batch_free(p);
 	store_free(p->store);
 	pathset_free(p->dirty);
@@ -1359,6 +1382,9 @@ pipeline_notes(struct pipeline *p, bool on)
 void
 pipeline_configure(struct pipeline *p, const struct config *c)
 {
+	/* The site under way was planned with the old config. */
+	site_forget();
+	publish_forget();
 	p->cfg = c;
 	p->meta = c->feed;
 }

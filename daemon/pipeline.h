@@ -114,6 +114,13 @@ struct pipe_result {
 	int64_t next_embargo;		/* seconds; INT64_MAX: none */
 	bool again;			/* marks made while a batch was */
 					/* read wait: run again */
+	/*
+	 * PIPE_PUBLISHED with more of the site to write (the feeds went as
+	 * soon as the pages they link were in place): run again, as for
+	 * PIPE_MORE. The run that writes the last of it is PIPE_PUBLISHED
+	 * too, with site_changed, no feed changed and no publish counted.
+	 */
+	bool site_more;
 };
 
 /*

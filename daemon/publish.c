@@ -736,6 +736,68 @@ gone_pages(const struct config *c, const struct tombstone *tv, size_t n,
 	res->ngone = gone.n;
 }
 
+/*
+ * The selection whose media were copied by a slice of the site still under
+ * way: its next slices need not look at every release's media again.
+ */
+static struct {
+	uint64_t gen;
+	struct release **rs;
+	size_t n;
+} media_done;
+
+/* The feeds went before the rest of the site, all in place: prune then. */
+static bool prune_owed;
+
+/*
+ * The sub-feed set of the selection whose site is under way, kept across
+ * its slices (subfeeds_build() walks every release: D12 in
+ * docs/reliability.md), and the config the site sees it through: the real
+ * one with feed.subs set, at one address, as site.c's plan wants.
+ */
+static struct {
+	bool built, ok;
+	uint64_t gen;
+	struct release **rs;
+	size_t n;
+	struct subfeeds set;
+} kept;
+static struct config site_cfg;
+
+static void
+subs_drop(void)
+{
+	subfeeds_free(&kept.set);
+	memset(&kept, 0, sizeof(kept));
+}
+
+void
+publish_forget(void)
+{
+	subs_drop();
+}
+
+/* The sub-feed set of rs[0..n): kept, or built; NULL if out of memory. */
+static const struct subfeeds *
+subs_for(const struct feed_meta *m, struct store *s, struct release **rs,
+    size_t n)
+{
+	if (!kept.built || kept.gen != store_generation(s) || kept.rs != rs ||
+	    kept.n != n) {
+		subs_drop();
+		kept.built = true;
+		kept.gen = store_generation(s);
+		kept.rs = rs;
+		kept.n = n;
+		kept.ok = subfeeds_build(m, rs, n, &kept.set) == 0;
+		if (!kept.ok)
+			log_errx("cannot build the sub-feeds (out of memory)");
+		else
+			pages_follow_clashes(&kept.set, rs, n);
+	}
+	return kept.ok ? &kept.set : NULL;
+}
+
 int
 publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, bool save_state,
@@ -748,8 +810,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	const char *newest = NULL;
 	const struct tombstone *tv;
 	size_t ntombs;
-	struct subfeeds set = { 0 };
-	bool set_ok = true;
+	const struct subfeeds *set;
 
 	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
@@ -768,28 +829,44 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		return fail_all(res);
 	}
 	/* The pages link the sub-feeds, so the names come first. */
-	if (subfeeds_build(&m, rs, all, &set) < 0) {
-		log_errx("cannot build the sub-feeds (out of memory)");
+	if ((set = subs_for(&m, s, rs, all)) == NULL)
 		res->subs_failed++;
-		set_ok = false;
-	}
 	/* Media first: pages and feeds link them. */
-	mediapub_copy(c, rs, all);
+	if (media_done.gen != store_generation(s) || media_done.rs != rs ||
+	    media_done.n != all)
+		mediapub_copy(c, rs, all);
+	media_done.gen = 0;
 	if (c->pages != NULL) {
-		struct config sc = *c;
-		int more;
+		/* Sub-feeds and archives link pages of any release. */
+		size_t need = m.archives || m.tag_feeds || m.type_feeds ||
+		    m.lang_feeds ? all : n;
+		bool out;
+		enum site_step step;
 
-		sc.feed.subs = set_ok ? &set : NULL;
-		if (set_ok)
-			pages_follow_clashes(&set, rs, all);
-		more = site_publish(&sc, rs, all, n, now, slice_ms,
-		    save_state, res);
-		if (more > 0) {
+		/* One address for the plan in site.c; the pages link the set. */
+		site_cfg = *c;
+		site_cfg.feed.subs = set;
+		step = site_publish(&site_cfg, rs, all, n, need,
+		    store_generation(s), now, slice_ms, save_state, res, &out);
+		if (step != SITE_DONE) {
+			media_done.gen = store_generation(s);
+			media_done.rs = rs;
+			media_done.n = all;
 			res->site_more = true;
-			subfeeds_free(&set);
+		}
+		if (step == SITE_MORE)
+			return 0;
+		if (step == SITE_DONE && out) {
+			/* The rest of a site whose feeds went before. */
+			res->site_rest = true;
+			if (prune_owed && res->pages_failed == 0)
+				mediapub_prune(c, rs, all);
+			prune_owed = false;
+			subs_drop();
 			return 0;
 		}
 	}
+	res->feeds_went = true;
 	subs_reset();
 	stamps_begin(c, &m, c->pages != NULL ? all : n);
 	tv = publish_tombs(c, rs, all, now, &ntombs);
@@ -837,12 +914,21 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		episode.fails++;
 	else
 		episode_end(c, res);
-	if (set_ok)
-		publish_subs(c, &m, &set, res);
-	subfeeds_free(&set);
+	if (set != NULL)
+		publish_subs(c, &m, set, res);
+	if (!res->site_more)
+		subs_drop();
 	stamps_end();
-	/* Only once no feed left in place links a copy any more. */
-	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0)
-		mediapub_prune(c, rs, all);
+	/*
+	 * Only once no feed left in place links a copy any more, nor a page
+	 * (the pages after the feeds: when they are done).
+	 */
+	prune_owed = false;
+	if (!res->failed && res->subs_failed == 0 && res->pages_failed == 0) {
+		if (res->site_more)
+			prune_owed = true;
+		else
+			mediapub_prune(c, rs, all);
+	}
 	return res->failed ? -1 : 0;
 }

@@ -24,8 +24,14 @@ struct publish_result {
 	unsigned pages_failed;		/* could not be rendered or written */
 	int64_t next_change;		/* when the site changes by itself */
 					/* (the news sitemap), INT64_MAX: never */
-	bool site_more;			/* a slice of the site was written, */
-					/* no feed: publish again soon */
+	/*
+	 * A slice of the site was written: publish again soon. With no feed
+	 * written (feeds untouched), or after the feeds, whose pages were in
+	 * place (site.h's SITE_FEEDS): the rest of the site follows.
+	 */
+	bool site_more;
+	bool feeds_went;		/* the feeds were rendered this call */
+	bool site_rest;			/* the last of that rest, no feed */
 	/*
 	 * Sub-feeds (feeds/subfeed.h) and archives (feeds/archive.h) whose
 	 * bytes changed and were written (or removed): names under the output folder ("tags/brott.atom"),
@@ -68,11 +74,21 @@ struct publish_result {
  * slice_ms (0: no limit) bounds the time spent on release pages: when
  * more are left, those written so far are in place, nothing else is
  * (no listing, sitemap or feed links to a page not there yet), and
- * res->site_more says to call again; the call that writes the last page
- * publishes the rest, so a big batch is still published once.
+ * res->site_more says to call again. The feeds are written once per
+ * batch, by the call after whose slice the pages they link are all in
+ * place (site.h's SITE_FEEDS; else the one that completes the site):
+ * when that leaves more of the site, res->site_more is set with the
+ * feeds' results, the next calls write the rest and the last of them
+ * says res->site_rest (no feed rendered or written).
  */
 int publish_feeds(const struct config *c, struct store *s, int64_t now,
     int64_t empty_since, double slice_ms, bool save_state,
     struct publish_result *res);
+
+/*
+ * What publish_feeds() keeps across the slices of one site (the sub-feed
+ * set) goes: the config or the store it was made from is going away.
+ */
+void publish_forget(void);
 
 #endif

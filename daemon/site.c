@@ -30,6 +30,7 @@ struct run {
 	atomic_bool rendered;	/* a page was made in this slice */
 	bool eager;		/* no whole site written yet: site_written */
 	bool save_state;	/* write pages-slugs (not --once) */
+	size_t looked;		/* release and listing pages looked at */
 	char first[1300];	/* the publish's first failure, or "" */
 };
 
@@ -53,26 +54,70 @@ static struct output_batch *open_batch;
 static bool site_written;
 
 /*
- * The index and sitemaps of the publish under way are written (by a
- * slice of their own: for 20,000 releases the sitemap alone is a slice's
- * worth); a slice that makes a page again clears it.
+ * The work of the site's publish under way, kept across its slices: made
+ * for one selection (the store's generation, rs, n), each slice takes its
+ * share from where the last one stopped, so a slice costs the pages it
+ * makes, not the archive (D12 in docs/reliability.md: 20,000 stamps per
+ * 50 ms slice). A change to the store or the config starts it again; the
+ * pages already written are then skipped by their stamps.
  */
-static bool files_written;
-static uint64_t files_of;	/* what they were written for: site_key() */
+enum stage {
+	STAGE_RELEASES,		/* release pages, newest first */
+	STAGE_LISTINGS,		/* archive/K.html */
+	STAGE_FILES,		/* index, sitemaps, style.css, robots.txt */
+	STAGE_SWEEP,		/* redirects, then removals */
+};
 
-/* rs[0..n) as the index and sitemaps see them: which, and their pages. */
-static uint64_t
-site_key(struct release **rs, size_t n)
+static struct plan {
+	bool on;
+	const struct config *c;
+	const struct pages *pages;
+	struct release **rs;
+	size_t n, nfeed;
+	uint64_t gen;		/* store_generation() it was made for */
+	enum stage stage;
+	size_t next;		/* the stage's next page (0-based) */
+	xmlHashTablePtr live;	/* the sweep's "SLUG.html" that live */
+	size_t count;		/* listing pages */
+	int folder;		/* sweeping releases/ (0), archive/ (1) */
+	DIR *dir;		/* its folder, open while being swept */
+	unsigned failed;	/* pages that could not be made, so far */
+	bool feeds_out;		/* SITE_FEEDS was returned */
+} plan;
+
+static void
+plan_end(void)
 {
-	uint64_t h = pages_hash(&n, sizeof(n));
+	if (plan.dir != NULL)
+		closedir(plan.dir);
+	xmlHashFree(plan.live, NULL);
+	memset(&plan, 0, sizeof(plan));
+}
 
-	for (size_t i = 0; i < n; i++) {
-		uint64_t v[3] = { (uint64_t)(uintptr_t)rs[i], rs[i]->page_key,
-		    (uint64_t)rs[i]->updated.sec };
+void
+site_forget(void)
+{
+	plan_end();
+}
 
-		h = pages_hash(v, sizeof(v)) ^ (h * 0x100000001b3ULL);
-	}
-	return h;
+/* The plan for rs[0..n) of store generation gen: kept, or a new one. */
+static void
+plan_for(const struct config *c, struct release **rs, size_t n,
+    size_t nfeed, uint64_t gen)
+{
+	if (plan.on && plan.c == c && plan.pages == c->pages &&
+	    plan.rs == rs && plan.n == n && plan.nfeed == nfeed &&
+	    plan.gen == gen)
+		return;
+	plan_end();
+	plan.on = true;
+	plan.c = c;
+	plan.pages = c->pages;
+	plan.rs = rs;
+	plan.n = n;
+	plan.nfeed = nfeed;
+	plan.gen = gen;
+	plan.count = pages_listing_count(c->pages, n);
 }
 
 /*
@@ -88,6 +133,7 @@ static unsigned episode_fails;
  */
 struct tally {
 	size_t written;
+	size_t looked;		/* pages whose stamps were looked at */
 	unsigned failed;
 	char first[1200];
 };
@@ -107,6 +153,7 @@ tally_add(struct run *u, const struct tally *t)
 		snprintf(u->first, sizeof(u->first), "%s/%s", u->c->output_dir,
 		    t->first);
 	u->res->pages_written += t->written;
+	u->looked += t->looked;
 	u->res->pages_failed += t->failed;
 }
 
@@ -220,14 +267,21 @@ work_loop(void *arg)
 	size_t i;
 
 	while (!atomic_load(&w->stopped) &&
-	    (i = atomic_fetch_add(&w->next, 1)) < w->items) {
-		/* Out of time once a page is made: each slice makes one. */
+	    (i = atomic_load(&w->next)) < w->items) {
+		/*
+		 * Out of time once a page is made: each slice makes one. Looked
+		 * at before an item is taken, so none taken is left undone
+		 * for the next slice.
+		 */
 		if (i >= w->must && w->deadline > 0 &&
 		    atomic_load(&w->u->rendered) &&
 		    date_mono_ms() >= w->deadline) {
 			atomic_store(&w->stopped, true);
 			break;
 		}
+		if ((i = atomic_fetch_add(&w->next, 1)) >= w->items)
+			break;
+		me->t.looked++;
 		if (w->listings)
 			listing_page(w, &me->t, i + 1);
 		else
@@ -236,16 +290,22 @@ work_loop(void *arg)
 	return NULL;
 }
 
-/* Run w on as many threads as it is worth. Returns 1 if out of time. */
+/*
+ * Run w from plan.next on as many threads as it is worth; plan.next is
+ * where it stopped. Returns 1 if out of time with items left, else 0.
+ */
 static int
 work_run(struct work *w)
 {
 	struct worker ws[MAX_THREADS];
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = w->items < MIN_PARALLEL || cpus < 2 ? 1 :
+	size_t left = w->items > plan.next ? w->items - plan.next : 0, done;
+	size_t nt = left < MIN_PARALLEL || cpus < 2 ? 1 :
 	    cpus > MAX_THREADS ? MAX_THREADS : (size_t)cpus, started = 1;
 
 	memset(ws, 0, sizeof(ws));
+	atomic_init(&w->next, plan.next);
+	atomic_init(&w->stopped, false);
 	for (size_t t = 0; t < nt; t++)
 		ws[t].w = w;
 	/* The calling thread is worker 0; a thread not made is no loss. */
@@ -257,7 +317,9 @@ work_run(struct work *w)
 		pthread_join(ws[t].tid, NULL);
 	for (size_t t = 0; t < started; t++)
 		tally_add(w->u, &ws[t].t);
-	return atomic_load(&w->stopped) ? 1 : 0;
+	done = atomic_load(&w->next);
+	plan.next = done < w->items ? done : w->items;
+	return plan.next < w->items ? 1 : 0;
 }
 
 /*
@@ -272,9 +334,6 @@ release_pages(struct run *u, struct release **rs, size_t n, size_t nfeed)
 	size_t idx = u->c->pages_set.index_entries;
 
 	w.must = !u->eager ? 0 : nfeed > idx ? nfeed : idx;
-
-	atomic_init(&w.next, 0);
-	atomic_init(&w.stopped, false);
 	return work_run(&w);
 }
 
@@ -283,11 +342,9 @@ static int
 listing_pages(struct run *u, struct release **rs, size_t n)
 {
 	struct work w = { .u = u, .rs = rs, .n = n, .listings = true,
-	    .items = pages_listing_count(u->c->pages, n),
-	    .deadline = u->deadline, .must = u->eager ? 1 : 0 };
+	    .items = plan.count, .deadline = u->deadline,
+	    .must = u->eager ? 1 : 0 };
 
-	atomic_init(&w.next, 0);
-	atomic_init(&w.stopped, false);
 	return work_run(&w);
 }
 
@@ -338,8 +395,9 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 /*
  * Remove the files in folder (under the output folder) whose names keep()
  * does not want: pages of releases gone, listing pages past the last.
- * Only NAME.html files are looked at. Returns 1 when u's deadline came
- * with files left (after MIN_REMOVALS at least), else 0.
+ * Only NAME.html files are looked at. The folder stays open in the plan
+ * across slices. Returns 1 when u's deadline came with files left (after
+ * MIN_REMOVALS at least), else 0.
  */
 static int
 sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
@@ -348,24 +406,18 @@ sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
 	char dir[4096], rel[512];
 	struct dirent *e;
 	unsigned done = 0;
-	int more = 0, rc;
-	DIR *d;
+	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/%s", u->c->output_dir, folder);
-	if ((d = opendir(dir)) == NULL)
+	if (plan.dir == NULL && (plan.dir = opendir(dir)) == NULL)
 		return 0;	/* none yet */
-	while ((e = readdir(d)) != NULL) {
+	while ((e = readdir(plan.dir)) != NULL) {
 		size_t len = strlen(e->d_name);
 
 		if (e->d_name[0] == '.' || len < 6 ||
 		    strcmp(e->d_name + len - 5, ".html") != 0 ||
 		    keep(e->d_name, arg))
 			continue;
-		if (++done > MIN_REMOVALS && u->deadline > 0 &&
-		    date_mono_ms() >= u->deadline) {
-			more = 1;
-			break;
-		}
 		snprintf(rel, sizeof(rel), "%s/%s", folder, e->d_name);
 		if ((rc = output_batch_remove(u->b, rel)) < 0) {
 			struct tally t = { 0 };
@@ -375,9 +427,13 @@ sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
 		} else if (rc == 1) {
 			u->res->pages_removed++;
 		}
+		if (++done >= MIN_REMOVALS && u->deadline > 0 &&
+		    date_mono_ms() >= u->deadline)
+			return 1;
 	}
-	closedir(d);
-	return more;
+	closedir(plan.dir);
+	plan.dir = NULL;
+	return 0;
 }
 
 /* ---- redirects of renamed releases -------------------------------------- */
@@ -579,36 +635,39 @@ keep_listing(const char *name, void *arg)
 	return k >= 1 && k <= *(size_t *)arg;
 }
 
-/* Sweep releases/ and archive/. Returns 1 if out of time, else 0. */
+/*
+ * The names that live (made once per plan, with the redirect pages), then
+ * the sweep of releases/ and archive/. Returns 1 if out of time, else 0.
+ */
 static int
 sweep_all(struct run *u, struct release **rs, size_t n)
 {
-	xmlHashTablePtr live = xmlHashCreate((int)(n < 64 ? 64 : n));
-	size_t count = pages_listing_count(u->c->pages, n);
 	char name[512];
 
-	int more;
-
-	if (live == NULL) {
-		u->res->pages_failed++;
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		snprintf(name, sizeof(name), "%s.html", rs[i]->slug);
-		if (xmlHashAddEntry(live, (const xmlChar *)name, rs[i]) < 0 &&
-		    xmlHashLookup(live, (const xmlChar *)name) == NULL) {
-			/* Not knowing what lives, remove nothing. */
-			xmlHashFree(live, NULL);
+	if (plan.live == NULL) {
+		if ((plan.live = xmlHashCreate((int)(n < 64 ? 64 : n))) ==
+		    NULL) {
 			u->res->pages_failed++;
 			return 0;
 		}
+		for (size_t i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "%s.html", rs[i]->slug);
+			if (xmlHashAddEntry(plan.live, (const xmlChar *)name,
+			    rs[i]) < 0 && xmlHashLookup(plan.live,
+			    (const xmlChar *)name) == NULL) {
+				/* Not knowing what lives, remove nothing. */
+				u->res->pages_failed++;
+				return 0;
+			}
+		}
+		redirects(u, rs, n, plan.live);
 	}
-	redirects(u, rs, n, live);
-	more = sweep(u, "releases", keep_release, live);
-	if (more == 0)
-		more = sweep(u, "archive", keep_listing, &count);
-	xmlHashFree(live, NULL);
-	return more;
+	if (plan.folder == 0) {
+		if (sweep(u, "releases", keep_release, plan.live) > 0)
+			return 1;
+		plan.folder = 1;
+	}
+	return sweep(u, "archive", keep_listing, &plan.count);
 }
 
 /* The batch of this publish: the one under way if it writes to dir. */
@@ -627,59 +686,104 @@ batch_for(const char *dir)
 	return open_batch;
 }
 
+/* Out of time after a page was made in this slice: the rest next time. */
+static bool
+late(struct run *u)
+{
+	return !u->eager && atomic_load(&u->rendered) && u->deadline > 0 &&
+	    date_mono_ms() >= u->deadline;
+}
+
 /*
- * One slice: the release pages, then the listing pages, then (in a slice
- * of its own when the pages took the time) the index, sitemaps and
- * sweeps. Returns 1 when there is more to do.
+ * One slice: the plan's stages from where the last slice left them: the
+ * release pages, the listing pages, then (in a slice of its own when the
+ * pages took the time) the index, sitemaps and sweeps. Returns 1 when
+ * there is more to do.
  */
 static int
 site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
     int64_t now)
 {
-	if (release_pages(u, rs, n, nfeed) > 0 ||
-	    listing_pages(u, rs, n) > 0)
-		return 1;
-	uint64_t key = site_key(rs, n);
-
-	if (atomic_load(&u->rendered) || key != files_of)
-		files_written = false;
-	/* A slice that made no page goes on whatever the time: progress. */
-	if (!u->eager && atomic_load(&u->rendered) && u->deadline > 0 &&
-	    date_mono_ms() >= u->deadline)
-		return 1;
-	if (!files_written) {
-		unsigned failed = u->res->pages_failed;
-
+	switch (plan.stage) {
+	case STAGE_RELEASES:
+		if (release_pages(u, rs, n, nfeed) > 0)
+			return 1;
+		plan.stage = STAGE_LISTINGS;
+		plan.next = 0;
+		/* FALLTHROUGH */
+	case STAGE_LISTINGS:
+		if (listing_pages(u, rs, n) > 0)
+			return 1;
+		plan.stage = STAGE_FILES;
+		/* A slice that made no page goes on whatever the time. */
+		if (late(u))
+			return 1;
+		/* FALLTHROUGH */
+	case STAGE_FILES:
 		site_files(u, rs, n, now);
-		/* One that failed is made again by the next slice. */
-		files_written = u->res->pages_failed == failed;
-		files_of = key;
+		plan.stage = STAGE_SWEEP;
 		/* The sweep and the feeds in the next slice, if late. */
 		if (!u->eager && u->deadline > 0 &&
 		    date_mono_ms() >= u->deadline)
 			return 1;
+		/* FALLTHROUGH */
+	case STAGE_SWEEP:
+		break;
 	}
 	u->res->next_change = sitemap_news_next_change(rs, n, now);
 	return sweep_all(u, rs, n);
 }
 
-int
+/*
+ * Whether the feeds may go before the rest of the site: a whole site was
+ * written before (so index.html is there), the pages of rs[0..need) are,
+ * none failed, and their renames are durable (the feeds are fsync'd: a
+ * power cut must not leave one linking a page whose rename was lost).
+ */
+static bool
+feeds_may_go(struct run *u, size_t need)
+{
+	if (plan.feeds_out || !site_written || plan.failed > 0 ||
+	    (plan.stage == STAGE_RELEASES && plan.next < need))
+		return false;
+	if (output_batch_sync(u->b) < 0) {
+		if (u->first[0] == '\0')
+			snprintf(u->first, sizeof(u->first), "cannot sync the "
+			    "pages in %s: %s", u->c->output_dir,
+			    strerror(errno));
+		u->res->pages_failed++;
+		plan.failed++;
+		return false;
+	}
+	return true;
+}
+
+enum site_step
 site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, double slice_ms, bool save_state,
-    struct publish_result *res)
+    size_t nfeed, size_t need, uint64_t gen, int64_t now, double slice_ms,
+    bool save_state, struct publish_result *res, bool *feeds_out)
 {
 	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
 	    date_mono_ms() + slice_ms : 0, false, !site_written, save_state,
-	    "" };
+	    0, "" };
+	enum site_step step;
 	int more;
 
 	atomic_init(&u.rendered, false);
 	if (u.b == NULL) {
 		log_errx("cannot publish the pages (out of memory)");
 		res->pages_failed++;
-		return 0;
+		*feeds_out = false;
+		return SITE_DONE;
 	}
+	plan_for(c, rs, n, nfeed, gen);
 	more = site_slice(&u, rs, n, nfeed, now);
+	plan.failed += res->pages_failed;
+	*feeds_out = plan.feeds_out;
+	step = more == 0 ? SITE_DONE : feeds_may_go(&u, need) ? SITE_FEEDS :
+	    SITE_MORE;
+	if (step == SITE_FEEDS)
+		plan.feeds_out = true;
 	if (more == 0) {
 		/* The site is complete: make its renames durable, then the
 		 * feeds that link to it follow. */
@@ -693,7 +797,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		output_batch_free(u.b);
 		open_batch = NULL;
 		site_written = true;
-		files_written = false;
+		plan_end();
 	}
 	if (res->pages_failed > 0 && episode_fails++ == 0)
 		log_errx("%s (more failures of the site are not logged until "
@@ -704,8 +808,10 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 		    "publishes", c->output_dir, episode_fails);
 		episode_fails = 0;
 	}
-	log_debug("site: %zu files written, %zu removed, %u failed%s",
-	    res->pages_written, res->pages_removed, res->pages_failed,
-	    more ? ", more to come" : "");
-	return more;
+	/* "looked at": each page once per site publish, not per slice. */
+	log_debug("site: %zu files written, %zu removed, %u failed, %zu pages "
+	    "looked at%s", res->pages_written, res->pages_removed,
+	    res->pages_failed, u.looked, step == SITE_FEEDS ? ", more to "
+	    "come after the feeds" : more ? ", more to come" : "");
+	return step;
 }

@@ -12,6 +12,14 @@
 #include "config/config.h"
 #include "publish.h"
 
+/* What a call of site_publish() leaves to do. */
+enum site_step {
+	SITE_DONE,	/* the whole site is in place: the feeds follow */
+	SITE_MORE,	/* more to come: call again; the feeds wait */
+	SITE_FEEDS,	/* more to come, and the pages the feeds link are */
+			/* in place: write the feeds now, call again */
+};
+
 /*
  * Write c->pages's site for rs[0..n) (every release published at now,
  * newest first); the first nfeed are in the feeds, whose rendered bodies
@@ -22,10 +30,24 @@
  * removals, at least, so every call gets somewhere): the release pages
  * newest first, then the listing pages, then the index, the sitemaps and
  * the removal of pages gone. Each file is in place when written; when
- * time runs out it returns 1 (call again): no index, sitemap or feed links
- * to a page not there yet, as what links comes later. Returns 0 when the
- * whole site is in place: then the folders are fsync'd (the only call
- * that waits on the disk), and the feeds may follow.
+ * time runs out it returns SITE_MORE (call again): no index, sitemap or
+ * feed links to a page not there yet, as what links comes later. Returns
+ * SITE_DONE when the whole site is in place: then the folders are
+ * fsync'd (the only call that waits on the disk), and the feeds follow.
+ *
+ * The feeds need not wait for all of it: they link the pages of
+ * rs[0..need) (the main feeds' nfeed, or all n with sub-feeds or
+ * archives). Once those are in place, their renames fsync'd, none failed,
+ * and a whole site was written before (index.html), a call returns
+ * SITE_FEEDS once: the caller writes the feeds then, and calls again for
+ * the rest. *feeds_out says the feeds of this site publish went in an
+ * earlier call (then SITE_DONE needs no feeds again). Never with
+ * slice_ms 0 (--once makes everything in one call).
+ *
+ * The calls of one site publish share its work list: gen is
+ * store_generation() of rs's store; while gen, rs, n and nfeed stay the
+ * same, a call goes on where the last stopped (each page is looked at
+ * once per publish, not once per call); any other starts the site anew.
  *
  * A renamed release (same id, another slug) leaves a redirect page at
  * its old name, for as long as it lives: which slug each id had is kept
@@ -37,8 +59,16 @@
  * pages_listing_stamp() did. So a file of the site removed by hand comes
  * back at the next start, not at the next publish.
  */
-int site_publish(const struct config *c, struct release **rs, size_t n,
-    size_t nfeed, int64_t now, double slice_ms, bool save_state,
-    struct publish_result *res);
+enum site_step site_publish(const struct config *c, struct release **rs,
+    size_t n, size_t nfeed, size_t need, uint64_t gen, int64_t now,
+    double slice_ms, bool save_state, struct publish_result *res,
+    bool *feeds_out);
+
+/*
+ * The config (or the store) the site publish under way was planned for
+ * is going away: the next site_publish() starts the site anew. Also frees
+ * what the plan holds (the store's releases must still be there).
+ */
+void site_forget(void);
 
 #endif

@@ -30,7 +30,11 @@ struct store {
 	size_t n, cap;
 	bool dirty;			/* the array needs a rebuild */
 	unsigned pending;		/* moves since the last selection */
+	uint64_t gen;			/* store_generation() */
 };
+
+/* Unique across the process's stores: a new one is no old one again. */
+static uint64_t generations;
 
 struct store *
 store_new(void)
@@ -40,6 +44,7 @@ store_new(void)
 	if (s == NULL)
 		return NULL;
 	memset(s, 0, sizeof(*s));
+	s->gen = ++generations;
 	s->by_path = xmlHashCreate(256);
 	s->by_id = xmlHashCreate(256);
 	if (s->by_path == NULL || s->by_id == NULL) {
@@ -200,6 +205,7 @@ store_take(struct store *s, const char *path)
 	xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
 	xmlHashRemoveEntry(s->by_path, X(path), NULL);
 	unsort(s, old, old->date.sec);
+	s->gen = ++generations;
 	return old;
 }
 
@@ -247,6 +253,7 @@ store_put(struct store *s, struct release *r, const char **clash)
 		release_free(old);
 	}
 	sort_in(s, r);
+	s->gen = ++generations;
 	return STORE_PUT_OK;
 nomem:
 	release_free(r);
@@ -355,6 +362,7 @@ store_next_embargo(struct store *s, int64_t now)
 void
 store_redated(struct store *s, struct release *r, int64_t was)
 {
+	s->gen = ++generations;
 	if (r->date.sec == was)
 		return;
 	unsort(s, r, was);
@@ -437,4 +445,11 @@ void
 store_touch(struct store *s)
 {
 	s->dirty = true;
+	s->gen = ++generations;
+}
+
+uint64_t
+store_generation(const struct store *s)
+{
+	return s->gen;
 }

@@ -62,6 +62,13 @@ void store_touch(struct store *s);
 void store_redated(struct store *s, struct release *r, int64_t was);
 
 /*
+ * Changes with every change above (put, take, remove, touch, redated),
+ * never the same in two stores of the process: while it and now stay, store_select() gives the same releases at the
+ * same addresses, so a caller may keep work it planned on them.
+ */
+uint64_t store_generation(const struct store *s);
+
+/*
  * The releases published at now (seconds): no drafts, date <= now, newest
  * first (by date, then id), at most max. Returns 0 with *n of them in *out,
  * an array owned by the store, valid until the next change; or -1 when out

@@ -279,6 +279,47 @@ test_remove_under(void **state)
 	assert_int_equal(store_count(s), 4);
 }
 
+/*
+ * The generation moves with every change that can change a selection or
+ * free a release, and never repeats, not even in another store: the
+ * site's work list is kept across slices while it stays (daemon/site.h).
+ */
+static void
+test_generation(void **state)
+{
+	struct store *s = *state, *other;
+	struct release *r, **sel;
+	uint64_t g = store_generation(s), seen[8];
+	size_t k = 0;
+
+	seen[k++] = g;
+	put_ok(s, mk("a.md", T2019, NULL, NULL));
+	seen[k++] = store_generation(s);
+	put_ok(s, mk("a.md", T2019 + 1, NULL, NULL));	/* replaced */
+	seen[k++] = store_generation(s);
+	/* Reading is no change. */
+	assert_int_equal(select_n(s, T2019 + 100, 10, &sel), 1);
+	assert_non_null(store_get(s, "a.md"));
+	assert_int_equal(store_generation(s), seen[k - 1]);
+	r = store_get(s, "a.md");
+	r->date.sec += 5;
+	store_redated(s, r, T2019 + 1);
+	seen[k++] = store_generation(s);
+	store_touch(s);
+	seen[k++] = store_generation(s);
+	assert_int_equal(store_remove(s, "a.md"), 0);
+	seen[k++] = store_generation(s);
+	/* Nothing to remove: no change, the same generation. */
+	assert_int_equal(store_remove(s, "a.md"), -1);
+	assert_int_equal(store_generation(s), seen[k - 1]);
+	assert_non_null(other = store_new());
+	seen[k++] = store_generation(other);
+	store_free(other);
+	for (size_t i = 0; i < k; i++)
+		for (size_t j = i + 1; j < k; j++)
+			assert_true(seen[i] != seen[j]);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, new_store, free_store)
 
 /*
@@ -456,6 +497,7 @@ main(void)
 		T(test_next_embargo),
 		T(test_remove_under),
 		T(test_select_incremental),
+		T(test_generation),
 		cmocka_unit_test_setup_teardown(test_select_out_of_memory,
 		    oom_setup, oom_teardown),
 	};
