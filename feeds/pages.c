@@ -555,8 +555,11 @@ pages_listing_stamp(const struct pages *p, struct release *const *rs,
 	size_t lo, hi, count = pages_listing_count(p, n);
 	uint64_t h = fnv(FNV_BASIS, &p->gen, sizeof(p->gen));
 
+	bool newest = k >= count;
+
+	/* Not the count: a page says only whether a newer one follows. */
 	h = fnv(h, &k, sizeof(k));
-	h = fnv(h, &count, sizeof(count));
+	h = fnv(h, &newest, sizeof(newest));
 	listing_slice(p, n, k, &lo, &hi);
 	for (size_t i = lo; i < hi; i++)
 		h = fnv(h, &rs[i]->page_key, sizeof(rs[i]->page_key));
@@ -1178,7 +1181,12 @@ view_list(struct view *v, const struct pages *p, const struct feed_meta *m,
 	char url[4096], *json;
 	const struct labels *l = labels_of(m->language);
 
-	site_el(v, page, p, m, root, count);
+	/*
+	 * The count (and the site's link to the newest listing) only on the
+	 * index: on a listing page it would rewrite every one of them each
+	 * time a new page opens.
+	 */
+	site_el(v, page, p, m, root, k == 0 ? count : 0);
 	labels_el(v, page, m->language);
 	list = el(v, page, "listing", NULL);
 	if (k == 0) {
@@ -1191,7 +1199,8 @@ view_list(struct view *v, const struct pages *p, const struct feed_meta *m,
 		    k);
 	}
 	attrf(v, list, "number", "%zu", lk);
-	attrf(v, list, "count", "%zu", count);
+	if (k == 0)
+		attrf(v, list, "count", "%zu", count);
 	el(v, list, "url", url);
 	if (k > 1)
 		attrf(v, el(v, list, "older", NULL), "href", "%zu.html", k - 1);

@@ -264,10 +264,6 @@
           <xsl:value-of select="$labels/@page"/>
           <xsl:text> </xsl:text>
           <xsl:value-of select="@number"/>
-          <xsl:text> </xsl:text>
-          <xsl:value-of select="$labels/@of"/>
-          <xsl:text> </xsl:text>
-          <xsl:value-of select="@count"/>
         </xsl:otherwise>
       </xsl:choose>
     </h1>

@@ -476,8 +476,8 @@ test_listings_are_stable(void **state)
 
 	(void)state;
 	pg = load(NULL, NULL, 2);
-	/* rs[0] is the newest: day 6; day 1..5 are rs[1..5]. */
-	add_days(6);
+	/* rs[0] is the newest: day 7; day 1..5 are rs[2..6]. */
+	add_days(7);
 	assert_int_equal(pages_listing_count(pg, 5), 3);
 	assert_int_equal(pages_listing_count(pg, 0), 1);
 	for (size_t k = 1; k <= 3; k++)
@@ -496,6 +496,20 @@ test_listings_are_stable(void **state)
 	assert_string_equal(before[1], after[1]);
 	assert_string_not_equal(before[2], after[2]);
 	assert_non_null(strstr(after[2], "Dag 6<"));
+	/*
+	 * Day 7 opens page 4: page 3 gains its "newer" link, pages 1 and 2
+	 * keep their bytes (no "of N" in them) and their stamps.
+	 */
+	for (size_t k = 1; k <= 2; k++) {
+		char *p7 = listing(k, 7);
+
+		assert_string_equal(before[k - 1], p7);
+		free(p7);
+		assert_true(pages_listing_stamp(pg, rs + 1, 6, k) ==
+		    pages_listing_stamp(pg, rs, 7, k));
+	}
+	assert_true(pages_listing_stamp(pg, rs + 1, 6, 3) !=
+	    pages_listing_stamp(pg, rs, 7, 3));
 	for (size_t k = 0; k < 3; k++) {
 		free(before[k]);
 		free(after[k]);
