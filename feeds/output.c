@@ -122,6 +122,32 @@ discard_temp(int fd, const char *tmp)
 	errno = saved;
 }
 
+/*
+ * Fill the temp file fd (named tmp, beside path) with data, fsync'd when
+ * sync, and rename it onto path. Returns 0, or -1 with errno set and the
+ * temp file gone.
+ */
+static int
+fill_and_rename(int fd, const char *tmp, const char *path, const void *data,
+    size_t len, bool sync)
+{
+	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 ||
+	    (sync && fsync(fd) < 0))
+		goto fail;
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	/* Complete before the rename: a reader sees old bytes or new. */
+	if (rename(tmp, path) < 0)
+		goto fail;
+	return 0;
+fail:
+	discard_temp(fd, tmp);
+	return -1;
+}
+
 int
 output_replace(const char *dir, const char *name, const void *data,
     size_t len)
@@ -138,24 +164,12 @@ output_replace(const char *dir, const char *name, const void *data,
 	if (same_bytes(path, data, len))
 		return 0;
 	/* The temp file sits beside the target so rename() is atomic. */
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0 ||
+	    fill_and_rename(fd, tmp, path, data, len, true) < 0)
 		return -1;
-	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0 ||
-	    fsync(fd) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) < 0)
-		goto fail;
 	/* Make the rename itself durable. */
 	fsync_dir(dir);
 	return 1;
-fail:
-	discard_temp(fd, tmp);
-	return -1;
 }
 
 /*
@@ -371,23 +385,11 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 		memcpy(tmp + strlen(tmp) - 6, "XXXXXX", 6);
 		fd = mkostemp(tmp, O_CLOEXEC);
 	}
-	if (fd < 0)
+	/* No fsync of its data: output.h says what a power cut may do. */
+	if (fd < 0 || fill_and_rename(fd, tmp, path, data, len, false) < 0)
 		return -1;
-	if (fchmod(fd, 0644) < 0 || write_all(fd, data, len) < 0)
-		goto fail;
-	if (close(fd) < 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	/* Complete before the rename: a reader sees old bytes or new. */
-	if (rename(tmp, path) < 0)
-		goto fail;
 	batch_touch(b, path);
 	return 1;
-fail:
-	discard_temp(fd, tmp);
-	return -1;
 }
 
 int
