@@ -399,9 +399,10 @@ class Npm(ht.HubCase):
 		npm_module()		# skip before starting a daemon
 		self.start_hub()
 		sub = NpmSubscriber(self, self.base + 'hub', TOPIC, secret)
+		# A node start-up first: over 5 s on a loaded machine.
 		dt.wait_for(lambda: sub.events('subscribe') or sub.events('error')
-			or sub.events('denied'), what='npm subscriber verified: %r'
-			% sub.events())
+			or sub.events('denied'), timeout=dt.TIMEOUT + 15 * dt.SCALE,
+			what='npm subscriber verified: %r' % sub.events())
 		self.assertEqual(sub.events('error') + sub.events('denied'), [])
 		self.assertEqual(sub.events('subscribe')[0]['topic'], TOPIC)
 		self.new_release('Delta')
