@@ -94,9 +94,14 @@ void state_pings_free(struct pending_ping *v, size_t n);
 int state_ping_due(struct state *st, double now, struct pending_ping **out,
     size_t *n);
 
-/* The same, at most max of them (the soonest). */
-int state_ping_due_max(struct state *st, double now, size_t max,
-    struct pending_ping **out, size_t *n);
+/*
+ * The same, at most max of them (the soonest), in the order (due, target,
+ * feed); with after, only the rows past its (due, target, feed) in that
+ * order. Each call reads about max rows, however many are due.
+ */
+int state_ping_due_max(struct state *st, double now,
+    const struct pending_ping *after, size_t max, struct pending_ping **out,
+    size_t *n);
 
 /* The earliest due time after now (INFINITY if none), and the row count. */
 double state_ping_next(struct state *st, double now);
