@@ -81,13 +81,13 @@ struct ping {
 	struct undone undone[MAX_UNDONE];
 	size_t nundone;
 	/*
-	 * The last due row handed out, in the queue's order (due, target,
-	 * feed): schedule() asks for the rows past it only, as many as
-	 * slots are free, not again for the ones under way. Unset (after a
-	 * queueing, or anything that may leave a row owed behind it): the
-	 * next schedule() asks from the start.
+	 * The last due row handed out, in the queue's order (due, seq):
+	 * schedule() asks for the rows past it only, as many as slots are
+	 * free, not again for the ones under way. Unset (after a queueing,
+	 * or anything that may leave a row owed behind it): the next
+	 * schedule() asks from the start.
 	 */
-	struct pending_ping cursor;	/* its due, target and feed */
+	struct pending_ping cursor;	/* its due and seq only */
 	bool cursor_set;
 	unsigned queued;	/* bumped at every queueing */
 };
@@ -165,26 +165,15 @@ index_targets(struct ping *p)
 static void
 forget_cursor(struct ping *p)
 {
-	free(p->cursor.target);
-	free(p->cursor.feed);
-	p->cursor.target = p->cursor.feed = NULL;
 	p->cursor_set = false;
 }
 
-/*
- * Keep (due, target, feed) of row as the cursor. A copy that fails leaves
- * it unset: the next schedule() then asks from the start, as it may.
- */
 static void
 set_cursor(struct ping *p, const struct pending_ping *row)
 {
-	forget_cursor(p);
 	p->cursor.due = row->due;
-	p->cursor.target = strdup(row->target);
-	p->cursor.feed = strdup(row->feed);
-	p->cursor_set = p->cursor.target != NULL && p->cursor.feed != NULL;
-	if (!p->cursor_set)
-		forget_cursor(p);
+	p->cursor.seq = row->seq;
+	p->cursor_set = true;
 }
 
 /* Run schedule() on the next loop iteration, once for many callers. */
@@ -1335,7 +1324,6 @@ ping_free(struct ping *p)
 	}
 	ev_timer_stop(p->loop, &p->curl_timer);
 	ev_timer_stop(p->loop, &p->due_timer);
-	forget_cursor(p);
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);
 	xmlHashFree(p->busy, NULL);

@@ -37,7 +37,7 @@ enum stmt {
  */
 #define NEW_DELIVERY	"lower(hex(randomblob(16)))"
 #define PING_COLUMNS	"target, feed, body, gen, first, due, attempts, " \
-	"last_error, delivery"
+	"last_error, delivery, rowid"
 
 static const char *const sql[S_NSTMTS] = {
 	[S_ADD] = "INSERT INTO pings (target, feed, body, gen, first, due, "
@@ -85,12 +85,19 @@ static const char *const sql[S_NSTMTS] = {
 	[S_ANN_CLEAR] = "DELETE FROM announced WHERE feed = ?1",
 	[S_ANN_ADD] = "INSERT INTO announced (feed, id, updated) "
 	    "VALUES (?1, ?2, ?3)",
-	/* Both on pings_order: no sort of the rows due at the same time. */
+	/*
+	 * The queue's order for the daemon, (due, rowid), is pings_due's
+	 * own: a hub's thousands of rows due at the same time are read a
+	 * few at a time, never all sorted. Past a row: the rest of its due
+	 * time, then the later ones (columns 6 and 10: due, rowid).
+	 */
 	[S_DUE_MAX] = "SELECT " PING_COLUMNS " FROM pings WHERE due <= ?1 "
-	    "ORDER BY due, target, feed LIMIT ?2",
-	[S_DUE_AFTER] = "SELECT " PING_COLUMNS " FROM pings WHERE due <= ?1 "
-	    "AND (due, target, feed) > (?3, ?4, ?5) "
-	    "ORDER BY due, target, feed LIMIT ?2",
+	    "ORDER BY due, rowid LIMIT ?2",
+	[S_DUE_AFTER] = "SELECT * FROM (SELECT " PING_COLUMNS " FROM pings "
+	    "WHERE due = ?3 AND rowid > ?4 AND due <= ?1 ORDER BY rowid "
+	    "LIMIT ?2) UNION ALL SELECT * FROM (SELECT " PING_COLUMNS
+	    " FROM pings WHERE due > ?3 AND due <= ?1 ORDER BY due, rowid "
+	    "LIMIT ?2) ORDER BY 6, 10 LIMIT ?2",
 	[S_HUB_PUT] = "INSERT INTO hub_subs (topic, callback, host, secret, "
 	    "expires, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (topic, callback) DO UPDATE SET host = ?3, "
@@ -118,7 +125,8 @@ static const char *const sql[S_NSTMTS] = {
 
 /* S_LIST for --status on a database no daemon has migrated yet. */
 static const char LIST_BEFORE_6[] = "SELECT target, feed, body, gen, first, "
-    "due, attempts, last_error, NULL FROM pings ORDER BY due, target, feed";
+    "due, attempts, last_error, NULL, rowid FROM pings "
+    "ORDER BY due, target, feed";
 
 static const char schema[] =
     "PRAGMA journal_mode = WAL;"
@@ -169,11 +177,6 @@ static const char *const migrations[] = {
 	/* restarts so that receivers can drop a resend (see state.h) */
 	"ALTER TABLE pings ADD COLUMN delivery TEXT;"
 	"UPDATE pings SET delivery = " NEW_DELIVERY ";",
-	/* 7: the queue's order as an index: a hub's thousands of rows due */
-	/* at the same second are read a few at a time without sorting all */
-	/* of them (pings_due stays: the schema above makes it anyway) */
-	"CREATE INDEX IF NOT EXISTS pings_order ON pings "
-	"  (due, target, feed);",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -632,6 +635,7 @@ read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
 		p->attempts = sqlite3_column_int(q, 6);
 		p->last_error = column_dup(q, 7);
 		p->delivery = column_dup(q, 8);
+		p->seq = sqlite3_column_int64(q, 9);
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
@@ -904,8 +908,7 @@ state_ping_due_max(struct state *st, double now,
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
 	if (after != NULL) {
 		sqlite3_bind_double(q, 3, after->due);
-		sqlite3_bind_text(q, 4, after->target, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 5, after->feed, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 4, after->seq);
 	}
 	return read_rows(st, q, out, n);
 }
