@@ -114,11 +114,15 @@ static const char *const sql[S_NSTMTS] = {
 	[S_HUB_EXPIRE] = "DELETE FROM hub_subs WHERE expires <= ?1",
 	[S_HUB_NEXT] = "SELECT MIN(expires) FROM hub_subs",
 	[S_HUB_COUNT] = "SELECT COUNT(*) FROM hub_subs",
-	/* One delivery per subscription, merged like state_ping_add(). */
+	/*
+	 * One delivery per subscription, merged like state_ping_add(). In
+	 * subscription order, the order they are sent in (rowid): not by
+	 * callback, which would send each wave to one host after another.
+	 */
 	[S_HUB_QUEUE] = "INSERT INTO pings (target, feed, body, gen, first, "
 	    "due, attempts, delivery) SELECT ?3 || id, topic, NULL, 1, ?2, ?2, "
 	    "0, " NEW_DELIVERY " FROM hub_subs WHERE topic = ?1 AND "
-	    "expires > ?2 ON CONFLICT (target, feed) DO UPDATE SET "
+	    "expires > ?2 ORDER BY id ON CONFLICT (target, feed) DO UPDATE SET "
 	    "body = NULL, gen = gen + 1, due = ?2, attempts = 0, "
 	    "delivery = " NEW_DELIVERY,
 };
