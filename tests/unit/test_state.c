@@ -195,7 +195,8 @@ place_cmp(const struct pending_ping *a, const struct pending_ping *b)
  * A hub's rows all due at the same time, a config target's due later and
  * one not due yet: page by page past the last row read, each due row
  * comes exactly once, in the queue's order, and the one not due never;
- * one queued later comes past the cursor once due.
+ * one queued later comes past the cursor once due. The hub's in order of
+ * subscription, not of callback ("cb/10" sorts before "cb/2").
  */
 static void
 test_due_rows_paged_past_cursor(void **state)
@@ -205,6 +206,7 @@ test_due_rows_paged_past_cursor(void **state)
 	struct pending_ping *all, *v, last = { 0 };
 	size_t nall, n, seen = 0;
 	char cb[64], *last_target = NULL;
+	long hub_id = 0;
 	bool *got;
 
 	(void)state;
@@ -236,6 +238,10 @@ test_due_rows_paged_past_cursor(void **state)
 			assert_true(j < nall);
 			assert_false(got[j]);
 			got[j] = true;
+			if (strncmp(v[i].target, "hub/", 4) == 0) {
+				assert_true(atol(v[i].target + 4) > hub_id);
+				hub_id = atol(v[i].target + 4);
+			}
 			last.due = v[i].due;
 			last.seq = v[i].seq;
 			free(last_target);
