@@ -101,7 +101,7 @@ class Subscriber:
 					sub.deliveries.append((self.path,
 						dict(self.headers.items()), body))
 					code = sub.script.pop(0) if sub.script else 204
-				sub.answer.wait(dt.TIMEOUT)	# bounded, as every wait
+				sub.answer.wait(dt.TIMEOUT)	# bounded
 				self._send(code)
 
 		self.server = _Server(('127.0.0.1', 0), Handler)

@@ -267,8 +267,8 @@ class Hub(ht.HubCase):
 			got = [[d for d in sub.got(p) if title.encode() in d[2]]
 				for p in paths]
 			return all(got) and got
-		return dt.wait_for(each, dt.TIMEOUT * (1 + len(paths) // 100), '%s delivered to each of %d'
-			'\n%s' % (title, len(paths), self.daemon.describe()))
+		return dt.wait_for(each, dt.TIMEOUT * (1 + len(paths) // 100),
+			'%s delivered to each of %d' % (title, len(paths)))
 
 	def test_change_while_its_deliveries_are_under_way(self):
 		# The hub's rows get a new gen while their transfers wait for
@@ -284,7 +284,8 @@ class Hub(ht.HubCase):
 		self.quiet()
 		for p, e in zip(paths, eps):
 			got = sub.got(p)
-			self.assertEqual(len(got), 2, got)	# Delta, then Epsilon
+			# Delta, then Epsilon
+			self.assertEqual(len(got), 2, got)
 			self.assertEqual(len(e), 1)
 			self.assertNotEqual(got[0][1].get('X-Feedpubd-Delivery'),
 				e[0][1].get('X-Feedpubd-Delivery'))
