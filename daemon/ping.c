@@ -80,6 +80,16 @@ struct ping {
 	size_t nowed_docs;
 	struct undone undone[MAX_UNDONE];
 	size_t nundone;
+	/*
+	 * The last due row handed out, in the queue's order (due, seq):
+	 * schedule() asks for the rows past it only, as many as slots are
+	 * free, not again for the ones under way. Unset (after a queueing,
+	 * or anything that may leave a row owed behind it): the next
+	 * schedule() asks from the start.
+	 */
+	struct pending_ping cursor;	/* its due and seq only */
+	bool cursor_set;
+	unsigned queued;	/* bumped at every queueing */
 };
 
 /* One socket curl asked us to watch. */
@@ -103,6 +113,7 @@ struct xfer {
 	void *done_ud;
 	bool fallback;		/* xmlrpc: weblogUpdates.ping after a fault */
 	int64_t gen;
+	unsigned queued;	/* p->queued when taken from the queue */
 	int attempts;
 	double first;
 	char status[128];	/* the answer's status line */
@@ -114,6 +125,7 @@ struct xfer {
 
 static void schedule(struct ping *p);
 static void counts(struct ping *p);
+static void state_failed(struct ping *p, int rc);
 
 static double
 wall_now(void)
@@ -150,13 +162,39 @@ index_targets(struct ping *p)
 	return 0;
 }
 
+static void
+forget_cursor(struct ping *p)
+{
+	p->cursor_set = false;
+}
+
+static void
+set_cursor(struct ping *p, const struct pending_ping *row)
+{
+	p->cursor.due = row->due;
+	p->cursor.seq = row->seq;
+	p->cursor_set = true;
+}
+
 /* Run schedule() on the next loop iteration, once for many callers. */
 static void
-schedule_soon(struct ping *p)
+refill_soon(struct ping *p)
 {
 	ev_timer_stop(p->loop, &p->due_timer);
 	ev_timer_set(&p->due_timer, 0., 0.);
 	ev_timer_start(p->loop, &p->due_timer);
+}
+
+/*
+ * The same after rows were queued or changed: a new row, or a new gen of
+ * one under way, may sort before the cursor.
+ */
+static void
+schedule_soon(struct ping *p)
+{
+	p->queued++;
+	forget_cursor(p);
+	refill_soon(p);
 }
 
 static const char *
@@ -446,6 +484,7 @@ xfer_of(struct ping *p, const struct pending_ping *pp)
 		return NULL;
 	x->p = p;
 	x->gen = pp->gen;
+	x->queued = p->queued;
 	x->attempts = pp->attempts;
 	x->first = pp->first;
 	x->target = strdup(pp->target);
@@ -467,16 +506,18 @@ send_delegated(struct ping *p, const struct pending_ping *pp)
 
 	if (x == NULL) {
 		log_errx("ping %s: out of memory", pp->target);
+		forget_cursor(p);	/* still owed: the next pass tries */
 		return;
 	}
 	x->delegated = true;
 	if ((x->easy = p->dg->request(p->dg->ud, pp, &x->darg)) == NULL) {
-		state_ping_drop(p->st, pp->target, pp->feed);
+		state_failed(p, state_ping_drop(p->st, pp->target, pp->feed));
 		xfer_free(x);
 		return;
 	}
 	if (run_easy(x) < 0) {
 		log_errx("ping %s: cannot start the request", pp->target);
+		forget_cursor(p);	/* still owed: the next pass tries */
 		xfer_free(x);
 		return;
 	}
@@ -512,6 +553,7 @@ send_pending(struct ping *p, const struct pending_ping *pp,
 
 	if (x == NULL) {
 		log_errx("ping %s: out of memory", pp->target);
+		forget_cursor(p);	/* still owed: the next pass tries */
 		return;
 	}
 	x->kind = t->kind;
@@ -521,6 +563,7 @@ send_pending(struct ping *p, const struct pending_ping *pp,
 	    (t->secret != NULL && x->secret == NULL) ||
 	    prepare(x, pp->body) < 0 || start(x) < 0) {
 		log_errx("ping %s: out of memory", pp->target);
+		forget_cursor(p);
 		xfer_free(x);
 		return;
 	}
@@ -561,8 +604,10 @@ first_line(const struct xfer *x, char *buf, size_t n)
 static void
 state_failed(struct ping *p, int rc)
 {
-	if (rc < 0)
+	if (rc < 0) {
 		p->hold_until = wall_now() + STATE_HOLD;
+		forget_cursor(p);	/* the row may be left where it was */
+	}
 }
 
 static const char *
@@ -654,6 +699,9 @@ retry(struct xfer *x, const char *why, long retry_after)
 	    xfer_kind(x), x->feed, why, n + 1, delay);
 	state_failed(x->p, state_ping_retry(x->p->st, x->target, x->feed,
 	    x->gen, now + delay, why));
+	/* Due again before the cursor (the clock was set back). */
+	if (x->p->cursor_set && now + delay <= x->p->cursor.due)
+		forget_cursor(x->p);
 }
 
 static void
@@ -791,13 +839,19 @@ check_done(struct ping *p)
 				continue;
 			retry(x, "cannot start the request", 0);
 		}
+		/*
+		 * Queued meanwhile: a newer gen of x's row may be due behind
+		 * the cursor, not done by x's outcome.
+		 */
+		if (x->done == NULL && x->queued != p->queued)
+			forget_cursor(p);
 		/* The one place a transfer's state is freed. */
 		unlink_xfer(p, x);
 		xfer_free(x);
 		any = true;
 	}
 	if (any)
-		schedule_soon(p);
+		refill_soon(p);
 }
 
 /* ---- the queue -------------------------------------------------------- */
@@ -815,7 +869,7 @@ static void
 schedule(struct ping *p)
 {
 	struct pending_ping *v;
-	size_t n;
+	size_t n, i;
 	double now = wall_now(), next = INFINITY;
 
 	ev_timer_stop(p->loop, &p->due_timer);
@@ -823,16 +877,24 @@ schedule(struct ping *p)
 		undone(p, NULL);
 	if (p->nxfers >= MAX_XFERS)
 		return;		/* the next end schedules again */
-	/* Those under way come first (they were due first): skip them. */
+	/*
+	 * Past the cursor, as many as slots are free; from the start, with
+	 * room for those under way, which came first (they were due first).
+	 */
 	if (now < p->hold_until || state_ping_due_max(p->st, now,
-	    MAX_XFERS + p->nxfers, &v, &n) < 0) {
+	    p->cursor_set ? &p->cursor : NULL, p->cursor_set ?
+	    MAX_XFERS - p->nxfers : MAX_XFERS, &v, &n) < 0) {
+		forget_cursor(p);
 		if (p->hold_until <= now)
 			p->hold_until = now + STATE_HOLD;
 		ev_timer_set(&p->due_timer, p->hold_until - now, 0.);
 		ev_timer_start(p->loop, &p->due_timer);
 		return;
 	}
-	for (size_t i = 0; i < n && p->nxfers < MAX_XFERS; i++) {
+	/* Before the loop: a row it cannot start unsets it again. */
+	if (n > 0)
+		set_cursor(p, &v[n - 1]);
+	for (i = 0; i < n && p->nxfers < MAX_XFERS; i++) {
 		const struct ping_target *t = find_target(p, v[i].target);
 
 		if (p->dg != NULL && strncmp(v[i].target, p->dg->prefix,
@@ -844,12 +906,15 @@ schedule(struct ping *p)
 			log_warnx("ping %s for %s: no such target in the "
 			    "config any more; dropped", v[i].target,
 			    v[i].feed);
-			state_ping_drop(p->st, v[i].target, v[i].feed);
+			state_failed(p, state_ping_drop(p->st, v[i].target,
+			    v[i].feed));
 		} else if (find_xfer(p, v[i].target, v[i].feed) == NULL &&
 		    !undone(p, &v[i])) {
 			send_pending(p, &v[i], t);
 		}	/* else under way: its end schedules again */
 	}
+	if (i < n && p->cursor_set)	/* full: the rest are still owed */
+		set_cursor(p, &v[i - 1]);
 	state_pings_free(v, n);
 	next = state_ping_next(p->st, now);
 	if (p->nundone > 0 && !isfinite(next))
@@ -1223,6 +1288,7 @@ ping_configure(struct ping *p, const struct config *c)
 	p->cfg = c;
 	if (index_targets(p) < 0)
 		log_errx("ping: out of memory");
+	forget_cursor(p);	/* targets come and go */
 	schedule(p);
 }
 

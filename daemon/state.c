@@ -23,7 +23,7 @@
 enum stmt {
 	S_ADD, S_BODY, S_LIST, S_DUE, S_NEXT, S_COUNT, S_DONE, S_RETRY,
 	S_DROP, S_REL_GET, S_REL_PUT, S_BEGIN, S_COMMIT, S_ROLLBACK,
-	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_HELD, S_DUE_MAX,
+	S_ANN_GET, S_ANN_CLEAR, S_ANN_ADD, S_HELD, S_DUE_MAX, S_DUE_AFTER,
 	S_HUB_PUT, S_HUB_FIND, S_HUB_DEL, S_HUB_DEL_ID, S_HUB_GET,
 	S_HUB_NTOPIC, S_HUB_NHOST, S_HUB_EXPIRE, S_HUB_NEXT, S_HUB_COUNT,
 	S_HUB_QUEUE, S_REL_TEXT, S_DIGEST, S_META_GET, S_META_SET,
@@ -37,7 +37,7 @@ enum stmt {
  */
 #define NEW_DELIVERY	"lower(hex(randomblob(16)))"
 #define PING_COLUMNS	"target, feed, body, gen, first, due, attempts, " \
-	"last_error, delivery"
+	"last_error, delivery, rowid"
 
 static const char *const sql[S_NSTMTS] = {
 	[S_ADD] = "INSERT INTO pings (target, feed, body, gen, first, due, "
@@ -85,8 +85,19 @@ static const char *const sql[S_NSTMTS] = {
 	[S_ANN_CLEAR] = "DELETE FROM announced WHERE feed = ?1",
 	[S_ANN_ADD] = "INSERT INTO announced (feed, id, updated) "
 	    "VALUES (?1, ?2, ?3)",
+	/*
+	 * The queue's order for the daemon, (due, rowid), is pings_due's
+	 * own: a hub's thousands of rows due at the same time are read a
+	 * few at a time, never all sorted. Past a row: the rest of its due
+	 * time, then the later ones (columns 6 and 10: due, rowid).
+	 */
 	[S_DUE_MAX] = "SELECT " PING_COLUMNS " FROM pings WHERE due <= ?1 "
-	    "ORDER BY due, target, feed LIMIT ?2",
+	    "ORDER BY due, rowid LIMIT ?2",
+	[S_DUE_AFTER] = "SELECT * FROM (SELECT " PING_COLUMNS " FROM pings "
+	    "WHERE due = ?3 AND rowid > ?4 AND due <= ?1 ORDER BY rowid "
+	    "LIMIT ?2) UNION ALL SELECT * FROM (SELECT " PING_COLUMNS
+	    " FROM pings WHERE due > ?3 AND due <= ?1 ORDER BY due, rowid "
+	    "LIMIT ?2) ORDER BY 6, 10 LIMIT ?2",
 	[S_HUB_PUT] = "INSERT INTO hub_subs (topic, callback, host, secret, "
 	    "expires, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6) "
 	    "ON CONFLICT (topic, callback) DO UPDATE SET host = ?3, "
@@ -103,18 +114,23 @@ static const char *const sql[S_NSTMTS] = {
 	[S_HUB_EXPIRE] = "DELETE FROM hub_subs WHERE expires <= ?1",
 	[S_HUB_NEXT] = "SELECT MIN(expires) FROM hub_subs",
 	[S_HUB_COUNT] = "SELECT COUNT(*) FROM hub_subs",
-	/* One delivery per subscription, merged like state_ping_add(). */
+	/*
+	 * One delivery per subscription, merged like state_ping_add(). In
+	 * subscription order, the order they are sent in (rowid): not by
+	 * callback, which would send each wave to one host after another.
+	 */
 	[S_HUB_QUEUE] = "INSERT INTO pings (target, feed, body, gen, first, "
 	    "due, attempts, delivery) SELECT ?3 || id, topic, NULL, 1, ?2, ?2, "
 	    "0, " NEW_DELIVERY " FROM hub_subs WHERE topic = ?1 AND "
-	    "expires > ?2 ON CONFLICT (target, feed) DO UPDATE SET "
+	    "expires > ?2 ORDER BY id ON CONFLICT (target, feed) DO UPDATE SET "
 	    "body = NULL, gen = gen + 1, due = ?2, attempts = 0, "
 	    "delivery = " NEW_DELIVERY,
 };
 
 /* S_LIST for --status on a database no daemon has migrated yet. */
 static const char LIST_BEFORE_6[] = "SELECT target, feed, body, gen, first, "
-    "due, attempts, last_error, NULL FROM pings ORDER BY due, target, feed";
+    "due, attempts, last_error, NULL, rowid FROM pings "
+    "ORDER BY due, target, feed";
 
 static const char schema[] =
     "PRAGMA journal_mode = WAL;"
@@ -623,6 +639,7 @@ read_rows(struct state *st, sqlite3_stmt *q, struct pending_ping **out,
 		p->attempts = sqlite3_column_int(q, 6);
 		p->last_error = column_dup(q, 7);
 		p->delivery = column_dup(q, 8);
+		p->seq = sqlite3_column_int64(q, 9);
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_DONE) {
@@ -884,14 +901,19 @@ state_announced_free(struct announced *v, size_t n)
 }
 
 int
-state_ping_due_max(struct state *st, double now, size_t max,
-    struct pending_ping **out, size_t *n)
+state_ping_due_max(struct state *st, double now,
+    const struct pending_ping *after, size_t max, struct pending_ping **out,
+    size_t *n)
 {
-	sqlite3_stmt *q = st->stmt[S_DUE_MAX];
+	sqlite3_stmt *q = st->stmt[after != NULL ? S_DUE_AFTER : S_DUE_MAX];
 
 	sqlite3_reset(q);
 	sqlite3_bind_double(q, 1, now);
 	sqlite3_bind_int64(q, 2, (sqlite3_int64)max);
+	if (after != NULL) {
+		sqlite3_bind_double(q, 3, after->due);
+		sqlite3_bind_int64(q, 4, after->seq);
+	}
 	return read_rows(st, q, out, n);
 }
 

@@ -38,6 +38,12 @@ struct pending_ping {
 	 * written by a feedpubd older than the column, never since.
 	 */
 	char *delivery;
+	/*
+	 * The row's place among those due at the same time (its rowid,
+	 * kept by every update of the row; a new row's is larger than any
+	 * in the queue then, or reused from a deleted last one).
+	 */
+	int64_t seq;
 };
 
 enum state_mode {
@@ -94,9 +100,14 @@ void state_pings_free(struct pending_ping *v, size_t n);
 int state_ping_due(struct state *st, double now, struct pending_ping **out,
     size_t *n);
 
-/* The same, at most max of them (the soonest). */
-int state_ping_due_max(struct state *st, double now, size_t max,
-    struct pending_ping **out, size_t *n);
+/*
+ * The same, at most max of them (the soonest), in the order (due, seq);
+ * with after, only the rows past its (due, seq) in that order. Each call
+ * reads about max rows, however many are due.
+ */
+int state_ping_due_max(struct state *st, double now,
+    const struct pending_ping *after, size_t max, struct pending_ping **out,
+    size_t *n);
 
 /* The earliest due time after now (INFINITY if none), and the row count. */
 double state_ping_next(struct state *st, double now);

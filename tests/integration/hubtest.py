@@ -38,6 +38,7 @@ HUB_URL = ft.BASE_URL + 'hub'
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 	daemon_threads = True
 	allow_reuse_address = True
+	request_queue_size = 512	# a hub's wave of 256 connections
 
 	def handle_error(self, request, client_address):
 		# A daemon killed mid-request resets its connection: expected.
@@ -55,6 +56,8 @@ class Subscriber:
 		self.deliveries = []		# (path, {header: value}, body)
 		self.echo = 'challenge'		# or 'wrong', or an int status
 		self.script = []		# statuses for the next deliveries
+		self.answer = threading.Event()	# cleared: deliveries wait
+		self.answer.set()
 		sub = self
 
 		class Handler(http.server.BaseHTTPRequestHandler):
@@ -98,6 +101,7 @@ class Subscriber:
 					sub.deliveries.append((self.path,
 						dict(self.headers.items()), body))
 					code = sub.script.pop(0) if sub.script else 204
+				sub.answer.wait(dt.TIMEOUT)	# bounded
 				self._send(code)
 
 		self.server = _Server(('127.0.0.1', 0), Handler)
@@ -110,6 +114,7 @@ class Subscriber:
 		return 'http://127.0.0.1:%d%s' % (self.port, path)
 
 	def stop(self):
+		self.answer.set()
 		self.server.shutdown()
 		self.server.server_close()
 		self.thread.join(5)

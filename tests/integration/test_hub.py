@@ -248,6 +248,66 @@ class Hub(ht.HubCase):
 		self.assertEqual(len(ids), 1, got)
 		self.assertRegex(ids.pop() or '', r'^[0-9a-f]{32}$')
 
+	def fan_out(self, n):
+		"""n subscriptions, callback paths /cb/0 .. /cb/n-1 of one
+		subscriber, all verified."""
+		self.start_hub({'max_per_host': '100000',
+			'max_per_topic': '100000'})
+		sub = self.subscriber()
+		paths = ['/cb/%d' % i for i in range(n)]
+		for p in paths:
+			self.assertEqual(self.subscribe(sub.url(p))[0], 202)
+		self.wait_log(' subscribed to %s' % TOPIC, n,
+			timeout=dt.TIMEOUT * (1 + n // 100))
+		return sub, paths
+
+	def wait_each(self, sub, paths, title):
+		"""Wait until every path got a delivery with title; those."""
+		def each():
+			got = [[d for d in sub.got(p) if title.encode() in d[2]]
+				for p in paths]
+			return all(got) and got
+		return dt.wait_for(each, dt.TIMEOUT * (1 + len(paths) // 100),
+			'%s delivered to each of %d' % (title, len(paths)))
+
+	def test_change_while_its_deliveries_are_under_way(self):
+		# The hub's rows get a new gen while their transfers wait for
+		# answers: once those end, each row is still owed and goes out.
+		sub, paths = self.fan_out(3)
+		sub.answer.clear()
+		self.new_release('Delta')
+		self.wait_delivered(sub, 3, path=None)
+		self.new_release('Epsilon')
+		self.wait_log('deliveries queued', 2)
+		sub.answer.set()
+		eps = self.wait_each(sub, paths, 'Epsilon')
+		self.quiet()
+		for p, e in zip(paths, eps):
+			got = sub.got(p)
+			# Delta, then Epsilon
+			self.assertEqual(len(got), 2, got)
+			self.assertEqual(len(e), 1)
+			self.assertNotEqual(got[0][1].get('X-Feedpubd-Delivery'),
+				e[0][1].get('X-Feedpubd-Delivery'))
+
+	def test_more_subscribers_than_transfers_at_once(self):
+		# 300 > the 256 transfers under way at once: the queue is read
+		# in waves past the last row handed out, each row exactly once.
+		sub, paths = self.fan_out(300)
+		sub.answer.clear()	# the first wave waits: the rest queue
+		self.new_release('Delta')
+		self.wait_delivered(sub, 256, path=None,
+			timeout=3 * dt.TIMEOUT)
+		self.quiet()
+		self.assertEqual(len(sub.got()), 256)
+		sub.answer.set()
+		self.wait_each(sub, paths, 'Delta')
+		self.quiet()
+		got = sub.got()
+		self.assertEqual(len(got), 300)
+		self.assertEqual(len({d[1].get('X-Feedpubd-Delivery')
+			for d in got}), 300)
+
 	def test_410_ends_the_subscription(self):
 		self.start_hub()
 		sub, witness = self.subscriber(), self.subscriber()

@@ -1,8 +1,9 @@
 /*
  * Unit tests for daemon/state.c: the pending pings' delivery ids (one per
  * queued change, the same across retries and reopening, a new one for a
- * new change), for config targets and the hub's queue alike, and the
- * migration that gives rows of an older database theirs.
+ * new change), for config targets and the hub's queue alike, the
+ * migration that gives rows of an older database theirs, and reading the
+ * due rows a few at a time past a cursor.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -178,6 +179,94 @@ test_hub_rows_get_ids(void **state)
 	state_pings_free(v, n);
 }
 
+#define NSUBS	300
+#define PAGE	7
+
+/* a's place (due, seq) against b's. */
+static int
+place_cmp(const struct pending_ping *a, const struct pending_ping *b)
+{
+	if (a->due != b->due)
+		return a->due < b->due ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/*
+ * A hub's rows all due at the same time, a config target's due later and
+ * one not due yet: page by page past the last row read, each due row
+ * comes exactly once, in the queue's order, and the one not due never;
+ * one queued later comes past the cursor once due. The hub's in order of
+ * subscription, not of callback ("cb/10" sorts before "cb/2").
+ */
+static void
+test_due_rows_paged_past_cursor(void **state)
+{
+	struct hub_sub s = { .topic = FEED, .host = "127.0.0.1",
+	    .expires = T0 + 3600 };
+	struct pending_ping *all, *v, last = { 0 };
+	size_t nall, n, seen = 0;
+	char cb[64], *last_target = NULL;
+	long hub_id = 0;
+	bool *got;
+
+	(void)state;
+	reopen();
+	for (int i = 0; i < NSUBS; i++) {
+		snprintf(cb, sizeof(cb), "http://127.0.0.1/cb/%d", i);
+		s.callback = cb;
+		assert_int_equal(state_hub_put(st, &s, T0), 0);
+	}
+	assert_int_equal(state_hub_queue(st, FEED, "hub/", T0), NSUBS);
+	assert_int_equal(state_ping_add(st, "hook", FEED, NULL, T0 + 1), 0);
+	assert_int_equal(state_ping_add(st, "later", FEED, NULL, T0 + 50), 0);
+	assert_int_equal(state_ping_due(st, T0 + 1, &all, &nall), 0);
+	assert_int_equal(nall, NSUBS + 1);
+	assert_non_null(got = calloc(nall, sizeof(*got)));
+	assert_int_equal(state_ping_due_max(st, T0 + 1, NULL, PAGE, &v, &n),
+	    0);
+	assert_int_equal(n, PAGE);
+	for (size_t j = 0; j < nall; j++)	/* from the very first */
+		assert_true(place_cmp(&all[j], &v[0]) >= 0);
+	while (n > 0) {
+		for (size_t i = 0; i < n; i++) {
+			size_t j = 0;
+
+			if (seen > 0 || i > 0)
+				assert_true(place_cmp(&v[i], &last) > 0);
+			while (j < nall && strcmp(all[j].target, v[i].target))
+				j++;
+			assert_true(j < nall);
+			assert_false(got[j]);
+			got[j] = true;
+			if (strncmp(v[i].target, "hub/", 4) == 0) {
+				assert_true(atol(v[i].target + 4) > hub_id);
+				hub_id = atol(v[i].target + 4);
+			}
+			last.due = v[i].due;
+			last.seq = v[i].seq;
+			free(last_target);
+			assert_non_null(last_target = strdup(v[i].target));
+		}
+		seen += n;
+		state_pings_free(v, n);
+		assert_int_equal(state_ping_due_max(st, T0 + 1, &last, PAGE,
+		    &v, &n), 0);
+		assert_true(n <= PAGE);
+	}
+	state_pings_free(v, n);
+	assert_int_equal(seen, nall);
+	assert_string_equal(last_target, "hook");
+	/* Due later: past the cursor, once its time comes. */
+	assert_int_equal(state_ping_due_max(st, T0 + 50, &last, PAGE, &v, &n),
+	    0);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].target, "later");
+	state_pings_free(v, n);
+	free(last_target);
+	free(got);
+	state_pings_free(all, nall);
+}
+
 static void
 sql(const char *path, const char *q)
 {
@@ -234,6 +323,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hub_rows_get_ids, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_older_database_migrated,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_due_rows_paged_past_cursor,
 		    setup, teardown),
 	};
 
