@@ -878,6 +878,12 @@ schedule(struct ping *p)
 	if (p->nxfers >= MAX_XFERS)
 		return;		/* the next end schedules again */
 	/*
+	 * Nothing under way: nothing to skip, and from the start a row the
+	 * cursor could have passed by (whatever the reason) is seen again.
+	 */
+	if (p->nxfers == 0)
+		forget_cursor(p);
+	/*
 	 * Past the cursor, as many as slots are free; from the start, with
 	 * room for those under way, which came first (they were due first).
 	 */
