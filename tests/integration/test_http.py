@@ -421,9 +421,12 @@ class TestSendfile(ServedCase):
 			prev = method
 		# Held pushes would wait for the cork timer (200 ms) each time.
 		self.assertLess(sorted(times)[len(times) // 2], 0.1, times)
+		# Most answers, not each: how the kernel cuts segments also
+		# follows the reader's window, and a reader preempted on a loaded
+		# machine saw one more once. Without the hold every one has +1.
 		self.assertTrue(extra)
-		self.assertLessEqual(max(extra), 0, 'segments beyond the bytes '
-			'needed: %r' % extra)
+		self.assertLessEqual(sorted(extra)[len(extra) // 2], 0,
+			'segments beyond the bytes needed: %r' % extra)
 
 
 class TestLimits(ServedCase):
