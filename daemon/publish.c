@@ -191,6 +191,13 @@ swept_already(const char *key, uint64_t want)
 	return same;
 }
 
+/* Whether snprintf's result n fitted a buffer of size bytes. */
+static bool
+fits(int n, size_t size)
+{
+	return n >= 0 && (size_t)n < size;
+}
+
 /* FNV-1a 64 of s, continuing h (never 0 at the end: see keep()). */
 static uint64_t
 name_hash(uint64_t h, const char *s)
@@ -407,10 +414,14 @@ stage_old_archives(const struct config *c, const char *dir,
 
 	for (size_t i = 0; ar != NULL && i < ar->n; i++)
 		want = name_hash(want, ar->v[i].path);
-	snprintf(name, sizeof(name), "%s/", dir);
+	if (!fits(snprintf(name, sizeof(name), "%s/", dir), sizeof(name)) ||
+	    !fits(snprintf(path, sizeof(path), "%s/%s", c->output_dir, dir),
+	    sizeof(path))) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
 	if (swept_already(name, want))
 		return 0;
-	snprintf(path, sizeof(path), "%s/%s", c->output_dir, dir);
 	if ((d = opendir(path)) == NULL)
 		return 0;	/* none written yet */
 	while ((e = readdir(d)) != NULL && rc == 0) {
@@ -419,7 +430,9 @@ stage_old_archives(const struct config *c, const char *dir,
 		if (e->d_name[0] == '.' || len < 5 ||
 		    strcmp(e->d_name + len - 5, ".atom") != 0)
 			continue;
-		snprintf(name, sizeof(name), "%s/%s", dir, e->d_name);
+		if (!fits(snprintf(name, sizeof(name), "%s/%s", dir,
+		    e->d_name), sizeof(name)))
+			continue;	/* not a name we could have written */
 		while (ar != NULL && i < ar->n && strcmp(ar->v[i].path,
 		    name) != 0)
 			i++;
