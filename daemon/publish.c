@@ -773,6 +773,7 @@ static struct {
 	uint64_t gen;
 	struct release **rs;
 	size_t n;
+	size_t ntombs;		/* only expiry changes them, not gen */
 	struct subfeeds set;
 } kept;
 static struct config site_cfg;
@@ -790,19 +791,23 @@ publish_forget(void)
 	subs_drop();
 }
 
-/* The sub-feed set of rs[0..n): kept, or built; NULL if out of memory. */
+/*
+ * The sub-feed set of rs[0..n) and the tombstones tv[0..ntombs): kept, or
+ * built; NULL if out of memory.
+ */
 static const struct subfeeds *
 subs_for(const struct feed_meta *m, struct store *s, struct release **rs,
-    size_t n)
+    size_t n, const struct tombstone *tv, size_t ntombs)
 {
 	if (!kept.built || kept.gen != store_generation(s) || kept.rs != rs ||
-	    kept.n != n) {
+	    kept.n != n || kept.ntombs != ntombs) {
 		subs_drop();
 		kept.built = true;
 		kept.gen = store_generation(s);
 		kept.rs = rs;
 		kept.n = n;
-		kept.ok = subfeeds_build(m, rs, n, &kept.set) == 0;
+		kept.ntombs = ntombs;
+		kept.ok = subfeeds_build(m, rs, n, tv, ntombs, &kept.set) == 0;
 		if (!kept.ok)
 			log_errx("cannot build the sub-feeds (out of memory)");
 		else
@@ -841,8 +846,9 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
-	/* The pages link the sub-feeds, so the names come first. */
-	if ((set = subs_for(&m, s, rs, all)) == NULL)
+	/* The sub-feeds carry the tombstones, and the pages link them. */
+	tv = publish_tombs(c, rs, all, now, &ntombs);
+	if ((set = subs_for(&m, s, rs, all, tv, ntombs)) == NULL)
 		res->subs_failed++;
 	/* Media first: pages and feeds link them. */
 	if (media_done.gen != store_generation(s) || media_done.rs != rs ||
@@ -882,7 +888,6 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	res->feeds_went = true;
 	subs_reset();
 	stamps_begin(c, &m, c->pages != NULL ? all : n);
-	tv = publish_tombs(c, rs, all, now, &ntombs);
 	gone_pages(c, tv, ntombs, now, res);
 	/*
 	 * Before the feed, so its prev-archive link is there to follow;

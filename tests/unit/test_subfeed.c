@@ -62,7 +62,7 @@ static void
 build(const struct feed_meta *m)
 {
 	subfeeds_free(&set);
-	assert_int_equal(subfeeds_build(m, rs, nrs, &set), 0);
+	assert_int_equal(subfeeds_build(m, rs, nrs, NULL, 0, &set), 0);
 }
 
 static void
