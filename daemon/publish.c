@@ -356,44 +356,79 @@ wanted(const struct feed_meta *m, const struct subfeeds *set,
 	return true;	/* not a feed's name: not ours to remove */
 }
 
-/* Remove the sub-feed files set no longer has. */
+/*
+ * One sweep of the sub-feeds' folders (UNDER/tags, UNDER/types,
+ * UNDER/langs): each name there that kept() refuses goes through drop(),
+ * unless want, a hash of what kept() keeps, is what it was at the last
+ * sweep (swept_already(), keyed "UNDER/tags/").
+ */
+struct sweep {
+	const char *under;	/* "" or ARCHIVE_DIR "/" */
+	uint64_t want;
+	bool (*kept)(const struct feed_meta *m, const struct subfeeds *set,
+	    enum subfeed_axis a, const char *name);
+	/* name: "UNDER/DIR/NAME". Returns 0, or -1. */
+	int (*drop)(const struct config *c, const char *name,
+	    struct output_batch *b);
+};
+
 static int
-stage_stale(const struct config *c, const struct subfeeds *set,
-    struct output_batch *b)
+sweep_axes(const struct config *c, const struct subfeeds *set,
+    const struct sweep *s, struct output_batch *b)
 {
 	char path[4096], name[4096];
-	uint64_t want = 0xcbf29ce484222325ULL;
 	int rc = 0;
 
-	for (int k = 0; k < FEED_NKINDS; k++)
-		want = name_hash(want, feed_written(&c->feed, k) ? "1" : "0");
-	for (size_t i = 0; i < set->n; i++)
-		want = name_hash(name_hash(want, subfeed_dir(set->v[i].axis)),
-		    set->v[i].slug);
-	if (swept_already("tags/", want))
+	snprintf(name, sizeof(name), "%s%s/", s->under, subfeed_dir(SUB_TAG));
+	if (swept_already(name, s->want))
 		return 0;
-	for (int a = 0; a < SUB_NAXES; a++) {
+	for (int a = 0; a < SUB_NAXES && rc == 0; a++) {
 		DIR *d;
 		struct dirent *e;
 
-		snprintf(path, sizeof(path), "%s/%s", c->output_dir,
-		    subfeed_dir(a));
-		if ((d = opendir(path)) == NULL)
+		if (!fits(snprintf(path, sizeof(path), "%s/%s%s", c->output_dir,
+		    s->under, subfeed_dir(a)), sizeof(path)) ||
+		    (d = opendir(path)) == NULL)
 			continue;	/* none written yet */
 		while ((e = readdir(d)) != NULL && rc == 0) {
-			if (e->d_name[0] == '.' || wanted(&c->feed, set, a,
+			if (e->d_name[0] == '.' || s->kept(&c->feed, set, a,
 			    e->d_name))
 				continue;
-			snprintf(name, sizeof(name), "%s/%s", subfeed_dir(a),
-			    e->d_name);
-			if ((rc = output_batch_remove(b, name)) == 1)
-				rc = subs_add(name);
+			if (!fits(snprintf(name, sizeof(name), "%s%s/%s",
+			    s->under, subfeed_dir(a), e->d_name), sizeof(name)))
+				continue;	/* not a name we could have written */
+			rc = s->drop(c, name, b);
 		}
 		closedir(d);
 	}
 	if (rc < 0)
 		next_bad = true;	/* sweep again next time */
 	return rc;
+}
+
+static int
+drop_file(const struct config *c, const char *name, struct output_batch *b)
+{
+	int rc = output_batch_remove(b, name);
+
+	(void)c;
+	return rc == 1 ? subs_add(name) : rc;
+}
+
+/* Remove the sub-feed files set no longer has. */
+static int
+stage_stale(const struct config *c, const struct subfeeds *set,
+    struct output_batch *b)
+{
+	struct sweep s = { "", 0xcbf29ce484222325ULL, wanted, drop_file };
+
+	for (int k = 0; k < FEED_NKINDS; k++)
+		s.want = name_hash(s.want, feed_written(&c->feed, k) ? "1" :
+		    "0");
+	for (size_t i = 0; i < set->n; i++)
+		s.want = name_hash(name_hash(s.want,
+		    subfeed_dir(set->v[i].axis)), set->v[i].slug);
+	return sweep_axes(c, set, &s, b);
 }
 
 /* ---- archives (RFC 5005) ------------------------------------------------ */
@@ -538,40 +573,26 @@ has_archives(const struct feed_meta *m, const struct subfeeds *set,
 	return false;
 }
 
+static int
+drop_archives(const struct config *c, const char *dir,
+    struct output_batch *b)
+{
+	return stage_old_archives(c, dir, NULL, b);
+}
+
 /* Remove the archive folders of sub-feeds gone (or without archives). */
 static int
 stage_stale_archives(const struct config *c, const struct subfeeds *set,
     struct output_batch *b)
 {
-	char path[4096], dir[4096];
-	uint64_t want = 0xcbf29ce484222325ULL;
-	int rc = 0;
+	struct sweep s = { ARCHIVE_DIR "/", 0xcbf29ce484222325ULL,
+		has_archives, drop_archives };
 
 	for (size_t i = 0; c->feed.archives && i < set->n; i++)
 		if (set->v[i].nall > set->v[i].n)
-			want = name_hash(name_hash(want,
+			s.want = name_hash(name_hash(s.want,
 			    subfeed_dir(set->v[i].axis)), set->v[i].slug);
-	if (swept_already(ARCHIVE_DIR "/tags/", want))
-		return 0;
-	for (int a = 0; a < SUB_NAXES && rc == 0; a++) {
-		DIR *d;
-		struct dirent *e;
-
-		snprintf(path, sizeof(path), "%s/%s/%s", c->output_dir,
-		    ARCHIVE_DIR, subfeed_dir(a));
-		if ((d = opendir(path)) == NULL)
-			continue;	/* none written yet */
-		while ((e = readdir(d)) != NULL && rc == 0) {
-			if (e->d_name[0] == '.' || has_archives(&c->feed, set,
-			    a, e->d_name))
-				continue;
-			snprintf(dir, sizeof(dir), "%s/%s/%s", ARCHIVE_DIR,
-			    subfeed_dir(a), e->d_name);
-			rc = stage_old_archives(c, dir, NULL, b);
-		}
-		closedir(d);
-	}
-	return rc;
+	return sweep_axes(c, set, &s, b);
 }
 
 /* ---- sub-feeds, their documents ---------------------------------------- */
