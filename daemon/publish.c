@@ -698,13 +698,29 @@ tombs_read_file(const struct config *c)
 }
 
 /*
- * The tombstones of what left since the last publish, kept in the state
- * folder across restarts (and --once runs). Returns them, or NULL with
- * *n 0 when [feed] deleted_for is 0.
+ * The selection (store generation, releases) tombs last saw, for how
+ * long, and until when (the first expiry) that selection changes
+ * nothing: a site's slices and an idle publish need no update (it
+ * copies every release's id and filing).
+ */
+struct tombs_saw {
+	uint64_t gen;
+	struct release *const *rs;
+	size_t n;
+	unsigned keep;
+	int64_t until;
+};
+static struct tombs_saw tombs_saw;
+
+/*
+ * The tombstones of what left since the last publish of rs[0..all) (of
+ * store generation gen), kept in the state folder across restarts (and
+ * --once runs). Returns them, or NULL with *n 0 when [feed] deleted_for
+ * is 0.
  */
 static const struct tombstone *
-publish_tombs(const struct config *c, struct release *const *rs,
-    size_t all, int64_t now, size_t *n)
+publish_tombs(const struct config *c, uint64_t gen,
+    struct release *const *rs, size_t all, int64_t now, size_t *n)
 {
 	bool changed;
 	char *data;
@@ -714,10 +730,27 @@ publish_tombs(const struct config *c, struct release *const *rs,
 		return NULL;
 	if (!tombs_read)
 		tombs_read_file(c);
+	if (tombs_saw.rs == rs && tombs_saw.n == all && tombs_saw.gen == gen &&
+	    tombs_saw.keep == c->feed.deleted_for && now < tombs_saw.until) {
+		*n = tombs.n;
+		return tombs.v;
+	}
+	tombs_saw.rs = NULL;
 	if (tombs_update(&tombs, rs, all, now, c->feed.deleted_for,
 	    &changed) < 0) {
 		log_errx("cannot update the tombstones (out of memory)");
-	} else if (changed) {
+		changed = false;
+	} else {
+		tombs_saw = (struct tombs_saw){ gen, rs, all,
+			c->feed.deleted_for, INT64_MAX };
+		/* tombs_update() drops one once now - when > keep. */
+		for (size_t i = 0; i < tombs.n; i++)
+			if (tombs.v[i].when + c->feed.deleted_for + 1 <
+			    tombs_saw.until)
+				tombs_saw.until = tombs.v[i].when +
+				    c->feed.deleted_for + 1;
+	}
+	if (changed) {
 		if ((data = tombs_dump(&tombs)) == NULL ||
 		    output_mkdirs(c->state_dir) < 0 ||
 		    output_replace(c->state_dir, TOMBS_FILE, data,
@@ -868,7 +901,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		return fail_all(res);
 	}
 	/* The sub-feeds carry the tombstones, and the pages link them. */
-	tv = publish_tombs(c, rs, all, now, &ntombs);
+	tv = publish_tombs(c, store_generation(s), rs, all, now, &ntombs);
 	if ((set = subs_for(&m, s, rs, all, tv, ntombs)) == NULL)
 		res->subs_failed++;
 	/* Media first: pages and feeds link them. */

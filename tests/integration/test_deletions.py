@@ -411,6 +411,36 @@ class SubFeedsAnnounced(ht.HubCase):
 		self.assertEqual(len(sub.got('/x')), 1)
 		self.assertEqual(sub.got('/other'), [])
 
+	def test_restart_keeps_them_and_the_timer_drops_them(self):
+		"""A restart while the tombstones live: the same bytes served;
+		then they expire by themselves (no other change): the feeds x
+		alone was in go (404), the others lose the tombstone."""
+		keep = int(8 * dt.SCALE)
+		for day, s in enumerate(('z', 'y', 'x'), 1):
+			put_sub(self.ws, s, day)
+		self.start_hub(feed=sub_feed_section('%ds' % keep),
+			hub={'enabled': 'false'})
+		en = os.path.join(self.ws.out, 'langs', 'en.atom')
+		brott = os.path.join(self.ws.out, 'tags', 'brott.atom')
+		os.unlink(self.ws.release('x.md'))
+		dt.wait_for(lambda: [r for r, _ in tombs(en)] == [rid('x')],
+			what='the tombstone in langs/en.atom\n' + self.daemon.describe())
+		gone_at = time.monotonic()
+		self.assertEqual(tombs(brott), tombs(en))
+		with open(en, 'rb') as f:
+			before = f.read()
+		self.daemon.stop()
+		self.relaunch()
+		self.assertEqual(self.served_plain('langs/en.atom')[1], before)
+		self.assertEqual(tombs(brott), tombs(en))
+		dt.wait_for(lambda: not os.path.exists(en), keep + 10 * dt.SCALE,
+			'langs/en.atom gone after expiry\n' + self.daemon.describe())
+		self.assertGreater(time.monotonic() - gone_at, keep - 2)
+		self.assertEqual(tombs(brott), [])
+		self.assertFalse(os.path.exists(en[:-5] + '.json'))
+		self.assertFalse(os.path.exists(en[:-5] + '.rss'))
+		self.assertEqual(self.get('langs/en.atom')[0], 404)
+
 
 class Served(ht.HubCase):
 	"""The daemon's own HTTP server and the pages of removed releases."""
