@@ -56,12 +56,13 @@ copy(struct tombstone *dst, const struct tombstone *src, int64_t when)
 {
 	memset(dst, 0, sizeof(*dst));
 	dst->when = when;
-	if (dup_str(&dst->ref, src->ref) < 0 || dup_str(&dst->slug,
-	    src->slug) < 0 || dup_str(&dst->type, src->type) < 0 ||
+	if (dup_str(&dst->ref, src->ref) < 0 ||
+	    dup_str(&dst->slug, src->slug) < 0 ||
+	    dup_str(&dst->type, src->type) < 0 ||
 	    dup_str(&dst->lang, src->lang) < 0)
 		return -1;
-	if (src->ntags > 0 && (dst->tags = calloc(src->ntags,
-	    sizeof(*dst->tags))) == NULL)
+	if (src->ntags > 0 &&
+	    (dst->tags = calloc(src->ntags, sizeof(*dst->tags))) == NULL)
 		return -1;
 	for (size_t i = 0; i < src->ntags; i++) {
 		if ((dst->tags[i] = strdup(src->tags[i])) == NULL)
@@ -202,8 +203,9 @@ stone_json(const struct tombstone *s, bool when)
 	if (ok && when)
 		ok = json_object_set_new(o, "when",
 		    json_integer((json_int_t)s->when)) == 0;
-	ok = ok && set_str(o, "slug", s->slug) == 0 && set_str(o, "type",
-	    s->type) == 0 && set_str(o, "lang", s->lang) == 0;
+	ok = ok && set_str(o, "slug", s->slug) == 0 &&
+	    set_str(o, "type", s->type) == 0 &&
+	    set_str(o, "lang", s->lang) == 0;
 	if (ok && s->ntags > 0) {
 		ok = (tags = json_array()) != NULL;
 		for (size_t i = 0; ok && i < s->ntags; i++)
