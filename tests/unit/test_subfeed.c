@@ -358,6 +358,21 @@ test_tombstone_keeps_clash(void **state)
 	assert_string_equal(f->slug, "mollan");
 	assert_int_equal(f->ntombs, 0);
 	assert_int_equal(f->nall, 1);
+
+	/*
+	 * The other way: the plain slug's owner went. Its tombstone keeps
+	 * tags/mollan; the live spelling stays suffixed until it expires.
+	 */
+	teardown(NULL);
+	gone[0] = "mollan";
+	add("a.md", "tags: [M\xC3\xB6llan]\n");
+	build_tombs(&m, tv, 1);
+	f = find(SUB_TAG, "mollan");
+	assert_int_equal(f->nall, 0);
+	assert_int_equal(f->ntombs, 1);
+	assert_string_equal(find(SUB_TAG, "M\xC3\xB6llan")->slug, want);
+	build_tombs(&m, NULL, 0);
+	assert_string_equal(find(SUB_TAG, "M\xC3\xB6llan")->slug, "mollan");
 }
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
