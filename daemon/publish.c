@@ -356,44 +356,79 @@ wanted(const struct feed_meta *m, const struct subfeeds *set,
 	return true;	/* not a feed's name: not ours to remove */
 }
 
-/* Remove the sub-feed files set no longer has. */
+/*
+ * One sweep of the sub-feeds' folders (UNDER/tags, UNDER/types,
+ * UNDER/langs): each name there that kept() refuses goes through drop(),
+ * unless want, a hash of what kept() keeps, is what it was at the last
+ * sweep (swept_already(), keyed "UNDER/tags/").
+ */
+struct sweep {
+	const char *under;	/* "" or ARCHIVE_DIR "/" */
+	uint64_t want;
+	bool (*kept)(const struct feed_meta *m, const struct subfeeds *set,
+	    enum subfeed_axis a, const char *name);
+	/* name: "UNDER/DIR/NAME". Returns 0, or -1. */
+	int (*drop)(const struct config *c, const char *name,
+	    struct output_batch *b);
+};
+
 static int
-stage_stale(const struct config *c, const struct subfeeds *set,
-    struct output_batch *b)
+sweep_axes(const struct config *c, const struct subfeeds *set,
+    const struct sweep *s, struct output_batch *b)
 {
 	char path[4096], name[4096];
-	uint64_t want = 0xcbf29ce484222325ULL;
 	int rc = 0;
 
-	for (int k = 0; k < FEED_NKINDS; k++)
-		want = name_hash(want, feed_written(&c->feed, k) ? "1" : "0");
-	for (size_t i = 0; i < set->n; i++)
-		want = name_hash(name_hash(want, subfeed_dir(set->v[i].axis)),
-		    set->v[i].slug);
-	if (swept_already("tags/", want))
+	snprintf(name, sizeof(name), "%s%s/", s->under, subfeed_dir(SUB_TAG));
+	if (swept_already(name, s->want))
 		return 0;
-	for (int a = 0; a < SUB_NAXES; a++) {
+	for (int a = 0; a < SUB_NAXES && rc == 0; a++) {
 		DIR *d;
 		struct dirent *e;
 
-		snprintf(path, sizeof(path), "%s/%s", c->output_dir,
-		    subfeed_dir(a));
-		if ((d = opendir(path)) == NULL)
+		if (!fits(snprintf(path, sizeof(path), "%s/%s%s", c->output_dir,
+		    s->under, subfeed_dir(a)), sizeof(path)) ||
+		    (d = opendir(path)) == NULL)
 			continue;	/* none written yet */
 		while ((e = readdir(d)) != NULL && rc == 0) {
-			if (e->d_name[0] == '.' || wanted(&c->feed, set, a,
+			if (e->d_name[0] == '.' || s->kept(&c->feed, set, a,
 			    e->d_name))
 				continue;
-			snprintf(name, sizeof(name), "%s/%s", subfeed_dir(a),
-			    e->d_name);
-			if ((rc = output_batch_remove(b, name)) == 1)
-				rc = subs_add(name);
+			if (!fits(snprintf(name, sizeof(name), "%s%s/%s",
+			    s->under, subfeed_dir(a), e->d_name), sizeof(name)))
+				continue;	/* not a name we could have written */
+			rc = s->drop(c, name, b);
 		}
 		closedir(d);
 	}
 	if (rc < 0)
 		next_bad = true;	/* sweep again next time */
 	return rc;
+}
+
+static int
+drop_file(const struct config *c, const char *name, struct output_batch *b)
+{
+	int rc = output_batch_remove(b, name);
+
+	(void)c;
+	return rc == 1 ? subs_add(name) : rc;
+}
+
+/* Remove the sub-feed files set no longer has. */
+static int
+stage_stale(const struct config *c, const struct subfeeds *set,
+    struct output_batch *b)
+{
+	struct sweep s = { "", 0xcbf29ce484222325ULL, wanted, drop_file };
+
+	for (int k = 0; k < FEED_NKINDS; k++)
+		s.want = name_hash(s.want, feed_written(&c->feed, k) ? "1" :
+		    "0");
+	for (size_t i = 0; i < set->n; i++)
+		s.want = name_hash(name_hash(s.want,
+		    subfeed_dir(set->v[i].axis)), set->v[i].slug);
+	return sweep_axes(c, set, &s, b);
 }
 
 /* ---- archives (RFC 5005) ------------------------------------------------ */
@@ -538,40 +573,26 @@ has_archives(const struct feed_meta *m, const struct subfeeds *set,
 	return false;
 }
 
+static int
+drop_archives(const struct config *c, const char *dir,
+    struct output_batch *b)
+{
+	return stage_old_archives(c, dir, NULL, b);
+}
+
 /* Remove the archive folders of sub-feeds gone (or without archives). */
 static int
 stage_stale_archives(const struct config *c, const struct subfeeds *set,
     struct output_batch *b)
 {
-	char path[4096], dir[4096];
-	uint64_t want = 0xcbf29ce484222325ULL;
-	int rc = 0;
+	struct sweep s = { ARCHIVE_DIR "/", 0xcbf29ce484222325ULL,
+		has_archives, drop_archives };
 
 	for (size_t i = 0; c->feed.archives && i < set->n; i++)
 		if (set->v[i].nall > set->v[i].n)
-			want = name_hash(name_hash(want,
+			s.want = name_hash(name_hash(s.want,
 			    subfeed_dir(set->v[i].axis)), set->v[i].slug);
-	if (swept_already(ARCHIVE_DIR "/tags/", want))
-		return 0;
-	for (int a = 0; a < SUB_NAXES && rc == 0; a++) {
-		DIR *d;
-		struct dirent *e;
-
-		snprintf(path, sizeof(path), "%s/%s/%s", c->output_dir,
-		    ARCHIVE_DIR, subfeed_dir(a));
-		if ((d = opendir(path)) == NULL)
-			continue;	/* none written yet */
-		while ((e = readdir(d)) != NULL && rc == 0) {
-			if (e->d_name[0] == '.' || has_archives(&c->feed, set,
-			    a, e->d_name))
-				continue;
-			snprintf(dir, sizeof(dir), "%s/%s/%s", ARCHIVE_DIR,
-			    subfeed_dir(a), e->d_name);
-			rc = stage_old_archives(c, dir, NULL, b);
-		}
-		closedir(d);
-	}
-	return rc;
+	return sweep_axes(c, set, &s, b);
 }
 
 /* ---- sub-feeds, their documents ---------------------------------------- */
@@ -677,13 +698,29 @@ tombs_read_file(const struct config *c)
 }
 
 /*
- * The tombstones of what left since the last publish, kept in the state
- * folder across restarts (and --once runs). Returns them, or NULL with
- * *n 0 when [feed] deleted_for is 0.
+ * The selection (store generation, releases) tombs last saw, for how
+ * long, and until when (the first expiry) that selection changes
+ * nothing: a site's slices and an idle publish need no update (it
+ * copies every release's id and filing).
+ */
+struct tombs_saw {
+	uint64_t gen;
+	struct release *const *rs;
+	size_t n;
+	unsigned keep;
+	int64_t until;
+};
+static struct tombs_saw tombs_saw;
+
+/*
+ * The tombstones of what left since the last publish of rs[0..all) (of
+ * store generation gen), kept in the state folder across restarts (and
+ * --once runs). Returns them, or NULL with *n 0 when [feed] deleted_for
+ * is 0.
  */
 static const struct tombstone *
-publish_tombs(const struct config *c, struct release *const *rs,
-    size_t all, int64_t now, size_t *n)
+publish_tombs(const struct config *c, uint64_t gen,
+    struct release *const *rs, size_t all, int64_t now, size_t *n)
 {
 	bool changed;
 	char *data;
@@ -693,10 +730,27 @@ publish_tombs(const struct config *c, struct release *const *rs,
 		return NULL;
 	if (!tombs_read)
 		tombs_read_file(c);
+	if (tombs_saw.rs == rs && tombs_saw.n == all && tombs_saw.gen == gen &&
+	    tombs_saw.keep == c->feed.deleted_for && now < tombs_saw.until) {
+		*n = tombs.n;
+		return tombs.v;
+	}
+	tombs_saw.rs = NULL;
 	if (tombs_update(&tombs, rs, all, now, c->feed.deleted_for,
 	    &changed) < 0) {
 		log_errx("cannot update the tombstones (out of memory)");
-	} else if (changed) {
+		changed = false;
+	} else {
+		tombs_saw = (struct tombs_saw){ gen, rs, all,
+			c->feed.deleted_for, INT64_MAX };
+		/* tombs_update() drops one once now - when > keep. */
+		for (size_t i = 0; i < tombs.n; i++)
+			if (tombs.v[i].when + c->feed.deleted_for + 1 <
+			    tombs_saw.until)
+				tombs_saw.until = tombs.v[i].when +
+				    c->feed.deleted_for + 1;
+	}
+	if (changed) {
 		if ((data = tombs_dump(&tombs)) == NULL ||
 		    output_mkdirs(c->state_dir) < 0 ||
 		    output_replace(c->state_dir, TOMBS_FILE, data,
@@ -773,6 +827,7 @@ static struct {
 	uint64_t gen;
 	struct release **rs;
 	size_t n;
+	size_t ntombs;		/* only expiry changes them, not gen */
 	struct subfeeds set;
 } kept;
 static struct config site_cfg;
@@ -790,19 +845,23 @@ publish_forget(void)
 	subs_drop();
 }
 
-/* The sub-feed set of rs[0..n): kept, or built; NULL if out of memory. */
+/*
+ * The sub-feed set of rs[0..n) and the tombstones tv[0..ntombs): kept, or
+ * built; NULL if out of memory.
+ */
 static const struct subfeeds *
 subs_for(const struct feed_meta *m, struct store *s, struct release **rs,
-    size_t n)
+    size_t n, const struct tombstone *tv, size_t ntombs)
 {
 	if (!kept.built || kept.gen != store_generation(s) || kept.rs != rs ||
-	    kept.n != n) {
+	    kept.n != n || kept.ntombs != ntombs) {
 		subs_drop();
 		kept.built = true;
 		kept.gen = store_generation(s);
 		kept.rs = rs;
 		kept.n = n;
-		kept.ok = subfeeds_build(m, rs, n, &kept.set) == 0;
+		kept.ntombs = ntombs;
+		kept.ok = subfeeds_build(m, rs, n, tv, ntombs, &kept.set) == 0;
 		if (!kept.ok)
 			log_errx("cannot build the sub-feeds (out of memory)");
 		else
@@ -841,8 +900,9 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		log_err("cannot create output folder %s", c->output_dir);
 		return fail_all(res);
 	}
-	/* The pages link the sub-feeds, so the names come first. */
-	if ((set = subs_for(&m, s, rs, all)) == NULL)
+	/* The sub-feeds carry the tombstones, and the pages link them. */
+	tv = publish_tombs(c, store_generation(s), rs, all, now, &ntombs);
+	if ((set = subs_for(&m, s, rs, all, tv, ntombs)) == NULL)
 		res->subs_failed++;
 	/* Media first: pages and feeds link them. */
 	if (media_done.gen != store_generation(s) || media_done.rs != rs ||
@@ -882,7 +942,6 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	res->feeds_went = true;
 	subs_reset();
 	stamps_begin(c, &m, c->pages != NULL ? all : n);
-	tv = publish_tombs(c, rs, all, now, &ntombs);
 	gone_pages(c, tv, ntombs, now, res);
 	/*
 	 * Before the feed, so its prev-archive link is there to follow;

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tombstone.h"
+
 #define FNV_OFF UINT64_C(14695981039346656037)
 #define FNV_PRIME UINT64_C(1099511628211)
 
@@ -181,6 +183,9 @@ stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
 	h = str(h, d->current);
 	h = str(h, d->prev_archive);
 	h = str(h, d->next_archive);
+	h = num(h, (int64_t)d->ntombs);
+	for (size_t i = 0; i < d->ntombs; i++)
+		h = num(str(h, d->tombs[i].ref), d->tombs[i].when);
 	h = num(h, (int64_t)n);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t r = memo_get(sm, rs[i]);

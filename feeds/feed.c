@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonfeed.h"
+#include "tombstone.h"
 #include "xmlout.h"
 
 static const char *const names[FEED_NKINDS] = { "feed.atom", "feed.rss",
@@ -55,8 +56,18 @@ feed_render_doc(enum feed_kind k, const struct feed_meta *m,
     const struct feed_doc *d, struct release *const *rs, size_t n,
     char **data, size_t *len)
 {
+	struct feed_meta only_tombs;
 	struct feed_args a = { k, m, d, rs, n };
 
+	/*
+	 * A sub-feed kept for its tombstones alone changed last when the
+	 * newest went (the feeds' updated when empty: xmlout.h).
+	 */
+	if (n == 0 && d->ntombs > 0) {
+		only_tombs = *m;
+		only_tombs.empty_since = d->tombs[0].when;
+		a.m = m = &only_tombs;
+	}
 	*data = NULL;
 	for (size_t i = 0; i < n; i++)
 		if (release_render(rs[i], m) < 0)

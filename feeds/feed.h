@@ -48,7 +48,11 @@ struct feed_doc {
 	 */
 	bool archive;
 	const char *current, *prev_archive, *next_archive;
-	/* RFC 6721 at:deleted-entry elements (Atom only; tombstone.h). */
+	/*
+	 * RFC 6721 at:deleted-entry elements (written in Atom only;
+	 * tombstone.h), newest first. A document of no entry but these
+	 * says updated: the newest's when.
+	 */
 	const struct tombstone *tombs;
 	size_t ntombs;
 };

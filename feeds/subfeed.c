@@ -2,6 +2,8 @@
  * subfeed: see subfeed.h. Every (value, release) pair of an axis is sorted
  * by value and then by the release's place in rs, so each run of one
  * value is its feed, newest first; slugs are given per axis afterwards.
+ * A tombstone's pairs sort after every release (its place counts on from
+ * n), so a run is the feed's releases and then its tombstones.
  */
 #include "subfeed.h"
 
@@ -22,8 +24,8 @@ subfeed_dir(enum subfeed_axis a)
 }
 
 struct pair {
-	const char *value;	/* borrowed from the release or m */
-	size_t at;		/* index in rs */
+	const char *value;	/* borrowed from the release, tombstone or m */
+	size_t at;		/* index in rs; n + index in tv */
 };
 
 static int
@@ -117,45 +119,89 @@ settle_clashes(struct subfeed *v, size_t n)
 	return 0;
 }
 
+/* Append the pairs of axis a of r (at) to *ps. Returns 0 or -1. */
+static int
+add_pairs(const struct feed_meta *m, enum subfeed_axis a,
+    const struct release *r, size_t at, struct pair **ps, size_t *np,
+    size_t *cap)
+{
+	const char *v[64];
+	size_t k = subfeed_values(m, a, r, v, 64);
+
+	if (*np + k > *cap) {
+		struct pair *t;
+
+		*cap = (*np + k) * 2 + 16;
+		if ((t = realloc(*ps, *cap * sizeof(**ps))) == NULL)
+			return -1;
+		*ps = t;
+	}
+	for (size_t j = 0; j < k; j++)
+		(*ps)[(*np)++] = (struct pair){ v[j], at };
+	return 0;
+}
+
+/*
+ * Feed f's tombstones: those of ps[0..k) (tv[at - n]), ref and when.
+ * Returns 0 or -1.
+ */
+static int
+copy_tombs(struct subfeed *f, const struct pair *ps, size_t k, size_t n,
+    const struct tombstone *tv)
+{
+	if (k == 0)
+		return 0;
+	if ((f->tombs = calloc(k, sizeof(*f->tombs))) == NULL)
+		return -1;
+	for (size_t i = 0; i < k; i++) {
+		const struct tombstone *t = &tv[ps[i].at - n];
+
+		f->tombs[i].when = t->when;
+		if ((f->tombs[i].ref = strdup(t->ref)) == NULL)
+			return -1;
+		f->ntombs++;
+	}
+	return 0;
+}
+
 /* Append the feeds of axis a to out. Returns 0 or -1. */
 static int
 build_axis(const struct feed_meta *m, enum subfeed_axis a,
-    struct release *const *rs, size_t n, struct subfeeds *out)
+    struct release *const *rs, size_t n, const struct tombstone *tv,
+    size_t ntv, struct subfeeds *out)
 {
 	struct pair *ps = NULL;
 	size_t np = 0, cap = 0, first = out->n;
-	const char *v[64];
 	int rc = -1;
 
-	for (size_t i = 0; i < n; i++) {
-		size_t k = subfeed_values(m, a, rs[i], v, 64);
+	for (size_t i = 0; i < n; i++)
+		if (add_pairs(m, a, rs[i], i, &ps, &np, &cap) < 0)
+			goto out;
+	for (size_t i = 0; i < ntv; i++) {
+		/* Filed as its release was (subfeed_values()'s one rule). */
+		struct release r = { .tags = tv[i].tags, .ntags = tv[i].ntags,
+			.type = tv[i].type, .lang = tv[i].lang };
 
-		if (np + k > cap) {
-			struct pair *t;
-
-			cap = (np + k) * 2 + 16;
-			if ((t = realloc(ps, cap * sizeof(*ps))) == NULL)
-				goto out;
-			ps = t;
-		}
-		for (size_t j = 0; j < k; j++)
-			ps[np++] = (struct pair){ v[j], i };
+		if (add_pairs(m, a, &r, n + i, &ps, &np, &cap) < 0)
+			goto out;
 	}
 	if (np == 0)
 		return 0;
 	qsort(ps, np, sizeof(*ps), by_value);
 	for (size_t i = 0; i < np;) {
-		size_t j = i;
+		size_t j = i, live;
 		struct subfeed *f, *t;
 
 		while (j < np && strcmp(ps[j].value, ps[i].value) == 0)
 			j++;
+		for (live = i; live < j && ps[live].at < n; live++)
+			;
 		if ((t = realloc(out->v, (out->n + 1) * sizeof(*t))) == NULL)
 			goto out;
 		out->v = t;
 		f = memset(&out->v[out->n++], 0, sizeof(*f));
 		f->axis = a;
-		f->nall = j - i;
+		f->nall = live - i;
 		f->n = f->nall < m->max_entries ? f->nall : m->max_entries;
 		if ((f->value = strdup(ps[i].value)) == NULL ||
 		    (f->slug = text_slug(ps[i].value)) == NULL)
@@ -164,10 +210,12 @@ build_axis(const struct feed_meta *m, enum subfeed_axis a,
 			f->title = NULL;
 			goto out;
 		}
-		if ((f->rs = calloc(f->nall, sizeof(*f->rs))) == NULL)
+		if ((f->rs = calloc(f->nall + 1, sizeof(*f->rs))) == NULL)
 			goto out;
 		for (size_t k = 0; k < f->nall; k++)
 			f->rs[k] = rs[ps[i + k].at];
+		if (copy_tombs(f, ps + live, j - live, n, tv) < 0)
+			goto out;
 		i = j;
 	}
 	qsort(out->v + first, out->n - first, sizeof(*out->v), by_slug);
@@ -197,13 +245,13 @@ by_axis_value(const void *a, const void *b)
 
 int
 subfeeds_build(const struct feed_meta *m, struct release *const *rs,
-    size_t n, struct subfeeds *out)
+    size_t n, const struct tombstone *tv, size_t ntv, struct subfeeds *out)
 {
 	out->v = NULL;
 	out->n = 0;
 	out->by_value = NULL;
 	for (int a = 0; a < SUB_NAXES; a++)
-		if (axis_on(m, a) && build_axis(m, a, rs, n, out) < 0)
+		if (axis_on(m, a) && build_axis(m, a, rs, n, tv, ntv, out) < 0)
 			goto fail;
 	if (out->n == 0)
 		return 0;
@@ -252,7 +300,8 @@ struct feed_doc
 subfeed_doc(const struct subfeed *f, const char *path)
 {
 	return (struct feed_doc){ .path = path, .title = f->title,
-		.id_part = f->id_part };
+		.id_part = f->id_part, .tombs = f->tombs,
+		.ntombs = f->ntombs };
 }
 
 void
@@ -266,6 +315,9 @@ subfeeds_free(struct subfeeds *s)
 		free(s->v[i].title);
 		free(s->v[i].id_part);
 		free(s->v[i].rs);
+		for (size_t k = 0; k < s->v[i].ntombs; k++)
+			free(s->v[i].tombs[k].ref);
+		free(s->v[i].tombs);
 	}
 	free(s->v);
 	free(s->by_value);

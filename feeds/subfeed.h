@@ -19,6 +19,11 @@
  * spellings of one tag are usually a mistake to merge. A value with no
  * letter or digit of the fold table gets text_slug()'s "release-HASH".
  *
+ * Deletions. Each RFC 6721 tombstone (tombstone.h) goes to every sub-feed
+ * its release was filed under, and keeps that sub-feed alive while it
+ * lives, with no entry left if need be: its value takes part in the slugs
+ * as before, so the tombstone lands in the very file the entry left.
+ *
  * Ownership: a struct subfeeds owns its strings and arrays; the releases
  * are borrowed from the caller's rs.
  */
@@ -31,6 +36,7 @@
 #include "feed.h"
 #include "meta.h"
 #include "release.h"
+#include "tombstone.h"
 
 enum subfeed_axis { SUB_TAG, SUB_TYPE, SUB_LANG, SUB_NAXES };
 
@@ -45,6 +51,9 @@ struct subfeed {
 	struct release **rs;	/* every one with the value, newest first */
 	size_t n;		/* the feed's: the first min(nall, max_entries) */
 	size_t nall;		/* the rest go to its archives (archive.h) */
+	struct tombstone *tombs;	/* of releases gone filed under */
+	size_t ntombs;		/* value, newest first: ref (owned) and */
+				/* when only */
 };
 
 struct subfeeds {
@@ -60,11 +69,13 @@ const char *subfeed_dir(enum subfeed_axis a);
  * The sub-feeds of rs[0..n) (every published release, newest first) for
  * the axes m turns on. A release is in the feed of each of its tags, of
  * its type, and of its language (its lang, else m->language; none: in no
- * language feed). Returns 0 with *out filled (empty when no axis is on),
- * or -1 when out of memory (*out empty).
+ * language feed); so is each tombstone of tv[0..ntv) (newest first; NULL
+ * for none), by the tags, type and lang it keeps. Returns 0 with *out
+ * filled (empty when no axis is on), or -1 when out of memory (*out
+ * empty).
  */
 int subfeeds_build(const struct feed_meta *m, struct release *const *rs,
-    size_t n, struct subfeeds *out);
+    size_t n, const struct tombstone *tv, size_t ntv, struct subfeeds *out);
 
 /*
  * The values of axis a release r is filed under, into v[0..cap): its tags
@@ -87,7 +98,10 @@ int subfeed_archive_dir(const struct subfeed *f, char *buf, size_t size);
 /* "tags/SLUG.atom" for kind k. Caller frees; NULL: out of memory. */
 char *subfeed_path(const struct subfeed *f, enum feed_kind k);
 
-/* The document f is, in kind k; path as subfeed_path() gave it. */
+/*
+ * The document f is, in kind k (its tombstones with it); path as
+ * subfeed_path() gave it.
+ */
 struct feed_doc subfeed_doc(const struct subfeed *f, const char *path);
 
 void subfeeds_free(struct subfeeds *s);	/* NULL fine; leaves it empty */

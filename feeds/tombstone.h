@@ -5,7 +5,9 @@
  * for keep seconds, and leaves the list again if the id comes back. The
  * Atom feed writes them (feed_doc's tombs); JSON Feed and RSS just drop
  * the item. Each id is kept with the slug its release had, so that the
- * caller knows which page went with it (the embedded server's 410). Pure:
+ * caller knows which page went with it (the embedded server's 410), and
+ * with its tags, type and lang, so that each sub-feed it was filed under
+ * (subfeed.h) carries its tombstone too. Pure:
  * the caller keeps the state where it likes (tombs_dump()/tombs_load(),
  * JSON through jansson).
  *
@@ -26,6 +28,10 @@ struct tombstone {
 	char *slug;		/* its release's (release.h); NULL: not */
 				/* known (a state written before slugs */
 				/* were kept) */
+	char **tags;		/* its release's tags, type and lang as */
+	size_t ntags;		/* written (release.h: lang NULL is the */
+	char *type, *lang;	/* feed's); none in a state written */
+				/* before they were kept */
 };
 
 struct tombs {

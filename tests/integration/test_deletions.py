@@ -4,7 +4,10 @@ restarts; feed.json simply drops the item; a release that comes back
 takes its tombstone away. Every feed stays valid (xmllint --relaxng,
 feedparser). The embedded server answers 410 Gone for the removed
 release's page while its tombstone lives (across a restart), 404 for
-other unknown names and once the tombstone expired.
+other unknown names and once the tombstone expired. Each Atom sub-feed
+(tag, type, lang) the release was in carries the same tombstone, also
+one left with no entry (then it goes once the tombstone expired), and
+is announced by the hub; the archives that held it are rewritten.
 
 Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_deletions.py
 """
@@ -23,7 +26,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
 import hubtest as ht  # noqa: E402
-from feedtest import NS  # noqa: E402
+import jsonfeedtest as jt  # noqa: E402
+from feedtest import NS, text_of  # noqa: E402
 
 AT = '{http://purl.org/atompub/tombstones/1.0}deleted-entry'
 
@@ -125,6 +129,317 @@ class Daemon(dt.DaemonCase):
 			[rid(slug)], 'the tombstone of ' + slug)
 		self.assertAtomSchema(self.ws.atom)
 
+
+
+# The release removed (x) is in two tags, a type and a language. Its tag
+# Möllan is no other release's, and shares its slug with y's mollan, so
+# its feed is tags/mollan-HASH.atom (subfeed.h) and holds only x; so does
+# langs/en.atom.
+SUBS = {
+	'x': 'tags: [brott, Möllan]\ntype: Nyhet\nlang: en\n',
+	'y': 'tags: [brott, mollan]\ntype: Nyhet\n',
+	'z': 'tags: [annat]\n',
+}
+X_FEEDS = ('tags/brott', 'MOLLAN_X', 'types/nyhet', 'langs/en')
+ONLY_X = ('MOLLAN_X', 'langs/en')
+OTHER_FEEDS = ('tags/mollan', 'tags/annat', 'langs/sv')
+
+
+def put_sub(ws, slug, day):
+	ft.write_release(ws.release(slug + '.md'), '---\ntitle: %s\n'
+		'date: 2025-01-%02dT10:00:00Z\n%s---\nText.\n'
+		% (slug, day, SUBS[slug]))
+
+
+def sub_feed_section(keep, **more):
+	f = ft.default_feed()
+	f.update({'deleted_for': keep, 'json': 'true', 'tag_feeds': 'true',
+		'type_feeds': 'true', 'lang_feeds': 'true'})
+	f.update(more)
+	return f
+
+
+class SubFeeds(ft.FeedCase, jt.Checks):
+
+	def setUp(self):
+		self.ws = self.new_workspace()
+		for day, s in enumerate(('z', 'y', 'x'), 1):
+			put_sub(self.ws, s, day)
+		self.ws.write_config(feed=sub_feed_section('1d'))
+		self.publish()
+		moved = [p for p in os.listdir(self.out('tags'))
+			if p.startswith('mollan-') and p.endswith('.atom')]
+		self.assertEqual(len(moved), 1, os.listdir(self.out('tags')))
+		self.mollan_x = 'tags/' + moved[0][:-5]
+		self.assertEqual(self.ids(self.mollan_x), [rid('x')])
+
+	def publish(self):
+		run = self.ws.run('--once')
+		self.assertRunOK(run)
+		return run
+
+	def out(self, *rel):
+		return os.path.join(self.ws.out, *rel)
+
+	def name(self, feed):
+		return self.mollan_x if feed == 'MOLLAN_X' else feed
+
+	def ids(self, feed, ext='.atom'):
+		path = self.out(self.name(feed) + ext)
+		if ext == '.json':
+			with open(path, encoding='utf-8') as f:
+				return [i['id'] for i in json.load(f)['items']]
+		if ext == '.rss':
+			return [e.id for e in self.assertFeedparserOK(path).entries]
+		return [text_of(e, 'a:id') for e in
+			ET.parse(path).getroot().findall('a:entry', NS)]
+
+	def tombs(self, feed):
+		return tombs(self.out(self.name(feed) + '.atom'))
+
+	def feeds(self):
+		"""Every sub-feed's name (without the extension), by kind."""
+		return {ext: sorted(d + '/' + p[:-len(ext)] for d in
+			('tags', 'types', 'langs') if os.path.isdir(self.out(d))
+			for p in os.listdir(self.out(d)) if p.endswith(ext))
+			for ext in ('.atom', '.rss', '.json')}
+
+	def assertValid(self, feed):
+		"""The three documents of feed through the real clients."""
+		atom = self.out(self.name(feed) + '.atom')
+		self.assertAtomSchema(atom)
+		self.assertFeedparserOK(atom)
+		self.assertFeedparserOK(self.out(self.name(feed) + '.rss'))
+		self.assertJsonFeed(self.out(self.name(feed) + '.json'))
+
+	def removed(self):
+		"""x removed: returns the main feed's tombstone (ref, when)."""
+		before = self.feeds()
+		os.unlink(self.ws.release('x.md'))
+		t0 = time.time()
+		self.publish()
+		(ref, when), = tombs(self.ws.atom)
+		self.assertEqual(ref, rid('x'))
+		self.assertLess(abs(ft.utc_epoch(when) - t0), 5)
+		# No sub-feed went: the two with only x live on its tombstone.
+		self.assertEqual(self.feeds(), before)
+		for feed in ONLY_X:
+			self.assertIn(self.name(feed), before['.json'])
+		return ref, when
+
+	def test_every_sub_feed_of_a_removed_release_has_its_tombstone(self):
+		for feed in OTHER_FEEDS + X_FEEDS:
+			self.assertEqual(self.tombs(feed), [], feed)
+		ref, when = self.removed()
+		for feed in X_FEEDS:
+			with self.subTest(feed=feed):
+				self.assertEqual(self.tombs(feed), [(ref, when)])
+				self.assertValid(feed)
+				for ext in ('.atom', '.rss', '.json'):
+					self.assertNotIn(rid('x'), self.ids(feed, ext))
+		for feed in OTHER_FEEDS:
+			self.assertEqual(self.tombs(feed), [], feed)
+			self.assertValid(feed)
+		self.assertEqual(self.ids('tags/brott'), [rid('y')])
+		self.assertEqual(self.ids('tags/mollan'), [rid('y')])
+		for feed in ONLY_X:
+			for ext in ('.atom', '.rss', '.json'):
+				self.assertEqual(self.ids(feed, ext), [], feed + ext)
+			# Its updated: when x went, not 1970.
+			root = ET.parse(self.out(self.name(feed) + '.atom')).getroot()
+			self.assertEqual(text_of(root, 'a:updated'), when)
+		# A restart: the same tombstones, the same bytes.
+		def snapshot():
+			out = {}
+			for ext in ('.atom', '.rss', '.json'):
+				for feed in X_FEEDS:
+					with open(self.out(self.name(feed) + ext), 'rb') as f:
+						out[feed + ext] = f.read()
+			return out
+		before = snapshot()
+		self.publish()
+		self.assertEqual(snapshot(), before)
+		for feed in X_FEEDS:
+			self.assertEqual(self.tombs(feed), [(ref, when)], feed)
+
+	def test_coming_back_cancels_every_tombstone(self):
+		self.removed()
+		put_sub(self.ws, 'x', 3)
+		self.publish()
+		self.assertEqual(tombs(self.ws.atom), [])
+		for feed in X_FEEDS:
+			self.assertEqual(self.tombs(feed), [], feed)
+			self.assertEqual(self.ids(feed)[0], rid('x'), feed)
+			self.assertValid(feed)
+		self.assertEqual(self.ids('MOLLAN_X'), [rid('x')])
+
+	def test_expiry_drops_them_and_the_empty_feeds(self):
+		self.ws.write_config(feed=sub_feed_section('2s'))
+		self.publish()
+		self.removed()
+		time.sleep(3.2)
+		self.publish()
+		self.assertEqual(tombs(self.ws.atom), [])
+		left = self.feeds()
+		for ext, names in left.items():
+			for feed in ONLY_X:
+				self.assertNotIn(self.name(feed), names, ext)
+		self.assertEqual(left['.atom'], sorted(['tags/brott', 'tags/mollan',
+			'tags/annat', 'types/nyhet', 'langs/sv']))
+		self.assertEqual(left['.atom'], left['.rss'])
+		self.assertEqual(left['.atom'], left['.json'])
+		for feed in ('tags/brott', 'types/nyhet'):
+			self.assertEqual(self.tombs(feed), [], feed)
+			self.assertEqual(self.ids(feed), [rid('y')])
+
+	def test_off_no_tombstone_and_the_empty_feeds_go(self):
+		"""Without deleted_for: as before, a sub-feed with no release
+		left goes at once."""
+		self.ws.write_config(feed=sub_feed_section('0s'))
+		self.publish()
+		os.unlink(self.ws.release('x.md'))
+		self.publish()
+		for feed in ('tags/brott', 'types/nyhet'):
+			self.assertEqual(self.tombs(feed), [], feed)
+		for ext, names in self.feeds().items():
+			self.assertNotIn(self.mollan_x, names)
+			self.assertNotIn('langs/en', names)
+
+	def test_state_from_before_sub_feeds_were_told(self):
+		"""A tombstones.json written before the filing was kept: the main
+		feed keeps its tombstone, the sub-feeds carry none (they cannot
+		know), and nothing fails."""
+		os.unlink(self.ws.release('x.md'))
+		with open(self.ws.path('state', 'tombstones.json'), 'w') as f:
+			json.dump({'deleted': [{'ref': rid('x'), 'when': int(
+				time.time())}], 'published': [rid('y'), rid('z')]}, f)
+		self.publish()
+		self.assertEqual([r for r, _ in tombs(self.ws.atom)], [rid('x')])
+		self.assertEqual(self.tombs('tags/brott'), [])
+		self.assertNotIn('langs/en', self.feeds()['.atom'])
+
+
+class SubFeedArchives(ft.FeedCase):
+	"""A release removed from a sub-feed's RFC 5005 archive: that archive
+	is rewritten without it (the main feed's too), the others stay."""
+
+	def test_archive_rewritten_without_the_release(self):
+		ws = self.new_workspace()
+		for month in range(1, 5):
+			ft.write_release(ws.release('m%d.md' % month), '---\ntitle: M%d'
+				'\ndate: 2025-%02d-10T10:00:00Z\ntags: [brott]\n---\nText.\n'
+				% (month, month))
+		ws.write_config(feed=sub_feed_section('1d', max_entries='1',
+			archives='true'))
+		self.assertRunOK(ws.run('--once'))
+		tag_dir = os.path.join(ws.out, 'feed-archive', 'tags', 'brott')
+
+		def archives(d):
+			out = {}
+			for p in sorted(os.listdir(d)):
+				if p.endswith('.atom'):
+					with open(os.path.join(d, p), 'rb') as f:
+						out[p] = f.read()
+			return out
+		tag_before = archives(tag_dir)
+		main_before = archives(os.path.join(ws.out, 'feed-archive'))
+		self.assertEqual(sorted(tag_before), ['2025-01.atom', '2025-02.atom',
+			'2025-03.atom'])
+		os.unlink(ws.release('m2.md'))
+		self.assertRunOK(ws.run('--once'))
+		tag_after = archives(tag_dir)
+		main_after = archives(os.path.join(ws.out, 'feed-archive'))
+		# February held only m2: gone; the chain skips it.
+		self.assertEqual(sorted(tag_after), ['2025-01.atom', '2025-03.atom'])
+		self.assertEqual(sorted(main_after), sorted(tag_after))
+		for arch in (tag_after, main_after):
+			for p, data in arch.items():
+				self.assertNotIn(rid('m2').encode(), data, p)
+		for d in (tag_dir, os.path.join(ws.out, 'feed-archive')):
+			for p in os.listdir(d):
+				if p.endswith('.atom'):
+					self.assertAtomSchema(os.path.join(d, p))
+					self.assertFeedparserOK(os.path.join(d, p))
+		# The tombstone is in the tag feed, not in its archives.
+		self.assertEqual([r for r, _ in tombs(os.path.join(ws.out, 'tags',
+			'brott.atom'))], [rid('m2')])
+		for p in tag_after:
+			self.assertEqual(tombs(os.path.join(tag_dir, p)), [])
+		# A release removed from a month that keeps others: that archive
+		# alone is rewritten.
+		ft.write_release(ws.release('m3b.md'), '---\ntitle: M3b\n'
+			'date: 2025-03-20T10:00:00Z\ntags: [brott]\n---\nText.\n')
+		self.assertRunOK(ws.run('--once'))
+		before = archives(tag_dir)
+		self.assertIn(rid('m3b').encode(), before['2025-03.atom'])
+		os.unlink(ws.release('m3b.md'))
+		self.assertRunOK(ws.run('--once'))
+		after = archives(tag_dir)
+		self.assertNotIn(rid('m3b').encode(), after['2025-03.atom'])
+		self.assertIn(rid('m3').encode(), after['2025-03.atom'])
+		self.assertEqual(after['2025-01.atom'], before['2025-01.atom'])
+
+
+class SubFeedsAnnounced(ht.HubCase):
+	"""The daemon: a tag feed left with only x's tombstone changed its
+	bytes, so the built-in hub delivers them; a tag feed x was not in
+	gets nothing."""
+
+	def test_hub_delivers_the_tombstone(self):
+		for day, s in enumerate(('z', 'y', 'x'), 1):
+			put_sub(self.ws, s, day)
+		self.start_hub(feed=sub_feed_section('1h'))
+		moved = [p for p in os.listdir(os.path.join(self.ws.out, 'tags'))
+			if p.startswith('mollan-') and p.endswith('.atom')]
+		self.assertEqual(len(moved), 1)
+		topic = ft.BASE_URL + 'tags/' + moved[0]
+		other = ft.BASE_URL + 'tags/annat.atom'
+		sub = self.subscriber()
+		cb, ocb = sub.url('/x'), sub.url('/other')
+		self.assertEqual(self.subscribe(cb, topic=topic)[0], 202)
+		self.assertEqual(self.subscribe(ocb, topic=other)[0], 202)
+		self.subscribed(cb, topic)
+		self.subscribed(ocb, other)
+		os.unlink(self.ws.release('x.md'))
+		(_, headers, body), = self.wait_delivered(sub, 1, '/x')
+		root = ET.fromstring(body)
+		self.assertEqual([t.get('ref') for t in root.iter(AT)], [rid('x')])
+		self.assertEqual(root.findall('a:entry', NS), [])
+		self.assertEqual(body, self.served_plain('tags/' + moved[0])[1])
+		self.assertIn('<%s>; rel="self"' % topic, headers['Link'])
+		self.quiet()
+		self.assertEqual(len(sub.got('/x')), 1)
+		self.assertEqual(sub.got('/other'), [])
+
+	def test_restart_keeps_them_and_the_timer_drops_them(self):
+		"""A restart while the tombstones live: the same bytes served;
+		then they expire by themselves (no other change): the feeds x
+		alone was in go (404), the others lose the tombstone."""
+		keep = int(8 * dt.SCALE)
+		for day, s in enumerate(('z', 'y', 'x'), 1):
+			put_sub(self.ws, s, day)
+		self.start_hub(feed=sub_feed_section('%ds' % keep),
+			hub={'enabled': 'false'})
+		en = os.path.join(self.ws.out, 'langs', 'en.atom')
+		brott = os.path.join(self.ws.out, 'tags', 'brott.atom')
+		os.unlink(self.ws.release('x.md'))
+		dt.wait_for(lambda: [r for r, _ in tombs(en)] == [rid('x')],
+			what='the tombstone in langs/en.atom\n' + self.daemon.describe())
+		gone_at = time.monotonic()
+		self.assertEqual(tombs(brott), tombs(en))
+		with open(en, 'rb') as f:
+			before = f.read()
+		self.daemon.stop()
+		self.relaunch()
+		self.assertEqual(self.served_plain('langs/en.atom')[1], before)
+		self.assertEqual(tombs(brott), tombs(en))
+		dt.wait_for(lambda: not os.path.exists(en), keep + 10 * dt.SCALE,
+			'langs/en.atom gone after expiry\n' + self.daemon.describe())
+		self.assertGreater(time.monotonic() - gone_at, keep - 2)
+		self.assertEqual(tombs(brott), [])
+		self.assertFalse(os.path.exists(en[:-5] + '.json'))
+		self.assertFalse(os.path.exists(en[:-5] + '.rss'))
+		self.assertEqual(self.get('langs/en.atom')[0], 404)
 
 
 class Served(ht.HubCase):

@@ -14,6 +14,7 @@
 
 #include "feeds/docstamp.h"
 #include "feeds/release.h"
+#include "feeds/tombstone.h"
 
 #include "testutil.h"
 
@@ -63,6 +64,22 @@ test_follows_content(void **state)
 	e = d;
 	e.title = "Nyheter: a";
 	assert_int_not_equal(stamp(&m, &e, a), s);
+	{
+		/* The tombstones: which, and when each went. */
+		struct tombstone t = { .ref = "urn:x:gone", .when = 1000 };
+		uint64_t st;
+
+		e = d;
+		e.tombs = &t;
+		e.ntombs = 1;
+		st = stamp(&m, &e, a);
+		assert_int_not_equal(st, s);
+		t.when++;
+		assert_int_not_equal(stamp(&m, &e, a), st);
+		t.ref = "urn:x:other";
+		t.when--;
+		assert_int_not_equal(stamp(&m, &e, a), st);
+	}
 	m.title = "Andra";				/* the settings */
 	assert_int_not_equal(stamp(&m, &d, a), s);
 	release_free(a);

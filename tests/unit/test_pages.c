@@ -560,7 +560,7 @@ test_view_subfeeds(void **state)
 	r = add("a.md", "---\ntitle: A\ntags: [\"<M\xC3\xB6llan>\", "
 	    "mollan]\n---\nB\n");
 	add("b.md", "---\ntitle: B\ntags: [\"M\xC3\xB6llan\"]\n---\nB\n");
-	assert_int_equal(subfeeds_build(&m, rs, nrs, &set), 0);
+	assert_int_equal(subfeeds_build(&m, rs, nrs, NULL, 0, &set), 0);
 	m.subs = &set;
 	assert_int_equal(pages_view_xml(pg, &m, "release", r, NULL, 0, 0,
 	    &out, &len), 0);

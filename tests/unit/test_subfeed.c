@@ -62,7 +62,7 @@ static void
 build(const struct feed_meta *m)
 {
 	subfeeds_free(&set);
-	assert_int_equal(subfeeds_build(m, rs, nrs, &set), 0);
+	assert_int_equal(subfeeds_build(m, rs, nrs, NULL, 0, &set), 0);
 }
 
 static void
@@ -259,6 +259,122 @@ test_find_and_archives(void **state)
 	assert_int_equal(subfeed_values(&m, SUB_TYPE, rs[0], v, 4), 0);
 }
 
+static void
+build_tombs(const struct feed_meta *m, const struct tombstone *tv,
+    size_t ntv)
+{
+	subfeeds_free(&set);
+	assert_int_equal(subfeeds_build(m, rs, nrs, tv, ntv, &set), 0);
+}
+
+/*
+ * A tombstone goes to every sub-feed its release was filed under (each
+ * tag once, its type, its lang or else the feed's), newest first; one
+ * whose value no release has any more keeps an empty feed; the document
+ * carries them.
+ */
+static void
+test_tombstones(void **state)
+{
+	static char *tags_b[] = { "brott", "gone", "brott" }, *tags_c[] =
+	    { "brott" };
+	const struct tombstone tv[] = {
+		{ .ref = "urn:x:b", .when = 2000, .tags = tags_b, .ntags = 3,
+		    .type = "Event", .lang = "en" },
+		{ .ref = "urn:x:c", .when = 1000, .tags = tags_c, .ntags = 1 },
+	};
+	struct feed_meta m = tu_meta;
+	const struct subfeed *f;
+	struct feed_doc d;
+
+	(void)state;
+	m.tag_feeds = m.type_feeds = m.lang_feeds = true;
+	m.language = "sv";
+	add("a.md", "tags: [brott]\ntype: Event\n");
+	build_tombs(&m, tv, 2);
+	f = find(SUB_TAG, "brott");
+	assert_int_equal(f->nall, 1);
+	assert_int_equal(f->ntombs, 2);
+	assert_string_equal(f->tombs[0].ref, "urn:x:b");
+	assert_int_equal(f->tombs[0].when, 2000);
+	assert_string_equal(f->tombs[1].ref, "urn:x:c");
+	assert_null(f->tombs[0].slug);
+	/* Only the tombstone keeps "gone": an empty feed, its own slug. */
+	f = find(SUB_TAG, "gone");
+	assert_int_equal(f->nall, 0);
+	assert_int_equal(f->n, 0);
+	assert_string_equal(f->slug, "gone");
+	assert_int_equal(f->ntombs, 1);
+	d = subfeed_doc(f, "tags/gone.atom");
+	assert_ptr_equal(d.tombs, f->tombs);
+	assert_int_equal(d.ntombs, 1);
+	f = find(SUB_TYPE, "Event");
+	assert_int_equal(f->nall, 1);
+	assert_int_equal(f->ntombs, 1);
+	assert_int_equal(find(SUB_LANG, "en")->ntombs, 1);
+	assert_int_equal(find(SUB_LANG, "en")->nall, 0);
+	/* c had no lang: the feed's. */
+	f = find(SUB_LANG, "sv");
+	assert_int_equal(f->ntombs, 1);
+	assert_string_equal(f->tombs[0].ref, "urn:x:c");
+	assert_int_equal(set.n, 5);
+	/* An axis turned off: none of its feeds, tombstones or not. */
+	m.lang_feeds = false;
+	build_tombs(&m, tv, 2);
+	assert_int_equal(set.n, 3);
+	/* No tombstones: "gone" has no feed. */
+	build_tombs(&m, NULL, 0);
+	assert_null(subfeed_find(&set, SUB_TAG, "gone"));
+	assert_int_equal(find(SUB_TAG, "brott")->ntombs, 0);
+}
+
+/*
+ * A tombstone keeps its value in the slug resolution while it lives: the
+ * removed release's suffixed tag keeps its file (the tombstone lands
+ * where the entry was), and the plain slug stays with its owner.
+ */
+static void
+test_tombstone_keeps_clash(void **state)
+{
+	static char *gone[] = { "M\xC3\xB6llan" };
+	const struct tombstone tv[] = { { .ref = "urn:x:gone", .when = 5,
+		.tags = gone, .ntags = 1 } };
+	struct feed_meta m = tu_meta;
+	char want[64];
+	const struct subfeed *f;
+
+	(void)state;
+	m.tag_feeds = true;
+	snprintf(want, sizeof(want), "mollan-%08x",
+	    (unsigned)text_hash32("M\xC3\xB6llan"));
+	add("a.md", "tags: [mollan]\n");
+	build_tombs(&m, tv, 1);
+	f = find(SUB_TAG, "M\xC3\xB6llan");
+	assert_string_equal(f->slug, want);
+	assert_true(f->clash);
+	assert_int_equal(f->ntombs, 1);
+	assert_int_equal(f->nall, 0);
+	f = find(SUB_TAG, "mollan");
+	assert_string_equal(f->slug, "mollan");
+	assert_int_equal(f->ntombs, 0);
+	assert_int_equal(f->nall, 1);
+
+	/*
+	 * The other way: the plain slug's owner went. Its tombstone keeps
+	 * tags/mollan; the live spelling stays suffixed until it expires.
+	 */
+	teardown(NULL);
+	gone[0] = "mollan";
+	add("a.md", "tags: [M\xC3\xB6llan]\n");
+	build_tombs(&m, tv, 1);
+	f = find(SUB_TAG, "mollan");
+	assert_int_equal(f->nall, 0);
+	assert_int_equal(f->ntombs, 1);
+	assert_string_equal(find(SUB_TAG, "M\xC3\xB6llan")->slug, want);
+	build_tombs(&m, NULL, 0);
+	assert_string_equal(find(SUB_TAG, "M\xC3\xB6llan")->slug, "mollan");
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -271,6 +387,8 @@ main(void)
 		T(test_clash),
 		T(test_other_scripts),
 		T(test_find_and_archives),
+		T(test_tombstones),
+		T(test_tombstone_keeps_clash),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
