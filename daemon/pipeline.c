@@ -351,7 +351,7 @@ remember(struct pipeline *p, struct release *r)
 
 	if (p->st == NULL || p->history_unread)
 		return;
-	switch (history_apply(p->st, r, !p->history_unsaved)) {
+	switch (history_apply(p->st, r, &p->meta, !p->history_unsaved)) {
 	case HISTORY_OK:
 		break;
 	case HISTORY_UNSAVED:
@@ -401,9 +401,7 @@ history_end(struct pipeline *p, bool whole)
 static bool
 body_empty(const struct release *r)
 {
-	const char *b = r->text + r->body_off;
-
-	return b[strspn(b, " \t\n\r\f\v")] == '\0';
+	return r->body_empty;
 }
 
 /* The last good version of relpath the history holds, parsed, or NULL. */
@@ -438,6 +436,23 @@ from_history(struct pipeline *p, const char *relpath)
 }
 
 /*
+ * A version kept while its file is bad or half written: its body can no
+ * longer be read from the file (release.h), so it holds the history's
+ * text of it, if that is its text, for the documents still to come.
+ */
+static void
+hold_text(struct pipeline *p, struct release *r)
+{
+	char *text;
+
+	if (r->text != NULL || p->st == NULL || p->history_unread ||
+	    (text = state_release_text(p->st, r->id)) == NULL)
+		return;
+	if (release_adopt_text(r, text) < 0)
+		free(text);
+}
+
+/*
  * The file at relpath turned bad (or lost its body): when the release it
  * held is live, it stays published as it was, from prev (the store read
  * before; NULL: none) or else from the history. Returns that version,
@@ -448,7 +463,9 @@ keep(struct pipeline *p, struct store *prev, const char *relpath)
 {
 	struct release *r = prev != NULL ? store_take(prev, relpath) : NULL;
 
-	if (r == NULL)
+	if (r != NULL)
+		hold_text(p, r);
+	else
 		r = from_history(p, relpath);
 	if (r == NULL)
 		return NULL;
@@ -638,6 +655,7 @@ keep_writing(struct pipeline *p, struct store *s)
 
 		if (r == NULL)
 			continue;
+		hold_text(p, r);
 		/* Failing that, neither version: what was read is partial. */
 		switch (store_put(s, r, NULL)) {
 		case STORE_PUT_OK:

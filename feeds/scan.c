@@ -34,7 +34,8 @@ carry_over(struct release *r, const struct release *old)
 	if (old == NULL)
 		return;
 	was = release_past_of(old);
-	release_inherit(r, &was, strcmp(r->text, old->text) == 0);
+	release_inherit(r, &was, memcmp(r->digest, old->digest,
+	    sizeof(r->digest)) == 0);
 }
 
 /*
