@@ -400,9 +400,9 @@ resolve_media(struct release *r, const struct feed_meta *m,
 }
 
 /* Every local medium of r must be there to copy (media_check()). */
-static int
-check_media(struct release *r, const struct feed_meta *m, const char *root,
-    struct release_error *err)
+int
+release_check_media(struct release *r, const struct feed_meta *m,
+    const char *root, struct release_error *err)
 {
 	struct media *md;
 	char why[200];
@@ -585,7 +585,7 @@ release_load(const struct feed_meta *m, const char *root,
 	rc = release_parse(m, relpath, buf, len, (int64_t)st.st_mtime, out,
 	    err);
 	free(buf);
-	if (rc == 0 && check_media(*out, m, root, err) < 0) {
+	if (rc == 0 && release_check_media(*out, m, root, err) < 0) {
 		release_free(*out);
 		*out = NULL;
 		rc = -1;

@@ -180,6 +180,13 @@ int release_load(const struct feed_meta *m, const char *root,
     const char *relpath, struct release **out, struct release_error *err);
 
 /*
+ * Check r's local media under root (release_load() does): fills in their
+ * sizes and mtimes. Returns 0, or -1 and fills *err.
+ */
+int release_check_media(struct release *r, const struct feed_meta *m,
+    const char *root, struct release_error *err);
+
+/*
  * The one way to a release's body: fill r->html and r->summary (if
  * missing), from r->text if held, else from the file m->root/r->path read
  * again. A file whose text is no longer the one parsed (its digest
