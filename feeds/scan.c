@@ -231,7 +231,7 @@ struct job {
 	const char *root;
 	char **paths;
 	struct release **rs;
-	struct release_error *errs;
+	struct release_error **errs;	/* of the files that failed */
 	size_t n, cap;
 	bool broken;		/* a folder could not be read */
 	char **bad_dirs;	/* those folders (not the root) */
@@ -494,6 +494,20 @@ walk(struct job *j, const char *rel)
 	return walk_fd(j, fd, rel);
 }
 
+/*
+ * Load file i. Its error is kept only when it fails: a million files are
+ * a million errors' room otherwise (NULL then: out of memory).
+ */
+static void
+load_one(struct job *j, size_t i)
+{
+	struct release_error err = { .line = 0 };
+
+	if (release_load(j->m, j->root, j->paths[i], &j->rs[i], &err) < 0 &&
+	    (j->errs[i] = malloc(sizeof(err))) != NULL)
+		*j->errs[i] = err;
+}
+
 static void *
 load_some(void *arg)
 {
@@ -501,8 +515,7 @@ load_some(void *arg)
 
 	for (size_t i = j->first; i < j->n; i += j->stride)
 		if (j->keyed == NULL || j->keyed[i] != KEY_CACHED)
-			release_load(j->m, j->root, j->paths[i], &j->rs[i],
-			    &j->errs[i]);
+			load_one(j, i);
 	return NULL;
 }
 
@@ -647,6 +660,7 @@ scan_folder_cached(const struct feed_meta *m, const char *root,
 	struct tally t = { on_error, ud, 0 };
 	struct job j = { .m = m, .root = root, .on_error = count_error,
 	    .ud = &t };
+	struct release_error oom;
 	bool nomem = false;
 	int rc = 0;
 
@@ -669,6 +683,7 @@ scan_folder_cached(const struct feed_meta *m, const char *root,
 		rc = -1;
 		goto out;
 	}
+	release_error_oom(&oom);
 	if (cache != NULL && j.n > 0)
 		probe(&j, cache);
 	load_all(&j);
@@ -679,8 +694,9 @@ scan_folder_cached(const struct feed_meta *m, const char *root,
 		if (nomem)
 			release_free(j.rs[i]);
 		else
-			nomem = commit(root, j.paths[i], j.rs[i], &j.errs[i],
-			    s, prev, count_error, &t) == COMMIT_NOMEM;
+			nomem = commit(root, j.paths[i], j.rs[i],
+			    j.errs[i] ? j.errs[i] : &oom, s, prev, count_error,
+			    &t) == COMMIT_NOMEM;
 	}
 	for (size_t i = 0; i < j.nbad && !nomem; i++)
 		nomem = keep_folder(prev, j.bad_dirs[i], s, count_error, &t) < 0;
@@ -695,6 +711,8 @@ out:
 		free(j.paths[i]);
 	free(j.paths);
 	free(j.rs);
+	for (size_t i = 0; j.errs != NULL && i < j.n; i++)
+		free(j.errs[i]);
 	free(j.errs);
 	free(j.keys);
 	free(j.keyed);
