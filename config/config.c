@@ -942,6 +942,7 @@ finish(struct parse *p)
 		if ((abs = resolve(p, rel)) != NULL)
 			put_text(c, &keys[i], abs);
 	}
+	c->feed.root = c->releases_dir;	/* bodies are read from there */
 	make_pings(p);
 	split_listen(p);
 	load_pages(p);

@@ -4,9 +4,8 @@
 #include "history.h"
 
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "feeds/inherit.h"
 #include "log.h"
@@ -17,21 +16,6 @@ same_time(const struct fp_time *a, const struct fp_time *b)
 	return a->sec == b->sec && a->off == b->off;
 }
 
-/* SHA-256 of r's text into out. Returns 0, or -1 (logged). */
-static int
-digest_of(const struct release *r, unsigned char out[32])
-{
-	unsigned int n = 0;
-
-	if (!EVP_Digest(r->text, strlen(r->text), out, &n, EVP_sha256(),
-	    NULL) || n != 32) {
-		log_errx("%s: cannot digest the release (out of memory)",
-		    log_esc(r->path));
-		return -1;
-	}
-	return 0;
-}
-
 char *
 history_renamed_id(struct state *st, const struct release *r,
     const char *def_id, bool (*gone)(void *ud, const char *id,
@@ -39,7 +23,6 @@ history_renamed_id(struct state *st, const struct release *r,
 {
 	struct seen_release was = { .path = NULL };
 	struct digest_holder v[8];
-	unsigned char dg[32];
 	char *held, *id = NULL;
 	size_t n;
 
@@ -51,9 +34,9 @@ history_renamed_id(struct state *st, const struct release *r,
 		free(held);
 		return NULL;
 	}
-	if (state_release_get(st, r->id, &was) != 0 || digest_of(r, dg) < 0)
+	if (state_release_get(st, r->id, &was) != 0)
 		return NULL;	/* known (or unreadable): not a rename */
-	state_release_by_digest(st, dg, v, sizeof(v) / sizeof(v[0]), &n);
+	state_release_by_digest(st, r->digest, v, sizeof(v) / sizeof(v[0]), &n);
 	for (size_t i = 0; i < n && id == NULL; i++)
 		if (strcmp(v[i].path, r->path) != 0 &&
 		    gone(ud, v[i].id, v[i].path))
@@ -63,18 +46,19 @@ history_renamed_id(struct state *st, const struct release *r,
 }
 
 enum history_result
-history_apply(struct state *st, struct release *r, bool save)
+history_apply(struct state *st, struct release *r,
+    const struct feed_meta *m, bool save)
 {
 	struct seen_release was = { .path = r->path },
-	    now = { .has_date = r->has_date, .path = r->path,
-	    .text = r->text };
+	    now = { .has_date = r->has_date, .path = r->path };
+	enum history_result res = HISTORY_OK;
+	char *text = NULL;
 	bool same;
 	int known;
 
 	if (st == NULL)
 		return HISTORY_OK;
-	if (digest_of(r, now.digest) < 0)
-		return HISTORY_UNREAD;
+	memcpy(now.digest, r->digest, sizeof(now.digest));
 	if ((known = state_release_get(st, r->id, &was)) < 0)
 		return HISTORY_UNREAD;
 	same = known && memcmp(was.digest, now.digest, sizeof(now.digest)) == 0;
@@ -91,7 +75,18 @@ history_apply(struct state *st, struct release *r, bool save)
 	    same_time(&was.published, &now.published) &&
 	    same_time(&was.updated, &now.updated))
 		return HISTORY_OK;
-	if (!save || state_release_put(st, r->id, &now) < 0)
+	if (!save)
 		return HISTORY_UNSAVED;
-	return HISTORY_OK;
+	/*
+	 * The text is read again (the store keeps none). A file changed
+	 * since it was parsed is read again anyway, and saved then: the
+	 * row keeps its last good text till that.
+	 */
+	if (release_read_text(r, m, &text, NULL) < 0)
+		return HISTORY_OK;
+	now.text = text;
+	if (state_release_put(st, r->id, &now) < 0)
+		res = HISTORY_UNSAVED;
+	free(text);
+	return res;
 }

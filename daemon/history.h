@@ -25,9 +25,10 @@ enum history_result {
  * true, remember them (a row is written only when something changed).
  * st NULL: HISTORY_OK, nothing to do. Failures are logged. Writes belong
  * in a transaction the caller rolls back when one failed (state_begin()).
+ * A row holds r's text, read again through m (release_read_text()).
  */
 enum history_result history_apply(struct state *st, struct release *r,
-    bool save);
+    const struct feed_meta *m, bool save);
 
 /*
  * A file renamed keeps its release (issue 9): the id r had before, when r

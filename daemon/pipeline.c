@@ -20,6 +20,7 @@
 #include "history.h"
 #include "log.h"
 #include "pathset.h"
+#include "relcache.h"
 #include "publish.h"
 #include "site.h"
 
@@ -351,7 +352,7 @@ remember(struct pipeline *p, struct release *r)
 
 	if (p->st == NULL || p->history_unread)
 		return;
-	switch (history_apply(p->st, r, !p->history_unsaved)) {
+	switch (history_apply(p->st, r, &p->meta, !p->history_unsaved)) {
 	case HISTORY_OK:
 		break;
 	case HISTORY_UNSAVED:
@@ -401,9 +402,7 @@ history_end(struct pipeline *p, bool whole)
 static bool
 body_empty(const struct release *r)
 {
-	const char *b = r->text + r->body_off;
-
-	return b[strspn(b, " \t\n\r\f\v")] == '\0';
+	return r->body_empty;
 }
 
 /* The last good version of relpath the history holds, parsed, or NULL. */
@@ -438,6 +437,23 @@ from_history(struct pipeline *p, const char *relpath)
 }
 
 /*
+ * A version kept while its file is bad or half written: its body can no
+ * longer be read from the file (release.h), so it holds the history's
+ * text of it, if that is its text, for the documents still to come.
+ */
+static void
+hold_text(struct pipeline *p, struct release *r)
+{
+	char *text;
+
+	if (r->text != NULL || p->st == NULL || p->history_unread ||
+	    (text = state_release_text(p->st, r->id)) == NULL)
+		return;
+	if (release_adopt_text(r, text) < 0)
+		free(text);
+}
+
+/*
  * The file at relpath turned bad (or lost its body): when the release it
  * held is live, it stays published as it was, from prev (the store read
  * before; NULL: none) or else from the history. Returns that version,
@@ -448,7 +464,9 @@ keep(struct pipeline *p, struct store *prev, const char *relpath)
 {
 	struct release *r = prev != NULL ? store_take(prev, relpath) : NULL;
 
-	if (r == NULL)
+	if (r != NULL)
+		hold_text(p, r);
+	else
 		r = from_history(p, relpath);
 	if (r == NULL)
 		return NULL;
@@ -638,6 +656,7 @@ keep_writing(struct pipeline *p, struct store *s)
 
 		if (r == NULL)
 			continue;
+		hold_text(p, r);
 		/* Failing that, neither version: what was read is partial. */
 		switch (store_put(s, r, NULL)) {
 		case STORE_PUT_OK:
@@ -682,6 +701,20 @@ keep_bodies(struct pipeline *p, struct store *prev)
 }
 
 /*
+ * The release cache for a scan, or NULL: none without a state database,
+ * when its writes fail (they belong in the run's transaction), or with
+ * dates from git (they change without the file).
+ */
+static const struct scan_cache *
+cache_for(struct pipeline *p, struct relcache *rc)
+{
+	*rc = (struct relcache){ .c = NULL };
+	if (p->st == NULL || p->history_unsaved || p->meta.git != NULL)
+		return NULL;
+	return relcache_open(rc, p->st, &p->meta, p->cfg->releases_dir);
+}
+
+/*
  * Read the whole folder into a new store, beside the old one, and swap
  * only when every folder could be read: a half-read tree must not publish
  * as releases removed. Returns 0, or -1 with the old store kept.
@@ -691,16 +724,20 @@ full_rescan(struct pipeline *p)
 {
 	struct store *s = store_new(), *old;
 	struct pathset *bad = p->bad, *clashed = p->clashed;
+	const struct scan_cache *cache;
+	struct relcache cached = { .c = NULL };
 	int rc = -1;
 
 	p->rescan = false;	/* a report may ask again */
 	p->bad = pathset_new();
 	p->clashed = pathset_new();
 	p->scanning = true;
-	if (s != NULL && p->bad != NULL && p->clashed != NULL)
-		rc = scan_folder(&p->meta, p->cfg->releases_dir, s,
-		    p->store, report, p) < 0 ? -1 : 0;
-	else
+	if (s != NULL && p->bad != NULL && p->clashed != NULL) {
+		cache = cache_for(p, &cached);
+		rc = scan_folder_cached(&p->meta, p->cfg->releases_dir, s,
+		    p->store, cache, report, p) < 0 ? -1 : 0;
+		relcache_close(&cached);
+	} else
 		errno = ENOMEM;
 	p->scanning = false;
 	if (rc < 0) {
@@ -728,7 +765,8 @@ full_rescan(struct pipeline *p)
 	reclaim(p);
 	pathset_clear(p->dirty);	/* answered by the rescan */
 	p->removed = 0;
-	log_debug("full scan: %zu releases", store_count(s));
+	log_debug("full scan: %zu releases, %zu from the release cache, "
+	    "%zu read and cached", store_count(s), cached.found, cached.put);
 	return 0;
 }
 
@@ -771,6 +809,9 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 {
 	struct release *r = store_get(p->store, relpath);
 	char *was = r != NULL ? strdup(r->id) : NULL;
+	const struct scan_cache *cache;
+	struct relcache cached;
+	int rc;
 
 	if (pathset_has(p->writing, relpath)) {
 		free(was);
@@ -781,8 +822,11 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 	if (r != NULL && (r = store_take(p->store, relpath)) != NULL &&
 	    store_put(p->held, r, NULL) != STORE_PUT_OK)
 		lost(p);
-	if (scan_file(&p->meta, p->cfg->releases_dir, relpath, p->store,
-	    p->held, report, p) >= 0) {
+	cache = cache_for(p, &cached);
+	rc = scan_file_cached(&p->meta, p->cfg->releases_dir, relpath,
+	    p->store, p->held, cache, report, p);
+	relcache_close(&cached);
+	if (rc >= 0) {
 		pathset_remove(p->bad, relpath);
 		forget_error(p, relpath);
 		if (!keep_body(p, p->held, relpath) &&

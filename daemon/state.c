@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "feeds/output.h"
+#include "feeds/scan.h"
 #include "log.h"
 
 enum stmt {
@@ -1128,6 +1129,124 @@ state_digest_holders_free(struct digest_holder *v, size_t n)
 		free(v[i].id);
 		free(v[i].path);
 	}
+}
+
+/* ---- the release cache ---------------------------------------------------- */
+
+struct state_cache {
+	struct state *st;
+	sqlite3_stmt *scan, *put;
+	bool scanning;		/* scan has a row (or is at its end: done) */
+	bool done;
+};
+
+static const char cache_schema[] =
+	"CREATE TABLE IF NOT EXISTS release_cache ("
+	"path BLOB PRIMARY KEY, meta_key INTEGER NOT NULL, "
+	"size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, "
+	"ctime_ns INTEGER NOT NULL, ino INTEGER NOT NULL, "
+	"dev INTEGER NOT NULL, meta BLOB NOT NULL) WITHOUT ROWID";
+
+struct state_cache *
+state_cache_open(struct state *st, uint64_t meta_key)
+{
+	struct state_cache *c = calloc(1, sizeof(*c));
+
+	if (c == NULL)
+		return NULL;
+	c->st = st;
+	if (sqlite3_exec(st->db, cache_schema, NULL, NULL, NULL) !=
+	    SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "SELECT path, size, mtime_ns, "
+	    "ctime_ns, ino, dev, meta FROM release_cache WHERE meta_key = ?1 "
+	    "ORDER BY path", -1, &c->scan, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(st->db, "INSERT OR REPLACE INTO release_cache "
+	    "(path, meta_key, size, mtime_ns, ctime_ns, ino, dev, meta) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", -1, &c->put, NULL) !=
+	    SQLITE_OK) {
+		fail(st, "open the release cache");
+		state_cache_close(c);
+		return NULL;
+	}
+	sqlite3_bind_int64(c->scan, 1, (sqlite3_int64)meta_key);
+	sqlite3_bind_int64(c->put, 2, (sqlite3_int64)meta_key);
+	return c;
+}
+
+/* The scan's row against path: <0 before it, 0 at it, >0 past it. */
+static int
+row_vs(sqlite3_stmt *q, const char *path)
+{
+	const void *p = sqlite3_column_blob(q, 0);
+	size_t n = (size_t)sqlite3_column_bytes(q, 0), k = strlen(path);
+	int c = memcmp(p != NULL ? p : "", path, n < k ? n : k);
+
+	return c != 0 ? c : n < k ? -1 : n > k;
+}
+
+const void *
+state_cache_find(struct state_cache *c, const char *path,
+    const struct scan_key *key, size_t *len)
+{
+	sqlite3_stmt *q = c->scan;
+	int rc = 0;
+
+	if (path == NULL) {
+		sqlite3_reset(q);
+		c->done = true;
+		return NULL;
+	}
+	if (c->done)
+		return NULL;
+	if (!c->scanning) {
+		c->scanning = true;
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW)
+			goto end;
+	}
+	while ((rc = row_vs(q, path)) < 0)
+		if ((rc = sqlite3_step(q)) != SQLITE_ROW)
+			goto end;
+	if (rc > 0 || sqlite3_column_int64(q, 1) != key->size ||
+	    sqlite3_column_int64(q, 2) != key->mtime_ns ||
+	    sqlite3_column_int64(q, 3) != key->ctime_ns ||
+	    sqlite3_column_int64(q, 4) != key->ino ||
+	    sqlite3_column_int64(q, 5) != key->dev)
+		return NULL;
+	*len = (size_t)sqlite3_column_bytes(q, 6);
+	return sqlite3_column_blob(q, 6);
+end:
+	if (rc != SQLITE_DONE)
+		fail(c->st, "read the release cache");
+	sqlite3_reset(q);
+	c->done = true;
+	return NULL;
+}
+
+int
+state_cache_put(struct state_cache *c, const char *path,
+    const struct scan_key *key, const void *bytes, size_t len)
+{
+	sqlite3_stmt *q = c->put;
+
+	sqlite3_reset(q);
+	sqlite3_bind_blob(q, 1, path, (int)strlen(path), SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, key->size);
+	sqlite3_bind_int64(q, 4, key->mtime_ns);
+	sqlite3_bind_int64(q, 5, key->ctime_ns);
+	sqlite3_bind_int64(q, 6, key->ino);
+	sqlite3_bind_int64(q, 7, key->dev);
+	sqlite3_bind_blob(q, 8, bytes, (int)len, SQLITE_STATIC);
+	return run(c->st, q, "write the release cache");
+}
+
+void
+state_cache_close(struct state_cache *c)
+{
+	if (c == NULL)
+		return;
+	sqlite3_finalize(c->scan);
+	sqlite3_finalize(c->put);
+	free(c);
 }
 
 char *

@@ -179,6 +179,28 @@ int state_release_by_digest(struct state *st, const unsigned char digest[32],
 void state_digest_holders_free(struct digest_holder *v, size_t n);
 
 /*
+ * The release cache: what the store holds of each release (feeds/relpack.h
+ * bytes), by path and file key (feeds/scan.h), so a restart reads only the
+ * files changed meanwhile. Its own table, made when first opened; rows
+ * under another meta key (another config, another build) are never found.
+ * A cursor is one scan's use of it: find() is asked in byte order of the
+ * paths and walks the table once, put() writes (in the caller's
+ * transaction). NULL from open: no cache (logged), every file is read.
+ */
+struct state_cache;
+struct scan_key;
+struct state_cache *state_cache_open(struct state *st, uint64_t meta_key);
+/*
+ * The bytes cached for path under key, *len of them, valid until the next
+ * call; NULL: none (or another key). path NULL: the finds are over.
+ */
+const void *state_cache_find(struct state_cache *c, const char *path,
+    const struct scan_key *key, size_t *len);
+int state_cache_put(struct state_cache *c, const char *path,
+    const struct scan_key *key, const void *bytes, size_t len);
+void state_cache_close(struct state_cache *c);	/* NULL is fine */
+
+/*
  * Small named values (the status line, when the feed became empty).
  * get: a copy (caller frees), or NULL when not set; set: value NULL
  * deletes the key. set returns 0/-1.

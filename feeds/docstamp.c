@@ -98,7 +98,7 @@ release_hash(const struct release *r)
 {
 	uint64_t h = str(FNV_OFF, r->path);
 
-	h = str(h, r->text);
+	h = bytes(h, r->digest, sizeof(r->digest));	/* the text */
 	h = num(h, r->date.sec);
 	h = num(h, r->date.off);
 	h = num(h, r->updated.sec);

@@ -58,6 +58,9 @@ feed_render_doc(enum feed_kind k, const struct feed_meta *m,
 {
 	struct feed_meta only_tombs;
 	struct feed_args a = { k, m, d, rs, n };
+	/* The bodies read for this document only, dropped once it is made. */
+	bool *read = n > 0 ? calloc(n, sizeof(*read)) : NULL;
+	int rc = -1;
 
 	/*
 	 * A sub-feed kept for its tombstones alone changed last when the
@@ -69,12 +72,21 @@ feed_render_doc(enum feed_kind k, const struct feed_meta *m,
 		a.m = m = &only_tombs;
 	}
 	*data = NULL;
+	if (n > 0 && read == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		read[i] = rs[i]->html == NULL;
+		if (release_load_body(rs[i], m, NULL) < 0)
+			goto out;
+	}
+	rc = k == FEED_JSON ? jsonfeed_render(m, d, rs, n, data, len) :
+	    xo_document(feed_body, &a, data, len);
+out:
 	for (size_t i = 0; i < n; i++)
-		if (release_render(rs[i], m) < 0)
-			return -1;
-	if (k == FEED_JSON)
-		return jsonfeed_render(m, d, rs, n, data, len);
-	return xo_document(feed_body, &a, data, len);
+		if (read[i])
+			release_drop_body(rs[i]);
+	free(read);
+	return rc;
 }
 
 int

@@ -59,7 +59,7 @@ struct feed_doc {
 
 /*
  * Render rs[0..n) (newest first, as store_select() gives them) as a feed of
- * kind k. Renders each release's body on demand (release_render()). Returns
+ * kind k. Renders each release's body on demand (release_load_body()). Returns
  * 0 with *data (NUL-terminated, caller frees with free()) and *len, or -1.
  */
 int feed_render(enum feed_kind k, const struct feed_meta *m,

@@ -49,6 +49,12 @@ struct feed_meta {
 	 * to them (pages.h); NULL: none linked. Borrowed, set by the daemon.
 	 */
 	const struct subfeeds *subs;
+	/*
+	 * The releases folder, where release_load_body() reads a body again
+	 * (release.h); NULL: none, only bodies held in memory render.
+	 * Borrowed, set by the config.
+	 */
+	const char *root;
 	const char *const *hubs;	/* WebSub hubs to advertise (nhubs) */
 	size_t nhubs;
 	/*

@@ -1103,7 +1103,7 @@ page_el(struct view *v, const char *kind)
 	return page;
 }
 
-/* The view of release r's page. r is rendered here (release_render()). */
+/* The view of release r's page. r is rendered here (release_load_body()). */
 static int
 view_release(struct view *v, const struct pages *p,
     const struct feed_meta *m, struct release *r)
@@ -1113,7 +1113,7 @@ view_release(struct view *v, const struct pages *p,
 	const struct about *about;
 	char *json, *facts = NULL;
 
-	if (release_render(r, m) < 0)
+	if (release_load_body(r, m, NULL) < 0)
 		return -1;
 	site_el(v, page, p, m, "../", 0);
 	labels_el(v, page, lang);
@@ -1208,7 +1208,7 @@ view_list(struct view *v, const struct pages *p, const struct feed_meta *m,
 		attrf(v, el(v, list, "newer", NULL), "href", "%zu.html", k + 1);
 	for (size_t i = lo; i < hi; i++) {
 		/* The summary is all a list shows: no body rendered again. */
-		if (rs[i]->summary == NULL && release_render(rs[i], m) < 0)
+		if (release_load_summary(rs[i], m, NULL) < 0)
 			return -1;
 		item_el(v, list, m, rs[i], root);
 	}

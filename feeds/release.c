@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "fileopen.h"
 #include "frontmatter.h"
 #include "gitdates.h"
@@ -32,6 +34,7 @@ release_error_set(struct release_error *err, size_t line, const char *fmt,
 	err->transient = false;
 	err->clash = false;
 	err->empty = false;
+	err->stale = false;
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
@@ -397,9 +400,9 @@ resolve_media(struct release *r, const struct feed_meta *m,
 }
 
 /* Every local medium of r must be there to copy (media_check()). */
-static int
-check_media(struct release *r, const struct feed_meta *m, const char *root,
-    struct release_error *err)
+int
+release_check_media(struct release *r, const struct feed_meta *m,
+    const char *root, struct release_error *err)
 {
 	struct media *md;
 	char why[200];
@@ -426,6 +429,16 @@ release_default_id(const struct feed_meta *m, const char *slug)
 	    m->tag_date, m->tag_path, slug) < 0)
 		return NULL;
 	return s;
+}
+
+/* SHA-256 of text into out. Returns 0, or -1 when out of memory. */
+static int
+digest_of(const char *text, unsigned char out[32])
+{
+	unsigned int n = 0;
+
+	return EVP_Digest(text, strlen(text), out, &n, EVP_sha256(), NULL) &&
+	    n == 32 ? 0 : -1;
 }
 
 int
@@ -462,6 +475,10 @@ release_parse(const struct feed_meta *m, const char *relpath,
 		goto oom;
 	if (resolve_media(r, m, err) < 0)
 		goto bad;
+	if (digest_of(r->text, r->digest) < 0)
+		goto oom;
+	r->body_empty = r->text[r->body_off + strspn(r->text + r->body_off,
+	    " \t\n\r\f\v")] == '\0';
 	*out = r;
 	return 0;
 oom:
@@ -495,26 +512,28 @@ open_release(const struct feed_meta *m, const char *root,
 	return release_error_set(err, 0, "not a regular file");
 }
 
-int
-release_load(const struct feed_meta *m, const char *root,
-    const char *relpath, struct release **out, struct release_error *err)
+/*
+ * Read all of root/relpath into *buf (caller frees; *len bytes), its
+ * stat in *st. Returns 0, or -1 and fills *err.
+ */
+static int
+read_all(const struct feed_meta *m, const char *root, const char *relpath,
+    char **buf, size_t *len, struct stat *st, struct release_error *err)
 {
-	struct stat st;
-	char *buf = NULL;
 	ssize_t got = 0;
-	size_t len = 0;
 	int fd, rc = -1;
 
-	*out = NULL;
-	if ((fd = open_release(m, root, relpath, &st, err)) < 0)
+	*buf = NULL;
+	*len = 0;
+	if ((fd = open_release(m, root, relpath, st, err)) < 0)
 		return -1;
-	if ((size_t)st.st_size > m->max_file_size) {
+	if ((size_t)st->st_size > m->max_file_size) {
 		release_error_set(err, 0, "file is %lld bytes, larger than "
-		    "max_file_size (%zu)", (long long)st.st_size,
+		    "max_file_size (%zu)", (long long)st->st_size,
 		    m->max_file_size);
 		goto out;
 	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+	if ((*buf = malloc((size_t)st->st_size + 1)) == NULL) {
 		release_error_oom(err);
 		goto out;
 	}
@@ -523,47 +542,132 @@ release_load(const struct feed_meta *m, const char *root,
 	 * growing; a short read of a regular file means end of file.
 	 */
 	do {
-		size_t want = (size_t)st.st_size + 1 - len;
+		size_t want = (size_t)st->st_size + 1 - *len;
 
-		if ((got = read(fd, buf + len, want)) <= 0)
+		if ((got = read(fd, *buf + *len, want)) <= 0)
 			break;
-		len += (size_t)got;
+		*len += (size_t)got;
 		if ((size_t)got < want)
 			break;
-	} while (len <= (size_t)st.st_size);
+	} while (*len <= (size_t)st->st_size);
 	if (got < 0) {
 		fail_read(err, errno, "cannot read");
 		goto out;
 	}
-	if (len != (size_t)st.st_size) {
+	if (*len != (size_t)st->st_size) {
 		/* Saved again under us: the next read will likely do. */
 		release_error_set(err, 0, "file changed while being read");
 		err->transient = true;
 		goto out;
 	}
-	rc = release_parse(m, relpath, buf, len, (int64_t)st.st_mtime, out,
-	    err);
-	if (rc == 0 && check_media(*out, m, root, err) < 0) {
-		release_free(*out);
-		*out = NULL;
-		rc = -1;
-	}
+	rc = 0;
 out:
-	free(buf);
+	if (rc < 0) {
+		free(*buf);
+		*buf = NULL;
+	}
 	close(fd);
 	return rc;
 }
 
 int
-release_render(struct release *r, const struct feed_meta *m)
+release_load(const struct feed_meta *m, const char *root,
+    const char *relpath, struct release **out, struct release_error *err)
 {
-	const char *body = r->text + r->body_off;
+	struct stat st;
+	char *buf;
+	size_t len;
+	int rc;
+
+	*out = NULL;
+	if (read_all(m, root, relpath, &buf, &len, &st, err) < 0)
+		return -1;
+	rc = release_parse(m, relpath, buf, len, (int64_t)st.st_mtime, out,
+	    err);
+	free(buf);
+	if (rc == 0 && release_check_media(*out, m, root, err) < 0) {
+		release_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
+	if (rc == 0) {
+		/* The body is read again when a document needs it. */
+		free((*out)->text);
+		(*out)->text = NULL;
+	}
+	return rc;
+}
+
+static int
+stale(struct release_error *err, const char *path)
+{
+	release_error_set(err, 0, "%s changed since it was read; read again",
+	    path);
+	err->stale = true;
+	return -1;
+}
+
+int
+release_read_text(const struct release *r, const struct feed_meta *m,
+    char **text, struct release_error *err)
+{
+	struct release_error none;
+	unsigned char dg[32];
+	struct stat st;
+	char *buf;
+	size_t len, n;
+
+	if (err == NULL)
+		err = &none;
+	*text = NULL;
+	if (r->text != NULL) {
+		if ((*text = strdup(r->text)) == NULL)
+			return release_error_oom(err);
+		return 0;
+	}
+	if (m->root == NULL)
+		return release_error_set(err, 0, "the body of %s is not held "
+		    "and no releases folder is known", r->path);
+	if (read_all(m, m->root, r->path, &buf, &len, &st, err) < 0) {
+		err->stale = err->errnum == ENOENT;
+		return -1;
+	}
+	*text = normalise(buf, len, &n);
+	free(buf);
+	if (*text == NULL || digest_of(*text, dg) < 0) {
+		free(*text);
+		*text = NULL;
+		return release_error_oom(err);
+	}
+	if (memcmp(dg, r->digest, sizeof(dg)) != 0) {
+		free(*text);
+		*text = NULL;
+		return stale(err, r->path);
+	}
+	return 0;
+}
+
+int
+release_adopt_text(struct release *r, char *text)
+{
+	unsigned char dg[32];
+
+	if (r->text != NULL || digest_of(text, dg) < 0 ||
+	    memcmp(dg, r->digest, sizeof(dg)) != 0 ||
+	    strlen(text) < r->body_off)
+		return -1;
+	r->text = text;
+	return 0;
+}
+
+/* Render body into r->html (and r->summary if missing). -1: no memory. */
+static int
+render(struct release *r, const struct feed_meta *m, const char *body)
+{
 	char *html, *abs, *para = NULL, **want = r->summary == NULL ? &para :
 	    NULL;
 	int rc;
 
-	if (r->html != NULL)
-		return 0;
 	rc = r->format == RELEASE_MARKDOWN ?
 	    markdown_render(body, m->raw_html, &html, want) :
 	    markdown_render_plain(body, &html, want);
@@ -588,6 +692,50 @@ release_render(struct release *r, const struct feed_meta *m)
 		}
 	}
 	r->html = html;
+	return 0;
+}
+
+int
+release_load_body(struct release *r, const struct feed_meta *m,
+    struct release_error *err)
+{
+	struct release_error none;
+	char *text;
+	int rc;
+
+	if (err == NULL)
+		err = &none;
+	if (r->html != NULL)
+		return 0;
+	if (r->text != NULL)
+		return render(r, m, r->text + r->body_off) < 0 ?
+		    release_error_oom(err) : 0;
+	if (release_read_text(r, m, &text, err) < 0)
+		return -1;
+	rc = render(r, m, text + r->body_off);
+	free(text);
+	return rc < 0 ? release_error_oom(err) : 0;
+}
+
+void
+release_drop_body(struct release *r)
+{
+	free(r->html);
+	r->html = NULL;
+}
+
+int
+release_load_summary(struct release *r, const struct feed_meta *m,
+    struct release_error *err)
+{
+	bool held = r->html != NULL;
+
+	if (r->summary != NULL)
+		return 0;
+	if (release_load_body(r, m, err) < 0)
+		return -1;
+	if (!held)
+		release_drop_body(r);
 	return 0;
 }
 

@@ -5,7 +5,10 @@
  *
  * Parsing is cheap and done for every file (front matter, title, dates, ids);
  * rendering the body to HTML and deriving the summary is done on demand by
- * release_render(), so only releases that make it into a feed pay for it.
+ * release_load_body(), so only releases that make it into a document pay
+ * for it. A release read from a file keeps no text (a store of a million
+ * holds metadata only): the body is read again, and checked against the
+ * digest of the text parsed, when a document needs it.
  * A struct release owns all its strings; release_free() frees them.
  * Errors: -1 with a struct release_error filled in.
  */
@@ -72,11 +75,23 @@ struct release {
 	bool has_updated;	/* updated came from the front matter */
 	int64_t mtime;		/* of the file, seconds */
 	enum release_format format;
-	char *text;		/* the file, normalised (no BOM, LF ends) */
-	size_t body_off;	/* where the body starts in text */
+	/*
+	 * The file, normalised (no BOM, LF ends): NULL once release_load()
+	 * parsed it, so the body is read again on demand. Kept by
+	 * release_parse() (the caller's buffer is all there is) and by
+	 * release_adopt_text().
+	 */
+	char *text;
+	unsigned char digest[32];	/* SHA-256 of the normalised text */
+	bool body_empty;	/* the body holds only white space */
+	size_t body_off;	/* where the body starts in the text */
 	size_t body_line;	/* its 1-based line number */
-	size_t fm_off, fm_len;	/* the front matter YAML, kept for later use */
-	char *html;		/* the rendered body; NULL until rendered */
+	size_t fm_off, fm_len;	/* the front matter YAML, while parsing */
+	/*
+	 * The rendered body; NULL until release_load_body(), and again
+	 * after release_drop_body(): held only while a document is made.
+	 */
+	char *html;
 	/*
 	 * What the publisher wrote last for this release (pages.h), 0:
 	 * nothing yet. A release read again is a new struct and starts at 0.
@@ -114,6 +129,11 @@ struct release_error {
 	 * Not a mistake: the caller may say so mildly, or not at all.
 	 */
 	bool empty;
+	/*
+	 * release_load_body(): the file is no longer the text parsed (or is
+	 * gone): parse it again; what was published from it stays.
+	 */
+	bool stale;
 };
 
 /*
@@ -152,16 +172,54 @@ int release_parse(const struct feed_meta *m, const char *relpath,
     const char *buf, size_t len, int64_t mtime, struct release **out,
     struct release_error *err);
 
-/* Read root/relpath and release_parse() it. Same return convention. */
+/*
+ * Read root/relpath and release_parse() it, then drop the text (r->text
+ * NULL: release_load_body() reads it again). Same return convention.
+ */
 int release_load(const struct feed_meta *m, const char *root,
     const char *relpath, struct release **out, struct release_error *err);
 
 /*
- * Fill r->html and r->summary (if missing). Relative links and images in
- * a Markdown body are resolved against r->link. Idempotent. Returns 0, or -1 when
- * out of memory.
+ * Check r's local media under root (release_load() does): fills in their
+ * sizes and mtimes. Returns 0, or -1 and fills *err.
  */
-int release_render(struct release *r, const struct feed_meta *m);
+int release_check_media(struct release *r, const struct feed_meta *m,
+    const char *root, struct release_error *err);
+
+/*
+ * The one way to a release's body: fill r->html and r->summary (if
+ * missing), from r->text if held, else from the file m->root/r->path read
+ * again. A file whose text is no longer the one parsed (its digest
+ * differs) is never mixed with the old metadata: -1, err->stale (the file
+ * must be parsed again) and nothing filled in. Relative links and images
+ * in a Markdown body are resolved against r->link. Idempotent. Returns 0,
+ * or -1 and fills *err (if not NULL): out of memory, unreadable, stale.
+ */
+int release_load_body(struct release *r, const struct feed_meta *m,
+    struct release_error *err);
+
+/* Free r->html, as after the document that needed it is made. */
+void release_drop_body(struct release *r);
+
+/*
+ * r->summary filled in as release_load_body() does, without keeping a
+ * body that was not held before. Same return convention.
+ */
+int release_load_summary(struct release *r, const struct feed_meta *m,
+    struct release_error *err);
+
+/*
+ * The normalised text of r, as release_load_body() reads it (checked
+ * against r->digest), in *text (caller frees). Same return convention.
+ */
+int release_read_text(const struct release *r, const struct feed_meta *m,
+    char **text, struct release_error *err);
+
+/*
+ * Hold text (normalised, as a history saved it) as r's body, if its
+ * digest is r's: then r owns it and 0. Else -1 and the caller keeps it.
+ */
+int release_adopt_text(struct release *r, char *text);
 
 /*
  * The id a release with this slug has without an `id` in its front

@@ -34,7 +34,8 @@ carry_over(struct release *r, const struct release *old)
 	if (old == NULL)
 		return;
 	was = release_past_of(old);
-	release_inherit(r, &was, strcmp(r->text, old->text) == 0);
+	release_inherit(r, &was, memcmp(r->digest, old->digest,
+	    sizeof(r->digest)) == 0);
 }
 
 /*
@@ -160,16 +161,58 @@ wanted(const char *relpath)
 	return release_format_of(base ? base + 1 : relpath) >= 0;
 }
 
+/* The key of root/relpath (dirfd: root, or -1), false when it has none. */
+static bool
+key_of(int dirfd, const char *root, const char *relpath, struct scan_key *k)
+{
+	char full[PATH_MAX];
+	struct stat st;
+	int rc;
+
+	if (dirfd >= 0) {
+		rc = fstatat(dirfd, relpath, &st, AT_SYMLINK_NOFOLLOW);
+	} else {
+		if ((size_t)snprintf(full, sizeof(full), "%s/%s", root,
+		    relpath) >= sizeof(full))
+			return false;
+		rc = lstat(full, &st);
+	}
+	/* A symlink is read each time: its target has a key of its own. */
+	if (rc < 0 || !S_ISREG(st.st_mode))
+		return false;
+	k->size = (int64_t)st.st_size;
+	k->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000 +
+	    st.st_mtim.tv_nsec;
+	k->ctime_ns = (int64_t)st.st_ctim.tv_sec * 1000000000 +
+	    st.st_ctim.tv_nsec;
+	k->ino = (int64_t)st.st_ino;
+	k->dev = (int64_t)st.st_dev;
+	return true;
+}
+
 int
 scan_file(const struct feed_meta *m, const char *root, const char *relpath,
     struct store *s, struct store *prev, scan_error_fn *on_error, void *ud)
 {
+	return scan_file_cached(m, root, relpath, s, prev, NULL, on_error, ud);
+}
+
+int
+scan_file_cached(const struct feed_meta *m, const char *root,
+    const char *relpath, struct store *s, struct store *prev,
+    const struct scan_cache *cache, scan_error_fn *on_error, void *ud)
+{
 	struct release_error err = { .line = 0 };
 	struct release *r = NULL;
+	struct scan_key key;
+	bool keyed;
 
 	if (!wanted(relpath))
 		return 1;
+	keyed = cache != NULL && key_of(-1, root, relpath, &key);
 	release_load(m, root, relpath, &r, &err);
+	if (keyed && r != NULL)
+		cache->put(cache->ud, r, &key);
 	switch (commit(root, relpath, r, &err, s, prev, on_error, ud)) {
 	case COMMIT_IN:
 		return 0;
@@ -188,7 +231,7 @@ struct job {
 	const char *root;
 	char **paths;
 	struct release **rs;
-	struct release_error *errs;
+	struct release_error **errs;	/* of the files that failed */
 	size_t n, cap;
 	bool broken;		/* a folder could not be read */
 	char **bad_dirs;	/* those folders (not the root) */
@@ -196,7 +239,11 @@ struct job {
 	scan_error_fn *on_error;
 	void *ud;
 	size_t stride, first;	/* a worker loads first, first+stride... */
+	struct scan_key *keys;	/* with a cache: of each path */
+	unsigned char *keyed;	/* KEY_* of each path */
 };
+
+enum { KEY_NONE, KEY_READ, KEY_CACHED };
 
 static int
 add_path(struct job *j, const char *rel)
@@ -447,14 +494,28 @@ walk(struct job *j, const char *rel)
 	return walk_fd(j, fd, rel);
 }
 
+/*
+ * Load file i. Its error is kept only when it fails: a million files are
+ * a million errors' room otherwise (NULL then: out of memory).
+ */
+static void
+load_one(struct job *j, size_t i)
+{
+	struct release_error err = { .line = 0 };
+
+	if (release_load(j->m, j->root, j->paths[i], &j->rs[i], &err) < 0 &&
+	    (j->errs[i] = malloc(sizeof(err))) != NULL)
+		*j->errs[i] = err;
+}
+
 static void *
 load_some(void *arg)
 {
 	struct job *j = arg;
 
 	for (size_t i = j->first; i < j->n; i += j->stride)
-		release_load(j->m, j->root, j->paths[i], &j->rs[i],
-		    &j->errs[i]);
+		if (j->keyed == NULL || j->keyed[i] != KEY_CACHED)
+			load_one(j, i);
 	return NULL;
 }
 
@@ -554,13 +615,52 @@ count_error(void *ud, const char *relpath, const struct release_error *err)
 	t->fn(t->ud, relpath, err);
 }
 
+/*
+ * Take from the cache each file whose key it knows, in path order; the
+ * rest are read (and keyed, to be put in the cache). Out of memory or
+ * without the root: no cache, every file is read.
+ */
+static void
+probe(struct job *j, const struct scan_cache *cache)
+{
+	int fd = open(j->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || (j->keys = calloc(j->n, sizeof(*j->keys))) == NULL ||
+	    (j->keyed = calloc(j->n, 1)) == NULL) {
+		free(j->keys);
+		j->keys = NULL;
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	for (size_t i = 0; i < j->n; i++) {
+		if (!key_of(fd, j->root, j->paths[i], &j->keys[i]))
+			continue;
+		j->keyed[i] = KEY_READ;
+		if ((j->rs[i] = cache->get(cache->ud, j->paths[i],
+		    &j->keys[i])) != NULL)
+			j->keyed[i] = KEY_CACHED;
+	}
+	cache->get(cache->ud, NULL, NULL);
+	close(fd);
+}
+
 int
 scan_folder(const struct feed_meta *m, const char *root, struct store *s,
     struct store *prev, scan_error_fn *on_error, void *ud)
 {
+	return scan_folder_cached(m, root, s, prev, NULL, on_error, ud);
+}
+
+int
+scan_folder_cached(const struct feed_meta *m, const char *root,
+    struct store *s, struct store *prev, const struct scan_cache *cache,
+    scan_error_fn *on_error, void *ud)
+{
 	struct tally t = { on_error, ud, 0 };
 	struct job j = { .m = m, .root = root, .on_error = count_error,
 	    .ud = &t };
+	struct release_error oom;
 	bool nomem = false;
 	int rc = 0;
 
@@ -583,13 +683,20 @@ scan_folder(const struct feed_meta *m, const char *root, struct store *s,
 		rc = -1;
 		goto out;
 	}
+	release_error_oom(&oom);
+	if (cache != NULL && j.n > 0)
+		probe(&j, cache);
 	load_all(&j);
 	for (size_t i = 0; i < j.n; i++) {
+		if (j.keyed != NULL && j.keyed[i] == KEY_READ &&
+		    j.rs[i] != NULL && !nomem)
+			cache->put(cache->ud, j.rs[i], &j.keys[i]);
 		if (nomem)
 			release_free(j.rs[i]);
 		else
-			nomem = commit(root, j.paths[i], j.rs[i], &j.errs[i],
-			    s, prev, count_error, &t) == COMMIT_NOMEM;
+			nomem = commit(root, j.paths[i], j.rs[i],
+			    j.errs[i] ? j.errs[i] : &oom, s, prev, count_error,
+			    &t) == COMMIT_NOMEM;
 	}
 	for (size_t i = 0; i < j.nbad && !nomem; i++)
 		nomem = keep_folder(prev, j.bad_dirs[i], s, count_error, &t) < 0;
@@ -604,7 +711,11 @@ out:
 		free(j.paths[i]);
 	free(j.paths);
 	free(j.rs);
+	for (size_t i = 0; j.errs != NULL && i < j.n; i++)
+		free(j.errs[i]);
 	free(j.errs);
+	free(j.keys);
+	free(j.keyed);
 	return rc;
 }
 

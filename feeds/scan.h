@@ -4,9 +4,37 @@
 #ifndef FEEDS_SCAN_H
 #define FEEDS_SCAN_H
 
+#include <stdint.h>
+
 #include "meta.h"
 #include "release.h"
 #include "store.h"
+
+/*
+ * What says a file is as it was: a cached release is good while its
+ * file's key is the one it was cached under. ctime too, which no tool
+ * sets back (mtime can be: cp -p, tar, rsync -t).
+ */
+struct scan_key {
+	int64_t size, mtime_ns, ctime_ns, ino, dev;
+};
+
+/*
+ * A cache of parsed releases the caller keeps (the daemon: in its state
+ * database). get(ud, relpath, key) returns a new release of relpath (the
+ * caller's from then on) when key is the one it was cached under, else
+ * NULL and the file is read; it is asked in byte order of the paths, then
+ * get(ud, NULL, NULL) says the asking is over. put(ud, r, key) is handed
+ * each release read from a file whose key was taken before the read. Both
+ * are called from the calling thread only.
+ */
+struct scan_cache {
+	struct release *(*get)(void *ud, const char *relpath,
+	    const struct scan_key *key);
+	void (*put)(void *ud, const struct release *r,
+	    const struct scan_key *key);
+	void *ud;
+};
 
 /*
  * Told about each file that was skipped, or folder that could not be read;
@@ -32,6 +60,11 @@ typedef void scan_error_fn(void *ud, const char *relpath,
 int scan_folder(const struct feed_meta *m, const char *root,
     struct store *s, struct store *prev, scan_error_fn *on_error, void *ud);
 
+/* scan_folder() that takes what it can from cache (NULL: none). */
+int scan_folder_cached(const struct feed_meta *m, const char *root,
+    struct store *s, struct store *prev, const struct scan_cache *cache,
+    scan_error_fn *on_error, void *ud);
+
 /* Call fn for each release file's relpath under root/rel, in no order. */
 int scan_paths(const char *root, const char *rel,
     void (*fn)(void *ud, const char *relpath), void *ud);
@@ -52,5 +85,10 @@ int scan_paths(const char *root, const char *rel,
 int scan_file(const struct feed_meta *m, const char *root,
     const char *relpath, struct store *s, struct store *prev,
     scan_error_fn *on_error, void *ud);
+
+/* scan_file() that puts what it read in cache (NULL: none); never gets. */
+int scan_file_cached(const struct feed_meta *m, const char *root,
+    const char *relpath, struct store *s, struct store *prev,
+    const struct scan_cache *cache, scan_error_fn *on_error, void *ud);
 
 #endif

@@ -2,7 +2,10 @@
 issues 11 and 12 ask the same of pages and feeds): one new release
 rewrites only the documents that hold it, never an unchanged release's
 page or a sub-feed it is not in; and a restart with the state folder in
-place rewrites no file and sends no ping.
+place rewrites no file and sends no ping, reading no release file whose
+key (size, mtime, ctime, inode) is the one in the release cache, and
+reading again (and republishing) one changed while it was down, even
+with its size and mtime put back.
 
 Files are compared by inode and mtime: output.c renames a new file into
 place, so a rewrite is a new inode even when the bytes are the same.
@@ -11,6 +14,7 @@ Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_rework.py
 """
 
 import os
+import re
 import sys
 import time
 import unittest
@@ -54,6 +58,10 @@ def snapshot(top):
 				continue	# removed while we walked
 			out[os.path.relpath(p, top)] = (st.st_ino, st.st_mtime_ns)
 	return out
+
+
+SCAN_RE = re.compile(r'full scan: (\d+) releases, (\d+) from the release '
+	r'cache, (\d+) read and cached')
 
 
 def changed(before, after):
@@ -118,6 +126,45 @@ class ReworkTest(tp.PingCase):
 		# and language's feeds in three formats.
 		self.assertLessEqual(len(got), 24, got)
 
+	def scans(self, d=None):
+		"""(releases, from the cache, read) of each full scan of d."""
+		return [tuple(int(x) for x in SCAN_RE.search(l).groups())
+			for l in self.log_lines('full scan: ', d)]
+
+	def test_restart_reads_only_the_changed_file(self):
+		self.start_and_deliver([(self.rcv, '/hook')])
+		before = self.settled()
+		(n, found, read), = self.scans()
+		self.assertEqual((found, read), (0, n))
+		self.assertGreater(n, len(MORE))
+		self.sigterm()
+		# The same size and mtime: only ctime tells the cache.
+		path = self.ws.release('ost-03.md')
+		st = os.stat(path)
+		with open(path, encoding='utf-8') as f:
+			text = f.read()
+		new = text.replace('Text om Ost 3.', 'Txet mo Ost 3.')
+		self.assertNotEqual(new, text)
+		self.assertEqual(len(new.encode()), st.st_size)
+		with open(path, 'w', encoding='utf-8') as f:
+			f.write(new)
+		os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+		self.assertEqual(os.stat(path).st_mtime_ns, st.st_mtime_ns)
+		self.launch()
+		self.wait(lambda: self.daemon.publish_count() >= 1,
+			'the first publish after the restart')
+		after = self.settled()
+		self.assertEqual(self.scans(), [(n, n - 1, 1)])
+		got = changed(before, after)
+		self.assertIn('releases/ost-03.html', got)
+		self.assertEqual([p for p in got if p.startswith('releases/')],
+			['releases/ost-03.html'], got)
+		with open(os.path.join(self.ws.out, 'releases', 'ost-03.html'),
+				encoding='utf-8') as f:
+			page = f.read()
+		self.assertIn('Txet mo Ost 3.', page)
+		self.assertNotIn('Text om Ost 3.', page)
+
 	def test_restart_rewrites_nothing_and_pings_nobody(self):
 		self.start_and_deliver([(self.rcv, '/hook')])
 		before = self.settled()
@@ -131,6 +178,9 @@ class ReworkTest(tp.PingCase):
 			'the first publish after the restart')
 		after = self.settled()
 		self.assertEqual(changed(before, after), [])
+		# Every release from the cache, no file read.
+		(n, found, read), = self.scans()
+		self.assertEqual((found, read), (n, 0))
 		time.sleep(tp.QUIET)		# proving an absence
 		self.assertEqual(self.rcv.requests(since=mark), [])
 		self.assertEqual(snapshot(self.ws.out), before)

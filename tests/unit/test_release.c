@@ -97,7 +97,7 @@ parse_fails(const char *text, size_t line, const char *part)
 static void
 render(struct release *r, const struct feed_meta *m)
 {
-	assert_int_equal(release_render(r, m), 0);
+	assert_int_equal(release_load_body(r, m, NULL), 0);
 	assert_non_null(r->html);
 	assert_non_null(r->summary);
 }
@@ -822,7 +822,7 @@ test_render_markdown(void **state)
 	    "<a href=\"https://example.org/x\">"));
 	/* Idempotent: the same strings stay. */
 	html = r->html;
-	assert_int_equal(release_render(r, &tu_meta), 0);
+	assert_int_equal(release_load_body(r, &tu_meta, NULL), 0);
 	assert_ptr_equal(r->html, html);
 
 	/* Raw HTML is escaped unless raw_html. */

@@ -630,9 +630,11 @@ render_and_parse(enum feed_kind k)
 	size_t n, len;
 	char *data;
 	xmlDocPtr doc;
+	struct feed_meta m = tu_meta;
 
+	m.root = root;	/* the store holds no text: bodies are read again */
 	assert_int_equal(store_select(store, T0 + 1, 50, &rs, &n), 0);
-	assert_int_equal(feed_render(k, &tu_meta, rs, n, &data, &len), 0);
+	assert_int_equal(feed_render(k, &m, rs, n, &data, &len), 0);
 	doc = xmlReadMemory(data, (int)len, NULL, NULL, XML_PARSE_NONET |
 	    XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
 	if (doc == NULL)
@@ -789,6 +791,76 @@ test_scan_deep_tree(void **state)
 	rm_deep(fd);
 }
 
+/*
+ * The store keeps no text: a body is read again when a document needs it,
+ * and a file changed underneath (same size, same mtime: only the digest
+ * tells) is an error, never the new body under the old title.
+ */
+static void
+test_body_read_again(void **state)
+{
+	const char *old = "---\ntitle: Old title\n---\nOld body text.\n";
+	struct feed_meta m = tu_meta;
+	struct release_error err = { .line = 0 };
+	struct release *r, *h;
+	char *data = (char *)"unset", *text;
+	size_t len;
+
+	(void)state;
+	m.root = root;
+	put_file("a.md", old, T0);
+	put_file("h.md", "# Heading\n\nUnder it.\n", T0);
+	assert_int_equal(scan_folder(&tu_meta, root, store, NULL, on_error,
+	    &nerrs), 0);
+	assert_non_null(r = store_get(store, "a.md"));
+	assert_non_null(h = store_get(store, "h.md"));
+	assert_null(r->text);
+	assert_null(r->html);
+	assert_false(r->body_empty);
+	assert_int_equal(release_load_body(h, &m, &err), 0);
+	assert_string_equal(h->title, "Heading");
+	assert_string_equal(h->html, "<p>Under it.</p>\n");
+	release_drop_body(h);
+	assert_null(h->html);
+	assert_int_equal(release_load_body(r, &m, &err), 0);
+	assert_string_equal(r->html, "<p>Old body text.</p>\n");
+	release_drop_body(r);
+
+	/* Without the folder, a body not held cannot be had. */
+	assert_int_equal(release_load_body(r, &tu_meta, &err), -1);
+	assert_false(err.stale);
+	assert_null(r->html);
+
+	put_file("a.md", "---\ntitle: New title\n---\nNew body text.\n", T0);
+	assert_int_equal(release_load_body(r, &m, &err), -1);
+	assert_true(err.stale);
+	assert_non_null(strstr(err.msg, "changed since it was read"));
+	assert_null(r->html);
+	assert_string_equal(r->title, "Old title");
+	assert_int_equal(feed_render(FEED_ATOM, &m, &r, 1, &data, &len), -1);
+	assert_null(data);
+	assert_int_equal(release_read_text(r, &m, &text, &err), -1);
+	assert_null(text);
+
+	/* The old text, as a history holds it, is the body again. */
+	assert_non_null(text = strdup("---\ntitle: New title\n---\n"));
+	assert_int_equal(release_adopt_text(r, text), -1);
+	free(text);
+	assert_non_null(text = strdup(old));
+	assert_int_equal(release_adopt_text(r, text), 0);
+	assert_int_equal(feed_render(FEED_ATOM, &m, &r, 1, &data, &len), 0);
+	assert_non_null(strstr(data, "Old body text."));
+	assert_null(strstr(data, "New body"));
+	assert_null(r->html);	/* read for that document only */
+	free(data);
+
+	/* Gone: stale too (the store will lose it). */
+	del_file("h.md");
+	assert_int_equal(release_load_body(h, &m, &err), -1);
+	assert_true(err.stale);
+	assert_int_equal(err.errnum, ENOENT);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int
@@ -810,6 +882,7 @@ main(void)
 		T(test_scan_fifo_device),
 		T(test_scan_bad_names),
 		T(test_scan_deep_tree),
+		T(test_body_read_again),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
