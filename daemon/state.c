@@ -820,8 +820,8 @@ state_begin(struct state *st)
 bool
 state_batch_begin(struct state *st)
 {
-	return st != NULL && st->db != NULL && sqlite3_get_autocommit(st->db) &&
-	    state_begin(st) == 0;
+	return st != NULL && st->db != NULL &&
+	    sqlite3_get_autocommit(st->db) && state_begin(st) == 0;
 }
 
 int
