@@ -28,6 +28,12 @@
  * gives, and each wave's query of the queue stays small.
  */
 #define MAX_XFERS	256
+/*
+ * Transfers one pass starts, at most (the due timer fires again at once
+ * for the rest): a pass of 256 hub deliveries (a subscription read, an
+ * HMAC, a handle each) held the loop for tens of ms, a publish waiting.
+ */
+#define REFILL_MAX	32
 #define OWED_RETRY	1.0		/* seconds between tries to queue */
 #define MAX_UNDONE	256		/* deliveries whose deletion is owed */
 #define MAX_OWED_DOCS	4096		/* other documents' pings kept */
@@ -968,7 +974,7 @@ static void
 schedule_pass(struct ping *p, double now)
 {
 	struct pending_ping *v;
-	size_t n, i;
+	size_t n, i, started = 0, free_slots, want;
 	double next = INFINITY;
 
 	if (p->nxfers >= MAX_XFERS)
@@ -983,9 +989,11 @@ schedule_pass(struct ping *p, double now)
 	 * Past the cursor, as many as slots are free; from the start, with
 	 * room for those under way, which came first (they were due first).
 	 */
+	free_slots = MAX_XFERS - p->nxfers;
+	want = !p->cursor_set ? MAX_XFERS : free_slots < REFILL_MAX ?
+	    free_slots : REFILL_MAX;
 	if (now < p->hold_until || state_ping_due_max(p->st, now,
-	    p->cursor_set ? &p->cursor : NULL, p->cursor_set ?
-	    MAX_XFERS - p->nxfers : MAX_XFERS, &v, &n) < 0) {
+	    p->cursor_set ? &p->cursor : NULL, want, &v, &n) < 0) {
 		forget_cursor(p);
 		if (p->hold_until <= now)
 			p->hold_until = now + STATE_HOLD;
@@ -996,14 +1004,17 @@ schedule_pass(struct ping *p, double now)
 	/* Before the loop: a row it cannot start unsets it again. */
 	if (n > 0)
 		set_cursor(p, &v[n - 1]);
-	for (i = 0; i < n && p->nxfers < MAX_XFERS; i++) {
+	for (i = 0; i < n && p->nxfers < MAX_XFERS && started < REFILL_MAX;
+	    i++) {
 		const struct ping_target *t = find_target(p, v[i].target);
 
 		if (p->dg != NULL && strncmp(v[i].target, p->dg->prefix,
 		    strlen(p->dg->prefix)) == 0) {
 			if (find_xfer(p, v[i].target, v[i].feed) == NULL &&
-			    !undone(p, &v[i]))
+			    !undone(p, &v[i])) {
 				send_delegated(p, &v[i]);
+				started++;
+			}
 		} else if (t == NULL) {
 			log_warnx("ping %s for %s: no such target in the "
 			    "config any more; dropped", v[i].target,
@@ -1013,12 +1024,20 @@ schedule_pass(struct ping *p, double now)
 		} else if (find_xfer(p, v[i].target, v[i].feed) == NULL &&
 		    !undone(p, &v[i])) {
 			send_pending(p, &v[i], t);
+			started++;
 		}	/* else under way: its end schedules again */
 	}
 	if (i < n && p->cursor_set)	/* full: the rest are still owed */
 		set_cursor(p, &v[i - 1]);
 	state_pings_free(v, n);
-	next = state_ping_next(p->st, now);
+	/* Capped (REFILL_MAX): due rows are left, the next pass at once. */
+	if ((started == REFILL_MAX && p->nxfers < MAX_XFERS) ||
+	    (want < free_slots && n == want)) {
+		log_debug("ping: %zu started, %zu under way; more in the next "
+		    "pass", started, p->nxfers);
+		next = now;
+	} else
+		next = state_ping_next(p->st, now);
 	if (p->nundone > 0 && !isfinite(next))
 		next = p->hold_until > now ? p->hold_until : now + STATE_HOLD;
 	counts(p);

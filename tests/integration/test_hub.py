@@ -331,6 +331,23 @@ class Hub(ht.HubCase):
 		self.quiet()
 		self.assertEqual(len(sub.got()), 40)
 
+	def test_refill_passes_are_capped(self):
+		# 100 due deliveries start 32 per pass (ping.c REFILL_MAX), the
+		# next pass at once, not 100 in one callback that would hold up
+		# a publish; each still goes exactly once.
+		sub, paths = self.fan_out(100)
+		self.new_release('Delta')
+		self.wait_each(sub, paths, 'Delta')
+		self.quiet()
+		passes = [(int(a), int(b)) for a, b in re.findall(
+			r'ping: (\d+) started, (\d+) under way; more in the next '
+			r'pass', self.daemon.stderr())]
+		self.assertTrue(passes, self.daemon.describe())
+		self.assertTrue(all(a <= 32 for a, _ in passes), passes)
+		self.assertIn(32, [a for a, _ in passes])
+		got = [d for d in sub.got() if b'Delta' in d[2]]
+		self.assertEqual(sorted(d[0] for d in got), sorted(paths))
+
 	def test_410_ends_the_subscription(self):
 		self.start_hub()
 		sub, witness = self.subscriber(), self.subscriber()
