@@ -643,12 +643,6 @@ xfer_kind(const struct xfer *x)
 	return x->delegated ? "delivery" : kind_name(x->kind);
 }
 
-/*
- * x is done with (delivered or given up): delete its row, unless a newer
- * change (gen) came meanwhile. When the database cannot, the row stays
- * and would be sent again: remember it, so schedule() skips it until the
- * deletion goes through.
- */
 /* Remember u's deletion as owed; takes its strings (NULL: none). */
 static void
 owe(struct ping *p, struct undone u)
@@ -684,6 +678,12 @@ batch_note(struct ping *p, const struct xfer *x)
 	p->batch[p->nbatch++] = undone_of(x);
 }
 
+/*
+ * x is done with (delivered or given up): delete its row, unless a newer
+ * change (gen) came meanwhile. When the database cannot, the row stays
+ * and would be sent again: remember it, so schedule() skips it until the
+ * deletion goes through.
+ */
 static void
 finished(struct xfer *x)
 {
@@ -1036,8 +1036,9 @@ schedule_pass(struct ping *p, double now)
 		log_debug("ping: %zu started, %zu under way; more in the next "
 		    "pass", started, p->nxfers);
 		next = now;
-	} else
+	} else {
 		next = state_ping_next(p->st, now);
+	}
 	if (p->nundone > 0 && !isfinite(next))
 		next = p->hold_until > now ? p->hold_until : now + STATE_HOLD;
 	counts(p);
