@@ -296,6 +296,46 @@ def proc_stat_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+def free_port():
+    """A loopback port free now (bind to 0, read it, close)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_port(port, until, proc, what):
+    """Until a connection to 127.0.0.1:port succeeds; BenchError when proc
+    exits or at until (perf_counter)."""
+    import socket
+    while time.perf_counter() < until:
+        if proc.poll() is not None:
+            raise BenchError("%s exited %d" % (what, proc.returncode))
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            time.sleep(0.02)
+    raise BenchError("%s does not listen on %d" % (what, port))
+
+
+def children_of(pid):
+    """The child pids of pid (nginx's workers), waiting 5 s at most."""
+    until = deadline(5)
+    while True:
+        kids = []
+        try:
+            for task in os.listdir("/proc/%d/task" % pid):
+                with open("/proc/%d/task/%s/children" % (pid, task)) as f:
+                    kids += [int(x) for x in f.read().split()]
+        except OSError as e:
+            raise BenchError("cannot list the children of %d: %s"
+                             % (pid, e))
+        if kids or time.perf_counter() > until:
+            return kids
+        time.sleep(0.05)
+
+
 def proc_status(pid):
     """/proc/PID/status as {key: value}."""
     out = {}

@@ -28,6 +28,12 @@
  * gives, and each wave's query of the queue stays small.
  */
 #define MAX_XFERS	256
+/*
+ * Transfers one pass starts, at most (the due timer fires again at once
+ * for the rest): a pass of 256 hub deliveries (a subscription read, an
+ * HMAC, a handle each) held the loop for tens of ms, a publish waiting.
+ */
+#define REFILL_MAX	32
 #define OWED_RETRY	1.0		/* seconds between tries to queue */
 #define MAX_UNDONE	256		/* deliveries whose deletion is owed */
 #define MAX_OWED_DOCS	4096		/* other documents' pings kept */
@@ -57,6 +63,12 @@ struct ping {
 	struct ev_loop *loop;
 	CURLM *multi;
 	ev_timer curl_timer;	/* CURLMOPT_TIMERFUNCTION */
+	/*
+	 * Transfers that ended are handled once per loop iteration, after
+	 * every socket ready in it: one batch (one commit) for all of them,
+	 * where one check per socket made a commit per delivery.
+	 */
+	ev_prepare ended;
 	ev_timer due_timer;	/* the next pending ping's due time */
 	struct state *st;
 	const struct config *cfg;
@@ -80,6 +92,13 @@ struct ping {
 	size_t nowed_docs;
 	struct undone undone[MAX_UNDONE];
 	size_t nundone;
+	/*
+	 * The rows deleted in the open batch (batch_begin()): owed, as
+	 * undone, if its commit fails. batching: a batch is open.
+	 */
+	struct undone *batch;
+	size_t nbatch, batch_cap;
+	bool batching;
 	/*
 	 * The last due row handed out, in the queue's order (due, seq):
 	 * schedule() asks for the rows past it only, as many as slots are
@@ -221,7 +240,7 @@ sock_cb(struct ev_loop *loop, ev_io *io, int revents)
 
 	(void)loop;
 	curl_multi_socket_action(p->multi, io->fd, action, &running);
-	check_done(p);
+	ev_prepare_start(p->loop, &p->ended);
 }
 
 static int
@@ -268,7 +287,15 @@ curl_timer_cb(struct ev_loop *loop, ev_timer *t, int revents)
 	(void)loop;
 	(void)revents;
 	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-	check_done(p);
+	ev_prepare_start(p->loop, &p->ended);
+}
+
+static void
+ended_cb(struct ev_loop *loop, ev_prepare *w, int revents)
+{
+	(void)revents;
+	ev_prepare_stop(loop, w);
+	check_done(w->data);
 }
 
 /* curl wants to be called back after timeout_ms; -1 means never. */
@@ -616,6 +643,41 @@ xfer_kind(const struct xfer *x)
 	return x->delegated ? "delivery" : kind_name(x->kind);
 }
 
+/* Remember u's deletion as owed; takes its strings (NULL: none). */
+static void
+owe(struct ping *p, struct undone u)
+{
+	if (p->nundone == MAX_UNDONE || u.target == NULL || u.feed == NULL) {
+		free(u.target);		/* a resend, at worst */
+		free(u.feed);
+		return;
+	}
+	p->undone[p->nundone++] = u;
+}
+
+static struct undone
+undone_of(const struct xfer *x)
+{
+	return (struct undone){ .target = strdup(x->target),
+	    .feed = strdup(x->feed), .gen = x->gen };
+}
+
+/* A row deleted in the open batch, kept until it commits. */
+static void
+batch_note(struct ping *p, const struct xfer *x)
+{
+	if (p->nbatch == p->batch_cap) {
+		size_t cap = p->batch_cap ? 2 * p->batch_cap : 64;
+		struct undone *v = realloc(p->batch, cap * sizeof(*v));
+
+		if (v == NULL)
+			return;		/* a resend if the commit fails */
+		p->batch = v;
+		p->batch_cap = cap;
+	}
+	p->batch[p->nbatch++] = undone_of(x);
+}
+
 /*
  * x is done with (delivered or given up): delete its row, unless a newer
  * change (gen) came meanwhile. When the database cannot, the row stays
@@ -626,22 +688,55 @@ static void
 finished(struct xfer *x)
 {
 	struct ping *p = x->p;
-	struct undone *u = &p->undone[p->nundone];
 
-	if (state_ping_done(p->st, x->target, x->feed, x->gen) == 0)
-		return;
-	state_failed(p, -1);
-	if (p->nundone == MAX_UNDONE)
-		return;		/* a resend, at worst */
-	u->target = strdup(x->target);
-	u->feed = strdup(x->feed);
-	u->gen = x->gen;
-	if (u->target != NULL && u->feed != NULL) {
-		p->nundone++;
+	if (state_ping_done(p->st, x->target, x->feed, x->gen) == 0) {
+		if (p->batching)
+			batch_note(p, x);
 		return;
 	}
-	free(u->target);
-	free(u->feed);
+	state_failed(p, -1);
+	owe(p, undone_of(x));
+}
+
+/*
+ * One transaction around a pass's many small writes (the rows of the
+ * transfers that ended, the reads of a refill): each would be a commit of
+ * its own, a WAL append and a round of locks, thousands per fan-out. None
+ * when one is open already (the pipeline's). Returns whether it began one.
+ */
+static bool
+batch_begin(struct ping *p)
+{
+	p->batching = state_batch_begin(p->st);
+	return p->batching;
+}
+
+/*
+ * Commit the batch (if began). When that fails every write since
+ * batch_begin() is undone: its deletions are owed (delivered, not to be
+ * sent again), retries and the rest come back due, after STATE_HOLD.
+ * Returns false: no batch open any more.
+ */
+static bool
+batch_end(struct ping *p, bool began)
+{
+	bool failed = began && state_commit(p->st) < 0;
+
+	if (failed)
+		state_failed(p, -1);
+	else if (p->nbatch > 1)
+		log_debug("ping: %zu rows done in one commit", p->nbatch);
+	for (size_t i = 0; i < p->nbatch; i++) {
+		if (failed) {
+			owe(p, p->batch[i]);
+		} else {
+			free(p->batch[i].target);
+			free(p->batch[i].feed);
+		}
+	}
+	p->nbatch = 0;
+	p->batching = false;
+	return false;
 }
 
 /* Retry the owed deletions; true when (target, feed, gen) is one left. */
@@ -822,7 +917,7 @@ check_done(struct ping *p)
 {
 	CURLMsg *m;
 	int left;
-	bool any = false;
+	bool any = false, began = false;
 
 	while ((m = curl_multi_info_read(p->multi, &left)) != NULL) {
 		struct xfer *x = NULL;
@@ -830,6 +925,15 @@ check_done(struct ping *p)
 		if (m->msg != CURLMSG_DONE)
 			continue;
 		curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, &x);
+		/*
+		 * A one-shot transfer's callback writes and answers (a
+		 * verified subscription, a sync subscriber's 204) on its
+		 * own: outside the batch, whose commit could fail.
+		 */
+		if (x->done != NULL)
+			began = batch_end(p, began);
+		else if (!began)
+			began = batch_begin(p);
 		if (!outcome(x, m->data.result)) {
 			/* Again, differently (the XML-RPC fallback). */
 			curl_multi_remove_handle(p->multi, x->easy);
@@ -850,6 +954,7 @@ check_done(struct ping *p)
 		xfer_free(x);
 		any = true;
 	}
+	batch_end(p, began);
 	if (any)
 		refill_soon(p);
 }
@@ -866,15 +971,12 @@ due_cb(struct ev_loop *loop, ev_timer *t, int revents)
 
 /* Send what is due and not under way; wake up again for the next one. */
 static void
-schedule(struct ping *p)
+schedule_pass(struct ping *p, double now)
 {
 	struct pending_ping *v;
-	size_t n, i;
-	double now = wall_now(), next = INFINITY;
+	size_t n, i, started = 0, free_slots, want;
+	double next = INFINITY;
 
-	ev_timer_stop(p->loop, &p->due_timer);
-	if (now >= p->hold_until)
-		undone(p, NULL);
 	if (p->nxfers >= MAX_XFERS)
 		return;		/* the next end schedules again */
 	/*
@@ -887,9 +989,11 @@ schedule(struct ping *p)
 	 * Past the cursor, as many as slots are free; from the start, with
 	 * room for those under way, which came first (they were due first).
 	 */
+	free_slots = MAX_XFERS - p->nxfers;
+	want = !p->cursor_set ? MAX_XFERS : free_slots < REFILL_MAX ?
+	    free_slots : REFILL_MAX;
 	if (now < p->hold_until || state_ping_due_max(p->st, now,
-	    p->cursor_set ? &p->cursor : NULL, p->cursor_set ?
-	    MAX_XFERS - p->nxfers : MAX_XFERS, &v, &n) < 0) {
+	    p->cursor_set ? &p->cursor : NULL, want, &v, &n) < 0) {
 		forget_cursor(p);
 		if (p->hold_until <= now)
 			p->hold_until = now + STATE_HOLD;
@@ -900,14 +1004,17 @@ schedule(struct ping *p)
 	/* Before the loop: a row it cannot start unsets it again. */
 	if (n > 0)
 		set_cursor(p, &v[n - 1]);
-	for (i = 0; i < n && p->nxfers < MAX_XFERS; i++) {
+	for (i = 0; i < n && p->nxfers < MAX_XFERS && started < REFILL_MAX;
+	    i++) {
 		const struct ping_target *t = find_target(p, v[i].target);
 
 		if (p->dg != NULL && strncmp(v[i].target, p->dg->prefix,
 		    strlen(p->dg->prefix)) == 0) {
 			if (find_xfer(p, v[i].target, v[i].feed) == NULL &&
-			    !undone(p, &v[i]))
+			    !undone(p, &v[i])) {
 				send_delegated(p, &v[i]);
+				started++;
+			}
 		} else if (t == NULL) {
 			log_warnx("ping %s for %s: no such target in the "
 			    "config any more; dropped", v[i].target,
@@ -917,12 +1024,21 @@ schedule(struct ping *p)
 		} else if (find_xfer(p, v[i].target, v[i].feed) == NULL &&
 		    !undone(p, &v[i])) {
 			send_pending(p, &v[i], t);
+			started++;
 		}	/* else under way: its end schedules again */
 	}
 	if (i < n && p->cursor_set)	/* full: the rest are still owed */
 		set_cursor(p, &v[i - 1]);
 	state_pings_free(v, n);
-	next = state_ping_next(p->st, now);
+	/* Capped (REFILL_MAX): due rows are left, the next pass at once. */
+	if ((started == REFILL_MAX && p->nxfers < MAX_XFERS) ||
+	    (want < free_slots && n == want)) {
+		log_debug("ping: %zu started, %zu under way; more in the next "
+		    "pass", started, p->nxfers);
+		next = now;
+	} else {
+		next = state_ping_next(p->st, now);
+	}
 	if (p->nundone > 0 && !isfinite(next))
 		next = p->hold_until > now ? p->hold_until : now + STATE_HOLD;
 	counts(p);
@@ -930,6 +1046,25 @@ schedule(struct ping *p)
 		ev_timer_set(&p->due_timer, next - now, 0.);
 		ev_timer_start(p->loop, &p->due_timer);
 	}
+}
+
+/*
+ * A refill's queries and its hundreds of subscription reads in one read
+ * transaction (one round of locks); the owed deletions before it, each
+ * committed, so that a failed batch cannot take them along.
+ */
+static void
+schedule(struct ping *p)
+{
+	double now = wall_now();
+	bool began;
+
+	ev_timer_stop(p->loop, &p->due_timer);
+	if (now >= p->hold_until)
+		undone(p, NULL);
+	began = batch_begin(p);
+	schedule_pass(p, now);
+	batch_end(p, began);
 }
 
 /* Pings queued or owed in memory, and given up: tell on_counts of a move. */
@@ -1257,6 +1392,8 @@ ping_new(struct ev_loop *loop, struct state *st, const struct config *c,
 	p->on_counts = on_counts;
 	p->ud = ud;
 	ev_init(&p->curl_timer, curl_timer_cb);
+	ev_prepare_init(&p->ended, ended_cb);
+	p->ended.data = p;
 	ev_init(&p->due_timer, due_cb);
 	ev_init(&p->owed_timer, owed_cb);
 	p->curl_timer.data = p->due_timer.data = p->owed_timer.data = p;
@@ -1304,6 +1441,11 @@ ping_free(struct ping *p)
 	if (p == NULL)
 		return;
 	p->on_counts = NULL;	/* whoever listened may be gone */
+	/* Transfers that ended in the last iteration: their rows go now. */
+	if (ev_is_active(&p->ended)) {
+		ev_prepare_stop(p->loop, &p->ended);
+		check_done(p);
+	}
 	if (p->owed_timer.data != NULL)
 		flush_owed(p);		/* a last try */
 	ev_timer_stop(p->loop, &p->owed_timer);
@@ -1318,6 +1460,7 @@ ping_free(struct ping *p)
 		    "queued; their hubs hear of them at their next change",
 		    p->nowed_docs);
 	docs_clear(p);
+	free(p->batch);
 	for (size_t i = 0; i < p->nundone; i++) {
 		free(p->undone[i].target);
 		free(p->undone[i].feed);
@@ -1330,6 +1473,7 @@ ping_free(struct ping *p)
 	}
 	ev_timer_stop(p->loop, &p->curl_timer);
 	ev_timer_stop(p->loop, &p->due_timer);
+	ev_prepare_stop(p->loop, &p->ended);
 	if (p->multi != NULL)
 		curl_multi_cleanup(p->multi);
 	xmlHashFree(p->busy, NULL);

@@ -818,6 +818,13 @@ state_begin(struct state *st)
 	return run(st, st->stmt[S_BEGIN], "begin");
 }
 
+bool
+state_batch_begin(struct state *st)
+{
+	return st != NULL && st->db != NULL &&
+	    sqlite3_get_autocommit(st->db) && state_begin(st) == 0;
+}
+
 int
 state_commit(struct state *st)
 {

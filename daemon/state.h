@@ -291,4 +291,10 @@ int state_begin(struct state *st);
 int state_commit(struct state *st);
 void state_rollback(struct state *st);
 
+/*
+ * state_begin() unless a transaction is open already (or st is NULL):
+ * true when it began one, for the caller to state_commit().
+ */
+bool state_batch_begin(struct state *st);
+
 #endif

@@ -11,6 +11,7 @@ import gzip
 import hashlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -307,6 +308,45 @@ class Hub(ht.HubCase):
 		self.assertEqual(len(got), 300)
 		self.assertEqual(len({d[1].get('X-Feedpubd-Delivery')
 			for d in got}), 300)
+
+	def test_deliveries_ending_together_are_one_commit(self):
+		# 40 answers released at once end in a few loop iterations: their
+		# rows go in one transaction per iteration (ping.c batch_begin),
+		# not a commit each, and stay gone: nothing is sent again, not
+		# after a restart either.
+		sub, paths = self.fan_out(40)
+		sub.answer.clear()
+		self.new_release('Delta')
+		self.wait_delivered(sub, 40, path=None)
+		sub.answer.set()
+		self.wait_each(sub, paths, 'Delta')
+		self.quiet()
+		batches = [int(n) for n in re.findall(
+			r'ping: (\d+) rows done in one commit', self.daemon.stderr())]
+		self.assertTrue(batches, self.daemon.describe())
+		self.assertGreater(max(batches), 1, batches)
+		self.assertLessEqual(sum(batches), 40, batches)
+		self.sigterm()
+		self.relaunch()
+		self.quiet()
+		self.assertEqual(len(sub.got()), 40)
+
+	def test_refill_passes_are_capped(self):
+		# 100 due deliveries start 32 per pass (ping.c REFILL_MAX), the
+		# next pass at once, not 100 in one callback that would hold up
+		# a publish; each still goes exactly once.
+		sub, paths = self.fan_out(100)
+		self.new_release('Delta')
+		self.wait_each(sub, paths, 'Delta')
+		self.quiet()
+		passes = [(int(a), int(b)) for a, b in re.findall(
+			r'ping: (\d+) started, (\d+) under way; more in the next '
+			r'pass', self.daemon.stderr())]
+		self.assertTrue(passes, self.daemon.describe())
+		self.assertTrue(all(a <= 32 for a, _ in passes), passes)
+		self.assertIn(32, [a for a, _ in passes])
+		got = [d for d in sub.got() if b'Delta' in d[2]]
+		self.assertEqual(sorted(d[0] for d in got), sorted(paths))
 
 	def test_410_ends_the_subscription(self):
 		self.start_hub()

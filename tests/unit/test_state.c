@@ -2,8 +2,8 @@
  * Unit tests for daemon/state.c: the pending pings' delivery ids (one per
  * queued change, the same across retries and reopening, a new one for a
  * new change), for config targets and the hub's queue alike, the
- * migration that gives rows of an older database theirs, and reading the
- * due rows a few at a time past a cursor.
+ * migration that gives rows of an older database theirs, reading the
+ * due rows a few at a time past a cursor, and the queue's batches.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -312,6 +312,36 @@ test_older_database_migrated(void **state)
 	free(b);
 }
 
+/*
+ * A batch begins only where no transaction is open (inside the
+ * pipeline's it is that one's part), and what it wrote is there once
+ * committed, gone when rolled back.
+ */
+static void
+test_batch_only_outside_a_transaction(void **state)
+{
+	(void)state;
+	assert_false(state_batch_begin(NULL));
+	reopen();
+	assert_true(state_batch_begin(st));
+	assert_false(state_batch_begin(st));	/* open: not nested */
+	assert_int_equal(state_ping_add(st, "a", FEED, NULL, T0), 0);
+	assert_int_equal(state_commit(st), 0);
+	assert_int_equal(state_ping_count(st), 1);
+
+	assert_int_equal(state_begin(st), 0);
+	assert_false(state_batch_begin(st));
+	assert_int_equal(state_ping_done(st, "a", FEED, 1), 0);
+	state_rollback(st);
+	assert_int_equal(state_ping_count(st), 1);
+
+	assert_true(state_batch_begin(st));
+	assert_int_equal(state_ping_drop(st, "a", FEED), 0);
+	assert_int_equal(state_commit(st), 0);
+	reopen();
+	assert_int_equal(state_ping_count(st), 0);
+}
+
 int
 main(void)
 {
@@ -326,6 +356,8 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_rows_paged_past_cursor,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_batch_only_outside_a_transaction, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
