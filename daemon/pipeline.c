@@ -1290,6 +1290,10 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	    feed_file_name(FEED_ATOM), outcome_word(&pr, FEED_ATOM),
 	    feed_file_name(FEED_RSS), outcome_word(&pr, FEED_RSS),
 	    p->last_ms, pr.render_ms);
+	/* A line of its own: the one above is what scripts read. */
+	log_debug("publish #%lu by stage: site %.1f ms, archives %.1f ms, "
+	    "feeds %.1f ms, sub-feeds %.1f ms", p->publishes, pr.site_ms,
+	    pr.archives_ms, pr.feeds_ms, pr.subs_ms);
 	memset(res, 0, sizeof(*res));
 	res->outcome = rc < 0 ? PIPE_UNWRITTEN : PIPE_PUBLISHED;
 	p->unwritten = rc < 0;

@@ -883,6 +883,10 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	const struct tombstone *tv;
 	size_t ntombs;
 	const struct subfeeds *set;
+	double ts;
+	struct output_file files[FEED_NKINDS];
+	enum feed_kind kinds[FEED_NKINDS];
+	size_t nfiles = 0;
 
 	m.empty_since = empty_since;
 	memset(res, 0, sizeof(*res));
@@ -919,8 +923,10 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		/* One address for the plan in site.c; the pages link the set. */
 		site_cfg = *c;
 		site_cfg.feed.subs = set;
+		ts = date_mono_ms();
 		step = site_publish(&site_cfg, rs, all, n, need,
 		    store_generation(s), now, slice_ms, save_state, res, &out);
+		res->site_ms = date_mono_ms() - ts;
 		if (step != SITE_DONE) {
 			media_done.gen = store_generation(s);
 			media_done.rs = rs;
@@ -947,8 +953,11 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	 * Before the feed, so its prev-archive link is there to follow;
 	 * turned off, none (those written before are removed).
 	 */
+	ts = date_mono_ms();
 	newest = publish_archives(c, &m, rs + n, m.archives ? all - n : 0,
 	    res);
+	res->archives_ms = date_mono_ms() - ts;
+	/* Rendered first, then written together: one wait on the disk. */
 	for (int k = 0; k < FEED_NKINDS; k++) {
 		const char *name = feed_file_name(k);
 		struct feed_doc d = { .path = name, .prev_archive = k ==
@@ -971,23 +980,34 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 			res->failed_k[k] = true;
 			continue;
 		}
-		rc = output_replace(c->output_dir, name, data, len);
-		free(data);
-		if (rc < 0) {
-			write_failed(c, name);
+		kinds[nfiles] = k;
+		files[nfiles++] = (struct output_file){ .name = name,
+		    .data = data, .len = len };
+	}
+	(void)output_replace_all(c->output_dir, files, nfiles);
+	for (size_t i = 0; i < nfiles; i++) {
+		enum feed_kind k = kinds[i];
+
+		free((void *)files[i].data);
+		if (files[i].rc < 0) {
+			errno = files[i].err;
+			write_failed(c, files[i].name);
 			res->failed++;
 			res->failed_k[k] = true;
 			wfail = true;
 		} else {
-			res->changed[k] = rc == 1;
+			res->changed[k] = files[i].rc == 1;
 		}
 	}
 	if (wfail)
 		episode.fails++;
 	else
 		episode_end(c, res);
+	res->feeds_ms = date_mono_ms() - ts - res->archives_ms;
+	ts = date_mono_ms();
 	if (set != NULL)
 		publish_subs(c, &m, set, res);
+	res->subs_ms = date_mono_ms() - ts;
 	if (!res->site_more)
 		subs_drop();
 	stamps_end();

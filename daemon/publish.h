@@ -19,6 +19,9 @@ struct publish_result {
 	bool failed_k[FEED_NKINDS];	/* could not be rendered or written */
 	unsigned failed;		/* feeds that could not be written */
 	double render_ms;		/* of the total, rendering alone */
+	/* Of the total, by stage (wall time, for the debug line): the site,
+	 * the main feed's archives, the main feeds, the sub-feeds. */
+	double site_ms, archives_ms, feeds_ms, subs_ms;
 	size_t pages_written;		/* files of the site written */
 	size_t pages_removed;		/* and removed */
 	unsigned pages_failed;		/* could not be rendered or written */

@@ -32,6 +32,7 @@ struct run {
 	bool save_state;	/* write pages-slugs (not --once) */
 	size_t looked;		/* release and listing pages looked at */
 	char first[1300];	/* the publish's first failure, or "" */
+	size_t need;		/* rs[0..need): the feeds render these too */
 };
 
 /*
@@ -221,8 +222,13 @@ release_page(struct work *w, struct tally *t, size_t i)
 		r->page_stamp = stamp;
 		r->page_key = key;
 	}
-	/* Kept for the feeds only: 10,000 bodies are 30 MB. */
-	if (i >= w->nfeed) {
+	/*
+	 * Kept for the feeds only: 10,000 bodies are 30 MB. The releases
+	 * the sub-feeds and archives hold too (need: all of them) keep it,
+	 * since their documents render it next: freed here, every body was
+	 * made twice in a cold build with archives.
+	 */
+	if (i >= w->nfeed && i >= w->u->need) {
 		free(r->html);
 		r->html = NULL;
 	}
@@ -765,7 +771,7 @@ site_publish(const struct config *c, struct release **rs, size_t n,
 {
 	struct run u = { c, batch_for(c->output_dir), res, slice_ms > 0 ?
 	    date_mono_ms() + slice_ms : 0, false, !site_written, save_state,
-	    0, "" };
+	    0, "", need };
 	enum site_step step;
 	int more;
 

@@ -172,6 +172,95 @@ output_replace(const char *dir, const char *name, const void *data,
 	return 1;
 }
 
+/* A file of output_replace_all() that failed: errno kept in f, temp gone. */
+static void
+all_failed(struct output_file *f, int *fd, const char *tmp)
+{
+	f->rc = -1;
+	f->err = errno;
+	discard_temp(*fd, tmp);
+	*fd = -1;
+}
+
+size_t
+output_replace_all(const char *dir, struct output_file *v, size_t n)
+{
+	struct pending {
+		int fd;
+		char path[PATH_MAX], tmp[PATH_MAX];
+	} *t = calloc(n > 0 ? n : 1, sizeof(*t));
+	size_t failed = 0;
+	bool renamed = false;
+
+	for (size_t i = 0; i < n; i++) {
+		v[i].rc = -1;
+		v[i].err = ENOMEM;
+		if (t != NULL)
+			t[i].fd = -1;
+	}
+	if (t == NULL)
+		return n;
+	/* Every temp file complete, its writeback under way. */
+	for (size_t i = 0; i < n; i++) {
+		struct pending *p = &t[i];
+
+		v[i].err = 0;
+		if ((size_t)snprintf(p->path, sizeof(p->path), "%s/%s", dir,
+		    v[i].name) >= sizeof(p->path) || (size_t)snprintf(p->tmp,
+		    sizeof(p->tmp), "%s/.%s.XXXXXX", dir, v[i].name) >=
+		    sizeof(p->tmp)) {
+			errno = ENAMETOOLONG;
+			all_failed(&v[i], &p->fd, "");
+			continue;
+		}
+		if (same_bytes(p->path, v[i].data, v[i].len)) {
+			v[i].rc = 0;
+			continue;
+		}
+		if ((p->fd = mkostemp(p->tmp, O_CLOEXEC)) < 0) {
+			all_failed(&v[i], &p->fd, "");
+			continue;
+		}
+		if (fchmod(p->fd, 0644) < 0 ||
+		    write_all(p->fd, v[i].data, v[i].len) < 0) {
+			all_failed(&v[i], &p->fd, p->tmp);
+			continue;
+		}
+		v[i].rc = 1;
+		/* Only a hint: fdatasync() below is what counts. */
+		(void)sync_file_range(p->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+	}
+	/* Each durable (the writes above are in flight together). */
+	for (size_t i = 0; i < n; i++) {
+		struct pending *p = &t[i];
+
+		if (v[i].rc != 1)
+			continue;
+		if (fdatasync(p->fd) < 0) {
+			all_failed(&v[i], &p->fd, p->tmp);
+			continue;
+		}
+		if (close(p->fd) < 0) {
+			p->fd = -1;
+			all_failed(&v[i], &p->fd, p->tmp);
+			continue;
+		}
+		p->fd = -1;
+	}
+	/* In place, in order: a reader sees old bytes or new. */
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].rc == 1 && rename(t[i].tmp, t[i].path) < 0)
+			all_failed(&v[i], &t[i].fd, t[i].tmp);
+		renamed = renamed || v[i].rc == 1;
+		failed += v[i].rc < 0;
+	}
+	/* The renames durable, all at once. */
+	if (renamed)
+		fsync_dir(dir);
+	free(t);
+	return failed;
+}
+
 /*
  * true if s is "." name "." and mkstemp's six [A-Za-z0-9]; name "*SUFFIX"
  * stands for any name (not empty, not hidden) that ends in SUFFIX.
@@ -258,15 +347,13 @@ output_remove_temps(const char *dir, const char *name)
 
 /* ---- batches ----------------------------------------------------------- */
 
-#define MAX_FOLDERS	16	/* a site has three; more are synced at once */
-
 struct output_batch {
 	char *dir;
 	pthread_mutex_t lock;	/* of folders, nfolders: puts from threads */
-	char *folders[MAX_FOLDERS];	/* touched, not synced yet */
-	size_t nfolders;
-	bool overflow;		/* more than MAX_FOLDERS: sync at once */
-	int sync_errno;		/* of such a sync, for output_batch_sync() */
+	char **folders;		/* touched, not synced yet */
+	size_t nfolders, cap;
+	size_t last;		/* folders[last]: the one touched last */
+	int sync_errno;		/* of a sync at once, for output_batch_sync() */
 };
 
 struct output_batch *
@@ -288,24 +375,43 @@ output_batch_dir(const struct output_batch *b)
 	return b->dir;
 }
 
+/* Whether folders[i] is path's folder, n bytes long. */
+static bool
+folder_is(const struct output_batch *b, size_t i, const char *path, size_t n)
+{
+	return strlen(b->folders[i]) == n &&
+	    memcmp(b->folders[i], path, n) == 0;
+}
+
 /*
- * Note path's folder as touched. Folders are few (a site has three), so
- * a list; when it is full, the folder is fsync'd now instead (its rename
- * made durable early is no harm).
+ * Note path's folder as touched. A site has three folders, the archives
+ * of 200 tags some 200: a list, the last one tried first (puts come
+ * folder by folder). Only when the list cannot grow is the folder
+ * fsync'd now instead (its rename made durable early is no harm): an
+ * fsync per put was most of a cold build's wall time with archives.
  */
 static void
 batch_touch(struct output_batch *b, const char *path)
 {
 	const char *slash = strrchr(path, '/');
 	size_t n = (size_t)(slash - path);
-	char *d = NULL;
+	char *d = NULL, **t;
 
 	pthread_mutex_lock(&b->lock);
+	if (b->nfolders > 0 && folder_is(b, b->last, path, n))
+		goto out;
 	for (size_t i = 0; i < b->nfolders; i++)
-		if (strlen(b->folders[i]) == n &&
-		    memcmp(b->folders[i], path, n) == 0)
+		if (folder_is(b, i, path, n)) {
+			b->last = i;
 			goto out;
-	if (b->nfolders < MAX_FOLDERS && (d = strndup(path, n)) != NULL) {
+		}
+	if (b->nfolders == b->cap && (t = realloc(b->folders,
+	    (b->cap * 2 + 4) * sizeof(*t))) != NULL) {
+		b->folders = t;
+		b->cap = b->cap * 2 + 4;
+	}
+	if (b->nfolders < b->cap && (d = strndup(path, n)) != NULL) {
+		b->last = b->nfolders;
 		b->folders[b->nfolders++] = d;
 		goto out;
 	}
@@ -423,6 +529,7 @@ output_batch_sync(struct output_batch *b)
 		free(b->folders[i]);
 	}
 	b->nfolders = 0;
+	b->last = 0;
 	b->sync_errno = 0;
 	errno = saved;
 	return saved != 0 ? -1 : 0;
@@ -435,6 +542,7 @@ output_batch_free(struct output_batch *b)
 		return;
 	for (size_t i = 0; i < b->nfolders; i++)
 		free(b->folders[i]);
+	free(b->folders);
 	pthread_mutex_destroy(&b->lock);
 	free(b->dir);
 	free(b);

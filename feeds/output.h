@@ -23,6 +23,29 @@ int output_replace(const char *dir, const char *name, const void *data,
     size_t len);
 
 /*
+ * One file of output_replace_all(): name (in dir) to hold data[0..len).
+ * rc is filled in: 1 written, 0 it already held these bytes (untouched),
+ * -1 failed with err the errno (the old file stays, no temp file left).
+ */
+struct output_file {
+	const char *name;
+	const void *data;
+	size_t len;
+	int rc;
+	int err;
+};
+
+/*
+ * output_replace() for each of v[0..n), with one wait on the disk for
+ * them all instead of two for each: every changed file's temp is written
+ * and its writeback started, then each is made durable (fdatasync), then
+ * renamed, in v's order (a file before the ones after it that link to
+ * it), then dir is fsync'd once. A file that fails does not stop the
+ * others. Returns how many failed.
+ */
+size_t output_replace_all(const char *dir, struct output_file *v, size_t n);
+
+/*
  * Remove the temp files output_replace() leaves behind when the process
  * dies mid-write (SIGKILL, SIGXFSZ, a power cut): the regular files in dir
  * named exactly "." NAME "." and six characters of [A-Za-z0-9] (mkstemp's
