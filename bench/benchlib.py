@@ -497,11 +497,12 @@ class Daemon:
     start_timeout bounds the wait for READY=1, timeout any other wait;
     both are also cut by the run's budget (set_budget). verbose=False
     leaves --verbose out: no "publish #N" lines then, but no debug line
-    per HTTP request either (under load, those would be the bench).
+    per HTTP request either (under load, those would be the bench). env:
+    variables added to the daemon's environment (WATCHDOG_USEC).
     """
 
     def __init__(self, binary, conf, scratch, start_timeout, timeout,
-                 verbose=True):
+                 verbose=True, env=None):
         import socket
         self.start_timeout, self.timeout = start_timeout, timeout
         self.cond = threading.Condition()
@@ -514,7 +515,9 @@ class Daemon:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.bind(self.sockpath)
         self.sock.settimeout(0.1)
-        env = {k: v for k, v in os.environ.items() if k not in SCRUB_ENV}
+        extra, env = env or {}, {k: v for k, v in os.environ.items()
+                                 if k not in SCRUB_ENV}
+        env.update(extra)
         env["NOTIFY_SOCKET"] = self.sockpath
         self.t_start = time.perf_counter()
         self.proc = subprocess.Popen(
