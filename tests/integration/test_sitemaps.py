@@ -11,11 +11,14 @@ limit, a plain <urlset> as an unsplit site has, and no sitemaps/ folder.
 """
 
 import os
+import signal
 import sys
+import time
 import unittest
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import daemontest as dt  # noqa: E402
 import feedtest as ft  # noqa: E402
 
 SM = 'http://www.sitemaps.org/schemas/sitemap/0.9'
@@ -32,22 +35,8 @@ def release_text(title, day, updated=None):
 	return text + '---\nText.\n'
 
 
-class Split(ft.FeedCase):
-
-	def setUp(self):
-		self.ws = self.new_workspace()
-		self.configure(MAX)
-		for day in range(10, 18):	# 8 releases, 10..17 October
-			self.add(day)
-		self.assertRunOK(self.ws.run('--once'))
-
-	def configure(self, max_urls):
-		self.ws.write_config(extra='[pages]\nper_page = %d\n'
-			'sitemap_max_urls = %d\n' % (PER_PAGE, max_urls))
-
-	def add(self, day, **kw):
-		ft.write_release(self.ws.release('r%02d.md' % day),
-			release_text('R%02d' % day, day, **kw))
+class Checks:
+	"""What a split sitemap must be, for a test with self.ws."""
 
 	def out(self, rel):
 		return os.path.join(self.ws.out, rel)
@@ -78,9 +67,9 @@ class Split(ft.FeedCase):
 
 	def check_split(self, days):
 		"""sitemap.xml is an index of exactly the chunks on disk; each
-		URL of the site is in exactly one chunk of at most MAX; each
-		chunk's lastmod in the index is the newest inside it. Returns
-		{chunk: [loc, ...]}."""
+		URL of the site (days: its releases; None: the pages on disk)
+		is in exactly one chunk of at most MAX; each chunk's lastmod in
+		the index is the newest inside it. Returns {chunk: [loc, ...]}."""
 		root = self.parse('sitemap.xml')
 		self.assertEqual(root.tag, '{%s}sitemapindex' % SM)
 		self.assertEqual(len(root), len(root.findall('s:sitemap', NS)))
@@ -102,8 +91,14 @@ class Split(ft.FeedCase):
 			chunks[rel] = locs
 			seen += locs
 		self.assertEqual(set(chunks), self.chunk_files())
-		self.assertEqual(sorted(seen), sorted(self.expected_urls(days)))
+		self.assertEqual(sorted(seen), sorted(self.expected_urls(days)
+			if days is not None else self.pages_on_disk()))
 		return chunks
+
+	def pages_on_disk(self):
+		return {ft.BASE_URL} | {ft.BASE_URL + d + '/' + n
+			for d in ('archive', 'releases')
+			for n in os.listdir(self.out(d)) if n.endswith('.html')}
 
 	def release_chunks(self, chunks):
 		"""The days of each release chunk, sitemaps/1.xml first."""
@@ -119,6 +114,25 @@ class Split(ft.FeedCase):
 		after = self.stats()
 		return sorted(k for k in after.keys() | before.keys()
 			if after.get(k) != before.get(k))
+
+
+class Split(Checks, ft.FeedCase):
+	"""--once over 8 releases, 10..17 October, 2 a listing page."""
+
+	def setUp(self):
+		self.ws = self.new_workspace()
+		self.configure(MAX)
+		for day in range(10, 18):
+			self.add(day)
+		self.assertRunOK(self.ws.run('--once'))
+
+	def configure(self, max_urls):
+		self.ws.write_config(extra='[pages]\nper_page = %d\n'
+			'sitemap_max_urls = %d\n' % (PER_PAGE, max_urls))
+
+	def add(self, day, **kw):
+		ft.write_release(self.ws.release('r%02d.md' % day),
+			release_text('R%02d' % day, day, **kw))
 
 	def test_index_of_chunks(self):
 		days = list(range(10, 18))
@@ -249,6 +263,53 @@ class Split(ft.FeedCase):
 			r = self.ws.run('--once')
 			self.assertNotEqual(r.returncode, 0, bad)
 			self.assertIn('sitemap_max_urls', r.stderr)
+
+
+class Daemon(Checks, dt.DaemonCase):
+	"""The same in the daemon, publishing in slices: a dropped release
+	lands in the newest chunk; a reload back under the limit."""
+
+	def configure(self, max_urls):
+		self.write_config(extra='[pages]\nper_page = %d\n'
+			'sitemap_max_urls = %d\n' % (PER_PAGE, max_urls))
+
+	def test_drop_then_reload_under_the_limit(self):
+		self.configure(MAX)
+		self.start(write_config=False)
+		self.wait(lambda: os.path.isdir(self.out('sitemaps')), 'chunks')
+		self.check_split(None)
+		newest = max(int(n[:-4]) for n in os.listdir(self.out('sitemaps'))
+			if n[0].isdigit())
+		n = self.daemon.publish_count()
+		src = os.path.join(self.ws.outside, 'ny.md')
+		ft.write_release(src, dt.release_text('Ny', time.strftime(
+			'%Y-%m-%dT%H:%M:%SZ', time.gmtime(time.time() - 60))))
+		os.rename(src, self.ws.release('ny.md'))
+		page = ft.BASE_URL + 'releases/ny.html'
+
+		def text(rel):
+			try:
+				with open(self.out(rel), encoding='utf-8') as f:
+					return f.read()
+			except FileNotFoundError:
+				return ''
+
+		def in_a_chunk():
+			return any(page in text('sitemaps/' + f)
+				for f in os.listdir(self.out('sitemaps')))
+		self.wait(in_a_chunk, 'the new page in a chunk')
+		self.wait_publish_after(n)
+		chunks = self.check_split(None)
+		last = 'sitemaps/%d.xml' % len([c for c in chunks
+			if c[9].isdigit()])
+		self.assertIn(page, chunks[last])
+		self.assertGreaterEqual(int(last[9:-4]), newest)
+		self.configure(50000)
+		self.daemon.signal(signal.SIGHUP)
+		self.wait(lambda: not os.path.exists(self.out('sitemaps')),
+			'sitemaps/ removed')
+		root = self.parse('sitemap.xml')
+		self.assertEqual(root.tag, '{%s}urlset' % SM)
 
 
 if __name__ == '__main__':
