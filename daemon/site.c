@@ -434,9 +434,9 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 /*
  * Remove the files in folder (under the output folder) whose names keep()
  * does not want: pages of releases gone, listing pages past the last,
- * sitemap chunks past the last. Only NAME.ext files are looked at. The folder stays open in the plan
- * across slices. Returns 1 when u's deadline came with files left (after
- * MIN_REMOVALS at least), else 0.
+ * sitemap chunks past the last. Only NAME.ext files are looked at. The
+ * folder stays open in the plan across slices. Returns 1 when u's
+ * deadline came with files left (after MIN_REMOVALS at least), else 0.
  */
 static int
 sweep(struct run *u, const char *folder, const char *ext,
@@ -705,7 +705,8 @@ sitemaps_folder_gone(struct run *u)
 
 /*
  * The names that live (made once per plan, with the redirect pages), then
- * the sweep of releases/, archive/ and sitemaps/. Returns 1 if out of time, else 0.
+ * the sweep of releases/, archive/ and sitemaps/. Returns 1 if out of
+ * time, else 0.
  */
 static int
 sweep_all(struct run *u, struct release **rs, size_t n)

@@ -11,10 +11,12 @@ limit, a plain <urlset> as an unsplit site has, and no sitemaps/ folder.
 """
 
 import os
+import re
 import signal
 import sys
 import time
 import unittest
+import urllib.request
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -271,7 +273,19 @@ class Daemon(Checks, dt.DaemonCase):
 
 	def configure(self, max_urls):
 		self.write_config(extra='[pages]\nper_page = %d\n'
-			'sitemap_max_urls = %d\n' % (PER_PAGE, max_urls))
+			'sitemap_max_urls = %d\n[http]\nlisten = 127.0.0.1:0\n'
+			% (PER_PAGE, max_urls))
+
+	def served(self):
+		"""http://ADDR/ of the daemon's server, from its log."""
+		def addr():
+			for ln in self.daemon.stderr_lines():
+				m = re.search(r'http: serving on (http://\S+?/)', ln)
+				if m:
+					return m.group(1)
+			return None
+		self.wait(lambda: addr() is not None, 'http: serving on')
+		return addr()
 
 	def test_drop_then_reload_under_the_limit(self):
 		self.configure(MAX)
@@ -304,6 +318,15 @@ class Daemon(Checks, dt.DaemonCase):
 			if c[9].isdigit()])
 		self.assertIn(page, chunks[last])
 		self.assertGreaterEqual(int(last[9:-4]), newest)
+		# The server has the chunks the index names, as written.
+		root = self.served()
+		for rel in ['sitemap.xml'] + sorted(chunks):
+			with urllib.request.urlopen(root + rel, timeout=10) as r:
+				self.assertEqual(r.status, 200, rel)
+				self.assertTrue(r.headers['Content-Type'].startswith(
+					'application/xml'), rel)
+				with open(self.out(rel), 'rb') as f:
+					self.assertEqual(r.read(), f.read(), rel)
 		self.configure(50000)
 		self.daemon.signal(signal.SIGHUP)
 		self.wait(lambda: not os.path.exists(self.out('sitemaps')),
