@@ -82,6 +82,7 @@ struct config {
 	unsigned ping_give_up_s;		/* [pings] retry for, 86400 */
 	bool pages_enabled;			/* [pages] enabled, true */
 	bool pages_robots;			/* [pages] robots, true */
+	size_t pages_sitemap_max_urls;	/* [pages] sitemap_max_urls, 50000 */
 	struct pages_settings pages_set;	/* [pages], paths owned here */
 	struct pages *pages;	/* loaded; NULL when pages are off */
 	struct http_config http;

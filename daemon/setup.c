@@ -83,6 +83,8 @@ setup_process(const struct config *c)
 		snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, folders[i]);
 		remove_temps(dir, "*.html");
 	}
+	snprintf(dir, sizeof(dir), "%s/sitemaps", c->output_dir);
+	remove_temps(dir, "*.xml");	/* a split sitemap's chunks */
 	snprintf(dir, sizeof(dir), "%s/%s", c->output_dir, ARCHIVE_DIR);
 	remove_temps(dir, "*.atom");
 	/* The sub-feeds' archives: feed-archive/AXIS/SLUG/. */

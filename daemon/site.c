@@ -80,7 +80,8 @@ static struct plan {
 	size_t next;		/* the stage's next page (0-based) */
 	xmlHashTablePtr live;	/* the sweep's "SLUG.html" that live */
 	size_t count;		/* listing pages */
-	int folder;		/* sweeping releases/ (0), archive/ (1) */
+	struct sitemap_split split;	/* sitemaps/ chunks that live */
+	int folder;		/* sweeping releases/, archive/, sitemaps/ */
 	DIR *dir;		/* its folder, open while being swept */
 	unsigned failed;	/* pages that could not be made, so far */
 	bool feeds_out;		/* SITE_FEEDS was returned */
@@ -119,6 +120,7 @@ plan_for(const struct config *c, struct release **rs, size_t n,
 	plan.nfeed = nfeed;
 	plan.gen = gen;
 	plan.count = pages_listing_count(c->pages, n);
+	plan.split = sitemap_split(n, plan.count, c->pages_sitemap_max_urls);
 }
 
 /*
@@ -354,6 +356,41 @@ listing_pages(struct run *u, struct release **rs, size_t n)
 	return work_run(&w);
 }
 
+/*
+ * sitemap.xml: one <urlset>, or over [pages] sitemap_max_urls, the
+ * chunks of plan.split (each written only if its bytes changed) before
+ * the index that names them.
+ */
+static void
+sitemaps(struct run *u, struct tally *t, struct release **rs, size_t n,
+    size_t count)
+{
+	const struct config *c = u->c;
+	size_t per = c->pages_set.per_page, max = c->pages_sitemap_max_urls;
+	char name[64], *data;
+	size_t len;
+
+	for (int pages = 0; pages <= 1; pages++) {
+		size_t chunks = pages ? plan.split.pages :
+		    plan.split.releases;
+
+		for (size_t k = 1; k <= chunks; k++) {
+			sitemap_chunk_name(pages, k, name, sizeof(name));
+			if (sitemap_render_chunk(&c->feed, rs, n, count, per,
+			    max, pages, k, &data, &len) < 0)
+				note_failure(t, name, "out of memory");
+			else
+				put(u, t, name, data, len);
+		}
+	}
+	if ((plan.split.releases > 0 ? sitemap_render_index(&c->feed, rs, n,
+	    count, per, max, &data, &len) : sitemap_render(&c->feed, rs, n,
+	    count, per, &data, &len)) < 0)
+		note_failure(t, "sitemap.xml", "out of memory");
+	else
+		put(u, t, "sitemap.xml", data, len);
+}
+
 /* index.html, the sitemaps, style.css and robots.txt: cheap, made always. */
 static void
 site_files(struct run *u, struct release **rs, size_t n, int64_t now)
@@ -370,11 +407,7 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 		note_failure(&t, "index.html", why);
 	else
 		put(u, &t, "index.html", data, len);
-	if (sitemap_render(&c->feed, rs, n, count, c->pages_set.per_page,
-	    &data, &len) < 0)
-		note_failure(&t, "sitemap.xml", "out of memory");
-	else
-		put(u, &t, "sitemap.xml", data, len);
+	sitemaps(u, &t, rs, n, count);
 	if (sitemap_news_render(&c->feed, rs, n, now, &data, &len) < 0)
 		note_failure(&t, "sitemap-news.xml", "out of memory");
 	else
@@ -400,15 +433,16 @@ site_files(struct run *u, struct release **rs, size_t n, int64_t now)
 
 /*
  * Remove the files in folder (under the output folder) whose names keep()
- * does not want: pages of releases gone, listing pages past the last.
- * Only NAME.html files are looked at. The folder stays open in the plan
- * across slices. Returns 1 when u's deadline came with files left (after
- * MIN_REMOVALS at least), else 0.
+ * does not want: pages of releases gone, listing pages past the last,
+ * sitemap chunks past the last. Only NAME.ext files are looked at. The
+ * folder stays open in the plan across slices. Returns 1 when u's
+ * deadline came with files left (after MIN_REMOVALS at least), else 0.
  */
 static int
-sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
-    void *arg), void *arg)
+sweep(struct run *u, const char *folder, const char *ext,
+    bool (*keep)(const char *name, void *arg), void *arg)
 {
+	size_t elen = strlen(ext);
 	char dir[4096], rel[512];
 	struct dirent *e;
 	unsigned done = 0;
@@ -420,8 +454,8 @@ sweep(struct run *u, const char *folder, bool (*keep)(const char *name,
 	while ((e = readdir(plan.dir)) != NULL) {
 		size_t len = strlen(e->d_name);
 
-		if (e->d_name[0] == '.' || len < 6 ||
-		    strcmp(e->d_name + len - 5, ".html") != 0 ||
+		if (e->d_name[0] == '.' || len <= elen ||
+		    strcmp(e->d_name + len - elen, ext) != 0 ||
 		    keep(e->d_name, arg))
 			continue;
 		snprintf(rel, sizeof(rel), "%s/%s", folder, e->d_name);
@@ -641,9 +675,38 @@ keep_listing(const char *name, void *arg)
 	return k >= 1 && k <= *(size_t *)arg;
 }
 
+static bool
+keep_chunk(const char *name, void *arg)
+{
+	return sitemap_chunk_keep(name, arg);
+}
+
+/*
+ * An unsplit sitemap needs no sitemaps/: the folder goes once the sweep
+ * emptied it (one holding files not ours stays).
+ */
+static void
+sitemaps_folder_gone(struct run *u)
+{
+	char dir[4096];
+	struct tally t = { 0 };
+
+	snprintf(dir, sizeof(dir), "%s/sitemaps", u->c->output_dir);
+	if (access(dir, F_OK) < 0)
+		return;		/* the usual case: never split */
+	/* The batch fsyncs the folders it touched: this one first. */
+	if (output_batch_sync(u->b) < 0) {
+		note_failure(&t, "sitemaps", strerror(errno));
+	} else if (rmdir(dir) < 0 && errno != ENOTEMPTY && errno != EEXIST) {
+		note_failure(&t, "sitemaps", strerror(errno));
+	}
+	tally_add(u, &t);
+}
+
 /*
  * The names that live (made once per plan, with the redirect pages), then
- * the sweep of releases/ and archive/. Returns 1 if out of time, else 0.
+ * the sweep of releases/, archive/ and sitemaps/. Returns 1 if out of
+ * time, else 0.
  */
 static int
 sweep_all(struct run *u, struct release **rs, size_t n)
@@ -669,11 +732,22 @@ sweep_all(struct run *u, struct release **rs, size_t n)
 		redirects(u, rs, n, plan.live);
 	}
 	if (plan.folder == 0) {
-		if (sweep(u, "releases", keep_release, plan.live) > 0)
+		if (sweep(u, "releases", ".html", keep_release,
+		    plan.live) > 0)
 			return 1;
 		plan.folder = 1;
 	}
-	return sweep(u, "archive", keep_listing, &plan.count);
+	if (plan.folder == 1) {
+		if (sweep(u, "archive", ".html", keep_listing,
+		    &plan.count) > 0)
+			return 1;
+		plan.folder = 2;
+	}
+	if (sweep(u, "sitemaps", ".xml", keep_chunk, &plan.split) > 0)
+		return 1;
+	if (plan.split.releases == 0)
+		sitemaps_folder_gone(u);
+	return 0;
 }
 
 /* The batch of this publish: the one under way if it writes to dir. */

@@ -660,7 +660,7 @@ class Daemon(dt.DaemonCase):
 	def test_stale_page_temp_files_removed_at_start(self):
 		stale = [('releases', '.gammal.html.Ab12Cd'),
 			('archive', '.3.html.Xy34Zw'), ('', '.index.html.Qw12Er'),
-			('', '.sitemap.xml.Zx98Cv')]
+			('', '.sitemap.xml.Zx98Cv'), ('sitemaps', '.2.xml.Mn56Op')]
 		for sub, name in stale + [('releases', 'notes.txt')]:
 			os.makedirs(os.path.join(self.ws.out, sub), exist_ok=True)
 			with open(os.path.join(self.ws.out, sub, name), 'w') as f:

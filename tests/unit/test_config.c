@@ -1221,6 +1221,12 @@ print(const struct config *c)
 	"# Every key with its value in effect, and where it came from: a " \
 	"line of\n# the file, or the default.\n"
 
+/* The end of [pages], an argument: the format string has a length cap. */
+#define PAGES_TAIL \
+	"# URLs per sitemap file; more: sitemap.xml is an index\n" \
+	"sitemap_max_urls = 50000 ; default\n" \
+	"# write robots.txt naming the sitemaps\n" \
+	"robots = true ; default\n"
 #define HTTP_HUB_DEFAULTS \
 	"\n[http]\n" \
 	"# addresses to serve the output folder on (HOST:PORT, [IPv6]:PORT, " \
@@ -1381,8 +1387,7 @@ test_print_config(void **state)
 		"per_page = 50 ; default\n"
 		"# newest releases on index.html\n"
 		"index_entries = 20 ; default\n"
-		"# write robots.txt naming the sitemaps\n"
-		"robots = true ; default\n"
+		"%s"	/* PAGES_TAIL */
 		"\n[pings]\n"
 		"# how long connecting to a target may take\n"
 		"connect_timeout = 5s ; default\n"
@@ -1406,7 +1411,7 @@ test_print_config(void **state)
 		"url = https://hub.example/ ; line 16\n"
 		"# webhook only: the key that signs each request\n"
 		"# secret is not set\n", FEED_FORMATS, tmpdir, tmpdir,
-		PUBLISH_DEFAULTS), -1);
+		PAGES_TAIL, PUBLISH_DEFAULTS), -1);
 	assert_string_equal(got, want);
 	assert_null(strstr(got, "s3cr3t"));
 	free(got);

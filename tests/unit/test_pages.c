@@ -592,6 +592,44 @@ test_view_subfeeds(void **state)
 	subfeeds_free(&set);
 }
 
+/*
+ * The split: none at exactly max URLs, one more splits; chunk names
+ * round-trip through sitemap_chunk_keep(), names not ours stay.
+ */
+static void
+test_sitemap_split_and_names(void **state)
+{
+	struct sitemap_split sp;
+	char name[64];
+
+	(void)state;
+	/* 1 (index.html) + 2 listings + 7 releases = 10 URLs. */
+	sp = sitemap_split(7, 2, 10);
+	assert_true(sp.releases == 0 && sp.pages == 0);
+	sp = sitemap_split(7, 2, 9);
+	assert_true(sp.releases == 1 && sp.pages == 1);
+	sp = sitemap_split(7, 2, 3);
+	assert_true(sp.releases == 3 && sp.pages == 1);
+	sp = sitemap_split(1000000, 20000, 50000);
+	assert_true(sp.releases == 20 && sp.pages == 1);
+	sp = sitemap_split(7, 2, 3);
+	sitemap_chunk_name(false, 3, name, sizeof(name));
+	assert_string_equal(name, "sitemaps/3.xml");
+	sitemap_chunk_name(true, 1, name, sizeof(name));
+	assert_string_equal(name, "sitemaps/pages-1.xml");
+	assert_true(sitemap_chunk_keep("3.xml", &sp));
+	assert_false(sitemap_chunk_keep("4.xml", &sp));
+	assert_true(sitemap_chunk_keep("pages-1.xml", &sp));
+	assert_false(sitemap_chunk_keep("pages-2.xml", &sp));
+	/* Not a name sitemap_chunk_name() makes: not ours to remove. */
+	assert_true(sitemap_chunk_keep("04.xml", &sp));
+	assert_true(sitemap_chunk_keep("0.xml", &sp));
+	assert_true(sitemap_chunk_keep("4.xml.bak", &sp));
+	assert_true(sitemap_chunk_keep("mine.xml", &sp));
+	assert_true(sitemap_chunk_keep("pages-.xml", &sp));
+	assert_true(sitemap_chunk_keep("-4.xml", &sp));
+}
+
 static void
 test_news_sitemap_rules(void **state)
 {
@@ -779,6 +817,8 @@ main(void)
 		cmocka_unit_test_teardown(test_view_documents_itself, teardown),
 		cmocka_unit_test_teardown(test_view_subfeeds, teardown),
 		cmocka_unit_test_teardown(test_news_sitemap_rules, teardown),
+		cmocka_unit_test_teardown(test_sitemap_split_and_names,
+		    teardown),
 		cmocka_unit_test_teardown(test_news_sitemap_at_most_1000,
 		    teardown),
 		cmocka_unit_test_teardown(test_output_batch_and_its_temps,
