@@ -652,6 +652,9 @@ class Daemon(dt.DaemonCase):
 		def http_lines():
 			return [ln for ln in self.daemon.stderr_lines()
 				if re.search(r'http: (\S+ served|serving \d+ doc)', ln)]
+		# The first snapshot walked the folder (logged after the swap).
+		self.wait(lambda: any('walked' in ln for ln in http_lines()),
+			'the first snapshot logged')
 		before = len(http_lines())
 		drop('ny')
 		self.assertEqual(self.get(root + 'extra.html')[0], 404)
@@ -676,10 +679,10 @@ class Daemon(dt.DaemonCase):
 				f.read())
 		# A reload walks the folder at the next snapshot.
 		mark = self.notify.mark()
+		before = len(http_lines())
 		self.daemon.signal(signal.SIGHUP)
 		self.wait(lambda: 'READY=1' in self.notify.lines(mark),
 			'READY=1 after the reload')
-		before = len(http_lines())
 		drop('ny-2')
 		self.wait(lambda: self.get(root + 'extra.html')[0] == 200,
 			'extra.html served after the reload')
