@@ -70,6 +70,7 @@ struct slot {
 struct docset {
 	atomic_uint refs;
 	bool sealed;
+	bool inorder;		/* v sorted, names distinct (docset_update) */
 	struct slot *v;
 	size_t n, cap;
 	struct timespec walked;	/* CLOCK_REALTIME when the walk began */
@@ -200,6 +201,7 @@ push(struct docset *ds, struct node *n, const struct fileid *id)
 		ds->v = v;
 		ds->cap = cap;
 	}
+	ds->inorder = false;
 	ds->v[ds->n].node = n;
 	if (id != NULL)
 		ds->v[ds->n].id = *id;
@@ -352,6 +354,10 @@ unchanged(const struct walk *w, const char *path, const struct stat *st)
 }
 
 static int load_dir(struct walk *w, int dfd, const char *rel, int depth);
+static const char **names_sorted(const char *const *names, size_t n,
+    size_t *m);
+static int read_entry(struct walk *w, int dfd, const char *path,
+    const char *name);
 
 static int
 load_entry(struct walk *w, int dfd, const char *rel, const char *name,
@@ -361,9 +367,7 @@ load_entry(struct walk *w, int dfd, const char *rel, const char *name,
 	struct stat st;
 	struct fileid id;
 	struct node *old;
-	unsigned char *body;
-	size_t len;
-	int fd, rc;
+	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s%s%s", rel,
 	    *rel ? "/" : "", name) >= sizeof(path))
@@ -388,6 +392,20 @@ load_entry(struct walk *w, int dfd, const char *rel, const char *name,
 		fileid_of(&st, &id);
 		return push(w->ds, node_ref(old), &id);
 	}
+	return read_entry(w, dfd, path, name);
+}
+
+/* Add dir/path, open as name in dfd, when it is a regular file (not a
+ * symlink, not too large). Returns 0 (added or skipped) or -1. */
+static int
+read_entry(struct walk *w, int dfd, const char *path, const char *name)
+{
+	struct stat st;
+	struct fileid id;
+	unsigned char *body;
+	size_t len;
+	int fd, rc;
+
 	/* O_NONBLOCK: should it have become a FIFO since the stat. */
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
@@ -467,6 +485,89 @@ int
 docset_load(struct docset *ds, const char *dir)
 {
 	return docset_reload(ds, dir, NULL);
+}
+
+/*
+ * Add dir/name (rfd: dir open) when it is a document the walk would add:
+ * a served name, no folder on the way a symlink, at most LOAD_MAX_DEPTH
+ * folders deep. Returns 0 (added or not there) or -1.
+ */
+static int
+read_named(struct walk *w, int rfd, const char *name)
+{
+	char buf[4096], *seg = buf, *slash;
+	int dfd = rfd, fd, rc, depth = 0;
+
+	if (!valid_name(name) || docset_type(name) == NULL ||
+	    strlen(name) >= sizeof(buf))
+		return 0;
+	memcpy(buf, name, strlen(name) + 1);
+	for (; (slash = strchr(seg, '/')) != NULL; seg = slash + 1) {
+		*slash = '\0';
+		fd = ++depth > LOAD_MAX_DEPTH ? -2 : openat(dfd, seg,
+		    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (dfd != rfd)
+			close(dfd);
+		if (fd < 0)	/* not there, or a symlink: not served */
+			return fd == -2 || errno == ENOENT || errno == ELOOP ||
+			    errno == ENOTDIR ? 0 : -1;
+		dfd = fd;
+	}
+	rc = read_entry(w, dfd, name, seg);
+	if (dfd != rfd) {
+		int saved = errno;
+
+		close(dfd);
+		errno = saved;
+	}
+	return rc;
+}
+
+int
+docset_update(struct docset *ds, const char *dir, const struct docset *prev,
+    const char *const *names, size_t n)
+{
+	struct walk w = { ds, prev, dir };
+	const char **v;
+	size_t m, i = 0, j = 0;
+	int fd, rc = 0;
+
+	if (ds->sealed || ds->n > 0 || prev == NULL || !prev->sealed) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((v = names_sorted(names, n, &m)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* The files not named are as the last walk saw them: its time
+	 * stays, so that those it took for racy are read at the next. */
+	ds->walked = prev->walked;
+	ds->nread = 0;
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		rc = -1;
+	/* Both sorted: merged in order, so sealing sorts nothing. */
+	while (rc == 0 && (i < prev->n || j < m)) {
+		int c = i == prev->n ? 1 : j == m ? -1 :
+		    strcmp(prev->v[i].node->d.name, v[j]);
+
+		if (c < 0) {
+			rc = push(ds, node_ref(prev->v[i].node), &prev->v[i].id);
+			i++;
+			continue;
+		}
+		i += c == 0;
+		rc = read_named(&w, fd, v[j++]);
+	}
+	if (fd >= 0)
+		close(fd);
+	free(v);
+	if (rc < 0) {
+		log_err("cannot read %s to serve it", dir);
+		return -1;
+	}
+	ds->inorder = true;
+	return (int)ds->n;
 }
 
 size_t
@@ -563,14 +664,15 @@ hash_doc(struct doc *d)
 static int
 seal_slot(struct slot *s, const struct docset *prev, bool compress)
 {
-	const struct slot *old = prev ? find_slot(prev, s->node->d.name) :
-	    NULL;
+	const struct slot *old;
 	struct doc *d = &s->node->d;
 	unsigned char *gz;
 	size_t gzlen;
 
+	/* First: a set of N shared documents seals without N lookups. */
 	if (s->node->sealed)
 		return 0;
+	old = prev ? find_slot(prev, d->name) : NULL;
 	if (old != NULL && old->node->d.len == d->len &&
 	    memcmp(old->node->d.body, d->body, d->len) == 0) {
 		node_unref(s->node);
@@ -598,9 +700,9 @@ seal(struct docset *ds, const struct docset *prev, bool compress)
 		return 0;
 	if (prev != NULL && !prev->sealed)
 		prev = NULL;
-	if (ds->n > 0)
+	if (ds->n > 0 && !ds->inorder)
 		qsort(ds->v, ds->n, sizeof(*ds->v), cmp_slot);
-	for (size_t i = 0; i + 1 < ds->n; i++)
+	for (size_t i = 0; !ds->inorder && i + 1 < ds->n; i++)
 		if (strcmp(ds->v[i].node->d.name,
 		    ds->v[i + 1].node->d.name) == 0) {
 			errno = EEXIST;

@@ -4,9 +4,9 @@
  * once when the set is sealed: its bytes, a gzip copy, a strong ETag from
  * the SHA-256 of the bytes, Last-Modified and Content-Type.
  *
- * Life: docset_new(), docset_add()/docset_load()/docset_reload() (one
- * thread), then docset_seal(); from then on the set never changes and any
- * thread may read it and take references (docset_ref/docset_unref are
+ * Life: docset_new(), docset_add()/docset_load()/docset_reload()/
+ * docset_update() (one thread), then docset_seal(); from then on the set
+ * never changes and any thread may read it and take references (docset_ref/docset_unref are
  * atomic). The set is freed when the last reference goes.
  *
  * Documents are shared: a set made from the previous one holds the very
@@ -85,6 +85,23 @@ int docset_load(struct docset *ds, const char *dir);
  */
 int docset_reload(struct docset *ds, const char *dir,
     const struct docset *prev);
+
+/*
+ * docset_reload() without the walk, for a publish that knows what it
+ * wrote: prev's documents (a sealed set filled from dir), shared, but for
+ * those named in names[0..n) (relative to dir, any order, repeats fine):
+ * each is read again whatever its timestamps say (seal compares the
+ * bytes) or, when it is no longer a file the walk would add (removed, a
+ * symlink, a folder, a symlink on the way), left out. ds must be new
+ * (empty, unsealed). Costs a read of each named file and a copy of prev's
+ * slots, no stat of the others: a change another writer made to a file
+ * not named is seen at the next docset_reload(). Returns the number of
+ * documents in ds, or -1 (logged, errno; EINVAL: ds or prev not as said)
+ * when dir or a named file cannot be read: then fill a new set with
+ * docset_reload().
+ */
+int docset_update(struct docset *ds, const char *dir,
+    const struct docset *prev, const char *const *names, size_t n);
 
 /* Files the last docset_load()/docset_reload() into ds read (the other
  * documents came from prev). */

@@ -3,6 +3,7 @@
  */
 #include "serve.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "feeds/date.h"
+#include "feeds/output.h"
 #include "http.h"
 #include "hub.h"
 #include "log.h"
@@ -23,7 +25,92 @@ struct serve {
 	bool http_fresh;		/* nothing published to it yet */
 	int fds[8];			/* socket activation's, nfds */
 	size_t nfds;
+	/*
+	 * The files output.c wrote or removed since the snapshot was made
+	 * ("dir/name"), from the loop and the site's threads; past
+	 * JOURNAL_MAX (or out of memory) only that it overflowed.
+	 */
+	pthread_mutex_t lock;
+	char **journal;
+	size_t njournal;
+	bool overflow;
+	bool walk;			/* the next snapshot walks the folder */
+	double walked_ms;		/* the last walk, date_mono_ms() */
+	bool last_walked;		/* the last snapshot walked (for the log) */
 };
+
+/*
+ * A snapshot re-reads the files a publish wrote; every WALK_EVERY_MS at
+ * most, and after a reload or a failure, it walks the whole folder, so
+ * that what other writers put there is served too.
+ */
+#define JOURNAL_MAX 100000
+#define WALK_EVERY_MS (10 * 60 * 1000.0)
+
+static void
+note_change(void *ud, const char *dir, const char *name)
+{
+	struct serve *sv = ud;
+	size_t len = strlen(dir) + strlen(name) + 2;
+	char *path = malloc(len);
+	char **v;
+
+	pthread_mutex_lock(&sv->lock);
+	if (sv->njournal < JOURNAL_MAX && path != NULL &&
+	    (v = reallocarray(sv->journal, sv->njournal + 1, sizeof(*v)))) {
+		snprintf(path, len, "%s/%s", dir, name);
+		sv->journal = v;
+		sv->journal[sv->njournal++] = path;
+		path = NULL;
+	} else {
+		sv->overflow = true;
+	}
+	pthread_mutex_unlock(&sv->lock);
+	free(path);
+}
+
+/* The journal's names under dir, relative to it, into *v (the journal is
+ * emptied). Returns their count, or -1 (*v NULL) when it overflowed. */
+static long
+take_journal(struct serve *sv, const char *dir, char ***v)
+{
+	size_t n = 0, dlen = strlen(dir);
+	bool over;
+
+	pthread_mutex_lock(&sv->lock);
+	*v = sv->journal;
+	over = sv->overflow;
+	for (size_t i = 0; i < sv->njournal; i++) {
+		char *p = sv->journal[i];
+
+		if (over || strncmp(p, dir, dlen) != 0 || p[dlen] != '/') {
+			free(p);
+			continue;
+		}
+		for (p += dlen; *p == '/'; p++)
+			;
+		memmove(sv->journal[i], p, strlen(p) + 1);
+		(*v)[n++] = sv->journal[i];
+	}
+	sv->journal = NULL;
+	sv->njournal = 0;
+	sv->overflow = false;
+	pthread_mutex_unlock(&sv->lock);
+	if (over) {
+		free(*v);
+		*v = NULL;
+		return -1;
+	}
+	return (long)n;
+}
+
+static void
+names_free(char **v, long n)
+{
+	for (long i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
 
 /* A POST to the hub; it needs the state database, which may be down. */
 static void
@@ -129,13 +216,60 @@ serve_stop(struct serve *sv)
 	sv->http = NULL;
 }
 
+/* A new set with the pages gone (410), or NULL (logged). */
+static struct docset *
+set_with_gone(const char *const *gone, size_t ngone)
+{
+	struct docset *ds = docset_new();
+
+	if (ds != NULL && docset_set_gone(ds, gone, ngone) < 0)
+		log_errx("http: out of memory: the pages of deleted releases "
+		    "are answered 404, not 410");
+	return ds;
+}
+
 /*
- * After a publish: serve every document of the output folder (so what
- * other writers put there is served too), reading only the files that
- * changed since the set served now (docset_reload: a stat of each), with
- * the pages of deleted releases to answer 410 Gone for, then
- * tell the hub which feeds changed (main feeds, sub-feeds, archives): its
- * deliveries send the bytes now served.
+ * The snapshot after a publish: the served one with the files the publish
+ * wrote or removed read again (docset_update), or, the first time, after
+ * a reload, a failure or an overflowed journal and every WALK_EVERY_MS,
+ * every document of the output folder (docset_reload: a stat of each, a
+ * read of those that changed). NULL (logged) when it cannot be read.
+ */
+static struct docset *
+snapshot(struct serve *sv, const struct docset *cur, const char *const *gone,
+    size_t ngone)
+{
+	const char *dir = sv->cfg->output_dir;
+	double now = date_mono_ms();
+	char **names;
+	long n = take_journal(sv, dir, &names);
+	bool walk = cur == NULL || n < 0 || sv->walk ||
+	    now - sv->walked_ms >= WALK_EVERY_MS;
+	struct docset *ds = set_with_gone(gone, ngone);
+
+	if (ds != NULL && !walk && docset_update(ds, dir, cur,
+	    (const char *const *)names, (size_t)n) < 0) {
+		docset_unref(ds);
+		ds = set_with_gone(gone, ngone);
+		walk = true;
+	}
+	names_free(names, n);
+	if (ds != NULL && walk && docset_reload(ds, dir, cur) < 0) {
+		docset_unref(ds);
+		ds = NULL;
+	}
+	sv->walk = ds == NULL;	/* what the journal said is lost */
+	if (ds != NULL && walk)
+		sv->walked_ms = now;
+	sv->last_walked = walk;
+	return ds;
+}
+
+/*
+ * After a publish: serve the new snapshot (with the pages of deleted
+ * releases to answer 410 Gone for), then tell the hub which feeds changed
+ * (main feeds, sub-feeds, archives): its deliveries send the bytes now
+ * served.
  */
 void
 serve_published(struct serve *sv, const struct pipe_result *res)
@@ -147,8 +281,12 @@ serve_published(struct serve *sv, const struct pipe_result *res)
 	struct docset *ds;
 	double t0, t1;
 
-	if (sv->http == NULL)
+	if (sv->http == NULL) {
+		char **names;
+
+		names_free(names, take_journal(sv, "", &names));
 		return;
+	}
 	/* The pages gone (410) are part of the snapshot: swapped with it. */
 	if ((cur = http_docset(sv->http)) != NULL && gone == NULL)
 		gone = docset_gone_names(cur, &ngone);
@@ -158,20 +296,18 @@ serve_published(struct serve *sv, const struct pipe_result *res)
 	if (!any)
 		return;
 	t0 = date_mono_ms();
-	if ((ds = docset_new()) != NULL && docset_set_gone(ds, gone, ngone) < 0)
-		log_errx("http: out of memory: the pages of deleted releases "
-		    "are answered 404, not 410");
-	if (ds != NULL && docset_reload(ds, sv->cfg->output_dir, cur) >= 0) {
+	if ((ds = snapshot(sv, cur, gone, ngone)) != NULL) {
 		t1 = date_mono_ms();
 		if (http_publish(sv->http, ds) == 0)
 			sv->http_fresh = false;
+		else
+			sv->walk = true;
 		log_debug("http: %s served %.1f ms after the publish (%.1f ms "
-		    "reading it)", sv->cfg->output_dir, date_mono_ms() - t0,
-		    t1 - t0);
+		    "reading it, %s)", sv->cfg->output_dir, date_mono_ms() - t0,
+		    t1 - t0, sv->last_walked ? "walked" : "changed files only");
 	} else {
 		log_errx("http: %s cannot be read: serving what was there",
 		    sv->cfg->output_dir);
-		docset_unref(ds);
 		return;
 	}
 	/* Turned off by a reload: no new deliveries (queued ones go). */
@@ -199,6 +335,8 @@ serve_new(struct ev_loop *loop, const struct config *c, struct statedir *sd)
 	sv->loop = loop;
 	sv->cfg = c;
 	sv->sd = sd;
+	pthread_mutex_init(&sv->lock, NULL);
+	output_on_change(note_change, sv);
 	start_hub(sv);
 	/* Socket activation's sockets take the place of [http] listen. */
 	for (int i = 0, n = sd_listen_fds(1); i < n && i < 8; i++)
@@ -231,14 +369,20 @@ serve_configure(struct serve *sv, const struct config *c)
 			log_errx("reload: not serving HTTP (see above)");
 	}
 	sv->cfg = c;
+	sv->walk = true;	/* SIGHUP: what else changed is seen */
 	hub_configure(sv->hub, c);
 }
 
 void
 serve_free(struct serve *sv)
 {
+	char **names;
+
 	if (sv == NULL)
 		return;
+	output_on_change(NULL, NULL);
+	names_free(names, take_journal(sv, "", &names));
+	pthread_mutex_destroy(&sv->lock);
 	hub_free(sv->hub);
 	free(sv);
 }

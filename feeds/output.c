@@ -15,6 +15,23 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+static output_changed_fn *changed_fn;
+static void *changed_ud;
+
+void
+output_on_change(output_changed_fn *fn, void *ud)
+{
+	changed_fn = fn;
+	changed_ud = ud;
+}
+
+static void
+changed(const char *dir, const char *name)
+{
+	if (changed_fn != NULL)
+		changed_fn(changed_ud, dir, name);
+}
+
 int
 output_mkdirs(const char *dir)
 {
@@ -167,6 +184,7 @@ output_replace(const char *dir, const char *name, const void *data,
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0 ||
 	    fill_and_rename(fd, tmp, path, data, len, true) < 0)
 		return -1;
+	changed(dir, name);
 	/* Make the rename itself durable. */
 	fsync_dir(dir);
 	return 1;
@@ -251,6 +269,8 @@ output_replace_all(const char *dir, struct output_file *v, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].rc == 1 && rename(t[i].tmp, t[i].path) < 0)
 			all_failed(&v[i], &t[i].fd, t[i].tmp);
+		if (v[i].rc == 1)
+			changed(dir, v[i].name);
 		renamed = renamed || v[i].rc == 1;
 		failed += v[i].rc < 0;
 	}
@@ -494,6 +514,7 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 	/* No fsync of its data: output.h says what a power cut may do. */
 	if (fd < 0 || fill_and_rename(fd, tmp, path, data, len, false) < 0)
 		return -1;
+	changed(b->dir, name);
 	batch_touch(b, path);
 	return 1;
 }
@@ -514,6 +535,7 @@ output_batch_remove(struct output_batch *b, const char *name)
 	}
 	if (unlink(path) < 0)
 		return errno == ENOENT ? 0 : -1;
+	changed(b->dir, name);
 	batch_touch(b, path);
 	return 1;
 }

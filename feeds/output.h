@@ -8,6 +8,17 @@
 
 #include <stddef.h>
 
+/*
+ * Who is told of every file output_replace(), output_replace_all(),
+ * output_batch_put() and output_batch_remove() wrote or removed (not of
+ * those left untouched), as dir and name: the embedded HTTP server, so
+ * that its snapshot re-reads those files alone. fn may be called from
+ * several threads at once (batch puts); set it before any write, from one
+ * thread. NULL: no one (the default).
+ */
+typedef void output_changed_fn(void *ud, const char *dir, const char *name);
+void output_on_change(output_changed_fn *fn, void *ud);
+
 /* mkdir -p dir (mode 0755). Returns 0 or -1 with errno set. */
 int output_mkdirs(const char *dir);
 

@@ -628,6 +628,73 @@ class Daemon(dt.DaemonCase):
 			'(5 drops, settle 20 ms)' % (times[2], times[-1]),
 			file=sys.stderr)
 
+	def test_embedded_server_rereads_only_what_a_publish_wrote(self):
+		self.write_config(extra='[http]\nlisten = 127.0.0.1:0\n')
+		self.start(write_config=False)
+		root = self.served()
+		self.wait(lambda: self.get(root + 'index.html')[0] == 200,
+			'index.html served')
+		# Another writer's file, after the first snapshot: not served
+		# until the folder is walked again (a reload).
+		extra = os.path.join(self.ws.out, 'extra.html')
+		with open(extra + '.tmp', 'w') as f:
+			f.write('<p>extra</p>\n')
+		os.rename(extra + '.tmp', extra)
+
+		def drop(slug):
+			src = os.path.join(self.ws.outside, slug + '.md')
+			ft.write_release(src, dt.release_text(slug.title(),
+				iso(time.time() - 60)))
+			os.rename(src, self.ws.release(slug + '.md'))
+			url = root + 'releases/%s.html' % slug
+			dt.wait_for(lambda: self.get(url)[0] == 200, what=url)
+
+		def http_lines():
+			return [ln for ln in self.daemon.stderr_lines()
+				if re.search(r'http: (\S+ served|serving \d+ doc)', ln)]
+		# The first snapshot walked the folder (logged after the swap).
+		self.wait(lambda: any('walked' in ln for ln in http_lines()),
+			'the first snapshot logged')
+		before = len(http_lines())
+		drop('ny')
+		self.assertEqual(self.get(root + 'extra.html')[0], 404)
+		self.wait(lambda: any(' served ' in ln for ln in
+			http_lines()[before:]), 'the snapshot logged')
+		lines = http_lines()[before:]
+		self.assertTrue(any('changed files only' in ln for ln in lines),
+			lines)
+		self.assertFalse(any('walked' in ln for ln in lines), lines)
+		# Its page, listings, index, sitemaps, feeds: fewer files read
+		# than served.
+		m = [re.search(r'serving (\d+) documents \((\d+) files read', ln)
+			for ln in lines]
+		m = [x for x in m if x]
+		self.assertTrue(m, lines)
+		for x in m:
+			self.assertLess(int(x.group(2)), int(x.group(1)) - 3, lines)
+		# The new page's bytes are those on disk.
+		with open(os.path.join(self.ws.out, 'releases', 'ny.html'),
+				'rb') as f:
+			self.assertEqual(self.get(root + 'releases/ny.html')[2],
+				f.read())
+		# A reload walks the folder at the next snapshot.
+		mark = self.notify.mark()
+		before = len(http_lines())
+		self.daemon.signal(signal.SIGHUP)
+		self.wait(lambda: 'READY=1' in self.notify.lines(mark),
+			'READY=1 after the reload')
+		drop('ny-2')
+		self.wait(lambda: self.get(root + 'extra.html')[0] == 200,
+			'extra.html served after the reload')
+		self.wait(lambda: any('walked' in ln for ln in
+			http_lines()[before:]), 'a walk logged')
+		# A release removed: its page goes from the snapshot at once.
+		os.unlink(self.ws.release('ny.md'))
+		dt.wait_for(lambda: self.get(root + 'releases/ny.html')[0] in
+			(404, 410), what='releases/ny.html gone')
+		self.assertFalse(os.path.exists(os.path.join(self.ws.out,
+			'releases', 'ny.html')))
+
 	def news_locs(self):
 		try:
 			root = ET.parse(os.path.join(self.ws.out,

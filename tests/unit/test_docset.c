@@ -434,6 +434,144 @@ test_gone(void **state)
 	docset_unref(ds);
 }
 
+/* A sealed set's documents are in strictly ascending order of name. */
+static void
+assert_sorted(const struct docset *ds)
+{
+	for (size_t i = 1; i < docset_count(ds); i++)
+		assert_true(strcmp(docset_at(ds, i - 1)->name,
+		    docset_at(ds, i)->name) < 0);
+}
+
+static void
+test_update_reads_only_named(void **state)
+{
+	static const char *const gone[] = { "releases/z.html" };
+	char dir[TU_PATH_MAX], outside[TU_PATH_MAX], p[TU_PATH_MAX * 2],
+	    link[TU_PATH_MAX * 2];
+	char *big = feed_text(60);
+	/* Out of order, a repeat, and names the walk would not serve. */
+	const char *const names[] = { "releases/c.html", "releases/a.html",
+	    "releases/b.html", "releases/a.html", "secret.html",
+	    "out/secret.html", "fifo.html", "dir.html", "../x.html",
+	    "releases/.hidden.html", "notes.txt", "", "/feed.atom",
+	    "releases//a.html", "nothing/here.html", "empty.html",
+	    "a/b/c/d/e/f/g/h/i/deep.html", "releases/same.html" };
+	const size_t nnames = sizeof(names) / sizeof(names[0]);
+	struct docset *a = docset_new(), *b, *c;
+	const struct doc *d;
+
+	(void)state;
+	assert_int_equal(tu_mkdtemp(dir, sizeof(dir), "update"), 0);
+	assert_int_equal(tu_mkdtemp(outside, sizeof(outside), "outside"), 0);
+	tu_put_file(dir, "feed.atom", big, 1700000000);
+	tu_put_file(dir, "index.html", "<p>index v1</p>", 1700000000);
+	tu_put_file(dir, "releases/a.html", "<p>a v1</p>", 1700000000);
+	tu_put_file(dir, "releases/b.html", "<p>b v1</p>", 1700000000);
+	tu_put_file(dir, "releases/same.html", "<p>same</p>", 1700000000);
+	tu_put_file(outside, "secret.html", "secret", 1700000006);
+	assert_int_equal(docset_reload(a, dir, NULL), 5);
+	assert_int_equal(docset_seal(a, NULL), 0);
+
+	/* A publish: a rewritten, b removed, c new, same.html rewritten
+	 * with its bytes; index.html changed too, but not named. */
+	put_renamed(dir, "releases/a.html", "<p>a v2</p>");
+	snprintf(p, sizeof(p), "%s/releases/b.html", dir);
+	assert_int_equal(unlink(p), 0);
+	tu_put_file(dir, "releases/c.html", "<p>c v1</p>", 1700000001);
+	put_renamed(dir, "releases/same.html", "<p>same</p>");
+	tu_put_file(dir, "index.html", "<p>index v2</p>", 1700000002);
+	tu_put_file(dir, "empty.html", "", 1700000003);
+	tu_put_file(dir, "a/b/c/d/e/f/g/h/i/deep.html", "deep", 1700000003);
+	/* Named, but not documents to serve: symlinks out (a file, and a
+	 * folder on the way), a FIFO (not opened to block), a folder. */
+	snprintf(p, sizeof(p), "%s/secret.html", outside);
+	snprintf(link, sizeof(link), "%s/secret.html", dir);
+	assert_int_equal(symlink(p, link), 0);
+	snprintf(link, sizeof(link), "%s/out", dir);
+	assert_int_equal(symlink(outside, link), 0);
+	snprintf(p, sizeof(p), "%s/fifo.html", dir);
+	assert_int_equal(mkfifo(p, 0644), 0);
+	snprintf(p, sizeof(p), "%s/dir.html", dir);
+	assert_int_equal(mkdir(p, 0755), 0);
+
+	b = docset_new();
+	assert_int_equal(docset_set_gone(b, gone, 1), 0);
+	assert_int_equal(docset_update(b, dir, a, (const char *const *)names,
+	    nnames), 6);
+	/* a, c, same and empty: nothing else was opened. */
+	assert_int_equal(docset_files_read(b), 4);
+	assert_int_equal(docset_seal_plain(b, a), 0);
+	assert_sorted(b);
+	assert_true(docset_gone(b, "releases/z.html"));
+	/* Not named: as served, the very same documents (no walk). */
+	assert_ptr_equal(docset_find(b, "index.html"),
+	    docset_find(a, "index.html"));
+	assert_ptr_equal(docset_find(b, "feed.atom"),
+	    docset_find(a, "feed.atom"));
+	assert_gunzip(docset_find(b, "feed.atom"));
+	/* Named with the same bytes: kept, ETag and all. */
+	assert_ptr_equal(docset_find(b, "releases/same.html"),
+	    docset_find(a, "releases/same.html"));
+	d = docset_find(b, "releases/a.html");
+	assert_non_null(d);
+	assert_memory_equal(d->body, "<p>a v2</p>", d->len);
+	assert_string_not_equal(d->etag,
+	    docset_find(a, "releases/a.html")->etag);
+	assert_null(docset_find(b, "releases/b.html"));
+	assert_non_null(docset_find(b, "releases/c.html"));
+	assert_int_equal(docset_find(b, "releases/c.html")->mtime,
+	    1700000001);
+	assert_int_equal(docset_find(b, "empty.html")->len, 0);
+	assert_null(docset_find(b, "secret.html"));
+	assert_null(docset_find(b, "out/secret.html"));
+	assert_null(docset_find(b, "fifo.html"));
+	assert_null(docset_find(b, "dir.html"));
+	assert_null(docset_find(b, "a/b/c/d/e/f/g/h/i/deep.html"));
+	/* The old set is as it was. */
+	d = docset_find(a, "releases/a.html");
+	assert_memory_equal(d->body, "<p>a v1</p>", d->len);
+	assert_non_null(docset_find(a, "releases/b.html"));
+
+	/* From an update, a walk: what was not named is seen now. */
+	c = docset_new();
+	assert_int_equal(docset_reload(c, dir, b), 6);
+	assert_int_equal(docset_seal(c, b), 0);
+	d = docset_find(c, "index.html");
+	assert_memory_equal(d->body, "<p>index v2</p>", d->len);
+	assert_ptr_equal(docset_find(c, "releases/c.html"),
+	    docset_find(b, "releases/c.html"));
+	docset_unref(c);
+
+	/* Nothing named: the same documents; a removal of everything. */
+	c = docset_new();
+	assert_int_equal(docset_update(c, dir, b, NULL, 0), 6);
+	assert_int_equal(docset_files_read(c), 0);
+	assert_int_equal(docset_seal(c, b), 0);
+	for (size_t i = 0; i < 6; i++)
+		assert_ptr_equal(docset_at(c, i), docset_at(b, i));
+	docset_unref(c);
+
+	/* Misuse, and a folder that cannot be read. */
+	c = docset_new();
+	errno = 0;
+	assert_int_equal(docset_update(c, dir, NULL, names, 1), -1);
+	assert_int_equal(errno, EINVAL);
+	assert_int_equal(docset_add(c, "x.html", "x", 1, 1), 0);
+	assert_int_equal(docset_update(c, dir, b, names, 1), -1);
+	docset_unref(c);
+	c = docset_new();
+	snprintf(p, sizeof(p), "%s/missing", dir);
+	assert_int_equal(docset_update(c, p, b, names, 1), -1);
+	docset_unref(c);
+
+	docset_unref(a);
+	docset_unref(b);
+	tu_rm_tree(dir);
+	tu_rm_tree(outside);
+	free(big);
+}
+
 int
 main(void)
 {
@@ -446,6 +584,7 @@ main(void)
 		cmocka_unit_test(test_reload_reads_only_changes),
 		cmocka_unit_test(test_seal_plain_then_compress),
 		cmocka_unit_test(test_gone),
+		cmocka_unit_test(test_update_reads_only_named),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

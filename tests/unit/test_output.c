@@ -561,6 +561,53 @@ test_batch_many_folders(void **state)
 	output_batch_free(b);
 }
 
+/* What output_on_change() heard: "dir/name" lines. */
+static char heard[1024];
+
+static void
+hear(void *ud, const char *dir, const char *name)
+{
+	size_t n = strlen(heard);
+
+	assert_ptr_equal(ud, heard);
+	snprintf(heard + n, sizeof(heard) - n, "%s/%s\n", dir, name);
+}
+
+static void
+test_on_change(void **state)
+{
+	struct output_file v[] = {
+		{ .name = "feed.atom", .data = "<feed>2</feed>", .len = 14 },
+		{ .name = "feed.rss", .data = "<rss/>", .len = 6 },
+		{ .name = "inner", .data = "x", .len = 1 },	/* a folder */
+	};
+	struct output_batch *b = output_batch_new(root);
+	char want[1024], dir[256];
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(output_replace(root, "feed.rss", "<rss/>", 6), 1);
+	snprintf(dir, sizeof(dir), "%s/inner", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	heard[0] = '\0';
+	output_on_change(hear, heard);
+	/* Written: told; same bytes, failed, not there: not told. */
+	assert_int_equal(output_replace(root, "index.html", "<p/>", 4), 1);
+	assert_int_equal(output_replace(root, "index.html", "<p/>", 4), 0);
+	assert_int_equal(output_replace_all(root, v, 3), 1);
+	assert_int_equal(output_batch_put(b, "releases/a.html", "a", 1), 1);
+	assert_int_equal(output_batch_put(b, "releases/a.html", "a", 1), 0);
+	assert_int_equal(output_batch_put(b, "../x.html", "x", 1), -1);
+	assert_int_equal(output_batch_remove(b, "releases/a.html"), 1);
+	assert_int_equal(output_batch_remove(b, "releases/a.html"), 0);
+	output_on_change(NULL, NULL);
+	assert_int_equal(output_replace(root, "after.html", "<p/>", 4), 1);
+	snprintf(want, sizeof(want), "%s/index.html\n%s/feed.atom\n"
+	    "%s/releases/a.html\n%s/releases/a.html\n", root, root, root, root);
+	assert_string_equal(heard, want);
+	output_batch_free(b);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int
@@ -580,6 +627,7 @@ main(void)
 		T(test_replace_all),
 		T(test_replace_all_missing_dir),
 		T(test_batch_many_folders),
+		T(test_on_change),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
