@@ -146,8 +146,11 @@ add_tree(struct watch *w, const char *rel)
 
 		if (de->d_name[0] == '.')
 			continue;
-		if (fstatat(dirfd(dir), de->d_name, &st,
-		    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode))
+		/* d_type spares a stat per file: 100,000 of them held the
+		 * loop when a folder that size was moved in. */
+		if (de->d_type != DT_DIR && (de->d_type != DT_UNKNOWN ||
+		    fstatat(dirfd(dir), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) < 0 || !S_ISDIR(st.st_mode)))
 			continue;
 		if ((sub = join(rel, de->d_name)) == NULL)
 			break;
