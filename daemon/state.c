@@ -189,7 +189,8 @@ static const char *const migrations[] = {
 	"UPDATE pings SET delivery = " NEW_DELIVERY ";",
 	/* 7: the texts in a table of their own, so that reading a release's */
 	/* dates (every release, at every start) reads ~100 bytes, not its */
-	/* whole text; releases is copied, not altered, to pack its pages */
+	/* whole text; releases is copied, not altered, to pack its pages, */
+	/* and kept in id order (its index by path then holds the id too) */
 	"CREATE TABLE release_texts (id TEXT PRIMARY KEY, text BLOB NOT NULL);"
 	"INSERT INTO release_texts SELECT id, text FROM releases"
 	"  WHERE text IS NOT NULL;"
@@ -197,7 +198,7 @@ static const char *const migrations[] = {
 	"  published INTEGER NOT NULL, published_off INTEGER NOT NULL,"
 	"  updated INTEGER NOT NULL, updated_off INTEGER NOT NULL,"
 	"  digest BLOB NOT NULL, has_date INTEGER NOT NULL DEFAULT 0,"
-	"  path BLOB);"
+	"  path BLOB) WITHOUT ROWID;"
 	"INSERT INTO releases_7 SELECT id, published, published_off, updated,"
 	"  updated_off, digest, has_date, path FROM releases;"
 	"DROP TABLE releases;"
