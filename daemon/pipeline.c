@@ -371,6 +371,48 @@ remember_one(struct release *r, void *ud)
 	remember(ud, r);
 }
 
+struct releases_v {
+	struct release **v;
+	size_t n;
+};
+
+static void
+collect(struct release *r, void *ud)
+{
+	struct releases_v *all = ud;
+
+	all->v[all->n++] = r;
+}
+
+static int
+by_id(const void *a, const void *b)
+{
+	return strcmp((*(struct release *const *)a)->id,
+	    (*(struct release *const *)b)->id);
+}
+
+/*
+ * remember() for the whole store, in id order: the history's tables are
+ * kept in that order, so the lookups walk them once instead of reading
+ * a page from disk (or the OS) for each of N releases.
+ */
+static void
+remember_all(struct pipeline *p)
+{
+	struct releases_v all = { .n = 0 };
+
+	if ((all.v = malloc(store_count(p->store) * sizeof(*all.v) + 1)) ==
+	    NULL) {
+		store_foreach(p->store, remember_one, p);	/* any order */
+		return;
+	}
+	store_foreach(p->store, collect, &all);
+	qsort(all.v, all.n, sizeof(*all.v), by_id);
+	for (size_t i = 0; i < all.n; i++)
+		remember(p, all.v[i]);
+	free(all.v);
+}
+
 /*
  * whole: the transaction applied the history to the whole store, so what
  * an earlier one failed to save is saved now (unless this one failed).
@@ -991,7 +1033,7 @@ read_some(struct pipeline *p)
 	/* A new store, or one the history does not hold all of. */
 	whole = whole || (rc == 0 && p->history_owed);
 	if (whole)
-		store_foreach(p->store, remember_one, p);
+		remember_all(p);
 	history_end(p, whole);
 	return rc;
 }

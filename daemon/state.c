@@ -28,7 +28,8 @@ enum stmt {
 	S_HUB_PUT, S_HUB_FIND, S_HUB_DEL, S_HUB_DEL_ID, S_HUB_GET,
 	S_HUB_NTOPIC, S_HUB_NHOST, S_HUB_EXPIRE, S_HUB_NEXT, S_HUB_COUNT,
 	S_HUB_QUEUE, S_REL_TEXT, S_DIGEST, S_META_GET, S_META_SET,
-	S_META_DEL, S_SKIP_CLEAR, S_SKIP_ADD, S_SKIP_LIST, S_NSTMTS
+	S_META_DEL, S_SKIP_CLEAR, S_SKIP_ADD, S_SKIP_LIST, S_TEXT_PUT,
+	S_TEXT_DEL, S_NSTMTS
 };
 
 /*
@@ -59,14 +60,18 @@ static const char *const sql[S_NSTMTS] = {
 	    "last_error = ?5 WHERE target = ?1 AND feed = ?2 AND gen = ?3",
 	[S_DROP] = "DELETE FROM pings WHERE target = ?1 AND feed = ?2",
 	[S_REL_GET] = "SELECT published, published_off, updated, "
-	    "updated_off, digest, has_date, path IS ?2, text IS NOT NULL "
+	    "updated_off, digest, has_date, path IS ?2, "
+	    "EXISTS (SELECT 1 FROM release_texts WHERE id = ?1) "
 	    "FROM releases "
 	    "WHERE id = ?1",
 	[S_REL_PUT] = "INSERT OR REPLACE INTO releases (id, published, "
-	    "published_off, updated, updated_off, digest, has_date, path, "
-	    "text) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    "published_off, updated, updated_off, digest, has_date, path) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	[S_TEXT_PUT] = "INSERT OR REPLACE INTO release_texts (id, text) "
+	    "VALUES (?1, ?2)",
+	[S_TEXT_DEL] = "DELETE FROM release_texts WHERE id = ?1",
 	[S_HELD] = "SELECT id FROM releases WHERE path = ?1",
-	[S_REL_TEXT] = "SELECT text FROM releases WHERE id = ?1",
+	[S_REL_TEXT] = "SELECT text FROM release_texts WHERE id = ?1",
 	[S_DIGEST] = "SELECT id, path FROM releases WHERE digest = ?1 "
 	    "ORDER BY id",
 	[S_META_GET] = "SELECT value FROM meta WHERE key = ?1",
@@ -182,6 +187,24 @@ static const char *const migrations[] = {
 	/* restarts so that receivers can drop a resend (see state.h) */
 	"ALTER TABLE pings ADD COLUMN delivery TEXT;"
 	"UPDATE pings SET delivery = " NEW_DELIVERY ";",
+	/* 7: the texts in a table of their own, so that reading a release's */
+	/* dates (every release, at every start) reads ~100 bytes, not its */
+	/* whole text; releases is copied, not altered, to pack its pages, */
+	/* and kept in id order (its index by path then holds the id too) */
+	"CREATE TABLE release_texts (id TEXT PRIMARY KEY, text BLOB NOT NULL);"
+	"INSERT INTO release_texts SELECT id, text FROM releases"
+	"  WHERE text IS NOT NULL;"
+	"CREATE TABLE releases_7 (id TEXT PRIMARY KEY,"
+	"  published INTEGER NOT NULL, published_off INTEGER NOT NULL,"
+	"  updated INTEGER NOT NULL, updated_off INTEGER NOT NULL,"
+	"  digest BLOB NOT NULL, has_date INTEGER NOT NULL DEFAULT 0,"
+	"  path BLOB) WITHOUT ROWID;"
+	"INSERT INTO releases_7 SELECT id, published, published_off, updated,"
+	"  updated_off, digest, has_date, path FROM releases;"
+	"DROP TABLE releases;"
+	"ALTER TABLE releases_7 RENAME TO releases;"
+	"CREATE INDEX releases_path ON releases (path);"
+	"CREATE INDEX releases_digest ON releases (digest);",
 };
 #define NMIGRATIONS	(sizeof(migrations) / sizeof(migrations[0]))
 
@@ -790,8 +813,11 @@ state_release_put(struct state *st, const char *id,
 	sqlite3_bind_int(q, 7, r->has_date);
 	sqlite3_bind_blob(q, 8, r->path, r->path ? (int)strlen(r->path) : 0,
 	    SQLITE_STATIC);
+	if (run(st, q, "write release history") < 0)
+		return -1;
+	q = keyed(st, r->text != NULL ? S_TEXT_PUT : S_TEXT_DEL, id, NULL);
 	if (r->text != NULL)
-		sqlite3_bind_blob(q, 9, r->text, (int)strlen(r->text),
+		sqlite3_bind_blob(q, 2, r->text, (int)strlen(r->text),
 		    SQLITE_STATIC);
 	return run(st, q, "write release history");
 }

@@ -294,6 +294,8 @@ test_older_database_migrated(void **state)
 	st = NULL;
 	snprintf(path, sizeof(path), "%s/feedpubd.db", dir);
 	sql(path, "ALTER TABLE pings DROP COLUMN delivery;"
+	    "DROP TABLE release_texts;"
+	    "ALTER TABLE releases ADD COLUMN text BLOB;"
 	    "PRAGMA user_version = 5;"
 	    "INSERT INTO pings (target, feed, body, gen, first, due, attempts) "
 	    "VALUES ('hook', '" FEED "', NULL, 3, 1, 1, 2);");
@@ -310,6 +312,62 @@ test_older_database_migrated(void **state)
 	assert_string_equal(a, b);
 	free(a);
 	free(b);
+}
+
+/*
+ * A release history from before migration 7, texts in the releases rows:
+ * the texts move to their own table, every row keeps its dates and path,
+ * and a row saved without a text stays without one.
+ */
+static void
+test_texts_moved_out_of_history(void **state)
+{
+	struct seen_release got = { .path = "a.md" };
+	char path[TU_PATH_MAX], *text;
+
+	(void)state;
+	reopen();
+	state_close(st);
+	st = NULL;
+	snprintf(path, sizeof(path), "%s/feedpubd.db", dir);
+	sql(path, "DROP TABLE release_texts;"
+	    "ALTER TABLE releases ADD COLUMN text BLOB;"
+	    "PRAGMA user_version = 6;"
+	    "INSERT INTO releases VALUES ('tag:a', 100, 60, 200, -120, "
+	    "  zeroblob(32), 1, CAST('a.md' AS BLOB), CAST('body <a>' AS BLOB));"
+	    "INSERT INTO releases VALUES ('tag:b', 300, 0, 400, 0, "
+	    "  zeroblob(32), 0, CAST('b.md' AS BLOB), NULL);");
+	reopen();
+	assert_int_equal(state_release_get(st, "tag:a", &got), 1);
+	assert_int_equal(got.published.sec, 100);
+	assert_int_equal(got.published.off, 60);
+	assert_int_equal(got.updated.sec, 200);
+	assert_int_equal(got.updated.off, -120);
+	assert_true(got.has_date);
+	assert_true(got.same_path);
+	assert_true(got.has_text);
+	assert_non_null(text = state_release_text(st, "tag:a"));
+	assert_string_equal(text, "body <a>");
+	free(text);
+	assert_string_equal(text = state_release_held(st, "b.md"), "tag:b");
+	free(text);
+	got.path = "b.md";
+	assert_int_equal(state_release_get(st, "tag:b", &got), 1);
+	assert_false(got.has_text);
+	assert_null(state_release_text(st, "tag:b"));
+
+	/* A put with no text drops the saved one (as the column did). */
+	got.path = "a.md";
+	got.text = NULL;
+	assert_int_equal(state_release_put(st, "tag:a", &got), 0);
+	assert_int_equal(state_release_get(st, "tag:a", &got), 1);
+	assert_false(got.has_text);
+	got.text = "new";
+	assert_int_equal(state_release_put(st, "tag:a", &got), 0);
+	reopen();
+	assert_non_null(text = state_release_text(st, "tag:a"));
+	assert_string_equal(text, "new");
+	free(text);
 }
 
 /*
@@ -353,6 +411,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_hub_rows_get_ids, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_older_database_migrated,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_texts_moved_out_of_history,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_rows_paged_past_cursor,
 		    setup, teardown),
