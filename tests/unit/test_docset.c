@@ -56,6 +56,24 @@ assert_gunzip(const struct doc *d)
 	free(out);
 }
 
+/*
+ * In dir: secret.html, a symlink to outside's; out, a symlink to outside;
+ * fifo.html, a FIFO. None of them may be served.
+ */
+static void
+put_escapes(const char *dir, const char *outside)
+{
+	char p[TU_PATH_MAX * 2], link[TU_PATH_MAX * 2];
+
+	snprintf(p, sizeof(p), "%s/secret.html", outside);
+	snprintf(link, sizeof(link), "%s/secret.html", dir);
+	assert_int_equal(symlink(p, link), 0);
+	snprintf(link, sizeof(link), "%s/out", dir);
+	assert_int_equal(symlink(outside, link), 0);
+	snprintf(p, sizeof(p), "%s/fifo.html", dir);
+	assert_int_equal(mkfifo(p, 0644), 0);
+}
+
 static void
 test_types(void **state)
 {
@@ -182,8 +200,7 @@ test_prev_keeps_validators(void **state)
 static void
 test_load(void **state)
 {
-	char dir[TU_PATH_MAX], outside[TU_PATH_MAX], p[TU_PATH_MAX * 2],
-	    link[TU_PATH_MAX * 2];
+	char dir[TU_PATH_MAX], outside[TU_PATH_MAX], p[TU_PATH_MAX * 2];
 	struct docset *ds = docset_new();
 	const struct doc *d;
 
@@ -198,13 +215,7 @@ test_load(void **state)
 	tu_put_file(dir, ".git/x.html", "hidden", 1700000005);
 	tu_put_file(outside, "secret.html", "secret", 1700000006);
 	/* Symlinks out of the folder, to a file and to a folder. */
-	snprintf(p, sizeof(p), "%s/secret.html", outside);
-	snprintf(link, sizeof(link), "%s/secret.html", dir);
-	assert_int_equal(symlink(p, link), 0);
-	snprintf(link, sizeof(link), "%s/out", dir);
-	assert_int_equal(symlink(outside, link), 0);
-	snprintf(p, sizeof(p), "%s/fifo.html", dir);
-	assert_int_equal(mkfifo(p, 0644), 0);
+	put_escapes(dir, outside);
 
 	assert_int_equal(docset_load(ds, dir), 3);
 	assert_int_equal(docset_seal(ds, NULL), 0);
@@ -447,8 +458,7 @@ static void
 test_update_reads_only_named(void **state)
 {
 	static const char *const gone[] = { "releases/z.html" };
-	char dir[TU_PATH_MAX], outside[TU_PATH_MAX], p[TU_PATH_MAX * 2],
-	    link[TU_PATH_MAX * 2];
+	char dir[TU_PATH_MAX], outside[TU_PATH_MAX], p[TU_PATH_MAX * 2];
 	char *big = feed_text(60);
 	/* Out of order, a repeat, and names the walk would not serve. */
 	const char *const names[] = { "releases/c.html", "releases/a.html",
@@ -485,13 +495,7 @@ test_update_reads_only_named(void **state)
 	tu_put_file(dir, "a/b/c/d/e/f/g/h/i/deep.html", "deep", 1700000003);
 	/* Named, but not documents to serve: symlinks out (a file, and a
 	 * folder on the way), a FIFO (not opened to block), a folder. */
-	snprintf(p, sizeof(p), "%s/secret.html", outside);
-	snprintf(link, sizeof(link), "%s/secret.html", dir);
-	assert_int_equal(symlink(p, link), 0);
-	snprintf(link, sizeof(link), "%s/out", dir);
-	assert_int_equal(symlink(outside, link), 0);
-	snprintf(p, sizeof(p), "%s/fifo.html", dir);
-	assert_int_equal(mkfifo(p, 0644), 0);
+	put_escapes(dir, outside);
 	snprintf(p, sizeof(p), "%s/dir.html", dir);
 	assert_int_equal(mkdir(p, 0755), 0);
 
