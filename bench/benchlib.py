@@ -357,6 +357,32 @@ def ctx_switches(pid):
             + int(st["nonvoluntary_ctxt_switches"]))
 
 
+# ---- wrk -------------------------------------------------------------------
+
+WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk_figures(out):
+    """What `wrk --latency` printed, as {rps, p50 and p99 (ms), requests,
+    bad (non-2xx or 3xx answers), sockerr (its line, or "")}."""
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    lat = dict(re.findall(r"^\s+(50|99)%\s+([\d.]+(?:us|ms|s))$", out,
+                          re.M))
+    errs = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    sock = re.search(r"Socket errors: (.*)", out)
+    done = re.search(r"(\d+) requests in", out)
+    if rps is None or "50" not in lat or "99" not in lat or not done:
+        raise BenchError("cannot read wrk's output:\n" + out)
+
+    def ms(v):
+        m = re.match(r"([\d.]+)(us|ms|s)$", v)
+        return float(m.group(1)) * WRK_UNITS[m.group(2)]
+    return {"rps": float(rps.group(1)), "p50": ms(lat["50"]),
+            "p99": ms(lat["99"]), "requests": max(1, int(done.group(1))),
+            "bad": int(errs.group(1)) if errs else 0,
+            "sockerr": sock.group(1) if sock else ""}
+
+
 # ---- watching the output folder --------------------------------------------
 
 class FeedWatch:
