@@ -357,6 +357,39 @@ def ctx_switches(pid):
             + int(st["nonvoluntary_ctxt_switches"]))
 
 
+# nginx (nginx-light) serving a folder as it is: bench/serve's rival
+# (its gzip_static takes a precompressed copy, as feedpubd makes) and
+# bench/beyond's copy of the output. Keys: threads, dir, port, root.
+NGINX_CONF = """\
+worker_processes %(threads)d;
+daemon off;
+pid %(dir)s/nginx.pid;
+error_log %(dir)s/nginx-error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path %(dir)s/nginx-tmp;
+    proxy_temp_path %(dir)s/nginx-tmp;
+    fastcgi_temp_path %(dir)s/nginx-tmp;
+    uwsgi_temp_path %(dir)s/nginx-tmp;
+    scgi_temp_path %(dir)s/nginx-tmp;
+    types { application/atom+xml atom; application/rss+xml rss; }
+    charset utf-8;
+    charset_types application/atom+xml application/rss+xml;
+    sendfile on;
+    tcp_nopush on;
+    keepalive_requests 1000000;
+    gzip_static on;
+    gzip_vary on;
+    server {
+        listen 127.0.0.1:%(port)d;
+        root %(root)s;
+        add_header Cache-Control "max-age=60";
+    }
+}
+"""
+
+
 # ---- wrk -------------------------------------------------------------------
 
 WRK_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
