@@ -688,13 +688,7 @@ class Daemon:
         """SIGTERM (SIGKILL after 10 s); the exit code."""
         if self in LIVE:
             LIVE.remove(self)
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        terminate(self.proc)
         self.closing = True
         for t in self.threads:
             t.join(2.0)
@@ -706,6 +700,17 @@ class Daemon:
         except OSError:
             pass
         return self.proc.returncode
+
+
+def terminate(proc, timeout=10):
+    """SIGTERM to proc if it runs, SIGKILL after timeout s; waited for."""
+    if proc.poll() is None:
+        proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 def stop_all():

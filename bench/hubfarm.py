@@ -206,13 +206,7 @@ class Farm:
         return len({p.conn for p in posts})
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        benchlib.terminate(self.proc)
 
 
 def subscribe_all(farm, port, topic):
