@@ -45,6 +45,8 @@ def wrap(argv):
 	if not VALGRIND:
 		return argv
 	os.makedirs(VALGRIND_LOGS, exist_ok=True)
+	# A daemon a test runs as nobody logs here too.
+	os.chmod(VALGRIND_LOGS, 0o1777)
 	return ['valgrind', '-q', '--error-exitcode=99', '--leak-check=full',
 		'--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
 		'--log-file=%s/%%p.log' % VALGRIND_LOGS] + argv
