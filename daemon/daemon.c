@@ -26,7 +26,11 @@
 #include "upload.h"
 #include "watch.h"
 
-#define SLICE_MS	50.	/* of reading per loop iteration, at most */
+/*
+ * Of reading per loop iteration, at most: a watchdog ping (every 50 ms at
+ * WATCHDOG_USEC=100000) is late by about one slice at most.
+ */
+#define SLICE_MS	20.
 
 struct daemon {
 	struct ev_loop *loop;

@@ -17,6 +17,7 @@
 #include "feeds/gitdates.h"
 #include "feeds/release.h"
 #include "feeds/scan.h"
+#include "dirwalk.h"
 #include "history.h"
 #include "log.h"
 #include "pathset.h"
@@ -72,6 +73,11 @@ struct pipeline {
 		size_t removed;		/* ids freed so far */
 	} batch;
 	double slice_ms;		/* 0: no limit */
+	struct dirwalk *walk;		/* folders that appeared, listed */
+					/* in slices before any batch */
+	struct relcache cache;		/* the release cache, open for */
+	const struct scan_cache *cache_sc;	/* one run's rereads */
+	bool cache_open;
 	bool unwritten;			/* the last publish's feeds failed */
 
 	/* The release history, per run (see history_begin()). */
@@ -183,16 +189,22 @@ mark_touched(void *ud, const char *relpath)
 	pipeline_mark(ud, relpath, PIPE_TOUCHED);
 }
 
+/*
+ * Its files are marked as the runs list it (list_folders()): 100,000 of
+ * them in one step held the loop. Read at the run, like any file: late
+ * writes hold it back.
+ */
 void
 pipeline_mark_folder(struct pipeline *p, const char *relpath)
 {
-	/* Read at the run, like any file: late writes hold it back. */
-	scan_paths(p->cfg->releases_dir, relpath, mark_touched, p);
+	if (dirwalk_add(p->walk, relpath) < 0)
+		lost(p);
 }
 
 void
 pipeline_folder_gone(struct pipeline *p, const char *relpath)
 {
+	dirwalk_drop(p->walk, relpath);
 	p->removed += store_remove_under(p->store, relpath);
 }
 
@@ -200,6 +212,7 @@ void
 pipeline_rescan(struct pipeline *p)
 {
 	batch_free(p);
+	dirwalk_clear(p->walk);
 	pathset_clear(p->dirty);
 	pathset_clear(p->writing);
 	p->rescan = true;
@@ -815,6 +828,30 @@ full_rescan(struct pipeline *p)
 static void reread(struct pipeline *p, const char *relpath, size_t *removed);
 
 /*
+ * The release cache for this run's rereads, opened at the first (opening
+ * it prepares its statements: once per file was a fifth of a burst's
+ * time). None while the history cannot be saved, as for cache_for().
+ */
+static const struct scan_cache *
+run_cache(struct pipeline *p)
+{
+	if (!p->cache_open) {
+		p->cache_open = true;
+		p->cache_sc = cache_for(p, &p->cache);
+	}
+	return p->history_unsaved ? NULL : p->cache_sc;
+}
+
+static void
+run_cache_close(struct pipeline *p)
+{
+	if (p->cache_open)
+		relcache_close(&p->cache);
+	p->cache_open = false;
+	p->cache_sc = NULL;
+}
+
+/*
  * A full rescan reads files in byte order, so of two with one id (Å in
  * NFC and in NFD) the first path would win at every cold start, whoever
  * held the id before. The history knows: its holder takes the id back
@@ -851,8 +888,6 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 {
 	struct release *r = store_get(p->store, relpath);
 	char *was = r != NULL ? strdup(r->id) : NULL;
-	const struct scan_cache *cache;
-	struct relcache cached;
 	int rc;
 
 	if (pathset_has(p->writing, relpath)) {
@@ -864,10 +899,8 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 	if (r != NULL && (r = store_take(p->store, relpath)) != NULL &&
 	    store_put(p->held, r, NULL) != STORE_PUT_OK)
 		lost(p);
-	cache = cache_for(p, &cached);
 	rc = scan_file_cached(&p->meta, p->cfg->releases_dir, relpath,
-	    p->store, p->held, cache, report, p);
-	relcache_close(&cached);
+	    p->store, p->held, run_cache(p), report, p);
 	if (rc >= 0) {
 		pathset_remove(p->bad, relpath);
 		forget_error(p, relpath);
@@ -1015,17 +1048,51 @@ git_dates(struct pipeline *p)
 	p->meta.git = p->git;
 }
 
-/* 0 when read, 1 when a slice of a batch was, -1 when the folder was not. */
+#define WALK_STEP	256	/* entries listed between looks at the clock */
+
+/*
+ * List the folders that appeared, marking their release files, for what
+ * is left of the slice begun at t0 (a date_mono_ms() time). Returns 1
+ * when more is left for the next run, else 0.
+ */
+static int
+list_folders(struct pipeline *p, double t0)
+{
+	int rc;
+
+	do {
+		if ((rc = dirwalk_step(p->walk, p->cfg->releases_dir,
+		    WALK_STEP, mark_touched, p)) < 0) {
+			lost(p);
+			return 0;
+		}
+	} while (rc == 1 && (p->slice_ms <= 0 ||
+	    date_mono_ms() - t0 < p->slice_ms));
+	return rc;
+}
+
+/*
+ * 0 when read, 1 when a slice of a batch (or of listing new folders) was,
+ * -1 when the folder was not. No batch starts before the new folders are
+ * listed whole, so the publish that follows holds every file of a folder
+ * moved in, not the first slice's.
+ */
 static int
 read_some(struct pipeline *p)
 {
+	double t0 = date_mono_ms();
 	bool whole = false;
 	int rc = 0;
 
+	if (p->rescan)
+		dirwalk_clear(p->walk);		/* the rescan lists it all */
+	else if (list_folders(p, t0) == 1)
+		return 1;
 	git_dates(p);
 	history_begin(p);
-	if (!p->rescan && (rc = read_marked(p, date_mono_ms())) < 0)
+	if (!p->rescan && (rc = read_marked(p, t0)) < 0)
 		p->rescan = true;
+	run_cache_close(p);
 	if (p->rescan) {
 		batch_free(p);
 		whole = (rc = full_rescan(p)) == 0;
@@ -1416,7 +1483,8 @@ pipeline_new(const struct config *c, struct state *st, struct ping *ping)
 	p->tokeep = pathset_new();
 	p->errors = xmlHashCreate(64);
 	p->held = store_new();
-	if (p->store == NULL || p->dirty == NULL || p->writing == NULL ||
+	p->walk = dirwalk_new();
+	if (p->walk == NULL || p->store == NULL || p->dirty == NULL || p->writing == NULL ||
 	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL ||
 	    p->tokeep == NULL || p->errors == NULL || p->held == NULL) {
 		pipeline_free(p);
@@ -1433,6 +1501,7 @@ pipeline_free(struct pipeline *p)
 	site_forget();
 	publish_forget();
 	batch_free(p);
+	dirwalk_free(p->walk);
 	store_free(p->store);
 	pathset_free(p->dirty);
 	pathset_free(p->writing);
