@@ -67,9 +67,11 @@ struct pipeline {
 
 	/* The marked files being read, in slices (see pipeline_slice()). */
 	struct batch {
-		char **v;		/* the paths; NULL: no batch */
+		char **v;		/* the paths (owned; NULL once done */
+					/* with); NULL: no batch */
 		size_t n, i;		/* how many, the next one */
-		enum { B_GONE, B_READ, B_CLASHED } step;
+		enum { B_SORT, B_GONE, B_READ, B_CLASHED } step;
+		struct pathsort sort;	/* B_SORT: v being sorted */
 		size_t removed;		/* ids freed so far */
 	} batch;
 	double slice_ms;		/* 0: no limit */
@@ -113,8 +115,15 @@ lost(struct pipeline *p)
 static void
 batch_free(struct pipeline *p)
 {
-	pathset_sorted_free(p->batch.v, p->batch.n);
-	memset(&p->batch, 0, sizeof(p->batch));
+	struct batch *b = &p->batch;
+
+	if (b->step == B_SORT && b->v != NULL) {
+		pathset_sorted_free(b->sort.v, b->n);
+		pathsort_finish(&b->sort);
+	} else {
+		pathset_sorted_free(b->v, b->n);
+	}
+	memset(b, 0, sizeof(*b));
 }
 
 
@@ -920,16 +929,30 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 	free(was);
 }
 
-/* The marked files, in byte order. Returns 0, or -1 when out of memory. */
+/*
+ * The marked files, taken out of the change set (marks made from now on
+ * wait for the next batch), to be sorted in steps (B_SORT). Returns 0, or
+ * -1 when out of memory.
+ */
 static int
 batch_start(struct pipeline *p)
 {
 	struct batch *b = &p->batch;
 
-	if ((b->v = pathset_sorted(p->dirty, &b->n)) == NULL)
+	if ((b->v = pathset_take(p->dirty, &b->n)) == NULL)
 		return -1;
+	if (pathsort_init(&b->sort, b->v, b->n) < 0) {
+		/* Back into the set: the marks are kept for the rescan. */
+		for (size_t i = 0; i < b->n; i++)
+			if (pathset_add(p->dirty, b->v[i]) < 0)
+				break;
+		pathset_sorted_free(b->v, b->n);
+		b->v = NULL;
+		b->n = 0;
+		return -1;
+	}
 	b->i = 0;
-	b->step = B_GONE;
+	b->step = B_SORT;
 	b->removed = p->removed;
 	p->removed = 0;
 	return 0;
@@ -937,20 +960,29 @@ batch_start(struct pipeline *p)
 
 /*
  * Next step of the batch. Returns 1 when there is one, 0 when the batch
- * is done, -1 when out of memory.
+ * is done, -1 when out of memory. The removals and the reads take the
+ * same sorted paths: a path the first step took is NULL for the second.
  */
 static int
 batch_next(struct pipeline *p)
 {
 	struct batch *b = &p->batch;
 
-	pathset_sorted_free(b->v, b->n);
-	b->v = NULL;
-	b->n = b->i = 0;
+	b->i = 0;
+	if (b->step == B_SORT) {
+		b->v = b->sort.v;
+		pathsort_finish(&b->sort);
+		b->step = B_GONE;
+		return 1;
+	}
 	if (b->step == B_GONE) {
 		b->step = B_READ;
-		b->v = pathset_sorted(p->dirty, &b->n);
-	} else if (b->step == B_READ && b->removed + p->removed > 0 &&
+		return 1;
+	}
+	pathset_sorted_free(b->v, b->n);
+	b->v = NULL;
+	b->n = 0;
+	if (b->step == B_READ && b->removed + p->removed > 0 &&
 	    pathset_count(p->clashed) > 0) {
 		/* A copy: reread() changes the clashed set as it goes. */
 		b->step = B_CLASHED;
@@ -962,29 +994,39 @@ batch_next(struct pipeline *p)
 }
 
 static void
-batch_one(struct pipeline *p, const char *path)
+batch_one(struct pipeline *p, size_t i)
 {
 	struct batch *b = &p->batch;
+	char *path = b->v[i];
 
+	if (path == NULL)
+		return;
 	switch (b->step) {
+	case B_SORT:	/* not called: the paths are not in order yet */
+		return;
 	case B_GONE:
 		if (!gone(p, path))
 			return;
-		pathset_remove(p->dirty, path);
+		pathset_remove(p->dirty, path);	/* marked again meanwhile */
 		pathset_remove(p->bad, path);
 		pathset_remove(p->clashed, path);
 		forget_error(p, path);
 		b->removed += store_remove(p->store, path) == 0;
-		return;
+		break;
 	case B_READ:
-		if (pathset_remove(p->dirty, path))
-			reread(p, path, &b->removed);
-		return;
+		pathset_remove(p->dirty, path);	/* this read answers it */
+		reread(p, path, &b->removed);
+		break;
 	case B_CLASHED:
 		reread(p, path, &b->removed);
-		return;
+		break;
 	}
+	/* Freed as it goes: 100,000 frees at the end held the loop too. */
+	free(path);
+	b->v[i] = NULL;
 }
+
+#define SORT_STEP	8192	/* paths merged between looks at the clock */
 
 /*
  * Read the marked files (files still being written wait): removals first,
@@ -1004,10 +1046,19 @@ read_marked(struct pipeline *p, double t0)
 	if (b->v == NULL && batch_start(p) < 0)
 		return -1;
 	while (rc == 1) {
-		while (b->i < b->n) {
-			if (p->slice_ms > 0 && date_mono_ms() - t0 >= p->slice_ms)
-				return 1;
-			batch_one(p, b->v[b->i++]);
+		if (b->step == B_SORT) {
+			while (!pathsort_step(&b->sort, SORT_STEP))
+				if (p->slice_ms > 0 &&
+				    date_mono_ms() - t0 >= p->slice_ms)
+					return 1;
+		} else {
+			/* One file at least per run, however little is left. */
+			while (b->i < b->n) {
+				batch_one(p, b->i++);
+				if (b->i < b->n && p->slice_ms > 0 &&
+				    date_mono_ms() - t0 >= p->slice_ms)
+					return 1;
+			}
 		}
 		rc = batch_next(p);
 	}
