@@ -1416,9 +1416,20 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	double t0 = date_mono_ms();
 	bool known;
 	int64_t since = empty_since(p, now, &known);
-	int rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
-	    !p->once, &pr);
+	int rc;
 
+	/*
+	 * A batch under way (an embargo ending, a retry): the store holds
+	 * part of it. The batch's last run publishes, past now.
+	 */
+	if (p->batch.v != NULL) {
+		memset(res, 0, sizeof(*res));
+		res->outcome = PIPE_MORE;
+		res->next_embargo = p->next_embargo;
+		return 1;
+	}
+	rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
+	    !p->once, &pr);
 	if (pr.site_more && !pr.feeds_went) {
 		/* The site is written in slices too; the feeds when the pages
 		 * they link are in place. */

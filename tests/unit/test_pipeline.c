@@ -422,6 +422,35 @@ test_folder_replaced_while_listed(void **state)
 	tu_rm_tree(aside);
 }
 
+/*
+ * A publish asked for while a batch is read (an embargo ends, a retry)
+ * waits for the batch's last run: the store holds only part of the
+ * folder meanwhile.
+ */
+static void
+test_publish_waits_for_the_batch(void **state)
+{
+	struct pipe_result res;
+	int more = 0;
+
+	(void)state;
+	start(false);
+	run();
+	pipeline_slice(p, 1e-6);
+	put_many("in", "n", 600);
+	pipeline_mark_folder(p, "in");
+	while (pipeline_releases(p) == 0) {
+		assert_int_equal(pipeline_run(p, T0, &res), 1);
+		assert_true(++more < 1000);
+	}
+	assert_int_equal(pipeline_publish(p, T0, &res), 1);
+	assert_int_equal(res.outcome, PIPE_MORE);
+	assert_int_equal(pipeline_entries(p), 0);
+	run_sliced();
+	assert_int_equal(pipeline_releases(p), 600);
+	assert_true(pipeline_entries(p) > 0);
+}
+
 /* Moved out again while listed: none of it is published. */
 static void
 test_folder_moved_out_while_listed(void **state)
@@ -683,6 +712,8 @@ main(void)
 		    test_folder_replaced_while_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_folder_moved_out_while_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_publish_waits_for_the_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_folder_with_loops_and_fifo_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup,
