@@ -17,6 +17,7 @@
 
 #include <ev.h>
 
+#include "feeds/date.h"
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
@@ -26,7 +27,11 @@
 #include "upload.h"
 #include "watch.h"
 
-#define SLICE_MS	50.	/* of reading per loop iteration, at most */
+/*
+ * Of reading per loop iteration, at most: a watchdog ping (every 50 ms at
+ * WATCHDOG_USEC=100000) is late by about one slice at most.
+ */
+#define SLICE_MS	20.
 
 struct daemon {
 	struct ev_loop *loop;
@@ -138,6 +143,17 @@ publish(struct daemon *d, int64_t now, bool retry)
 	after_run(d, &res, retry);
 }
 
+/* This thread's CPU time, ms. */
+static double
+cpu_ms(void)
+{
+	struct timespec ts;
+
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0.;
+	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
 /*
  * The settle window closed (or a batch goes on): read what changed and
  * publish. Returns the outcome, PIPE_UNREAD when the folder is not there.
@@ -147,6 +163,7 @@ flush(struct daemon *d)
 {
 	struct pipe_result res = { .outcome = PIPE_UNREAD };
 	struct stat st;
+	double t0, cpu0;
 
 	ev_timer_stop(d->loop, &d->settle);
 	ev_timer_stop(d->loop, &d->cap);
@@ -158,7 +175,15 @@ flush(struct daemon *d)
 		root_gone(d);
 		return PIPE_UNREAD;
 	}
+	t0 = date_mono_ms();
+	cpu0 = cpu_ms();
 	pipeline_run(d->pipe, (int64_t)time(NULL), &res);
+	/* For bench/burst: what held the loop, and whether it ran or waited
+	 * for a CPU meanwhile. */
+	if ((t0 = date_mono_ms() - t0) > 2 * SLICE_MS)
+		log_debug("a run held the loop %.1f ms (%.1f ms of CPU)%s", t0,
+		    cpu_ms() - cpu0, res.outcome == PIPE_MORE ? ", more to "
+		    "come" : "");
 	after_run(d, &res, false);
 	return res.outcome;
 }

@@ -181,6 +181,114 @@ pathset_sorted(const struct pathset *s, size_t *n)
 	return v;
 }
 
+char **
+pathset_take(struct pathset *s, size_t *n)
+{
+	char **v = malloc((s->count + 1) * sizeof(*v));
+	size_t k = 0;
+
+	*n = 0;
+	if (v == NULL)
+		return NULL;
+	for (size_t i = 0; i < s->nslots; i++)
+		if (s->slots[i].path != NULL) {
+			v[k++] = s->slots[i].path;
+			s->slots[i].path = NULL;
+		}
+	s->count = 0;
+	*n = k;
+	return v;
+}
+
+#define RUN	32	/* sorted by insertion first */
+
+int
+pathsort_init(struct pathsort *ps, char **v, size_t n)
+{
+	*ps = (struct pathsort){ .v = v, .n = n, .width = 0 };
+	if ((ps->tmp = malloc((n + 1) * sizeof(*ps->tmp))) == NULL)
+		return -1;
+	return 0;
+}
+
+/* v[lo..hi) by insertion: short runs, few comparisons. */
+static void
+insertion(char **v, size_t lo, size_t hi)
+{
+	for (size_t i = lo + 1; i < hi; i++) {
+		char *x = v[i];
+		size_t j = i;
+
+		for (; j > lo && strcmp(v[j - 1], x) > 0; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+/* The runs v[lo..mid) and v[mid..hi), sorted, into out[lo..hi). */
+static void
+merge(char *const *v, char **out, size_t lo, size_t mid, size_t hi)
+{
+	size_t i = lo, j = mid, k = lo;
+
+	while (i < mid && j < hi)
+		out[k++] = strcmp(v[j], v[i]) < 0 ? v[j++] : v[i++];
+	while (i < mid)
+		out[k++] = v[i++];
+	while (j < hi)
+		out[k++] = v[j++];
+}
+
+bool
+pathsort_step(struct pathsort *ps, size_t max)
+{
+	size_t done = 0;
+
+	while (done < max) {
+		size_t hi;
+
+		if (ps->width == 0) {
+			/* First pass: runs of RUN, in place. */
+			if (ps->lo >= ps->n) {
+				ps->width = RUN;
+				ps->lo = 0;
+				continue;
+			}
+			hi = ps->lo + RUN < ps->n ? ps->lo + RUN : ps->n;
+			insertion(ps->v, ps->lo, hi);
+		} else {
+			size_t mid;
+			char **t;
+
+			if (ps->width >= ps->n)
+				return true;
+			if (ps->lo >= ps->n) {
+				/* A pass is over: its output is the input. */
+				t = ps->v;
+				ps->v = ps->tmp;
+				ps->tmp = t;
+				ps->width *= 2;
+				ps->lo = 0;
+				continue;
+			}
+			mid = ps->lo + ps->width < ps->n ? ps->lo + ps->width :
+			    ps->n;
+			hi = mid + ps->width < ps->n ? mid + ps->width : ps->n;
+			merge(ps->v, ps->tmp, ps->lo, mid, hi);
+		}
+		done += hi - ps->lo;
+		ps->lo = hi;
+	}
+	return false;
+}
+
+void
+pathsort_finish(struct pathsort *ps)
+{
+	free(ps->tmp);
+	ps->tmp = NULL;
+}
+
 void
 pathset_sorted_free(char **v, size_t n)
 {

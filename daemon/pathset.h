@@ -34,6 +34,31 @@ void pathset_clear(struct pathset *s);
  * with pathset_sorted_free(v, *n). NULL when out of memory.
  */
 char **pathset_sorted(const struct pathset *s, size_t *n);
-void pathset_sorted_free(char **v, size_t n);
+void pathset_sorted_free(char **v, size_t n);	/* NULL entries are fine */
+
+/*
+ * Every path of s moved out (s is empty then) into an array of *n strings
+ * the caller owns, in no order: free with pathset_sorted_free(v, *n).
+ * Constant work per slot, no copies. NULL when out of memory (s is kept).
+ */
+char **pathset_take(struct pathset *s, size_t *n);
+
+/*
+ * Sorting v[0..n) in byte order a step at a time (a merge sort), so that
+ * 100,000 paths (~200 ms in one qsort here) never hold a loop for long.
+ * pathsort_init() takes v over and returns 0, or -1 when out of memory
+ * (v is still the caller's then). Each pathsort_step() merges about max
+ * entries and returns true once ps->v holds the paths sorted. ps->v (not
+ * always the array given) holds every path between steps too; after
+ * pathsort_finish(), which frees the other buffer, the caller owns it.
+ */
+struct pathsort {
+	char **v, **tmp;	/* tmp: n entries */
+	size_t n, width, lo;	/* the runs being merged, the next pair */
+};
+
+int pathsort_init(struct pathsort *ps, char **v, size_t n);
+bool pathsort_step(struct pathsort *ps, size_t max);
+void pathsort_finish(struct pathsort *ps);
 
 #endif

@@ -17,6 +17,7 @@
 #include "feeds/gitdates.h"
 #include "feeds/release.h"
 #include "feeds/scan.h"
+#include "dirwalk.h"
 #include "history.h"
 #include "log.h"
 #include "pathset.h"
@@ -66,12 +67,19 @@ struct pipeline {
 
 	/* The marked files being read, in slices (see pipeline_slice()). */
 	struct batch {
-		char **v;		/* the paths; NULL: no batch */
+		char **v;		/* the paths (owned; NULL once done */
+					/* with); NULL: no batch */
 		size_t n, i;		/* how many, the next one */
-		enum { B_GONE, B_READ, B_CLASHED } step;
+		enum { B_SORT, B_GONE, B_READ, B_CLASHED } step;
+		struct pathsort sort;	/* B_SORT: v being sorted */
 		size_t removed;		/* ids freed so far */
 	} batch;
 	double slice_ms;		/* 0: no limit */
+	struct dirwalk *walk;		/* folders that appeared, listed */
+					/* in slices before any batch */
+	struct relcache cache;		/* the release cache, open for */
+	const struct scan_cache *cache_sc;	/* one run's rereads */
+	bool cache_open;
 	bool unwritten;			/* the last publish's feeds failed */
 
 	/* The release history, per run (see history_begin()). */
@@ -107,8 +115,15 @@ lost(struct pipeline *p)
 static void
 batch_free(struct pipeline *p)
 {
-	pathset_sorted_free(p->batch.v, p->batch.n);
-	memset(&p->batch, 0, sizeof(p->batch));
+	struct batch *b = &p->batch;
+
+	if (b->step == B_SORT && b->v != NULL) {
+		pathset_sorted_free(b->sort.v, b->n);
+		pathsort_finish(&b->sort);
+	} else {
+		pathset_sorted_free(b->v, b->n);
+	}
+	memset(b, 0, sizeof(*b));
 }
 
 
@@ -183,16 +198,22 @@ mark_touched(void *ud, const char *relpath)
 	pipeline_mark(ud, relpath, PIPE_TOUCHED);
 }
 
+/*
+ * Its files are marked as the runs list it (list_folders()): 100,000 of
+ * them in one step held the loop. Read at the run, like any file: late
+ * writes hold it back.
+ */
 void
 pipeline_mark_folder(struct pipeline *p, const char *relpath)
 {
-	/* Read at the run, like any file: late writes hold it back. */
-	scan_paths(p->cfg->releases_dir, relpath, mark_touched, p);
+	if (dirwalk_add(p->walk, relpath) < 0)
+		lost(p);
 }
 
 void
 pipeline_folder_gone(struct pipeline *p, const char *relpath)
 {
+	dirwalk_drop(p->walk, relpath);
 	p->removed += store_remove_under(p->store, relpath);
 }
 
@@ -200,6 +221,7 @@ void
 pipeline_rescan(struct pipeline *p)
 {
 	batch_free(p);
+	dirwalk_clear(p->walk);
 	pathset_clear(p->dirty);
 	pathset_clear(p->writing);
 	p->rescan = true;
@@ -815,6 +837,30 @@ full_rescan(struct pipeline *p)
 static void reread(struct pipeline *p, const char *relpath, size_t *removed);
 
 /*
+ * The release cache for this run's rereads, opened at the first (opening
+ * it prepares its statements: once per file was a fifth of a burst's
+ * time). None while the history cannot be saved, as for cache_for().
+ */
+static const struct scan_cache *
+run_cache(struct pipeline *p)
+{
+	if (!p->cache_open) {
+		p->cache_open = true;
+		p->cache_sc = cache_for(p, &p->cache);
+	}
+	return p->history_unsaved ? NULL : p->cache_sc;
+}
+
+static void
+run_cache_close(struct pipeline *p)
+{
+	if (p->cache_open)
+		relcache_close(&p->cache);
+	p->cache_open = false;
+	p->cache_sc = NULL;
+}
+
+/*
  * A full rescan reads files in byte order, so of two with one id (Å in
  * NFC and in NFD) the first path would win at every cold start, whoever
  * held the id before. The history knows: its holder takes the id back
@@ -851,8 +897,6 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 {
 	struct release *r = store_get(p->store, relpath);
 	char *was = r != NULL ? strdup(r->id) : NULL;
-	const struct scan_cache *cache;
-	struct relcache cached;
 	int rc;
 
 	if (pathset_has(p->writing, relpath)) {
@@ -864,10 +908,8 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 	if (r != NULL && (r = store_take(p->store, relpath)) != NULL &&
 	    store_put(p->held, r, NULL) != STORE_PUT_OK)
 		lost(p);
-	cache = cache_for(p, &cached);
 	rc = scan_file_cached(&p->meta, p->cfg->releases_dir, relpath,
-	    p->store, p->held, cache, report, p);
-	relcache_close(&cached);
+	    p->store, p->held, run_cache(p), report, p);
 	if (rc >= 0) {
 		pathset_remove(p->bad, relpath);
 		forget_error(p, relpath);
@@ -887,16 +929,30 @@ reread(struct pipeline *p, const char *relpath, size_t *removed)
 	free(was);
 }
 
-/* The marked files, in byte order. Returns 0, or -1 when out of memory. */
+/*
+ * The marked files, taken out of the change set (marks made from now on
+ * wait for the next batch), to be sorted in steps (B_SORT). Returns 0, or
+ * -1 when out of memory.
+ */
 static int
 batch_start(struct pipeline *p)
 {
 	struct batch *b = &p->batch;
 
-	if ((b->v = pathset_sorted(p->dirty, &b->n)) == NULL)
+	if ((b->v = pathset_take(p->dirty, &b->n)) == NULL)
 		return -1;
+	if (pathsort_init(&b->sort, b->v, b->n) < 0) {
+		/* Back into the set: the marks are kept for the rescan. */
+		for (size_t i = 0; i < b->n; i++)
+			if (pathset_add(p->dirty, b->v[i]) < 0)
+				break;
+		pathset_sorted_free(b->v, b->n);
+		b->v = NULL;
+		b->n = 0;
+		return -1;
+	}
 	b->i = 0;
-	b->step = B_GONE;
+	b->step = B_SORT;
 	b->removed = p->removed;
 	p->removed = 0;
 	return 0;
@@ -904,20 +960,29 @@ batch_start(struct pipeline *p)
 
 /*
  * Next step of the batch. Returns 1 when there is one, 0 when the batch
- * is done, -1 when out of memory.
+ * is done, -1 when out of memory. The removals and the reads take the
+ * same sorted paths: a path the first step took is NULL for the second.
  */
 static int
 batch_next(struct pipeline *p)
 {
 	struct batch *b = &p->batch;
 
-	pathset_sorted_free(b->v, b->n);
-	b->v = NULL;
-	b->n = b->i = 0;
+	b->i = 0;
+	if (b->step == B_SORT) {
+		b->v = b->sort.v;
+		pathsort_finish(&b->sort);
+		b->step = B_GONE;
+		return 1;
+	}
 	if (b->step == B_GONE) {
 		b->step = B_READ;
-		b->v = pathset_sorted(p->dirty, &b->n);
-	} else if (b->step == B_READ && b->removed + p->removed > 0 &&
+		return 1;
+	}
+	pathset_sorted_free(b->v, b->n);
+	b->v = NULL;
+	b->n = 0;
+	if (b->step == B_READ && b->removed + p->removed > 0 &&
 	    pathset_count(p->clashed) > 0) {
 		/* A copy: reread() changes the clashed set as it goes. */
 		b->step = B_CLASHED;
@@ -929,29 +994,39 @@ batch_next(struct pipeline *p)
 }
 
 static void
-batch_one(struct pipeline *p, const char *path)
+batch_one(struct pipeline *p, size_t i)
 {
 	struct batch *b = &p->batch;
+	char *path = b->v[i];
 
+	if (path == NULL)
+		return;
 	switch (b->step) {
+	case B_SORT:	/* not called: the paths are not in order yet */
+		return;
 	case B_GONE:
 		if (!gone(p, path))
 			return;
-		pathset_remove(p->dirty, path);
+		pathset_remove(p->dirty, path);	/* marked again meanwhile */
 		pathset_remove(p->bad, path);
 		pathset_remove(p->clashed, path);
 		forget_error(p, path);
 		b->removed += store_remove(p->store, path) == 0;
-		return;
+		break;
 	case B_READ:
-		if (pathset_remove(p->dirty, path))
-			reread(p, path, &b->removed);
-		return;
+		pathset_remove(p->dirty, path);	/* this read answers it */
+		reread(p, path, &b->removed);
+		break;
 	case B_CLASHED:
 		reread(p, path, &b->removed);
-		return;
+		break;
 	}
+	/* Freed as it goes: 100,000 frees at the end held the loop too. */
+	free(path);
+	b->v[i] = NULL;
 }
+
+#define SORT_STEP	8192	/* paths merged between looks at the clock */
 
 /*
  * Read the marked files (files still being written wait): removals first,
@@ -971,10 +1046,19 @@ read_marked(struct pipeline *p, double t0)
 	if (b->v == NULL && batch_start(p) < 0)
 		return -1;
 	while (rc == 1) {
-		while (b->i < b->n) {
-			if (p->slice_ms > 0 && date_mono_ms() - t0 >= p->slice_ms)
-				return 1;
-			batch_one(p, b->v[b->i++]);
+		if (b->step == B_SORT) {
+			while (!pathsort_step(&b->sort, SORT_STEP))
+				if (p->slice_ms > 0 &&
+				    date_mono_ms() - t0 >= p->slice_ms)
+					return 1;
+		} else {
+			/* One file at least per run, however little is left. */
+			while (b->i < b->n) {
+				batch_one(p, b->i++);
+				if (b->i < b->n && p->slice_ms > 0 &&
+				    date_mono_ms() - t0 >= p->slice_ms)
+					return 1;
+			}
 		}
 		rc = batch_next(p);
 	}
@@ -1015,17 +1099,51 @@ git_dates(struct pipeline *p)
 	p->meta.git = p->git;
 }
 
-/* 0 when read, 1 when a slice of a batch was, -1 when the folder was not. */
+#define WALK_STEP	256	/* entries listed between looks at the clock */
+
+/*
+ * List the folders that appeared, marking their release files, for what
+ * is left of the slice begun at t0 (a date_mono_ms() time). Returns 1
+ * when more is left for the next run, else 0.
+ */
+static int
+list_folders(struct pipeline *p, double t0)
+{
+	int rc;
+
+	do {
+		if ((rc = dirwalk_step(p->walk, p->cfg->releases_dir,
+		    WALK_STEP, mark_touched, p)) < 0) {
+			lost(p);
+			return 0;
+		}
+	} while (rc == 1 && (p->slice_ms <= 0 ||
+	    date_mono_ms() - t0 < p->slice_ms));
+	return rc;
+}
+
+/*
+ * 0 when read, 1 when a slice of a batch (or of listing new folders) was,
+ * -1 when the folder was not. No batch starts before the new folders are
+ * listed whole, so the publish that follows holds every file of a folder
+ * moved in, not the first slice's.
+ */
 static int
 read_some(struct pipeline *p)
 {
+	double t0 = date_mono_ms();
 	bool whole = false;
 	int rc = 0;
 
+	if (p->rescan)
+		dirwalk_clear(p->walk);		/* the rescan lists it all */
+	else if (list_folders(p, t0) == 1)
+		return 1;
 	git_dates(p);
 	history_begin(p);
-	if (!p->rescan && (rc = read_marked(p, date_mono_ms())) < 0)
+	if (!p->rescan && (rc = read_marked(p, t0)) < 0)
 		p->rescan = true;
+	run_cache_close(p);
 	if (p->rescan) {
 		batch_free(p);
 		whole = (rc = full_rescan(p)) == 0;
@@ -1298,9 +1416,20 @@ pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res)
 	double t0 = date_mono_ms();
 	bool known;
 	int64_t since = empty_since(p, now, &known);
-	int rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
-	    !p->once, &pr);
+	int rc;
 
+	/*
+	 * A batch under way (an embargo ending, a retry): the store holds
+	 * part of it. The batch's last run publishes, past now.
+	 */
+	if (p->batch.v != NULL) {
+		memset(res, 0, sizeof(*res));
+		res->outcome = PIPE_MORE;
+		res->next_embargo = p->next_embargo;
+		return 1;
+	}
+	rc = publish_feeds(p->cfg, p->store, now, since, p->slice_ms,
+	    !p->once, &pr);
 	if (pr.site_more && !pr.feeds_went) {
 		/* The site is written in slices too; the feeds when the pages
 		 * they link are in place. */
@@ -1416,7 +1545,8 @@ pipeline_new(const struct config *c, struct state *st, struct ping *ping)
 	p->tokeep = pathset_new();
 	p->errors = xmlHashCreate(64);
 	p->held = store_new();
-	if (p->store == NULL || p->dirty == NULL || p->writing == NULL ||
+	p->walk = dirwalk_new();
+	if (p->walk == NULL || p->store == NULL || p->dirty == NULL || p->writing == NULL ||
 	    p->bad == NULL || p->clashed == NULL || p->reclaim == NULL ||
 	    p->tokeep == NULL || p->errors == NULL || p->held == NULL) {
 		pipeline_free(p);
@@ -1433,6 +1563,7 @@ pipeline_free(struct pipeline *p)
 	site_forget();
 	publish_forget();
 	batch_free(p);
+	dirwalk_free(p->walk);
 	store_free(p->store);
 	pathset_free(p->dirty);
 	pathset_free(p->writing);

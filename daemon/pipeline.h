@@ -140,7 +140,11 @@ int pipeline_run(struct pipeline *p, int64_t now, struct pipe_result *res);
  */
 void pipeline_slice(struct pipeline *p, double ms);
 
-/* Publish again without reading (an embargo ended, a retry). Same return. */
+/*
+ * Publish again without reading (an embargo ended, a retry). Same return;
+ * PIPE_MORE while a batch is read in slices (the store holds part of
+ * it): the batch's last run publishes.
+ */
 int pipeline_publish(struct pipeline *p, int64_t now, struct pipe_result *res);
 
 /*

@@ -1,7 +1,9 @@
 /*
  * state: feedpubd's durable state, one SQLite database (feedpubd.db) in
- * the state folder (WAL, one small transaction per change): the pending
- * pings, at most one per (target, feed), which survive crashes and
+ * the state folder (WAL, one small transaction per change; checkpoints run
+ * on a thread of the state's own, so a commit never waits for their
+ * fsyncs; state_close() joins it): the pending pings, at most one per
+ * (target, feed), which survive crashes and
  * restarts, what they announced, and the release history (what each
  * release's dates were).
  * Older databases are migrated when opened for writing.

@@ -98,6 +98,52 @@ test_sorted_copies_in_byte_order(void **state)
 	pathset_free(s);
 }
 
+/*
+ * Taken out, then sorted a few entries per step: every size around the
+ * run and merge boundaries (0, 1, 31-33, 64, 65, ...), with steps of 1
+ * entry and of more than the whole, comes out in byte order, each path
+ * once, and the set is empty after the take.
+ */
+static void
+test_take_and_sort_in_steps(void **state)
+{
+	const size_t sizes[] = { 0, 1, 2, 31, 32, 33, 64, 65, 97, 1000, 4099 };
+	const size_t steps[] = { 1, 7, 100000 };
+	char path[64];
+
+	(void)state;
+	for (size_t a = 0; a < sizeof(sizes) / sizeof(sizes[0]); a++)
+		for (size_t b = 0; b < sizeof(steps) / sizeof(steps[0]); b++) {
+			struct pathset *s = pathset_new();
+			struct pathsort ps;
+			size_t n, k = 0;
+			char **v;
+
+			assert_non_null(s);
+			for (size_t i = 0; i < sizes[a]; i++) {
+				/* Shared prefixes, and an order of its own. */
+				snprintf(path, sizeof(path), "%zu/x%zu.md",
+				    (i * 7919) % 13, (i * 104729) % 9973);
+				assert_int_equal(pathset_add(s, path), 0);
+			}
+			v = pathset_take(s, &n);
+			assert_non_null(v);
+			assert_int_equal(pathset_count(s), 0);
+			assert_false(pathset_has(s, "0/x0.md"));
+			assert_int_equal(pathsort_init(&ps, v, n), 0);
+			while (!pathsort_step(&ps, steps[b]))
+				assert_true(++k < 10 * 4099 + 100);
+			pathsort_finish(&ps);
+			for (size_t i = 1; i < n; i++)
+				assert_true(strcmp(ps.v[i - 1], ps.v[i]) < 0);
+			/* The set takes new paths after the take. */
+			assert_int_equal(pathset_add(s, "new.md"), 0);
+			assert_true(pathset_has(s, "new.md"));
+			pathset_sorted_free(ps.v, n);
+			pathset_free(s);
+		}
+}
+
 int
 main(void)
 {
@@ -105,6 +151,7 @@ main(void)
 		cmocka_unit_test(test_add_has_remove),
 		cmocka_unit_test(test_many_grow_and_shift),
 		cmocka_unit_test(test_sorted_copies_in_byte_order),
+		cmocka_unit_test(test_take_and_sort_in_steps),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -347,6 +347,170 @@ test_new_folder_read_except_what_is_being_written(void **state)
 	assert_string_equal(title("ny/b.md"), "B1");
 }
 
+/* ---- a folder moved in, listed in slices -------------------------------- */
+
+/* Runs as finely sliced as can be until one publishes: how many before. */
+static size_t
+run_sliced(void)
+{
+	struct pipe_result res;
+	size_t more = 0;
+	int rc;
+
+	while ((rc = pipeline_run(p, T0 + 86400 * 400, &res)) == 1) {
+		assert_int_equal(res.outcome, PIPE_MORE);
+		assert_true(++more < 100000);
+	}
+	assert_int_equal(rc, 0);
+	assert_int_equal(res.outcome, PIPE_PUBLISHED);
+	return more;
+}
+
+/* n release files under dir, titled and named prefix-000, -001 ... */
+static void
+put_many(const char *dir, const char *prefix, int n)
+{
+	char rel[160], title[64];
+
+	for (int i = 0; i < n; i++) {
+		snprintf(title, sizeof(title), "%s-%03d", prefix, i);
+		snprintf(rel, sizeof(rel), "%s/%s.md", dir, title);
+		put_titled(rel, title);
+	}
+}
+
+static void
+move(const char *from, const char *to)
+{
+	assert_int_equal(rename(from, to), 0);
+}
+
+/*
+ * The nastiest order for a folder moved in: replaced by another of the
+ * same name while it is being listed, the listing going on a slice in
+ * the old one before the events say so. Nothing is published before the
+ * new folder is listed whole, and then exactly its files are.
+ */
+static void
+test_folder_replaced_while_listed(void **state)
+{
+	char in[TU_PATH_MAX], aside[TU_PATH_MAX];
+	struct pipe_result res;
+
+	(void)state;
+	start(false);
+	run();
+	pipeline_slice(p, 1e-6);
+	put_many("in", "old", 600);
+	pipeline_mark_folder(p, "in");
+	assert_int_equal(pipeline_run(p, T0, &res), 1);
+	assert_int_equal(res.outcome, PIPE_MORE);
+	snprintf(in, sizeof(in), "%s/in", rel_dir);
+	snprintf(aside, sizeof(aside), "%s/aside", root);
+	move(in, aside);
+	put_many("in", "new", 300);
+	/* The listing goes on in the folder it has open, now elsewhere. */
+	assert_int_equal(pipeline_run(p, T0, &res), 1);
+	pipeline_folder_gone(p, "in");
+	pipeline_mark_folder(p, "in");
+	assert_true(run_sliced() > 300);
+	assert_int_equal(pipeline_releases(p), 300);
+	assert_string_equal(title("in/new-000.md"), "new-000");
+	assert_string_equal(title("in/new-299.md"), "new-299");
+	assert_null(title("in/old-000.md"));
+	assert_null(title("in/old-599.md"));
+	tu_rm_tree(aside);
+}
+
+/*
+ * A publish asked for while a batch is read (an embargo ends, a retry)
+ * waits for the batch's last run: the store holds only part of the
+ * folder meanwhile.
+ */
+static void
+test_publish_waits_for_the_batch(void **state)
+{
+	struct pipe_result res;
+	int more = 0;
+
+	(void)state;
+	start(false);
+	run();
+	pipeline_slice(p, 1e-6);
+	put_many("in", "n", 600);
+	pipeline_mark_folder(p, "in");
+	while (pipeline_releases(p) == 0) {
+		assert_int_equal(pipeline_run(p, T0, &res), 1);
+		assert_true(++more < 1000);
+	}
+	assert_int_equal(pipeline_publish(p, T0, &res), 1);
+	assert_int_equal(res.outcome, PIPE_MORE);
+	assert_int_equal(pipeline_entries(p), 0);
+	run_sliced();
+	assert_int_equal(pipeline_releases(p), 600);
+	assert_true(pipeline_entries(p) > 0);
+}
+
+/* Moved out again while listed: none of it is published. */
+static void
+test_folder_moved_out_while_listed(void **state)
+{
+	char in[TU_PATH_MAX], aside[TU_PATH_MAX];
+	struct pipe_result res;
+
+	(void)state;
+	start(false);
+	run();
+	pipeline_slice(p, 1e-6);
+	put_many("in/a", "a", 400);
+	put_many("in/b", "b", 400);
+	pipeline_mark_folder(p, "in");
+	assert_int_equal(pipeline_run(p, T0, &res), 1);
+	snprintf(in, sizeof(in), "%s/in", rel_dir);
+	snprintf(aside, sizeof(aside), "%s/aside", root);
+	move(in, aside);
+	pipeline_folder_gone(p, "in");
+	run_sliced();
+	assert_int_equal(pipeline_releases(p), 0);
+	tu_rm_tree(aside);
+}
+
+/*
+ * Inside the folder moved in: symlinks to itself and to its parent (a
+ * loop, if followed), a FIFO with a release's name (blocks if opened), a
+ * subfolder a link away, and folders nested deeper than the walk keeps
+ * open. The listing ends, and publishes the regular files once each.
+ */
+static void
+test_folder_with_loops_and_fifo_listed(void **state)
+{
+	char path[TU_PATH_MAX], deep[128] = "in";
+
+	(void)state;
+	start(false);
+	run();
+	pipeline_slice(p, 1e-6);
+	put_many("in", "top", 300);
+	for (int i = 0; i < 40; i++)
+		strcat(deep, "/d");
+	put_many(deep, "deep", 3);
+	snprintf(path, sizeof(path), "%s/in/self", rel_dir);
+	assert_int_equal(symlink(".", path), 0);
+	snprintf(path, sizeof(path), "%s/in/up", rel_dir);
+	assert_int_equal(symlink("..", path), 0);
+	snprintf(path, sizeof(path), "%s/in/d/via-link", rel_dir);
+	assert_int_equal(symlink("..", path), 0);
+	snprintf(path, sizeof(path), "%s/in/fifo.md", rel_dir);
+	assert_int_equal(mkfifo(path, 0644), 0);
+	pipeline_mark_folder(p, "in");
+	run_sliced();
+	assert_int_equal(pipeline_releases(p), 303);
+	snprintf(path, sizeof(path), "%s/deep-002.md", deep);
+	assert_string_equal(title(path), "deep-002");
+	assert_null(title("in/self/top-000.md"));
+	assert_null(title("in/fifo.md"));
+}
+
 static void
 test_unreadable_root_publishes_nothing(void **state)
 {
@@ -544,6 +708,14 @@ main(void)
 		    test_history_from_an_older_database, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_history_owed_while_locked,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_folder_replaced_while_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_folder_moved_out_while_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_publish_waits_for_the_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_folder_with_loops_and_fifo_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup,
 		    teardown),
 	};

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -400,6 +402,54 @@ test_batch_only_outside_a_transaction(void **state)
 	assert_int_equal(state_ping_count(st), 0);
 }
 
+/* The size of dir/name in bytes, 0 when absent. */
+static off_t
+size_of(const char *name)
+{
+	char path[TU_PATH_MAX];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return stat(path, &sb) == 0 ? sb.st_size : 0;
+}
+
+/*
+ * Commits no longer checkpoint in the loop's thread: the WAL must still
+ * be copied back into the database (by the checkpoint thread), or it
+ * would grow with every release ever saved. 3,000 releases of 3 KB in
+ * 30 transactions (~2,300 pages, twice SQLite's threshold): the database
+ * file grows past 4 MiB within 10 s, and the history reads back whole
+ * after a reopen.
+ */
+static void
+test_wal_checkpointed_apart(void **state)
+{
+	static char text[3001];
+	char id[64];
+	struct seen_release r = { .has_date = true, .text = text };
+	struct seen_release got = { .path = NULL };
+
+	(void)state;
+	memset(text, 'x', sizeof(text) - 1);
+	reopen();
+	for (int t = 0; t < 30; t++) {
+		assert_int_equal(state_begin(st), 0);
+		for (int i = 0; i < 100; i++) {
+			snprintf(id, sizeof(id), "tag:x,2024:%05d", t * 100 + i);
+			r.published.sec = T0 + t * 100 + i;
+			assert_int_equal(state_release_put(st, id, &r), 0);
+		}
+		assert_int_equal(state_commit(st), 0);
+	}
+	for (int i = 0; i < 1000 && size_of("feedpubd.db") < 4 << 20; i++)
+		usleep(10000);
+	assert_true(size_of("feedpubd.db") >= 4 << 20);
+	reopen();
+	assert_int_equal(state_release_get(st, "tag:x,2024:02999", &got), 1);
+	assert_int_equal(got.published.sec, T0 + 2999);
+	assert_true(got.has_text);
+}
+
 int
 main(void)
 {
@@ -415,6 +465,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_texts_moved_out_of_history,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_due_rows_paged_past_cursor,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wal_checkpointed_apart,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_batch_only_outside_a_transaction, setup, teardown),
