@@ -324,6 +324,22 @@ state_up(void *ud, struct state *st, struct ping *ping)
 	flush(d);
 }
 
+/*
+ * ev_break() still runs the callbacks pending in this iteration: a timer
+ * due with the signal would publish after "stopping". Stopping a watcher
+ * clears its pending event.
+ */
+static void
+stop_work(struct daemon *d)
+{
+	ev_timer *timers[] = { &d->settle, &d->cap, &d->slice, &d->retry,
+	    &d->again };
+
+	for (size_t i = 0; i < sizeof(timers) / sizeof(timers[0]); i++)
+		ev_timer_stop(d->loop, timers[i]);
+	ev_periodic_stop(d->loop, &d->embargo);
+}
+
 /* Read the config again; swap it in only when it is complete and valid. */
 static void
 reload(struct daemon *d)
@@ -369,6 +385,7 @@ signal_cb(struct ev_loop *loop, ev_signal *s, int revents)
 	default:
 		log_info("stopping on signal %d", s->signum);
 		notify_stopping();
+		stop_work(d);
 		ev_break(loop, EVBREAK_ALL);
 	}
 }
