@@ -32,6 +32,9 @@
  * WATCHDOG_USEC=100000) is late by about one slice at most.
  */
 #define SLICE_MS	20.
+/* Each EXTEND_TIMEOUT_USEC while starting in slices: systemd's start
+ * timeout runs again from there. */
+#define EXTEND_S	30
 
 struct daemon {
 	struct ev_loop *loop;
@@ -46,6 +49,9 @@ struct daemon {
 	ev_timer slice;			/* a big batch goes on: at once */
 	ev_periodic embargo;
 	ev_signal sighup, sigterm, sigint, sigusr1;
+	/* READY=1 waits for the end of the run under way (in slices). */
+	enum { READY_SENT, READY_AT_START, READY_AT_RELOAD } ready;
+	ev_tstamp extended;		/* the last EXTEND_TIMEOUT_USEC */
 };
 
 static void restart_watch(struct daemon *d);
@@ -90,6 +96,39 @@ schedule_embargo(struct daemon *d, int64_t next)
 }
 
 /*
+ * READY=1 once the first run (or a reload's) has published: systemctl
+ * start returns when the feeds are written (feedpubd(8)), however many
+ * slices that takes.
+ */
+static void
+ready(struct daemon *d, enum pipe_outcome o)
+{
+	if (d->ready == READY_AT_START && o != PIPE_UNREAD)
+		log_info("feeds: %s (%zu entries); watching %s",
+		    d->cfg->output_dir, pipeline_entries(d->pipe),
+		    d->cfg->releases_dir);
+	else if (d->ready == READY_AT_START)
+		log_info("nothing published yet: %s cannot be read; the "
+		    "feeds in %s stay as they are until it can",
+		    d->cfg->releases_dir, d->cfg->output_dir);
+	if (d->ready != READY_SENT)
+		notify_ready();
+	d->ready = READY_SENT;
+}
+
+/* A start or reload still in slices asks systemd for more time. */
+static void
+extend(struct daemon *d)
+{
+	ev_tstamp now = ev_now(d->loop);
+
+	if (d->ready == READY_SENT || now - d->extended < 1.)
+		return;
+	d->extended = now;
+	notify_extend_timeout(EXTEND_S);
+}
+
+/*
  * What a run leaves to the loop: the next slice of a big batch, a retry
  * while a feed cannot be written (less often while it keeps failing), the
  * next embargo, the status line. A folder that could not be read waits for
@@ -100,8 +139,10 @@ after_run(struct daemon *d, const struct pipe_result *res, bool retry)
 {
 	if (res->outcome == PIPE_MORE) {
 		ev_timer_start(d->loop, &d->slice);	/* after polling */
+		extend(d);
 		return;
 	}
+	ready(d, res->outcome);
 	if (res->outcome == PIPE_UNREAD)
 		return;
 	serve_published(d->serve, res);
@@ -362,9 +403,10 @@ reload(struct daemon *d)
 	serve_state_up(d->serve);	/* [hub] enabled now */
 	config_free(old);
 	log_info("configuration reloaded from %s", d->config_path);
+	d->ready = READY_AT_RELOAD;
 	restart_watch(d);
-	flush(d);
-	notify_ready();
+	if (flush(d) == PIPE_UNREAD)
+		ready(d, PIPE_UNREAD);
 }
 
 static void
@@ -449,15 +491,9 @@ daemon_run(struct config *c, const char *config_path)
 	pipeline_slice(d.pipe, SLICE_MS);
 	/* Watch before scanning, so nothing written meanwhile is missed. */
 	start_watch(&d);
-	if (flush(&d) != PIPE_UNREAD)
-		log_info("feeds: %s (%zu entries); watching %s",
-		    d.cfg->output_dir, pipeline_entries(d.pipe),
-		    d.cfg->releases_dir);
-	else
-		log_info("nothing published yet: %s cannot be read; the "
-		    "feeds in %s stay as they are until it can",
-		    d.cfg->releases_dir, d.cfg->output_dir);
-	notify_ready();
+	d.ready = READY_AT_START;
+	if (flush(&d) == PIPE_UNREAD)
+		ready(&d, PIPE_UNREAD);
 	ev_run(d.loop, 0);
 	rc = 0;
 out:

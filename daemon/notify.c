@@ -34,6 +34,13 @@ notify_stopping(void)
 }
 
 void
+notify_extend_timeout(unsigned sec)
+{
+	sd_notifyf(0, "EXTEND_TIMEOUT_USEC=%llu",
+	    (unsigned long long)sec * 1000000ULL);
+}
+
+void
 notify_status(const char *fmt, ...)
 {
 	char line[512];

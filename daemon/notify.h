@@ -10,6 +10,8 @@
 void notify_ready(void);
 void notify_reloading(void);	/* RELOADING=1 with MONOTONIC_USEC */
 void notify_stopping(void);
+/* EXTEND_TIMEOUT_USEC: starting (or reloading) needs sec seconds more. */
+void notify_extend_timeout(unsigned sec);
 void notify_status(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*

@@ -57,6 +57,32 @@ class StartTest(dt.DaemonCase):
 		self.assertWellFormed(self.ws.rss)
 		self.assertNoTemps()
 
+	def test_ready_waits_for_a_start_in_slices(self):
+		"""READY=1 and its log line come once the feeds are written,
+		however many slices the first run takes (feedpubd(8): systemctl
+		start returns when the feeds are written). 1,500 releases with
+		pages take many 20 ms slices; before, READY=1 followed the first
+		one, with no feed yet."""
+		for i in range(1500):
+			with open(self.ws.release('s-%04d.md' % i), 'w') as f:
+				f.write('---\ntitle: S %d\ndate: 2025-02-01T00:%02d:00Z\n'
+					'---\n\nText %d.\n' % (i, i % 60, i))
+		d = self.start()
+		lines = d.stderr_lines()
+		pub = [i for i, ln in enumerate(lines)
+			if ln.startswith('feedpubd: publish #1: ')]
+		feeds = [i for i, ln in enumerate(lines)
+			if ln.startswith('feedpubd: feeds: ')]
+		self.assertEqual(len(pub), 1, d.describe())
+		self.assertEqual(len(feeds), 1, d.describe())
+		self.assertTrue(any('more to come' in ln for ln in lines[:pub[0]]),
+			'the start ran in one slice: this test proves nothing\n' +
+			d.describe())
+		self.assertGreater(feeds[0], pub[0], d.describe())
+		self.assertEqual(len(self.ids()), 50)
+		for v in self.notify.values('EXTEND_TIMEOUT_USEC'):
+			self.assertEqual(v, '30000000')
+
 	def test_no_watchdog_without_watchdog_usec(self):
 		self.start()
 		time.sleep(0.4)		# proving an absence
