@@ -487,28 +487,30 @@ stage_old_archives(const struct config *c, const char *dir,
 
 /*
  * The RFC 5005 archives of the feed doc (its Atom document: path, title,
- * id) for rs[0..n) (what the feed has no room for), in folder dir, put in
- * b before the feed that links the newest, whose path goes to
- * newest[0..size) ("" when there is none). Archives of months gone are
- * removed. Returns 0, or -1 (logged; counted in res).
+ * id) for rs[0..n) (what the feed has no room for), in folder dir, one per
+ * period p, put in b before the feed that links the newest, whose path
+ * goes to newest[0..size) ("" when there is none). Archives of periods
+ * gone are removed, and so are those of the other period once p changed
+ * (the sweep's wanted names are the paths: their hash changes). Returns
+ * 0, or -1 (logged; counted in res).
  */
 static int
 stage_archives(const struct config *c, const struct feed_meta *m,
-    const struct feed_doc *feed, const char *dir, struct release *const *rs,
-    size_t n, struct output_batch *b, char *newest, size_t size,
-    struct publish_result *res)
+    const struct feed_doc *feed, const char *dir, enum archive_period p,
+    struct release *const *rs, size_t n, struct output_batch *b,
+    char *newest, size_t size, struct publish_result *res)
 {
 	struct archives ar;
 	int rc = 0;
 
 	newest[0] = '\0';
-	if (archives_build(dir, rs, n, &ar) < 0) {
+	if (archives_build(dir, p, rs, n, &ar) < 0) {
 		log_errx("%s: cannot build the archives (out of memory)", dir);
 		res->subs_failed++;
 		return -1;
 	}
 	for (size_t i = 0; i < ar.n; i++) {
-		struct archive_month *a = &ar.v[i];
+		struct archive_doc *a = &ar.v[i];
 		struct feed_doc d = { .path = a->path, .title = feed->title,
 			.id_part = feed->id_part, .archive = true,
 			.current = feed->path,
@@ -551,8 +553,8 @@ publish_archives(const struct config *c, const struct feed_meta *m,
 		res->subs_failed++;
 		return NULL;
 	}
-	(void)stage_archives(c, m, &feed, ARCHIVE_DIR, rs, n, b, newest,
-	    sizeof(newest), res);
+	(void)stage_archives(c, m, &feed, ARCHIVE_DIR, archive_period_of(m,
+	    false), rs, n, b, newest, sizeof(newest), res);
 	if (output_batch_sync(b) < 0) {
 		log_err("cannot write the archives in %s", c->output_dir);
 		res->subs_failed++;
@@ -618,8 +620,9 @@ stage_one(const struct config *c, const struct feed_meta *m,
 			free(path);
 			return -1;
 		}
-		(void)stage_archives(c, m, &d, dir, f->rs + f->n,
-		    f->nall - f->n, b, newest, sizeof(newest), res);
+		(void)stage_archives(c, m, &d, dir, archive_period_of(m,
+		    f->axis == SUB_TAG), f->rs + f->n, f->nall - f->n, b,
+		    newest, sizeof(newest), res);
 		d.prev_archive = newest[0] != '\0' ? newest : NULL;
 	}
 	rc = stage_doc(m, k, &d, f->rs, f->n, b, &res->render_ms);
