@@ -16,6 +16,7 @@
 #include "feeds/archive.h"
 #include "feeds/date.h"
 #include "feeds/docstamp.h"
+#include "feeds/feedmemo.h"
 #include "feeds/output.h"
 #include "feeds/pages.h"
 #include "feeds/subfeed.h"
@@ -129,6 +130,14 @@ static struct {
 static bool next_bad;			/* a write failed: keep no stamps */
 static struct stamp_memo *memo;		/* for one publish */
 static uint64_t meta_stamp;
+/*
+ * The rendered entries, kept across publishes (feeds/feedmemo.h): a new
+ * release's publish renders its own entries and copies the rest. Its cap
+ * holds every entry of the feeds a drop rewrites (the main ones, a few
+ * sub-feeds: some 250 releases of 3 kinds, ~3 KB each) many times over.
+ */
+#define ENTRY_MEMO_BYTES (16u << 20)
+static struct feed_memo *entries;
 
 static int
 by_path(const void *a, const void *b)
@@ -217,6 +226,9 @@ stamps_begin(const struct config *c, const struct feed_meta *m, size_t n)
 {
 	memo = stamp_memo_new(n);
 	meta_stamp = stamp_meta(m, c->timezone);
+	if (entries == NULL)
+		entries = feed_memo_new(ENTRY_MEMO_BYTES);
+	feed_memo_begin(entries, meta_stamp, memo);
 	next.v = NULL;
 	next.n = 0;
 	next_bad = memo == NULL;
@@ -238,6 +250,7 @@ stamps_end(void)
 	}
 	next.v = NULL;
 	next.n = 0;
+	feed_memo_begin(entries, meta_stamp, NULL);
 	stamp_memo_free(memo);
 	memo = NULL;
 }
@@ -264,7 +277,7 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 		return 0;
 	}
 	t0 = date_mono_ms();
-	rc = feed_render_doc(k, m, d, rs, n, &data, &len);
+	rc = feed_render_memo(k, m, d, rs, n, entries, &data, &len);
 	*render_ms += date_mono_ms() - t0;
 	if (rc < 0) {
 		log_errx("%s: cannot render the feed (out of memory)", d->path);
@@ -846,6 +859,8 @@ void
 publish_forget(void)
 {
 	subs_drop();
+	feed_memo_free(entries);
+	entries = NULL;
 }
 
 /*
@@ -973,7 +988,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 		if (!feed_written(&m, k))
 			continue;
-		rc = feed_render_doc(k, &m, &d, rs, n, &data, &len);
+		rc = feed_render_memo(k, &m, &d, rs, n, entries, &data, &len);
 
 		res->render_ms += date_mono_ms() - t0;
 		if (rc < 0) {
