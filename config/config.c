@@ -63,6 +63,9 @@ static const char *const order_names[] = {
 };
 #define NORDERS	(sizeof(order_names) / sizeof(order_names[0]))
 static const char *const date_source_names[] = { "file", "git" };
+static const char *const period_names[] = {
+	[PERIOD_MONTH] = "month", [PERIOD_YEAR] = "year",
+};
 
 /* The text types come first, up to T_PATH: see is_text(). */
 enum type {
@@ -84,6 +87,7 @@ enum type {
 	T_KIND,		/* enum ping_kind, named by kind_names[] */
 	T_ORDER,	/* enum publish_order, named by order_names[] */
 	T_DATE_SOURCE,	/* a bool: "git" true, "file" false */
+	T_PERIOD,	/* enum archive_period, named by period_names[] */
 };
 
 /*
@@ -152,6 +156,13 @@ static const struct key keys[] = {
 	  .doc = "a feed per language: langs/SLUG.atom" },
 	{ SEC_FEED, "archives", T_BOOL, .dflt = "false", CFG(feed.archives),
 	  .doc = "older entries in feed-archive/YYYY-MM.atom (RFC 5005)" },
+	{ SEC_FEED, "archive_period", T_PERIOD, .dflt = "month",
+	  CFG(feed.archive_period),
+	  .doc = "one archive per month or year: the main, type and language "
+		 "feeds" },
+	{ SEC_FEED, "tag_archive_period", T_PERIOD, .dflt = "year",
+	  CFG(feed.tag_archive_period),
+	  .doc = "one archive per month or year: the tag feeds" },
 	{ SEC_FEED, "deleted_for", T_DURATION, .min = "0s", .max = "3650d",
 	  .dflt = "0s", CFG(feed.deleted_for),
 	  .doc = "RFC 6721 tombstones of removed releases (0s: none)" },
@@ -497,6 +508,9 @@ set_value(struct parse *p, const struct key *k, void *base,
 		rc = value_enum(value, date_source_names, 2, &kind, why);
 		b = kind == 1;
 		break;
+	case T_PERIOD:
+		rc = value_enum(value, period_names, 2, &kind, why);
+		break;
 	}
 	if (rc != 0) {
 		report(p, line, "invalid %s '%s': %s", k->name, value, why);
@@ -527,6 +541,12 @@ set_value(struct parse *p, const struct key *k, void *base,
 	}
 	case T_ORDER: {
 		enum publish_order e = (enum publish_order)order;
+
+		memcpy((char *)base + k->off, &e, sizeof(e));
+		break;
+	}
+	case T_PERIOD: {
+		enum archive_period e = (enum archive_period)kind;
 
 		memcpy((char *)base + k->off, &e, sizeof(e));
 		break;
@@ -1038,6 +1058,7 @@ print_key(FILE *out, const struct key *k, const void *base, int line)
 	bool b;
 	enum ping_kind kind;
 	enum publish_order order;
+	enum archive_period period;
 
 	fprintf(out, "# %s\n", k->doc);
 	if (line > 0)
@@ -1069,6 +1090,10 @@ print_key(FILE *out, const struct key *k, const void *base, int line)
 	case T_DATE_SOURCE:
 		memcpy(&b, (const char *)base + k->off, sizeof(b));
 		v = date_source_names[b];
+		break;
+	case T_PERIOD:
+		memcpy(&period, (const char *)base + k->off, sizeof(period));
+		v = period_names[period];
 		break;
 	default:
 		v = get_text(base, k);

@@ -16,6 +16,7 @@
 #include "feeds/archive.h"
 #include "feeds/date.h"
 #include "feeds/docstamp.h"
+#include "feeds/feedmemo.h"
 #include "feeds/output.h"
 #include "feeds/pages.h"
 #include "feeds/subfeed.h"
@@ -129,6 +130,14 @@ static struct {
 static bool next_bad;			/* a write failed: keep no stamps */
 static struct stamp_memo *memo;		/* for one publish */
 static uint64_t meta_stamp;
+/*
+ * The rendered entries, kept across publishes (feeds/feedmemo.h): a new
+ * release's publish renders its own entries and copies the rest. Its cap
+ * holds every entry of the feeds a drop rewrites (the main ones, a few
+ * sub-feeds: some 250 releases of 3 kinds, ~3 KB each) many times over.
+ */
+#define ENTRY_MEMO_BYTES (16u << 20)
+static struct feed_memo *entries;
 
 static int
 by_path(const void *a, const void *b)
@@ -217,6 +226,9 @@ stamps_begin(const struct config *c, const struct feed_meta *m, size_t n)
 {
 	memo = stamp_memo_new(n);
 	meta_stamp = stamp_meta(m, c->timezone);
+	if (entries == NULL)
+		entries = feed_memo_new(ENTRY_MEMO_BYTES);
+	feed_memo_begin(entries, meta_stamp, memo);
 	next.v = NULL;
 	next.n = 0;
 	next_bad = memo == NULL;
@@ -238,6 +250,7 @@ stamps_end(void)
 	}
 	next.v = NULL;
 	next.n = 0;
+	feed_memo_begin(entries, meta_stamp, NULL);
 	stamp_memo_free(memo);
 	memo = NULL;
 }
@@ -264,7 +277,7 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 		return 0;
 	}
 	t0 = date_mono_ms();
-	rc = feed_render_doc(k, m, d, rs, n, &data, &len);
+	rc = feed_render_memo(k, m, d, rs, n, entries, &data, &len);
 	*render_ms += date_mono_ms() - t0;
 	if (rc < 0) {
 		log_errx("%s: cannot render the feed (out of memory)", d->path);
@@ -487,28 +500,30 @@ stage_old_archives(const struct config *c, const char *dir,
 
 /*
  * The RFC 5005 archives of the feed doc (its Atom document: path, title,
- * id) for rs[0..n) (what the feed has no room for), in folder dir, put in
- * b before the feed that links the newest, whose path goes to
- * newest[0..size) ("" when there is none). Archives of months gone are
- * removed. Returns 0, or -1 (logged; counted in res).
+ * id) for rs[0..n) (what the feed has no room for), in folder dir, one per
+ * period p, put in b before the feed that links the newest, whose path
+ * goes to newest[0..size) ("" when there is none). Archives of periods
+ * gone are removed, and so are those of the other period once p changed
+ * (the sweep's wanted names are the paths: their hash changes). Returns
+ * 0, or -1 (logged; counted in res).
  */
 static int
 stage_archives(const struct config *c, const struct feed_meta *m,
-    const struct feed_doc *feed, const char *dir, struct release *const *rs,
-    size_t n, struct output_batch *b, char *newest, size_t size,
-    struct publish_result *res)
+    const struct feed_doc *feed, const char *dir, enum archive_period p,
+    struct release *const *rs, size_t n, struct output_batch *b,
+    char *newest, size_t size, struct publish_result *res)
 {
 	struct archives ar;
 	int rc = 0;
 
 	newest[0] = '\0';
-	if (archives_build(dir, rs, n, &ar) < 0) {
+	if (archives_build(dir, p, rs, n, &ar) < 0) {
 		log_errx("%s: cannot build the archives (out of memory)", dir);
 		res->subs_failed++;
 		return -1;
 	}
 	for (size_t i = 0; i < ar.n; i++) {
-		struct archive_month *a = &ar.v[i];
+		struct archive_doc *a = &ar.v[i];
 		struct feed_doc d = { .path = a->path, .title = feed->title,
 			.id_part = feed->id_part, .archive = true,
 			.current = feed->path,
@@ -551,8 +566,8 @@ publish_archives(const struct config *c, const struct feed_meta *m,
 		res->subs_failed++;
 		return NULL;
 	}
-	(void)stage_archives(c, m, &feed, ARCHIVE_DIR, rs, n, b, newest,
-	    sizeof(newest), res);
+	(void)stage_archives(c, m, &feed, ARCHIVE_DIR, archive_period_of(m,
+	    false), rs, n, b, newest, sizeof(newest), res);
 	if (output_batch_sync(b) < 0) {
 		log_err("cannot write the archives in %s", c->output_dir);
 		res->subs_failed++;
@@ -618,8 +633,9 @@ stage_one(const struct config *c, const struct feed_meta *m,
 			free(path);
 			return -1;
 		}
-		(void)stage_archives(c, m, &d, dir, f->rs + f->n,
-		    f->nall - f->n, b, newest, sizeof(newest), res);
+		(void)stage_archives(c, m, &d, dir, archive_period_of(m,
+		    f->axis == SUB_TAG), f->rs + f->n, f->nall - f->n, b,
+		    newest, sizeof(newest), res);
 		d.prev_archive = newest[0] != '\0' ? newest : NULL;
 	}
 	rc = stage_doc(m, k, &d, f->rs, f->n, b, &res->render_ms);
@@ -843,6 +859,8 @@ void
 publish_forget(void)
 {
 	subs_drop();
+	feed_memo_free(entries);
+	entries = NULL;
 }
 
 /*
@@ -970,7 +988,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 		if (!feed_written(&m, k))
 			continue;
-		rc = feed_render_doc(k, &m, &d, rs, n, &data, &len);
+		rc = feed_render_memo(k, &m, &d, rs, n, entries, &data, &len);
 
 		res->render_ms += date_mono_ms() - t0;
 		if (rc < 0) {

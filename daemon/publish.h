@@ -90,7 +90,8 @@ int publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 /*
  * What publish_feeds() keeps across the slices of one site (the sub-feed
- * set) goes: the config or the store it was made from is going away.
+ * set) and across publishes (the rendered entries) goes: the config or
+ * the store it was made from is going away.
  */
 void publish_forget(void);
 

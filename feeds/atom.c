@@ -188,8 +188,9 @@ out:
 }
 
 int
-atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    const struct feed_doc *d, struct release *const *rs, size_t n)
+atom_write(xmlTextWriterPtr w, xmlBufferPtr buf, const struct feed_meta *m,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    struct feed_memo *memo)
 {
 	struct fp_time updated = xo_feed_updated(m, rs, n);
 	char *id = xo_feed_id(m, d->id_part), *self = xo_feed_url(m, d->path);
@@ -222,7 +223,7 @@ atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
 	CHECK(xmlTextWriterEndElement(w));
 	CHECK(tombstones(w, d));
 	for (size_t i = 0; i < n; i++)
-		CHECK(entry(w, m, rs[i]));
+		CHECK(xo_entry(w, buf, memo, FEED_ATOM, 1, entry, m, rs[i]));
 	CHECK(xmlTextWriterEndElement(w));
 	rc = 0;
 out:

@@ -154,6 +154,12 @@ memo_get(struct stamp_memo *sm, const struct release *r)
 }
 
 uint64_t
+stamp_release(struct stamp_memo *sm, const struct release *r)
+{
+	return memo_get(sm, r);
+}
+
+uint64_t
 stamp_meta(const struct feed_meta *m, const char *zone)
 {
 	const char *s[] = { m->title, m->subtitle, m->base_url, m->author,

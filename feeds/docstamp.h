@@ -27,6 +27,12 @@ struct stamp_memo;
 struct stamp_memo *stamp_memo_new(size_t hint);
 void stamp_memo_free(struct stamp_memo *sm);	/* NULL fine */
 
+/*
+ * r's own part (its text, path, dates, media sizes), kept in sm: what an
+ * entry rendered from r depends on beside the settings. 0: out of memory.
+ */
+uint64_t stamp_release(struct stamp_memo *sm, const struct release *r);
+
 /* The settings' part: m's strings and flags, and zone (the date zone). */
 uint64_t stamp_meta(const struct feed_meta *m, const char *zone);
 

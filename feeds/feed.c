@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feedmemo.h"
 #include "jsonfeed.h"
 #include "tombstone.h"
 #include "xmlout.h"
@@ -40,24 +41,26 @@ struct feed_args {
 	const struct feed_doc *d;
 	struct release *const *rs;
 	size_t n;
+	struct feed_memo *memo;
 };
 
 static int
-feed_body(xmlTextWriterPtr w, void *arg)
+feed_body(xmlTextWriterPtr w, xmlBufferPtr buf, void *arg)
 {
 	const struct feed_args *a = arg;
 
-	return a->k == FEED_ATOM ? atom_write(w, a->m, a->d, a->rs, a->n) :
-	    rss_write(w, a->m, a->d, a->rs, a->n);
+	return a->k == FEED_ATOM ? atom_write(w, buf, a->m, a->d, a->rs, a->n,
+	    a->memo) : rss_write(w, buf, a->m, a->d, a->rs, a->n, a->memo);
 }
 
 int
-feed_render_doc(enum feed_kind k, const struct feed_meta *m,
+feed_render_memo(enum feed_kind k, const struct feed_meta *m,
     const struct feed_doc *d, struct release *const *rs, size_t n,
-    char **data, size_t *len)
+    struct feed_memo *memo, char **data, size_t *len)
 {
 	struct feed_meta only_tombs;
-	struct feed_args a = { k, m, d, rs, n };
+	struct feed_args a = { k, m, d, rs, n, memo };
+	size_t kept;
 	/* The bodies read for this document only, dropped once it is made. */
 	bool *read = n > 0 ? calloc(n, sizeof(*read)) : NULL;
 	int rc = -1;
@@ -74,19 +77,31 @@ feed_render_doc(enum feed_kind k, const struct feed_meta *m,
 	*data = NULL;
 	if (n > 0 && read == NULL)
 		return -1;
+	/* An entry memo holds needs no body (it stays: feedmemo.h). */
+	feed_memo_next_doc(memo);
 	for (size_t i = 0; i < n; i++) {
+		if (feed_memo_get(memo, k, rs[i], &kept) != NULL)
+			continue;
 		read[i] = rs[i]->html == NULL;
 		if (release_load_body(rs[i], m, NULL) < 0)
 			goto out;
 	}
-	rc = k == FEED_JSON ? jsonfeed_render(m, d, rs, n, data, len) :
-	    xo_document(feed_body, &a, data, len);
+	rc = k == FEED_JSON ? jsonfeed_render(m, d, rs, n, memo, data, len) :
+	    xo_document_buf(feed_body, &a, data, len);
 out:
 	for (size_t i = 0; i < n; i++)
 		if (read[i])
 			release_drop_body(rs[i]);
 	free(read);
 	return rc;
+}
+
+int
+feed_render_doc(enum feed_kind k, const struct feed_meta *m,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    char **data, size_t *len)
+{
+	return feed_render_memo(k, m, d, rs, n, NULL, data, len);
 }
 
 int

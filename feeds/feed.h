@@ -11,6 +11,7 @@
 #include "meta.h"
 #include "release.h"
 
+struct feed_memo;
 struct tombstone;
 
 enum feed_kind { FEED_ATOM, FEED_RSS, FEED_JSON, FEED_NKINDS };
@@ -69,5 +70,15 @@ int feed_render(enum feed_kind k, const struct feed_meta *m,
 int feed_render_doc(enum feed_kind k, const struct feed_meta *m,
     const struct feed_doc *d, struct release *const *rs, size_t n,
     char **data, size_t *len);
+
+/*
+ * The same, each entry's bytes copied from memo (feedmemo.h) when kept
+ * there, else rendered and kept: the same bytes as feed_render_doc()'s.
+ * A release whose entry memo holds is not rendered, its body not read.
+ * memo NULL: feed_render_doc().
+ */
+int feed_render_memo(enum feed_kind k, const struct feed_meta *m,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    struct feed_memo *memo, char **data, size_t *len);
 
 #endif

@@ -150,6 +150,91 @@ item(const struct feed_meta *m, const struct release *r)
 	return o;
 }
 
+/* Bytes being put together; p NULL once an allocation failed. */
+struct sbuf {
+	char *p;
+	size_t n, cap;
+};
+
+static void
+put(struct sbuf *b, const char *s, size_t n)
+{
+	char *t;
+
+	if (b->p == NULL)
+		return;
+	if (b->n + n + 1 > b->cap) {
+		b->cap = (b->n + n + 1) * 2;
+		if ((t = realloc(b->p, b->cap)) == NULL) {
+			free(b->p);
+			b->p = NULL;
+			return;
+		}
+		b->p = t;
+	}
+	memcpy(b->p + b->n, s, n);
+	b->n += n;
+	b->p[b->n] = '\0';
+}
+
+static void
+put_str(struct sbuf *b, const char *s)
+{
+	put(b, s, strlen(s));
+}
+
+/*
+ * r's item as jansson dumps it in the document (JSON_INDENT(2), two
+ * levels down: its own dump with 4 more spaces after every newline; a
+ * newline is never inside a JSON string), into *b; false: out of memory.
+ */
+static bool
+item_text(const struct feed_meta *m, const struct release *r,
+    struct sbuf *b)
+{
+	json_t *o = item(m, r);
+	char *s = o != NULL ? json_dumps(o, JSON_INDENT(2)) : NULL;
+
+	json_decref(o);
+	if (s == NULL)
+		return false;
+	for (const char *p = s, *nl; b->p != NULL; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL) {
+			put(b, p, strlen(p));
+			break;
+		}
+		put(b, p, (size_t)(nl - p));
+		put_str(b, "\n    ");
+	}
+	free(s);
+	return b->p != NULL;
+}
+
+/* r's item appended to *b: memo's bytes, or made (and kept there). */
+static void
+put_item(const struct feed_meta *m, const struct release *r,
+    struct feed_memo *memo, struct sbuf *b)
+{
+	struct sbuf one = { malloc(64), 0, 64 };
+	const char *kept;
+	size_t len;
+
+	if ((kept = feed_memo_get(memo, FEED_JSON, r, &len)) != NULL) {
+		free(one.p);
+		put(b, kept, len);
+		return;
+	}
+	if (!item_text(m, r, &one)) {
+		free(one.p);
+		free(b->p);
+		b->p = NULL;
+		return;
+	}
+	feed_memo_put(memo, FEED_JSON, r, one.p, one.n);
+	put(b, one.p, one.n);
+	free(one.p);
+}
+
 static json_t *
 hubs(const struct feed_meta *m)
 {
@@ -166,12 +251,15 @@ hubs(const struct feed_meta *m)
 
 int
 jsonfeed_render(const struct feed_meta *m, const struct feed_doc *d,
-    struct release *const *rs, size_t n, char **data, size_t *len)
+    struct release *const *rs, size_t n, struct feed_memo *memo,
+    char **data, size_t *len)
 {
 	char *self = xo_feed_url(m, d->path), *author = (char *)(m->author !=
 	    NULL ? m->author : m->title);
-	json_t *f = json_object(), *items = json_array();
-	bool ok = f != NULL && items != NULL && self != NULL;
+	json_t *f = json_object();
+	bool ok = f != NULL && self != NULL;
+	char *head = NULL;
+	size_t hlen = 0;
 
 	*data = NULL;
 	ok = ok && set(f, "version", json_string(VERSION_URL));
@@ -186,27 +274,28 @@ jsonfeed_render(const struct feed_meta *m, const struct feed_doc *d,
 	ok = ok && set(f, "authors", people(&author, 1));
 	if (m->nhubs > 0)
 		ok = ok && set(f, "hubs", hubs(m));
-	for (size_t i = 0; i < n && ok; i++)
-		ok = json_array_append_new(items, item(m, rs[i])) == 0;
-	if (ok) {
-		ok = json_object_set_new(f, "items", items) == 0;
-		items = NULL;
-	}
-	/* Objects keep their insertion order (jansson >= 2.8). */
-	if (ok && (*data = json_dumps(f, JSON_INDENT(2))) != NULL) {
-		size_t l = strlen(*data);
-		char *t = realloc(*data, l + 2);
+	/*
+	 * The items go in as text: each one is jansson's dump, made once per
+	 * release and kept in memo (a document's dump was most of its time);
+	 * only the brackets and commas between them are put here, where
+	 * jansson would put them. Objects keep their insertion order
+	 * (jansson >= 2.8).
+	 */
+	if (ok && (head = json_dumps(f, JSON_INDENT(2))) != NULL &&
+	    (hlen = strlen(head)) >= 2) {
+		struct sbuf b = { malloc(hlen + 64), 0, hlen + 64 };
 
-		if (t == NULL) {
-			free(*data);
-			*data = NULL;
-		} else {
-			memcpy(t + l, "\n", 2);
-			*data = t;
-			*len = l + 1;
+		put(&b, head, hlen - 2);	/* all but "\n}" */
+		put_str(&b, ",\n  \"items\": [");
+		for (size_t i = 0; i < n && b.p != NULL; i++) {
+			put_str(&b, i > 0 ? ",\n    " : "\n    ");
+			put_item(m, rs[i], memo, &b);
 		}
+		put_str(&b, n > 0 ? "\n  ]\n}\n" : "]\n}\n");
+		*data = b.p;
+		*len = b.n;
 	}
-	json_decref(items);
+	free(head);
 	json_decref(f);
 	free(self);
 	return *data != NULL ? 0 : -1;

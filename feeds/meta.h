@@ -12,6 +12,9 @@
 struct gitdates;
 struct subfeeds;
 
+/* How RFC 5005 archives are cut (archive.h): one document per ... */
+enum archive_period { PERIOD_MONTH, PERIOD_YEAR };
+
 struct feed_meta {
 	const char *title;		/* required */
 	const char *subtitle;		/* NULL: none */
@@ -30,6 +33,8 @@ struct feed_meta {
 	/* Sub-feeds (subfeed.h): one per tag, per type, per language. */
 	bool tag_feeds, type_feeds, lang_feeds;
 	bool archives;			/* RFC 5005 archives (archive.h) */
+	/* The main feed's and the type and language feeds'; the tag feeds'. */
+	enum archive_period archive_period, tag_archive_period;
 	unsigned deleted_for;		/* s a tombstone lives; 0: none */
 	/*
 	 * true (the config default): a symlink in the releases folder is

@@ -143,8 +143,9 @@ out:
 }
 
 int
-rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    const struct feed_doc *d, struct release *const *rs, size_t n)
+rss_write(xmlTextWriterPtr w, xmlBufferPtr buf, const struct feed_meta *m,
+    const struct feed_doc *d, struct release *const *rs, size_t n,
+    struct feed_memo *memo)
 {
 	struct fp_time updated = xo_feed_updated(m, rs, n);
 	char *self = xo_feed_url(m, d->path);
@@ -181,7 +182,7 @@ rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
 		CHECK(xmlTextWriterEndElement(w));
 	}
 	for (size_t i = 0; i < n; i++)
-		CHECK(item(w, m, rs[i]));
+		CHECK(xo_entry(w, buf, memo, FEED_RSS, 2, item, m, rs[i]));
 	CHECK(xmlTextWriterEndElement(w));
 	CHECK(xmlTextWriterEndElement(w));
 	rc = 0;

@@ -1,9 +1,7 @@
 /*
- * subfeed: see subfeed.h. Every (value, release) pair of an axis is sorted
- * by value and then by the release's place in rs, so each run of one
- * value is its feed, newest first; slugs are given per axis afterwards.
- * A tombstone's pairs sort after every release (its place counts on from
- * n), so a run is the feed's releases and then its tombstones.
+ * subfeed: see subfeed.h. The releases of an axis are grouped by value
+ * in rs's order, so each group is its feed, newest first, and then its
+ * tombstones; slugs are given per axis afterwards.
  */
 #include "subfeed.h"
 
@@ -21,20 +19,6 @@ const char *
 subfeed_dir(enum subfeed_axis a)
 {
 	return dirs[a];
-}
-
-struct pair {
-	const char *value;	/* borrowed from the release, tombstone or m */
-	size_t at;		/* index in rs; n + index in tv */
-};
-
-static int
-by_value(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
-	int c = strcmp(x->value, y->value);
-
-	return c != 0 ? c : (x->at > y->at) - (x->at < y->at);
 }
 
 static int
@@ -119,34 +103,128 @@ settle_clashes(struct subfeed *v, size_t n)
 	return 0;
 }
 
-/* Append the pairs of axis a of r (at) to *ps. Returns 0 or -1. */
+/*
+ * The values of one axis while its feeds are built: each one's releases
+ * (indexes into rs, in rs's order: newest first) and then its tombstones
+ * (indexes into tv), found by a hash of the value. One pass counts, one
+ * fills: no sort of all (value, release) pairs each publish.
+ */
+struct group {
+	const char *value;	/* borrowed from a release, tombstone or m */
+	size_t nr, nt;		/* releases, tombstones */
+	size_t *at;		/* nr indexes into rs, then nt into tv */
+	size_t fill;
+};
+
+struct groups {
+	struct group *v;
+	size_t n, cap;
+	size_t *slot;		/* 1 + index into v; 0: free */
+	size_t nslots;		/* a power of two, over twice n */
+};
+
+static void
+groups_free(struct groups *g)
+{
+	for (size_t i = 0; i < g->n; i++)
+		free(g->v[i].at);
+	free(g->v);
+	free(g->slot);
+}
+
+static size_t *
+slot_of(const struct groups *g, const char *value)
+{
+	size_t i = text_hash32(value) & (g->nslots - 1);
+
+	while (g->slot[i] != 0 && strcmp(g->v[g->slot[i] - 1].value,
+	    value) != 0)
+		i = (i + 1) & (g->nslots - 1);
+	return &g->slot[i];
+}
+
+/* value's group, added when new; NULL when out of memory. */
+static struct group *
+group_of(struct groups *g, const char *value)
+{
+	size_t *sl;
+
+	if ((g->n + 1) * 2 > g->nslots) {
+		size_t old = g->nslots, *was = g->slot;
+
+		g->nslots = old == 0 ? 256 : old * 2;
+		if ((g->slot = calloc(g->nslots, sizeof(*g->slot))) == NULL) {
+			g->slot = was;
+			g->nslots = old;
+			return NULL;
+		}
+		for (size_t i = 0; i < g->n; i++)
+			*slot_of(g, g->v[i].value) = i + 1;
+		free(was);
+	}
+	if (*(sl = slot_of(g, value)) != 0)
+		return &g->v[*sl - 1];
+	if (g->n == g->cap) {
+		size_t cap = g->cap * 2 + 16;
+		struct group *t = realloc(g->v, cap * sizeof(*t));
+
+		if (t == NULL)
+			return NULL;
+		g->v = t;
+		g->cap = cap;
+	}
+	g->v[g->n] = (struct group){ .value = value };
+	*sl = ++g->n;
+	return &g->v[g->n - 1];
+}
+
+/*
+ * File r (index at; a tombstone's: tomb) under its values of axis a:
+ * counted (fill false) or its index put in place. Returns 0 or -1.
+ */
 static int
-add_pairs(const struct feed_meta *m, enum subfeed_axis a,
-    const struct release *r, size_t at, struct pair **ps, size_t *np,
-    size_t *cap)
+file_one(const struct feed_meta *m, enum subfeed_axis a,
+    const struct release *r, size_t at, bool tomb, bool fill,
+    struct groups *g)
 {
 	const char *v[64];
 	size_t k = subfeed_values(m, a, r, v, 64);
 
-	if (*np + k > *cap) {
-		struct pair *t;
+	for (size_t j = 0; j < k; j++) {
+		struct group *e = group_of(g, v[j]);
 
-		*cap = (*np + k) * 2 + 16;
-		if ((t = realloc(*ps, *cap * sizeof(**ps))) == NULL)
+		if (e == NULL)
 			return -1;
-		*ps = t;
+		if (!fill)
+			*(tomb ? &e->nt : &e->nr) += 1;
+		else
+			e->at[e->fill++] = at;
 	}
-	for (size_t j = 0; j < k; j++)
-		(*ps)[(*np)++] = (struct pair){ v[j], at };
 	return 0;
 }
 
-/*
- * Feed f's tombstones: those of ps[0..k) (tv[at - n]), ref and when.
- * Returns 0 or -1.
- */
 static int
-copy_tombs(struct subfeed *f, const struct pair *ps, size_t k, size_t n,
+file_all(const struct feed_meta *m, enum subfeed_axis a,
+    struct release *const *rs, size_t n, const struct tombstone *tv,
+    size_t ntv, bool fill, struct groups *g)
+{
+	for (size_t i = 0; i < n; i++)
+		if (file_one(m, a, rs[i], i, false, fill, g) < 0)
+			return -1;
+	for (size_t i = 0; i < ntv; i++) {
+		/* Filed as its release was (subfeed_values()'s one rule). */
+		struct release r = { .tags = tv[i].tags, .ntags = tv[i].ntags,
+			.type = tv[i].type, .lang = tv[i].lang };
+
+		if (file_one(m, a, &r, i, true, fill, g) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Feed f's tombstones: tv[at[0..k)], ref and when. Returns 0 or -1. */
+static int
+copy_tombs(struct subfeed *f, const size_t *at, size_t k,
     const struct tombstone *tv)
 {
 	if (k == 0)
@@ -154,7 +232,7 @@ copy_tombs(struct subfeed *f, const struct pair *ps, size_t k, size_t n,
 	if ((f->tombs = calloc(k, sizeof(*f->tombs))) == NULL)
 		return -1;
 	for (size_t i = 0; i < k; i++) {
-		const struct tombstone *t = &tv[ps[i].at - n];
+		const struct tombstone *t = &tv[at[i]];
 
 		f->tombs[i].when = t->when;
 		if ((f->tombs[i].ref = strdup(t->ref)) == NULL)
@@ -170,53 +248,45 @@ build_axis(const struct feed_meta *m, enum subfeed_axis a,
     struct release *const *rs, size_t n, const struct tombstone *tv,
     size_t ntv, struct subfeeds *out)
 {
-	struct pair *ps = NULL;
-	size_t np = 0, cap = 0, first = out->n;
+	struct groups g = { 0 };
+	struct subfeed *t;
+	size_t first = out->n;
 	int rc = -1;
 
-	for (size_t i = 0; i < n; i++)
-		if (add_pairs(m, a, rs[i], i, &ps, &np, &cap) < 0)
-			goto out;
-	for (size_t i = 0; i < ntv; i++) {
-		/* Filed as its release was (subfeed_values()'s one rule). */
-		struct release r = { .tags = tv[i].tags, .ntags = tv[i].ntags,
-			.type = tv[i].type, .lang = tv[i].lang };
-
-		if (add_pairs(m, a, &r, n + i, &ps, &np, &cap) < 0)
-			goto out;
+	if (file_all(m, a, rs, n, tv, ntv, false, &g) < 0)
+		goto out;
+	if (g.n == 0) {
+		rc = 0;		/* no value on this axis */
+		goto out;
 	}
-	if (np == 0)
-		return 0;
-	qsort(ps, np, sizeof(*ps), by_value);
-	for (size_t i = 0; i < np;) {
-		size_t j = i, live;
-		struct subfeed *f, *t;
+	for (size_t i = 0; i < g.n; i++)
+		if ((g.v[i].at = malloc((g.v[i].nr + g.v[i].nt) *
+		    sizeof(*g.v[i].at))) == NULL)
+			goto out;
+	if (file_all(m, a, rs, n, tv, ntv, true, &g) < 0 ||
+	    (t = realloc(out->v, (out->n + g.n) * sizeof(*t))) == NULL)
+		goto out;
+	out->v = t;
+	for (size_t i = 0; i < g.n; i++) {
+		struct group *e = &g.v[i];
+		struct subfeed *f = memset(&out->v[out->n++], 0, sizeof(*f));
 
-		while (j < np && strcmp(ps[j].value, ps[i].value) == 0)
-			j++;
-		for (live = i; live < j && ps[live].at < n; live++)
-			;
-		if ((t = realloc(out->v, (out->n + 1) * sizeof(*t))) == NULL)
-			goto out;
-		out->v = t;
-		f = memset(&out->v[out->n++], 0, sizeof(*f));
 		f->axis = a;
-		f->nall = live - i;
+		f->nall = e->nr;
 		f->n = f->nall < m->max_entries ? f->nall : m->max_entries;
-		if ((f->value = strdup(ps[i].value)) == NULL ||
-		    (f->slug = text_slug(ps[i].value)) == NULL)
+		if ((f->value = strdup(e->value)) == NULL ||
+		    (f->slug = text_slug(e->value)) == NULL)
 			goto out;
-		if (asprintf(&f->title, "%s: %s", m->title, ps[i].value) < 0) {
+		if (asprintf(&f->title, "%s: %s", m->title, e->value) < 0) {
 			f->title = NULL;
 			goto out;
 		}
 		if ((f->rs = calloc(f->nall + 1, sizeof(*f->rs))) == NULL)
 			goto out;
 		for (size_t k = 0; k < f->nall; k++)
-			f->rs[k] = rs[ps[i + k].at];
-		if (copy_tombs(f, ps + live, j - live, n, tv) < 0)
+			f->rs[k] = rs[e->at[k]];
+		if (copy_tombs(f, e->at + e->nr, e->nt, tv) < 0)
 			goto out;
-		i = j;
 	}
 	qsort(out->v + first, out->n - first, sizeof(*out->v), by_slug);
 	if (settle_clashes(out->v + first, out->n - first) < 0)
@@ -229,7 +299,7 @@ build_axis(const struct feed_meta *m, enum subfeed_axis a,
 		}
 	rc = 0;
 out:
-	free(ps);
+	groups_free(&g);
 	return rc;
 }
 

@@ -102,37 +102,158 @@ xo_feed_updated(const struct feed_meta *m, struct release *const *rs,
 	return t;
 }
 
-int
-xo_document(int (*body)(xmlTextWriterPtr w, void *arg), void *arg,
-    char **data, size_t *len)
+/* A writer into a new buffer, set up as every document is. */
+static int
+writer_new(xmlBufferPtr *buf, xmlTextWriterPtr *w)
 {
-	xmlBufferPtr buf = xmlBufferCreate();
-	xmlTextWriterPtr w = NULL;
-	int rc = -1;
-
-	*data = NULL;
-	if (buf == NULL || (w = xmlNewTextWriterMemory(buf, 0)) == NULL)
-		goto out;
+	*w = NULL;
+	if ((*buf = xmlBufferCreate()) == NULL ||
+	    (*w = xmlNewTextWriterMemory(*buf, 0)) == NULL)
+		return -1;
 	/*
 	 * libxml2 2.9 grows a buffer by what each write needs: a sitemap of
 	 * 20,000 URLs was 20,000 reallocs of up to 3 MB (a second under
 	 * ASan, whose realloc always copies). Doubling makes it linear.
 	 */
-	xmlBufferSetAllocationScheme(buf, XML_BUFFER_ALLOC_DOUBLEIT);
-	if (xmlTextWriterSetIndent(w, 1) < 0 ||
-	    xmlTextWriterSetIndentString(w, (const xmlChar *)"  ") < 0 ||
-	    xmlTextWriterStartDocument(w, NULL, "utf-8", NULL) < 0 ||
-	    body(w, arg) < 0 || xmlTextWriterEndDocument(w) < 0)
+	xmlBufferSetAllocationScheme(*buf, XML_BUFFER_ALLOC_DOUBLEIT);
+	if (xmlTextWriterSetIndent(*w, 1) < 0 ||
+	    xmlTextWriterSetIndentString(*w, (const xmlChar *)"  ") < 0 ||
+	    xmlTextWriterStartDocument(*w, NULL, "utf-8", NULL) < 0)
+		return -1;
+	return 0;
+}
+
+/* buf's bytes from off on, NUL-terminated, into *data and *len. */
+static int
+copy_out(xmlBufferPtr buf, size_t off, char **data, size_t *len)
+{
+	*len = (size_t)xmlBufferLength(buf) - off;
+	if ((*data = malloc(*len + 1)) == NULL)
+		return -1;
+	memcpy(*data, xmlBufferContent(buf) + off, *len + 1);
+	return 0;
+}
+
+int
+xo_document_buf(int (*body)(xmlTextWriterPtr w, xmlBufferPtr buf,
+    void *arg), void *arg, char **data, size_t *len)
+{
+	xmlBufferPtr buf;
+	xmlTextWriterPtr w;
+	int rc = -1;
+
+	*data = NULL;
+	if (writer_new(&buf, &w) < 0 || body(w, buf, arg) < 0 ||
+	    xmlTextWriterEndDocument(w) < 0)
 		goto out;
 	xmlFreeTextWriter(w);	/* flushes into buf */
 	w = NULL;
-	*len = (size_t)xmlBufferLength(buf);
-	if ((*data = malloc(*len + 1)) == NULL)
-		goto out;
-	memcpy(*data, xmlBufferContent(buf), *len + 1);
-	rc = 0;
+	rc = copy_out(buf, 0, data, len);
 out:
 	xmlFreeTextWriter(w);
 	xmlBufferFree(buf);
+	return rc;
+}
+
+struct plain {
+	int (*body)(xmlTextWriterPtr w, void *arg);
+	void *arg;
+};
+
+static int
+plain_body(xmlTextWriterPtr w, xmlBufferPtr buf, void *arg)
+{
+	const struct plain *p = arg;
+
+	(void)buf;
+	return p->body(w, p->arg);
+}
+
+int
+xo_document(int (*body)(xmlTextWriterPtr w, void *arg), void *arg,
+    char **data, size_t *len)
+{
+	struct plain p = { body, arg };
+
+	return xo_document_buf(plain_body, &p, data, len);
+}
+
+int
+xo_fragment(int depth, int (*body)(xmlTextWriterPtr w, void *arg),
+    void *arg, char **data, size_t *len)
+{
+	xmlBufferPtr buf;
+	xmlTextWriterPtr w;
+	size_t off;
+	int rc = -1;
+
+	*data = NULL;
+	if (writer_new(&buf, &w) < 0)
+		goto out;
+	/*
+	 * The element's parents, and an earlier sibling: the writer then
+	 * stands as in a document after the feed's own elements, its
+	 * parent's start tag closed, the next line to be indented.
+	 */
+	for (int i = 0; i < depth; i++)
+		CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"p"));
+	CHECK(xmlTextWriterStartElement(w, (const xmlChar *)"s"));
+	CHECK(xmlTextWriterEndElement(w));
+	CHECK(xmlTextWriterFlush(w));
+	off = (size_t)xmlBufferLength(buf);
+	CHECK(body(w, arg));
+	CHECK(xmlTextWriterFlush(w));
+	rc = copy_out(buf, off, data, len);
+out:
+	xmlFreeTextWriter(w);
+	xmlBufferFree(buf);
+	return rc;
+}
+
+int
+xo_raw(xmlTextWriterPtr w, xmlBufferPtr buf, const char *s, size_t n)
+{
+	/* Past the writer, which stays as the element's end left it. */
+	if (xmlTextWriterFlush(w) < 0)
+		return -1;
+	return xmlBufferAdd(buf, (const xmlChar *)s, (int)n) == 0 ? 0 : -1;
+}
+
+struct entry_arg {
+	int (*put)(xmlTextWriterPtr w, const struct feed_meta *m,
+	    const struct release *r);
+	const struct feed_meta *m;
+	const struct release *r;
+};
+
+static int
+entry_body(xmlTextWriterPtr w, void *arg)
+{
+	const struct entry_arg *a = arg;
+
+	return a->put(w, a->m, a->r);
+}
+
+int
+xo_entry(xmlTextWriterPtr w, xmlBufferPtr buf, struct feed_memo *memo,
+    enum feed_kind k, int depth, int (*put)(xmlTextWriterPtr w,
+    const struct feed_meta *m, const struct release *r),
+    const struct feed_meta *m, const struct release *r)
+{
+	struct entry_arg a = { put, m, r };
+	const char *kept;
+	char *data;
+	size_t len;
+	int rc;
+
+	if (memo == NULL)
+		return put(w, m, r);
+	if ((kept = feed_memo_get(memo, k, r, &len)) != NULL)
+		return xo_raw(w, buf, kept, len);
+	if (xo_fragment(depth, entry_body, &a, &data, &len) < 0)
+		return -1;
+	feed_memo_put(memo, k, r, data, len);
+	rc = xo_raw(w, buf, data, len);
+	free(data);
 	return rc;
 }

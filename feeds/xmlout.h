@@ -9,6 +9,7 @@
 #include <libxml/xmlwriter.h>
 
 #include "feed.h"
+#include "feedmemo.h"
 #include "meta.h"
 #include "release.h"
 
@@ -52,10 +53,41 @@ char *xo_feed_id(const struct feed_meta *m, const char *id_part);
 int xo_document(int (*body)(xmlTextWriterPtr w, void *arg), void *arg,
     char **data, size_t *len);
 
+/* The same, body given the buffer w flushes into too (for xo_raw()). */
+int xo_document_buf(int (*body)(xmlTextWriterPtr w, xmlBufferPtr buf,
+    void *arg), void *arg, char **data, size_t *len);
+
+/*
+ * The bytes body(w, arg) writes as one element at depth (1: a child of
+ * the root), as xo_document() would write them there after a sibling: the
+ * indent before it and the newline after it included. Returns 0 with
+ * *data (NUL-terminated, caller frees) and *len, or -1.
+ */
+int xo_fragment(int depth, int (*body)(xmlTextWriterPtr w, void *arg),
+    void *arg, char **data, size_t *len);
+
+/*
+ * Append s[0..n) (an xo_fragment() of the element due next, at its depth)
+ * to the document: as if w had written that element. Returns 0 or -1.
+ */
+int xo_raw(xmlTextWriterPtr w, xmlBufferPtr buf, const char *s, size_t n);
+
 /* The two XML writers: the document d of rs[0..n) into w (feed.c). */
-int atom_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    const struct feed_doc *d, struct release *const *rs, size_t n);
-int rss_write(xmlTextWriterPtr w, const struct feed_meta *m,
-    const struct feed_doc *d, struct release *const *rs, size_t n);
+int atom_write(xmlTextWriterPtr w, xmlBufferPtr buf,
+    const struct feed_meta *m, const struct feed_doc *d,
+    struct release *const *rs, size_t n, struct feed_memo *memo);
+int rss_write(xmlTextWriterPtr w, xmlBufferPtr buf,
+    const struct feed_meta *m, const struct feed_doc *d,
+    struct release *const *rs, size_t n, struct feed_memo *memo);
+
+/*
+ * Write r with put(w, m, r) (an element at depth), or copy its bytes from
+ * memo (feedmemo.h: kind k), rendered as a fragment and kept there when
+ * not found. memo NULL: always put.
+ */
+int xo_entry(xmlTextWriterPtr w, xmlBufferPtr buf, struct feed_memo *memo,
+    enum feed_kind k, int depth, int (*put)(xmlTextWriterPtr w,
+    const struct feed_meta *m, const struct release *r),
+    const struct feed_meta *m, const struct release *r);
 
 #endif

@@ -12,6 +12,7 @@ Run: FEEDPUBD=build/feedpubd /usr/bin/python3 tests/integration/test_archives.py
 import hashlib
 import glob
 import os
+import signal
 import sys
 import unittest
 import xml.etree.ElementTree as ET
@@ -27,8 +28,8 @@ FH = '{http://purl.org/syndication/history/1.0}archive'
 MAX = 5
 
 
-def slug(month, day):
-	return '2023-%02d-%02d-r' % (month, day)
+def slug(month, day, year=2023):
+	return '%d-%02d-%02d-r' % (year, month, day)
 
 
 def put(ws, month, day, title=None, body='Text.'):
@@ -176,29 +177,38 @@ def tags_of(day):
 	return {5: ['Alfa'], 15: ['Beta'], 25: ['Alfa']}[day]
 
 
-def put_tagged(ws, month, day, tags=None, title=None):
+def put_tagged(ws, month, day, tags=None, title=None, year=2023):
 	tags = tags_of(day) if tags is None else tags
-	if (month, day) in ((1, 5), (2, 5)):
+	if (year, month, day) in ((2023, 1, 5), (2023, 2, 5)):
 		tags = tags + ['Gamma']
-	ft.write_release(ws.release(slug(month, day) + '.md'),
-		'---\ntitle: %s\ndate: 2023-%02d-%02dT10:00:00Z\ntags: [%s]\n'
-		'---\nText.\n' % (title or 'R %d-%d' % (month, day), month, day,
-		', '.join(tags)))
+	ft.write_release(ws.release(slug(month, day, year) + '.md'),
+		'---\ntitle: %s\ndate: %d-%02d-%02dT10:00:00Z\ntags: [%s]\n'
+		'---\nText.\n' % (title or 'R %d-%d' % (month, day), year, month,
+		day, ', '.join(tags)))
+
+
+# Alfa's releases of the years before 2023 (year, month, day).
+ALFA_BEFORE = ((2021, 6, 5), (2022, 3, 5), (2022, 11, 5))
 
 
 class SubFeedArchives(Archives):
 	"""The same rules for each sub-feed: tags/alfa.atom holds its newest
-	five, the rest are in feed-archive/tags/alfa/YYYY-MM.atom."""
+	five, the rest are in feed-archive/tags/alfa/YYYY.atom (a tag's
+	archives are a year each by default, tag_archive_period), those of
+	langs/sv.atom in feed-archive/langs/sv/YYYY-MM.atom (archive_period,
+	as the main feed's)."""
 
 	def setUp(self):
 		self.ws = self.new_workspace()
 		for m in range(1, 11):
 			for d in (5, 15, 25):
 				put_tagged(self.ws, m, d)
-		f = ft.default_feed()
-		f.update({'max_entries': str(MAX), 'archives': 'true',
+		for y, m, d in ALFA_BEFORE:
+			put_tagged(self.ws, m, d, year=y)
+		self.feed = ft.default_feed()
+		self.feed.update({'max_entries': str(MAX), 'archives': 'true',
 			'tag_feeds': 'true', 'lang_feeds': 'true', 'json': 'true'})
-		self.ws.write_config(feed=f)
+		self.ws.write_config(feed=self.feed)
 		self.publish()
 
 	def hashes(self):
@@ -211,9 +221,17 @@ class SubFeedArchives(Archives):
 		return out
 
 	def ids_with(self, tag):
-		return sorted('tag:news.example.org,2000:/releases/' + slug(m, d)
-			for m in range(1, 11) for d in (5, 15, 25)
-			if tag in tags_of(d) or (tag == 'Gamma' and d == 5 and m < 3))
+		before = [slug(m, d, y) for y, m, d in ALFA_BEFORE] \
+			if tag == 'Alfa' else []
+		return sorted('tag:news.example.org,2000:/releases/' + s
+			for s in before + [slug(m, d) for m in range(1, 11)
+			for d in (5, 15, 25) if tag in tags_of(d) or
+			(tag == 'Gamma' and d == 5 and m < 3)])
+
+	def names(self, feed):
+		"""The archives' names along the chain of feed, newest first."""
+		return [os.path.basename(p) for p, _, _ in
+			self.walk(os.path.join(self.ws.out, feed))[1:]]
 
 	def test_walk_collects_every_release_once(self):
 		"""Each sub-feed's chain: exactly its releases, once each."""
@@ -243,6 +261,14 @@ class SubFeedArchives(Archives):
 					nxt = self.link(root, 'next-archive')
 					self.assertEqual(nxt and self.url_path(nxt),
 						chain[i - 1][0] if i > 1 else None)
+		# A tag's archives: a year each; the language's: a month each.
+		self.assertEqual(self.names('tags/alfa.atom'), ['2023.atom',
+			'2022.atom', '2021.atom'])
+		self.assertEqual(self.names('tags/beta.atom'), ['2023.atom'])
+		sv = self.names('langs/sv.atom')
+		self.assertEqual(sv[0], '2023-09.atom')
+		self.assertEqual(sv[-3:], ['2022-11.atom', '2022-03.atom',
+			'2021-06.atom'])
 		# Two releases: no archive, no folder.
 		root = ET.parse(os.path.join(self.ws.out, 'tags/gamma.atom')) \
 			.getroot()
@@ -259,32 +285,74 @@ class SubFeedArchives(Archives):
 		self.assertEqual(self.changed(before), [])
 		put_tagged(self.ws, 10, 28, tags=['Alfa'])
 		self.publish()
-		# Alfa's 2023-08-25 leaves tags/alfa.atom; main's and sv's
-		# 2023-09-15 leave theirs; Beta's archives stay as they were.
+		# Alfa's 2023-08-25 leaves tags/alfa.atom for its year; main's
+		# and sv's 2023-09-15 leave theirs; Beta's archive stays.
 		self.assertEqual(self.changed(before), ['2023-09.atom',
-			'langs/sv/2023-09.atom', 'tags/alfa/2023-08.atom'])
+			'langs/sv/2023-09.atom', 'tags/alfa/2023.atom'])
 		before = self.hashes()
 		put_tagged(self.ws, 10, 29, tags=['Beta'])
 		self.publish()
-		# Main's and sv's 2023-09-25 leave; Beta's 2023-06-15 opens
-		# the month 2023-06, which gives 2023-05 its next-archive link.
+		# Main's and sv's 2023-09-25 leave; Beta's 2023-06-15 joins
+		# its year's archive, Alfa's stay.
 		self.assertEqual(self.changed(before), ['2023-09.atom',
-			'langs/sv/2023-09.atom', 'tags/beta/2023-05.atom',
-			'tags/beta/2023-06.atom'])
+			'langs/sv/2023-09.atom', 'tags/beta/2023.atom'])
 		chain = self.walk(os.path.join(self.ws.out, 'tags/alfa.atom'))
 		self.assertEqual(len([i for _, ids, _ in chain for i in ids]),
 			len(self.ids_with('Alfa')) + 1)
+		# The first of a year: a new archive, and its older neighbour's
+		# next-archive link.
+		put_tagged(self.ws, 6, 1, tags=['Delta'], year=2022)
+		for k in range(MAX):
+			put_tagged(self.ws, 1, 1 + k, tags=['Delta'], year=2024)
+		self.publish()
+		self.assertEqual(self.names('tags/delta.atom'), ['2022.atom'])
+		before = self.hashes()
+		put_tagged(self.ws, 2, 1, tags=['Delta'], year=2024)
+		self.publish()
+		self.assertEqual([k for k in self.changed(before)
+			if k.startswith('tags/')], ['tags/delta/2022.atom',
+			'tags/delta/2024.atom'])
+		self.assertEqual(self.names('tags/delta.atom'), ['2024.atom',
+			'2022.atom'])
+		before = self.hashes()
+		put_tagged(self.ws, 4, 1, tags=['Delta'], year=2024)
+		self.publish()
+		self.assertEqual([k for k in self.changed(before)
+			if k.startswith('tags/')], ['tags/delta/2024.atom'])
 
 	def test_edit_touches_only_the_archive_holding_it(self):
 		before = self.hashes()
 		put_tagged(self.ws, 3, 5, title='R 3-5 rättad')
 		self.publish()
 		self.assertEqual(self.changed(before), ['2023-03.atom',
-			'langs/sv/2023-03.atom', 'tags/alfa/2023-03.atom'])
+			'langs/sv/2023-03.atom', 'tags/alfa/2023.atom'])
+		before = self.hashes()
+		put_tagged(self.ws, 3, 5, title='R 3-5 2022 rättad', year=2022)
+		self.publish()
+		self.assertEqual(self.changed(before), ['2022-03.atom',
+			'langs/sv/2022-03.atom', 'tags/alfa/2022.atom'])
+		# Dated back into a year of its own: that archive, and the
+		# neighbours' links to it.
+		before = self.hashes()
+		put_tagged(self.ws, 1, 5, tags=['Alfa'], year=2019)
+		self.publish()
+		self.assertEqual(self.changed(before), ['2019-01.atom',
+			'2021-06.atom', 'langs/sv/2019-01.atom',
+			'langs/sv/2021-06.atom', 'tags/alfa/2019.atom',
+			'tags/alfa/2021.atom'])
 
 	def test_removal_and_an_emptied_month(self):
-		"""A tag gone takes its archives' folder along; archives turned
-		off take them all."""
+		"""A year emptied goes and its neighbours link past it; a tag
+		gone takes its archives' folder along; archives turned off take
+		them all."""
+		before = self.hashes()
+		os.unlink(self.ws.release(slug(6, 5, 2021) + '.md'))
+		self.publish()
+		self.assertEqual([k for k in self.changed(before)
+			if k.startswith('tags/')], ['tags/alfa/2021.atom',
+			'tags/alfa/2022.atom'])
+		self.assertEqual(self.names('tags/alfa.atom'), ['2023.atom',
+			'2022.atom'])
 		for m in range(1, 11):
 			put_tagged(self.ws, m, 15, tags=[])
 		self.publish()
@@ -306,6 +374,47 @@ class SubFeedArchives(Archives):
 	def test_off_by_default(self):
 		pass	# Archives.test_off_by_default covers the sub-feeds' too
 
+	def walk_all(self):
+		"""Each chain collects exactly its releases, once each."""
+		for feed, want in (('feed.atom', self.all_ids()),
+				('tags/alfa.atom', self.ids_with('Alfa')),
+				('tags/beta.atom', self.ids_with('Beta')),
+				('langs/sv.atom', self.all_ids())):
+			chain = self.walk(os.path.join(self.ws.out, feed))
+			got = [i for _, ids, _ in chain for i in ids]
+			self.assertEqual(sorted(got), want, feed)
+			self.assertEqual(len(got), len(set(got)), feed)
+
+	def test_period_changed(self):
+		"""Another period: the archives of the new one are written, every
+		one of the old layout removed, each chain whole again."""
+		self.feed.update({'archive_period': 'year',
+			'tag_archive_period': 'month'})
+		self.ws.write_config(feed=self.feed)
+		self.publish()
+		names = sorted(self.hashes())
+		self.assertEqual([n for n in names if '/' not in n], ['2021.atom',
+			'2022.atom', '2023.atom'])
+		self.assertEqual([n for n in names if n.startswith('langs/')],
+			['langs/sv/2021.atom', 'langs/sv/2022.atom',
+			'langs/sv/2023.atom'])
+		self.assertEqual(self.names('tags/alfa.atom'), ['2023-08.atom',
+			'2023-07.atom', '2023-06.atom', '2023-05.atom', '2023-04.atom',
+			'2023-03.atom', '2023-02.atom', '2023-01.atom', '2022-11.atom',
+			'2022-03.atom', '2021-06.atom'])
+		self.assertEqual(len([n for n in names if n.startswith('tags/')]),
+			11 + 5)		# Alfa's months, Beta's 2023-01..05
+		self.walk_all()
+		# And back: the defaults.
+		del self.feed['archive_period'], self.feed['tag_archive_period']
+		self.ws.write_config(feed=self.feed)
+		self.publish()
+		self.assertEqual(self.names('tags/alfa.atom'), ['2023.atom',
+			'2022.atom', '2021.atom'])
+		self.assertNotIn('2023.atom', self.hashes())
+		self.assertIn('2023-09.atom', self.hashes())
+		self.walk_all()
+
 
 class DaemonSubFeedArchives(dt.DaemonCase):
 	"""In daemon mode a publish sweeps a folder only when what it should
@@ -316,8 +425,9 @@ class DaemonSubFeedArchives(dt.DaemonCase):
 		for m in range(1, 11):
 			for d in (5, 15, 25):
 				put_tagged(self.ws, m, d)
-		self.write_config(feed={'max_entries': str(MAX), 'archives':
-			'true', 'tag_feeds': 'true'}, extra='[pages]\nenabled = false\n')
+		feed = {'max_entries': str(MAX), 'archives': 'true', 'tag_feeds':
+			'true', 'tag_archive_period': 'month'}
+		self.write_config(feed=feed, extra='[pages]\nenabled = false\n')
 		self.start(write_config=False)
 		out = self.ws.out
 
@@ -355,6 +465,13 @@ class DaemonSubFeedArchives(dt.DaemonCase):
 			exists('feed-archive', 'tags', 'beta'), 'beta removed')
 		self.assertTrue(exists('feed-archive', 'tags', 'alfa',
 			'2023-02.atom'))
+		# Another period by a reload: the months go, the year comes.
+		del feed['tag_archive_period']
+		self.write_config(feed=feed, extra='[pages]\nenabled = false\n')
+		self.daemon.signal(signal.SIGHUP)
+		self.wait(lambda: os.listdir(os.path.join(out, 'feed-archive',
+			'tags', 'alfa')) == ['2023.atom'], 'alfa in one year')
+		self.assertTrue(exists('feed-archive', '2023-02.atom'))
 
 
 if __name__ == '__main__':

@@ -329,8 +329,9 @@ class SubFeedArchives(ft.FeedCase):
 			ft.write_release(ws.release('m%d.md' % month), '---\ntitle: M%d'
 				'\ndate: 2025-%02d-10T10:00:00Z\ntags: [brott]\n---\nText.\n'
 				% (month, month))
+		# Monthly, as the main feed's: the same months in both.
 		ws.write_config(feed=sub_feed_section('1d', max_entries='1',
-			archives='true'))
+			archives='true', tag_archive_period='month'))
 		self.assertRunOK(ws.run('--once'))
 		tag_dir = os.path.join(ws.out, 'feed-archive', 'tags', 'brott')
 

@@ -161,6 +161,8 @@ test_full(void **state)
 		"max_file_size = 512K\n"
 		"raw_html = yes\n"
 		"date_source = git\n"
+		"archive_period = year\n"
+		"tag_archive_period = month\n"
 		"\n"
 		"# paths\n"
 		"[paths]\n"
@@ -187,6 +189,8 @@ test_full(void **state)
 	assert_int_equal(c->feed.max_file_size, 512 * 1024);
 	assert_true(c->feed.raw_html);
 	assert_true(c->date_git);
+	assert_int_equal(c->feed.archive_period, PERIOD_YEAR);
+	assert_int_equal(c->feed.tag_archive_period, PERIOD_MONTH);
 	dir = in_tmp("in");
 	assert_string_equal(c->releases_dir, dir);
 	free(dir);
@@ -403,6 +407,8 @@ static const struct bad bad_values[] = {
 	  "true/false, yes/no, on/off or 1/0" },
 	{ "feed", "date_source = svn", "invalid date_source 'svn': expected "
 	  "file or git" },
+	{ "feed", "tag_archive_period = week", "invalid tag_archive_period "
+	  "'week': expected month or year" },
 	{ "daemon", "settle_ms = 10001",
 	  "invalid settle_ms '10001': expected an integer 0..10000" },
 	{ "daemon", "settle_cap_ms = 60001",
@@ -1297,6 +1303,10 @@ static const char FEED_FORMATS[] =
 	"lang_feeds = false ; default\n"
 	"# older entries in feed-archive/YYYY-MM.atom (RFC 5005)\n"
 	"archives = false ; default\n"
+	"# one archive per month or year: the main, type and language feeds\n"
+	"archive_period = month ; default\n"
+	"# one archive per month or year: the tag feeds\n"
+	"tag_archive_period = year ; default\n"
 	"# RFC 6721 tombstones of removed releases (0s: none)\n"
 	"deleted_for = 0s ; default\n"
 	"# dates of releases without 'date': file (its time) or git (its "

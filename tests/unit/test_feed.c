@@ -19,9 +19,12 @@
 #include <libxml/parser.h>
 
 #include "feeds/date.h"
+#include "feeds/docstamp.h"
 #include "feeds/feed.h"
+#include "feeds/feedmemo.h"
 #include "feeds/meta.h"
 #include "feeds/release.h"
+#include "feeds/tombstone.h"
 
 #include "testutil.h"
 
@@ -826,6 +829,119 @@ test_doc(void **state)
 	free(data);
 }
 
+/* d of v[0..n) through memo: the bytes of the same without it. */
+static char *
+assert_memo_same(enum feed_kind k, const struct feed_meta *m,
+    const struct feed_doc *d, struct release *const *v, size_t n,
+    struct feed_memo *memo)
+{
+	char *want, *got;
+	size_t wlen, glen;
+
+	assert_int_equal(feed_render_doc(k, m, d, v, n, &want, &wlen), 0);
+	assert_int_equal(feed_render_memo(k, m, d, v, n, memo, &got, &glen),
+	    0);
+	assert_int_equal(glen, wlen);
+	assert_memory_equal(got, want, wlen);
+	assert_int_equal(strlen(got), glen);
+	free(got);
+	return want;
+}
+
+/*
+ * The entry memo (feedmemo.h): every document, in every format, the same
+ * bytes with it as without, entries taken from it the second time on;
+ * with a cap smaller than one document, the same bytes still, and no more
+ * held than one document's entries.
+ */
+static void
+test_memo(void **state)
+{
+	struct stamp_memo *sm = stamp_memo_new(8);
+	struct feed_memo *tiny = feed_memo_new(2048);
+	static const char *const path[FEED_NKINDS] = { "tags/b.atom",
+	    "tags/b.rss", "tags/b.json" };
+	struct tombstone tomb = { .ref = "tag:news.example.org,2000:gone",
+	    .when = MTIME };
+	struct feed_memo *memo = feed_memo_new(1u << 20);
+	struct release *some[3];
+	struct feed_meta en = meta;
+	char *first[FEED_NKINDS];
+
+	(void)state;
+	assert_non_null(memo);
+	assert_non_null(sm);
+	assert_non_null(tiny);
+	add_golden_releases();
+	add("ctl.md", "---\nlang: de\ntags: [\"<&>\", \"\xC3\xA5\"]\n"
+	    "author: [\"A & B\", \"]]>\"]\n---\n"
+	    "# Bad\x01 \"t\" <itle>\xEF\xBF\xBF\n\n"
+	    "Body\x1b[31m ]]> &amp; <b>x</b> \xC3\xA4\n", MTIME);
+	/* Another subset in another order, as a sub-feed's archive. */
+	some[0] = rs[3];
+	some[1] = rs[0];
+	some[2] = rs[2];
+	feed_memo_begin(memo, stamp_meta(&meta, "UTC"), sm);
+	feed_memo_begin(tiny, stamp_meta(&meta, "UTC"), sm);
+	for (int pass = 0; pass < 2; pass++)
+		for (int k = 0; k < FEED_NKINDS; k++) {
+			struct feed_doc main_doc = { .path =
+			    feed_file_name(k), .tombs = &tomb, .ntombs = 1 };
+			struct feed_doc sub = { .path = path[k], .title =
+			    "B & <b>", .id_part = "tags/b", .archive = true,
+			    .current = path[k], .prev_archive = "a/1.atom" };
+			char *s = assert_memo_same(k, &meta, &main_doc, rs,
+			    nrs, memo);
+
+			if (pass == 0)
+				first[k] = s;
+			else
+				free(s);
+			free(assert_memo_same(k, &meta, &sub, some, 3, memo));
+			free(assert_memo_same(k, &meta, &sub, rs + 1, 0,
+			    memo));
+			free(assert_memo_same(k, &meta, &main_doc, rs, nrs,
+			    tiny));
+			free(assert_memo_same(k, &meta, &sub, some, 3, tiny));
+		}
+	assert_true(feed_memo_hits(memo) >= (size_t)FEED_NKINDS * (nrs + 3));
+	assert_true(feed_memo_bytes(memo) > 2048);
+	assert_true(feed_memo_bytes(tiny) < feed_memo_bytes(memo));
+	feed_memo_free(tiny);
+
+	/* From the memo: without their bodies, not rendered again. */
+	for (size_t i = 0; i < nrs; i++) {
+		free(rs[i]->html);
+		rs[i]->html = NULL;
+	}
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		struct feed_doc main_doc = { .path = feed_file_name(k),
+		    .tombs = &tomb, .ntombs = 1 };
+		char *got;
+		size_t len;
+
+		assert_int_equal(feed_render_memo(k, &meta, &main_doc, rs, nrs,
+		    memo, &got, &len), 0);
+		assert_string_equal(got, first[k]);
+		free(got);
+		free(first[k]);
+	}
+	for (size_t i = 0; i < nrs; i++)
+		assert_null(rs[i]->html);
+
+	/* Another feed language changes entries: not served from it. */
+	en.language = "en";
+	feed_memo_begin(memo, stamp_meta(&en, "UTC"), sm);
+	assert_int_equal(feed_memo_bytes(memo), 0);
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		struct feed_doc main_doc = { .path = feed_file_name(k) };
+
+		free(assert_memo_same(k, &en, &main_doc, rs, nrs, memo));
+	}
+	feed_memo_free(memo);
+	stamp_memo_free(sm);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -834,6 +950,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		T(test_file_names),
 		T(test_golden_atom),
+		T(test_memo),
 		T(test_golden_rss),
 		T(test_golden_empty),
 		T(test_feed_updated_empty_since),
