@@ -256,6 +256,20 @@ stamps_end(void)
 }
 
 /*
+ * Why the document path was not written this time (its old file stays).
+ * A release file rewritten between its parse and this render is no fault:
+ * its change is read next, and the document goes with it.
+ */
+static void
+not_rendered(const char *path, const struct release_error *err)
+{
+	if (err->stale)
+		log_info("%s: not written yet: %s", path, err->msg);
+	else
+		log_errx("%s: cannot render the feed: %s", path, err->msg);
+}
+
+/*
  * Render d (kind k, rs[0..n)) and put it in b unless its stamp says the
  * file holds it already. Returns 1 when written, 0 when nothing was to be
  * done, -1 (logged).
@@ -267,6 +281,7 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 {
 	uint64_t stamp = memo == NULL ? 0 : stamp_doc(memo, meta_stamp, k, d,
 	    rs, n);
+	struct release_error err;
 	char *data = NULL;
 	size_t len;
 	double t0;
@@ -277,10 +292,10 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 		return 0;
 	}
 	t0 = date_mono_ms();
-	rc = feed_render_memo(k, m, d, rs, n, entries, &data, &len);
+	rc = feed_render_memo(k, m, d, rs, n, entries, &data, &len, &err);
 	*render_ms += date_mono_ms() - t0;
 	if (rc < 0) {
-		log_errx("%s: cannot render the feed (out of memory)", d->path);
+		not_rendered(d->path, &err);
 		return -1;
 	}
 	if ((rc = output_batch_put(b, d->path, data, len)) < 0)
@@ -981,6 +996,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		struct feed_doc d = { .path = name, .prev_archive = k ==
 		    FEED_ATOM ? newest : NULL, .tombs = k == FEED_ATOM ? tv :
 		    NULL, .ntombs = k == FEED_ATOM ? ntombs : 0 };
+		struct release_error err;
 		char *data;
 		size_t len;
 		double t0 = date_mono_ms();
@@ -988,12 +1004,12 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 
 		if (!feed_written(&m, k))
 			continue;
-		rc = feed_render_memo(k, &m, &d, rs, n, entries, &data, &len);
+		rc = feed_render_memo(k, &m, &d, rs, n, entries, &data, &len,
+		    &err);
 
 		res->render_ms += date_mono_ms() - t0;
 		if (rc < 0) {
-			log_errx("%s: cannot render the feed (out of memory)",
-			    name);
+			not_rendered(name, &err);
 			res->failed++;
 			res->failed_k[k] = true;
 			continue;

@@ -56,8 +56,10 @@ feed_body(xmlTextWriterPtr w, xmlBufferPtr buf, void *arg)
 int
 feed_render_memo(enum feed_kind k, const struct feed_meta *m,
     const struct feed_doc *d, struct release *const *rs, size_t n,
-    struct feed_memo *memo, char **data, size_t *len)
+    struct feed_memo *memo, char **data, size_t *len,
+    struct release_error *err)
 {
+	struct release_error none;
 	struct feed_meta only_tombs;
 	struct feed_args a = { k, m, d, rs, n, memo };
 	size_t kept;
@@ -74,20 +76,24 @@ feed_render_memo(enum feed_kind k, const struct feed_meta *m,
 		only_tombs.empty_since = d->tombs[0].when;
 		a.m = m = &only_tombs;
 	}
+	if (err == NULL)
+		err = &none;
 	*data = NULL;
 	if (n > 0 && read == NULL)
-		return -1;
+		return release_error_oom(err);
 	/* An entry memo holds needs no body (it stays: feedmemo.h). */
 	feed_memo_next_doc(memo);
 	for (size_t i = 0; i < n; i++) {
 		if (feed_memo_get(memo, k, rs[i], &kept) != NULL)
 			continue;
 		read[i] = rs[i]->html == NULL;
-		if (release_load_body(rs[i], m, NULL) < 0)
+		if (release_load_body(rs[i], m, err) < 0)
 			goto out;
 	}
 	rc = k == FEED_JSON ? jsonfeed_render(m, d, rs, n, memo, data, len) :
 	    xo_document_buf(feed_body, &a, data, len);
+	if (rc < 0)
+		release_error_oom(err);
 out:
 	for (size_t i = 0; i < n; i++)
 		if (read[i])
@@ -101,7 +107,7 @@ feed_render_doc(enum feed_kind k, const struct feed_meta *m,
     const struct feed_doc *d, struct release *const *rs, size_t n,
     char **data, size_t *len)
 {
-	return feed_render_memo(k, m, d, rs, n, NULL, data, len);
+	return feed_render_memo(k, m, d, rs, n, NULL, data, len, NULL);
 }
 
 int

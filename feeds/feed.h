@@ -75,10 +75,13 @@ int feed_render_doc(enum feed_kind k, const struct feed_meta *m,
  * The same, each entry's bytes copied from memo (feedmemo.h) when kept
  * there, else rendered and kept: the same bytes as feed_render_doc()'s.
  * A release whose entry memo holds is not rendered, its body not read.
- * memo NULL: feed_render_doc().
+ * memo NULL: feed_render_doc(). On -1, *err (if not NULL) says why: out
+ * of memory, or a release's body that could not be read (its message
+ * names the file; err->stale: it changed since it was parsed).
  */
 int feed_render_memo(enum feed_kind k, const struct feed_meta *m,
     const struct feed_doc *d, struct release *const *rs, size_t n,
-    struct feed_memo *memo, char **data, size_t *len);
+    struct feed_memo *memo, char **data, size_t *len,
+    struct release_error *err);
 
 #endif

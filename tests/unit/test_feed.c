@@ -839,8 +839,8 @@ assert_memo_same(enum feed_kind k, const struct feed_meta *m,
 	size_t wlen, glen;
 
 	assert_int_equal(feed_render_doc(k, m, d, v, n, &want, &wlen), 0);
-	assert_int_equal(feed_render_memo(k, m, d, v, n, memo, &got, &glen),
-	    0);
+	assert_int_equal(feed_render_memo(k, m, d, v, n, memo, &got, &glen,
+	    NULL), 0);
 	assert_int_equal(glen, wlen);
 	assert_memory_equal(got, want, wlen);
 	assert_int_equal(strlen(got), glen);
@@ -921,7 +921,7 @@ test_memo(void **state)
 		size_t len;
 
 		assert_int_equal(feed_render_memo(k, &meta, &main_doc, rs, nrs,
-		    memo, &got, &len), 0);
+		    memo, &got, &len, NULL), 0);
 		assert_string_equal(got, first[k]);
 		free(got);
 		free(first[k]);

@@ -802,6 +802,7 @@ test_body_read_again(void **state)
 	const char *old = "---\ntitle: Old title\n---\nOld body text.\n";
 	struct feed_meta m = tu_meta;
 	struct release_error err = { .line = 0 };
+	struct feed_doc doc = { .path = "feed.atom" };
 	struct release *r, *h;
 	char *data = (char *)"unset", *text;
 	size_t len;
@@ -839,6 +840,12 @@ test_body_read_again(void **state)
 	assert_string_equal(r->title, "Old title");
 	assert_int_equal(feed_render(FEED_ATOM, &m, &r, 1, &data, &len), -1);
 	assert_null(data);
+	/* The publisher learns which file and why, to say so. */
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(feed_render_memo(FEED_ATOM, &m, &doc, &r, 1, NULL,
+	    &data, &len, &err), -1);
+	assert_true(err.stale);
+	assert_non_null(strstr(err.msg, "a.md changed since it was read"));
 	assert_int_equal(release_read_text(r, &m, &text, &err), -1);
 	assert_null(text);
 
