@@ -820,7 +820,6 @@ release_free(struct release *r)
 /* Where release_compact() copies to: the block, filled front to back. */
 struct fill {
 	char *at;
-	size_t left;
 };
 
 static size_t
@@ -852,19 +851,17 @@ move_str(struct fill *f, char **p)
 	free(*p);
 	*p = f->at;
 	f->at += n;
-	f->left -= n;
 }
 
-/* The list *v (n strings) moved into the block: pointers first. */
+/*
+ * The list *v (n strings) moved into the block: its pointers to, taken
+ * from the block's front before any string (so they stay aligned).
+ */
 static void
-move_list(struct fill *f, char ***v, size_t n)
+move_list(struct fill *f, char ***v, size_t n, char **to)
 {
-	char **to = (char **)(void *)f->at;
-
 	if (*v == NULL)
 		return;
-	f->at += n * sizeof(*to);
-	f->left -= n * sizeof(*to);
 	for (size_t i = 0; i < n; i++) {
 		to[i] = (*v)[i];
 		move_str(f, &to[i]);
@@ -886,14 +883,17 @@ release_compact(struct release *r)
 	    (r->has_summary ? str_size(r->summary) : 0);
 	struct release *c;
 	struct fill f;
+	char **authors, **tags;
 
 	if (r->packed != 0 || sz > UINT32_MAX || (c = malloc(sz)) == NULL)
 		return r;
 	memcpy(c, r, sizeof(*r));
 	free(r);
-	f = (struct fill){ (char *)c + head, sz - head };
-	move_list(&f, &c->authors, c->nauthors);
-	move_list(&f, &c->tags, c->ntags);
+	authors = (char **)(void *)((char *)c + head);
+	tags = authors + (c->authors != NULL ? c->nauthors : 0);
+	f.at = (char *)(tags + (c->tags != NULL ? c->ntags : 0));
+	move_list(&f, &c->authors, c->nauthors, authors);
+	move_list(&f, &c->tags, c->ntags, tags);
 	move_str(&f, &c->path);
 	move_str(&f, &c->slug);
 	move_str(&f, &c->title);
