@@ -943,6 +943,9 @@ test_packed(void **state)
 	    packed_in(r, r->path) && packed_in(r, r->link) &&
 	    packed_in(r, r->summary) && packed_in(r, r->facts));
 	assert_false(packed_in(r, r->id));
+	/* The arrays come before the strings: aligned for pointers. */
+	assert_int_equal((uintptr_t)r->tags % sizeof(char *), 0);
+	assert_int_equal((uintptr_t)r->authors % sizeof(char *), 0);
 	/* The id is the caller's to replace, as a rename does. */
 	assert_non_null(id = strdup("urn:test:other"));
 	free(r->id);
