@@ -2,7 +2,7 @@
  * store: releases in two open-addressing hash tables (by path and by id)
  * and the published-or-embargoed ones (no drafts) in an array sorted
  * newest first. The tables hold pointers only: a key is the release's own
- * path or id, never a copy (8 bytes a slot, at most 70% full, where
+ * path or id, never a copy (12 bytes a slot, at most 70% full, where
  * libxml2's tables copied both keys: ~250 bytes a release). Linear
  * probing, deletion by shifting the run back, no tombstones.
  * A change moves one release in the array (a binary search and a memmove
@@ -23,10 +23,15 @@
 /* Moves cost a memmove of N pointers each, a rebuild a sort of N. */
 #define PENDING_MAX	64
 
-/* A table of releases keyed by their path or their id (by_id). */
+/*
+ * A table of releases keyed by their path or their id (by_id). Each slot
+ * keeps its key's hash (32 bits): probing and growing compare and move
+ * those, reading a release only when its hash matches.
+ */
 struct table {
 	struct release **slot;		/* cap of them, NULL: free */
-	size_t cap;			/* 0 or a power of two */
+	uint32_t *hash;			/* of each slot's key */
+	size_t cap;			/* 0 or a power of two (< 2^32) */
 	size_t n;
 	bool by_id;
 };
@@ -67,7 +72,9 @@ store_free(struct store *s)
 	for (size_t i = 0; i < s->by_path.cap; i++)
 		release_free(s->by_path.slot[i]);
 	xmlFree(s->by_path.slot);
+	xmlFree(s->by_path.hash);
 	xmlFree(s->by_id.slot);
+	xmlFree(s->by_id.hash);
 	xmlFree(s->rels);
 	xmlFree(s->secs);
 	xmlFree(s);
@@ -82,7 +89,7 @@ key_of(const struct table *t, const struct release *r)
 }
 
 /* FNV-1a, its bits mixed (murmur3's finaliser): low bits pick the slot. */
-static size_t
+static uint32_t
 hash(const char *k)
 {
 	uint64_t h = 0xcbf29ce484222325u;
@@ -92,16 +99,17 @@ hash(const char *k)
 	h ^= h >> 33;
 	h *= 0xff51afd7ed558ccdu;
 	h ^= h >> 33;
-	return (size_t)h;
+	return (uint32_t)h;
 }
 
-/* The slot holding key, or the free slot where it would go. */
+/* The slot holding key (of hash h), or the free slot where it would go. */
 static size_t
-probe(const struct table *t, const char *key)
+probe(const struct table *t, const char *key, uint32_t h)
 {
-	size_t mask = t->cap - 1, i = hash(key) & mask;
+	size_t mask = t->cap - 1, i = h & mask;
 
-	while (t->slot[i] != NULL && strcmp(key_of(t, t->slot[i]), key) != 0)
+	while (t->slot[i] != NULL && (t->hash[i] != h ||
+	    strcmp(key_of(t, t->slot[i]), key) != 0))
 		i = (i + 1) & mask;
 	return i;
 }
@@ -109,27 +117,42 @@ probe(const struct table *t, const char *key)
 static struct release *
 find(const struct table *t, const char *key)
 {
-	return t->cap == 0 ? NULL : t->slot[probe(t, key)];
+	return t->cap == 0 ? NULL : t->slot[probe(t, key, hash(key))];
 }
 
 /* Room for one more (at most 70% full). Returns 0, or -1: no memory. */
 static int
 room(struct table *t)
 {
-	size_t cap = t->cap ? t->cap * 2 : 64;
-	struct release **old = t->slot, **v;
+	size_t cap = t->cap ? t->cap * 2 : 64, mask = cap - 1;
+	struct release **v;
+	uint32_t *h;
 
 	if ((t->n + 1) * 10 <= t->cap * 7)
 		return 0;
-	if ((v = xmlMalloc(cap * sizeof(*v))) == NULL)
+	if (cap > UINT32_MAX || (v = xmlMalloc(cap * sizeof(*v))) == NULL)
 		return -1;
+	if ((h = xmlMalloc(cap * sizeof(*h))) == NULL) {
+		xmlFree(v);
+		return -1;
+	}
 	memset(v, 0, cap * sizeof(*v));
+	/* Keys are unique: each goes to the first free slot from home. */
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t k;
+
+		if (t->slot[i] == NULL)
+			continue;
+		for (k = t->hash[i] & mask; v[k] != NULL; k = (k + 1) & mask)
+			;
+		v[k] = t->slot[i];
+		h[k] = t->hash[i];
+	}
+	xmlFree(t->slot);
+	xmlFree(t->hash);
 	t->slot = v;
+	t->hash = h;
 	t->cap = cap;
-	for (size_t i = 0; i < cap / 2; i++)
-		if (old != NULL && old[i] != NULL)
-			t->slot[probe(t, key_of(t, old[i]))] = old[i];
-	xmlFree(old);
 	return 0;
 }
 
@@ -137,7 +160,11 @@ room(struct table *t)
 static void
 insert(struct table *t, struct release *r)
 {
-	t->slot[probe(t, key_of(t, r))] = r;
+	uint32_t h = hash(key_of(t, r));
+	size_t i = probe(t, key_of(t, r), h);
+
+	t->slot[i] = r;
+	t->hash[i] = h;
 	t->n++;
 }
 
@@ -145,7 +172,7 @@ insert(struct table *t, struct release *r)
 static void
 replace(struct table *t, struct release *r)
 {
-	t->slot[probe(t, key_of(t, r))] = r;
+	t->slot[probe(t, key_of(t, r), hash(key_of(t, r)))] = r;
 }
 
 /*
@@ -157,17 +184,18 @@ delete(struct table *t, const char *key)
 {
 	size_t mask = t->cap - 1, i, j;
 
-	if (t->cap == 0 || t->slot[i = probe(t, key)] == NULL)
+	if (t->cap == 0 || t->slot[i = probe(t, key, hash(key))] == NULL)
 		return;
 	t->slot[i] = NULL;
 	t->n--;
 	for (j = (i + 1) & mask; t->slot[j] != NULL; j = (j + 1) & mask) {
-		size_t home = hash(key_of(t, t->slot[j])) & mask;
+		size_t home = t->hash[j] & mask;
 
 		/* j may stay if home lies cyclically in (i, j]. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
 		t->slot[i] = t->slot[j];
+		t->hash[i] = t->hash[j];
 		t->slot[j] = NULL;
 		i = j;
 	}
