@@ -479,7 +479,7 @@ release_parse(const struct feed_meta *m, const char *relpath,
 		goto oom;
 	r->body_empty = r->text[r->body_off + strspn(r->text + r->body_off,
 	    " \t\n\r\f\v")] == '\0';
-	*out = r;
+	*out = release_compact(r);
 	return 0;
 oom:
 	release_error_oom(err);
@@ -722,6 +722,11 @@ release_drop_body(struct release *r)
 {
 	free(r->html);
 	r->html = NULL;
+	/* Derived: ~400 bytes a release, for every one a listing showed. */
+	if (!r->has_summary) {
+		free(r->summary);
+		r->summary = NULL;
+	}
 }
 
 int
@@ -734,8 +739,10 @@ release_load_summary(struct release *r, const struct feed_meta *m,
 		return 0;
 	if (release_load_body(r, m, err) < 0)
 		return -1;
-	if (!held)
-		release_drop_body(r);
+	if (!held) {
+		free(r->html);	/* not release_drop_body(): the summary stays */
+		r->html = NULL;
+	}
 	return 0;
 }
 
@@ -760,22 +767,47 @@ release_contacts_free(struct contact *v, size_t n)
 	free(v);
 }
 
+/* Whether p lies in r's one allocation (release_compact()). */
+static bool
+in_block(const struct release *r, const void *p)
+{
+	uintptr_t a = (uintptr_t)r, x = (uintptr_t)p;
+
+	return x >= a && x - a < r->packed;
+}
+
+/* Frees p unless it is in r's block. */
+static void
+own_free(const struct release *r, void *p)
+{
+	if (!in_block(r, p))
+		free(p);
+}
+
+/* Frees v[0..n) and v unless in r's block. */
+static void
+own_list_free(const struct release *r, char **v, size_t n)
+{
+	if (!in_block(r, v))
+		release_list_free(v, n);
+}
+
 void
 release_free(struct release *r)
 {
 	if (r == NULL)
 		return;
-	free(r->path);
-	free(r->slug);
+	own_free(r, r->path);
+	own_free(r, r->slug);
 	free(r->id);
-	free(r->title);
-	free(r->link);
-	free(r->summary);
-	free(r->type);
-	free(r->lang);
-	release_list_free(r->authors, r->nauthors);
-	release_list_free(r->tags, r->ntags);
-	free(r->facts);
+	own_free(r, r->title);
+	own_free(r, r->link);
+	own_free(r, r->summary);
+	own_free(r, r->type);
+	own_free(r, r->lang);
+	own_list_free(r, r->authors, r->nauthors);
+	own_list_free(r, r->tags, r->ntags);
+	own_free(r, r->facts);
 	release_contacts_free(r->contacts, r->ncontacts);
 	media_list_free(r->image, 1);
 	media_list_free(r->attachments, r->nattachments);
@@ -783,4 +815,94 @@ release_free(struct release *r)
 	free(r->html);
 	free(r->diags);
 	free(r);
+}
+
+/* Where release_compact() copies to: the block, filled front to back. */
+struct fill {
+	char *at;
+};
+
+static size_t
+str_size(const char *s)
+{
+	return s == NULL ? 0 : strlen(s) + 1;
+}
+
+/* Bytes the list v[0..n) takes in the block, its strings included. */
+static size_t
+list_size(char *const *v, size_t n)
+{
+	size_t sz = n * sizeof(*v);
+
+	for (size_t i = 0; i < n; i++)
+		sz += str_size(v[i]);
+	return sz;
+}
+
+/* *p copied into the block (NULL stays NULL); the old one is freed. */
+static void
+move_str(struct fill *f, char **p)
+{
+	size_t n = str_size(*p);
+
+	if (*p == NULL)
+		return;
+	memcpy(f->at, *p, n);
+	free(*p);
+	*p = f->at;
+	f->at += n;
+}
+
+/*
+ * The list *v (n strings) moved into the block: its pointers to, taken
+ * from the block's front before any string (so they stay aligned).
+ */
+static void
+move_list(struct fill *f, char ***v, size_t n, char **to)
+{
+	if (*v == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		to[i] = (*v)[i];
+		move_str(f, &to[i]);
+	}
+	free(*v);
+	*v = to;
+}
+
+struct release *
+release_compact(struct release *r)
+{
+	/* The pointer arrays go right after the struct: aligned for them. */
+	size_t head = (sizeof(*r) + sizeof(char *) - 1) / sizeof(char *) *
+	    sizeof(char *);
+	size_t sz = head + list_size(r->authors, r->nauthors) +
+	    list_size(r->tags, r->ntags) + str_size(r->path) +
+	    str_size(r->slug) + str_size(r->title) + str_size(r->link) +
+	    str_size(r->type) + str_size(r->lang) + str_size(r->facts) +
+	    (r->has_summary ? str_size(r->summary) : 0);
+	struct release *c;
+	struct fill f;
+	char **authors, **tags;
+
+	if (r->packed != 0 || sz > UINT32_MAX || (c = malloc(sz)) == NULL)
+		return r;
+	memcpy(c, r, sizeof(*r));
+	free(r);
+	authors = (char **)(void *)((char *)c + head);
+	tags = authors + (c->authors != NULL ? c->nauthors : 0);
+	f.at = (char *)(tags + (c->tags != NULL ? c->ntags : 0));
+	move_list(&f, &c->authors, c->nauthors, authors);
+	move_list(&f, &c->tags, c->ntags, tags);
+	move_str(&f, &c->path);
+	move_str(&f, &c->slug);
+	move_str(&f, &c->title);
+	move_str(&f, &c->link);
+	move_str(&f, &c->type);
+	move_str(&f, &c->lang);
+	move_str(&f, &c->facts);
+	if (c->has_summary)
+		move_str(&f, &c->summary);
+	c->packed = (uint32_t)sz;
+	return c;
 }

@@ -70,11 +70,20 @@ struct release {
 	size_t nattachments;
 	struct fp_time date;	/* first publication */
 	struct fp_time updated;	/* >= date */
+	int64_t mtime;		/* of the file, seconds */
+	enum release_format format;
 	bool draft;
 	bool has_date;		/* date came from the front matter */
 	bool has_updated;	/* updated came from the front matter */
-	int64_t mtime;		/* of the file, seconds */
-	enum release_format format;
+	bool body_empty;	/* the body holds only white space */
+	bool has_summary;	/* summary came from the front matter */
+	/*
+	 * Bytes of the one allocation holding the struct and its strings
+	 * that stay as parsed (path, slug, title, link, type, lang, a
+	 * front matter summary, authors, tags, facts); 0: each is its own.
+	 * Only release.c frees them: id, summary, html stay apart.
+	 */
+	uint32_t packed;
 	/*
 	 * The file, normalised (no BOM, LF ends): NULL once release_load()
 	 * parsed it, so the body is read again on demand. Kept by
@@ -83,7 +92,6 @@ struct release {
 	 */
 	char *text;
 	unsigned char digest[32];	/* SHA-256 of the normalised text */
-	bool body_empty;	/* the body holds only white space */
 	size_t body_off;	/* where the body starts in the text */
 	size_t body_line;	/* its 1-based line number */
 	size_t fm_off, fm_len;	/* the front matter YAML, while parsing */
@@ -100,7 +108,6 @@ struct release {
 	 * of the listing page this release opens (its oldest), if any.
 	 */
 	uint64_t page_stamp, page_key, listing_stamp;
-	bool has_summary;	/* summary came from the front matter */
 	/*
 	 * Warnings and notes, in the order found: the front matter's by
 	 * line, then those without one (the release owns them). The caller prints them as it prints errors: "FILE:LINE:
@@ -198,12 +205,16 @@ int release_check_media(struct release *r, const struct feed_meta *m,
 int release_load_body(struct release *r, const struct feed_meta *m,
     struct release_error *err);
 
-/* Free r->html, as after the document that needed it is made. */
+/*
+ * Free r->html, and the summary derived from the body (not one of the
+ * front matter), as after the document that needed them is made.
+ */
 void release_drop_body(struct release *r);
 
 /*
  * r->summary filled in as release_load_body() does, without keeping a
- * body that was not held before. Same return convention.
+ * body that was not held before; a derived summary is held until
+ * release_drop_body(). Same return convention.
  */
 int release_load_summary(struct release *r, const struct feed_meta *m,
     struct release_error *err);
@@ -220,6 +231,15 @@ int release_read_text(const struct release *r, const struct feed_meta *m,
  * digest is r's: then r owns it and 0. Else -1 and the caller keeps it.
  */
 int release_adopt_text(struct release *r, char *text);
+
+/*
+ * r with the strings that stay as parsed moved into one allocation with
+ * the struct (r->packed): some 15 small allocations become one, their
+ * malloc overhead gone. r is freed and the new address returned; when out
+ * of memory (or when r is packed already), r itself, still whole.
+ * release_parse() and relpack_unpack() return releases packed.
+ */
+struct release *release_compact(struct release *r);
 
 /*
  * The id a release with this slug has without an `id` in its front

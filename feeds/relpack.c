@@ -361,7 +361,7 @@ relpack_unpack(const struct feed_meta *m, const char *root,
 		release_free(r);
 		return -1;
 	}
-	*out = r;
+	*out = release_compact(r);
 	return 0;
 }
 

@@ -1,6 +1,10 @@
 /*
- * store: releases in two libxml2 hash tables (by path and by id) and the
- * published-or-embargoed ones (no drafts) in an array sorted newest first.
+ * store: releases in two open-addressing hash tables (by path and by id)
+ * and the published-or-embargoed ones (no drafts) in an array sorted
+ * newest first. The tables hold pointers only: a key is the release's own
+ * path or id, never a copy (12 bytes a slot, at most 70% full, where
+ * libxml2's tables copied both keys: ~250 bytes a release). Linear
+ * probing, deletion by shifting the run back, no tombstones.
  * A change moves one release in the array (a binary search and a memmove
  * of pointers), so a publish after one new release costs O(log N) in the
  * store, not a sort of all N; past PENDING_MAX moves between two
@@ -9,21 +13,32 @@
  * cannot break the order: store_redated() moves the release.
  */
 #include "store.h"
-#include "xmlstr.h"
 
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libxml/globals.h>
-#include <libxml/hash.h>
 
 /* Moves cost a memmove of N pointers each, a rebuild a sort of N. */
 #define PENDING_MAX	64
 
+/*
+ * A table of releases keyed by their path or their id (by_id). Each slot
+ * keeps its key's hash (32 bits): probing and growing compare and move
+ * those, reading a release only when its hash matches.
+ */
+struct table {
+	struct release **slot;		/* cap of them, NULL: free */
+	uint32_t *hash;			/* of each slot's key */
+	size_t cap;			/* 0 or a power of two (< 2^32) */
+	size_t n;
+	bool by_id;
+};
+
 struct store {
-	xmlHashTablePtr by_path;
-	xmlHashTablePtr by_id;
+	struct table by_path;
+	struct table by_id;
 	/* Every release but drafts, newest first (by sec, then id). */
 	struct release **rels;
 	int64_t *secs;			/* the date each was sorted by */
@@ -45,20 +60,8 @@ store_new(void)
 		return NULL;
 	memset(s, 0, sizeof(*s));
 	s->gen = ++generations;
-	s->by_path = xmlHashCreate(256);
-	s->by_id = xmlHashCreate(256);
-	if (s->by_path == NULL || s->by_id == NULL) {
-		store_free(s);
-		return NULL;
-	}
+	s->by_id.by_id = true;
 	return s;
-}
-
-static void
-free_release(void *payload, const xmlChar *name)
-{
-	(void)name;
-	release_free(payload);
 }
 
 void
@@ -66,13 +69,139 @@ store_free(struct store *s)
 {
 	if (s == NULL)
 		return;
-	xmlHashFree(s->by_id, NULL);
-	xmlHashFree(s->by_path, free_release);
+	for (size_t i = 0; i < s->by_path.cap; i++)
+		release_free(s->by_path.slot[i]);
+	xmlFree(s->by_path.slot);
+	xmlFree(s->by_path.hash);
+	xmlFree(s->by_id.slot);
+	xmlFree(s->by_id.hash);
 	xmlFree(s->rels);
 	xmlFree(s->secs);
 	xmlFree(s);
 }
 
+/* ---- the tables ------------------------------------------------------- */
+
+static const char *
+key_of(const struct table *t, const struct release *r)
+{
+	return t->by_id ? r->id : r->path;
+}
+
+/* FNV-1a, its bits mixed (murmur3's finaliser): low bits pick the slot. */
+static uint32_t
+hash(const char *k)
+{
+	uint64_t h = 0xcbf29ce484222325u;
+
+	for (; *k != '\0'; k++)
+		h = (h ^ (unsigned char)*k) * 0x100000001b3u;
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdu;
+	h ^= h >> 33;
+	return (uint32_t)h;
+}
+
+/* The slot holding key (of hash h), or the free slot where it would go. */
+static size_t
+probe(const struct table *t, const char *key, uint32_t h)
+{
+	size_t mask = t->cap - 1, i = h & mask;
+
+	while (t->slot[i] != NULL && (t->hash[i] != h ||
+	    strcmp(key_of(t, t->slot[i]), key) != 0))
+		i = (i + 1) & mask;
+	return i;
+}
+
+static struct release *
+find(const struct table *t, const char *key)
+{
+	return t->cap == 0 ? NULL : t->slot[probe(t, key, hash(key))];
+}
+
+/* Room for one more (at most 70% full). Returns 0, or -1: no memory. */
+static int
+room(struct table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 64, mask = cap - 1;
+	struct release **v;
+	uint32_t *h;
+
+	if ((t->n + 1) * 10 <= t->cap * 7)
+		return 0;
+	if (cap > UINT32_MAX || (v = xmlMalloc(cap * sizeof(*v))) == NULL)
+		return -1;
+	if ((h = xmlMalloc(cap * sizeof(*h))) == NULL) {
+		xmlFree(v);
+		return -1;
+	}
+	memset(v, 0, cap * sizeof(*v));
+	/* Keys are unique: each goes to the first free slot from home. */
+	for (size_t i = 0; i < t->cap; i++) {
+		size_t k;
+
+		if (t->slot[i] == NULL)
+			continue;
+		for (k = t->hash[i] & mask; v[k] != NULL; k = (k + 1) & mask)
+			;
+		v[k] = t->slot[i];
+		h[k] = t->hash[i];
+	}
+	xmlFree(t->slot);
+	xmlFree(t->hash);
+	t->slot = v;
+	t->hash = h;
+	t->cap = cap;
+	return 0;
+}
+
+/* Add r, whose key is not in t yet, after room(). */
+static void
+insert(struct table *t, struct release *r)
+{
+	uint32_t h = hash(key_of(t, r));
+	size_t i = probe(t, key_of(t, r), h);
+
+	t->slot[i] = r;
+	t->hash[i] = h;
+	t->n++;
+}
+
+/* Put r in place of the release with its key (there is one). */
+static void
+replace(struct table *t, struct release *r)
+{
+	t->slot[probe(t, key_of(t, r), hash(key_of(t, r)))] = r;
+}
+
+/*
+ * Remove the release with key, if any: the entries after it in its run
+ * move back into the hole unless that would put them before their home.
+ */
+static void
+delete(struct table *t, const char *key)
+{
+	size_t mask = t->cap - 1, i, j;
+
+	if (t->cap == 0 || t->slot[i = probe(t, key, hash(key))] == NULL)
+		return;
+	t->slot[i] = NULL;
+	t->n--;
+	for (j = (i + 1) & mask; t->slot[j] != NULL; j = (j + 1) & mask) {
+		size_t home = t->hash[j] & mask;
+
+		/* j may stay if home lies cyclically in (i, j]. */
+		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		t->slot[i] = t->slot[j];
+		t->hash[i] = t->hash[j];
+		t->slot[j] = NULL;
+		i = j;
+	}
+}
+
+/* ---- the sorted array ------------------------------------------------- */
 
 /* Whether (sec, id) sorts before slot i: newer, or as new with a lower id. */
 static bool
@@ -180,19 +309,19 @@ sort_in(struct store *s, struct release *r)
 struct release *
 store_get(struct store *s, const char *path)
 {
-	return xmlHashLookup(s->by_path, X(path));
+	return find(&s->by_path, path);
 }
 
 struct release *
 store_get_id(struct store *s, const char *id)
 {
-	return xmlHashLookup(s->by_id, X(id));
+	return find(&s->by_id, id);
 }
 
 size_t
 store_count(const struct store *s)
 {
-	return (size_t)xmlHashSize(s->by_path);
+	return s->by_path.n;
 }
 
 struct release *
@@ -202,8 +331,8 @@ store_take(struct store *s, const char *path)
 
 	if (old == NULL)
 		return NULL;
-	xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
-	xmlHashRemoveEntry(s->by_path, X(path), NULL);
+	delete(&s->by_id, old->id);
+	delete(&s->by_path, old->path);
 	unsort(s, old, old->date.sec);
 	s->gen = ++generations;
 	return old;
@@ -221,9 +350,8 @@ store_remove(struct store *s, const char *path)
 }
 
 /*
- * The new keys are claimed before anything is let go, and replacing an
- * entry that exists allocates nothing: whatever fails, the store is as it
- * was.
+ * Room for the new keys is made before anything changes, and nothing after
+ * that can fail: whatever fails, the store is as it was.
  */
 enum store_put_result
 store_put(struct store *s, struct release *r, const char **clash)
@@ -237,21 +365,22 @@ store_put(struct store *s, struct release *r, const char **clash)
 		release_free(r);
 		return STORE_PUT_CLASH;
 	}
-	if (other == NULL && xmlHashAddEntry(s->by_id, X(r->id), r) < 0)
+	if ((other == NULL && room(&s->by_id) < 0) ||
+	    (old == NULL && room(&s->by_path) < 0))
 		goto nomem;
-	if (old == NULL && xmlHashAddEntry(s->by_path, X(r->path), r) < 0) {
-		xmlHashRemoveEntry(s->by_id, X(r->id), NULL);
-		goto nomem;
-	}
 	if (old != NULL) {
-		xmlHashUpdateEntry(s->by_path, X(r->path), r, NULL);
+		replace(&s->by_path, r);
 		if (other == NULL)	/* r's id is new: drop old's */
-			xmlHashRemoveEntry(s->by_id, X(old->id), NULL);
-		else
-			xmlHashUpdateEntry(s->by_id, X(r->id), r, NULL);
+			delete(&s->by_id, old->id);
 		unsort(s, old, old->date.sec);
-		release_free(old);
+	} else {
+		insert(&s->by_path, r);
 	}
+	if (other == NULL)
+		insert(&s->by_id, r);
+	else
+		replace(&s->by_id, r);
+	release_free(old);
 	sort_in(s, r);
 	s->gen = ++generations;
 	return STORE_PUT_OK;
@@ -271,17 +400,6 @@ newest_first(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
-static void
-collect(void *payload, void *data, const xmlChar *name)
-{
-	struct store *s = data;
-	struct release *r = payload;
-
-	(void)name;
-	if (!r->draft)
-		s->rels[s->n++] = r;
-}
-
 static int
 resort(struct store *s)
 {
@@ -289,7 +407,12 @@ resort(struct store *s)
 		if (reserve(s, store_count(s)) < 0)
 			return -1;
 		s->n = 0;
-		xmlHashScan(s->by_path, collect, s);
+		for (size_t i = 0; i < s->by_path.cap; i++) {
+			struct release *r = s->by_path.slot[i];
+
+			if (r != NULL && !r->draft)
+				s->rels[s->n++] = r;
+		}
 		if (s->n > 1)
 			qsort(s->rels, s->n, sizeof(*s->rels), newest_first);
 		for (size_t i = 0; i < s->n; i++)
@@ -369,37 +492,23 @@ store_redated(struct store *s, struct release *r, int64_t was)
 	sort_in(s, r);
 }
 
-struct matching {
-	bool (*match)(const struct release *, const void *);
-	const void *arg;
-	struct release **v;
-	size_t n;
-};
-
-static void
-gather(void *payload, void *data, const xmlChar *name)
-{
-	struct matching *m = data;
-
-	(void)name;
-	if (m->match(payload, m->arg))
-		m->v[m->n++] = payload;
-}
-
 /* Removes releases matching a predicate, gathered first: a safe scan. */
 static size_t
 remove_if(struct store *s, bool (*match)(const struct release *,
     const void *), const void *arg)
 {
-	struct matching m = { match, arg, NULL, 0 };
+	struct release **v;
+	size_t n = 0;
 
-	if ((m.v = xmlMalloc((store_count(s) + 1) * sizeof(*m.v))) == NULL)
+	if ((v = xmlMalloc((store_count(s) + 1) * sizeof(*v))) == NULL)
 		return 0;
-	xmlHashScan(s->by_path, gather, &m);
-	for (size_t i = 0; i < m.n; i++)
-		store_remove(s, m.v[i]->path);
-	xmlFree(m.v);
-	return m.n;
+	for (size_t i = 0; i < s->by_path.cap; i++)
+		if (s->by_path.slot[i] != NULL && match(s->by_path.slot[i], arg))
+			v[n++] = s->by_path.slot[i];
+	for (size_t i = 0; i < n; i++)
+		store_remove(s, v[i]->path);
+	xmlFree(v);
+	return n;
 }
 
 static bool
@@ -418,27 +527,13 @@ store_remove_under(struct store *s, const char *prefix)
 }
 
 
-struct each {
-	void (*fn)(struct release *, void *);
-	void *ud;
-};
-
-static void
-each_one(void *payload, void *data, const xmlChar *name)
-{
-	struct each *e = data;
-
-	(void)name;
-	e->fn(payload, e->ud);
-}
-
 void
 store_foreach(struct store *s, void (*fn)(struct release *r, void *ud),
     void *ud)
 {
-	struct each e = { fn, ud };
-
-	xmlHashScan(s->by_path, each_one, &e);
+	for (size_t i = 0; i < s->by_path.cap; i++)
+		if (s->by_path.slot[i] != NULL)
+			fn(s->by_path.slot[i], ud);
 }
 
 void

@@ -3,7 +3,9 @@
  * published ones can be selected cheaply after every change.
  *
  * The store allocates through libxml2 (xmlMalloc and kin), its hash tables
- * and its own arrays alike, so xmlMemSetup() reaches all of it.
+ * and its own arrays alike, so xmlMemSetup() reaches all of it. Its tables
+ * point at each release's own path and id, copying neither: a release in
+ * the store must not have them changed (take it out, change, put back).
  */
 #ifndef FEEDS_STORE_H
 #define FEEDS_STORE_H

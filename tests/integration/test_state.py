@@ -197,6 +197,43 @@ class CorruptDatabaseTest(StateCase):
 		self.assertTrue(d.alive())
 
 
+	SKIPPED = 'closed clean, not changed since: no quick_check'
+
+	def test_quick_check_skipped_only_after_a_clean_close(self):
+		"""A clean stop leaves a stamp of the file and its times; the
+		next start skips quick_check only while the stamp matches. A
+		SIGKILL leaves none; damage with the mtime put back changes the
+		ctime: checked, moved aside."""
+		stamp = self.db_path() + '.clean'
+		rcv = self.hook()
+		self.start_and_deliver([(rcv, '/hook')])
+		self.assertFalse(os.path.exists(stamp))
+		self.assertEqual(self.log_lines(self.SKIPPED), [])
+		self.sigterm()
+		self.assertTrue(os.path.exists(stamp))
+		self.launch()
+		self.wait_log(self.SKIPPED)
+		# Gone while running: a crash from here leaves no stamp.
+		self.assertFalse(os.path.exists(stamp))
+		self.sigkill()
+		self.assertFalse(os.path.exists(stamp))
+		self.launch()	# READY=1 comes after the open
+		self.assertEqual(self.log_lines(self.SKIPPED), [])
+		self.sigterm()
+		st = os.stat(self.db_path())
+		with open(self.db_path(), 'r+b') as f:
+			f.seek(4096)
+			f.write(b'\xa5' * (st.st_size - 4096))
+		os.utime(self.db_path(), ns=(st.st_atime_ns, st.st_mtime_ns))
+		self.assertEqual(os.stat(self.db_path()).st_size, st.st_size)
+		d = self.launch()
+		self.wait(lambda: glob.glob(self.db_path() + '.corrupt-*'),
+			'the database moved aside')
+		self.wait_log('is corrupt: moved aside')
+		self.assertEqual(self.log_lines(self.SKIPPED), [])
+		self.assertTrue(d.alive())
+
+
 @unittest.skipIf(os.geteuid() == 0 and not os.path.exists('/usr/bin/setpriv'),
 	'setpriv not installed: cannot run the daemon as an unprivileged user')
 class UnavailableAtStartTest(StateCase):

@@ -895,6 +895,83 @@ test_summary(void **state)
 	assert_string_equal(r->html, "");
 }
 
+/* Whether p lies in r's one allocation. */
+static bool
+packed_in(const struct release *r, const void *p)
+{
+	return (const char *)p >= (const char *)r &&
+	    (const char *)p < (const char *)r + r->packed;
+}
+
+/*
+ * A parsed release is packed: its strings that stay in one allocation
+ * with the struct, the id, the derived summary and the body apart (others
+ * free and replace those). The nastiest shapes: many authors and tags,
+ * non-ASCII strings, a front matter summary (packed, kept by
+ * release_drop_body()), and a release with the fewest strings. ASan and
+ * LSan see every string freed once.
+ */
+static void
+test_packed(void **state)
+{
+	char text[4096], *p, *id;
+	struct release *r;
+
+	(void)state;
+	p = text + sprintf(text, "---\ntitle: \"\xC3\x85\"\nsummary: Kort\n"
+	    "type: Nyhet\nlang: en\nfacts: \"- a\"\nauthor: [");
+	for (int i = 0; i < 40; i++)
+		p += sprintf(p, "%sAuthor %d", i ? ", " : "", i);
+	p += sprintf(p, "]\ntags: [");
+	for (int i = 0; i < 60; i++)
+		p += sprintf(p, "%st%d", i ? ", " : "", i);
+	strcpy(p, "]\n---\nBody text.\n");
+	r = parse("a/\xC3\x85gatan.md", text, MTIME);
+	assert_true(r->packed > sizeof(*r));
+	assert_int_equal(r->nauthors, 40);
+	assert_int_equal(r->ntags, 60);
+	assert_string_equal(r->authors[39], "Author 39");
+	assert_string_equal(r->tags[0], "t0");
+	assert_string_equal(r->tags[59], "t59");
+	assert_string_equal(r->path, "a/\xC3\x85gatan.md");
+	assert_string_equal(r->type, "Nyhet");
+	assert_string_equal(r->lang, "en");
+	assert_non_null(r->facts);
+	for (int i = 0; i < 60; i++)
+		assert_true(packed_in(r, r->tags[i]));
+	assert_true(packed_in(r, r->tags) && packed_in(r, r->authors) &&
+	    packed_in(r, r->path) && packed_in(r, r->link) &&
+	    packed_in(r, r->summary) && packed_in(r, r->facts));
+	assert_false(packed_in(r, r->id));
+	/* The arrays come before the strings: aligned for pointers. */
+	assert_int_equal((uintptr_t)r->tags % sizeof(char *), 0);
+	assert_int_equal((uintptr_t)r->authors % sizeof(char *), 0);
+	/* The id is the caller's to replace, as a rename does. */
+	assert_non_null(id = strdup("urn:test:other"));
+	free(r->id);
+	r->id = id;
+	render(r, &tu_meta);
+	assert_false(packed_in(r, r->html));
+	release_drop_body(r);
+	assert_null(r->html);
+	assert_string_equal(r->summary, "Kort");	/* the front matter's */
+	assert_ptr_equal(release_compact(r), r);	/* packed already */
+
+	/* Fewest strings: no tags, authors, type or lang; derived summary. */
+	r = parse("b.md", "# T\n\nPara.\n", MTIME);
+	assert_true(r->packed >= sizeof(*r));
+	assert_null(r->tags);
+	assert_null(r->type);
+	render(r, &tu_meta);
+	assert_string_equal(r->summary, "Para.");
+	assert_false(packed_in(r, r->summary));
+	release_drop_body(r);
+	assert_null(r->summary);	/* derived: made again when needed */
+	assert_int_equal(release_load_summary(r, &tu_meta, NULL), 0);
+	assert_string_equal(r->summary, "Para.");
+	assert_null(r->html);
+}
+
 /* The summary is plain text: no markup, even with raw_html. */
 static void
 test_summary_raw_html(void **state)
@@ -1175,6 +1252,7 @@ main(void)
 		cmocka_unit_test_teardown(test_diagnostics, free_live),
 		/* Last: without the fix it overflows the heap. */
 		cmocka_unit_test_teardown(test_duplicate_keys, free_live),
+		cmocka_unit_test_teardown(test_packed, free_live),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);

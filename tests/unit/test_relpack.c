@@ -102,6 +102,10 @@ test_round_trip(void **state)
 		assert_memory_equal(b2, b, len);
 		assert_string_equal(u->path, names[k]);
 		assert_string_equal(u->title, r->title);
+		/* Unpacked into one allocation, as a parse leaves it. */
+		assert_true(u->packed > sizeof(*u) && r->packed > sizeof(*r));
+		assert_true((char *)u->title > (char *)u &&
+		    (char *)u->title < (char *)u + u->packed);
 		assert_memory_equal(u->digest, r->digest, sizeof(r->digest));
 		assert_int_equal(u->body_off, r->body_off);
 		assert_null(u->text);

@@ -371,11 +371,79 @@ oom_teardown(void **state)
 }
 
 /*
- * store_put()'s STORE_PUT_NOMEM has no test here: libxml2 2.9.14's
- * xmlHashAddEntry() ignores a failed copy of the key (it adds an entry
- * without a name and returns 0), so failing its allocations corrupts the
- * table instead of failing the call.
+ * store_put: when a table cannot grow, STORE_PUT_NOMEM and the store is
+ * as it was. 44 releases fill the first tables (64 slots) to 70%: the 45th
+ * needs larger ones. A replacement under the same path and id needs no
+ * room and goes in; one with a new id needs room in the id table.
  */
+static void
+test_put_out_of_memory(void **state)
+{
+	struct store *s = *state;
+	struct release *r, *fresh = mk("new.md", T2019, NULL, NULL),
+	    *same = mk("a3.md", T2019 + 1, NULL, NULL),
+	    *newid = mk("a4.md", T2019 + 2, "other", NULL);
+	char path[32];
+
+	for (int i = 0; i < 44; i++) {
+		snprintf(path, sizeof(path), "a%d.md", i);
+		put_ok(s, mk(path, T2019 - i, NULL, NULL));
+	}
+	xml_oom = true;	/* the releases are made: only the store fails */
+	assert_int_equal(store_put(s, fresh, NULL), STORE_PUT_NOMEM);
+	assert_int_equal(store_count(s), 44);
+	assert_null(store_get(s, "new.md"));
+	assert_int_equal(store_put(s, same, NULL), STORE_PUT_OK);
+	assert_ptr_equal(store_get(s, "a3.md"), same);
+	assert_int_equal(store_put(s, newid, NULL), STORE_PUT_NOMEM);
+	assert_int_equal(store_get(s, "a4.md")->date.sec, T2019 - 4);
+	xml_oom = false;
+	for (int i = 0; i < 44; i++) {
+		snprintf(path, sizeof(path), "a%d.md", i);
+		assert_non_null(r = store_get(s, path));
+		assert_ptr_equal(store_get_id(s, r->id), r);
+	}
+	put_ok(s, mk("new.md", T2019, NULL, NULL));
+	assert_int_equal(store_count(s), 45);
+}
+
+/*
+ * The tables shift entries back on removal: after thousands of seeded
+ * puts and removals (runs that wrap around the end of a table included),
+ * every path and id still finds its release and no removed one is found.
+ */
+static void
+test_many_removals(void **state)
+{
+	enum { NP = 3000 };
+	struct store *s = *state;
+	static bool in[NP];
+	unsigned seed = 7;
+	char path[32];
+
+	memset(in, 0, sizeof(in));
+	for (int round = 0; round < 20000; round++) {
+		int i = (int)(rand_r(&seed) % NP);
+
+		snprintf(path, sizeof(path), "p/%d.md", i);
+		if (in[i])
+			assert_int_equal(store_remove(s, path), 0);
+		else
+			put_ok(s, mk(path, T2019 - i, NULL, NULL));
+		in[i] = !in[i];
+		if (round % 997 != 0)
+			continue;
+		for (int j = 0; j < NP; j++) {
+			struct release *r;
+
+			snprintf(path, sizeof(path), "p/%d.md", j);
+			r = store_get(s, path);
+			assert_true((r != NULL) == in[j]);
+			if (r != NULL)
+				assert_ptr_equal(store_get_id(s, r->id), r);
+		}
+	}
+}
 
 /*
  * store_select: out of memory is -1, not an empty selection. Past the
@@ -498,6 +566,9 @@ main(void)
 		T(test_remove_under),
 		T(test_select_incremental),
 		T(test_generation),
+		T(test_many_removals),
+		cmocka_unit_test_setup_teardown(test_put_out_of_memory,
+		    oom_setup, oom_teardown),
 		cmocka_unit_test_setup_teardown(test_select_out_of_memory,
 		    oom_setup, oom_teardown),
 	};
