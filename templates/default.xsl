@@ -6,9 +6,15 @@
   ([pages] stylesheet = my.xsl), or xsl:import it and override a template.
   The view's HTML bodies (content, facts, about) are the only text written
   with disable-output-escaping: every other string is escaped.
+  fp:memo is xsl:apply-templates whose output feedpubd makes once per
+  node and then copies: the parts every page shares (the feeds' and
+  sub-feeds' links, the header, the footer). Its templates depend on the
+  node alone (and on what "with" selects); elsewhere its xsl:fallback
+  runs the same templates (docs/pages.md).
 -->
 <xsl:stylesheet version="1.0"
-    xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:fp="urn:x-feedpubd:xslt" extension-element-prefixes="fp">
 <xsl:output method="html" encoding="UTF-8" indent="no"/>
 
 <xsl:variable name="labels" select="/page/labels"/>
@@ -29,43 +35,72 @@
       <!-- libxml2's HTML output starts the head with the charset meta. -->
       <meta name="viewport" content="width=device-width, initial-scale=1"/>
       <xsl:apply-templates select="." mode="head"/>
-      <meta name="generator" content="{@generator}"/>
-      <link rel="stylesheet" href="{$site/css/@href}"/>
-      <xsl:for-each select="$site/feed">
-        <link rel="alternate" type="{@type}" href="{@href}"
-            title="{$site/title} ({.})"/>
-      </xsl:for-each>
       <!-- A release page: the feeds of its tags, type and language too. -->
-      <xsl:for-each select="release/subfeed/feed">
-        <link rel="alternate" type="{@type}" href="{@href}"
-            title="{../title} ({.})"/>
-      </xsl:for-each>
+      <fp:memo select="$site | release/subfeed" mode="alternate"
+          with="@generator">
+        <xsl:fallback>
+          <xsl:apply-templates select="$site | release/subfeed"
+              mode="alternate"/>
+        </xsl:fallback>
+      </fp:memo>
     </head>
     <body>
-      <header class="site">
-        <a class="home" href="{$site/home/@href}"><xsl:value-of select="$site/title"/></a>
-        <xsl:if test="$site/subtitle">
-          <span class="subtitle"><xsl:value-of select="$site/subtitle"/></span>
-        </xsl:if>
-      </header>
+      <fp:memo select="$site" mode="header">
+        <xsl:fallback>
+          <xsl:apply-templates select="$site" mode="header"/>
+        </xsl:fallback>
+      </fp:memo>
       <main>
         <xsl:apply-templates select="release | listing"/>
       </main>
-      <footer class="site">
-        <nav>
-          <a href="{$site/home/@href}"><xsl:value-of select="$labels/@home"/></a>
-          <xsl:if test="$site/archive">
-            <xsl:text> · </xsl:text>
-            <a href="{$site/archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
-          </xsl:if>
-          <xsl:for-each select="$site/feed">
-            <xsl:text> · </xsl:text>
-            <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
-          </xsl:for-each>
-        </nav>
-      </footer>
+      <fp:memo select="$site" mode="footer" with="$labels">
+        <xsl:fallback>
+          <xsl:apply-templates select="$site" mode="footer"/>
+        </xsl:fallback>
+      </fp:memo>
     </body>
   </html>
+</xsl:template>
+
+<!-- The head's links: the style, the site's feeds, a sub-feed's feeds. -->
+<xsl:template match="site" mode="alternate">
+  <meta name="generator" content="{/page/@generator}"/>
+  <link rel="stylesheet" href="{css/@href}"/>
+  <xsl:apply-templates select="feed" mode="alternate"/>
+</xsl:template>
+
+<xsl:template match="subfeed" mode="alternate">
+  <xsl:apply-templates select="feed" mode="alternate"/>
+</xsl:template>
+
+<xsl:template match="feed" mode="alternate">
+  <link rel="alternate" type="{@type}" href="{@href}"
+      title="{../title} ({.})"/>
+</xsl:template>
+
+<xsl:template match="site" mode="header">
+  <header class="site">
+    <a class="home" href="{home/@href}"><xsl:value-of select="title"/></a>
+    <xsl:if test="subtitle">
+      <span class="subtitle"><xsl:value-of select="subtitle"/></span>
+    </xsl:if>
+  </header>
+</xsl:template>
+
+<xsl:template match="site" mode="footer">
+  <footer class="site">
+    <nav>
+      <a href="{home/@href}"><xsl:value-of select="$labels/@home"/></a>
+      <xsl:if test="archive">
+        <xsl:text> · </xsl:text>
+        <a href="{archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
+      </xsl:if>
+      <xsl:for-each select="feed">
+        <xsl:text> · </xsl:text>
+        <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
+      </xsl:for-each>
+    </nav>
+  </footer>
 </xsl:template>
 
 <!-- Metadata of a release's page. -->
@@ -195,7 +230,9 @@
       <section class="subfeeds">
         <h2><xsl:value-of select="$labels/@subscribe"/></h2>
         <ul>
-          <xsl:apply-templates select="subfeed"/>
+          <fp:memo select="subfeed">
+            <xsl:fallback><xsl:apply-templates select="subfeed"/></xsl:fallback>
+          </fp:memo>
         </ul>
       </section>
     </xsl:if>
