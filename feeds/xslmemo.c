@@ -254,9 +254,18 @@ knode(struct key *k, xmlNodePtr n, int depth)
 		for (xmlNodePtr c = n->children; c != NULL; c = c->next)
 			knode(k, c, depth + 1);
 		break;
-	default:		/* comments, PIs: what XPath can see of them */
-		kstr(k, 'O', n->name);
+	case XML_NAMESPACE_DECL:	/* an xmlNs, not an xmlNode */
+		kstr(k, 'S', ((xmlNsPtr)n)->prefix);
+		kstr(k, 'H', ((xmlNsPtr)n)->href);
+		break;
+	case XML_COMMENT_NODE:
+	case XML_PI_NODE:
+	case XML_ENTITY_REF_NODE:
+		kstr(k, (char)('0' + n->type), n->name);
 		kstr(k, 'C', n->content);
+		break;
+	default:		/* nothing a view has: not kept */
+		k->bad = true;
 		break;
 	}
 }
@@ -469,6 +478,7 @@ memo_run(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePtr inst,
 		    i < with->nodesetval->nodeNr; i++)
 			knode(&k, with->nodesetval->nodeTab[i], 0);
 		kput(&k, "|", 1);
+		keep = !k.bad;	/* a part of the key missing: none */
 	}
 	base_len = k.len;
 	ctxt->mode = c->mode;

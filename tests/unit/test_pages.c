@@ -777,8 +777,8 @@ test_memo_threads_same_bytes(void **state)
 	"<xsl:output method=\"html\" indent=\"no\"/>\n"
 
 /*
- * A newsroom's stylesheet may use fp:memo too: without select it does
- * not load; templates that set attributes of the element around it fail
+ * A newsroom's stylesheet may use fp:memo too (with namespace nodes in
+ * its key): without select it does not load; templates that set attributes of the element around it fail
  * the page (not a wrong one); a node whose subtree differs gets its own
  * part; with indent (or outside html) nothing is kept, the same bytes.
  */
@@ -796,7 +796,8 @@ test_memo_in_own_stylesheet(void **state)
 	assert_non_null(strstr(w, "select"));
 	snprintf(path, sizeof(path), "%s/memo.xsl", tmp);
 	tu_write_file(path, XSL_FP "<xsl:template match=\"/page\"><p>"
-	    "<fp:memo select=\"release/title | release/tag\" mode=\"t\"/>"
+	    "<fp:memo select=\"release/title | release/tag\" mode=\"t\" "
+	    "with=\"namespace::* | release/@lang\"/>"
 	    "</p></xsl:template><xsl:template match=\"*\" mode=\"t\"><b "
 	    "class=\"{name()}\"><xsl:value-of select=\".\"/></b>"
 	    "</xsl:template></xsl:stylesheet>\n");
