@@ -105,36 +105,38 @@
 
 <!-- Metadata of a release's page. -->
 <xsl:template match="page[release]" mode="head">
-  <xsl:variable name="r" select="release"/>
-  <title><xsl:value-of select="$r/title"/> – <xsl:value-of select="$site/title"/></title>
-  <link rel="canonical" href="{$r/url}"/>
-  <xsl:if test="$r/summary">
-    <meta name="description" content="{$r/summary}"/>
-  </xsl:if>
-  <meta property="og:type" content="article"/>
-  <meta property="og:title" content="{$r/title}"/>
-  <meta property="og:url" content="{$r/url}"/>
-  <meta property="og:site_name" content="{$site/title}"/>
-  <xsl:if test="$r/summary">
-    <meta property="og:description" content="{$r/summary}"/>
-  </xsl:if>
-  <xsl:if test="$r/image">
-    <meta property="og:image" content="{$r/image/@url}"/>
-  </xsl:if>
-  <xsl:if test="contains($r/@lang, '-')">
-    <meta property="og:locale" content="{translate($r/@lang, '-', '_')}"/>
-  </xsl:if>
-  <meta property="article:published_time" content="{$r/published/@datetime}"/>
-  <meta property="article:modified_time" content="{($r/updated | $r/published)[last()]/@datetime}"/>
-  <xsl:for-each select="$r/tag">
-    <meta property="article:tag" content="{.}"/>
+  <!-- The release as the context: no variable to look up each time. -->
+  <xsl:for-each select="release">
+    <title><xsl:value-of select="title"/> – <xsl:value-of select="$site/title"/></title>
+    <link rel="canonical" href="{url}"/>
+    <xsl:if test="summary">
+      <meta name="description" content="{summary}"/>
+    </xsl:if>
+    <meta property="og:type" content="article"/>
+    <meta property="og:title" content="{title}"/>
+    <meta property="og:url" content="{url}"/>
+    <meta property="og:site_name" content="{$site/title}"/>
+    <xsl:if test="summary">
+      <meta property="og:description" content="{summary}"/>
+    </xsl:if>
+    <xsl:if test="image">
+      <meta property="og:image" content="{image/@url}"/>
+    </xsl:if>
+    <xsl:if test="contains(@lang, '-')">
+      <meta property="og:locale" content="{translate(@lang, '-', '_')}"/>
+    </xsl:if>
+    <meta property="article:published_time" content="{published/@datetime}"/>
+    <meta property="article:modified_time" content="{(updated | published)[last()]/@datetime}"/>
+    <xsl:for-each select="tag">
+      <meta property="article:tag" content="{.}"/>
+    </xsl:for-each>
+    <meta name="twitter:card" content="summary"/>
+    <meta name="twitter:title" content="{title}"/>
+    <xsl:if test="summary">
+      <meta name="twitter:description" content="{summary}"/>
+    </xsl:if>
+    <script type="application/ld+json"><xsl:value-of select="jsonld"/></script>
   </xsl:for-each>
-  <meta name="twitter:card" content="summary"/>
-  <meta name="twitter:title" content="{$r/title}"/>
-  <xsl:if test="$r/summary">
-    <meta name="twitter:description" content="{$r/summary}"/>
-  </xsl:if>
-  <script type="application/ld+json"><xsl:value-of select="$r/jsonld"/></script>
 </xsl:template>
 
 <!-- Metadata of the index and the listing pages. -->
