@@ -270,7 +270,7 @@ knode(struct key *k, xmlNodePtr n, int depth)
 	}
 }
 
-/* ---- the instruction ------------------------------------------------------ */
+/* ---- the instruction ---------------------------------------------------- */
 
 static void
 comp_free(xsltElemPreCompPtr base)
@@ -308,7 +308,8 @@ memo_compile(xsltStylesheetPtr style, xmlNodePtr inst,
 	xmlChar *mode;
 
 	if (c == NULL) {
-		xsltTransformError(NULL, style, inst, "fp:memo: out of memory\n");
+		xsltTransformError(NULL, style, inst,
+		    "fp:memo: out of memory\n");
 		style->errors++;
 		return NULL;
 	}
@@ -397,7 +398,8 @@ make(xsltTransformContextPtr ctxt, struct xslmemo *m, xmlNodePtr cur,
 	xmlOutputBufferPtr out;
 
 	if (box == NULL) {
-		xsltTransformError(ctxt, NULL, inst, "fp:memo: out of memory\n");
+		xsltTransformError(ctxt, NULL, inst,
+		    "fp:memo: out of memory\n");
 		ctxt->state = XSLT_STATE_STOPPED;
 		return;
 	}
@@ -510,7 +512,7 @@ memo_run(xsltTransformContextPtr ctxt, xmlNodePtr node, xmlNodePtr inst,
 		pthread_mutex_lock(&m->mu);
 		if ((e = find(m, h, k.buf, k.len)) != NULL) {
 			m->hits++;
-			/* Copied under the lock: a full store may be cleared. */
+			/* Copied under the lock: a full store is cleared. */
 			if (e->html[0] != '\0')
 				xsltCopyTextString(ctxt, insert, e->html, 1);
 			pthread_mutex_unlock(&m->mu);
