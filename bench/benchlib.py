@@ -4,7 +4,8 @@
     that every run and every machine sees the same bytes; retitled() for
     extra releases; write_config() for the feedpubd.conf of a run;
   - find_binary(): $FEEDPUBD, else a build folder of the repo;
-  - process figures: run_child() (wall time and the child's ru_maxrss),
+  - process figures: run_child() (wall time and the child's ru_maxrss;
+    run_child_cpu() its CPU times too),
     reset_own_peak_rss(), and /proc readers for a running daemon;
   - FeedWatch: when output/feed.atom and feed.rss are renamed into place;
   - Daemon: `feedpubd --config C --verbose`, up once it sends READY=1 on
@@ -271,6 +272,11 @@ def run_child(argv, cwd):
     so a child's ru_maxrss is never below this script's own peak: measure
     that floor with /bin/true and report it next to the figures.
     """
+    return run_child_cpu(argv, cwd)[:4]
+
+
+def run_child_cpu(argv, cwd):
+    """run_child(), and the child's user and system CPU seconds after."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         p = subprocess.Popen(argv, cwd=cwd, stdin=subprocess.DEVNULL,
@@ -280,7 +286,7 @@ def run_child(argv, cwd):
         p.returncode = os.waitstatus_to_exitcode(status)
         err.seek(0)
         msg = err.read().decode("utf-8", "replace")
-    return wall, ru.ru_maxrss, p.returncode, msg
+    return wall, ru.ru_maxrss, p.returncode, msg, ru.ru_utime, ru.ru_stime
 
 
 def reset_own_peak_rss():

@@ -27,6 +27,7 @@
 #include "markdown.h"
 #include "subfeed.h"
 #include "text.h"
+#include "xslmemo.h"
 
 /* The built-in look, compiled in from templates/ (pages_builtin.c). */
 extern const unsigned char pages_builtin_xsl[];
@@ -36,6 +37,7 @@ extern const size_t pages_builtin_css_len;
 
 #define MAX_ABOUTS	64	/* boilerplate languages */
 #define HEADLINE_CHARS	110	/* Google's limit for a NewsArticle's */
+#define MEMO_BYTES	(8u << 20)	/* fp:memo's kept output, at most */
 
 /* One boilerplate: its language ("" for the one without {lang}). */
 struct about {
@@ -47,6 +49,7 @@ struct about {
 struct pages {
 	xsltStylesheetPtr style;
 	xsltSecurityPrefsPtr sec;
+	struct xslmemo *memo;	/* fp:memo's outputs (NULL: none kept) */
 	char *css;
 	size_t css_len;
 	struct about abouts[MAX_ABOUTS];
@@ -339,6 +342,13 @@ pages_load(const struct pages_settings *s, char *why, size_t whylen)
 			goto fail;
 		}
 	p->gen = ++loads;
+	/* In the main thread, before any transform (libxml2's threads.html). */
+	xmlInitParser();
+	xslmemo_register();
+	if (!s->no_memo && (p->memo = xslmemo_new(MEMO_BYTES)) == NULL) {
+		why_set(why, whylen, "out of memory");
+		goto fail;
+	}
 	p->per_page = s->per_page > 0 ? s->per_page : 1;
 	p->index_entries = s->index_entries > 0 ? s->index_entries : 1;
 	if (load_style(p, s->stylesheet, why, whylen) < 0)
@@ -369,12 +379,21 @@ pages_free(struct pages *p)
 		return;
 	xsltFreeStylesheet(p->style);
 	xsltFreeSecurityPrefs(p->sec);
+	xslmemo_free(p->memo);
 	free(p->css);
 	for (size_t i = 0; i < p->nabouts; i++) {
 		free(p->abouts[i].heading);
 		free(p->abouts[i].html);
 	}
 	free(p);
+}
+
+void
+pages_memo_counts(const struct pages *p, size_t *hits, size_t *misses)
+{
+	*hits = *misses = 0;
+	if (p->memo != NULL)
+		xslmemo_counts(p->memo, hits, misses);
 }
 
 const char *
@@ -1281,6 +1300,7 @@ transform(const struct pages *p, struct view *v, char **data, size_t *len,
 	}
 	/* No document(), no xsl:document: a page reads and writes nothing. */
 	xsltSetCtxtSecurityPrefs(p->sec, ctx);
+	xslmemo_attach(ctx, p->memo);
 	/*
 	 * The context's own error function only: the generic ones are one
 	 * per process in libxslt, and transforms run on several threads.

@@ -10,9 +10,10 @@
  * CSS and the boilerplate; the config layer calls it at load and reload.
  * The rest are pure: a release or a listing in, bytes out. A struct pages
  * is immutable once loaded (the compiled stylesheet is only read by a
- * transform), so a reload builds a new one beside the old, and several
- * threads may render pages of one struct pages at once (each its own
- * release or listing: rendering fills in the release's body).
+ * transform; the parts fp:memo keeps for every page are behind a mutex),
+ * so a reload builds a new one beside the old, and several threads may
+ * render pages of one struct pages at once (each its own release or
+ * listing: rendering fills in the release's body).
  *
  * Files of a site, relative to the output folder:
  *	index.html		the newest releases, links to every feed
@@ -48,6 +49,11 @@ struct pages_settings {
 	const char *boilerplate;
 	size_t per_page;		/* releases per listing page, >= 1 */
 	size_t index_entries;		/* releases on index.html, >= 1 */
+	/*
+	 * Tests: make every fp:memo part afresh (xslmemo.h), to show the
+	 * bytes are the same as with the parts kept.
+	 */
+	bool no_memo;
 };
 
 struct pages;
@@ -64,6 +70,10 @@ struct pages *pages_load(const struct pages_settings *s, char *why,
     size_t whylen);
 
 void pages_free(struct pages *p);	/* NULL is fine */
+
+/* fp:memo's parts copied and made so far, by every render of p. */
+void pages_memo_counts(const struct pages *p, size_t *hits,
+    size_t *misses);
 
 /* The CSS to write as style.css; owned by p. */
 const char *pages_css(const struct pages *p, size_t *len);

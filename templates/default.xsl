@@ -6,9 +6,15 @@
   ([pages] stylesheet = my.xsl), or xsl:import it and override a template.
   The view's HTML bodies (content, facts, about) are the only text written
   with disable-output-escaping: every other string is escaped.
+  fp:memo is xsl:apply-templates whose output feedpubd makes once per
+  node and then copies: the parts every page shares (the feeds' and
+  sub-feeds' links, the header, the footer). Its templates depend on the
+  node alone (and on what "with" selects); elsewhere its xsl:fallback
+  runs the same templates (docs/pages.md).
 -->
 <xsl:stylesheet version="1.0"
-    xmlns:xsl="http://www.w3.org/1999/XSL/Transform">
+    xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+    xmlns:fp="urn:x-feedpubd:xslt" extension-element-prefixes="fp">
 <xsl:output method="html" encoding="UTF-8" indent="no"/>
 
 <xsl:variable name="labels" select="/page/labels"/>
@@ -29,77 +35,108 @@
       <!-- libxml2's HTML output starts the head with the charset meta. -->
       <meta name="viewport" content="width=device-width, initial-scale=1"/>
       <xsl:apply-templates select="." mode="head"/>
-      <meta name="generator" content="{@generator}"/>
-      <link rel="stylesheet" href="{$site/css/@href}"/>
-      <xsl:for-each select="$site/feed">
-        <link rel="alternate" type="{@type}" href="{@href}"
-            title="{$site/title} ({.})"/>
-      </xsl:for-each>
       <!-- A release page: the feeds of its tags, type and language too. -->
-      <xsl:for-each select="release/subfeed/feed">
-        <link rel="alternate" type="{@type}" href="{@href}"
-            title="{../title} ({.})"/>
-      </xsl:for-each>
+      <fp:memo select="$site | release/subfeed" mode="alternate"
+          with="@generator">
+        <xsl:fallback>
+          <xsl:apply-templates select="$site | release/subfeed"
+              mode="alternate"/>
+        </xsl:fallback>
+      </fp:memo>
     </head>
     <body>
-      <header class="site">
-        <a class="home" href="{$site/home/@href}"><xsl:value-of select="$site/title"/></a>
-        <xsl:if test="$site/subtitle">
-          <span class="subtitle"><xsl:value-of select="$site/subtitle"/></span>
-        </xsl:if>
-      </header>
+      <fp:memo select="$site" mode="header">
+        <xsl:fallback>
+          <xsl:apply-templates select="$site" mode="header"/>
+        </xsl:fallback>
+      </fp:memo>
       <main>
         <xsl:apply-templates select="release | listing"/>
       </main>
-      <footer class="site">
-        <nav>
-          <a href="{$site/home/@href}"><xsl:value-of select="$labels/@home"/></a>
-          <xsl:if test="$site/archive">
-            <xsl:text> · </xsl:text>
-            <a href="{$site/archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
-          </xsl:if>
-          <xsl:for-each select="$site/feed">
-            <xsl:text> · </xsl:text>
-            <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
-          </xsl:for-each>
-        </nav>
-      </footer>
+      <fp:memo select="$site" mode="footer" with="$labels">
+        <xsl:fallback>
+          <xsl:apply-templates select="$site" mode="footer"/>
+        </xsl:fallback>
+      </fp:memo>
     </body>
   </html>
 </xsl:template>
 
+<!-- The head's links: the style, the site's feeds, a sub-feed's feeds. -->
+<xsl:template match="site" mode="alternate">
+  <meta name="generator" content="{/page/@generator}"/>
+  <link rel="stylesheet" href="{css/@href}"/>
+  <xsl:apply-templates select="feed" mode="alternate"/>
+</xsl:template>
+
+<xsl:template match="subfeed" mode="alternate">
+  <xsl:apply-templates select="feed" mode="alternate"/>
+</xsl:template>
+
+<xsl:template match="feed" mode="alternate">
+  <link rel="alternate" type="{@type}" href="{@href}"
+      title="{../title} ({.})"/>
+</xsl:template>
+
+<xsl:template match="site" mode="header">
+  <header class="site">
+    <a class="home" href="{home/@href}"><xsl:value-of select="title"/></a>
+    <xsl:if test="subtitle">
+      <span class="subtitle"><xsl:value-of select="subtitle"/></span>
+    </xsl:if>
+  </header>
+</xsl:template>
+
+<xsl:template match="site" mode="footer">
+  <footer class="site">
+    <nav>
+      <a href="{home/@href}"><xsl:value-of select="$labels/@home"/></a>
+      <xsl:if test="archive">
+        <xsl:text> · </xsl:text>
+        <a href="{archive/@href}"><xsl:value-of select="$labels/@archive"/></a>
+      </xsl:if>
+      <xsl:for-each select="feed">
+        <xsl:text> · </xsl:text>
+        <a href="{@href}" type="{@type}"><xsl:value-of select="."/></a>
+      </xsl:for-each>
+    </nav>
+  </footer>
+</xsl:template>
+
 <!-- Metadata of a release's page. -->
 <xsl:template match="page[release]" mode="head">
-  <xsl:variable name="r" select="release"/>
-  <title><xsl:value-of select="$r/title"/> – <xsl:value-of select="$site/title"/></title>
-  <link rel="canonical" href="{$r/url}"/>
-  <xsl:if test="$r/summary">
-    <meta name="description" content="{$r/summary}"/>
-  </xsl:if>
-  <meta property="og:type" content="article"/>
-  <meta property="og:title" content="{$r/title}"/>
-  <meta property="og:url" content="{$r/url}"/>
-  <meta property="og:site_name" content="{$site/title}"/>
-  <xsl:if test="$r/summary">
-    <meta property="og:description" content="{$r/summary}"/>
-  </xsl:if>
-  <xsl:if test="$r/image">
-    <meta property="og:image" content="{$r/image/@url}"/>
-  </xsl:if>
-  <xsl:if test="contains($r/@lang, '-')">
-    <meta property="og:locale" content="{translate($r/@lang, '-', '_')}"/>
-  </xsl:if>
-  <meta property="article:published_time" content="{$r/published/@datetime}"/>
-  <meta property="article:modified_time" content="{($r/updated | $r/published)[last()]/@datetime}"/>
-  <xsl:for-each select="$r/tag">
-    <meta property="article:tag" content="{.}"/>
+  <!-- The release as the context: no variable to look up each time. -->
+  <xsl:for-each select="release">
+    <title><xsl:value-of select="title"/> – <xsl:value-of select="$site/title"/></title>
+    <link rel="canonical" href="{url}"/>
+    <xsl:if test="summary">
+      <meta name="description" content="{summary}"/>
+    </xsl:if>
+    <meta property="og:type" content="article"/>
+    <meta property="og:title" content="{title}"/>
+    <meta property="og:url" content="{url}"/>
+    <meta property="og:site_name" content="{$site/title}"/>
+    <xsl:if test="summary">
+      <meta property="og:description" content="{summary}"/>
+    </xsl:if>
+    <xsl:if test="image">
+      <meta property="og:image" content="{image/@url}"/>
+    </xsl:if>
+    <xsl:if test="contains(@lang, '-')">
+      <meta property="og:locale" content="{translate(@lang, '-', '_')}"/>
+    </xsl:if>
+    <meta property="article:published_time" content="{published/@datetime}"/>
+    <meta property="article:modified_time" content="{(updated | published)[last()]/@datetime}"/>
+    <xsl:for-each select="tag">
+      <meta property="article:tag" content="{.}"/>
+    </xsl:for-each>
+    <meta name="twitter:card" content="summary"/>
+    <meta name="twitter:title" content="{title}"/>
+    <xsl:if test="summary">
+      <meta name="twitter:description" content="{summary}"/>
+    </xsl:if>
+    <script type="application/ld+json"><xsl:value-of select="jsonld"/></script>
   </xsl:for-each>
-  <meta name="twitter:card" content="summary"/>
-  <meta name="twitter:title" content="{$r/title}"/>
-  <xsl:if test="$r/summary">
-    <meta name="twitter:description" content="{$r/summary}"/>
-  </xsl:if>
-  <script type="application/ld+json"><xsl:value-of select="$r/jsonld"/></script>
 </xsl:template>
 
 <!-- Metadata of the index and the listing pages. -->
@@ -195,7 +232,9 @@
       <section class="subfeeds">
         <h2><xsl:value-of select="$labels/@subscribe"/></h2>
         <ul>
-          <xsl:apply-templates select="subfeed"/>
+          <fp:memo select="subfeed">
+            <xsl:fallback><xsl:apply-templates select="subfeed"/></xsl:fallback>
+          </fp:memo>
         </ul>
       </section>
     </xsl:if>

@@ -6,6 +6,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -592,6 +593,264 @@ test_view_subfeeds(void **state)
 	subfeeds_free(&set);
 }
 
+/* ---- fp:memo: the parts every page shares, made once ------------------- */
+
+#define MEMO_N	12	/* releases: several languages, tags and sub-feeds */
+
+/* rs[0..MEMO_N) with shared and own tags, Swedish, English, Arabic. */
+static void
+add_memo_corpus(struct feed_meta *m, struct subfeeds *set)
+{
+	static const char *const langs[] = { "sv", "en", "ar" };
+	char name[32], text[256];
+
+	m->tag_feeds = m->type_feeds = m->lang_feeds = m->json = true;
+	for (size_t i = 0; i < MEMO_N; i++) {
+		snprintf(name, sizeof(name), "m-%02zu.md", i);
+		snprintf(text, sizeof(text), "---\ntitle: \"<M\xC3\xB6te> %zu\"\n"
+		    "lang: %s\ntype: Pressmeddelande\ntags: [\"delad & <t>\", "
+		    "egen-%zu]\ndate: 2019-12-%02zuT10:00:00+01:00\n---\n"
+		    "Text %zu.\n", i, langs[i % 3], i, i + 1, i);
+		add(name, text);
+	}
+	assert_int_equal(subfeeds_build(m, rs, nrs, NULL, 0, set), 0);
+	m->subs = set;
+}
+
+static struct pages *
+load_memo(bool no_memo)
+{
+	struct pages_settings s = { .per_page = 5, .index_entries = 10,
+	    .no_memo = no_memo };
+	char why[600];
+	struct pages *p = pages_load(&s, why, sizeof(why));
+
+	if (p == NULL)
+		fail_msg("pages_load: %s", why);
+	return p;
+}
+
+/* Page i of p: 0..MEMO_N-1 the releases, then the index, then listings. */
+static char *
+memo_page(struct pages *p, const struct feed_meta *m, size_t i)
+{
+	char why[600], *data = NULL;
+	size_t len;
+	int rc;
+
+	if (i < MEMO_N)
+		rc = pages_render_release(p, m, rs[i], &data, &len, why,
+		    sizeof(why));
+	else if (i == MEMO_N)
+		rc = pages_render_index(p, m, rs, nrs, &data, &len, why,
+		    sizeof(why));
+	else
+		rc = pages_render_listing(p, m, rs, nrs, i - MEMO_N, &data,
+		    &len, why, sizeof(why));
+	if (rc < 0)
+		fail_msg("page %zu: %s", i, why);
+	assert_int_equal(strlen(data), len);
+	return data;
+}
+
+#define MEMO_PAGES	(MEMO_N + 1 + 3)	/* releases, index, 3 listings */
+
+/*
+ * The built-in look with its shared parts kept (fp:memo) is byte for
+ * byte the look made afresh, page after page, and the parts are kept:
+ * a second round makes none.
+ */
+static void
+test_memo_same_bytes(void **state)
+{
+	struct feed_meta m = meta;
+	struct subfeeds set;
+	struct pages *fresh = load_memo(true);
+	size_t hits, misses, hits2, misses2;
+
+	(void)state;
+	add_memo_corpus(&m, &set);
+	pg = load_memo(false);
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < MEMO_PAGES; i++) {
+			char *a = memo_page(pg, &m, i), *b = memo_page(fresh,
+			    &m, i);
+
+			assert_string_equal(a, b);
+			if (i == 0 && round == 0) {
+				/* The shared parts are there, linked. */
+				assert_non_null(strstr(a, "<link rel=\"alternate"
+				    "\" type=\"application/atom+xml\" href=\"https"
+				    "://news.example.org/tags/delad-t.atom\""));
+				assert_non_null(strstr(a, "<footer class=\"site"
+				    "\"><nav><a href=\"../index.html\">Start"));
+				assert_non_null(strstr(a, "&lt;t&gt;"));
+			}
+			free(a);
+			free(b);
+		}
+	pages_memo_counts(pg, &hits, &misses);
+	pages_memo_counts(fresh, &hits2, &misses2);
+	assert_int_equal(hits2 + misses2, 0);
+	/* Each release's own tag is one part; the shared ones recur. */
+	print_message("memo: %zu hits, %zu misses\n", hits, misses);
+	assert_true(misses > 2 * MEMO_N && misses < 4 * MEMO_N);
+	assert_true(hits > 4 * MEMO_N);
+	for (size_t i = 0; i < MEMO_PAGES; i++)
+		free(memo_page(pg, &m, i));
+	pages_memo_counts(pg, &hits2, &misses2);
+	assert_int_equal(misses2, misses);
+	assert_true(hits2 > hits);
+	pages_free(fresh);
+	subfeeds_free(&set);
+}
+
+struct memo_thread {
+	const struct feed_meta *m;
+	char *pages[MEMO_PAGES];
+	size_t from;		/* renders in a different order per thread */
+};
+
+static void *
+memo_thread(void *arg)
+{
+	struct memo_thread *t = arg;
+
+	for (int round = 0; round < 20; round++)
+		for (size_t j = 0; j < MEMO_PAGES; j++) {
+			size_t i = (j + t->from) % MEMO_PAGES;
+			char *p = memo_page(pg, t->m, i);
+
+			if (round == 0) {
+				t->pages[i] = p;
+			} else {
+				if (strcmp(p, t->pages[i]) != 0)
+					t->pages[i][0] = '\0';	/* noted */
+				free(p);
+			}
+		}
+	return NULL;
+}
+
+/*
+ * Four threads rendering the pages of one struct pages at once, as
+ * daemon/site.c does (one stylesheet, one store of kept parts), each in
+ * its own order: every page is the one one thread makes alone.
+ */
+static void
+test_memo_threads_same_bytes(void **state)
+{
+	struct feed_meta m = meta;
+	struct subfeeds set;
+	struct memo_thread t[4];
+	pthread_t tid[4];
+	struct pages *serial = load_memo(true);
+	char *want[MEMO_PAGES];
+
+	(void)state;
+	add_memo_corpus(&m, &set);
+	pg = load_memo(false);
+	/*
+	 * One thread alone first. That also fills in every release's body
+	 * and summary, which rendering does: site.c never gives one release
+	 * to two threads at once, and here all four share them.
+	 */
+	for (size_t i = 0; i < MEMO_PAGES; i++)
+		want[i] = memo_page(serial, &m, i);
+	for (int k = 0; k < 4; k++) {
+		memset(&t[k], 0, sizeof(t[k]));
+		t[k].m = &m;
+		t[k].from = (size_t)k * 5;
+		assert_int_equal(pthread_create(&tid[k], NULL, memo_thread,
+		    &t[k]), 0);
+	}
+	for (int k = 0; k < 4; k++)
+		assert_int_equal(pthread_join(tid[k], NULL), 0);
+	for (size_t i = 0; i < MEMO_PAGES; i++) {
+		for (int k = 0; k < 4; k++) {
+			assert_string_equal(t[k].pages[i], want[i]);
+			free(t[k].pages[i]);
+		}
+		free(want[i]);
+	}
+	pages_free(serial);
+	subfeeds_free(&set);
+}
+
+#define XSL_FP "<?xml version=\"1.0\"?>\n<xsl:stylesheet version=\"1.0\" " \
+	"xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\" " \
+	"xmlns:fp=\"urn:x-feedpubd:xslt\" extension-element-prefixes=\"fp\">" \
+	"<xsl:output method=\"html\" indent=\"no\"/>\n"
+
+/*
+ * A newsroom's stylesheet may use fp:memo too (with namespace nodes in
+ * its key): without select it does not load; templates that set attributes of the element around it fail
+ * the page (not a wrong one); a node whose subtree differs gets its own
+ * part; with indent (or outside html) nothing is kept, the same bytes.
+ */
+static void
+test_memo_in_own_stylesheet(void **state)
+{
+	char path[TU_PATH_MAX + 32], why[600];
+	struct release *a, *b;
+	size_t len, hits, misses;
+	const char *w;
+
+	(void)state;
+	w = load_fails(XSL_FP "<xsl:template match=\"/\"><fp:memo mode=\"x\"/>"
+	    "</xsl:template></xsl:stylesheet>\n");
+	assert_non_null(strstr(w, "select"));
+	snprintf(path, sizeof(path), "%s/memo.xsl", tmp);
+	tu_write_file(path, XSL_FP "<xsl:template match=\"/page\"><p>"
+	    "<fp:memo select=\"release/title | release/tag\" mode=\"t\" "
+	    "with=\"namespace::* | release/@lang\"/>"
+	    "</p></xsl:template><xsl:template match=\"*\" mode=\"t\"><b "
+	    "class=\"{name()}\"><xsl:value-of select=\".\"/></b>"
+	    "</xsl:template></xsl:stylesheet>\n");
+	pg = load(path, NULL, 50);
+	a = add("a.md", "---\ntitle: \"<A & B>\"\ntags: [x, y]\n---\nB\n");
+	b = add("b.md", "---\ntitle: \"<A & B>\"\ntags: [y, z]\n---\nB\n");
+	assert_int_equal(pages_render_release(pg, &meta, a, &out, &len, why,
+	    sizeof(why)), 0);
+	assert_non_null(strstr(out, "<p><b class=\"title\">&lt;A &amp; B&gt;"
+	    "</b><b class=\"tag\">x</b><b class=\"tag\">y</b></p>"));
+	assert_int_equal(pages_render_release(pg, &meta, b, &out2, &len, why,
+	    sizeof(why)), 0);
+	assert_non_null(strstr(out2, "<p><b class=\"title\">&lt;A &amp; B&gt;"
+	    "</b><b class=\"tag\">y</b><b class=\"tag\">z</b></p>"));
+	pages_memo_counts(pg, &hits, &misses);
+	assert_int_equal(hits, 2);	/* the title and y */
+	assert_int_equal(misses, 4);
+	pages_free(pg);
+	free(out);
+	out = NULL;
+	/* Writing an attribute of the <p> around it: the page fails. */
+	tu_write_file(path, XSL_FP "<xsl:template match=\"/page\"><p>"
+	    "<fp:memo select=\"release\" mode=\"t\"/></p></xsl:template>"
+	    "<xsl:template match=\"*\" mode=\"t\"><xsl:attribute name=\"x\">"
+	    "1</xsl:attribute></xsl:template></xsl:stylesheet>\n");
+	pg = load(path, NULL, 50);
+	assert_int_equal(pages_render_release(pg, &meta, a, &out, &len, why,
+	    sizeof(why)), -1);
+	assert_non_null(strstr(why, "fp:memo"));
+	pages_free(pg);
+	/* Indented: kept nothing, written as apply-templates would. */
+	tu_write_file(path, "<?xml version=\"1.0\"?>\n<xsl:stylesheet "
+	    "version=\"1.0\" xmlns:xsl=\"http://www.w3.org/1999/XSL/Transform\""
+	    " xmlns:fp=\"urn:x-feedpubd:xslt\" extension-element-prefixes="
+	    "\"fp\"><xsl:output method=\"html\" indent=\"yes\"/><xsl:template "
+	    "match=\"/page\"><div><fp:memo select=\"release/tag\" mode=\"t\"/>"
+	    "</div></xsl:template><xsl:template match=\"*\" mode=\"t\"><p>"
+	    "<xsl:value-of select=\".\"/></p></xsl:template>"
+	    "</xsl:stylesheet>\n");
+	pg = load(path, NULL, 50);
+	assert_int_equal(pages_render_release(pg, &meta, a, &out, &len, why,
+	    sizeof(why)), 0);
+	assert_non_null(strstr(out, "<div>\n<p>x</p>\n<p>y</p>\n</div>"));
+	pages_memo_counts(pg, &hits, &misses);
+	assert_int_equal(hits + misses, 0);
+}
+
 /*
  * The split: none at exactly max URLs, one more splits; chunk names
  * round-trip through sitemap_chunk_keep(), names not ours stay.
@@ -816,6 +1075,10 @@ main(void)
 		cmocka_unit_test_teardown(test_listings_are_stable, teardown),
 		cmocka_unit_test_teardown(test_view_documents_itself, teardown),
 		cmocka_unit_test_teardown(test_view_subfeeds, teardown),
+		cmocka_unit_test_teardown(test_memo_same_bytes, teardown),
+		cmocka_unit_test_teardown(test_memo_threads_same_bytes,
+		    teardown),
+		cmocka_unit_test_teardown(test_memo_in_own_stylesheet, teardown),
 		cmocka_unit_test_teardown(test_news_sitemap_rules, teardown),
 		cmocka_unit_test_teardown(test_sitemap_split_and_names,
 		    teardown),
