@@ -1147,6 +1147,7 @@ read_some(struct pipeline *p)
 	if (p->rescan) {
 		batch_free(p);
 		whole = (rc = full_rescan(p)) == 0;
+		run_cache_close(p);	/* reclaim()'s rereads open it */
 	}
 	/* A new store, or one the history does not hold all of. */
 	whole = whole || (rc == 0 && p->history_owed);
