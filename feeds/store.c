@@ -7,8 +7,10 @@
  * probing, deletion by shifting the run back, no tombstones.
  * A change moves one release in the array (a binary search and a memmove
  * of pointers), so a publish after one new release costs O(log N) in the
- * store, not a sort of all N; past PENDING_MAX moves between two
- * selections (a full scan, a burst) the array is rebuilt once instead.
+ * store, not a sort of all N. Past PENDING_MAX moves between two
+ * selections (a burst) a release leaving leaves a hole and one coming is
+ * set aside; the next selection closes the holes and merges the sorted
+ * newcomers in: O(N + k log k) for k changes, not a sort of all N.
  * Each slot keeps the date it was sorted by, so a date changed in place
  * cannot break the order: store_redated() moves the release.
  */
@@ -20,8 +22,10 @@
 
 #include <libxml/globals.h>
 
-/* Moves cost a memmove of N pointers each, a rebuild a sort of N. */
+/* Moves cost a memmove of N pointers each, a merge a pass over N. */
 #define PENDING_MAX	64
+/* A hole is found by its date, then its pointer among those as old. */
+#define RUN_MAX		4096
 
 /*
  * A table of releases keyed by their path or their id (by_id). Each slot
@@ -45,6 +49,9 @@ struct store {
 	size_t n, cap;
 	bool dirty;			/* the array needs a rebuild */
 	unsigned pending;		/* moves since the last selection */
+	size_t holes;			/* NULL slots in rels (secs kept) */
+	struct release **add;		/* set aside, to merge in: nadd */
+	size_t nadd, capadd;
 	uint64_t gen;			/* store_generation() */
 };
 
@@ -77,6 +84,7 @@ store_free(struct store *s)
 	xmlFree(s->by_id.hash);
 	xmlFree(s->rels);
 	xmlFree(s->secs);
+	xmlFree(s->add);
 	xmlFree(s);
 }
 
@@ -232,17 +240,11 @@ slot_of(const struct store *s, int64_t sec, const char *id)
 	return lo;
 }
 
-/* Whether the array may be moved in: else it is rebuilt at selection. */
+/* Whether the array may be moved in now: else holes and set aside. */
 static bool
 movable(struct store *s)
 {
-	if (s->dirty)
-		return false;
-	if (s->pending++ >= PENDING_MAX) {
-		s->dirty = true;
-		return false;
-	}
-	return true;
+	return s->holes == 0 && s->nadd == 0 && s->pending++ < PENDING_MAX;
 }
 
 static int
@@ -266,24 +268,70 @@ reserve(struct store *s, size_t want)
 	return 0;
 }
 
+/* The first slot dated at or before now: the embargoed lead the array. */
+static size_t
+first_published(const struct store *s, int64_t now)
+{
+	size_t lo = 0, hi = s->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (s->secs[mid] > now)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The slot of r, sorted by sec, or s->n: looked for among those as old. */
+static size_t
+find_slot(const struct store *s, const struct release *r, int64_t sec)
+{
+	size_t lo = first_published(s, sec);
+
+	for (size_t i = lo; i < s->n && i < lo + RUN_MAX; i++) {
+		if (s->secs[i] != sec)
+			break;
+		if (s->rels[i] == r)
+			return i;
+	}
+	return s->n;
+}
+
 /* Take r out of the array, where it was sorted by sec. */
 static void
 unsort(struct store *s, const struct release *r, int64_t sec)
 {
 	size_t i;
 
-	if (r->draft || !movable(s))
+	if (r->draft || s->dirty)
 		return;
-	i = slot_of(s, sec, r->id);
-	if (i == s->n || s->rels[i] != r) {
-		s->dirty = true;	/* not where it should be: rebuild */
+	if (movable(s)) {
+		i = slot_of(s, sec, r->id);
+		if (i == s->n || s->rels[i] != r) {
+			s->dirty = true;	/* not where it should be */
+			return;
+		}
+		memmove(s->rels + i, s->rels + i + 1, (s->n - i - 1) *
+		    sizeof(*s->rels));
+		memmove(s->secs + i, s->secs + i + 1, (s->n - i - 1) *
+		    sizeof(*s->secs));
+		s->n--;
 		return;
 	}
-	memmove(s->rels + i, s->rels + i + 1, (s->n - i - 1) *
-	    sizeof(*s->rels));
-	memmove(s->secs + i, s->secs + i + 1, (s->n - i - 1) *
-	    sizeof(*s->secs));
-	s->n--;
+	if ((i = find_slot(s, r, sec)) < s->n) {
+		s->rels[i] = NULL;
+		s->holes++;
+		return;
+	}
+	for (size_t j = s->nadd; j-- > 0;)
+		if (s->add[j] == r) {
+			s->add[j] = s->add[--s->nadd];
+			return;
+		}
+	s->dirty = true;
 }
 
 /* Put r into the array at its date. */
@@ -292,8 +340,24 @@ sort_in(struct store *s, struct release *r)
 {
 	size_t i;
 
-	if (r->draft || !movable(s))
+	if (r->draft || s->dirty)
 		return;
+	if (!movable(s)) {
+		if (s->nadd == s->capadd) {
+			size_t cap = s->capadd ? 2 * s->capadd : 64;
+			struct release **a = xmlRealloc(s->add,
+			    cap * sizeof(*a));
+
+			if (a == NULL) {
+				s->dirty = true;
+				return;
+			}
+			s->add = a;
+			s->capadd = cap;
+		}
+		s->add[s->nadd++] = r;
+		return;
+	}
 	if (reserve(s, s->n + 1) < 0) {
 		s->dirty = true;
 		return;
@@ -400,10 +464,54 @@ newest_first(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* Close the holes, then merge the set-aside releases in (sorted first). */
+static int
+merge_in(struct store *s)
+{
+	size_t j = 0, i, k = s->nadd, w;
+
+	if (s->holes == 0 && k == 0)
+		return 0;	/* a selection stays O(log N) */
+	for (i = 0; i < s->n; i++)
+		if (s->rels[i] != NULL) {
+			s->rels[j] = s->rels[i];
+			s->secs[j++] = s->secs[i];
+		}
+	s->n = j;
+	s->holes = 0;
+	if (k == 0)
+		return 0;
+	if (reserve(s, s->n + k) < 0)
+		return -1;
+	if (k > 1)
+		qsort(s->add, k, sizeof(*s->add), newest_first);
+	/* From the back: the array's tail is free. */
+	for (i = s->n, w = s->n + k; k > 0; w--) {
+		struct release *a = s->add[k - 1];
+
+		if (i > 0 && before(s, a->date.sec, a->id, i - 1)) {
+			s->rels[w - 1] = s->rels[i - 1];
+			s->secs[w - 1] = s->secs[i - 1];
+			i--;
+		} else {
+			s->rels[w - 1] = a;
+			s->secs[w - 1] = a->date.sec;
+			k--;
+		}
+	}
+	s->n += s->nadd;
+	s->nadd = 0;
+	return 0;
+}
+
 static int
 resort(struct store *s)
 {
+	if (!s->dirty && merge_in(s) < 0)
+		s->dirty = true;
 	if (s->dirty) {
+		s->holes = 0;
+		s->nadd = 0;
 		if (reserve(s, store_count(s)) < 0)
 			return -1;
 		s->n = 0;
@@ -421,23 +529,6 @@ resort(struct store *s)
 	}
 	s->pending = 0;
 	return 0;
-}
-
-/* The first slot dated at or before now: the embargoed lead the array. */
-static size_t
-first_published(const struct store *s, int64_t now)
-{
-	size_t lo = 0, hi = s->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (s->secs[mid] > now)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
 }
 
 int

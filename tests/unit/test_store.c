@@ -504,26 +504,33 @@ expected(struct store *s, const char *const *paths, size_t np, int64_t now,
  * place (store_redated()), in a seeded random order, with few and with
  * many changes between two selections.
  */
+/*
+ * np paths changed at random, every round a few (moves in the array) and
+ * every 50th round burst of them (past PENDING_MAX: holes and releases set
+ * aside, merged at the selection); each selection checked against the
+ * store sorted afresh.
+ */
 static void
-test_select_incremental(void **state)
+check_incremental(struct store *s, int np, int rounds, int burst,
+    unsigned seed)
 {
-	enum { NP = 120 };
-	struct store *s = *state;
-	char names[NP][16];
-	const char *paths[NP];
-	struct release *want[NP], **sel, *r;
+	char (*names)[16] = calloc((size_t)np, sizeof(*names));
+	const char **paths = calloc((size_t)np, sizeof(*paths));
+	struct release **want = calloc((size_t)np, sizeof(*want)), **sel, *r;
 	int64_t now = T2019 + 50 * DAY;
-	unsigned seed = 13;
 
-	for (int i = 0; i < NP; i++) {
-		snprintf(names[i], sizeof(names[i]), "r%03d.md", i);
+	assert_non_null(names);
+	assert_non_null(paths);
+	assert_non_null(want);
+	for (int i = 0; i < np; i++) {
+		snprintf(names[i], sizeof(names[i]), "r%05d.md", i);
 		paths[i] = names[i];
 	}
-	for (int round = 0; round < 400; round++) {
-		int changes = round % 50 == 49 ? 150 : 1 + round % 3;
+	for (int round = 0; round < rounds; round++) {
+		int changes = round % 50 == 49 ? burst : 1 + round % 3;
 
 		for (int c = 0; c < changes; c++) {
-			int i = (int)(rand_r(&seed) % NP), what = (int)(
+			int i = (int)(rand_r(&seed) % (unsigned)np), what = (int)(
 			    rand_r(&seed) % 8);
 			/* Few distinct dates: ties are ordered by id. */
 			int64_t sec = T2019 + (int64_t)(rand_r(&seed) % 60) *
@@ -542,14 +549,32 @@ test_select_incremental(void **state)
 				    "draft: true\n" : NULL));
 			}
 		}
-		size_t n = expected(s, paths, NP, now, want);
-		size_t got = select_n(s, now, NP, &sel);
+		size_t n = expected(s, paths, (size_t)np, now, want);
+		size_t got = select_n(s, now, (size_t)np, &sel);
 
 		assert_int_equal(got, n);
 		for (size_t k = 0; k < n; k++)
 			assert_ptr_equal(sel[k], want[k]);
 		assert_int_equal(select_n(s, now, 3, &sel), n < 3 ? n : 3);
 	}
+	free(names);
+	free(paths);
+	free(want);
+}
+
+static void
+test_select_incremental(void **state)
+{
+	check_incremental(*state, 120, 400, 150, 13);
+}
+
+/* Bursts of 65 to 3,000 changes among 2,000 releases: merged, not sorted. */
+static void
+test_select_bursts(void **state)
+{
+	check_incremental(*state, 2000, 150, 65, 17);
+	check_incremental(*state, 2000, 150, 700, 19);
+	check_incremental(*state, 2000, 100, 3000, 23);
 }
 
 int
@@ -565,6 +590,7 @@ main(void)
 		T(test_next_embargo),
 		T(test_remove_under),
 		T(test_select_incremental),
+		T(test_select_bursts),
 		T(test_generation),
 		T(test_many_removals),
 		cmocka_unit_test_setup_teardown(test_put_out_of_memory,
