@@ -680,26 +680,31 @@ left(void *ud, const char *id, const char *path)
 }
 
 /*
- * The release at relpath is a renamed file: it takes back the id it had
- * (and so its dates and its place in the feeds); the link follows the
- * new name. scanned: held is the id the history holds at relpath, read
- * already (NULL: none); else it is looked up.
+ * The release r (in the store) is a renamed file: it takes back the id
+ * it had (and so its dates and its place in the feeds); the link follows
+ * the new name. scanned: held is the id the history holds at r's path,
+ * read already (NULL: none); else it is looked up.
  */
 static void
-adopt_from(struct pipeline *p, const char *relpath, bool scanned,
+adopt_release(struct pipeline *p, struct release *r, bool scanned,
     const char *held)
 {
-	struct release *r = store_get(p->store, relpath);
 	char *def, *id = NULL, *was;
+	const char *relpath;
 
-	if (r == NULL || p->st == NULL || p->history_unread ||
-	    (def = release_default_id(&p->cfg->feed, r->slug)) == NULL)
+	if (p->st == NULL || p->history_unread)
+		return;
+	/* Its own id: no rename, whatever its default id is. */
+	if (scanned && held != NULL && strcmp(held, r->id) == 0)
+		return;
+	if ((def = release_default_id(&p->cfg->feed, r->slug)) == NULL)
 		return;
 	id = scanned ? history_renamed_held(p->st, r, def, held, left, p) :
 	    history_renamed_id(p->st, r, def, left, p);
 	free(def);
 	if (id == NULL)
 		return;
+	relpath = r->path;
 	r = store_take(p->store, relpath);
 	was = r->id;
 	r->id = id;
@@ -709,27 +714,33 @@ adopt_from(struct pipeline *p, const char *relpath, bool scanned,
 		return;
 	}
 	log_info("%s/%s: renamed, keeps its id %s",
-	    log_esc(p->cfg->releases_dir), log_esc(relpath), log_esc(id));
+	    log_esc(p->cfg->releases_dir), log_esc(r->path), log_esc(id));
 	free(was);
 }
 
 static void
 adopt(struct pipeline *p, const char *relpath)
 {
-	adopt_from(p, relpath, false, NULL);
+	struct release *r = store_get(p->store, relpath);
+
+	if (r != NULL)
+		adopt_release(p, r, false, NULL);
 }
 
-static void
-path_of(struct release *r, void *ud)
+static int
+by_path(const void *a, const void *b)
 {
-	if (pathset_add(ud, r->path) < 0)
-		pathset_clear(ud);	/* out of memory: no renames now */
+	return strcmp((*(struct release *const *)a)->path,
+	    (*(struct release *const *)b)->path);
 }
 
-/* The store's paths in byte order, merged with the history's. */
+/*
+ * The store's releases in path order, merged with the history's paths.
+ * Adopting one changes only its own id: the others' pointers stay good.
+ */
 struct by_path_walk {
 	struct pipeline *p;
-	char **v;
+	struct release **v;
 	size_t n, i;
 };
 
@@ -739,10 +750,10 @@ adopt_row(void *ud, const char *path, const char *id)
 	struct by_path_walk *w = ud;
 	int c = -1;
 
-	while (w->i < w->n && (c = strcmp(w->v[w->i], path)) < 0)
-		adopt_from(w->p, w->v[w->i++], true, NULL);
+	while (w->i < w->n && (c = strcmp(w->v[w->i]->path, path)) < 0)
+		adopt_release(w->p, w->v[w->i++], true, NULL);
 	if (c == 0)
-		adopt_from(w->p, w->v[w->i++], true, id);
+		adopt_release(w->p, w->v[w->i++], true, id);
 	return w->i == w->n;
 }
 
@@ -756,20 +767,21 @@ static void
 adopt_all(struct pipeline *p)
 {
 	struct by_path_walk w = { .p = p };
-	struct pathset *set;
+	struct releases_v all = { .n = 0 };
 
-	if (p->st == NULL || (set = pathset_new()) == NULL)
-		return;
-	store_foreach(p->store, path_of, set);
-	w.v = pathset_sorted(set, &w.n);
-	if (w.v != NULL && w.n > 0 && !p->history_unread &&
-	    state_held_each(p->st, adopt_row, &w) == 0)
+	if (p->st == NULL || p->history_unread || (all.v =
+	    malloc(store_count(p->store) * sizeof(*all.v) + 1)) == NULL)
+		return;		/* out of memory: no renames now */
+	store_foreach(p->store, collect, &all);
+	qsort(all.v, all.n, sizeof(*all.v), by_path);
+	w.v = all.v;
+	w.n = all.n;
+	if (w.n > 0 && state_held_each(p->st, adopt_row, &w) == 0)
 		while (w.i < w.n)	/* paths the history has not */
-			adopt_from(p, w.v[w.i++], true, NULL);
-	for (; w.v != NULL && w.i < w.n; w.i++)
-		adopt(p, w.v[w.i]);
-	pathset_sorted_free(w.v, w.n);
-	pathset_free(set);
+			adopt_release(p, w.v[w.i++], true, NULL);
+	for (; w.i < w.n; w.i++)
+		adopt_release(p, w.v[w.i], false, NULL);
+	free(all.v);
 }
 
 /* ---- reading ---------------------------------------------------------- */
