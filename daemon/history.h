@@ -31,6 +31,13 @@ enum history_result history_apply(struct state *st, struct release *r,
     const struct feed_meta *m, bool save);
 
 /*
+ * history_apply() with st's row for r's id read already (a walk of
+ * state_release_each()): was as it gave it, NULL when st has none.
+ */
+enum history_result history_apply_seen(struct state *st, struct release *r,
+    const struct feed_meta *m, bool save, const struct seen_release *was);
+
+/*
  * A file renamed keeps its release (issue 9): the id r had before, when r
  * (whose id is def_id, the one its slug gives: none in the front matter)
  * is the renamed file. That is when the history says r's path holds
@@ -43,5 +50,13 @@ enum history_result history_apply(struct state *st, struct release *r,
 char *history_renamed_id(struct state *st, const struct release *r,
     const char *def_id, bool (*gone)(void *ud, const char *id,
     const char *path), void *ud);
+
+/*
+ * history_renamed_id() with the id st holds at r's path read already (a
+ * walk of state_held_each()): held, or NULL when st has none.
+ */
+char *history_renamed_held(struct state *st, const struct release *r,
+    const char *def_id, const char *held, bool (*gone)(void *ud,
+    const char *id, const char *path), void *ud);
 
 #endif

@@ -367,14 +367,21 @@ history_begin(struct pipeline *p)
 		p->history_unsaved = true;
 }
 
+/*
+ * Apply the history to r (see history_begin()). scanned: st's row for r's
+ * id is was, read already (NULL: none); else it is looked up.
+ */
 static void
-remember(struct pipeline *p, struct release *r)
+remember_from(struct pipeline *p, struct release *r, bool scanned,
+    const struct seen_release *was)
 {
-	int64_t was = r->date.sec;
+	int64_t date = r->date.sec;
+	bool save = !p->history_unsaved;
 
 	if (p->st == NULL || p->history_unread)
 		return;
-	switch (history_apply(p->st, r, &p->meta, !p->history_unsaved)) {
+	switch (scanned ? history_apply_seen(p->st, r, &p->meta, save, was) :
+	    history_apply(p->st, r, &p->meta, save)) {
 	case HISTORY_OK:
 		break;
 	case HISTORY_UNSAVED:
@@ -384,7 +391,13 @@ remember(struct pipeline *p, struct release *r)
 		p->history_unread = true;
 		break;
 	}
-	store_redated(p->store, r, was);
+	store_redated(p->store, r, date);
+}
+
+static void
+remember(struct pipeline *p, struct release *r)
+{
+	remember_from(p, r, false, NULL);
 }
 
 static void
@@ -393,46 +406,93 @@ remember_one(struct release *r, void *ud)
 	remember(ud, r);
 }
 
-struct releases_v {
-	struct release **v;
-	size_t n;
+/*
+ * The store's releases sorted by a key of theirs (id or path), the key
+ * beside each: a sort of 100,000 that read it through the release took a
+ * tenth of a restart, a cache miss more per comparison. Adopting or
+ * remembering one changes neither key: the others' entries stay good.
+ */
+struct keyed {
+	const char *key;
+	struct release *r;
+};
+
+struct keyed_walk {
+	struct pipeline *p;
+	struct keyed *v;
+	size_t n, i;
+	bool by_path;
 };
 
 static void
 collect(struct release *r, void *ud)
 {
-	struct releases_v *all = ud;
+	struct keyed_walk *w = ud;
 
-	all->v[all->n++] = r;
+	w->v[w->n].key = w->by_path ? r->path : r->id;
+	w->v[w->n++].r = r;
 }
 
 static int
-by_id(const void *a, const void *b)
+by_key(const void *a, const void *b)
 {
-	return strcmp((*(struct release *const *)a)->id,
-	    (*(struct release *const *)b)->id);
+	return strcmp(((const struct keyed *)a)->key,
+	    ((const struct keyed *)b)->key);
+}
+
+/* w->v sorted (free it), or -1 when out of memory. */
+static int
+sort_store(struct pipeline *p, struct keyed_walk *w, bool by_path)
+{
+	*w = (struct keyed_walk){ .p = p, .by_path = by_path };
+	if ((w->v = malloc(store_count(p->store) * sizeof(*w->v) + 1)) ==
+	    NULL)
+		return -1;
+	store_foreach(p->store, collect, w);
+	qsort(w->v, w->n, sizeof(*w->v), by_key);
+	return 0;
+}
+
+/* The store's releases in id order, merged with the history's rows. */
+static int
+remember_row(void *ud, const char *id, const struct seen_release *was)
+{
+	struct keyed_walk *w = ud;
+	int c = -1;
+
+	while (w->i < w->n && (c = strcmp(w->v[w->i].key, id)) < 0)
+		remember_from(w->p, w->v[w->i++].r, true, NULL);
+	if (c == 0)
+		remember_from(w->p, w->v[w->i++].r, true, was);
+	return w->i == w->n || w->p->history_unread;
 }
 
 /*
- * remember() for the whole store, in id order: the history's tables are
- * kept in that order, so the lookups walk them once instead of reading
- * a page from disk (or the OS) for each of N releases.
+ * remember() for the whole store, in id order, with one walk of the
+ * history instead of a look-up per release (a fifth of a restart's time
+ * at 100,000). A walk that fails is the first failure to read it.
  */
 static void
 remember_all(struct pipeline *p)
 {
-	struct releases_v all = { .n = 0 };
+	struct keyed_walk w;
 
-	if ((all.v = malloc(store_count(p->store) * sizeof(*all.v) + 1)) ==
-	    NULL) {
+	if (p->st == NULL || p->history_unread)
+		return;
+	if (sort_store(p, &w, false) < 0) {
 		store_foreach(p->store, remember_one, p);	/* any order */
 		return;
 	}
-	store_foreach(p->store, collect, &all);
-	qsort(all.v, all.n, sizeof(*all.v), by_id);
-	for (size_t i = 0; i < all.n; i++)
-		remember(p, all.v[i]);
-	free(all.v);
+	switch (w.n > 0 ? state_release_each(p->st, remember_row, &w) : 1) {
+	case 0:		/* the rest are ids the history has not */
+		while (w.i < w.n)
+			remember_from(p, w.v[w.i++].r, true, NULL);
+		break;
+	case -1:
+		p->history_unread = true;
+		break;
+	}
+	free(w.v);
 }
 
 /*
@@ -635,23 +695,31 @@ left(void *ud, const char *id, const char *path)
 }
 
 /*
- * The release at relpath is a renamed file: it takes back the id it had
- * (and so its dates and its place in the feeds); the link follows the
- * new name.
+ * The release r (in the store) is a renamed file: it takes back the id
+ * it had (and so its dates and its place in the feeds); the link follows
+ * the new name. scanned: held is the id the history holds at r's path,
+ * read already (NULL: none); else it is looked up.
  */
 static void
-adopt(struct pipeline *p, const char *relpath)
+adopt_release(struct pipeline *p, struct release *r, bool scanned,
+    const char *held)
 {
-	struct release *r = store_get(p->store, relpath);
 	char *def, *id = NULL, *was;
+	const char *relpath;
 
-	if (r == NULL || p->st == NULL || p->history_unread ||
-	    (def = release_default_id(&p->cfg->feed, r->slug)) == NULL)
+	if (p->st == NULL || p->history_unread)
 		return;
-	id = history_renamed_id(p->st, r, def, left, p);
+	/* Its own id: no rename, whatever its default id is. */
+	if (scanned && held != NULL && strcmp(held, r->id) == 0)
+		return;
+	if ((def = release_default_id(&p->cfg->feed, r->slug)) == NULL)
+		return;
+	id = scanned ? history_renamed_held(p->st, r, def, held, left, p) :
+	    history_renamed_id(p->st, r, def, left, p);
 	free(def);
 	if (id == NULL)
 		return;
+	relpath = r->path;
 	r = store_take(p->store, relpath);
 	was = r->id;
 	r->id = id;
@@ -661,33 +729,53 @@ adopt(struct pipeline *p, const char *relpath)
 		return;
 	}
 	log_info("%s/%s: renamed, keeps its id %s",
-	    log_esc(p->cfg->releases_dir), log_esc(relpath), log_esc(id));
+	    log_esc(p->cfg->releases_dir), log_esc(r->path), log_esc(id));
 	free(was);
 }
 
 static void
-path_of(struct release *r, void *ud)
+adopt(struct pipeline *p, const char *relpath)
 {
-	if (pathset_add(ud, r->path) < 0)
-		pathset_clear(ud);	/* out of memory: no renames now */
+	struct release *r = store_get(p->store, relpath);
+
+	if (r != NULL)
+		adopt_release(p, r, false, NULL);
 }
 
-/* adopt() for every release of the store (a full rescan). */
+/* The store's releases in path order, merged with the history's paths. */
+static int
+adopt_row(void *ud, const char *path, const char *id)
+{
+	struct keyed_walk *w = ud;
+	int c = -1;
+
+	while (w->i < w->n && (c = strcmp(w->v[w->i].key, path)) < 0)
+		adopt_release(w->p, w->v[w->i++].r, true, NULL);
+	if (c == 0)
+		adopt_release(w->p, w->v[w->i++].r, true, id);
+	return w->i == w->n;
+}
+
+/*
+ * adopt() for every release of the store (a full rescan), in path order,
+ * with one walk of the history's paths instead of a look-up per release
+ * (a quarter of a restart's time at 100,000). When the walk fails, the
+ * rest look theirs up, as adopt() does. An entry is not read again once
+ * adopted (a failed put frees its release).
+ */
 static void
 adopt_all(struct pipeline *p)
 {
-	struct pathset *set;
-	char **v = NULL;
-	size_t n = 0;
+	struct keyed_walk w;
 
-	if (p->st == NULL || (set = pathset_new()) == NULL)
-		return;
-	store_foreach(p->store, path_of, set);
-	v = pathset_sorted(set, &n);
-	for (size_t i = 0; v != NULL && i < n; i++)
-		adopt(p, v[i]);
-	pathset_sorted_free(v, n);
-	pathset_free(set);
+	if (p->st == NULL || p->history_unread || sort_store(p, &w, true) < 0)
+		return;		/* out of memory: no renames now */
+	if (w.n > 0 && state_held_each(p->st, adopt_row, &w) == 0)
+		while (w.i < w.n)	/* paths the history has not */
+			adopt_release(p, w.v[w.i++].r, true, NULL);
+	for (; w.i < w.n; w.i++)
+		adopt_release(p, w.v[w.i].r, false, NULL);
+	free(w.v);
 }
 
 /* ---- reading ---------------------------------------------------------- */

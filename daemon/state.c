@@ -30,7 +30,7 @@ enum stmt {
 	S_HUB_NTOPIC, S_HUB_NHOST, S_HUB_EXPIRE, S_HUB_NEXT, S_HUB_COUNT,
 	S_HUB_QUEUE, S_REL_TEXT, S_DIGEST, S_META_GET, S_META_SET,
 	S_META_DEL, S_SKIP_CLEAR, S_SKIP_ADD, S_SKIP_LIST, S_TEXT_PUT,
-	S_TEXT_DEL, S_NSTMTS
+	S_TEXT_DEL, S_REL_EACH, S_HELD_EACH, S_NSTMTS
 };
 
 /*
@@ -71,7 +71,20 @@ static const char *const sql[S_NSTMTS] = {
 	[S_TEXT_PUT] = "INSERT OR REPLACE INTO release_texts (id, text) "
 	    "VALUES (?1, ?2)",
 	[S_TEXT_DEL] = "DELETE FROM release_texts WHERE id = ?1",
-	[S_HELD] = "SELECT id FROM releases WHERE path = ?1",
+	/* Of two ids at one path, the first: S_HELD_EACH's too. */
+	[S_HELD] = "SELECT id FROM releases WHERE path = ?1 ORDER BY id "
+	    "LIMIT 1",
+	/*
+	 * The walks of a start, in key order: the table's own for ids,
+	 * releases_path (which holds the id) for paths. Only blob paths,
+	 * the only ones S_HELD's blob key can equal (blobs sort last).
+	 */
+	[S_REL_EACH] = "SELECT published, published_off, updated, "
+	    "updated_off, digest, has_date, path, "
+	    "EXISTS (SELECT 1 FROM release_texts t WHERE t.id = releases.id), "
+	    "id FROM releases ORDER BY id",
+	[S_HELD_EACH] = "SELECT path, id FROM releases WHERE path >= X'' "
+	    "ORDER BY path, id",
 	[S_REL_TEXT] = "SELECT text FROM release_texts WHERE id = ?1",
 	[S_DIGEST] = "SELECT id, path FROM releases WHERE digest = ?1 "
 	    "ORDER BY id",
@@ -978,6 +991,28 @@ state_ping_drop(struct state *st, const char *target, const char *feed)
 	return run(st, keyed(st, S_DROP, target, feed), "ping drop");
 }
 
+/*
+ * A history row's columns 0-7 (S_REL_GET's and S_REL_EACH's order) into
+ * out, but for its path: column 6, compared (S_REL_GET) or given.
+ */
+static void
+seen_row(sqlite3_stmt *q, struct seen_release *out)
+{
+	const void *dg = sqlite3_column_blob(q, 4);
+	int n = sqlite3_column_bytes(q, 4);
+
+	out->published.sec = sqlite3_column_int64(q, 0);
+	out->published.off = sqlite3_column_int(q, 1);
+	out->updated.sec = sqlite3_column_int64(q, 2);
+	out->updated.off = sqlite3_column_int(q, 3);
+	out->has_date = sqlite3_column_int(q, 5) != 0;
+	out->has_text = sqlite3_column_int(q, 7) != 0;
+	memset(out->digest, 0, sizeof(out->digest));
+	if (dg != NULL)
+		memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?
+		    (size_t)n : sizeof(out->digest));
+}
+
 int
 state_release_get(struct state *st, const char *id, struct seen_release *out)
 {
@@ -989,20 +1024,8 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 	sqlite3_bind_blob(q, 2, out->path, out->path ? (int)strlen(out->path) :
 	    0, SQLITE_STATIC);
 	if ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		const void *dg = sqlite3_column_blob(q, 4);
-		int n = sqlite3_column_bytes(q, 4);
-
-		out->published.sec = sqlite3_column_int64(q, 0);
-		out->published.off = sqlite3_column_int(q, 1);
-		out->updated.sec = sqlite3_column_int64(q, 2);
-		out->updated.off = sqlite3_column_int(q, 3);
-		out->has_date = sqlite3_column_int(q, 5) != 0;
+		seen_row(q, out);
 		out->same_path = sqlite3_column_int(q, 6) != 0;
-		out->has_text = sqlite3_column_int(q, 7) != 0;
-		memset(out->digest, 0, sizeof(out->digest));
-		if (dg != NULL)
-			memcpy(out->digest, dg, (size_t)n < sizeof(out->digest) ?
-			    (size_t)n : sizeof(out->digest));
 	}
 	sqlite3_reset(q);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -1010,6 +1033,97 @@ state_release_get(struct state *st, const char *id, struct seen_release *out)
 		return -1;
 	}
 	return rc == SQLITE_ROW;
+}
+
+/* A walk's callback: the one of the two its statement gives rows to. */
+struct walker {
+	state_release_fn *rel;
+	state_held_fn *held;
+	void *ud;
+};
+
+static int
+give_row(sqlite3_stmt *q, const struct walker *w)
+{
+	struct seen_release r = { .path = NULL };
+	const char *id;
+
+	if (w->held != NULL) {
+		if ((id = (const char *)sqlite3_column_text(q, 1)) == NULL)
+			return 0;	/* out of memory: read as none */
+		return w->held(w->ud, (const char *)sqlite3_column_text(q, 0),
+		    id);
+	}
+	seen_row(q, &r);
+	if (sqlite3_column_type(q, 6) == SQLITE_BLOB)
+		r.path = (const char *)sqlite3_column_text(q, 6);
+	return w->rel(w->ud, (const char *)sqlite3_column_text(q, 8), &r);
+}
+
+/*
+ * One walk of q's rows, in the order of their key (text column kcol),
+ * each given to w: a row whose key is not past the last one given is
+ * skipped. That is a row the callback wrote, which "might reappear"
+ * (SQLite's isolation page), or a path's second id. Returns as
+ * state_release_each().
+ */
+static int
+walk(struct state *st, sqlite3_stmt *q, int kcol, const char *what,
+    const struct walker *w)
+{
+	char *last = NULL;
+	size_t cap = 0;
+	int rc, res = 0;
+
+	sqlite3_reset(q);
+	while (res == 0 && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(q, kcol);
+		size_t n = (size_t)sqlite3_column_bytes(q, kcol);
+		void *grown;
+
+		if (k == NULL) {
+			rc = SQLITE_NOMEM;
+			break;
+		}
+		if (last != NULL && strcmp(k, last) <= 0)
+			continue;
+		if (n >= cap) {
+			if ((grown = realloc(last, n + 64)) == NULL) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			last = grown;
+			cap = n + 64;
+		}
+		memcpy(last, k, n + 1);
+		res = give_row(q, w) != 0;
+	}
+	if (res == 0 && rc != SQLITE_DONE) {
+		if (rc == SQLITE_NOMEM)
+			log_errx("state database: %s: out of memory", what);
+		else
+			fail(st, what);
+		res = -1;
+	}
+	sqlite3_reset(q);
+	free(last);
+	return res;
+}
+
+int
+state_release_each(struct state *st, state_release_fn *fn, void *ud)
+{
+	struct walker w = { .rel = fn, .ud = ud };
+
+	return walk(st, st->stmt[S_REL_EACH], 8, "read release history", &w);
+}
+
+int
+state_held_each(struct state *st, state_held_fn *fn, void *ud)
+{
+	struct walker w = { .held = fn, .ud = ud };
+
+	return walk(st, st->stmt[S_HELD_EACH], 0, "read release paths", &w);
 }
 
 int

@@ -163,6 +163,24 @@ int state_release_put(struct state *st, const char *id,
  */
 char *state_release_held(struct state *st, const char *path);
 
+/*
+ * The walks of a start (one read of each table instead of a look-up per
+ * release). state_release_each(): every row state_release_get() reads,
+ * in id order (strcmp()): fn(ud, id, r) with r->path the file that held
+ * it (borrowed; NULL: none saved) and r->same_path false.
+ * state_held_each(): every path the history holds, in byte order, with
+ * the id state_release_held() gives for it. Strings are valid during the
+ * call. fn returns 0 to go on; it may write the history (a row it wrote
+ * is not given again), not start another walk. Returns 0 after the last
+ * row, 1 when fn stopped the walk, -1 on a database error (logged: the
+ * rows given so far were read right).
+ */
+typedef int state_release_fn(void *ud, const char *id,
+    const struct seen_release *r);
+typedef int state_held_fn(void *ud, const char *path, const char *id);
+int state_release_each(struct state *st, state_release_fn *fn, void *ud);
+int state_held_each(struct state *st, state_held_fn *fn, void *ud);
+
 /* The last text saved for id, or NULL (none, or an error). Caller frees. */
 char *state_release_text(struct state *st, const char *id);
 

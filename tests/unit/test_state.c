@@ -3,7 +3,8 @@
  * queued change, the same across retries and reopening, a new one for a
  * new change), for config targets and the hub's queue alike, the
  * migration that gives rows of an older database theirs, reading the
- * due rows a few at a time past a cursor, and the queue's batches.
+ * due rows a few at a time past a cursor, the queue's batches, and the
+ * walks of the history a start makes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <fcntl.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -450,6 +453,155 @@ test_wal_checkpointed_apart(void **state)
 	assert_true(got.has_text);
 }
 
+/* What a walk gave: "id path|" (or "path id|"), at most stop rows. */
+struct walked {
+	char got[512];
+	int calls, stop;
+	bool rewrite;		/* put each row again, dates moved */
+	int corrupt_at;		/* overwrite the file past page 1 there */
+};
+
+static int
+on_release(void *ud, const char *id, const struct seen_release *r)
+{
+	struct walked *w = ud;
+	size_t k = strlen(w->got);
+
+	snprintf(w->got + k, sizeof(w->got) - k, "%s %s|", id,
+	    r->path != NULL ? r->path : "-");
+	assert_false(r->same_path);
+	assert_true(w->calls < 3000);	/* not a row given again and again */
+	if (w->rewrite) {
+		struct seen_release again = *r;
+
+		again.published.sec += 1000;
+		again.text = "again";
+		assert_int_equal(state_release_put(st, id, &again), 0);
+	}
+	if (++w->calls == w->corrupt_at) {
+		char path[TU_PATH_MAX], junk[4096];
+		int fd;
+
+		memset(junk, 0xa5, sizeof(junk));
+		snprintf(path, sizeof(path), "%s/feedpubd.db", dir);
+		assert_true((fd = open(path, O_WRONLY)) >= 0);
+		for (off_t at = 4096; at < size_of("feedpubd.db"); at += 4096)
+			assert_int_equal(pwrite(fd, junk, sizeof(junk), at),
+			    (ssize_t)sizeof(junk));
+		close(fd);
+	}
+	return w->calls == w->stop;
+}
+
+static int
+on_held(void *ud, const char *path, const char *id)
+{
+	struct walked *w = ud;
+	size_t k = strlen(w->got);
+
+	snprintf(w->got + k, sizeof(w->got) - k, "%s %s|", path, id);
+	return ++w->calls == w->stop;
+}
+
+static void
+put_at(const char *id, const char *path, int64_t published)
+{
+	struct seen_release r = { .published.sec = published, .path = path,
+	    .text = path != NULL ? "text" : NULL };
+
+	assert_int_equal(state_release_put(st, id, &r), 0);
+}
+
+/*
+ * The walks a start makes of the history: nothing from an empty one;
+ * then every row once, in byte order of ids (and of paths, each with the
+ * id state_release_held() gives, a text path left out as it never
+ * matches), with the row's values; a callback stops it (1); one that
+ * rewrites each row it is given sees each once, and its writes stay.
+ */
+static void
+test_history_walks(void **state)
+{
+	struct walked w = { .stop = -1 };
+	struct seen_release got = { .path = "b.md" };
+	char path[TU_PATH_MAX], *held;
+
+	(void)state;
+	reopen();
+	assert_int_equal(state_release_each(st, on_release, &w), 0);
+	assert_int_equal(state_held_each(st, on_held, &w), 0);
+	assert_int_equal(w.calls, 0);
+
+	put_at("tag:c", "b.md", 30);
+	put_at("tag:a", "c.md", 10);
+	put_at("tag:d", "a.md", 40);
+	put_at("tag:b", "a.md", 20);	/* a.md holds two: b is first */
+	put_at("tag:\xc3\xa5", "\xc3\xa5.md", 50);	/* after z in bytes */
+	put_at("tag:e", NULL, 60);
+	state_close(st);
+	st = NULL;
+	snprintf(path, sizeof(path), "%s/feedpubd.db", dir);
+	sql(path, "INSERT INTO releases VALUES ('tag:f', 70, 0, 70, 0, "
+	    "zeroblob(32), 0, 'text.md')");
+	reopen();
+	assert_int_equal(state_release_each(st, on_release, &w), 0);
+	assert_string_equal(w.got, "tag:a c.md|tag:b a.md|tag:c b.md|"
+	    "tag:d a.md|tag:e -|tag:f -|tag:\xc3\xa5 \xc3\xa5.md|");
+	assert_int_equal(w.calls, 7);
+	w = (struct walked){ .stop = -1 };
+	assert_int_equal(state_held_each(st, on_held, &w), 0);
+	assert_string_equal(w.got, "a.md tag:b|b.md tag:c|c.md tag:a|"
+	    "\xc3\xa5.md tag:\xc3\xa5|");
+	assert_string_equal(held = state_release_held(st, "a.md"), "tag:b");
+	free(held);
+	assert_null(state_release_held(st, "text.md"));
+
+	w = (struct walked){ .stop = 2 };
+	assert_int_equal(state_release_each(st, on_release, &w), 1);
+	assert_string_equal(w.got, "tag:a c.md|tag:b a.md|");
+	w = (struct walked){ .stop = 1 };
+	assert_int_equal(state_held_each(st, on_held, &w), 1);
+	assert_string_equal(w.got, "a.md tag:b|");
+
+	/* Writing the row it was given, in a transaction, as remember does. */
+	w = (struct walked){ .stop = -1, .rewrite = true };
+	assert_int_equal(state_begin(st), 0);
+	assert_int_equal(state_release_each(st, on_release, &w), 0);
+	assert_int_equal(state_commit(st), 0);
+	assert_int_equal(w.calls, 7);
+	assert_int_equal(state_release_get(st, "tag:c", &got), 1);
+	assert_int_equal(got.published.sec, 1030);
+	assert_true(got.same_path);
+	assert_true(got.has_text);
+}
+
+/*
+ * A database that fails under a walk (its pages past the first turned
+ * to junk once the first rows are read): -1, the rows before it given
+ * right, never a row read from junk.
+ */
+static void
+test_history_walk_fails_midway(void **state)
+{
+	struct walked w = { .stop = -1, .corrupt_at = 3 };
+	char id[64], path[300];
+
+	(void)state;
+	reopen();
+	assert_int_equal(state_begin(st), 0);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(id, sizeof(id), "tag:x,2024:%05d", i);
+		snprintf(path, sizeof(path), "%0200d.md", i);
+		put_at(id, path, i);
+	}
+	assert_int_equal(state_commit(st), 0);
+	reopen();	/* closed clean: no quick_check reads it all first */
+	assert_int_equal(state_release_each(st, on_release, &w), -1);
+	assert_true(w.calls >= 3);
+	assert_true(w.calls < 3000);
+	assert_int_equal(strncmp(w.got, "tag:x,2024:00000 ", 17), 0);
+}
+
 int
 main(void)
 {
@@ -470,6 +622,10 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_batch_only_outside_a_transaction, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_walks, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_history_walk_fails_midway,
+		    setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
