@@ -6,7 +6,7 @@ set -eu
 PKGS="build-essential cmake pkg-config
 libev-dev libxml2-dev libxslt1-dev libcurl4-openssl-dev libyaml-dev libmd4c-dev
 libmd4c-html0-dev libinih-dev libsqlite3-dev libmicrohttpd-dev libsystemd-dev
-libjansson-dev libssl-dev zlib1g-dev libcmocka-dev libgit2-dev
+libjansson-dev libssl-dev zlib1g-dev libcmocka-dev libgit2-dev libjemalloc-dev
 libxml2-utils python3 python3-feedparser python3-jsonschema newsboat sfeed curl
 tzdata rsync systemd groff-base git tidy linkchecker default-jre-headless"
 # `install-deps.sh fuzz`: what `make fuzz` and `make format` add.

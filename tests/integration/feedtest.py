@@ -47,7 +47,9 @@ def wrap(argv):
 	os.makedirs(VALGRIND_LOGS, exist_ok=True)
 	# A daemon a test runs as nobody logs here too.
 	os.chmod(VALGRIND_LOGS, 0o1777)
+	# The daemon links jemalloc: memcheck watches its malloc too.
 	return ['valgrind', '-q', '--error-exitcode=99', '--leak-check=full',
+		'--soname-synonyms=somalloc=*jemalloc*',
 		'--errors-for-leak-kinds=definite', '--show-leak-kinds=definite',
 		'--log-file=%s/%%p.log' % VALGRIND_LOGS] + argv
 
