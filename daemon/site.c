@@ -230,10 +230,8 @@ release_page(struct work *w, struct tally *t, size_t i)
 	 * since their documents render it next: freed here, every body was
 	 * made twice in a cold build with archives.
 	 */
-	if (i >= w->nfeed && i >= w->u->need) {
-		free(r->html);
-		r->html = NULL;
-	}
+	if (i >= w->nfeed)
+		release_drop_body(r);
 }
 
 /* Listing page k (1-based), if its stamp says it changed. */
