@@ -225,15 +225,12 @@ release_page(struct work *w, struct tally *t, size_t i)
 		r->page_key = key;
 	}
 	/*
-	 * Kept for the feeds only: 10,000 bodies are 30 MB. The releases
-	 * the sub-feeds and archives hold too (need: all of them) keep it,
-	 * since their documents render it next: freed here, every body was
-	 * made twice in a cold build with archives.
+	 * Kept for the main feed only: sub-feeds and archives read theirs
+	 * again per document (twice the Markdown in a cold build), since
+	 * keeping every body until they are made is ~2.4 KB a release.
 	 */
-	if (i >= w->nfeed && i >= w->u->need) {
-		free(r->html);
-		r->html = NULL;
-	}
+	if (i >= w->nfeed)
+		release_drop_body(r);
 }
 
 /* Listing page k (1-based), if its stamp says it changed. */

@@ -1230,6 +1230,7 @@ view_list(struct view *v, const struct pages *p, const struct feed_meta *m,
 		if (release_load_summary(rs[i], m, NULL) < 0)
 			return -1;
 		item_el(v, list, m, rs[i], root);
+		release_drop_summary(rs[i]);
 	}
 	if ((json = jsonld_collection(m, url, k == 0 ? m->title :
 	    l->key[4])) == NULL)

@@ -764,6 +764,15 @@ release_load_summary(struct release *r, const struct feed_meta *m,
 }
 
 void
+release_drop_summary(struct release *r)
+{
+	if (r->html == NULL && !r->has_summary) {
+		free(r->summary);
+		r->summary = NULL;
+	}
+}
+
+void
 release_list_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -220,6 +220,13 @@ int release_load_summary(struct release *r, const struct feed_meta *m,
     struct release_error *err);
 
 /*
+ * Free a summary derived from the body, unless the body is held (a
+ * document still needs both): a listing's releases keep no summary
+ * between publishes (~200 bytes a release).
+ */
+void release_drop_summary(struct release *r);
+
+/*
  * The normalised text of r, as release_load_body() reads it (checked
  * against r->digest), in *text (caller frees). Same return convention.
  */

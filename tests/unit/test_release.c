@@ -955,6 +955,8 @@ test_packed(void **state)
 	release_drop_body(r);
 	assert_null(r->html);
 	assert_string_equal(r->summary, "Kort");	/* the front matter's */
+	release_drop_summary(r);
+	assert_string_equal(r->summary, "Kort");
 	assert_ptr_equal(release_compact(r), r);	/* packed already */
 
 	/* Fewest strings: no tags, authors, type or lang; derived summary. */
@@ -970,6 +972,15 @@ test_packed(void **state)
 	assert_int_equal(release_load_summary(r, &tu_meta, NULL), 0);
 	assert_string_equal(r->summary, "Para.");
 	assert_null(r->html);
+	/* A listing's: the derived summary goes, unless the body is held. */
+	release_drop_summary(r);
+	assert_null(r->summary);
+	render(r, &tu_meta);
+	release_drop_summary(r);
+	assert_string_equal(r->summary, "Para.");
+	assert_non_null(r->html);
+	release_drop_body(r);
+	assert_null(r->summary);
 }
 
 /* The summary is plain text: no markup, even with raw_html. */
