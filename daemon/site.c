@@ -772,6 +772,22 @@ late(struct run *u)
 }
 
 /*
+ * Whether the feeds go once the release pages are in place, before the
+ * listing pages, index, sitemaps and sweeps: the feeds link only release
+ * pages and the home page (there since a whole site was written), so the
+ * rest can follow them, after the HTTP snapshot has moved to the new
+ * feeds (docs/pages.md, Performance). Not before a whole site was
+ * written, nor with slice_ms 0 (--once), nor after a failure (then the
+ * whole site comes first, as feeds_may_go() says).
+ */
+static bool
+feeds_next(const struct run *u)
+{
+	return !u->eager && u->deadline > 0 && site_written &&
+	    !plan.feeds_out && plan.failed == 0 && u->res->pages_failed == 0;
+}
+
+/*
  * One slice: the plan's stages from where the last slice left them: the
  * release pages, the listing pages, then (in a slice of its own when the
  * pages took the time) the index, sitemaps and sweeps. Returns 1 when
@@ -787,6 +803,9 @@ site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
 			return 1;
 		plan.stage = STAGE_LISTINGS;
 		plan.next = 0;
+		/* The feeds first, the rest behind them (feeds_may_go()). */
+		if (feeds_next(u))
+			return 1;
 		/* FALLTHROUGH */
 	case STAGE_LISTINGS:
 		if (listing_pages(u, rs, n) > 0)

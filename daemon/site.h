@@ -40,7 +40,9 @@ enum site_step {
  * archives). Once those are in place, their renames fsync'd, none failed,
  * and a whole site was written before (index.html), a call returns
  * SITE_FEEDS once: the caller writes the feeds then, and calls again for
- * the rest. *feeds_out says the feeds of this site publish went in an
+ * the rest. With slice_ms > 0 that call is the one that finishes the
+ * release pages, whatever time is left: no feed links a listing page,
+ * the index's new bytes or a sitemap, so they follow the feeds. *feeds_out says the feeds of this site publish went in an
  * earlier call (then SITE_DONE needs no feeds again). Never with
  * slice_ms 0 (--once makes everything in one call).
  *

@@ -711,6 +711,77 @@ class TestDaemonSwap(dt.DaemonCase):
 		self.assertEqual(bad, [])
 		self.assertEqual(len(seen), 6)
 
+	def test_feeds_are_served_before_the_rest_of_the_site(self):
+		"""Once a whole site is out, a new release's page and feeds
+		go first and are served at once; the listing pages, the index
+		and the sitemaps, which no feed links, follow behind the swap
+		(issue 12, Performance). Every link of the served feeds that
+		points into the site is served with them."""
+		self.write_config(feed={'tag_feeds': 'true'},
+			extra='[http]\nlisten = 127.0.0.1:0\n')
+		self.start(write_config=False)
+		d = self.daemon
+
+		def port():
+			for ln in d.stderr_lines():
+				m = ht.SERVING_RE.search(ln)
+				if m:
+					return int(m.group(1).rsplit(':', 1)[1])
+			return None
+		self.wait(lambda: port() is not None, 'http: serving on')
+		p = port()
+		c = http.client.HTTPConnection('127.0.0.1', p, timeout=ht.TIMEOUT)
+		self.addCleanup(c.close)
+
+		def get(path):
+			c.request('GET', path)
+			r = c.getresponse()
+			return r.status, r.read()
+		self.wait(lambda: get('/index.html')[0] == 200, 'index.html')
+		mark = len(d.stderr_lines())
+		src = os.path.join(self.ws.outside, 'forst.md')
+		ft.write_release(src, dt.release_text('Först ut',
+			time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+			extra='tags: [Trafik]'))
+		os.rename(src, self.ws.release('forst.md'))
+		self.wait(lambda: b'releases/forst.html' in get('/feed.atom')[1],
+			'the new entry served')
+		# At once, whatever the index says: the page, the tag feed and
+		# every page of the site the served feeds link.
+		for feed in ('/feed.atom', '/tags/trafik.atom'):
+			st, body = get(feed)
+			self.assertEqual(st, 200, feed)
+			self.assertIn(b'releases/forst.html', body, feed)
+			links = set(re.findall(rb'href="https?://[^/"]+(/[^"]*)"',
+				body))
+			for link in links:
+				if link.endswith(b'/'):
+					link += b'index.html'
+				self.assertEqual(get(link.decode())[0], 200, link)
+		# The rest follows: index and sitemap name the release, served.
+		self.wait(lambda: b'forst.html' in get('/index.html')[1] and
+			b'forst.html' in get('/sitemap.xml')[1],
+			'the index and the sitemap with the new release')
+		lines = d.stderr_lines()[mark:]
+
+		def first(pat):
+			for i, ln in enumerate(lines):
+				if re.search(pat, ln):
+					return i
+			self.fail('no line %r:\n%s' % (pat, d.describe()))
+		early = first(r'site: 1 files written, .*more to come after the '
+			r'feeds')
+		pub = first(r'publish #(\d+): ')
+		num = re.search(r'publish #(\d+): ', lines[pub]).group(1)
+		rest = first(r'site: the rest after publish #%s ' % num)
+		self.assertLess(early, pub, d.describe())
+		self.assertLess(pub, rest, d.describe())
+		# Served between the two: the feeds' snapshot, then the rest's.
+		swaps = [i for i, ln in enumerate(lines)
+			if re.search(r'http: serving \d+ documents', ln)]
+		self.assertTrue(any(pub < i < rest for i in swaps), d.describe())
+		self.assertTrue(any(i > rest for i in swaps), d.describe())
+
 
 @unittest.skipUnless(shutil.which('newsboat'), 'newsboat not installed')
 class TestNewsboat(ServedCase):

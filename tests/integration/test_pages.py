@@ -786,6 +786,10 @@ class Daemon(dt.DaemonCase):
 			'ny'), 'the page and the entry')
 		took = time.monotonic() - t0
 		self.wait_publish_after(n)
+		# The listing, index and sitemaps follow the feeds: until the
+		# last slice says no more is to come.
+		self.wait(lambda: site_lines()[before:] and 'more to come' not in
+			site_lines()[-1], 'the rest of the site')
 		# Every slice and publish since the drop (a loaded machine may
 		# split the publish, or publish again with nothing to write).
 		lines = site_lines()[before:]
