@@ -229,8 +229,8 @@ release_page(struct work *w, struct tally *t, size_t i)
 	 * again per document (twice the Markdown in a cold build), since
 	 * keeping every body until they are made is ~2.4 KB a release. The
 	 * summary made with it stays for the listing that shows it, which
-	 * drops it (~300 B a release until then; made again it was a fifth
-	 * of a cold build's CPU).
+	 * drops it (~300 B a release until then; made again it was a
+	 * seventh of a 10,000-page cold build's CPU).
 	 */
 	if (i >= w->nfeed) {
 		free(r->html);

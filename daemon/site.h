@@ -42,9 +42,10 @@ enum site_step {
  * SITE_FEEDS once: the caller writes the feeds then, and calls again for
  * the rest. With slice_ms > 0 that call is the one that finishes the
  * release pages, whatever time is left: no feed links a listing page,
- * the index's new bytes or a sitemap, so they follow the feeds. *feeds_out says the feeds of this site publish went in an
- * earlier call (then SITE_DONE needs no feeds again). Never with
- * slice_ms 0 (--once makes everything in one call).
+ * the index's new bytes or a sitemap, so they follow the feeds.
+ * *feeds_out says the feeds of this site publish went in an earlier call
+ * (then SITE_DONE needs no feeds again). Never with slice_ms 0 (--once
+ * makes everything in one call).
  *
  * The calls of one site publish share its work list: gen is
  * store_generation() of rs's store; while gen, rs, n and nfeed stay the

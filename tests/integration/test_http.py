@@ -663,13 +663,8 @@ class TestPublish(ServedCase):
 class TestDaemonSwap(dt.DaemonCase):
 	"""The daemon serves what each publish wrote as one set."""
 
-	def test_a_feed_link_is_served_with_the_feed(self):
-		"""A reader who sees a new entry in the served feed and follows
-		its link at once gets the page, never a 404 (issue 11: pages
-		and feeds are swapped together)."""
-		self.write_config(extra='[http]\nlisten = 127.0.0.1:0\n')
-		self.start(write_config=False)
-
+	def served_port(self):
+		"""The port the daemon says it serves on, once it does."""
 		def port():
 			for ln in self.daemon.stderr_lines():
 				m = ht.SERVING_RE.search(ln)
@@ -677,7 +672,15 @@ class TestDaemonSwap(dt.DaemonCase):
 					return int(m.group(1).rsplit(':', 1)[1])
 			return None
 		self.wait(lambda: port() is not None, 'http: serving on')
-		p = port()
+		return port()
+
+	def test_a_feed_link_is_served_with_the_feed(self):
+		"""A reader who sees a new entry in the served feed and follows
+		its link at once gets the page, never a 404 (issue 11: pages
+		and feeds are swapped together)."""
+		self.write_config(extra='[http]\nlisten = 127.0.0.1:0\n')
+		self.start(write_config=False)
+		p = self.served_port()
 		bad, seen, stop = [], set(), threading.Event()
 
 		def reader():
@@ -726,15 +729,7 @@ class TestDaemonSwap(dt.DaemonCase):
 			extra='[http]\nlisten = 127.0.0.1:0\n')
 		self.start(write_config=False)
 		d = self.daemon
-
-		def port():
-			for ln in d.stderr_lines():
-				m = ht.SERVING_RE.search(ln)
-				if m:
-					return int(m.group(1).rsplit(':', 1)[1])
-			return None
-		self.wait(lambda: port() is not None, 'http: serving on')
-		p = port()
+		p = self.served_port()
 		c = http.client.HTTPConnection('127.0.0.1', p, timeout=ht.TIMEOUT)
 		self.addCleanup(c.close)
 
