@@ -52,7 +52,23 @@ struct daemon {
 	/* READY=1 waits for the end of the run under way (in slices). */
 	enum { READY_SENT, READY_AT_START, READY_AT_RELOAD } ready;
 	ev_tstamp extended;		/* the last EXTEND_TIMEOUT_USEC */
+	int64_t published_at;		/* the latest time a run used */
 };
+
+/*
+ * The time a run publishes at: t, never before one already used. time()
+ * lags the clock an embargo timer fires on by up to a tick, so the next
+ * slice (the rest of the site, right behind the feeds) ran at due - 1
+ * and took the release out of the feeds again until the timer fired
+ * once more. Nor does a clock set back take published releases out.
+ */
+static int64_t
+publish_time(struct daemon *d, int64_t t)
+{
+	if (t > d->published_at)
+		d->published_at = t;
+	return d->published_at;
+}
 
 static void restart_watch(struct daemon *d);
 static void root_gone(struct daemon *d);
@@ -218,7 +234,7 @@ flush(struct daemon *d)
 	}
 	t0 = date_mono_ms();
 	cpu0 = cpu_ms();
-	pipeline_run(d->pipe, (int64_t)time(NULL), &res);
+	pipeline_run(d->pipe, publish_time(d, time(NULL)), &res);
 	/* For bench/burst: what held the loop, and whether it ran or waited
 	 * for a CPU meanwhile. */
 	if ((t0 = date_mono_ms() - t0) > 2 * SLICE_MS)
@@ -343,7 +359,8 @@ embargo_cb(struct ev_loop *loop, ev_periodic *p, int revents)
 
 	(void)loop;
 	(void)revents;
-	publish(p->data, now > due ? now : due, false);
+	publish(p->data, publish_time(p->data, now > due ? now : due),
+	    false);
 }
 
 static void
@@ -351,7 +368,7 @@ again_cb(struct ev_loop *loop, ev_timer *t, int revents)
 {
 	(void)revents;
 	ev_timer_stop(loop, t);
-	publish(t->data, (int64_t)time(NULL), true);
+	publish(t->data, publish_time(t->data, time(NULL)), true);
 }
 
 /* statedir's: the database opened late; what was published is owed. */
