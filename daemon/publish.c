@@ -627,32 +627,150 @@ stage_stale_archives(const struct config *c, const struct subfeeds *set,
 
 /* ---- sub-feeds, their documents ---------------------------------------- */
 
+/* A sub-feed's Atom path and archives, while its documents are staged. */
+struct sub_archives {
+	char *path;			/* "tags/SLUG.atom"; NULL: none */
+	char *dir;			/* "feed-archive/tags/SLUG" */
+	struct archives ar;		/* empty: no archives */
+};
+
+/* One archive document of one sub-feed, to stage in date order. */
+struct pending {
+	struct feed_doc d;
+	const struct archive_doc *a;
+};
+
+static int64_t
+newest_sec(const struct archive_doc *a)
+{
+	return a->n > 0 ? a->rs[0]->date.sec : INT64_MIN;
+}
+
+/* Oldest first; ties by path, so the order never depends on qsort's. */
+static int
+by_date(const void *x, const void *y)
+{
+	const struct pending *a = x, *b = y;
+	int64_t ta = newest_sec(a->a), tb = newest_sec(b->a);
+
+	if (ta != tb)
+		return ta < tb ? -1 : 1;
+	return strcmp(a->a->path, b->a->path);
+}
+
 /*
- * Put f in kind k (its Atom document after its archives, when [feed]
- * archives); 1: written (bytes differ), 0, -1.
+ * The archives of f (when it has any) into *sa; 0, or -1 (logged).
+ * Archives of periods gone are removed later (stage_subs_archives()).
  */
 static int
-stage_one(const struct config *c, const struct feed_meta *m,
-    const struct subfeed *f, enum feed_kind k, struct output_batch *b,
+build_sub_archives(const struct feed_meta *m, const struct subfeed *f,
+    struct sub_archives *sa)
+{
+	char dir[4096];
+
+	memset(sa, 0, sizeof(*sa));
+	if (!m->archives || f->nall <= f->n || !feed_written(m, FEED_ATOM))
+		return 0;
+	if (subfeed_archive_dir(f, dir, sizeof(dir)) < 0 ||
+	    (sa->path = subfeed_path(f, FEED_ATOM)) == NULL ||
+	    (sa->dir = strdup(dir)) == NULL ||
+	    archives_build(dir, archive_period_of(m, f->axis == SUB_TAG),
+	    f->rs + f->n, f->nall - f->n, &sa->ar) < 0) {
+		log_errx("%s: cannot build the archives (out of memory)",
+		    f->slug);
+		free(sa->path);
+		free(sa->dir);
+		memset(sa, 0, sizeof(*sa));
+		return -1;
+	}
+	return 0;
+}
+
+static void
+free_sub_archives(struct sub_archives *v, size_t n)
+{
+	for (size_t i = 0; v != NULL && i < n; i++) {
+		free(v[i].path);
+		free(v[i].dir);
+		archives_free(&v[i].ar);
+	}
+	free(v);
+}
+
+/*
+ * Every sub-feed's archive documents, in b, by the date of their newest
+ * release, newest first: the archives holding a release then come one
+ * after another, so its entry, rendered once, is still in the memo for
+ * the others (sub-feed by sub-feed, each release was rendered again for
+ * every sub-feed holding it: most of a full build's time with 200 tags).
+ * Then the archives of periods gone. Failures are counted in res.
+ */
+static void
+stage_subs_archives(const struct config *c, const struct feed_meta *m,
+    const struct subfeeds *set, const struct sub_archives *sa,
+    struct output_batch *b, struct publish_result *res)
+{
+	struct pending *v;
+	size_t n = 0, k = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		n += sa[i].ar.n;
+	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
+		log_errx("cannot stage the sub-feeds' archives (out of "
+		    "memory)");
+		res->subs_failed++;
+		return;
+	}
+	for (size_t i = 0; n > 0 && i < set->n; i++) {
+		struct feed_doc f = subfeed_doc(&set->v[i], sa[i].path);
+		const struct archives *ar = &sa[i].ar;
+
+		for (size_t j = 0; j < ar->n; j++, k++) {
+			v[k].a = &ar->v[j];
+			v[k].d = (struct feed_doc){ .path = ar->v[j].path,
+				.title = f.title, .id_part = f.id_part,
+				.archive = true, .current = sa[i].path,
+				.prev_archive = j + 1 < ar->n ?
+				    ar->v[j + 1].path : NULL,
+				.next_archive = j > 0 ? ar->v[j - 1].path :
+				    NULL };
+		}
+	}
+	if (n > 1)
+		qsort(v, n, sizeof(*v), by_date);
+	for (k = 0; k < n; k++)
+		if (stage_doc(m, FEED_ATOM, &v[k].d, v[k].a->rs, v[k].a->n,
+		    b, &res->render_ms) < 0)
+			res->subs_failed++;
+	if (n > 0)
+		free(v);
+	for (size_t i = 0; i < set->n; i++)
+		if (sa[i].dir != NULL &&
+		    stage_old_archives(c, sa[i].dir, &sa[i].ar, b) < 0) {
+			log_warn("cannot remove old archives in %s/%s",
+			    c->output_dir, sa[i].dir);
+			res->subs_failed++;
+		}
+}
+
+/*
+ * Put f in kind k, its Atom document linking its newest archive (sa's,
+ * staged before); 1: written (bytes differ), 0, -1.
+ */
+static int
+stage_one(const struct subfeed *f, const struct sub_archives *sa,
+    const struct feed_meta *m, enum feed_kind k, struct output_batch *b,
     struct publish_result *res)
 {
-	char *path = subfeed_path(f, k), dir[4096], newest[4096];
+	char *path = subfeed_path(f, k);
 	struct feed_doc d;
 	int rc;
 
 	if (path == NULL)
 		return -1;
 	d = subfeed_doc(f, path);
-	if (k == FEED_ATOM && m->archives && f->nall > f->n) {
-		if (subfeed_archive_dir(f, dir, sizeof(dir)) < 0) {
-			free(path);
-			return -1;
-		}
-		(void)stage_archives(c, m, &d, dir, archive_period_of(m,
-		    f->axis == SUB_TAG), f->rs + f->n, f->nall - f->n, b,
-		    newest, sizeof(newest), res);
-		d.prev_archive = newest[0] != '\0' ? newest : NULL;
-	}
+	if (k == FEED_ATOM && sa->ar.n > 0)
+		d.prev_archive = sa->ar.v[0].path;
 	rc = stage_doc(m, k, &d, f->rs, f->n, b, &res->render_ms);
 	free(path);
 	return rc;
@@ -662,25 +780,34 @@ stage_one(const struct config *c, const struct feed_meta *m,
  * The sub-feeds of set (subfeeds_build()) and their archives, as one
  * output batch: written again at every start when their bytes differ, so
  * the batch's weaker durability (no fsync of each file, see output.h)
- * costs nothing a restart does not repair.
+ * costs nothing a restart does not repair. Every archive is in place
+ * before the feed that links it.
  */
 static void
 publish_subs(const struct config *c, const struct feed_meta *m,
     const struct subfeeds *set, struct publish_result *res)
 {
 	struct output_batch *b;
+	struct sub_archives *sa;
 
-	if ((b = output_batch_new(c->output_dir)) == NULL) {
+	if ((b = output_batch_new(c->output_dir)) == NULL ||
+	    (sa = calloc(set->n + 1, sizeof(*sa))) == NULL) {
 		log_errx("cannot build the sub-feeds (out of memory)");
+		output_batch_free(b);
 		res->subs_failed++;
 		return;
 	}
 	tell_clashes(set);
 	for (size_t i = 0; i < set->n; i++)
-		for (int k = 0; k < FEED_NKINDS; k++)
-			if (feed_written(m, k) && stage_one(c, m, &set->v[i],
-			    k, b, res) < 0)
+		if (build_sub_archives(m, &set->v[i], &sa[i]) < 0)
+			res->subs_failed++;
+	stage_subs_archives(c, m, set, sa, b, res);
+	/* A kind at a time: the entries its documents share stay memoed. */
+	for (int k = 0; k < FEED_NKINDS; k++)
+		for (size_t i = 0; feed_written(m, k) && i < set->n; i++)
+			if (stage_one(&set->v[i], &sa[i], m, k, b, res) < 0)
 				res->subs_failed++;
+	free_sub_archives(sa, set->n);
 	if (stage_stale(c, set, b) < 0 || stage_stale_archives(c, set, b) < 0)
 		res->subs_failed++;
 	if (output_batch_sync(b) < 0) {
