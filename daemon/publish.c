@@ -1169,6 +1169,7 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	if (set != NULL)
 		publish_subs(c, &m, set, res);
 	res->subs_ms = date_mono_ms() - ts;
+	site_feeds_done(rs, n, all);
 	if (!res->site_more)
 		subs_drop();
 	stamps_end();

@@ -200,6 +200,27 @@ struct work {
 	size_t nfeed;
 };
 
+/*
+ * Bodies kept past their page for the feeds after it (site_feeds_done()
+ * frees them): at most this many bytes, ~all of them at 10,000 releases;
+ * with more, the rest are read again per document, as before.
+ */
+#define KEPT_BODIES (32u << 20)
+static atomic_size_t kept_bytes;
+
+/* Whether html may stay until the feeds are made (counted if so). */
+static bool
+keep_body(const char *html)
+{
+	size_t len = html != NULL ? strlen(html) + 1 : 0;
+
+	if (len == 0 || atomic_fetch_add(&kept_bytes, len) + len <=
+	    KEPT_BODIES)
+		return len > 0;
+	atomic_fetch_sub(&kept_bytes, len);
+	return false;
+}
+
 /* Release page i, if its stamp says it changed. */
 static void
 release_page(struct work *w, struct tally *t, size_t i)
@@ -225,17 +246,27 @@ release_page(struct work *w, struct tally *t, size_t i)
 		r->page_key = key;
 	}
 	/*
-	 * Kept for the main feed only: sub-feeds and archives read theirs
-	 * again per document (twice the Markdown in a cold build), since
-	 * keeping every body until they are made is ~2.4 KB a release. The
-	 * summary made with it stays for the listing that shows it, which
-	 * drops it (~300 B a release until then; made again it was a
-	 * seventh of a 10,000-page cold build's CPU).
+	 * Kept for the main feed, and for the sub-feeds and archives that
+	 * render it next in this publish while the bodies kept fit
+	 * KEPT_BODIES (read again per document, a cold build with every
+	 * feed did its Markdown twice). The summary made with it stays for
+	 * the listing that shows it, which drops it (~300 B a release until
+	 * then; made again it was a seventh of a 10,000-page cold build).
 	 */
-	if (i >= w->nfeed) {
+	if (i >= w->nfeed && (i >= w->u->need || !keep_body(r->html))) {
 		free(r->html);
 		r->html = NULL;
 	}
+}
+
+void
+site_feeds_done(struct release **rs, size_t n, size_t all)
+{
+	for (size_t i = n; atomic_load(&kept_bytes) > 0 && i < all; i++) {
+		free(rs[i]->html);	/* the summary stays, as above */
+		rs[i]->html = NULL;
+	}
+	atomic_store(&kept_bytes, 0);
 }
 
 /* Listing page k (1-based), if its stamp says it changed. */

@@ -68,6 +68,12 @@ enum site_step site_publish(const struct config *c, struct release **rs,
     bool *feeds_out);
 
 /*
+ * The feeds of rs[0..all) are made: free the bodies the release pages
+ * of rs[n..all) kept for them (those of rs[0..n), the main feed's, stay).
+ */
+void site_feeds_done(struct release **rs, size_t n, size_t all);
+
+/*
  * The config (or the store) the site publish under way was planned for
  * is going away: the next site_publish() starts the site anew. Also frees
  * what the plan holds (the store's releases must still be there).
