@@ -202,21 +202,25 @@ struct work {
 
 /*
  * Bodies kept past their page for the feeds after it (site_feeds_done()
- * frees them): at most this many bytes, ~all of them at 10,000 releases;
- * with more, the rest are read again per document, as before.
+ * frees them): only when the feeds need at most KEPT_RELEASES (so all of
+ * them fit, a city newsroom's), and at most KEPT_BODIES bytes. A bigger
+ * archive reads them again per document, as before: kept, a tenth of
+ * 100,000 bodies would save little and cost the memory issue 13 counts.
  */
-#define KEPT_BODIES (32u << 20)
+#define KEPT_RELEASES	12000u
+#define KEPT_BODIES	(32u << 20)
 static atomic_size_t kept_bytes;
 
-/* Whether html may stay until the feeds are made (counted if so). */
+/* Whether html may stay until the feeds of need releases are made. */
 static bool
-keep_body(const char *html)
+keep_body(const char *html, size_t need)
 {
 	size_t len = html != NULL ? strlen(html) + 1 : 0;
 
-	if (len == 0 || atomic_fetch_add(&kept_bytes, len) + len <=
-	    KEPT_BODIES)
-		return len > 0;
+	if (len == 0 || need > KEPT_RELEASES)
+		return false;
+	if (atomic_fetch_add(&kept_bytes, len) + len <= KEPT_BODIES)
+		return true;
 	atomic_fetch_sub(&kept_bytes, len);
 	return false;
 }
@@ -253,7 +257,8 @@ release_page(struct work *w, struct tally *t, size_t i)
 	 * the listing that shows it, which drops it (~300 B a release until
 	 * then; made again it was a seventh of a 10,000-page cold build).
 	 */
-	if (i >= w->nfeed && (i >= w->u->need || !keep_body(r->html))) {
+	if (i >= w->nfeed && (i >= w->u->need ||
+	    !keep_body(r->html, w->u->need))) {
 		free(r->html);
 		r->html = NULL;
 	}
