@@ -195,6 +195,103 @@ class AddTest(dt.DaemonCase):
 		self.assertGreaterEqual(runs, 1)
 
 
+class LeadingEdgeTest(dt.DaemonCase):
+	"""A lone release into a quiet daemon is published at once, not
+	settle_ms later; what follows within the window settles as before,
+	so a burst still costs one or two publishes, not one per file."""
+
+	SETTLE = int(2000 * dt.SCALE)	# ms; wide, so the timing is clear
+
+	def start_quiet(self):
+		d = self.start(feed={'max_entries': '1000'}, daemon={
+			'settle_ms': str(self.SETTLE),
+			'settle_cap_ms': str(2 * self.SETTLE)})
+		self.quiet()
+		return d
+
+	def quiet(self):
+		# No run for settle_ms: the start's (or the last burst's).
+		time.sleep(self.SETTLE / 1000 + 0.2)
+
+	def drop(self, slug, title, date):
+		src = os.path.join(self.ws.outside, slug + '.md')
+		ft.write_release(src, release_text(title, date))
+		os.rename(src, self.ws.release(slug + '.md'))
+		return time.monotonic()
+
+	def burst(self, prefix, count):
+		slugs = []
+		for i in range(count):
+			slug = '%s-%03d' % (prefix, i)
+			slugs.append(slug)
+			ft.write_release(self.ws.release(slug + '.md'), release_text(
+				'Skur %s %d' % (prefix, i),
+				'2025-02-01T00:%02d:%02d+01:00' % (i // 60, i % 60)))
+		return slugs
+
+	def wait_entries(self, count):
+		def there():
+			p = self.daemon.publishes()
+			return p and p[-1][1] == count
+		# The window, its cap and a publish: well inside this.
+		self.wait(there, '%d entries' % count,
+			timeout=3 * self.SETTLE / 1000 + dt.TIMEOUT)
+
+	def test_lone_drop_then_burst(self):
+		d = self.start_quiet()
+		n = d.publish_count()
+		t0 = self.drop('ensam', 'Ensam', '2025-01-15T08:00:00+01:00')
+		# Without the leading edge this takes settle_ms and more.
+		self.wait_id('ensam', timeout=self.SETTLE / 1000 / 4)
+		took = time.monotonic() - t0
+		print('lone drop published after %.0f ms (settle_ms %d)'
+			% (took * 1000, self.SETTLE), file=sys.stderr)
+		self.assertEqual(d.publish_count(), n + 1, d.describe())
+		# 200 files right after: within the window of that publish.
+		n = d.publish_count()
+		slugs = self.burst('efter', 200)
+		self.wait_entries(204)
+		self.assertLessEqual(d.publish_count() - n, 2, d.describe())
+		self.assertEqual(self.ids(), self.base_ids('ensam', *slugs))
+
+	def test_burst_into_a_quiet_daemon(self):
+		d = self.start_quiet()
+		n = d.publish_count()
+		t0 = time.monotonic()
+		slugs = self.burst('skur', 200)
+		# The first file went at once, the rest after the window.
+		self.wait_id('skur-000', timeout=self.SETTLE / 1000 / 4)
+		print('first of a burst published after %.0f ms (settle_ms %d)'
+			% ((time.monotonic() - t0) * 1000, self.SETTLE),
+			file=sys.stderr)
+		self.wait_entries(203)
+		self.assertLessEqual(d.publish_count() - n, 3, d.describe())
+		self.assertEqual(self.ids(), self.base_ids(*slugs))
+		# Quiet again: the next lone file leads again.
+		self.quiet()
+		self.drop('sen', 'Sen', '2025-03-01T08:00:00+01:00')
+		self.wait_id('sen', timeout=self.SETTLE / 1000 / 4)
+
+	def test_editor_save_keeps_the_release_in_every_publish(self):
+		"""vim's save (backupcopy=no): the old file renamed aside to a
+		backup~, the new one written in its place. The deletion does
+		not lead: no publish may go out without the release."""
+		d = self.start_quiet()
+		n = d.publish_count()
+		path = self.ws.release('2024-01-10-alfa.md')
+		os.rename(path, path + '~')
+		ft.write_release(path, release_text('Alfa sparad',
+			'2024-01-10T08:00:00+01:00'))
+		os.unlink(path + '~')
+		self.wait(lambda: 'Alfa sparad' in dt.read_atom(self.ws),
+			'the saved title', timeout=3 * self.SETTLE / 1000 + dt.TIMEOUT)
+		self.wait_publish_after(n, 'its publish line')	# stderr lags
+		pubs = d.publishes()
+		self.assertTrue(all(p[1] == 3 for p in pubs if p[0] > n),
+			d.describe())
+		self.assertEqual(d.publish_count(), n + 1, d.describe())
+
+
 class ChangeTest(dt.DaemonCase):
 
 	def test_write_in_place_bumps_updated(self):
