@@ -859,6 +859,15 @@ class Daemon(dt.DaemonCase):
 			'releases/%s.html' % old not in listed(), 'the listings '
 			'name %s, not %s' % (new, old))
 
+	def restart(self):
+		"""A daemon again (the last one stopped), up to READY=1."""
+		mark = self.notify.mark()
+		self.daemon = dt.Daemon(self.ws, self.notify)
+		self.addCleanup(self.daemon.kill)
+		self.addCleanup(self._stop_cleanly)
+		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
+			'READY=1 after the restart', dt.START_TIMEOUT)
+
 	def wait_page(self, slug, real):
 		def ok():
 			got = self.page(slug)
@@ -884,12 +893,7 @@ class Daemon(dt.DaemonCase):
 		self.assertEqual(atom.count('<entry>'), 3)
 		# A restart keeps it (and writes it again, unchanged).
 		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
-		mark = self.notify.mark()
-		self.daemon = dt.Daemon(self.ws, self.notify)
-		self.addCleanup(self.daemon.kill)
-		self.addCleanup(self._stop_cleanly)
-		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
-			'READY=1 after the restart', dt.START_TIMEOUT)
+		self.restart()
 		self.assertRedirect(old, new)
 		# Renamed again: the first name points at the last, no chain.
 		third = 'alfa-tredje'
@@ -972,12 +976,7 @@ class Daemon(dt.DaemonCase):
 		torn = os.stat(slugs)
 		with open(slugs, 'a', encoding='utf-8') as f:
 			f.write('R\tgammal-namn\turn:x-mang:6')
-		mark = self.notify.mark()
-		self.daemon = dt.Daemon(self.ws, self.notify)
-		self.addCleanup(self.daemon.kill)
-		self.addCleanup(self._stop_cleanly)
-		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
-			'READY=1 after the restart', dt.START_TIMEOUT)
+		self.restart()
 		self.wait(lambda: os.stat(slugs).st_ino != torn.st_ino,
 			'pages-slugs rewritten whole')
 		now = text()
