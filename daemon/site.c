@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include "feeds/pages.h"
 #include "feeds/sitemap.h"
 #include "log.h"
+#include "slugmap.h"
 
 /* One slice of a publish of the site: where it writes, what it counts. */
 struct run {
@@ -78,7 +80,10 @@ static struct plan {
 	uint64_t gen;		/* store_generation() it was made for */
 	enum stage stage;
 	size_t next;		/* the stage's next page (0-based) */
-	xmlHashTablePtr live;	/* the sweep's "SLUG.html" that live */
+	uint64_t print;		/* slugmap_mix() of each of rs */
+	bool named;		/* redirects() done */
+	int list;		/* its answer: list releases/? */
+	bool list_listings, list_chunks;	/* list archive/, sitemaps/? */
 	size_t count;		/* listing pages */
 	struct sitemap_split split;	/* sitemaps/ chunks that live */
 	int folder;		/* sweeping releases/, archive/, sitemaps/ */
@@ -92,14 +97,16 @@ plan_end(void)
 {
 	if (plan.dir != NULL)
 		closedir(plan.dir);
-	xmlHashFree(plan.live, NULL);
 	memset(&plan, 0, sizeof(plan));
 }
+
+static void known_free(void);
 
 void
 site_forget(void)
 {
 	plan_end();
+	known_free();
 }
 
 /* The plan for rs[0..n) of store generation gen: kept, or a new one. */
@@ -137,6 +144,7 @@ static unsigned episode_fails;
 struct tally {
 	size_t written;
 	size_t looked;		/* pages whose stamps were looked at */
+	uint64_t print;		/* slugmap_mix() of the releases looked at */
 	unsigned failed;
 	char first[1200];
 };
@@ -156,6 +164,7 @@ tally_add(struct run *u, const struct tally *t)
 		snprintf(u->first, sizeof(u->first), "%s/%s", u->c->output_dir,
 		    t->first);
 	u->res->pages_written += t->written;
+	plan.print += t->print;
 	u->looked += t->looked;
 	u->res->pages_failed += t->failed;
 }
@@ -225,6 +234,8 @@ keep_body(const char *html, size_t need)
 	return false;
 }
 
+static void note_made(const struct release *r, size_t n);
+
 /* Release page i, if its stamp says it changed. */
 static void
 release_page(struct work *w, struct tally *t, size_t i)
@@ -239,6 +250,7 @@ release_page(struct work *w, struct tally *t, size_t i)
 	    pages_release_name(r, name, sizeof(name)) < 0)
 		return;
 	atomic_store(&w->u->rendered, true);
+	note_made(r, w->n);
 	if (pages_render_release(p, &w->u->c->feed, r, &data, &len, why,
 	    sizeof(why)) < 0) {
 		note_failure(t, name, why);
@@ -328,6 +340,8 @@ work_loop(void *arg)
 		if ((i = atomic_fetch_add(&w->next, 1)) >= w->items)
 			break;
 		me->t.looked++;
+		if (!w->listings)
+			me->t.print += slugmap_mix(w->rs[i]);
 		if (w->listings)
 			listing_page(w, &me->t, i + 1);
 		else
@@ -487,8 +501,12 @@ sweep(struct run *u, const char *folder, const char *ext,
 	int rc;
 
 	snprintf(dir, sizeof(dir), "%s/%s", u->c->output_dir, folder);
-	if (plan.dir == NULL && (plan.dir = opendir(dir)) == NULL)
-		return 0;	/* none yet */
+	if (plan.dir == NULL) {
+		if ((plan.dir = opendir(dir)) == NULL)
+			return 0;	/* none yet */
+		/* What tests count: listing releases/ costs the archive. */
+		log_debug("site: listing %s/", folder);
+	}
 	while ((e = readdir(plan.dir)) != NULL) {
 		size_t len = strlen(e->d_name);
 
@@ -520,18 +538,76 @@ sweep(struct run *u, const char *folder, const char *ext,
  * What the site's release pages were, for the next publish (and the next
  * start): SLUGS in the state folder (beside the release history: which
  * slug each id had), one line per page, "P" TAB slug TAB id, and per
- * redirect page, "R" TAB old slug TAB id. A release whose id had another slug gets a
- * redirect page at the old one, for as long as the release lives; a
- * redirect whose slug is a release's own again (renamed back) is that
- * release's page, so no redirect ever points at a redirect.
+ * redirect page, "R" TAB old slug TAB id. A release whose id had another
+ * slug gets a redirect page at the old one, for as long as the release
+ * lives; a redirect whose slug is a release's own again (renamed back) is
+ * that release's page, so no redirect ever points at a redirect.
+ *
+ * The file is read once (at start, or after a reload) into memory
+ * (known, below), and grows by lines for what changed: a later P line of
+ * an id replaces its earlier ones, and a line without its line break (a
+ * crash while appending) is not read. It is rewritten whole (atomically)
+ * by the first sweep, when a redirect goes or moves, and when the lines
+ * replaced outgrow the live ones.
  */
 #define SLUGS	"pages-slugs"
+
+/*
+ * The sweep's memory across publishes, so that one publish costs what
+ * changed, not the archive (issue 13): the ids and slugs of the last
+ * sweep's releases (pages) and its redirects, the releases whose page
+ * was made since (pending, filled by the page threads), and what SLUGS
+ * holds. A sweep checks that the last sweep's releases plus pending are
+ * rs (their count and slugmap_print() against the release stage's sum);
+ * anything else (a release left the selection, a first sweep, memory
+ * short) has it rebuilt from rs, as every sweep did before. Freed by
+ * site_forget() (a reload, the exit).
+ */
+static struct known {
+	bool loaded;		/* SLUGS read */
+	bool full;		/* the next sweep rebuilds pages from rs */
+	bool rewrite;		/* SLUGS must be rewritten whole */
+	struct slugmap *pages;	/* id -> slug (and release) */
+	struct slugmap *pending;	/* pages made since the last sweep */
+	xmlHashTablePtr redirects;	/* old slug -> id (strdup'd) */
+	size_t file_bytes;	/* SLUGS's bytes, as far as known */
+	size_t live_bytes;	/* of those, its lines still meant */
+	bool swept;		/* archive/ and sitemaps/ were listed */
+	size_t listings_hi;	/* archive/K.html written up to */
+	size_t chunks_hi[2];	/* sitemap chunks written up to */
+} known;
+
+static pthread_mutex_t pending_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Above this many pages made since the last sweep, rebuild instead. */
+#define PENDING_MAX(n)	(4096 + (n) / 8)
 
 static void
 free_str(void *payload, const xmlChar *name)
 {
 	(void)name;
 	free(payload);
+}
+
+static void
+known_free(void)
+{
+	slugmap_free(known.pages);
+	slugmap_free(known.pending);
+	xmlHashFree(known.redirects, free_str);
+	memset(&known, 0, sizeof(known));
+}
+
+/* r's page was made: the next sweep looks at it (a page thread). */
+static void
+note_made(const struct release *r, size_t n)
+{
+	pthread_mutex_lock(&pending_lock);
+	if (known.loaded && !known.full && (known.pending == NULL ||
+	    slugmap_set(known.pending, r->id, r->slug, r, true) < 0 ||
+	    slugmap_count(known.pending) > PENDING_MAX(n)))
+		known.full = true;
+	pthread_mutex_unlock(&pending_lock);
 }
 
 /* A field fit for a line of SLUGS: no TAB, no line break. */
@@ -541,46 +617,68 @@ slug_field_ok(const char *s)
 	return s != NULL && s[0] != '\0' && strpbrk(s, "\t\r\n") == NULL;
 }
 
+/* The bytes of id's P line, 0 if it has none. */
+static size_t
+page_line_len(const char *id, const char *slug)
+{
+	return slug_field_ok(id) && slug_field_ok(slug) ? strlen(slug) +
+	    strlen(id) + 4 : 0;
+}
+
 /*
- * Read SLUGS: page slug by id into pages, redirects' ids by old slug into
- * redirects (strdup'd). No file (a first start) is no line.
+ * Read SLUGS into known: page slug by id (the last line of an id wins),
+ * redirects' ids by old slug. No file (a first start) is no line.
+ * Returns 0, or -1 when out of memory.
  */
-static void
-slugs_load(const char *dir, xmlHashTablePtr pages,
-    xmlHashTablePtr redirects)
+static int
+slugs_load(const char *dir)
 {
 	char path[4096], *line = NULL;
 	size_t cap = 0;
 	ssize_t got;
 	FILE *f;
 
+	known_free();
+	known.pages = slugmap_new();
+	known.pending = slugmap_new();
+	known.redirects = xmlHashCreate(16);
+	known.full = known.rewrite = known.loaded = true;
+	if (known.pages == NULL || known.pending == NULL ||
+	    known.redirects == NULL)
+		return -1;
 	snprintf(path, sizeof(path), "%s/" SLUGS, dir);
 	if ((f = fopen(path, "re")) == NULL)
-		return;
+		return 0;
 	while ((got = getline(&line, &cap, f)) > 0) {
 		char *slug, *id, *v;
 
-		if (line[got - 1] == '\n')
-			line[got - 1] = '\0';
+		/* Torn (a crash while appending): not a line. */
+		if (line[got - 1] != '\n')
+			break;
+		line[got - 1] = '\0';
 		if ((line[0] != 'P' && line[0] != 'R') || line[1] != '\t' ||
 		    (id = strchr(line + 2, '\t')) == NULL)
 			continue;
 		*id++ = '\0';
 		slug = line + 2;
-		if (line[0] == 'P' ? (v = strdup(slug)) == NULL ||
-		    xmlHashAddEntry(pages, (const xmlChar *)id, v) < 0 :
-		    (v = strdup(id)) == NULL ||
-		    xmlHashAddEntry(redirects, (const xmlChar *)slug, v) < 0)
+		if (line[0] == 'P') {
+			if (slugmap_set(known.pages, id, slug, NULL, true) < 0)
+				break;
+		} else if ((v = strdup(id)) == NULL ||
+		    xmlHashUpdateEntry(known.redirects, (const xmlChar *)slug,
+		    v, free_str) < 0) {
 			free(v);
+			break;
+		}
 	}
 	free(line);
 	fclose(f);
+	return 0;
 }
 
 struct redirecting {
 	struct run *u;
-	xmlHashTablePtr ids;	/* id -> live release */
-	xmlHashTablePtr live;	/* "SLUG.html" -> release (or redirect) */
+	const struct slugmap *now;	/* id -> slug and release of rs */
 	xmlHashTablePtr made;	/* old slug -> its release */
 };
 
@@ -588,21 +686,21 @@ struct redirecting {
 static void
 redirect_if_moved(struct redirecting *g, const char *old, const char *id)
 {
-	struct release *r = xmlHashLookup(g->ids, (const xmlChar *)id);
-	char name[512];
+	const void *r;
+	const char *slug = slugmap_get(g->now, id, &r);
 
-	snprintf(name, sizeof(name), "%s.html", old);
-	if (r == NULL || strcmp(r->slug, old) == 0 ||
-	    xmlHashLookup(g->live, (const xmlChar *)name) != NULL ||
+	if (slug == NULL || strcmp(slug, old) == 0 ||
+	    slugmap_has_slug(g->now, old) ||
 	    xmlHashLookup(g->made, (const xmlChar *)old) != NULL)
 		return;
-	xmlHashAddEntry(g->made, (const xmlChar *)old, r);
+	xmlHashAddEntry(g->made, (const xmlChar *)old, (void *)r);
 }
 
 static void
-scan_page(void *payload, void *data, const xmlChar *id)
+scan_page(const char *id, const char *slug, const void *r, void *data)
 {
-	redirect_if_moved(data, payload, (const char *)id);
+	(void)r;
+	redirect_if_moved(data, slug, id);
 }
 
 static void
@@ -611,7 +709,7 @@ scan_redirect(void *payload, void *data, const xmlChar *slug)
 	redirect_if_moved(data, (const char *)slug, payload);
 }
 
-/* Write the redirect page of old, keep it from the sweep. */
+/* Write the redirect page of old. */
 static void
 write_redirect(void *payload, void *data, const xmlChar *old)
 {
@@ -627,70 +725,323 @@ write_redirect(void *payload, void *data, const xmlChar *old)
 	else
 		put(g->u, &t, name, page, len);
 	tally_add(g->u, &t);
-	xmlHashAddEntry(g->live, (const xmlChar *)name + strlen("releases/"),
-	    r);
+}
+
+/* What a sweep writes to SLUGS: the lines added, and what it learnt. */
+struct slug_lines {
+	FILE *f;		/* the lines to append */
+	xmlHashTablePtr kept;	/* old slug -> id: the redirects until now */
+	xmlHashTablePtr next;	/* the same for the next sweep */
+	bool changed;		/* a redirect went or moved: rewrite */
+	bool oom;
+};
+
+static void
+save_page(const char *id, const char *slug, const void *r, void *data)
+{
+	(void)r;
+	if (page_line_len(id, slug) > 0)
+		fprintf(data, "P\t%s\t%s\n", slug, id);
+}
+
+/* A redirect made: kept for the next sweep; a line if it is new. */
+static void
+keep_redirect(void *payload, void *data, const xmlChar *old)
+{
+	struct slug_lines *l = data;
+	const struct release *r = payload;
+	const char *was = xmlHashLookup(l->kept, old);
+	char *id = strdup(r->id);
+
+	if (id == NULL || xmlHashAddEntry(l->next, old, id) < 0) {
+		free(id);
+		l->oom = true;
+		return;
+	}
+	if (was != NULL && strcmp(was, r->id) == 0)
+		return;
+	if (was != NULL)
+		l->changed = true;
+	if (slug_field_ok(r->id)) {
+		fprintf(l->f, "R\t%s\t%s\n", (const char *)old, r->id);
+		known.live_bytes += strlen((const char *)old) + strlen(r->id) +
+		    4;
+	}
+}
+
+/* A redirect of the last sweep that is not made any more. */
+static void
+gone_redirect(void *payload, void *data, const xmlChar *old)
+{
+	struct slug_lines *l = data;
+
+	(void)payload;
+	if (xmlHashLookup(l->next, old) == NULL)
+		l->changed = true;
 }
 
 static void
 save_redirect(void *payload, void *data, const xmlChar *old)
 {
-	const struct release *r = payload;
+	if (slug_field_ok(payload))
+		fprintf(data, "R\t%s\t%s\n", (const char *)old,
+		    (const char *)payload);
+}
 
-	if (slug_field_ok(r->id))
-		fprintf(data, "R\t%s\t%s\n", (const char *)old, r->id);
+/* A failure to write SLUGS: one of the site's, logged once per episode. */
+static void
+slugs_failed(struct run *u)
+{
+	if (u->first[0] == '\0')
+		snprintf(u->first, sizeof(u->first), "%.600s/%s: %s",
+		    u->c->state_dir, SLUGS, strerror(errno));
+	u->res->pages_failed++;
+	known.rewrite = true;
 }
 
 /*
- * The redirect pages of rs[0..n) (live: their page names, which gain the
- * redirects'), and SLUGS for the next time.
+ * SLUGS rewritten whole. Replaced atomically, not fsync'd (a batch of
+ * one, in the state folder): like a page, a hint the next publish
+ * rewrites, and no wait on the disk in the loop. No state folder (it
+ * could not be made): no redirects after a restart, nothing worse.
  */
 static void
-redirects(struct run *u, struct release **rs, size_t n, xmlHashTablePtr live)
+slugs_rewrite(struct run *u)
 {
-	xmlHashTablePtr pages = xmlHashCreate(64), old = xmlHashCreate(16);
-	struct redirecting g = { u, xmlHashCreate((int)(n < 64 ? 64 : n)),
-	    live, xmlHashCreate(16) };
-	struct output_batch *sb = NULL;
+	struct output_batch *sb;
 	char *buf = NULL;
 	size_t len = 0;
-	FILE *f = NULL;
+	FILE *f = open_memstream(&buf, &len);
 
-	if (pages == NULL || old == NULL || g.ids == NULL || g.made == NULL)
-		goto out;
-	slugs_load(u->c->state_dir, pages, old);
-	for (size_t i = 0; i < n; i++)
-		xmlHashAddEntry(g.ids, (const xmlChar *)rs[i]->id, rs[i]);
-	xmlHashScan(pages, scan_page, &g);
-	xmlHashScan(old, scan_redirect, &g);
-	xmlHashScan(g.made, write_redirect, &g);
-	if ((f = open_memstream(&buf, &len)) == NULL)
-		goto out;
-	for (size_t i = 0; i < n; i++)
-		if (slug_field_ok(rs[i]->id) && slug_field_ok(rs[i]->slug))
-			fprintf(f, "P\t%s\t%s\n", rs[i]->slug, rs[i]->id);
-	xmlHashScan(g.made, save_redirect, f);
-	/*
-	 * Replaced atomically, not fsync'd (a batch of one, in the state
-	 * folder): like a page, a hint the next publish rewrites, and no
-	 * wait on the disk in the loop. No state folder (it could not be
-	 * made): no redirects after a restart, nothing worse.
-	 */
-	if (fclose(f) == 0 && u->save_state &&
-	    (sb = output_batch_new(u->c->state_dir)) != NULL &&
-	    output_batch_put(sb, SLUGS, buf, len) < 0 && errno != ENOENT) {
-		/* A site failure: logged once per episode (a full disk). */
-		if (u->first[0] == '\0')
-			snprintf(u->first, sizeof(u->first), "%.600s/%s: %s",
-			    u->c->state_dir, SLUGS, strerror(errno));
-		u->res->pages_failed++;
+	if (f == NULL) {
+		slugs_failed(u);
+		return;
 	}
+	slugmap_foreach(known.pages, save_page, f);
+	xmlHashScan(known.redirects, save_redirect, f);
+	if (fclose(f) != 0) {
+		free(buf);
+		slugs_failed(u);
+		return;
+	}
+	known.live_bytes = known.file_bytes = len;
+	known.rewrite = false;
+	if ((sb = output_batch_new(u->c->state_dir)) == NULL ||
+	    (output_batch_put(sb, SLUGS, buf, len) < 0 && errno != ENOENT))
+		slugs_failed(u);
 	output_batch_free(sb);
-out:
 	free(buf);
-	xmlHashFree(pages, free_str);
-	xmlHashFree(old, free_str);
-	xmlHashFree(g.ids, NULL);
+	log_debug("site: %s rewritten whole (%zu bytes)", SLUGS, len);
+}
+
+/* The lines of what changed appended to SLUGS (one write). */
+static void
+slugs_append(struct run *u, const char *buf, size_t len)
+{
+	char path[4096];
+	ssize_t w;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" SLUGS, u->c->state_dir);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
+		if (errno != ENOENT)
+			slugs_failed(u);
+		else
+			known.rewrite = true;
+		return;
+	}
+	w = write(fd, buf, len);
+	if (w < 0 || (size_t)w != len) {
+		if (w >= 0)
+			errno = ENOSPC;
+		slugs_failed(u);
+	} else {
+		known.file_bytes += len;
+	}
+	close(fd);
+}
+
+/* The pending pages' sum against the last sweep's: are they rs? */
+struct checking {
+	size_t count;
+	uint64_t print;
+};
+
+static void
+check_pending(const char *id, const char *slug, const void *r, void *data)
+{
+	struct checking *k = data;
+	const void *was;
+
+	(void)slug;
+	if (slugmap_get(known.pages, id, &was) == NULL) {
+		k->count++;
+		k->print += slugmap_mix(r);
+	} else {
+		k->print += slugmap_mix(r) - slugmap_mix(was);
+	}
+}
+
+/* What applying pending learns: the old slugs of the ids renamed. */
+struct applying {
+	FILE *f;		/* P lines for SLUGS */
+	xmlHashTablePtr moved;	/* old slug -> id (strdup'd) */
+	bool oom;
+};
+
+static void
+apply_pending(const char *id, const char *slug, const void *r, void *data)
+{
+	struct applying *a = data;
+	const char *was = slugmap_get(known.pages, id, NULL);
+	char *v;
+
+	if (was != NULL && strcmp(was, slug) != 0) {
+		if ((v = strdup(id)) == NULL || xmlHashAddEntry(a->moved,
+		    (const xmlChar *)was, v) < 0)
+			free(v);
+		if (v == NULL)
+			a->oom = true;
+		known.live_bytes -= page_line_len(id, was);
+	}
+	if (was == NULL || strcmp(was, slug) != 0) {
+		if (page_line_len(id, slug) > 0)
+			fprintf(a->f, "P\t%s\t%s\n", slug, id);
+		known.live_bytes += page_line_len(id, slug);
+	}
+	if (slugmap_set(known.pages, id, slug, r, true) < 0)
+		a->oom = true;
+}
+
+static void
+scan_moved(void *payload, void *data, const xmlChar *old)
+{
+	redirect_if_moved(data, (const char *)old, payload);
+}
+
+/*
+ * The last sweep's releases made rs by pending (no release left; made
+ * has the redirects of ids renamed). Returns 1 if one was renamed, 0 if
+ * none, -1 if that is not so or memory ran short (known.pages may be
+ * part way: known.full is set).
+ */
+static int
+slugs_step(size_t n, struct redirecting *g, FILE *f)
+{
+	struct checking k = { slugmap_count(known.pages),
+	    slugmap_print(known.pages) };
+	struct applying a = { f, xmlHashCreate(16), false };
+	int renamed;
+
+	slugmap_foreach(known.pending, check_pending, &k);
+	if (k.count != n || k.print != plan.print || a.moved == NULL) {
+		xmlHashFree(a.moved, free_str);
+		return -1;
+	}
+	slugmap_foreach(known.pending, apply_pending, &a);
+	renamed = xmlHashSize(a.moved) > 0;
+	g->now = known.pages;
+	/* As a rebuild scans the last sweep's pages: those renamed. */
+	xmlHashScan(a.moved, scan_moved, g);
+	xmlHashScan(known.redirects, scan_redirect, g);
+	xmlHashFree(a.moved, free_str);
+	if (a.oom) {
+		known.full = true;
+		return -1;
+	}
+	return renamed;
+}
+
+/*
+ * known.pages rebuilt from rs; made has the redirects of every id whose
+ * slug was another. Returns 1, or -1 when out of memory.
+ */
+static int
+slugs_rebuild(struct release **rs, size_t n, struct redirecting *g)
+{
+	struct slugmap *now = slugmap_new();
+
+	if (now == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (slugmap_set(now, rs[i]->id, rs[i]->slug, rs[i],
+		    false) < 0) {
+			slugmap_free(now);
+			return -1;
+		}
+	g->now = now;
+	slugmap_foreach(known.pages, scan_page, g);
+	xmlHashScan(known.redirects, scan_redirect, g);
+	slugmap_free(known.pages);
+	known.pages = now;
+	known.rewrite = true;
+	return 1;
+}
+
+/*
+ * The redirect pages of rs[0..n), known brought to rs, and SLUGS for the
+ * next time. Returns 1 when releases/ must be listed (a release left or
+ * was renamed: its page may be there), 0 if not, -1 when what lives is
+ * not known (remove nothing).
+ */
+static int
+redirects(struct run *u, struct release **rs, size_t n)
+{
+	struct redirecting g = { u, NULL, xmlHashCreate(16) };
+	struct slug_lines l = { NULL, known.redirects, xmlHashCreate(16),
+	    false, false };
+	char *buf = NULL;
+	size_t len = 0;
+	int list = -1;
+
+	if (!known.loaded && slugs_load(u->c->state_dir) < 0)
+		known.loaded = false;
+	if (!known.loaded || g.made == NULL || l.next == NULL ||
+	    (l.f = open_memstream(&buf, &len)) == NULL)
+		goto out;
+	if (known.full || (list = slugs_step(n, &g, l.f)) < 0) {
+		/* Made again from nothing: none of the lines so far. */
+		xmlHashFree(g.made, NULL);
+		if ((g.made = xmlHashCreate(16)) == NULL)
+			goto out;
+		list = slugs_rebuild(rs, n, &g);
+	}
+	if (list < 0)
+		goto out;
+	xmlHashScan(g.made, write_redirect, &g);
+	xmlHashScan(g.made, keep_redirect, &l);
+	xmlHashScan(known.redirects, gone_redirect, &l);
+	if (l.oom) {
+		list = -1;
+		known.full = true;
+		goto out;
+	}
+	xmlHashFree(known.redirects, free_str);
+	known.redirects = l.next;
+	l.next = NULL;
+	known.full = false;
+	slugmap_free(known.pending);
+	known.pending = slugmap_new();
+	if (fflush(l.f) != 0) {
+		known.rewrite = true;
+		len = 0;
+	}
+	if (!u->save_state)
+		goto out;
+	if (l.changed || known.rewrite ||
+	    known.file_bytes + len > 2 * known.live_bytes)
+		slugs_rewrite(u);
+	else if (len > 0)
+		slugs_append(u, buf, len);
+out:
+	if (l.f != NULL)
+		fclose(l.f);
+	free(buf);
+	xmlHashFree(l.next, free_str);
 	xmlHashFree(g.made, NULL);
+	if (list < 0)
+		known.full = true;
+	return list;
 }
 
 /* ---- sweeping ----------------------------------------------------------- */
@@ -698,7 +1049,16 @@ out:
 static bool
 keep_release(const char *name, void *arg)
 {
-	return xmlHashLookup(arg, (const xmlChar *)name) != NULL;
+	char slug[512];
+	size_t len = strlen(name) - strlen(".html");
+
+	(void)arg;
+	if (len >= sizeof(slug))
+		return true;	/* no page of ours has so long a name */
+	memcpy(slug, name, len);
+	slug[len] = '\0';
+	return slugmap_has_slug(known.pages, slug) ||
+	    xmlHashLookup(known.redirects, (const xmlChar *)slug) != NULL;
 }
 
 static bool
@@ -742,50 +1102,62 @@ sitemaps_folder_gone(struct run *u)
 }
 
 /*
- * The names that live (made once per plan, with the redirect pages), then
- * the sweep of releases/, archive/ and sitemaps/. Returns 1 if out of
- * time, else 0.
+ * The redirect pages (once per plan), then the sweep of releases/ (when a
+ * release left or was renamed, or at the first sweep), archive/ and
+ * sitemaps/ (when pages past the last may have been written: at the
+ * first sweep, or after more listing pages or chunks than there are now).
+ * Returns 1 if out of time, else 0.
  */
 static int
 sweep_all(struct run *u, struct release **rs, size_t n)
 {
-	char name[512];
-
-	if (plan.live == NULL) {
-		if ((plan.live = xmlHashCreate((int)(n < 64 ? 64 : n))) ==
-		    NULL) {
+	if (!plan.named) {
+		plan.named = true;
+		if ((plan.list = redirects(u, rs, n)) < 0) {
+			/* Not knowing what lives, remove nothing. */
 			u->res->pages_failed++;
 			return 0;
 		}
-		for (size_t i = 0; i < n; i++) {
-			snprintf(name, sizeof(name), "%s.html", rs[i]->slug);
-			if (xmlHashAddEntry(plan.live, (const xmlChar *)name,
-			    rs[i]) < 0 && xmlHashLookup(plan.live,
-			    (const xmlChar *)name) == NULL) {
-				/* Not knowing what lives, remove nothing. */
-				u->res->pages_failed++;
-				return 0;
-			}
-		}
-		redirects(u, rs, n, plan.live);
+		plan.list_listings = !known.swept ||
+		    known.listings_hi > plan.count;
+		plan.list_chunks = !known.swept ||
+		    known.chunks_hi[0] > plan.split.releases ||
+		    known.chunks_hi[1] > plan.split.pages;
 	}
+	if (plan.list < 0)
+		return 0;
 	if (plan.folder == 0) {
-		if (sweep(u, "releases", ".html", keep_release,
-		    plan.live) > 0)
+		if (plan.list > 0 && sweep(u, "releases", ".html",
+		    keep_release, NULL) > 0)
 			return 1;
 		plan.folder = 1;
 	}
 	if (plan.folder == 1) {
-		if (sweep(u, "archive", ".html", keep_listing,
-		    &plan.count) > 0)
+		if (plan.list_listings && sweep(u, "archive", ".html",
+		    keep_listing, &plan.count) > 0)
 			return 1;
 		plan.folder = 2;
 	}
-	if (sweep(u, "sitemaps", ".xml", keep_chunk, &plan.split) > 0)
+	if (plan.list_chunks && sweep(u, "sitemaps", ".xml", keep_chunk,
+	    &plan.split) > 0)
 		return 1;
 	if (plan.split.releases == 0)
 		sitemaps_folder_gone(u);
+	known.swept = true;
+	known.listings_hi = plan.count;
+	known.chunks_hi[0] = plan.split.releases;
+	known.chunks_hi[1] = plan.split.pages;
 	return 0;
+}
+
+/* The sitemap chunks of the plan are being written: swept after. */
+static void
+chunks_written(void)
+{
+	if (known.chunks_hi[0] < plan.split.releases)
+		known.chunks_hi[0] = plan.split.releases;
+	if (known.chunks_hi[1] < plan.split.pages)
+		known.chunks_hi[1] = plan.split.pages;
 }
 
 /* The batch of this publish: the one under way if it writes to dir. */
@@ -844,6 +1216,8 @@ site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
 			return 1;
 		plan.stage = STAGE_LISTINGS;
 		plan.next = 0;
+		if (known.listings_hi < plan.count)
+			known.listings_hi = plan.count;
 		/* The feeds first, the rest behind them (feeds_may_go()). */
 		if (feeds_next(u))
 			return 1;
@@ -857,6 +1231,7 @@ site_slice(struct run *u, struct release **rs, size_t n, size_t nfeed,
 			return 1;
 		/* FALLTHROUGH */
 	case STAGE_FILES:
+		chunks_written();
 		site_files(u, rs, n, now);
 		plan.stage = STAGE_SWEEP;
 		/* The sweep and the feeds in the next slice, if late. */

@@ -54,8 +54,14 @@ enum site_step {
  *
  * A renamed release (same id, another slug) leaves a redirect page at
  * its old name, for as long as it lives: which slug each id had is kept
- * in the state folder (pages-slugs), read at every publish and written
- * when save_state (not --once, which writes no state).
+ * in memory across publishes and in the state folder (pages-slugs), read
+ * once (the first publish, and the first after site_forget()) and, when
+ * save_state (not --once, which writes no state), appended to for the
+ * releases whose page was made, rewritten whole now and then. So a
+ * publish that changes a few releases costs those, not the archive:
+ * releases/ is listed (to remove pages gone) only when a release left the
+ * selection or was renamed, archive/ and sitemaps/ only when there were
+ * more listing pages or sitemap chunks than now (and at the first).
  *
  * A release page is rendered again only when its release is new (read
  * again) or its pages_stamp() changed; a listing page when its
@@ -76,7 +82,9 @@ void site_feeds_done(struct release **rs, size_t n, size_t all);
 /*
  * The config (or the store) the site publish under way was planned for
  * is going away: the next site_publish() starts the site anew. Also frees
- * what the plan holds (the store's releases must still be there).
+ * what the plan holds (the store's releases must still be there) and
+ * what is kept across publishes (pages-slugs is read again, releases/
+ * listed again).
  */
 void site_forget(void);
 

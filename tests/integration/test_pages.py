@@ -859,6 +859,15 @@ class Daemon(dt.DaemonCase):
 			'releases/%s.html' % old not in listed(), 'the listings '
 			'name %s, not %s' % (new, old))
 
+	def restart(self):
+		"""A daemon again (the last one stopped), up to READY=1."""
+		mark = self.notify.mark()
+		self.daemon = dt.Daemon(self.ws, self.notify)
+		self.addCleanup(self.daemon.kill)
+		self.addCleanup(self._stop_cleanly)
+		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
+			'READY=1 after the restart', dt.START_TIMEOUT)
+
 	def wait_page(self, slug, real):
 		def ok():
 			got = self.page(slug)
@@ -884,12 +893,7 @@ class Daemon(dt.DaemonCase):
 		self.assertEqual(atom.count('<entry>'), 3)
 		# A restart keeps it (and writes it again, unchanged).
 		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
-		mark = self.notify.mark()
-		self.daemon = dt.Daemon(self.ws, self.notify)
-		self.addCleanup(self.daemon.kill)
-		self.addCleanup(self._stop_cleanly)
-		self.wait(lambda: self.notify.count('READY=1', since=mark) >= 1,
-			'READY=1 after the restart', dt.START_TIMEOUT)
+		self.restart()
 		self.assertRedirect(old, new)
 		# Renamed again: the first name points at the last, no chain.
 		third = 'alfa-tredje'
@@ -917,6 +921,80 @@ class Daemon(dt.DaemonCase):
 		os.remove(self.ws.release(old + '.md'))
 		self.wait(lambda: all(self.page(s) is None for s in (old, new,
 			third)), 'every page of the release removed')
+
+	def test_one_change_costs_itself_not_the_archive(self):
+		"""Issue 13: once the daemon has swept the site, a publish that
+		adds one release among many appends that release's line to
+		pages-slugs (the file is not replaced: same inode) and does not
+		list releases/ (the 'site: listing releases/' debug line); a
+		rename and a removal do list it. A last line of pages-slugs
+		without its line break (a crash while appending) is not read
+		at the next start, which rewrites the file whole."""
+		for i in range(60):
+			ft.write_release(self.ws.release('mang-%02d.md' % i),
+				dt.release_text('Mång %d' % i, iso(time.time() -
+				86400 * (i + 2)), extra='id: urn:x-mang:%d' % i))
+		self.start()
+		slugs = self.ws.path('state', 'pages-slugs')
+
+		def text():
+			try:
+				with open(slugs, encoding='utf-8') as f:
+					return f.read()
+			except FileNotFoundError:
+				return ''
+
+		def listed():
+			return sum('site: listing releases/' in l for l in
+				self.daemon.stderr_lines())
+
+		self.wait(lambda: 'P\tmang-59\turn:x-mang:59\n' in text(),
+			'pages-slugs written')
+		before, was, nlisted = os.stat(slugs), text(), listed()
+		adds = []
+		for k in range(2):
+			name = 'ny-%d' % k
+			src = os.path.join(self.ws.outside, name + '.md')
+			ft.write_release(src, dt.release_text('Ny %d' % k,
+				iso(time.time() - 60)))
+			os.rename(src, self.ws.release(name + '.md'))
+			adds.append('P\t%s\t%s\n' % (name, dt.entry_id(name)))
+			self.wait(lambda: text() == was + ''.join(adds),
+				'the line of %s appended' % name)
+		self.assertEqual(os.stat(slugs).st_ino, before.st_ino)
+		self.assertGreaterEqual(nlisted, 1)	# the first sweep did
+		self.assertEqual(listed(), nlisted)
+		# Renamed: its old page is a redirect, releases/ listed.
+		os.rename(self.ws.release('mang-05.md'),
+			self.ws.release('mang-05-ny.md'))
+		self.wait_page('mang-05', False)
+		self.assertEqual(self.page('mang-05')[1], 'mang-05-ny')
+		self.wait(lambda: 'R\tmang-05\turn:x-mang:5\n' in text() and
+			listed() > nlisted, 'the redirect kept, releases/ listed')
+		# A torn last line: not read after a restart.
+		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
+		torn = os.stat(slugs)
+		with open(slugs, 'a', encoding='utf-8') as f:
+			f.write('R\tgammal-namn\turn:x-mang:6')
+		self.restart()
+		self.wait(lambda: os.stat(slugs).st_ino != torn.st_ino,
+			'pages-slugs rewritten whole')
+		now = text()
+		self.assertTrue(now.endswith('\n'), now)
+		self.assertNotIn('gammal-namn', now)
+		self.assertNotIn('P\tmang-05\t', now)
+		for line in ('P\tmang-05-ny\turn:x-mang:5\n',
+				'R\tmang-05\turn:x-mang:5\n', adds[1]):
+			self.assertEqual(now.count(line), 1, now)
+		self.assertIsNone(self.page('gammal-namn'))
+		self.assertEqual(self.page('mang-05')[1], 'mang-05-ny')
+		# Removed: its page and its redirect go, releases/ listed.
+		nlisted = listed()
+		os.remove(self.ws.release('mang-05-ny.md'))
+		self.wait(lambda: self.page('mang-05') is None and
+			self.page('mang-05-ny') is None, 'the pages removed')
+		self.assertGreater(listed(), nlisted)
+		self.assertNotIn('urn:x-mang:5\n', text())
 
 	def test_linkchecker_and_nu_checker_on_the_embedded_server(self):
 		"""linkchecker (Debian's) crawls the site the daemon serves,
