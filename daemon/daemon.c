@@ -18,7 +18,6 @@
 #include <ev.h>
 
 #include "feeds/date.h"
-#include "feeds/release.h"
 #include "log.h"
 #include "notify.h"
 #include "pipeline.h"
@@ -47,15 +46,13 @@ struct daemon {
 	struct serve *serve;		/* the HTTP server and the hub */
 	struct upload *upload;		/* [publish] exec */
 	ev_timer settle, cap, retry, again, watchdog;
-	ev_timer slice;			/* at once: a big batch goes on, */
-					/* a lone change (leading()) */
+	ev_timer slice;			/* a big batch goes on: at once */
 	ev_periodic embargo;
 	ev_signal sighup, sigterm, sigint, sigusr1;
 	/* READY=1 waits for the end of the run under way (in slices). */
 	enum { READY_SENT, READY_AT_START, READY_AT_RELOAD } ready;
 	ev_tstamp extended;		/* the last EXTEND_TIMEOUT_USEC */
 	int64_t published_at;		/* the latest time a run used */
-	double ran_at;			/* the last run ended, mono ms */
 };
 
 /*
@@ -101,28 +98,6 @@ arm(struct daemon *d)
 	}
 	d->settle.repeat = settle > 0 ? settle : 1e-4;
 	ev_timer_again(d->loop, &d->settle);
-}
-
-/*
- * A leading edge: a release file complete in a quiet loop (no run due, none
- * for settle_ms) is published at the next iteration, not settle_ms later;
- * what follows it within the window settles as before, so a burst still
- * costs one run for its first file and the window's for the rest. Other
- * files (an editor's temp, a backup~, media) and deletions wait for the
- * window: an editor that renames the old file aside must not have it
- * leave the feeds for one publish.
- */
-static bool
-leading(struct daemon *d, const char *rel)
-{
-	const char *name = strrchr(rel, '/');
-
-	if (ev_is_active(&d->settle) || ev_is_active(&d->cap) ||
-	    ev_is_active(&d->slice))
-		return false;
-	if (release_format_of(name != NULL ? name + 1 : rel) < 0)
-		return false;
-	return date_mono_ms() - d->ran_at >= d->cfg->settle_ms;
 }
 
 static void
@@ -178,7 +153,6 @@ extend(struct daemon *d)
 static void
 after_run(struct daemon *d, const struct pipe_result *res, bool retry)
 {
-	d->ran_at = date_mono_ms();
 	if (res->outcome == PIPE_MORE) {
 		ev_timer_start(d->loop, &d->slice);	/* after polling */
 		extend(d);
@@ -238,8 +212,8 @@ cpu_ms(void)
 }
 
 /*
- * The settle window closed (or a batch goes on, or a lone change leads):
- * read what changed and publish. Returns the outcome, PIPE_UNREAD when the folder is not there.
+ * The settle window closed (or a batch goes on): read what changed and
+ * publish. Returns the outcome, PIPE_UNREAD when the folder is not there.
  */
 static enum pipe_outcome
 flush(struct daemon *d)
@@ -280,13 +254,8 @@ on_watch(void *ud, enum watch_event ev, const char *rel)
 	case WATCH_WRITING:
 		pipeline_mark(d->pipe, rel, PIPE_WRITING);
 		return;		/* nothing to publish until it is closed */
-	case WATCH_CHANGED:
-		pipeline_mark(d->pipe, rel, PIPE_DIRTY);
-		if (!leading(d, rel))
-			break;
-		ev_timer_start(d->loop, &d->slice);
-		return;
 	case WATCH_TOUCHED:
+	case WATCH_CHANGED:
 	case WATCH_REMOVED:
 		pipeline_mark(d->pipe, rel, ev == WATCH_TOUCHED ? PIPE_TOUCHED :
 		    PIPE_DIRTY);

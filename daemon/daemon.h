@@ -1,7 +1,6 @@
 /*
  * daemon: the long-running mode. One libev loop: inotify events mark files
- * dirty, a short settle timer (capped) re-parses them and republishes
- * (a lone release file in a quiet loop at once: the leading edge),
+ * dirty, a short settle timer (capped) re-parses them and republishes,
  * a wall-clock timer publishes embargoed releases on time, signals reload,
  * rescan and stop.
  */

@@ -14,7 +14,6 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
 import unittest
 
@@ -194,128 +193,6 @@ class AddTest(dt.DaemonCase):
 		runs = self.daemon.publish_count() - n
 		self.assertLessEqual(runs, 20, self.daemon.describe())
 		self.assertGreaterEqual(runs, 1)
-
-
-class LeadingEdgeTest(dt.DaemonCase):
-	"""A lone release into a quiet daemon is published at once, not
-	settle_ms later; what follows within the window settles as before,
-	so a burst still costs one or two publishes, not one per file."""
-
-	SETTLE = int(2000 * dt.SCALE)	# ms; wide, so the timing is clear
-
-	def start_quiet(self, max_entries=1000):
-		d = self.start(feed={'max_entries': str(max_entries)}, daemon={
-			'settle_ms': str(self.SETTLE),
-			'settle_cap_ms': str(2 * self.SETTLE)})
-		self.quiet()
-		return d
-
-	def quiet(self):
-		# No run for settle_ms: the start's (or the last burst's).
-		time.sleep(self.SETTLE / 1000 + 0.2)
-
-	def drop(self, slug, title, date):
-		src = os.path.join(self.ws.outside, slug + '.md')
-		ft.write_release(src, release_text(title, date))
-		os.rename(src, self.ws.release(slug + '.md'))
-		return time.monotonic()
-
-	def burst(self, prefix, count, pace=0.):
-		"""pace: seconds between files (a copy over a slow link)."""
-		slugs = []
-		for i in range(count):
-			time.sleep(pace)
-			slug = '%s-%03d' % (prefix, i)
-			slugs.append(slug)
-			ft.write_release(self.ws.release(slug + '.md'), release_text(
-				'Skur %s %d' % (prefix, i),
-				'2025-02-01T00:%02d:%02d+01:00' % (i // 60, i % 60)))
-		return slugs
-
-	def wait_entries(self, count):
-		def there():
-			p = self.daemon.publishes()
-			return p and p[-1][1] == count
-		# The window, its cap and a publish: well inside this.
-		self.wait(there, '%d entries' % count,
-			timeout=3 * self.SETTLE / 1000 + dt.TIMEOUT)
-
-	def test_lone_drop_then_burst(self):
-		d = self.start_quiet()
-		n = d.publish_count()
-		t0 = self.drop('ensam', 'Ensam', '2025-01-15T08:00:00+01:00')
-		# Without the leading edge this takes settle_ms and more.
-		self.wait_id('ensam', timeout=self.SETTLE / 1000 / 4)
-		took = time.monotonic() - t0
-		print('lone drop published after %.0f ms (settle_ms %d)'
-			% (took * 1000, self.SETTLE), file=sys.stderr)
-		self.wait_publish_after(n, 'its publish line')	# stderr lags
-		self.assertEqual(d.publish_count(), n + 1, d.describe())
-		# 200 files right after: within the window of that publish.
-		# (Once the rest of its site is in place, milliseconds later: a
-		# slice of it still to come would publish what it finds marked.)
-		rest = 'site: the rest after publish #%d ' % (n + 1)
-		self.wait(lambda: any(rest in ln for ln in d.stderr_lines()),
-			'the rest of the site')
-		n = d.publish_count()
-		slugs = self.burst('efter', 200)
-		self.wait_entries(204)
-		print('burst: %d publishes' % (d.publish_count() - n),
-			file=sys.stderr)
-		self.assertLessEqual(d.publish_count() - n, 2, d.describe())
-		self.assertEqual(self.ids(), self.base_ids('ensam', *slugs))
-
-	def test_burst_into_a_quiet_daemon(self):
-		d = self.start_quiet()
-		n = d.publish_count()
-		# A file every 5 ms, written beside the daemon: the first went
-		# at once (with what else its run found marked), the rest after
-		# the window.
-		t0 = time.monotonic()
-		out = []
-		writer = threading.Thread(target=lambda: out.extend(
-			self.burst('skur', 100, pace=0.005)))
-		writer.start()
-		try:
-			self.wait(lambda: d.publish_count() > n, 'the first publish',
-				timeout=self.SETTLE / 1000 / 2)
-			print('first of a burst published after %.0f ms (settle_ms '
-				'%d)' % ((time.monotonic() - t0) * 1000, self.SETTLE),
-				file=sys.stderr)
-			self.assertTrue(dt.has_id(self.ws, 'skur-000'),
-				d.describe())
-		finally:
-			writer.join(timeout=dt.TIMEOUT * 2)
-		self.assertFalse(writer.is_alive())
-		slugs = out
-		self.wait_entries(103)
-		print('burst: %d publishes' % (d.publish_count() - n),
-			file=sys.stderr)
-		self.assertLessEqual(d.publish_count() - n, 3, d.describe())
-		self.assertEqual(self.ids(), self.base_ids(*slugs))
-		# Quiet again: the next lone file leads again.
-		self.quiet()
-		self.drop('sen', 'Sen', '2025-03-01T08:00:00+01:00')
-		self.wait_id('sen', timeout=self.SETTLE / 1000 / 4)
-
-	def test_editor_save_keeps_the_release_in_every_publish(self):
-		"""vim's save (backupcopy=no): the old file renamed aside to a
-		backup~, the new one written in its place. The deletion does
-		not lead: no publish may go out without the release."""
-		d = self.start_quiet()
-		n = d.publish_count()
-		path = self.ws.release('2024-01-10-alfa.md')
-		os.rename(path, path + '~')
-		ft.write_release(path, release_text('Alfa sparad',
-			'2024-01-10T08:00:00+01:00'))
-		os.unlink(path + '~')
-		self.wait(lambda: 'Alfa sparad' in dt.read_atom(self.ws),
-			'the saved title', timeout=3 * self.SETTLE / 1000 + dt.TIMEOUT)
-		self.wait_publish_after(n, 'its publish line')	# stderr lags
-		pubs = d.publishes()
-		self.assertTrue(all(p[1] == 3 for p in pubs if p[0] > n),
-			d.describe())
-		self.assertEqual(d.publish_count(), n + 1, d.describe())
 
 
 class ChangeTest(dt.DaemonCase):
