@@ -87,6 +87,7 @@ static struct plan {
 	size_t count;		/* listing pages */
 	struct sitemap_split split;	/* sitemaps/ chunks that live */
 	int folder;		/* sweeping releases/, archive/, sitemaps/ */
+	bool unswept;		/* a removal failed: sweep all next time */
 	DIR *dir;		/* its folder, open while being swept */
 	unsigned failed;	/* pages that could not be made, so far */
 	bool feeds_out;		/* SITE_FEEDS was returned */
@@ -520,6 +521,7 @@ sweep(struct run *u, const char *folder, const char *ext,
 
 			note_failure(&t, rel, strerror(errno));
 			tally_add(u, &t);
+			plan.unswept = true;
 		} else if (rc == 1) {
 			u->res->pages_removed++;
 		}
@@ -572,7 +574,7 @@ static struct known {
 	xmlHashTablePtr redirects;	/* old slug -> id (strdup'd) */
 	size_t file_bytes;	/* SLUGS's bytes, as far as known */
 	size_t live_bytes;	/* of those, its lines still meant */
-	bool swept;		/* archive/ and sitemaps/ were listed */
+	bool swept;		/* the last sweep ended, none of it failed */
 	size_t listings_hi;	/* archive/K.html written up to */
 	size_t chunks_hi[2];	/* sitemap chunks written up to */
 } known;
@@ -1105,8 +1107,9 @@ sitemaps_folder_gone(struct run *u)
  * The redirect pages (once per plan), then the sweep of releases/ (when a
  * release left or was renamed, or at the first sweep), archive/ and
  * sitemaps/ (when pages past the last may have been written: at the
- * first sweep, or after more listing pages or chunks than there are now).
- * Returns 1 if out of time, else 0.
+ * first sweep, or after more listing pages or chunks than there are now);
+ * all three when the last sweep did not end (out of time, then another
+ * plan) or could not remove a file. Returns 1 if out of time, else 0.
  */
 static int
 sweep_all(struct run *u, struct release **rs, size_t n)
@@ -1123,6 +1126,13 @@ sweep_all(struct run *u, struct release **rs, size_t n)
 		plan.list_chunks = !known.swept ||
 		    known.chunks_hi[0] > plan.split.releases ||
 		    known.chunks_hi[1] > plan.split.pages;
+		/*
+		 * The last sweep did not end (out of time, then another
+		 * plan) or a removal failed: what it was to remove still is.
+		 */
+		if (plan.list == 0 && !known.swept)
+			plan.list = 1;
+		known.swept = false;	/* until this one ends */
 	}
 	if (plan.list < 0)
 		return 0;
@@ -1143,7 +1153,7 @@ sweep_all(struct run *u, struct release **rs, size_t n)
 		return 1;
 	if (plan.split.releases == 0)
 		sitemaps_folder_gone(u);
-	known.swept = true;
+	known.swept = !plan.unswept;
 	known.listings_hi = plan.count;
 	known.chunks_hi[0] = plan.split.releases;
 	known.chunks_hi[1] = plan.split.pages;

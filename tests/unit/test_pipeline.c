@@ -4,6 +4,7 @@
  * (also when its database is locked) and the status line. Each test gets
  * a temp folder with releases/, out/ and a config; no event loop.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <regex.h>
 #include <setjmp.h>
@@ -511,6 +512,79 @@ test_folder_with_loops_and_fifo_listed(void **state)
 	assert_null(title("in/fifo.md"));
 }
 
+/* ---- the site's sweep across plans -------------------------------------- */
+
+/* The pages in out/releases. */
+static int
+pages_out(void)
+{
+	char dir[TU_PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(dir, sizeof(dir), "%s/out/releases", root);
+	assert_non_null(d = opendir(dir));
+	while ((e = readdir(d)) != NULL)
+		n += strstr(e->d_name, ".html") != NULL;
+	closedir(d);
+	return n;
+}
+
+/* Runs sliced until the site is written whole. */
+static void
+run_site_whole(void)
+{
+	struct pipe_result res;
+	int rc, runs = 0;
+
+	while ((rc = pipeline_run(p, T0 + 86400 * 400, &res)) == 1 ||
+	    res.site_more)
+		assert_true(++runs < 100000);
+	assert_int_equal(rc, 0);
+}
+
+/*
+ * Issue 13's sweep lists releases/ only when a release left or was
+ * renamed. A sweep of releases/ cut short by the slice (more than 64
+ * pages to remove), then a release arriving before the next slice: the
+ * site is planned again, and the pages the sweep had not removed yet
+ * must still go.
+ */
+static void
+test_site_sweep_cut_short_then_a_new_release(void **state)
+{
+	struct pipe_result res;
+	char rel[64];
+	int runs = 0;
+
+	(void)state;
+	put_many("g", "gone", 200);
+	put_titled("keep.md", "Keep");
+	start(false);
+	run();
+	assert_int_equal(pages_out(), 201);
+	for (int i = 0; i < 200; i++) {
+		snprintf(rel, sizeof(rel), "g/gone-%03d.md", i);
+		rm(rel);
+		pipeline_mark(p, rel, PIPE_DIRTY);
+	}
+	pipeline_slice(p, 1e-6);
+	/* Until the sweep has removed some of the pages, not all. */
+	while (pages_out() == 201) {
+		assert_true(pipeline_run(p, T0 + 86400 * 400, &res) == 1 ||
+		    res.site_more);
+		assert_true(++runs < 100000);
+	}
+	assert_true(pages_out() > 1);
+	put_titled("ny.md", "Ny");
+	pipeline_mark(p, "ny.md", PIPE_DIRTY);
+	run_site_whole();
+	pipeline_slice(p, 0);
+	run();
+	assert_int_equal(pages_out(), 2);
+}
+
 static void
 test_unreadable_root_publishes_nothing(void **state)
 {
@@ -716,6 +790,9 @@ main(void)
 		    test_publish_waits_for_the_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_folder_with_loops_and_fifo_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_site_sweep_cut_short_then_a_new_release, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup,
 		    teardown),
 	};
