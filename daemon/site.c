@@ -571,6 +571,8 @@ static struct known {
 	bool rewrite;		/* SLUGS must be rewritten whole */
 	struct slugmap *pages;	/* id -> slug (and release) */
 	struct slugmap *pending;	/* pages made since the last sweep */
+	bool orphan;		/* one was made under a name its release */
+				/* left before the sweep: list releases/ */
 	xmlHashTablePtr redirects;	/* old slug -> id (strdup'd) */
 	size_t file_bytes;	/* SLUGS's bytes, as far as known */
 	size_t live_bytes;	/* of those, its lines still meant */
@@ -604,7 +606,12 @@ known_free(void)
 static void
 note_made(const struct release *r, size_t n)
 {
+	const char *was;
+
 	pthread_mutex_lock(&pending_lock);
+	if (known.pending != NULL && (was = slugmap_get(known.pending, r->id,
+	    NULL)) != NULL && strcmp(was, r->slug) != 0)
+		known.orphan = true;
 	if (known.loaded && !known.full && (known.pending == NULL ||
 	    slugmap_set(known.pending, r->id, r->slug, r, true) < 0 ||
 	    slugmap_count(known.pending) > PENDING_MAX(n)))
@@ -1024,6 +1031,9 @@ redirects(struct run *u, struct release **rs, size_t n)
 	known.full = false;
 	slugmap_free(known.pending);
 	known.pending = slugmap_new();
+	if (known.orphan)
+		list = 1;
+	known.orphan = false;
 	if (fflush(l.f) != 0) {
 		known.rewrite = true;
 		len = 0;

@@ -585,6 +585,61 @@ test_site_sweep_cut_short_then_a_new_release(void **state)
 	assert_int_equal(pages_out(), 2);
 }
 
+static bool
+page_there(const char *slug)
+{
+	char path[TU_PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/out/releases/%s.html", root, slug);
+	return access(path, F_OK) == 0;
+}
+
+static void
+move_release(const char *from, const char *to)
+{
+	char a[TU_PATH_MAX], b[TU_PATH_MAX];
+
+	snprintf(a, sizeof(a), "%s/%s", rel_dir, from);
+	snprintf(b, sizeof(b), "%s/%s", rel_dir, to);
+	move(a, b);
+	pipeline_mark(p, from, PIPE_DIRTY);
+	pipeline_mark(p, to, PIPE_DIRTY);
+}
+
+/*
+ * Renamed, its page made under the new name by a slice, then renamed
+ * back before the site's sweep: the page of the name between is none of
+ * a fresh build's, and must go (the release is where it was).
+ */
+static void
+test_site_renamed_and_back_before_the_sweep(void **state)
+{
+	struct pipe_result res;
+	int runs = 0;
+
+	(void)state;
+	put("x.md", "title: X\ndate: 2024-06-01T10:00:00+02:00\n"
+	    "id: tag:news.example.org,2000:x\n", "Text.", T0);
+	put_many("o", "old", 5);
+	start(false);
+	run();
+	assert_true(page_there("x"));
+	pipeline_slice(p, 1e-6);
+	move_release("x.md", "y.md");
+	while (!page_there("y")) {
+		assert_true(pipeline_run(p, T0 + 86400 * 400, &res) == 1 ||
+		    res.site_more);
+		assert_true(++runs < 100000);
+	}
+	move_release("y.md", "x.md");
+	run_site_whole();
+	pipeline_slice(p, 0);
+	run();
+	assert_true(page_there("x"));
+	assert_false(page_there("y"));
+	assert_int_equal(pages_out(), 6);
+}
+
 static void
 test_unreadable_root_publishes_nothing(void **state)
 {
@@ -792,6 +847,9 @@ main(void)
 		    test_folder_with_loops_and_fifo_listed, setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_site_sweep_cut_short_then_a_new_release, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_site_renamed_and_back_before_the_sweep, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup,
 		    teardown),
