@@ -626,6 +626,21 @@ slug_field_ok(const char *s)
 	return s != NULL && s[0] != '\0' && strpbrk(s, "\t\r\n") == NULL;
 }
 
+/*
+ * Whether a slug read from SLUGS is one a release can have (text_slug():
+ * a-z, 0-9 and '-', from a file name of at most NAME_MAX bytes and its
+ * hash): any other would name a redirect page outside releases/, in a
+ * folder of its own, or none (a site failure at every publish).
+ */
+static bool
+slug_read_ok(const char *s)
+{
+	size_t len = strlen(s);
+
+	return len > 0 && len <= 300 &&
+	    strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789-") == len;
+}
+
 /* The bytes of id's P line, 0 if it has none. */
 static size_t
 page_line_len(const char *id, const char *slug)
@@ -670,6 +685,8 @@ slugs_load(const char *dir)
 			continue;
 		*id++ = '\0';
 		slug = line + 2;
+		if (!slug_read_ok(slug))
+			continue;
 		if (line[0] == 'P') {
 			if (slugmap_set(known.pages, id, slug, NULL, true) < 0)
 				break;

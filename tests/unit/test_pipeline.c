@@ -640,6 +640,48 @@ test_site_renamed_and_back_before_the_sweep(void **state)
 	assert_int_equal(pages_out(), 6);
 }
 
+/*
+ * pages-slugs is the daemon's own, but read as found: a slug no release
+ * can have (a path out of releases/, none, one too long for a name)
+ * makes no redirect page, anywhere.
+ */
+static void
+test_site_hostile_pages_slugs(void **state)
+{
+	char path[TU_PATH_MAX], line[1024];
+	FILE *f;
+
+	(void)state;
+	put("x.md", "title: X\ndate: 2024-06-01T10:00:00+02:00\n"
+	    "id: tag:news.example.org,2000:x\n", "Text.", T0);
+	snprintf(path, sizeof(path), "%s/state", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	snprintf(path, sizeof(path), "%s/state/pages-slugs", root);
+	assert_non_null(f = fopen(path, "w"));
+	memset(line, 'a', 600);
+	line[600] = '\0';
+	fprintf(f, "P\t../../escape\ttag:news.example.org,2000:x\n"
+	    "R\t../../escape-r\ttag:news.example.org,2000:x\n"
+	    "R\t\ttag:news.example.org,2000:x\n"
+	    "R\tsub/dir\ttag:news.example.org,2000:x\n"
+	    "R\t%s\ttag:news.example.org,2000:x\n"
+	    "R\tgammal\ttag:news.example.org,2000:x\n", line);
+	fclose(f);
+	start(false);
+	run();
+	snprintf(path, sizeof(path), "%s/escape.html", root);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/escape-r.html", root);
+	assert_int_not_equal(access(path, F_OK), 0);
+	snprintf(path, sizeof(path), "%s/out/releases/sub", root);
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_false(page_there(""));
+	/* Only the page and the one redirect a release could have left. */
+	assert_true(page_there("x"));
+	assert_true(page_there("gammal"));
+	assert_int_equal(pages_out(), 2);
+}
+
 static void
 test_unreadable_root_publishes_nothing(void **state)
 {
@@ -851,6 +893,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_site_renamed_and_back_before_the_sweep, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_site_hostile_pages_slugs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup,
 		    teardown),
 	};
