@@ -682,6 +682,107 @@ test_site_hostile_pages_slugs(void **state)
 	assert_int_equal(pages_out(), 2);
 }
 
+/* Whether out/releases/slug.html names url. */
+static bool
+page_names(const char *slug, const char *url)
+{
+	char path[TU_PATH_MAX], buf[8192];
+	size_t got;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/out/releases/%s.html", root, slug);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	got = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+	return strstr(buf, url) != NULL;
+}
+
+/*
+ * A reload (SIGHUP) between the slice that made a renamed release's page
+ * and the site's sweep: what the sweep kept in memory is gone, and
+ * pages-slugs, read again, still gives the old name its redirect.
+ */
+static void
+test_site_reload_between_page_and_sweep(void **state)
+{
+	struct pipe_result res;
+	char path[TU_PATH_MAX];
+	int runs = 0;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/state", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	put("x.md", "title: X\ndate: 2024-06-01T10:00:00+02:00\n"
+	    "id: tag:news.example.org,2000:x\n", "Text.", T0);
+	put_many("o", "old", 5);
+	start(false);
+	run();
+	pipeline_slice(p, 1e-6);
+	move_release("x.md", "y.md");
+	while (!page_there("y")) {
+		assert_true(pipeline_run(p, T0 + 86400 * 400, &res) == 1 ||
+		    res.site_more);
+		assert_true(++runs < 100000);
+	}
+	pipeline_configure(p, cfg);
+	run_site_whole();
+	pipeline_slice(p, 0);
+	run();
+	assert_true(page_there("y"));
+	assert_true(page_names("x", "releases/y.html"));
+	assert_int_equal(pages_out(), 7);
+}
+
+/*
+ * Once the site was swept (what it keeps in memory is used), in one
+ * publish: two releases swap names, a third takes the name a fourth
+ * leaves. Each name is its release's page, no redirect; then the fourth
+ * renamed back: its page again, and the third's old name a redirect.
+ */
+static void
+test_site_swaps_and_takeovers(void **state)
+{
+	char path[TU_PATH_MAX];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/state", root);
+	assert_int_equal(mkdir(path, 0755), 0);
+	put("a.md", "title: Alfa\nid: tag:news.example.org,2000:a\n", "A.",
+	    T0);
+	put("b.md", "title: Beta\nid: tag:news.example.org,2000:b\n", "B.",
+	    T0);
+	put("d.md", "title: Delta\nid: tag:news.example.org,2000:d\n", "D.",
+	    T0);
+	start(false);
+	run();
+	run();
+	put("a.md", "title: Beta\nid: tag:news.example.org,2000:b\n", "B.",
+	    T0);
+	put("b.md", "title: Alfa\nid: tag:news.example.org,2000:a\n", "A.",
+	    T0);
+	move_release("d.md", "e.md");
+	put("d.md", "title: Gamma\nid: tag:news.example.org,2000:c\n", "C.",
+	    T0);
+	pipeline_mark(p, "a.md", PIPE_DIRTY);
+	pipeline_mark(p, "b.md", PIPE_DIRTY);
+	run();
+	assert_true(page_names("a", "Beta"));
+	assert_true(page_names("b", "Alfa"));
+	assert_true(page_names("d", "Gamma"));
+	assert_true(page_names("e", "Delta"));
+	assert_int_equal(pages_out(), 4);
+	/* Gamma to f, Delta back to d. */
+	move_release("d.md", "f.md");
+	move_release("e.md", "d.md");
+	run();
+	assert_true(page_names("d", "Delta"));
+	assert_true(page_names("f", "Gamma"));
+	assert_true(page_names("e", "releases/d.html"));
+	assert_int_equal(pages_out(), 5);
+}
+
 static void
 test_unreadable_root_publishes_nothing(void **state)
 {
@@ -895,6 +996,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_site_hostile_pages_slugs, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_site_reload_between_page_and_sweep, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_swaps_and_takeovers,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_status_line, setup,
 		    teardown),
 	};
