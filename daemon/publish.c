@@ -699,7 +699,7 @@ free_sub_archives(struct sub_archives *v, size_t n)
 
 /*
  * Every sub-feed's archive documents, in b, by the date of their newest
- * release, newest first: the archives holding a release then come one
+ * release, oldest first: the archives holding a release then come one
  * after another, so its entry, rendered once, is still in the memo for
  * the others (sub-feed by sub-feed, each release was rendered again for
  * every sub-feed holding it: most of a full build's time with 200 tags).
