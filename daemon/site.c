@@ -870,10 +870,11 @@ slugs_append(struct run *u, const char *buf, size_t len)
 
 	snprintf(path, sizeof(path), "%s/" SLUGS, u->c->state_dir);
 	if ((fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)) < 0) {
-		if (errno != ENOENT)
-			slugs_failed(u);
+		/* Gone (removed under us): the lines are all, not these. */
+		if (errno == ENOENT)
+			slugs_rewrite(u);
 		else
-			known.rewrite = true;
+			slugs_failed(u);
 		return;
 	}
 	w = write(fd, buf, len);

@@ -996,6 +996,27 @@ class Daemon(dt.DaemonCase):
 		self.assertGreater(listed(), nlisted)
 		self.assertNotIn('urn:x-mang:5\n', text())
 
+	def test_pages_slugs_deleted_while_running(self):
+		"""pages-slugs removed under the daemon (a clean-up of the state
+		folder), then a release renamed: the sweep that made its
+		redirect writes the file whole at once, so a restart right
+		after still has the redirect."""
+		old, new = '2024-01-10-alfa', 'alfa-ny-titel'
+		self.start()
+		slugs = self.ws.path('state', 'pages-slugs')
+		self.wait(lambda: os.path.exists(slugs), 'pages-slugs written')
+		os.remove(slugs)
+		os.rename(self.ws.release(old + '.md'), self.ws.release(new +
+			'.md'))
+		# Made by the sweep, which writes pages-slugs before the
+		# daemon looks at its signals again.
+		self.wait_page(old, False)
+		self.assertEqual(self.daemon.stop(), 0, self.daemon.describe())
+		with open(slugs, encoding='utf-8') as f:
+			self.assertIn('R\t%s\t' % old, f.read())
+		self.restart()
+		self.assertRedirect(old, new)
+
 	def test_linkchecker_and_nu_checker_on_the_embedded_server(self):
 		"""linkchecker (Debian's) crawls the site the daemon serves,
 		the seed-like and an Arabic release and a renamed release's
