@@ -97,6 +97,13 @@ class Checks:
 			if days is not None else self.pages_on_disk()))
 		return chunks
 
+	def split_is_whole(self):
+		try:
+			self.check_split(None)
+		except (AssertionError, OSError, ET.ParseError):
+			return False
+		return True
+
 	def pages_on_disk(self):
 		return {ft.BASE_URL} | {ft.BASE_URL + d + '/' + n
 			for d in ('archive', 'releases')
@@ -313,6 +320,12 @@ class Daemon(Checks, dt.DaemonCase):
 				for f in os.listdir(self.out('sitemaps')))
 		self.wait(in_a_chunk, 'the new page in a chunk')
 		self.wait_publish_after(n)
+		# The chunks go before the index that names them, both after
+		# the feeds (the rest of the site): a look in between sees the
+		# new chunk under the old index. Each look must be whole once
+		# the rest is in place.
+		self.wait(lambda: self.split_is_whole(), 'the index of the '
+			'new chunks')
 		chunks = self.check_split(None)
 		last = 'sitemaps/%d.xml' % len([c for c in chunks
 			if c[9].isdigit()])
