@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feeds/text.h"
+
 #define MIN_SLOTS	64	/* a power of two */
 
 struct slot {
@@ -21,17 +23,6 @@ struct pathset {
 	size_t nslots;		/* a power of two */
 	size_t count;
 };
-
-/* FNV-1a: paths are short and this is no defence against chosen names. */
-static uint64_t
-hash_of(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 struct pathset *
 pathset_new(void)
@@ -100,7 +91,7 @@ grow(struct pathset *s)
 int
 pathset_add(struct pathset *s, const char *path)
 {
-	uint64_t h = hash_of(path);
+	uint64_t h = text_hash(path);
 	size_t i = find(s, path, h);
 
 	if (s->slots[i].path != NULL)
@@ -120,13 +111,13 @@ pathset_add(struct pathset *s, const char *path)
 bool
 pathset_has(const struct pathset *s, const char *path)
 {
-	return s->slots[find(s, path, hash_of(path))].path != NULL;
+	return s->slots[find(s, path, text_hash(path))].path != NULL;
 }
 
 bool
 pathset_remove(struct pathset *s, const char *path)
 {
-	size_t mask = s->nslots - 1, i = find(s, path, hash_of(path)), j;
+	size_t mask = s->nslots - 1, i = find(s, path, text_hash(path)), j;
 
 	if (s->slots[i].path == NULL)
 		return false;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "feeds/text.h"
+
 #define MIN_SLOTS	64	/* a power of two */
 
 struct ent {
@@ -24,17 +26,6 @@ struct slugmap {
 };
 
 #define SLUG(e)	((e)->s + (e)->idlen + 1)
-
-/* FNV-1a: ids and slugs are short and this is no defence against chosen ones. */
-static uint64_t
-hash_of(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
 
 uint64_t
 slugmap_mix(const void *r)
@@ -89,7 +80,7 @@ slugmap_count(const struct slugmap *m)
 static size_t
 find_id(struct ent *const *v, size_t nslots, const char *id)
 {
-	size_t mask = nslots - 1, i = (size_t)hash_of(id) & mask;
+	size_t mask = nslots - 1, i = (size_t)text_hash(id) & mask;
 
 	while (v[i] != NULL && strcmp(v[i]->s, id) != 0)
 		i = (i + 1) & mask;
@@ -100,7 +91,7 @@ find_id(struct ent *const *v, size_t nslots, const char *id)
 static size_t
 free_slug(struct ent *const *v, size_t nslots, const char *slug)
 {
-	size_t mask = nslots - 1, i = (size_t)hash_of(slug) & mask;
+	size_t mask = nslots - 1, i = (size_t)text_hash(slug) & mask;
 
 	while (v[i] != NULL)
 		i = (i + 1) & mask;
@@ -139,13 +130,13 @@ grow(struct slugmap *m)
 static void
 unlink_slug(struct slugmap *m, const struct ent *e)
 {
-	size_t mask = m->nslots - 1, i = (size_t)hash_of(SLUG(e)) & mask, j;
+	size_t mask = m->nslots - 1, i = (size_t)text_hash(SLUG(e)) & mask, j;
 
 	while (m->byslug[i] != e)
 		i = (i + 1) & mask;
 	/* Move back each later entry of the run that may live in slot i. */
 	for (j = (i + 1) & mask; m->byslug[j] != NULL; j = (j + 1) & mask) {
-		size_t home = (size_t)hash_of(SLUG(m->byslug[j])) & mask;
+		size_t home = (size_t)text_hash(SLUG(m->byslug[j])) & mask;
 
 		/* home cyclically in (i, j]: it stays where it is. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
@@ -211,7 +202,7 @@ slugmap_set(struct slugmap *m, const char *id, const char *slug,
 bool
 slugmap_has_slug(const struct slugmap *m, const char *slug)
 {
-	size_t mask = m->nslots - 1, i = (size_t)hash_of(slug) & mask;
+	size_t mask = m->nslots - 1, i = (size_t)text_hash(slug) & mask;
 
 	for (; m->byslug[i] != NULL; i = (i + 1) & mask)
 		if (strcmp(SLUG(m->byslug[i]), slug) == 0)

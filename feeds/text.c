@@ -504,3 +504,13 @@ text_log_escape(const char *s)
 	*o = '\0';
 	return out;
 }
+
+uint64_t
+text_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}

@@ -89,6 +89,12 @@ size_t text_line_len(const char *s);
 /* The 1-based number of the line that holds s[off]; lines end in '\n'. */
 size_t text_line_of(const char *s, size_t off);
 
+/*
+ * FNV-1a 64 of the bytes of s, for hash tables of short keys (paths,
+ * ids, slugs); no defence against keys chosen to collide.
+ */
+uint64_t text_hash(const char *s);
+
 /* A copy of s[0..n) without leading and trailing spaces and tabs. */
 char *text_trim_dup(const char *s, size_t n);
 
