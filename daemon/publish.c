@@ -513,6 +513,16 @@ stage_old_archives(const struct config *c, const char *dir,
 	return rc < 0 ? -1 : 0;
 }
 
+/* Archive i of ar, of the feed whose Atom document is feed (path, title). */
+static struct feed_doc
+archive_doc(const struct feed_doc *feed, const struct archives *ar, size_t i)
+{
+	return (struct feed_doc){ .path = ar->v[i].path, .title = feed->title,
+		.id_part = feed->id_part, .archive = true, .current = feed->path,
+		.prev_archive = i + 1 < ar->n ? ar->v[i + 1].path : NULL,
+		.next_archive = i > 0 ? ar->v[i - 1].path : NULL };
+}
+
 /*
  * The RFC 5005 archives of the feed doc (its Atom document: path, title,
  * id) for rs[0..n) (what the feed has no room for), in folder dir, one per
@@ -539,11 +549,7 @@ stage_archives(const struct config *c, const struct feed_meta *m,
 	}
 	for (size_t i = 0; i < ar.n; i++) {
 		struct archive_doc *a = &ar.v[i];
-		struct feed_doc d = { .path = a->path, .title = feed->title,
-			.id_part = feed->id_part, .archive = true,
-			.current = feed->path,
-			.prev_archive = i + 1 < ar.n ? ar.v[i + 1].path : NULL,
-			.next_archive = i > 0 ? ar.v[i - 1].path : NULL };
+		struct feed_doc d = archive_doc(feed, &ar, i);
 
 		if (stage_doc(m, FEED_ATOM, &d, a->rs, a->n, b,
 		    &res->render_ms) < 0) {
@@ -727,13 +733,7 @@ stage_subs_archives(const struct config *c, const struct feed_meta *m,
 
 		for (size_t j = 0; j < ar->n; j++, k++) {
 			v[k].a = &ar->v[j];
-			v[k].d = (struct feed_doc){ .path = ar->v[j].path,
-				.title = f.title, .id_part = f.id_part,
-				.archive = true, .current = sa[i].path,
-				.prev_archive = j + 1 < ar->n ?
-				    ar->v[j + 1].path : NULL,
-				.next_archive = j > 0 ? ar->v[j - 1].path :
-				    NULL };
+			v[k].d = archive_doc(&f, ar, j);
 		}
 	}
 	if (n > 1)
