@@ -32,10 +32,28 @@ static char root[64];
  */
 static unsigned nfsync, nfdatasync;
 
+/* linkat() counted too, and made to fail with linkat_errno when set. */
+static unsigned nlinkat;
+static int linkat_errno;
+
 int __real_fsync(int fd);
 int __real_fdatasync(int fd);
+int __real_linkat(int, const char *, int, const char *, int);
 int __wrap_fsync(int fd);
 int __wrap_fdatasync(int fd);
+int __wrap_linkat(int, const char *, int, const char *, int);
+
+int
+__wrap_linkat(int olddirfd, const char *oldpath, int newdirfd,
+    const char *newpath, int flags)
+{
+	nlinkat++;
+	if (linkat_errno != 0) {
+		errno = linkat_errno;
+		return -1;
+	}
+	return __real_linkat(olddirfd, oldpath, newdirfd, newpath, flags);
+}
 
 int
 __wrap_fsync(int fd)
@@ -561,6 +579,53 @@ test_batch_many_folders(void **state)
 	output_batch_free(b);
 }
 
+/*
+ * A file not there yet is written unnamed and linked in (one linkat),
+ * with its mode whatever the umask and nothing else left in the folder;
+ * one that is there is replaced by a rename (linkat never replaces);
+ * where linking fails (no /proc, a file system without O_TMPFILE) the
+ * temp name's way still writes it.
+ */
+static void
+test_batch_links_new_files(void **state)
+{
+	struct output_batch *b = output_batch_new(root);
+	char dir[256];
+	struct stat st;
+	const char *got;
+	size_t len;
+	mode_t old;
+
+	(void)state;
+	assert_non_null(b);
+	snprintf(dir, sizeof(dir), "%s/releases", root);
+	assert_int_equal(output_batch_put(b, "releases/a.html", "a1", 2), 1);
+	old = umask(077);
+	nlinkat = 0;
+	assert_int_equal(output_batch_put(b, "releases/b.html", "b1", 2), 1);
+	umask(old);
+	assert_int_equal(nlinkat, 1);
+	stat_of(dir, "b.html", &st);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	got = slurp(dir, "b.html", &len);
+	assert_string_equal(got, "b1");
+	assert_int_equal(count_entries(dir), 2);
+	/* There: replaced, not linked. */
+	nlinkat = 0;
+	assert_int_equal(output_batch_put(b, "releases/b.html", "b22", 3), 1);
+	assert_int_equal(nlinkat, 0);
+	assert_string_equal(slurp(dir, "b.html", &len), "b22");
+	assert_int_equal(count_entries(dir), 2);
+	/* Linking refused: written all the same, no unnamed file named. */
+	linkat_errno = ENOENT;
+	assert_int_equal(output_batch_put(b, "releases/c.html", "c1", 2), 1);
+	linkat_errno = 0;
+	assert_string_equal(slurp(dir, "c.html", &len), "c1");
+	assert_int_equal(count_entries(dir), 3);
+	assert_int_equal(output_batch_sync(b), 0);
+	output_batch_free(b);
+}
+
 /* What output_on_change() heard: "dir/name" lines. */
 static char heard[1024];
 
@@ -627,6 +692,7 @@ main(void)
 		T(test_replace_all),
 		T(test_replace_all_missing_dir),
 		T(test_batch_many_folders),
+		T(test_batch_links_new_files),
 		T(test_on_change),
 	};
 
