@@ -580,7 +580,7 @@ publish_archives(const struct config *c, const struct feed_meta *m,
 {
 	static char newest[64];
 	struct feed_doc feed = { .path = feed_file_name(FEED_ATOM) };
-	struct output_batch *b = output_batch_new(c->output_dir);
+	struct output_batch *b = output_batch_new_queued(c->output_dir);
 
 	if (b == NULL) {
 		log_errx("cannot build the archives (out of memory)");
@@ -790,7 +790,8 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	struct output_batch *b;
 	struct sub_archives *sa;
 
-	if ((b = output_batch_new(c->output_dir)) == NULL ||
+	/* Queued: the files are written while the next are rendered. */
+	if ((b = output_batch_new_queued(c->output_dir)) == NULL ||
 	    (sa = calloc(set->n + 1, sizeof(*sa))) == NULL) {
 		log_errx("cannot build the sub-feeds (out of memory)");
 		output_batch_free(b);

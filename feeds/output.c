@@ -414,6 +414,18 @@ output_remove_temps(const char *dir, const char *name)
 
 /* ---- batches ----------------------------------------------------------- */
 
+/* A put of a queued batch, its name and bytes in the same allocation. */
+struct job {
+	struct job *next;
+	const char *name;
+	const char *data;
+	size_t len;
+	bool absent;		/* the file was not there when queued */
+};
+
+/* The most bytes queued at once: a put waits for room past it. */
+#define QUEUE_BYTES (8u << 20)
+
 struct output_batch {
 	char *dir;
 	pthread_mutex_t lock;	/* of folders, nfolders: puts from threads */
@@ -421,10 +433,17 @@ struct output_batch {
 	size_t nfolders, cap;
 	size_t last;		/* folders[last]: the one touched last */
 	int sync_errno;		/* of a sync at once, for output_batch_sync() */
+	/* Queued (output_batch_new_queued()): the writer and its queue. */
+	bool queued, writer_on, closing, busy;
+	pthread_t writer;
+	pthread_cond_t more, room;	/* under lock */
+	struct job *head, *tail;
+	size_t queue_bytes;
+	int write_errno;	/* the first queued write that failed */
 };
 
-struct output_batch *
-output_batch_new(const char *dir)
+static struct output_batch *
+batch_new(const char *dir, bool queued)
 {
 	struct output_batch *b = calloc(1, sizeof(*b));
 
@@ -433,7 +452,22 @@ output_batch_new(const char *dir)
 		return NULL;
 	}
 	pthread_mutex_init(&b->lock, NULL);
+	pthread_cond_init(&b->more, NULL);
+	pthread_cond_init(&b->room, NULL);
+	b->queued = queued;
 	return b;
+}
+
+struct output_batch *
+output_batch_new(const char *dir)
+{
+	return batch_new(dir, false);
+}
+
+struct output_batch *
+output_batch_new_queued(const char *dir)
+{
+	return batch_new(dir, true);
 }
 
 const char *
@@ -530,29 +564,16 @@ batch_name_ok(const char *name)
 	return true;
 }
 
-int
-output_batch_put(struct output_batch *b, const char *name, const void *data,
-    size_t len)
+/*
+ * Write data to dir/name (path, its temp name tmp), known to differ from
+ * what is there (absent: nothing is). 1, or -1 with errno set.
+ */
+static int
+batch_write(struct output_batch *b, const char *name, char *path, char *tmp,
+    const void *data, size_t len, bool absent)
 {
-	const char *base = strrchr(name, '/');
-	char path[PATH_MAX], tmp[PATH_MAX];
-	bool absent;
 	int fd;
 
-	if (!batch_name_ok(name)) {
-		errno = EINVAL;
-		return -1;
-	}
-	base = base ? base + 1 : name;
-	if ((size_t)snprintf(path, sizeof(path), "%s/%s", b->dir, name) >=
-	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
-	    "%s/%.*s.%s.XXXXXX", b->dir, (int)(base - name), name, base) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (same_bytes_or_absent(path, data, len, &absent))
-		return 0;
 	if (absent && link_new(path, data, len))
 		goto done;
 	/* The folders are made when missing only: a syscall saved a page. */
@@ -570,6 +591,136 @@ done:
 	return 1;
 }
 
+/* path and tmp (PATH_MAX each) of name in b. 0, or -1 with errno set. */
+static int
+batch_paths(const struct output_batch *b, const char *name, char *path,
+    char *tmp)
+{
+	const char *base = strrchr(name, '/');
+
+	if (!batch_name_ok(name)) {
+		errno = EINVAL;
+		return -1;
+	}
+	base = base ? base + 1 : name;
+	if ((size_t)snprintf(path, PATH_MAX, "%s/%s", b->dir, name) >=
+	    PATH_MAX || (size_t)snprintf(tmp, PATH_MAX,
+	    "%s/%.*s.%s.XXXXXX", b->dir, (int)(base - name), name, base) >=
+	    PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The writer of a queued batch: its jobs in order. After a failure the
+ * rest are dropped, not written: a document queued after an archive
+ * that failed may link to it.
+ */
+static void *
+writer_main(void *arg)
+{
+	struct output_batch *b = arg;
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct job *j;
+	int e;
+
+	pthread_mutex_lock(&b->lock);
+	for (;;) {
+		while (b->head == NULL && !b->closing)
+			pthread_cond_wait(&b->more, &b->lock);
+		if ((j = b->head) == NULL)
+			break;
+		b->head = j->next;
+		if (b->head == NULL)
+			b->tail = NULL;
+		b->busy = true;
+		e = b->write_errno;
+		pthread_mutex_unlock(&b->lock);
+		/* batch_touch() takes the lock itself. */
+		if (e == 0 && (batch_paths(b, j->name, path, tmp) < 0 ||
+		    batch_write(b, j->name, path, tmp, j->data, j->len,
+		    j->absent) < 0))
+			e = errno != 0 ? errno : EIO;
+		pthread_mutex_lock(&b->lock);
+		if (b->write_errno == 0)
+			b->write_errno = e;
+		b->queue_bytes -= j->len;
+		b->busy = false;
+		free(j);
+		pthread_cond_broadcast(&b->room);
+	}
+	pthread_mutex_unlock(&b->lock);
+	return NULL;
+}
+
+/* Copy name and data into b's queue (started on first use). 1 or -1. */
+static int
+enqueue(struct output_batch *b, const char *name, const void *data,
+    size_t len, bool absent)
+{
+	size_t nlen = strlen(name) + 1;
+	struct job *j = malloc(sizeof(*j) + nlen + len);
+
+	if (j == NULL)
+		return -1;
+	j->next = NULL;
+	j->name = memcpy((char *)(j + 1), name, nlen);
+	j->data = memcpy((char *)(j + 1) + nlen, data, len);
+	j->len = len;
+	j->absent = absent;
+	pthread_mutex_lock(&b->lock);
+	if (!b->writer_on) {
+		if (pthread_create(&b->writer, NULL, writer_main, b) != 0) {
+			pthread_mutex_unlock(&b->lock);
+			free(j);
+			errno = EAGAIN;
+			return -1;
+		}
+		b->writer_on = true;
+	}
+	while (b->queue_bytes > 0 && b->queue_bytes + len > QUEUE_BYTES)
+		pthread_cond_wait(&b->room, &b->lock);
+	if (b->tail != NULL)
+		b->tail->next = j;
+	else
+		b->head = j;
+	b->tail = j;
+	b->queue_bytes += len;
+	pthread_cond_signal(&b->more);
+	pthread_mutex_unlock(&b->lock);
+	return 1;
+}
+
+/* Wait until b's writer has written (or dropped) all it was given. */
+static void
+drain(struct output_batch *b)
+{
+	if (!b->queued)
+		return;
+	pthread_mutex_lock(&b->lock);
+	while (b->head != NULL || b->busy)
+		pthread_cond_wait(&b->room, &b->lock);
+	pthread_mutex_unlock(&b->lock);
+}
+
+int
+output_batch_put(struct output_batch *b, const char *name, const void *data,
+    size_t len)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	bool absent;
+
+	if (batch_paths(b, name, path, tmp) < 0)
+		return -1;
+	if (same_bytes_or_absent(path, data, len, &absent))
+		return 0;
+	if (b->queued)
+		return enqueue(b, name, data, len, absent);
+	return batch_write(b, name, path, tmp, data, len, absent);
+}
+
 int
 output_batch_remove(struct output_batch *b, const char *name)
 {
@@ -584,6 +735,7 @@ output_batch_remove(struct output_batch *b, const char *name)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
+	drain(b);	/* after what was put before it */
 	if (unlink(path) < 0)
 		return errno == ENOENT ? 0 : -1;
 	changed(b->dir, name);
@@ -594,7 +746,15 @@ output_batch_remove(struct output_batch *b, const char *name)
 int
 output_batch_sync(struct output_batch *b)
 {
-	int saved = b->sync_errno;
+	int saved;
+
+	drain(b);
+	pthread_mutex_lock(&b->lock);
+	if (b->sync_errno == 0)
+		b->sync_errno = b->write_errno;
+	b->write_errno = 0;
+	pthread_mutex_unlock(&b->lock);
+	saved = b->sync_errno;
 
 	for (size_t i = 0; i < b->nfolders; i++) {
 		if (fsync_dir(b->folders[i]) < 0 && saved == 0)
@@ -613,9 +773,18 @@ output_batch_free(struct output_batch *b)
 {
 	if (b == NULL)
 		return;
+	if (b->writer_on) {
+		pthread_mutex_lock(&b->lock);
+		b->closing = true;
+		pthread_cond_signal(&b->more);
+		pthread_mutex_unlock(&b->lock);
+		pthread_join(b->writer, NULL);	/* after the queue's last */
+	}
 	for (size_t i = 0; i < b->nfolders; i++)
 		free(b->folders[i]);
 	free(b->folders);
+	pthread_cond_destroy(&b->more);
+	pthread_cond_destroy(&b->room);
 	pthread_mutex_destroy(&b->lock);
 	free(b->dir);
 	free(b);

@@ -94,6 +94,18 @@ struct output_batch;
 /* A batch under dir (copied). NULL when out of memory. */
 struct output_batch *output_batch_new(const char *dir);
 
+/*
+ * A batch whose files are written by a thread of its own, in the order
+ * put, while the caller makes the next (a publish's sub-feeds and
+ * archives, rendered on one thread). Its output_batch_put() copies the
+ * bytes and returns 1 once they are queued (0 as before for the same
+ * bytes); a queued write's failure comes from output_batch_sync(), and
+ * the files queued after it are then not written. A file is in place
+ * when output_batch_sync() or output_batch_remove() returns. Puts and
+ * removals from one thread only.
+ */
+struct output_batch *output_batch_new_queued(const char *dir);
+
 /* The dir it was made with. */
 const char *output_batch_dir(const struct output_batch *b);
 

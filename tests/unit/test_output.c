@@ -626,6 +626,56 @@ test_batch_links_new_files(void **state)
 	output_batch_free(b);
 }
 
+/*
+ * A queued batch writes in order on its own thread: every file is there
+ * after the sync, a removal comes after the put before it, and a write
+ * that fails is the sync's error, with what was queued after it left
+ * unwritten (it may link to the failed one).
+ */
+static void
+test_queued_batch(void **state)
+{
+	struct output_batch *b = output_batch_new_queued(root);
+	static char big[3 << 20];
+	char name[64], dir[256];
+	size_t len;
+
+	(void)state;
+	assert_non_null(b);
+	memset(big, 'x', sizeof(big));
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "tags/t%03d.atom", i);
+		assert_int_equal(output_batch_put(b, name, name,
+		    strlen(name)), 1);
+	}
+	/* More than the queue holds: the put waits for room. */
+	for (int i = 0; i < 4; i++) {
+		snprintf(name, sizeof(name), "big%d", i);
+		assert_int_equal(output_batch_put(b, name, big, sizeof(big)),
+		    1);
+	}
+	assert_int_equal(output_batch_put(b, "gone.json", "{}", 2), 1);
+	assert_int_equal(output_batch_remove(b, "gone.json"), 1);
+	assert_int_equal(output_batch_sync(b), 0);
+	snprintf(dir, sizeof(dir), "%s/tags", root);
+	assert_int_equal(count_entries(dir), 200);
+	assert_string_equal(slurp(dir, "t123.atom", &len), "tags/t123.atom");
+	assert_int_equal(count_entries(root), 5);	/* tags, big0..3 */
+	/* Unchanged bytes: 0 at once, nothing queued. */
+	assert_int_equal(output_batch_put(b, "tags/t007.atom",
+	    "tags/t007.atom", 14), 0);
+	/* A folder that is a file: that write fails, the next is dropped. */
+	assert_int_equal(output_batch_put(b, "big0/x.atom", "x", 1), 1);
+	assert_int_equal(output_batch_put(b, "after.atom", "a", 1), 1);
+	assert_int_equal(output_batch_sync(b), -1);
+	assert_int_equal(errno, ENOTDIR);
+	assert_int_equal(count_entries(root), 5);	/* no after.atom */
+	/* The error was the sync's: the batch writes again after it. */
+	assert_int_equal(output_batch_put(b, "after.atom", "a", 1), 1);
+	output_batch_free(b);	/* the queue is written before it goes */
+	assert_string_equal(slurp(root, "after.atom", &len), "a");
+}
+
 /* What output_on_change() heard: "dir/name" lines. */
 static char heard[1024];
 
@@ -693,6 +743,7 @@ main(void)
 		T(test_replace_all_missing_dir),
 		T(test_batch_many_folders),
 		T(test_batch_links_new_files),
+		T(test_queued_batch),
 		T(test_on_change),
 	};
 
