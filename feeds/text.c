@@ -116,13 +116,42 @@ xml_bad(const unsigned char *p)
 	return 0;
 }
 
+/* 16 bytes, compared at once (GCC's vectors: SSE2 here, NEON on arm64). */
+typedef unsigned char bytes16 __attribute__((vector_size(16)));
+
+/*
+ * Whether p[0..16) holds a byte that may start a forbidden character: a
+ * control below 0x20 other than TAB, LF and CR, or EF. Most of a body is
+ * none, and each string of every document is checked (3 % of a cold
+ * build with everything on, byte by byte).
+ */
+static bool
+maybe_bad16(const unsigned char *p)
+{
+	bytes16 x, any;
+	uint64_t half[2];
+
+	memcpy(&x, p, sizeof(x));
+	any = (bytes16)((x < 0x20) & (x != '\t') & (x != '\n') & (x != '\r')) |
+	    (bytes16)(x == 0xEF);
+	memcpy(half, &any, sizeof(half));
+	return (half[0] | half[1]) != 0;
+}
+
 bool
 text_xml_ok(const char *s)
 {
-	const unsigned char *p;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0;
 
-	for (p = (const unsigned char *)s; *p != '\0'; p++)
-		if ((*p < 0x20 || *p == 0xEF) && xml_bad(p) != 0)
+	/* xml_bad() may look 2 bytes past a block: the string goes on. */
+	for (; i + 16 <= n; i += 16)
+		if (maybe_bad16(p + i))
+			for (size_t k = i; k < i + 16; k++)
+				if (xml_bad(p + k) != 0)
+					return false;
+	for (; i < n; i++)
+		if ((p[i] < 0x20 || p[i] == 0xEF) && xml_bad(p + i) != 0)
 			return false;
 	return true;
 }

@@ -172,6 +172,24 @@ test_xml_ok(void **state)
 		assert_true(text_xml_ok(ok[i]));
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		assert_false(text_xml_ok(bad[i]));
+	/* Checked 16 bytes at a time: each forbidden character at every
+	 * offset of a long text, one straddling two blocks too. */
+	for (size_t at = 0; at < 60; at++) {
+		static const char *const put[] = { "\x01", "\x1F",
+		    "\xEF\xBF\xBE", "\xEF\xBF\xBF" };
+		char buf[80];
+
+		for (size_t k = 0; k < sizeof(put) / sizeof(put[0]); k++) {
+			memset(buf, 'a', sizeof(buf));
+			buf[sizeof(buf) - 1] = '\0';
+			memcpy(buf + at, put[k], strlen(put[k]));
+			assert_false(text_xml_ok(buf));
+			/* Allowed neighbours: TAB, LF, CR, EF BF BD. */
+			memcpy(buf + at, at % 2 ? "\t\r\n" : "\xEF\xBF\xBD",
+			    3);
+			assert_true(text_xml_ok(buf));
+		}
+	}
 }
 
 static void
