@@ -76,7 +76,8 @@ int output_remove_temps(const char *dir, const char *name);
 /*
  * A batch: many files under one folder, each replaced atomically as
  * output_replace() does (complete temp file beside the target, then
- * rename), but without an fsync of each file's data and with one fsync
+ * rename; a file not there yet is written unnamed, O_TMPFILE, and linked
+ * in complete), but without an fsync of each file's data and with one fsync
  * of each folder touched, at output_batch_sync(), for the pages of a site
  * (thousands of files, where an fsync each takes seconds, and one
  * syncfs() waits for every other writer of the file system). A file is
