@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reap.h"
+
 static output_changed_fn *changed_fn;
 static void *changed_ud;
 
@@ -65,10 +67,15 @@ output_mkdirs(const char *dir)
 	return 0;
 }
 
-/* true if path holds exactly data[0..len); *absent: path is not there. */
+/*
+ * true if path holds exactly data[0..len); *absent: path is not there.
+ * Otherwise *old (old NULL: none) is the open old file, for reap_close()
+ * once replaced (its blocks are then freed off this thread: reap.h), or
+ * -1.
+ */
 static bool
 same_bytes_or_absent(const char *path, const char *data, size_t len,
-    bool *absent)
+    bool *absent, int *old)
 {
 	char buf[65536];
 	struct stat st;
@@ -77,6 +84,8 @@ same_bytes_or_absent(const char *path, const char *data, size_t len,
 	bool same = false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	if (old != NULL)
+		*old = -1;
 	*absent = fd < 0 && errno == ENOENT;
 	if (fd < 0)
 		return false;
@@ -90,16 +99,19 @@ same_bytes_or_absent(const char *path, const char *data, size_t len,
 	}
 	same = got == 0 && off == len;
 out:
-	close(fd);
+	if (!same && old != NULL)
+		*old = fd;
+	else
+		close(fd);
 	return same;
 }
 
 static bool
-same_bytes(const char *path, const char *data, size_t len)
+same_bytes(const char *path, const char *data, size_t len, int *old)
 {
 	bool absent;
 
-	return same_bytes_or_absent(path, data, len, &absent);
+	return same_bytes_or_absent(path, data, len, &absent, old);
 }
 
 static int
@@ -217,7 +229,7 @@ output_replace(const char *dir, const char *name, const void *data,
     size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd;
+	int fd, old;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
@@ -225,12 +237,15 @@ output_replace(const char *dir, const char *name, const void *data,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (same_bytes(path, data, len))
+	if (same_bytes(path, data, len, &old))
 		return 0;
 	/* The temp file sits beside the target so rename() is atomic. */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0 ||
-	    fill_and_rename(fd, tmp, path, data, len, true) < 0)
+	    fill_and_rename(fd, tmp, path, data, len, true) < 0) {
+		reap_close(old);
 		return -1;
+	}
+	reap_close(old);
 	changed(dir, name);
 	/* Make the rename itself durable. */
 	fsync_dir(dir);
@@ -251,7 +266,7 @@ size_t
 output_replace_all(const char *dir, struct output_file *v, size_t n)
 {
 	struct pending {
-		int fd;
+		int fd, old;
 		char path[PATH_MAX], tmp[PATH_MAX];
 	} *t = calloc(n > 0 ? n : 1, sizeof(*t));
 	size_t failed = 0;
@@ -261,7 +276,7 @@ output_replace_all(const char *dir, struct output_file *v, size_t n)
 		v[i].rc = -1;
 		v[i].err = ENOMEM;
 		if (t != NULL)
-			t[i].fd = -1;
+			t[i].fd = t[i].old = -1;
 	}
 	if (t == NULL)
 		return n;
@@ -278,7 +293,7 @@ output_replace_all(const char *dir, struct output_file *v, size_t n)
 			all_failed(&v[i], &p->fd, "");
 			continue;
 		}
-		if (same_bytes(p->path, v[i].data, v[i].len)) {
+		if (same_bytes(p->path, v[i].data, v[i].len, &p->old)) {
 			v[i].rc = 0;
 			continue;
 		}
@@ -320,6 +335,7 @@ output_replace_all(const char *dir, struct output_file *v, size_t n)
 			changed(dir, v[i].name);
 		renamed = renamed || v[i].rc == 1;
 		failed += v[i].rc < 0;
+		reap_close(t[i].old);
 	}
 	/* The renames durable, all at once. */
 	if (renamed)
@@ -537,7 +553,7 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 	const char *base = strrchr(name, '/');
 	char path[PATH_MAX], tmp[PATH_MAX];
 	bool absent;
-	int fd;
+	int fd, old;
 
 	if (!batch_name_ok(name)) {
 		errno = EINVAL;
@@ -551,7 +567,7 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (same_bytes_or_absent(path, data, len, &absent))
+	if (same_bytes_or_absent(path, data, len, &absent, &old))
 		return 0;
 	if (absent && link_new(path, data, len))
 		goto done;
@@ -562,8 +578,11 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 		fd = mkostemp(tmp, O_CLOEXEC);
 	}
 	/* No fsync of its data: output.h says what a power cut may do. */
-	if (fd < 0 || fill_and_rename(fd, tmp, path, data, len, false) < 0)
+	if (fd < 0 || fill_and_rename(fd, tmp, path, data, len, false) < 0) {
+		reap_close(old);
 		return -1;
+	}
+	reap_close(old);
 done:
 	changed(b->dir, name);
 	batch_touch(b, path);
@@ -574,6 +593,7 @@ int
 output_batch_remove(struct output_batch *b, const char *name)
 {
 	char path[PATH_MAX];
+	int old;
 
 	if (!batch_name_ok(name)) {
 		errno = EINVAL;
@@ -584,8 +604,13 @@ output_batch_remove(struct output_batch *b, const char *name)
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (unlink(path) < 0)
+	/* Held across the unlink: its blocks are freed off this thread. */
+	old = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (unlink(path) < 0) {
+		reap_close(old);	/* errno kept */
 		return errno == ENOENT ? 0 : -1;
+	}
+	reap_close(old);
 	changed(b->dir, name);
 	batch_touch(b, path);
 	return 1;
