@@ -616,13 +616,32 @@ output_batch_remove(struct output_batch *b, const char *name)
 	return 1;
 }
 
+/*
+ * fsync folder, or once it is gone (a sub-feed's archive folder removed
+ * with its last archive) the nearest folder above it still there, up to
+ * the batch's own: that one holds the removal. 0, or -1 with errno set.
+ */
+static int
+sync_folder(const struct output_batch *b, char *folder)
+{
+	size_t top = strlen(b->dir);
+	char *slash;
+	int rc;
+
+	while ((rc = fsync_dir(folder)) < 0 && errno == ENOENT &&
+	    strlen(folder) > top && (slash = strrchr(folder, '/')) != NULL &&
+	    (size_t)(slash - folder) >= top)
+		*slash = '\0';
+	return rc;
+}
+
 int
 output_batch_sync(struct output_batch *b)
 {
 	int saved = b->sync_errno;
 
 	for (size_t i = 0; i < b->nfolders; i++) {
-		if (fsync_dir(b->folders[i]) < 0 && saved == 0)
+		if (sync_folder(b, b->folders[i]) < 0 && saved == 0)
 			saved = errno;
 		free(b->folders[i]);
 	}

@@ -732,6 +732,31 @@ test_replaced_files_closed(void **state)
 	output_batch_free(b);
 }
 
+/*
+ * A folder a batch touched and then removed (a sub-feed's archives gone,
+ * its folder with them) is no failure of the sync: the folder above it
+ * holds the removal.
+ */
+static void
+test_batch_sync_removed_folder(void **state)
+{
+	struct output_batch *b = output_batch_new(root);
+	char dir[256];
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(output_batch_put(b, "arch/tags/x/2018.atom", "a", 1),
+	    1);
+	assert_int_equal(output_batch_sync(b), 0);
+	assert_int_equal(output_batch_remove(b, "arch/tags/x/2018.atom"), 1);
+	snprintf(dir, sizeof(dir), "%s/arch/tags/x", root);
+	assert_int_equal(rmdir(dir), 0);
+	nfsync = 0;
+	assert_int_equal(output_batch_sync(b), 0);
+	assert_int_equal(nfsync, 1);	/* arch/tags, once */
+	output_batch_free(b);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int
@@ -754,6 +779,7 @@ main(void)
 		T(test_batch_links_new_files),
 		T(test_on_change),
 		T(test_replaced_files_closed),
+		T(test_batch_sync_removed_folder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
