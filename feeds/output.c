@@ -15,6 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "reap.h"
+
 static output_changed_fn *changed_fn;
 static void *changed_ud;
 
@@ -65,10 +67,15 @@ output_mkdirs(const char *dir)
 	return 0;
 }
 
-/* true if path holds exactly data[0..len); *absent: path is not there. */
+/*
+ * true if path holds exactly data[0..len); *absent: path is not there.
+ * Otherwise *old (old NULL: none) is the open old file, for reap_close()
+ * once replaced (its blocks are then freed off this thread: reap.h), or
+ * -1.
+ */
 static bool
 same_bytes_or_absent(const char *path, const char *data, size_t len,
-    bool *absent)
+    bool *absent, int *old)
 {
 	char buf[65536];
 	struct stat st;
@@ -77,6 +84,8 @@ same_bytes_or_absent(const char *path, const char *data, size_t len,
 	bool same = false;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	if (old != NULL)
+		*old = -1;
 	*absent = fd < 0 && errno == ENOENT;
 	if (fd < 0)
 		return false;
@@ -90,16 +99,19 @@ same_bytes_or_absent(const char *path, const char *data, size_t len,
 	}
 	same = got == 0 && off == len;
 out:
-	close(fd);
+	if (!same && old != NULL)
+		*old = fd;
+	else
+		close(fd);
 	return same;
 }
 
 static bool
-same_bytes(const char *path, const char *data, size_t len)
+same_bytes(const char *path, const char *data, size_t len, int *old)
 {
 	bool absent;
 
-	return same_bytes_or_absent(path, data, len, &absent);
+	return same_bytes_or_absent(path, data, len, &absent, old);
 }
 
 static int
@@ -217,7 +229,7 @@ output_replace(const char *dir, const char *name, const void *data,
     size_t len)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
-	int fd;
+	int fd, old;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, name) >=
 	    sizeof(path) || (size_t)snprintf(tmp, sizeof(tmp),
@@ -225,12 +237,15 @@ output_replace(const char *dir, const char *name, const void *data,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if (same_bytes(path, data, len))
+	if (same_bytes(path, data, len, &old))
 		return 0;
 	/* The temp file sits beside the target so rename() is atomic. */
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0 ||
-	    fill_and_rename(fd, tmp, path, data, len, true) < 0)
+	    fill_and_rename(fd, tmp, path, data, len, true) < 0) {
+		reap_close(old);
 		return -1;
+	}
+	reap_close(old);
 	changed(dir, name);
 	/* Make the rename itself durable. */
 	fsync_dir(dir);
@@ -251,7 +266,7 @@ size_t
 output_replace_all(const char *dir, struct output_file *v, size_t n)
 {
 	struct pending {
-		int fd;
+		int fd, old;
 		char path[PATH_MAX], tmp[PATH_MAX];
 	} *t = calloc(n > 0 ? n : 1, sizeof(*t));
 	size_t failed = 0;
@@ -261,7 +276,7 @@ output_replace_all(const char *dir, struct output_file *v, size_t n)
 		v[i].rc = -1;
 		v[i].err = ENOMEM;
 		if (t != NULL)
-			t[i].fd = -1;
+			t[i].fd = t[i].old = -1;
 	}
 	if (t == NULL)
 		return n;
@@ -278,7 +293,7 @@ output_replace_all(const char *dir, struct output_file *v, size_t n)
 			all_failed(&v[i], &p->fd, "");
 			continue;
 		}
-		if (same_bytes(p->path, v[i].data, v[i].len)) {
+		if (same_bytes(p->path, v[i].data, v[i].len, &p->old)) {
 			v[i].rc = 0;
 			continue;
 		}
@@ -320,6 +335,7 @@ output_replace_all(const char *dir, struct output_file *v, size_t n)
 			changed(dir, v[i].name);
 		renamed = renamed || v[i].rc == 1;
 		failed += v[i].rc < 0;
+		reap_close(t[i].old);
 	}
 	/* The renames durable, all at once. */
 	if (renamed)
@@ -421,6 +437,7 @@ struct job {
 	const char *data;
 	size_t len;
 	bool absent;		/* the file was not there when queued */
+	int old;		/* else the old file, open, or -1 */
 };
 
 /* The most bytes queued at once: a put waits for room past it. */
@@ -566,11 +583,12 @@ batch_name_ok(const char *name)
 
 /*
  * Write data to dir/name (path, its temp name tmp), known to differ from
- * what is there (absent: nothing is). 1, or -1 with errno set.
+ * what is there (absent: nothing is; else old, the old file held open for
+ * reap_close(), or -1). 1, or -1 with errno set.
  */
 static int
 batch_write(struct output_batch *b, const char *name, char *path, char *tmp,
-    const void *data, size_t len, bool absent)
+    const void *data, size_t len, bool absent, int old)
 {
 	int fd;
 
@@ -583,8 +601,11 @@ batch_write(struct output_batch *b, const char *name, char *path, char *tmp,
 		fd = mkostemp(tmp, O_CLOEXEC);
 	}
 	/* No fsync of its data: output.h says what a power cut may do. */
-	if (fd < 0 || fill_and_rename(fd, tmp, path, data, len, false) < 0)
+	if (fd < 0 || fill_and_rename(fd, tmp, path, data, len, false) < 0) {
+		reap_close(old);
 		return -1;
+	}
+	reap_close(old);
 done:
 	changed(b->dir, name);
 	batch_touch(b, path);
@@ -638,10 +659,14 @@ writer_main(void *arg)
 		b->busy = true;
 		e = b->write_errno;
 		pthread_mutex_unlock(&b->lock);
-		/* batch_touch() takes the lock itself. */
-		if (e == 0 && (batch_paths(b, j->name, path, tmp) < 0 ||
-		    batch_write(b, j->name, path, tmp, j->data, j->len,
-		    j->absent) < 0))
+		/* batch_touch() takes the lock itself; batch_write() closes
+		 * the old file, which a dropped job leaves as it was. */
+		if (e == 0 && batch_paths(b, j->name, path, tmp) < 0)
+			e = errno;
+		if (e != 0)
+			reap_close(j->old);
+		else if (batch_write(b, j->name, path, tmp, j->data, j->len,
+		    j->absent, j->old) < 0)
 			e = errno != 0 ? errno : EIO;
 		pthread_mutex_lock(&b->lock);
 		if (b->write_errno == 0)
@@ -658,22 +683,26 @@ writer_main(void *arg)
 /* Copy name and data into b's queue (started on first use). 1 or -1. */
 static int
 enqueue(struct output_batch *b, const char *name, const void *data,
-    size_t len, bool absent)
+    size_t len, bool absent, int old)
 {
 	size_t nlen = strlen(name) + 1;
 	struct job *j = malloc(sizeof(*j) + nlen + len);
 
-	if (j == NULL)
+	if (j == NULL) {
+		reap_close(old);
 		return -1;
+	}
 	j->next = NULL;
 	j->name = memcpy((char *)(j + 1), name, nlen);
 	j->data = memcpy((char *)(j + 1) + nlen, data, len);
 	j->len = len;
 	j->absent = absent;
+	j->old = old;
 	pthread_mutex_lock(&b->lock);
 	if (!b->writer_on) {
 		if (pthread_create(&b->writer, NULL, writer_main, b) != 0) {
 			pthread_mutex_unlock(&b->lock);
+			reap_close(old);
 			free(j);
 			errno = EAGAIN;
 			return -1;
@@ -711,20 +740,22 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	bool absent;
+	int old;
 
 	if (batch_paths(b, name, path, tmp) < 0)
 		return -1;
-	if (same_bytes_or_absent(path, data, len, &absent))
+	if (same_bytes_or_absent(path, data, len, &absent, &old))
 		return 0;
 	if (b->queued)
-		return enqueue(b, name, data, len, absent);
-	return batch_write(b, name, path, tmp, data, len, absent);
+		return enqueue(b, name, data, len, absent, old);
+	return batch_write(b, name, path, tmp, data, len, absent, old);
 }
 
 int
 output_batch_remove(struct output_batch *b, const char *name)
 {
 	char path[PATH_MAX];
+	int old;
 
 	if (!batch_name_ok(name)) {
 		errno = EINVAL;
@@ -736,11 +767,35 @@ output_batch_remove(struct output_batch *b, const char *name)
 		return -1;
 	}
 	drain(b);	/* after what was put before it */
-	if (unlink(path) < 0)
+	/* Held across the unlink: its blocks are freed off this thread. */
+	old = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (unlink(path) < 0) {
+		reap_close(old);	/* errno kept */
 		return errno == ENOENT ? 0 : -1;
+	}
+	reap_close(old);
 	changed(b->dir, name);
 	batch_touch(b, path);
 	return 1;
+}
+
+/*
+ * fsync folder, or once it is gone (a sub-feed's archive folder removed
+ * with its last archive) the nearest folder above it still there, up to
+ * the batch's own: that one holds the removal. 0, or -1 with errno set.
+ */
+static int
+sync_folder(const struct output_batch *b, char *folder)
+{
+	size_t top = strlen(b->dir);
+	char *slash;
+	int rc;
+
+	while ((rc = fsync_dir(folder)) < 0 && errno == ENOENT &&
+	    strlen(folder) > top && (slash = strrchr(folder, '/')) != NULL &&
+	    (size_t)(slash - folder) >= top)
+		*slash = '\0';
+	return rc;
 }
 
 int
@@ -757,7 +812,7 @@ output_batch_sync(struct output_batch *b)
 	saved = b->sync_errno;
 
 	for (size_t i = 0; i < b->nfolders; i++) {
-		if (fsync_dir(b->folders[i]) < 0 && saved == 0)
+		if (sync_folder(b, b->folders[i]) < 0 && saved == 0)
 			saved = errno;
 		free(b->folders[i]);
 	}

@@ -179,13 +179,28 @@ group_of(struct groups *g, const char *value)
 }
 
 /*
- * File r (index at; a tombstone's: tomb) under its values of axis a:
- * counted (fill false) or its index put in place. Returns 0 or -1.
+ * One release or tombstone filed under one value: the walk below counts
+ * and notes these, then puts each index in place from the notes alone,
+ * without a second look at the releases (scattered in memory: the
+ * second walk of 10,000 of them, per axis, was most of a publish's
+ * grouping).
  */
+struct filing {
+	size_t at;		/* index into rs, or into tv */
+	size_t group;		/* index into its axis's groups */
+	enum subfeed_axis axis;
+};
+
+struct filings {
+	struct filing *v;
+	size_t n, cap;
+};
+
+/* File r (index at) under its values of axis a, counted. 0 or -1. */
 static int
 file_one(const struct feed_meta *m, enum subfeed_axis a,
-    const struct release *r, size_t at, bool tomb, bool fill,
-    struct groups *g)
+    const struct release *r, size_t at, bool tomb, struct groups *g,
+    struct filings *fs)
 {
 	const char *v[64];
 	size_t k = subfeed_values(m, a, r, v, 64);
@@ -195,31 +210,63 @@ file_one(const struct feed_meta *m, enum subfeed_axis a,
 
 		if (e == NULL)
 			return -1;
-		if (!fill)
-			*(tomb ? &e->nt : &e->nr) += 1;
-		else
-			e->at[e->fill++] = at;
+		*(tomb ? &e->nt : &e->nr) += 1;
+		if (fs->n == fs->cap) {
+			size_t cap = fs->cap * 2 + 1024;
+			struct filing *t = realloc(fs->v, cap * sizeof(*t));
+
+			if (t == NULL)
+				return -1;
+			fs->v = t;
+			fs->cap = cap;
+		}
+		fs->v[fs->n++] = (struct filing){ at, (size_t)(e - g->v), a };
 	}
 	return 0;
 }
 
+/*
+ * Every release (each once, for every axis m turns on), then every
+ * tombstone, into the groups of its axis: each group's indexes in rs's
+ * order, then its tombstones in tv's. Returns 0 or -1.
+ */
 static int
-file_all(const struct feed_meta *m, enum subfeed_axis a,
-    struct release *const *rs, size_t n, const struct tombstone *tv,
-    size_t ntv, bool fill, struct groups *g)
+file_all(const struct feed_meta *m, struct release *const *rs, size_t n,
+    const struct tombstone *tv, size_t ntv, struct groups *g)
 {
+	struct filings fs = { 0 };
+	int rc = -1;
+
 	for (size_t i = 0; i < n; i++)
-		if (file_one(m, a, rs[i], i, false, fill, g) < 0)
-			return -1;
+		for (int a = 0; a < SUB_NAXES; a++)
+			if (axis_on(m, a) && file_one(m, a, rs[i], i, false,
+			    &g[a], &fs) < 0)
+				goto out;
 	for (size_t i = 0; i < ntv; i++) {
 		/* Filed as its release was (subfeed_values()'s one rule). */
 		struct release r = { .tags = tv[i].tags, .ntags = tv[i].ntags,
 			.type = tv[i].type, .lang = tv[i].lang };
 
-		if (file_one(m, a, &r, i, true, fill, g) < 0)
-			return -1;
+		for (int a = 0; a < SUB_NAXES; a++)
+			if (axis_on(m, a) && file_one(m, a, &r, i, true, &g[a],
+			    &fs) < 0)
+				goto out;
 	}
-	return 0;
+	for (int a = 0; a < SUB_NAXES; a++)
+		for (size_t i = 0; i < g[a].n; i++)
+			if ((g[a].v[i].at = malloc((g[a].v[i].nr +
+			    g[a].v[i].nt + 1) * sizeof(*g[a].v[i].at))) ==
+			    NULL)
+				goto out;
+	for (size_t i = 0; i < fs.n; i++) {
+		struct group *e = &g[fs.v[i].axis].v[fs.v[i].group];
+
+		e->at[e->fill++] = fs.v[i].at;
+	}
+	rc = 0;
+out:
+	free(fs.v);
+	return rc;
 }
 
 /* Feed f's tombstones: tv[at[0..k)], ref and when. Returns 0 or -1. */
@@ -242,33 +289,22 @@ copy_tombs(struct subfeed *f, const size_t *at, size_t k,
 	return 0;
 }
 
-/* Append the feeds of axis a to out. Returns 0 or -1. */
+/* Append the feeds of axis a, grouped in g (file_all()), to out. 0 or -1. */
 static int
 build_axis(const struct feed_meta *m, enum subfeed_axis a,
-    struct release *const *rs, size_t n, const struct tombstone *tv,
-    size_t ntv, struct subfeeds *out)
+    struct release *const *rs, const struct tombstone *tv,
+    const struct groups *g, struct subfeeds *out)
 {
-	struct groups g = { 0 };
 	struct subfeed *t;
 	size_t first = out->n;
-	int rc = -1;
 
-	if (file_all(m, a, rs, n, tv, ntv, false, &g) < 0)
-		goto out;
-	if (g.n == 0) {
-		rc = 0;		/* no value on this axis */
-		goto out;
-	}
-	for (size_t i = 0; i < g.n; i++)
-		if ((g.v[i].at = malloc((g.v[i].nr + g.v[i].nt) *
-		    sizeof(*g.v[i].at))) == NULL)
-			goto out;
-	if (file_all(m, a, rs, n, tv, ntv, true, &g) < 0 ||
-	    (t = realloc(out->v, (out->n + g.n) * sizeof(*t))) == NULL)
-		goto out;
+	if (g->n == 0)
+		return 0;	/* no value on this axis */
+	if ((t = realloc(out->v, (out->n + g->n) * sizeof(*t))) == NULL)
+		return -1;
 	out->v = t;
-	for (size_t i = 0; i < g.n; i++) {
-		struct group *e = &g.v[i];
+	for (size_t i = 0; i < g->n; i++) {
+		const struct group *e = &g->v[i];
 		struct subfeed *f = memset(&out->v[out->n++], 0, sizeof(*f));
 
 		f->axis = a;
@@ -276,31 +312,28 @@ build_axis(const struct feed_meta *m, enum subfeed_axis a,
 		f->n = f->nall < m->max_entries ? f->nall : m->max_entries;
 		if ((f->value = strdup(e->value)) == NULL ||
 		    (f->slug = text_slug(e->value)) == NULL)
-			goto out;
+			return -1;
 		if (asprintf(&f->title, "%s: %s", m->title, e->value) < 0) {
 			f->title = NULL;
-			goto out;
+			return -1;
 		}
 		if ((f->rs = calloc(f->nall + 1, sizeof(*f->rs))) == NULL)
-			goto out;
+			return -1;
 		for (size_t k = 0; k < f->nall; k++)
 			f->rs[k] = rs[e->at[k]];
 		if (copy_tombs(f, e->at + e->nr, e->nt, tv) < 0)
-			goto out;
+			return -1;
 	}
 	qsort(out->v + first, out->n - first, sizeof(*out->v), by_slug);
 	if (settle_clashes(out->v + first, out->n - first) < 0)
-		goto out;
+		return -1;
 	for (size_t i = first; i < out->n; i++)
 		if (asprintf(&out->v[i].id_part, "%s/%s", dirs[a],
 		    out->v[i].slug) < 0) {
 			out->v[i].id_part = NULL;
-			goto out;
+			return -1;
 		}
-	rc = 0;
-out:
-	groups_free(&g);
-	return rc;
+	return 0;
 }
 
 static int
@@ -317,12 +350,21 @@ int
 subfeeds_build(const struct feed_meta *m, struct release *const *rs,
     size_t n, const struct tombstone *tv, size_t ntv, struct subfeeds *out)
 {
+	struct groups g[SUB_NAXES] = { { 0 } };
+	int rc = 0;
+
 	out->v = NULL;
 	out->n = 0;
 	out->by_value = NULL;
+	if (file_all(m, rs, n, tv, ntv, g) < 0)
+		rc = -1;
+	for (int a = 0; a < SUB_NAXES && rc == 0; a++)
+		if (axis_on(m, a) && build_axis(m, a, rs, tv, &g[a], out) < 0)
+			rc = -1;
 	for (int a = 0; a < SUB_NAXES; a++)
-		if (axis_on(m, a) && build_axis(m, a, rs, n, tv, ntv, out) < 0)
-			goto fail;
+		groups_free(&g[a]);
+	if (rc < 0)
+		goto fail;
 	if (out->n == 0)
 		return 0;
 	if ((out->by_value = malloc(out->n * sizeof(*out->by_value))) == NULL)

@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "feeds/output.h"
+#include "feeds/reap.h"
 
 #include "testutil.h"
 
@@ -723,6 +724,89 @@ test_on_change(void **state)
 	output_batch_free(b);
 }
 
+/* How many descriptors the process holds. */
+static int
+count_fds(void)
+{
+	return count_entries("/proc/self/fd");
+}
+
+/*
+ * A replaced or removed file is held open across its rename or unlink
+ * (its blocks freed on the reaper thread: reap.h): every such descriptor
+ * is closed once reap_drain() returns, on success and on failure alike.
+ */
+static void
+test_replaced_files_closed(void **state)
+{
+	struct output_file v[] = {
+		{ .name = "feed.atom", .data = "<feed>2</feed>", .len = 14 },
+		{ .name = "feed.rss", .data = "<rss>2</rss>", .len = 12 },
+	};
+	struct output_batch *b = output_batch_new(root);
+	char dir[256];
+	size_t len;
+	int before;
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(output_replace(root, "feed.atom", "<feed/>", 7), 1);
+	assert_int_equal(output_replace(root, "feed.rss", "<rss/>", 6), 1);
+	assert_int_equal(output_batch_put(b, "tags/a.atom", "a1", 2), 1);
+	assert_int_equal(output_batch_put(b, "tags/b.atom", "b1", 2), 1);
+	snprintf(dir, sizeof(dir), "%s/inner", root);
+	assert_int_equal(mkdir(dir, 0755), 0);
+	reap_drain();
+	before = count_fds();
+	for (int i = 0; i < 3 * REAP_MAX; i++) {
+		char a[16];
+
+		snprintf(a, sizeof(a), "a%d", i);
+		assert_int_equal(output_batch_put(b, "tags/a.atom", a,
+		    strlen(a)), 1);
+	}
+	assert_int_equal(output_replace(root, "feed.atom", "<feed>1</feed>",
+	    14), 1);
+	assert_int_equal(output_replace_all(root, v, 2), 0);
+	assert_int_equal(output_batch_remove(b, "tags/b.atom"), 1);
+	/* A folder in the way: the replace fails, its old one closed too. */
+	assert_int_equal(output_replace(root, "inner", "x", 1), -1);
+	assert_int_equal(errno, EISDIR);
+	reap_drain();
+	assert_int_equal(count_fds(), before);
+	assert_string_equal(slurp(root, "feed.atom", &len), "<feed>2</feed>");
+	snprintf(dir, sizeof(dir), "%s/tags", root);
+	assert_string_equal(slurp(dir, "a.atom", &len), "a191");
+	assert_int_equal(count_entries(dir), 1);
+	assert_int_equal(output_batch_sync(b), 0);
+	output_batch_free(b);
+}
+
+/*
+ * A folder a batch touched and then removed (a sub-feed's archives gone,
+ * its folder with them) is no failure of the sync: the folder above it
+ * holds the removal.
+ */
+static void
+test_batch_sync_removed_folder(void **state)
+{
+	struct output_batch *b = output_batch_new(root);
+	char dir[256];
+
+	(void)state;
+	assert_non_null(b);
+	assert_int_equal(output_batch_put(b, "arch/tags/x/2018.atom", "a", 1),
+	    1);
+	assert_int_equal(output_batch_sync(b), 0);
+	assert_int_equal(output_batch_remove(b, "arch/tags/x/2018.atom"), 1);
+	snprintf(dir, sizeof(dir), "%s/arch/tags/x", root);
+	assert_int_equal(rmdir(dir), 0);
+	nfsync = 0;
+	assert_int_equal(output_batch_sync(b), 0);
+	assert_int_equal(nfsync, 1);	/* arch/tags, once */
+	output_batch_free(b);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, make_root, remove_root)
 
 int
@@ -745,6 +829,8 @@ main(void)
 		T(test_batch_links_new_files),
 		T(test_queued_batch),
 		T(test_on_change),
+		T(test_replaced_files_closed),
+		T(test_batch_sync_removed_folder),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
