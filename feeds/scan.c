@@ -239,26 +239,54 @@ struct job {
 	scan_error_fn *on_error;
 	void *ud;
 	size_t stride, first;	/* a worker loads first, first+stride... */
+	bool want_keys;		/* a cache: key each file as it is listed */
 	struct scan_key *keys;	/* with a cache: of each path */
 	unsigned char *keyed;	/* KEY_* of each path */
 };
 
 enum { KEY_NONE, KEY_READ, KEY_CACHED };
 
-static int
-add_path(struct job *j, const char *rel)
-{
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 256;
-		char **v = realloc(j->paths, cap * sizeof(*v));
+static bool key_of(int dirfd, const char *root, const char *relpath,
+    struct scan_key *k);
 
-		if (v == NULL)
+/* Room for cap paths (and their keys, if wanted). */
+static int
+grow_paths(struct job *j, size_t cap)
+{
+	char **v = realloc(j->paths, cap * sizeof(*v));
+	struct scan_key *k;
+	unsigned char *kd;
+
+	if (v == NULL)
+		return -1;
+	j->paths = v;
+	if (j->want_keys) {
+		if ((k = realloc(j->keys, cap * sizeof(*k))) == NULL)
 			return -1;
-		j->paths = v;
-		j->cap = cap;
+		j->keys = k;
+		if ((kd = realloc(j->keyed, cap)) == NULL)
+			return -1;
+		j->keyed = kd;
 	}
+	j->cap = cap;
+	return 0;
+}
+
+/*
+ * The file rel, name in the folder dirfd. With a cache it is keyed now,
+ * by its name in its own folder: a stat of the whole path from the root
+ * walked every folder of it again, a tenth of a restart.
+ */
+static int
+add_path(struct job *j, const char *rel, int dirfd, const char *name)
+{
+	if (j->n == j->cap && grow_paths(j, j->cap ? j->cap * 2 : 256) < 0)
+		return -1;
 	if ((j->paths[j->n] = strdup(rel)) == NULL)
 		return -1;
+	if (j->want_keys)
+		j->keyed[j->n] = key_of(dirfd, NULL, name, &j->keys[j->n]) ?
+		    KEY_READ : KEY_NONE;
 	j->n++;
 	return 0;
 }
@@ -310,11 +338,24 @@ struct entry {
 	unsigned char type;	/* DT_DIR, DT_REG, DT_LNK, ... */
 };
 
+/*
+ * Names as their paths sort: a folder's name as if it ended in '/', so
+ * "2019-x" (its files "2019-x/...") comes before "2019" ("2019/...").
+ * A walk in this order lists the whole paths in byte order.
+ */
 static int
 by_entry_name(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->name,
-	    ((const struct entry *)b)->name);
+	const struct entry *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)x->name,
+	    *q = (const unsigned char *)y->name;
+	int cp, cq;
+
+	for (; *p != '\0' && *p == *q; p++, q++)
+		;
+	cp = *p != '\0' ? *p : x->type == DT_DIR ? '/' : 0;
+	cq = *q != '\0' ? *q : y->type == DT_DIR ? '/' : 0;
+	return cp - cq;
 }
 
 static void
@@ -467,7 +508,7 @@ walk_fd(struct job *j, int dirfd, const char *rel)
 		} else if (!may_be_file(v[i].type)) {
 			report(j, sub, 0, "not a regular file");
 		} else {
-			rc = add_path(j, sub);
+			rc = add_path(j, sub, dirfd, v[i].name);
 		}
 		free(sub);
 	}
@@ -616,33 +657,27 @@ count_error(void *ud, const char *relpath, const struct release_error *err)
 }
 
 /*
- * Take from the cache each file whose key it knows, in path order; the
- * rest are read (and keyed, to be put in the cache). Out of memory or
- * without the root: no cache, every file is read.
+ * Take from the cache each file whose key it knows (keyed by the walk),
+ * in path order; the rest are read (and put in the cache).
  */
 static void
 probe(struct job *j, const struct scan_cache *cache)
 {
-	int fd = open(j->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd < 0 || (j->keys = calloc(j->n, sizeof(*j->keys))) == NULL ||
-	    (j->keyed = calloc(j->n, 1)) == NULL) {
-		free(j->keys);
-		j->keys = NULL;
-		if (fd >= 0)
-			close(fd);
-		return;
-	}
-	for (size_t i = 0; i < j->n; i++) {
-		if (!key_of(fd, j->root, j->paths[i], &j->keys[i]))
-			continue;
-		j->keyed[i] = KEY_READ;
-		if ((j->rs[i] = cache->get(cache->ud, j->paths[i],
-		    &j->keys[i])) != NULL)
+	for (size_t i = 0; i < j->n; i++)
+		if (j->keyed[i] == KEY_READ && (j->rs[i] = cache->get(
+		    cache->ud, j->paths[i], &j->keys[i])) != NULL)
 			j->keyed[i] = KEY_CACHED;
-	}
 	cache->get(cache->ud, NULL, NULL);
-	close(fd);
+}
+
+/* Whether the walk listed the paths in byte order (list_dir's order). */
+static bool
+in_order(char *const *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) >= 0)
+			return false;
+	return true;
 }
 
 int
@@ -659,7 +694,7 @@ scan_folder_cached(const struct feed_meta *m, const char *root,
 {
 	struct tally t = { on_error, ud, 0 };
 	struct job j = { .m = m, .root = root, .on_error = count_error,
-	    .ud = &t };
+	    .ud = &t, .want_keys = cache != NULL };
 	struct release_error oom;
 	bool nomem = false;
 	int rc = 0;
@@ -674,9 +709,19 @@ scan_folder_cached(const struct feed_meta *m, const char *root,
 		rc = -1;
 		goto out;
 	}
-	/* "2019-x/a" before "2019/a": whole paths in byte order. */
-	if (j.n > 1)
+	/*
+	 * "2019-x/a" before "2019/a": whole paths in byte order, as the walk
+	 * lists them. Should it not, they are sorted, and their keys (in
+	 * the walk's order) are dropped: no cache then, every file is read.
+	 */
+	if (j.n > 1 && !in_order(j.paths, j.n)) {
 		qsort(j.paths, j.n, sizeof(*j.paths), by_path);
+		free(j.keys);
+		free(j.keyed);
+		j.keys = NULL;
+		j.keyed = NULL;
+		cache = NULL;
+	}
 	j.rs = calloc(j.n ? j.n : 1, sizeof(*j.rs));
 	j.errs = calloc(j.n ? j.n : 1, sizeof(*j.errs));
 	if (j.rs == NULL || j.errs == NULL) {
