@@ -238,7 +238,6 @@ struct job {
 	size_t nbad;
 	scan_error_fn *on_error;
 	void *ud;
-	size_t stride, first;	/* a worker loads first, first+stride... */
 	bool want_keys;		/* a cache: key each file as it is listed */
 	struct scan_key *keys;	/* with a cache: of each path */
 	unsigned char *keyed;	/* KEY_* of each path */
@@ -272,21 +271,19 @@ grow_paths(struct job *j, size_t cap)
 	return 0;
 }
 
-/*
- * The file rel, name in the folder dirfd. With a cache it is keyed now,
- * by its name in its own folder: a stat of the whole path from the root
- * walked every folder of it again, a tenth of a restart.
- */
+/* The file rel, with its key when the job wants keys (NULL: none). */
 static int
-add_path(struct job *j, const char *rel, int dirfd, const char *name)
+add_path(struct job *j, const char *rel, const struct scan_key *key)
 {
 	if (j->n == j->cap && grow_paths(j, j->cap ? j->cap * 2 : 256) < 0)
 		return -1;
 	if ((j->paths[j->n] = strdup(rel)) == NULL)
 		return -1;
-	if (j->want_keys)
-		j->keyed[j->n] = key_of(dirfd, NULL, name, &j->keys[j->n]) ?
-		    KEY_READ : KEY_NONE;
+	if (j->want_keys) {
+		j->keyed[j->n] = key != NULL ? KEY_READ : KEY_NONE;
+		if (key != NULL)
+			j->keys[j->n] = *key;
+	}
 	j->n++;
 	return 0;
 }
@@ -456,6 +453,49 @@ link_out_to_dir(const struct job *j, int dirfd, const char *name,
 	return false;
 }
 
+static void spread(size_t n, void (*fn)(void *ud, size_t t, size_t nt),
+    void *ud);
+
+/*
+ * The keys of a folder's entries that may be release files, by their
+ * names in the folder (a stat of the whole path from the root walked
+ * every folder of it again), on the CPUs: a stat per file was a fifth of
+ * a restart. ok[i]: entry i has a key.
+ */
+struct keying {
+	int dirfd;
+	const struct entry *v;
+	size_t n;
+	struct scan_key *keys;
+	bool *ok;
+};
+
+static void
+key_some(void *ud, size_t first, size_t stride)
+{
+	struct keying *k = ud;
+
+	for (size_t i = first; i < k->n; i += stride)
+		k->ok[i] = k->v[i].type != DT_DIR && may_be_file(k->v[i].type) &&
+		    wanted(k->v[i].name) && key_of(k->dirfd, NULL,
+		    k->v[i].name, &k->keys[i]);
+}
+
+/* Keys for the n entries v of dirfd, or -1 when out of memory. */
+static int
+key_entries(int dirfd, const struct entry *v, size_t n, struct keying *k)
+{
+	*k = (struct keying){ dirfd, v, n, malloc(n * sizeof(*k->keys) + 1),
+	    calloc(n + 1, sizeof(*k->ok)) };
+	if (k->keys == NULL || k->ok == NULL) {
+		free(k->keys);
+		free(k->ok);
+		return -1;
+	}
+	spread(n, key_some, k);
+	return 0;
+}
+
 /*
  * Walk the folder dirfd (closed here), rel under the root, relative to
  * the parent's descriptor all the way down, so depth is no limit for the
@@ -468,6 +508,7 @@ static int
 walk_fd(struct job *j, int dirfd, const char *rel)
 {
 	struct entry *v;
+	struct keying k = { .ok = NULL };
 	size_t n, root_len = strlen(j->root);
 	int rc = 0;
 
@@ -476,6 +517,11 @@ walk_fd(struct job *j, int dirfd, const char *rel)
 
 		close(dirfd);
 		return dir_failed(j, rel, e);
+	}
+	if (j->want_keys && key_entries(dirfd, v, n, &k) < 0) {
+		free_entries(v, n);
+		close(dirfd);
+		return -1;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *sub;
@@ -508,10 +554,13 @@ walk_fd(struct job *j, int dirfd, const char *rel)
 		} else if (!may_be_file(v[i].type)) {
 			report(j, sub, 0, "not a regular file");
 		} else {
-			rc = add_path(j, sub, dirfd, v[i].name);
+			rc = add_path(j, sub, k.ok != NULL && k.ok[i] ?
+			    &k.keys[i] : NULL);
 		}
 		free(sub);
 	}
+	free(k.keys);
+	free(k.ok);
 	free_entries(v, n);
 	close(dirfd);
 	return rc;
@@ -549,15 +598,58 @@ load_one(struct job *j, size_t i)
 		*j->errs[i] = err;
 }
 
-static void *
-load_some(void *arg)
-{
-	struct job *j = arg;
+struct share {
+	void (*fn)(void *ud, size_t t, size_t nt);
+	void *ud;
+	size_t t, nt;
+};
 
-	for (size_t i = j->first; i < j->n; i += j->stride)
+static void *
+share_run(void *arg)
+{
+	struct share *w = arg;
+
+	w->fn(w->ud, w->t, w->nt);
+	return NULL;
+}
+
+/*
+ * fn(ud, t, nt) on nt threads (t = 0 on this one), each doing every nt-th
+ * of n items from its t: the CPUs share work whose items stand alone. A
+ * thread that could not start has its share done here.
+ */
+static void
+spread(size_t n, void (*fn)(void *ud, size_t t, size_t nt), void *ud)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = n < 256 || cpus < 2 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+	struct share w[8];
+	pthread_t tid[8];
+	bool started[8] = { false };
+
+	for (size_t t = 0; t < nt; t++) {
+		w[t] = (struct share){ fn, ud, t, nt };
+		if (t > 0)
+			started[t] = pthread_create(&tid[t], NULL, share_run,
+			    &w[t]) == 0;
+	}
+	fn(ud, 0, nt);
+	for (size_t t = 1; t < nt; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			fn(ud, t, nt);
+	}
+}
+
+static void
+load_some(void *ud, size_t first, size_t stride)
+{
+	struct job *j = ud;
+
+	for (size_t i = first; i < j->n; i += stride)
 		if (j->keyed == NULL || j->keyed[i] != KEY_CACHED)
 			load_one(j, i);
-	return NULL;
 }
 
 /*
@@ -568,28 +660,7 @@ load_some(void *arg)
 static void
 load_all(struct job *j)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = j->n < 256 || cpus < 2 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
-	pthread_t tid[8];
-	bool started[8] = { false };
-	struct job w[8];
-
-	for (size_t t = 0; t < nt; t++) {
-		w[t] = *j;
-		w[t].first = t;
-		w[t].stride = nt;
-		if (t > 0)
-			started[t] = pthread_create(&tid[t], NULL, load_some,
-			    &w[t]) == 0;
-	}
-	load_some(&w[0]);
-	/* A worker that could not start has its share done here. */
-	for (size_t t = 1; t < nt; t++) {
-		if (started[t])
-			pthread_join(tid[t], NULL);
-		else
-			load_some(&w[t]);
-	}
+	spread(j->n, load_some, j);
 }
 
 struct under {
