@@ -64,9 +64,12 @@ static void
 evict_newcomer(struct store *s, struct store *prev, const struct release *r,
     scan_error_fn *on_error, void *ud)
 {
-	struct release *other = store_get_id(s, r->id), *held;
+	struct release *other, *held;
 
-	if (other == NULL || prev == NULL || strcmp(other->path, r->path) == 0 ||
+	/* No previous state (a start): no look-up of r's id either. */
+	if (prev == NULL || store_count(prev) == 0 ||
+	    (other = store_get_id(s, r->id)) == NULL ||
+	    strcmp(other->path, r->path) == 0 ||
 	    (held = store_get_id(prev, r->id)) == NULL ||
 	    strcmp(held->path, r->path) != 0)
 		return;
