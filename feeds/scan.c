@@ -351,6 +351,9 @@ by_entry_name(const void *a, const void *b)
 	    *q = (const unsigned char *)y->name;
 	int cp, cq;
 
+	/* Two files (most of a big folder): their names are the order. */
+	if (x->type != DT_DIR && y->type != DT_DIR)
+		return strcmp(x->name, y->name);
 	for (; *p != '\0' && *p == *q; p++, q++)
 		;
 	cp = *p != '\0' ? *p : x->type == DT_DIR ? '/' : 0;
