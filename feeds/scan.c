@@ -734,17 +734,102 @@ count_error(void *ud, const char *relpath, const struct release_error *err)
 }
 
 /*
+ * A slice of the probe: the cached bytes of up to PROBE_SLICE files,
+ * copied out of the cache (valid there only until its next find), to be
+ * unpacked on the CPUs (a tenth of a restart on one).
+ */
+#define PROBE_SLICE	4096
+
+struct slice {
+	struct job *j;
+	const struct scan_cache *cache;
+	size_t first, n;		/* files first..first+n-1 */
+	unsigned char *bytes;		/* their bytes, one after another */
+	size_t used, cap;
+	size_t off[PROBE_SLICE], len[PROBE_SLICE];
+	bool has[PROBE_SLICE];
+	struct release_error err[PROBE_SLICE];
+};
+
+/* Copy the bytes b (len) of file first+k in. Returns 0, or -1: no room. */
+static int
+slice_add(struct slice *sl, size_t k, const void *b, size_t len)
+{
+	if (sl->used + len > sl->cap) {
+		size_t cap = (sl->used + len) * 2;
+		unsigned char *v = realloc(sl->bytes, cap);
+
+		if (v == NULL)
+			return -1;
+		sl->bytes = v;
+		sl->cap = cap;
+	}
+	memcpy(sl->bytes + sl->used, b, len);
+	sl->off[k] = sl->used;
+	sl->len[k] = len;
+	sl->has[k] = true;
+	sl->used += len;
+	return 0;
+}
+
+static void
+unpack_some(void *ud, size_t first, size_t stride)
+{
+	struct slice *sl = ud;
+
+	for (size_t k = first; k < sl->n; k += stride)
+		if (sl->has[k])
+			sl->j->rs[sl->first + k] = sl->cache->unpack(
+			    sl->cache->ud, sl->j->paths[sl->first + k],
+			    sl->bytes + sl->off[k], sl->len[k], &sl->err[k]);
+}
+
+/*
  * Take from the cache each file whose key it knows (keyed by the walk),
- * in path order; the rest are read (and put in the cache).
+ * asked in path order; the rest are read (and put in the cache). Out of
+ * memory: the files not taken yet are read.
  */
 static void
 probe(struct job *j, const struct scan_cache *cache)
 {
-	for (size_t i = 0; i < j->n; i++)
-		if (j->keyed[i] == KEY_READ && (j->rs[i] = cache->get(
-		    cache->ud, j->paths[i], &j->keys[i])) != NULL)
-			j->keyed[i] = KEY_CACHED;
-	cache->get(cache->ud, NULL, NULL);
+	struct slice *sl = calloc(1, sizeof(*sl));
+	const void *b;
+	size_t len;
+
+	for (size_t i = 0; sl != NULL && i < j->n; i += sl->n) {
+		sl->j = j;
+		sl->cache = cache;
+		sl->first = i;
+		sl->n = j->n - i < PROBE_SLICE ? j->n - i : PROBE_SLICE;
+		sl->used = 0;
+		memset(sl->has, 0, sizeof(sl->has));
+		for (size_t k = 0; k < sl->n; k++)
+			if (j->keyed[i + k] == KEY_READ && (b = cache->find(
+			    cache->ud, j->paths[i + k], &j->keys[i + k],
+			    &len)) != NULL && slice_add(sl, k, b, len) < 0) {
+				release_error_oom(&sl->err[k]);
+				cache->rejected(cache->ud, j->paths[i + k],
+				    &sl->err[k]);
+				sl->n = k;	/* the rest are read */
+				break;
+			}
+		spread(sl->n, unpack_some, sl);
+		for (size_t k = 0; k < sl->n; k++) {
+			if (!sl->has[k])
+				continue;
+			if (j->rs[i + k] != NULL)
+				j->keyed[i + k] = KEY_CACHED;
+			else
+				cache->rejected(cache->ud, j->paths[i + k],
+				    &sl->err[k]);
+		}
+		if (sl->n < PROBE_SLICE && i + sl->n < j->n)
+			break;	/* out of memory */
+	}
+	cache->find(cache->ud, NULL, NULL, NULL);
+	if (sl != NULL)
+		free(sl->bytes);
+	free(sl);
 }
 
 /* Whether the walk listed the paths in byte order (list_dir's order). */

@@ -213,6 +213,27 @@ class ReworkTest(tp.PingCase):
 		self.assertEqual(changed(before, self.settled()), [])
 		self.assertEqual(self.scans(), [(n, n, 0)])
 
+	def test_restart_reads_a_file_whose_cached_row_is_damaged(self):
+		"""Cached bytes it cannot unpack (unpacked apart from the
+		walk, on the CPUs): that file is read, the rest come from the
+		cache, and nothing changes."""
+		import sqlite3
+		self.start_and_deliver([(self.rcv, '/hook')])
+		before = self.settled()
+		(n, found, read), = self.scans()
+		self.sigterm()
+		db = sqlite3.connect(self.ws.path('state', 'feedpubd.db'))
+		with db:
+			cur = db.execute("UPDATE release_cache SET meta = x'ff00' "
+				"WHERE path = CAST('ost-02.md' AS BLOB)")
+			self.assertEqual(cur.rowcount, 1)
+		db.close()
+		self.launch()
+		self.wait(lambda: self.daemon.publish_count() >= 1,
+			'the first publish after the restart')
+		self.assertEqual(changed(before, self.settled()), [])
+		self.assertEqual(self.scans(), [(n, n - 1, 1)])
+
 	def test_restart_rewrites_nothing_and_pings_nobody(self):
 		self.start_and_deliver([(self.rcv, '/hook')])
 		before = self.settled()
