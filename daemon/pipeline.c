@@ -5,6 +5,7 @@
 #include "pipeline.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,30 +408,79 @@ remember_one(struct release *r, void *ud)
 }
 
 /*
- * The store's releases sorted by a key of theirs (id or path), the key
- * beside each: a sort of 100,000 that read it through the release took a
- * tenth of a restart, a cache miss more per comparison. Adopting or
- * remembering one changes neither key: the others' entries stay good.
+ * A whole-store walk of the history: each row's release is looked up in
+ * the store's table (by id or by path, O(1)), not found in a copy of the
+ * store sorted by that key (two sorts of N keys were an eighth of a
+ * restart, and grew as N log N). Those the walk found are kept, so that
+ * the rest (no row in the history: new files) can be done after it, in
+ * key order, as a merged walk did them.
+ */
+struct hist_walk {
+	struct pipeline *p;
+	struct release **found;		/* room for the whole store */
+	size_t n, total;
+	bool by_path;
+};
+
+/* w ready for a walk of p's store, or -1 when out of memory. */
+static int
+hist_walk_init(struct pipeline *p, struct hist_walk *w, bool by_path)
+{
+	*w = (struct hist_walk){ .p = p, .total = store_count(p->store),
+	    .by_path = by_path };
+	w->found = malloc(w->total * sizeof(*w->found) + 1);
+	return w->found == NULL ? -1 : 0;
+}
+
+/* The release a row is about (NULL: none), kept as found. */
+static struct release *
+hist_find(struct hist_walk *w, const char *key)
+{
+	struct release *r = w->by_path ? store_get(w->p->store, key) :
+	    store_get_id(w->p->store, key);
+
+	/* A row's key comes once (state.h's walks): so does its release. */
+	if (r != NULL && w->n < w->total)
+		w->found[w->n++] = r;
+	return r;
+}
+
+/*
+ * A release with a key of its (id or path) beside it, to sort by: read
+ * through the release, it cost a cache miss more per comparison.
  */
 struct keyed {
 	const char *key;
 	struct release *r;
 };
 
-struct keyed_walk {
-	struct pipeline *p;
+struct rest {
 	struct keyed *v;
-	size_t n, i;
+	size_t n;
+	struct release *const *found;	/* sorted by address */
+	size_t nfound;
 	bool by_path;
 };
 
-static void
-collect(struct release *r, void *ud)
+static int
+by_address(const void *a, const void *b)
 {
-	struct keyed_walk *w = ud;
+	uintptr_t x = (uintptr_t)*(struct release *const *)a,
+	    y = (uintptr_t)*(struct release *const *)b;
 
-	w->v[w->n].key = w->by_path ? r->path : r->id;
-	w->v[w->n++].r = r;
+	return x < y ? -1 : x > y;
+}
+
+static void
+collect_rest(struct release *r, void *ud)
+{
+	struct rest *u = ud;
+
+	if (bsearch(&r, u->found, u->nfound, sizeof(*u->found),
+	    by_address) != NULL)
+		return;
+	u->v[u->n].key = u->by_path ? r->path : r->id;
+	u->v[u->n++].r = r;
 }
 
 static int
@@ -440,59 +490,72 @@ by_key(const void *a, const void *b)
 	    ((const struct keyed *)b)->key);
 }
 
-/* w->v sorted (free it), or -1 when out of memory. */
+/*
+ * The store's releases the walk w did not find, sorted by its key, in
+ * *v (free it): *n of them, or -1 when out of memory. None at a restart
+ * with nothing new: no pass over the store then.
+ */
 static int
-sort_store(struct pipeline *p, struct keyed_walk *w, bool by_path)
+hist_rest(struct hist_walk *w, struct keyed **v, size_t *n)
 {
-	*w = (struct keyed_walk){ .p = p, .by_path = by_path };
-	if ((w->v = malloc(store_count(p->store) * sizeof(*w->v) + 1)) ==
-	    NULL)
+	struct rest u = { .found = w->found, .nfound = w->n,
+	    .by_path = w->by_path };
+
+	*v = NULL;
+	*n = 0;
+	if (w->n == w->total)
+		return 0;
+	if ((u.v = malloc((w->total - w->n) * sizeof(*u.v))) == NULL)
 		return -1;
-	store_foreach(p->store, collect, w);
-	qsort(w->v, w->n, sizeof(*w->v), by_key);
+	qsort(w->found, w->n, sizeof(*w->found), by_address);
+	store_foreach(w->p->store, collect_rest, &u);
+	qsort(u.v, u.n, sizeof(*u.v), by_key);
+	*v = u.v;
+	*n = u.n;
 	return 0;
 }
 
-/* The store's releases in id order, merged with the history's rows. */
 static int
 remember_row(void *ud, const char *id, const struct seen_release *was)
 {
-	struct keyed_walk *w = ud;
-	int c = -1;
+	struct hist_walk *w = ud;
+	struct release *r = hist_find(w, id);
 
-	while (w->i < w->n && (c = strcmp(w->v[w->i].key, id)) < 0)
-		remember_from(w->p, w->v[w->i++].r, true, NULL);
-	if (c == 0)
-		remember_from(w->p, w->v[w->i++].r, true, was);
-	return w->i == w->n || w->p->history_unread;
+	if (r != NULL)
+		remember_from(w->p, r, true, was);
+	return w->n == w->total || w->p->history_unread;
 }
 
 /*
- * remember() for the whole store, in id order, with one walk of the
- * history instead of a look-up per release (a fifth of a restart's time
+ * remember() for the whole store, with one walk of the history (in id
+ * order) instead of a look-up per release (a fifth of a restart's time
  * at 100,000). A walk that fails is the first failure to read it.
  */
 static void
 remember_all(struct pipeline *p)
 {
-	struct keyed_walk w;
+	struct hist_walk w;
+	struct keyed *v;
+	size_t n;
 
 	if (p->st == NULL || p->history_unread)
 		return;
-	if (sort_store(p, &w, false) < 0) {
+	if (hist_walk_init(p, &w, false) < 0) {
 		store_foreach(p->store, remember_one, p);	/* any order */
 		return;
 	}
-	switch (w.n > 0 ? state_release_each(p->st, remember_row, &w) : 1) {
-	case 0:		/* the rest are ids the history has not */
-		while (w.i < w.n)
-			remember_from(p, w.v[w.i++].r, true, NULL);
-		break;
-	case -1:
+	if ((w.total > 0 ? state_release_each(p->st, remember_row, &w) : 1) <
+	    0)
 		p->history_unread = true;
-		break;
+	else if (hist_rest(&w, &v, &n) < 0)
+		store_foreach(p->store, remember_one, p);	/* looked up */
+	else {
+		/* Ids the history has not (or the walk stopped short of). */
+		for (size_t i = 0; i < n; i++)
+			remember_from(p, v[i].r, true, NULL);
+		free(v);
 	}
-	free(w.v);
+	free(w.found);
 }
 
 /*
@@ -742,40 +805,45 @@ adopt(struct pipeline *p, const char *relpath)
 		adopt_release(p, r, false, NULL);
 }
 
-/* The store's releases in path order, merged with the history's paths. */
 static int
 adopt_row(void *ud, const char *path, const char *id)
 {
-	struct keyed_walk *w = ud;
-	int c = -1;
+	struct hist_walk *w = ud;
+	struct release *r = hist_find(w, path);
 
-	while (w->i < w->n && (c = strcmp(w->v[w->i].key, path)) < 0)
-		adopt_release(w->p, w->v[w->i++].r, true, NULL);
-	if (c == 0)
-		adopt_release(w->p, w->v[w->i++].r, true, id);
-	return w->i == w->n;
+	if (r != NULL)
+		adopt_release(w->p, r, true, id);
+	return w->n == w->total;
 }
 
 /*
- * adopt() for every release of the store (a full rescan), in path order,
- * with one walk of the history's paths instead of a look-up per release
- * (a quarter of a restart's time at 100,000). When the walk fails, the
- * rest look theirs up, as adopt() does. An entry is not read again once
- * adopted (a failed put frees its release).
+ * adopt() for every release of the store (a full rescan), with one walk
+ * of the history's paths instead of a look-up per release (a quarter of
+ * a restart's time at 100,000); those it has no row for after it, in path
+ * order (of two new files with one old text, the first takes its id).
+ * When the walk fails, the rest look theirs up, as adopt() does. A
+ * release adopted keeps its address (a failed put frees it: it is out of
+ * the store, so never among the rest).
  */
 static void
 adopt_all(struct pipeline *p)
 {
-	struct keyed_walk w;
+	struct hist_walk w;
+	struct keyed *v;
+	size_t n;
+	int rc = 0;
 
-	if (p->st == NULL || p->history_unread || sort_store(p, &w, true) < 0)
+	if (p->st == NULL || p->history_unread || hist_walk_init(p, &w,
+	    true) < 0)
 		return;		/* out of memory: no renames now */
-	if (w.n > 0 && state_held_each(p->st, adopt_row, &w) == 0)
-		while (w.i < w.n)	/* paths the history has not */
-			adopt_release(p, w.v[w.i++].r, true, NULL);
-	for (; w.i < w.n; w.i++)
-		adopt_release(p, w.v[w.i].r, false, NULL);
-	free(w.v);
+	if (w.total > 0)
+		rc = state_held_each(p->st, adopt_row, &w);
+	if (hist_rest(&w, &v, &n) == 0) {
+		for (size_t i = 0; i < n; i++)
+			adopt_release(p, v[i].r, rc >= 0, NULL);
+		free(v);
+	}
+	free(w.found);
 }
 
 /* ---- reading ---------------------------------------------------------- */

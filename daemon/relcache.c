@@ -8,25 +8,37 @@
 #include "feeds/relpack.h"
 #include "log.h"
 
-static struct release *
-get(void *ud, const char *relpath, const struct scan_key *key)
+static const void *
+find(void *ud, const char *relpath, const struct scan_key *key, size_t *len)
 {
 	struct relcache *rc = ud;
-	struct release_error err = { .line = 0 };
-	struct release *r = NULL;
-	const void *b;
-	size_t len = 0;
+	const void *b = state_cache_find(rc->c, relpath, key, len);
 
-	if ((b = state_cache_find(rc->c, relpath, key, &len)) == NULL)
-		return NULL;
-	/* Bytes it cannot take (or a medium gone): the file is read. */
-	if (relpack_unpack(rc->m, rc->root, relpath, b, len, &r, &err) < 0) {
-		log_debug("%s: not from the cache: %s", log_esc(relpath),
-		    log_esc(err.msg));
-		return NULL;
-	}
-	rc->found++;
-	return r;
+	rc->found += b != NULL;
+	return b;
+}
+
+/* From any thread: relpack_unpack() touches nothing shared. */
+static struct release *
+unpack(void *ud, const char *relpath, const void *b, size_t len,
+    struct release_error *err)
+{
+	struct relcache *rc = ud;
+	struct release *r = NULL;
+
+	return relpack_unpack(rc->m, rc->root, relpath, b, len, &r, err) < 0 ?
+	    NULL : r;
+}
+
+/* Bytes it cannot take (or a medium gone): the file is read. */
+static void
+rejected(void *ud, const char *relpath, const struct release_error *err)
+{
+	struct relcache *rc = ud;
+
+	rc->found--;
+	log_debug("%s: not from the cache: %s", log_esc(relpath),
+	    log_esc(err->msg));
 }
 
 static void
@@ -51,7 +63,7 @@ relcache_open(struct relcache *rc, struct state *st,
 	if (st == NULL || (rc->c = state_cache_open(st,
 	    relpack_meta_key(m, root))) == NULL)
 		return NULL;
-	rc->sc = (struct scan_cache){ get, put, rc };
+	rc->sc = (struct scan_cache){ find, unpack, rejected, put, rc };
 	return &rc->sc;
 }
 

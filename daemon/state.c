@@ -30,7 +30,7 @@ enum stmt {
 	S_HUB_NTOPIC, S_HUB_NHOST, S_HUB_EXPIRE, S_HUB_NEXT, S_HUB_COUNT,
 	S_HUB_QUEUE, S_REL_TEXT, S_DIGEST, S_META_GET, S_META_SET,
 	S_META_DEL, S_SKIP_CLEAR, S_SKIP_ADD, S_SKIP_LIST, S_TEXT_PUT,
-	S_TEXT_DEL, S_REL_EACH, S_HELD_EACH, S_NSTMTS
+	S_TEXT_DEL, S_REL_EACH, S_HELD_EACH, S_TEXT_EACH, S_NSTMTS
 };
 
 /*
@@ -79,10 +79,15 @@ static const char *const sql[S_NSTMTS] = {
 	 * releases_path (which holds the id) for paths. Only blob paths,
 	 * the only ones S_HELD's blob key can equal (blobs sort last).
 	 */
+	/*
+	 * Whether a row has a text is S_TEXT_EACH's walk beside it, in the
+	 * same order (column 7 stands in): an EXISTS per row looked each up
+	 * in the index again, a tenth of a restart.
+	 */
 	[S_REL_EACH] = "SELECT published, published_off, updated, "
-	    "updated_off, digest, has_date, path, "
-	    "EXISTS (SELECT 1 FROM release_texts t WHERE t.id = releases.id), "
-	    "id FROM releases ORDER BY id",
+	    "updated_off, digest, has_date, path, 0, id FROM releases "
+	    "ORDER BY id",
+	[S_TEXT_EACH] = "SELECT id FROM release_texts ORDER BY id",
 	[S_HELD_EACH] = "SELECT path, id FROM releases WHERE path >= X'' "
 	    "ORDER BY path, id",
 	[S_REL_TEXT] = "SELECT text FROM release_texts WHERE id = ?1",
@@ -1040,10 +1045,32 @@ struct walker {
 	state_release_fn *rel;
 	state_held_fn *held;
 	void *ud;
+	sqlite3_stmt *texts;	/* rel: the ids with a text, beside it */
+	int trc;		/* texts' last step: SQLITE_ROW while on one */
 };
 
+/*
+ * Whether id has a text: w->texts stepped up to it (ids come in order,
+ * so once each). A step that fails reads as no text, as an EXISTS that
+ * failed would have failed the walk: the row is saved again with it.
+ */
+static bool
+has_text(struct walker *w, const char *id)
+{
+	int c = -1;
+
+	while (w->trc == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(w->texts, 0);
+
+		if (t != NULL && (c = strcmp(t, id)) >= 0)
+			break;
+		w->trc = sqlite3_step(w->texts);
+	}
+	return w->trc == SQLITE_ROW && c == 0;
+}
+
 static int
-give_row(sqlite3_stmt *q, const struct walker *w)
+give_row(sqlite3_stmt *q, struct walker *w)
 {
 	struct seen_release r = { .path = NULL };
 	const char *id;
@@ -1055,6 +1082,8 @@ give_row(sqlite3_stmt *q, const struct walker *w)
 		    id);
 	}
 	seen_row(q, &r);
+	r.has_text = has_text(w, (const char *)
+	    sqlite3_column_text(q, 8));
 	if (sqlite3_column_type(q, 6) == SQLITE_BLOB)
 		r.path = (const char *)sqlite3_column_text(q, 6);
 	return w->rel(w->ud, (const char *)sqlite3_column_text(q, 8), &r);
@@ -1069,7 +1098,7 @@ give_row(sqlite3_stmt *q, const struct walker *w)
  */
 static int
 walk(struct state *st, sqlite3_stmt *q, int kcol, const char *what,
-    const struct walker *w)
+    struct walker *w)
 {
 	char *last = NULL;
 	size_t cap = 0;
@@ -1113,9 +1142,15 @@ walk(struct state *st, sqlite3_stmt *q, int kcol, const char *what,
 int
 state_release_each(struct state *st, state_release_fn *fn, void *ud)
 {
-	struct walker w = { .rel = fn, .ud = ud };
+	struct walker w = { .rel = fn, .ud = ud,
+	    .texts = st->stmt[S_TEXT_EACH] };
+	int rc;
 
-	return walk(st, st->stmt[S_REL_EACH], 8, "read release history", &w);
+	sqlite3_reset(w.texts);
+	w.trc = sqlite3_step(w.texts);
+	rc = walk(st, st->stmt[S_REL_EACH], 8, "read release history", &w);
+	sqlite3_reset(w.texts);
+	return rc;
 }
 
 int

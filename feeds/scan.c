@@ -64,9 +64,12 @@ static void
 evict_newcomer(struct store *s, struct store *prev, const struct release *r,
     scan_error_fn *on_error, void *ud)
 {
-	struct release *other = store_get_id(s, r->id), *held;
+	struct release *other, *held;
 
-	if (other == NULL || prev == NULL || strcmp(other->path, r->path) == 0 ||
+	/* No previous state (a start): no look-up of r's id either. */
+	if (prev == NULL || store_count(prev) == 0 ||
+	    (other = store_get_id(s, r->id)) == NULL ||
+	    strcmp(other->path, r->path) == 0 ||
 	    (held = store_get_id(prev, r->id)) == NULL ||
 	    strcmp(held->path, r->path) != 0)
 		return;
@@ -238,27 +241,52 @@ struct job {
 	size_t nbad;
 	scan_error_fn *on_error;
 	void *ud;
-	size_t stride, first;	/* a worker loads first, first+stride... */
+	bool want_keys;		/* a cache: key each file as it is listed */
 	struct scan_key *keys;	/* with a cache: of each path */
 	unsigned char *keyed;	/* KEY_* of each path */
 };
 
 enum { KEY_NONE, KEY_READ, KEY_CACHED };
 
-static int
-add_path(struct job *j, const char *rel)
-{
-	if (j->n == j->cap) {
-		size_t cap = j->cap ? j->cap * 2 : 256;
-		char **v = realloc(j->paths, cap * sizeof(*v));
+static bool key_of(int dirfd, const char *root, const char *relpath,
+    struct scan_key *k);
 
-		if (v == NULL)
+/* Room for cap paths (and their keys, if wanted). */
+static int
+grow_paths(struct job *j, size_t cap)
+{
+	char **v = realloc(j->paths, cap * sizeof(*v));
+	struct scan_key *k;
+	unsigned char *kd;
+
+	if (v == NULL)
+		return -1;
+	j->paths = v;
+	if (j->want_keys) {
+		if ((k = realloc(j->keys, cap * sizeof(*k))) == NULL)
 			return -1;
-		j->paths = v;
-		j->cap = cap;
+		j->keys = k;
+		if ((kd = realloc(j->keyed, cap)) == NULL)
+			return -1;
+		j->keyed = kd;
 	}
+	j->cap = cap;
+	return 0;
+}
+
+/* The file rel, with its key when the job wants keys (NULL: none). */
+static int
+add_path(struct job *j, const char *rel, const struct scan_key *key)
+{
+	if (j->n == j->cap && grow_paths(j, j->cap ? j->cap * 2 : 256) < 0)
+		return -1;
 	if ((j->paths[j->n] = strdup(rel)) == NULL)
 		return -1;
+	if (j->want_keys) {
+		j->keyed[j->n] = key != NULL ? KEY_READ : KEY_NONE;
+		if (key != NULL)
+			j->keys[j->n] = *key;
+	}
 	j->n++;
 	return 0;
 }
@@ -310,11 +338,27 @@ struct entry {
 	unsigned char type;	/* DT_DIR, DT_REG, DT_LNK, ... */
 };
 
+/*
+ * Names as their paths sort: a folder's name as if it ended in '/', so
+ * "2019-x" (its files "2019-x/...") comes before "2019" ("2019/...").
+ * A walk in this order lists the whole paths in byte order.
+ */
 static int
 by_entry_name(const void *a, const void *b)
 {
-	return strcmp(((const struct entry *)a)->name,
-	    ((const struct entry *)b)->name);
+	const struct entry *x = a, *y = b;
+	const unsigned char *p = (const unsigned char *)x->name,
+	    *q = (const unsigned char *)y->name;
+	int cp, cq;
+
+	/* Two files (most of a big folder): their names are the order. */
+	if (x->type != DT_DIR && y->type != DT_DIR)
+		return strcmp(x->name, y->name);
+	for (; *p != '\0' && *p == *q; p++, q++)
+		;
+	cp = *p != '\0' ? *p : x->type == DT_DIR ? '/' : 0;
+	cq = *q != '\0' ? *q : y->type == DT_DIR ? '/' : 0;
+	return cp - cq;
 }
 
 static void
@@ -415,6 +459,49 @@ link_out_to_dir(const struct job *j, int dirfd, const char *name,
 	return false;
 }
 
+static void spread(size_t n, void (*fn)(void *ud, size_t t, size_t nt),
+    void *ud);
+
+/*
+ * The keys of a folder's entries that may be release files, by their
+ * names in the folder (a stat of the whole path from the root walked
+ * every folder of it again), on the CPUs: a stat per file was a fifth of
+ * a restart. ok[i]: entry i has a key.
+ */
+struct keying {
+	int dirfd;
+	const struct entry *v;
+	size_t n;
+	struct scan_key *keys;
+	bool *ok;
+};
+
+static void
+key_some(void *ud, size_t first, size_t stride)
+{
+	struct keying *k = ud;
+
+	for (size_t i = first; i < k->n; i += stride)
+		k->ok[i] = k->v[i].type != DT_DIR && may_be_file(k->v[i].type) &&
+		    wanted(k->v[i].name) && key_of(k->dirfd, NULL,
+		    k->v[i].name, &k->keys[i]);
+}
+
+/* Keys for the n entries v of dirfd, or -1 when out of memory. */
+static int
+key_entries(int dirfd, const struct entry *v, size_t n, struct keying *k)
+{
+	*k = (struct keying){ dirfd, v, n, malloc(n * sizeof(*k->keys) + 1),
+	    calloc(n + 1, sizeof(*k->ok)) };
+	if (k->keys == NULL || k->ok == NULL) {
+		free(k->keys);
+		free(k->ok);
+		return -1;
+	}
+	spread(n, key_some, k);
+	return 0;
+}
+
 /*
  * Walk the folder dirfd (closed here), rel under the root, relative to
  * the parent's descriptor all the way down, so depth is no limit for the
@@ -427,6 +514,7 @@ static int
 walk_fd(struct job *j, int dirfd, const char *rel)
 {
 	struct entry *v;
+	struct keying k = { .ok = NULL };
 	size_t n, root_len = strlen(j->root);
 	int rc = 0;
 
@@ -435,6 +523,11 @@ walk_fd(struct job *j, int dirfd, const char *rel)
 
 		close(dirfd);
 		return dir_failed(j, rel, e);
+	}
+	if (j->want_keys && key_entries(dirfd, v, n, &k) < 0) {
+		free_entries(v, n);
+		close(dirfd);
+		return -1;
 	}
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		char *sub;
@@ -467,10 +560,13 @@ walk_fd(struct job *j, int dirfd, const char *rel)
 		} else if (!may_be_file(v[i].type)) {
 			report(j, sub, 0, "not a regular file");
 		} else {
-			rc = add_path(j, sub);
+			rc = add_path(j, sub, k.ok != NULL && k.ok[i] ?
+			    &k.keys[i] : NULL);
 		}
 		free(sub);
 	}
+	free(k.keys);
+	free(k.ok);
 	free_entries(v, n);
 	close(dirfd);
 	return rc;
@@ -508,15 +604,58 @@ load_one(struct job *j, size_t i)
 		*j->errs[i] = err;
 }
 
-static void *
-load_some(void *arg)
-{
-	struct job *j = arg;
+struct share {
+	void (*fn)(void *ud, size_t t, size_t nt);
+	void *ud;
+	size_t t, nt;
+};
 
-	for (size_t i = j->first; i < j->n; i += j->stride)
+static void *
+share_run(void *arg)
+{
+	struct share *w = arg;
+
+	w->fn(w->ud, w->t, w->nt);
+	return NULL;
+}
+
+/*
+ * fn(ud, t, nt) on nt threads (t = 0 on this one), each doing every nt-th
+ * of n items from its t: the CPUs share work whose items stand alone. A
+ * thread that could not start has its share done here.
+ */
+static void
+spread(size_t n, void (*fn)(void *ud, size_t t, size_t nt), void *ud)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = n < 256 || cpus < 2 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
+	struct share w[8];
+	pthread_t tid[8];
+	bool started[8] = { false };
+
+	for (size_t t = 0; t < nt; t++) {
+		w[t] = (struct share){ fn, ud, t, nt };
+		if (t > 0)
+			started[t] = pthread_create(&tid[t], NULL, share_run,
+			    &w[t]) == 0;
+	}
+	fn(ud, 0, nt);
+	for (size_t t = 1; t < nt; t++) {
+		if (started[t])
+			pthread_join(tid[t], NULL);
+		else
+			fn(ud, t, nt);
+	}
+}
+
+static void
+load_some(void *ud, size_t first, size_t stride)
+{
+	struct job *j = ud;
+
+	for (size_t i = first; i < j->n; i += stride)
 		if (j->keyed == NULL || j->keyed[i] != KEY_CACHED)
 			load_one(j, i);
-	return NULL;
 }
 
 /*
@@ -527,28 +666,7 @@ load_some(void *arg)
 static void
 load_all(struct job *j)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t nt = j->n < 256 || cpus < 2 ? 1 : cpus > 8 ? 8 : (size_t)cpus;
-	pthread_t tid[8];
-	bool started[8] = { false };
-	struct job w[8];
-
-	for (size_t t = 0; t < nt; t++) {
-		w[t] = *j;
-		w[t].first = t;
-		w[t].stride = nt;
-		if (t > 0)
-			started[t] = pthread_create(&tid[t], NULL, load_some,
-			    &w[t]) == 0;
-	}
-	load_some(&w[0]);
-	/* A worker that could not start has its share done here. */
-	for (size_t t = 1; t < nt; t++) {
-		if (started[t])
-			pthread_join(tid[t], NULL);
-		else
-			load_some(&w[t]);
-	}
+	spread(j->n, load_some, j);
 }
 
 struct under {
@@ -616,33 +734,112 @@ count_error(void *ud, const char *relpath, const struct release_error *err)
 }
 
 /*
- * Take from the cache each file whose key it knows, in path order; the
- * rest are read (and keyed, to be put in the cache). Out of memory or
- * without the root: no cache, every file is read.
+ * A slice of the probe: the cached bytes of up to PROBE_SLICE files,
+ * copied out of the cache (valid there only until its next find), to be
+ * unpacked on the CPUs (a tenth of a restart on one).
+ */
+#define PROBE_SLICE	4096
+
+struct slice {
+	struct job *j;
+	const struct scan_cache *cache;
+	size_t first, n;		/* files first..first+n-1 */
+	unsigned char *bytes;		/* their bytes, one after another */
+	size_t used, cap;
+	size_t off[PROBE_SLICE], len[PROBE_SLICE];
+	bool has[PROBE_SLICE];
+	struct release_error err[PROBE_SLICE];
+};
+
+/* Copy the bytes b (len) of file first+k in. Returns 0, or -1: no room. */
+static int
+slice_add(struct slice *sl, size_t k, const void *b, size_t len)
+{
+	if (sl->used + len > sl->cap) {
+		size_t cap = (sl->used + len) * 2;
+		unsigned char *v = realloc(sl->bytes, cap);
+
+		if (v == NULL)
+			return -1;
+		sl->bytes = v;
+		sl->cap = cap;
+	}
+	memcpy(sl->bytes + sl->used, b, len);
+	sl->off[k] = sl->used;
+	sl->len[k] = len;
+	sl->has[k] = true;
+	sl->used += len;
+	return 0;
+}
+
+static void
+unpack_some(void *ud, size_t first, size_t stride)
+{
+	struct slice *sl = ud;
+
+	for (size_t k = first; k < sl->n; k += stride)
+		if (sl->has[k])
+			sl->j->rs[sl->first + k] = sl->cache->unpack(
+			    sl->cache->ud, sl->j->paths[sl->first + k],
+			    sl->bytes + sl->off[k], sl->len[k], &sl->err[k]);
+}
+
+/*
+ * Take from the cache each file whose key it knows (keyed by the walk),
+ * asked in path order; the rest are read (and put in the cache). Out of
+ * memory: the files not taken yet are read.
  */
 static void
 probe(struct job *j, const struct scan_cache *cache)
 {
-	int fd = open(j->root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	struct slice *sl = calloc(1, sizeof(*sl));
+	const void *b;
+	size_t len;
 
-	if (fd < 0 || (j->keys = calloc(j->n, sizeof(*j->keys))) == NULL ||
-	    (j->keyed = calloc(j->n, 1)) == NULL) {
-		free(j->keys);
-		j->keys = NULL;
-		if (fd >= 0)
-			close(fd);
-		return;
+	for (size_t i = 0; sl != NULL && i < j->n; i += sl->n) {
+		sl->j = j;
+		sl->cache = cache;
+		sl->first = i;
+		sl->n = j->n - i < PROBE_SLICE ? j->n - i : PROBE_SLICE;
+		sl->used = 0;
+		memset(sl->has, 0, sizeof(sl->has));
+		for (size_t k = 0; k < sl->n; k++)
+			if (j->keyed[i + k] == KEY_READ && (b = cache->find(
+			    cache->ud, j->paths[i + k], &j->keys[i + k],
+			    &len)) != NULL && slice_add(sl, k, b, len) < 0) {
+				release_error_oom(&sl->err[k]);
+				cache->rejected(cache->ud, j->paths[i + k],
+				    &sl->err[k]);
+				sl->n = k;	/* the rest are read */
+				break;
+			}
+		spread(sl->n, unpack_some, sl);
+		for (size_t k = 0; k < sl->n; k++) {
+			if (!sl->has[k])
+				continue;
+			if (j->rs[i + k] != NULL)
+				j->keyed[i + k] = KEY_CACHED;
+			else
+				cache->rejected(cache->ud, j->paths[i + k],
+				    &sl->err[k]);
+		}
+		if (sl->n < PROBE_SLICE && i + sl->n < j->n)
+			break;	/* out of memory */
 	}
-	for (size_t i = 0; i < j->n; i++) {
-		if (!key_of(fd, j->root, j->paths[i], &j->keys[i]))
-			continue;
-		j->keyed[i] = KEY_READ;
-		if ((j->rs[i] = cache->get(cache->ud, j->paths[i],
-		    &j->keys[i])) != NULL)
-			j->keyed[i] = KEY_CACHED;
-	}
-	cache->get(cache->ud, NULL, NULL);
-	close(fd);
+	cache->find(cache->ud, NULL, NULL, NULL);
+	if (sl != NULL)
+		free(sl->bytes);
+	free(sl);
+}
+
+/* Whether the walk listed the paths in byte order (list_dir's order). */
+static bool
+in_order(char *const *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++)
+		if (strcmp(v[i - 1], v[i]) >= 0)
+			return false;
+	return true;
 }
 
 int
@@ -659,7 +856,7 @@ scan_folder_cached(const struct feed_meta *m, const char *root,
 {
 	struct tally t = { on_error, ud, 0 };
 	struct job j = { .m = m, .root = root, .on_error = count_error,
-	    .ud = &t };
+	    .ud = &t, .want_keys = cache != NULL };
 	struct release_error oom;
 	bool nomem = false;
 	int rc = 0;
@@ -674,9 +871,19 @@ scan_folder_cached(const struct feed_meta *m, const char *root,
 		rc = -1;
 		goto out;
 	}
-	/* "2019-x/a" before "2019/a": whole paths in byte order. */
-	if (j.n > 1)
+	/*
+	 * "2019-x/a" before "2019/a": whole paths in byte order, as the walk
+	 * lists them. Should it not, they are sorted, and their keys (in
+	 * the walk's order) are dropped: no cache then, every file is read.
+	 */
+	if (j.n > 1 && !in_order(j.paths, j.n)) {
 		qsort(j.paths, j.n, sizeof(*j.paths), by_path);
+		free(j.keys);
+		free(j.keyed);
+		j.keys = NULL;
+		j.keyed = NULL;
+		cache = NULL;
+	}
 	j.rs = calloc(j.n ? j.n : 1, sizeof(*j.rs));
 	j.errs = calloc(j.n ? j.n : 1, sizeof(*j.errs));
 	if (j.rs == NULL || j.errs == NULL) {

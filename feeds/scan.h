@@ -21,16 +21,24 @@ struct scan_key {
 
 /*
  * A cache of parsed releases the caller keeps (the daemon: in its state
- * database). get(ud, relpath, key) returns a new release of relpath (the
- * caller's from then on) when key is the one it was cached under, else
- * NULL and the file is read; it is asked in byte order of the paths, then
- * get(ud, NULL, NULL) says the asking is over. put(ud, r, key) is handed
- * each release read from a file whose key was taken before the read. Both
- * are called from the calling thread only.
+ * database). find(ud, relpath, key, &len) returns the bytes cached for
+ * relpath (len of them, valid until the next call) when key is the one
+ * it was cached under, else NULL and the file is read; it is asked in
+ * byte order of the paths, then find(ud, NULL, NULL, NULL) says the
+ * asking is over. unpack(ud, relpath, bytes, len, err) makes a new
+ * release (the caller's from then on) of bytes find() gave, or returns
+ * NULL with err set (the file is read, and rejected(ud, relpath, err) is
+ * told). put(ud, r, key) is handed each release read from a file whose
+ * key was taken before the read. unpack may be called from several
+ * threads at once; the others from the calling thread only.
  */
 struct scan_cache {
-	struct release *(*get)(void *ud, const char *relpath,
-	    const struct scan_key *key);
+	const void *(*find)(void *ud, const char *relpath,
+	    const struct scan_key *key, size_t *len);
+	struct release *(*unpack)(void *ud, const char *relpath,
+	    const void *bytes, size_t len, struct release_error *err);
+	void (*rejected)(void *ud, const char *relpath,
+	    const struct release_error *err);
 	void (*put)(void *ud, const struct release *r,
 	    const struct scan_key *key);
 	void *ud;

@@ -165,6 +165,75 @@ class ReworkTest(tp.PingCase):
 		self.assertIn('Txet mo Ost 3.', page)
 		self.assertNotIn('Text om Ost 3.', page)
 
+	def test_restart_across_folders_that_sort_apart(self):
+		"""The scan lists whole paths in byte order as it walks ("2019-a/"
+		and "2019.b/" before "2019/", "2019/" before "2019a.md") and keys
+		each file then: a walk out of that order would read every file
+		again. While it was down, one file is added (its release gets
+		its history after the walk of the history's rows), one removed,
+		one changed."""
+		tricky = [('2019-a/ett', 'Ett'), ('2019.b/tre', 'Tre'),
+			('2019/tva', 'Tva'), ('2019a', 'Fyra')]
+		for i, (rel, title) in enumerate(tricky):
+			ft.write_release(self.ws.release(rel + '.md'), release(title,
+				'2024-07-%02dT10:00:00+02:00' % (i + 1), ''))
+		self.start_and_deliver([(self.rcv, '/hook')])
+		self.settled()
+		(n, found, read), = self.scans()
+		self.sigterm()
+		self.launch()
+		self.wait(lambda: self.daemon.publish_count() >= 1,
+			'the first publish after the restart')
+		self.settled()
+		self.assertEqual(self.scans(), [(n, n, 0)])
+		self.sigterm()
+		os.unlink(self.ws.release('2019.b/tre.md'))
+		ft.write_release(self.ws.release('2019-a/fem.md'), release('Fem',
+			'2024-08-01T10:00:00+02:00', ''))
+		with open(self.ws.release('2019/tva.md'), 'a',
+				encoding='utf-8') as f:
+			f.write('Mer om Tva.\n')
+		self.launch()
+		self.wait(lambda: self.daemon.publish_count() >= 1,
+			'the first publish after the restart')
+		self.settled()
+		self.assertEqual(self.scans(), [(n, n - 2, 2)])
+		atom = dt.read_atom(self.ws)
+		self.assertIn('<title type="text">Fem</title>', atom)
+		self.assertNotIn('<title type="text">Tre</title>', atom)
+		self.assertIn('deleted-entry ref="tag:news.example.org,2000:/releases/tre"', atom)
+		self.assertIn('Mer om Tva.', open(os.path.join(self.ws.out,
+			'releases', 'tva.html'), encoding='utf-8').read())
+		# The new release's history was written: nothing to do again.
+		before = self.settled()
+		self.sigterm()
+		self.launch()
+		self.wait(lambda: self.daemon.publish_count() >= 1,
+			'the first publish after the restart')
+		self.assertEqual(changed(before, self.settled()), [])
+		self.assertEqual(self.scans(), [(n, n, 0)])
+
+	def test_restart_reads_a_file_whose_cached_row_is_damaged(self):
+		"""Cached bytes it cannot unpack (unpacked apart from the
+		walk, on the CPUs): that file is read, the rest come from the
+		cache, and nothing changes."""
+		import sqlite3
+		self.start_and_deliver([(self.rcv, '/hook')])
+		before = self.settled()
+		(n, found, read), = self.scans()
+		self.sigterm()
+		db = sqlite3.connect(self.ws.path('state', 'feedpubd.db'))
+		with db:
+			cur = db.execute("UPDATE release_cache SET meta = x'ff00' "
+				"WHERE path = CAST('ost-02.md' AS BLOB)")
+			self.assertEqual(cur.rowcount, 1)
+		db.close()
+		self.launch()
+		self.wait(lambda: self.daemon.publish_count() >= 1,
+			'the first publish after the restart')
+		self.assertEqual(changed(before, self.settled()), [])
+		self.assertEqual(self.scans(), [(n, n - 1, 1)])
+
 	def test_restart_rewrites_nothing_and_pings_nobody(self):
 		self.start_and_deliver([(self.rcv, '/hook')])
 		before = self.settled()

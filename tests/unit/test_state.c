@@ -456,6 +456,7 @@ test_wal_checkpointed_apart(void **state)
 /* What a walk gave: "id path|" (or "path id|"), at most stop rows. */
 struct walked {
 	char got[512];
+	char texts[512];	/* "id|" of each row said to have a text */
 	int calls, stop;
 	bool rewrite;		/* put each row again, dates moved */
 	int corrupt_at;		/* overwrite the file past page 1 there */
@@ -469,6 +470,9 @@ on_release(void *ud, const char *id, const struct seen_release *r)
 
 	snprintf(w->got + k, sizeof(w->got) - k, "%s %s|", id,
 	    r->path != NULL ? r->path : "-");
+	k = strlen(w->texts);
+	if (r->has_text)
+		snprintf(w->texts + k, sizeof(w->texts) - k, "%s|", id);
 	assert_false(r->same_path);
 	assert_true(w->calls < 3000);	/* not a row given again and again */
 	if (w->rewrite) {
@@ -543,10 +547,15 @@ test_history_walks(void **state)
 	snprintf(path, sizeof(path), "%s/feedpubd.db", dir);
 	sql(path, "INSERT INTO releases VALUES ('tag:f', 70, 0, 70, 0, "
 	    "zeroblob(32), 0, 'text.md')");
+	/* Texts of no row: before the first id, between two, after all. */
+	sql(path, "INSERT INTO release_texts (id, text) VALUES ('tag:0', 'x'), "
+	    "('tag:bb', 'x'), ('tag:z', 'x'), (x'ff', 'x')");
 	reopen();
 	assert_int_equal(state_release_each(st, on_release, &w), 0);
 	assert_string_equal(w.got, "tag:a c.md|tag:b a.md|tag:c b.md|"
 	    "tag:d a.md|tag:e -|tag:f -|tag:\xc3\xa5 \xc3\xa5.md|");
+	assert_string_equal(w.texts, "tag:a|tag:b|tag:c|tag:d|"
+	    "tag:\xc3\xa5|");
 	assert_int_equal(w.calls, 7);
 	w = (struct walked){ .stop = -1 };
 	assert_int_equal(state_held_each(st, on_held, &w), 0);
@@ -569,6 +578,12 @@ test_history_walks(void **state)
 	assert_int_equal(state_release_each(st, on_release, &w), 0);
 	assert_int_equal(state_commit(st), 0);
 	assert_int_equal(w.calls, 7);
+	assert_string_equal(w.texts, "tag:a|tag:b|tag:c|tag:d|"
+	    "tag:\xc3\xa5|");
+	w = (struct walked){ .stop = -1 };
+	assert_int_equal(state_release_each(st, on_release, &w), 0);
+	assert_string_equal(w.texts, "tag:a|tag:b|tag:c|tag:d|tag:e|tag:f|"
+	    "tag:\xc3\xa5|");
 	assert_int_equal(state_release_get(st, "tag:c", &got), 1);
 	assert_int_equal(got.published.sec, 1030);
 	assert_true(got.same_path);
