@@ -430,9 +430,13 @@ output_remove_temps(const char *dir, const char *name)
 
 /* ---- batches ----------------------------------------------------------- */
 
-/* A put of a queued batch, its name and bytes in the same allocation. */
+/*
+ * A put of a queued batch: its path, temp name (name is path's tail) and
+ * bytes in the same allocation, as output_batch_put() made them.
+ */
 struct job {
 	struct job *next;
+	char *path, *tmp;
 	const char *name;
 	const char *data;
 	size_t len;
@@ -643,7 +647,6 @@ static void *
 writer_main(void *arg)
 {
 	struct output_batch *b = arg;
-	char path[PATH_MAX], tmp[PATH_MAX];
 	struct job *j;
 	int e;
 
@@ -661,12 +664,10 @@ writer_main(void *arg)
 		pthread_mutex_unlock(&b->lock);
 		/* batch_touch() takes the lock itself; batch_write() closes
 		 * the old file, which a dropped job leaves as it was. */
-		if (e == 0 && batch_paths(b, j->name, path, tmp) < 0)
-			e = errno;
 		if (e != 0)
 			reap_close(j->old);
-		else if (batch_write(b, j->name, path, tmp, j->data, j->len,
-		    j->absent, j->old) < 0)
+		else if (batch_write(b, j->name, j->path, j->tmp, j->data,
+		    j->len, j->absent, j->old) < 0)
 			e = errno != 0 ? errno : EIO;
 		pthread_mutex_lock(&b->lock);
 		if (b->write_errno == 0)
@@ -680,21 +681,23 @@ writer_main(void *arg)
 	return NULL;
 }
 
-/* Copy name and data into b's queue (started on first use). 1 or -1. */
+/* Copy path, tmp and data into b's queue (started on first use). 1 or -1. */
 static int
-enqueue(struct output_batch *b, const char *name, const void *data,
-    size_t len, bool absent, int old)
+enqueue(struct output_batch *b, const char *path, const char *tmp,
+    const void *data, size_t len, bool absent, int old)
 {
-	size_t nlen = strlen(name) + 1;
-	struct job *j = malloc(sizeof(*j) + nlen + len);
+	size_t plen = strlen(path) + 1, tlen = strlen(tmp) + 1;
+	struct job *j = malloc(sizeof(*j) + plen + tlen + len);
 
 	if (j == NULL) {
 		reap_close(old);
 		return -1;
 	}
 	j->next = NULL;
-	j->name = memcpy((char *)(j + 1), name, nlen);
-	j->data = memcpy((char *)(j + 1) + nlen, data, len);
+	j->path = memcpy((char *)(j + 1), path, plen);
+	j->tmp = memcpy(j->path + plen, tmp, tlen);
+	j->name = j->path + strlen(b->dir) + 1;
+	j->data = memcpy(j->tmp + tlen, data, len);
 	j->len = len;
 	j->absent = absent;
 	j->old = old;
@@ -747,7 +750,7 @@ output_batch_put(struct output_batch *b, const char *name, const void *data,
 	if (same_bytes_or_absent(path, data, len, &absent, &old))
 		return 0;
 	if (b->queued)
-		return enqueue(b, name, data, len, absent, old);
+		return enqueue(b, path, tmp, data, len, absent, old);
 	return batch_write(b, name, path, tmp, data, len, absent, old);
 }
 
