@@ -760,8 +760,25 @@ compressed(const struct node *n)
 	return c;
 }
 
+/*
+ * done's copy of n's document when it has one made from the same bytes
+ * (name, length, SHA-256), or NULL: kept by the gzip thread, so a publish
+ * while it works costs the documents it changed, not the whole site.
+ */
+static struct node *
+compressed_before(const struct docset *done, const struct node *n)
+{
+	const struct slot *s = done ? find_slot(done, n->d.name) : NULL;
+
+	if (s == NULL || s->node->pending || !s->node->sealed ||
+	    s->node->d.len != n->d.len || s->node->d.mtime != n->d.mtime ||
+	    strcmp(s->node->d.etag, n->d.etag) != 0)
+		return NULL;
+	return node_ref(s->node);
+}
+
 struct docset *
-docset_compress(const struct docset *ds)
+docset_compress(const struct docset *ds, const struct docset *done)
 {
 	struct docset *c = docset_new();
 
@@ -777,7 +794,8 @@ docset_compress(const struct docset *ds)
 		c->v[c->n].id = ds->v[c->n].id;
 		if (!n->pending)
 			c->v[c->n].node = node_ref(n);
-		else if ((c->v[c->n].node = compressed(n)) == NULL)
+		else if ((c->v[c->n].node = compressed_before(done, n)) ==
+		    NULL && (c->v[c->n].node = compressed(n)) == NULL)
 			goto fail;
 	}
 	if (docset_set_gone(c, (const char *const *)ds->gone, ds->ngone) < 0)

@@ -130,9 +130,12 @@ size_t docset_pending(const struct docset *ds);
  * A new sealed set with ds's documents, the pending ones as new struct
  * docs with their gzip copy (a document gzip would not shrink keeps gz
  * NULL), the others shared; docset_reload() and docset_seal() treat it as
- * they would ds. NULL with errno ENOMEM.
+ * they would ds. NULL with errno ENOMEM. A pending document that done
+ * (an earlier result of docset_compress(), or NULL) holds with the same
+ * bytes takes done's copy instead of being compressed again.
  */
-struct docset *docset_compress(const struct docset *ds);
+struct docset *docset_compress(const struct docset *ds,
+    const struct docset *done);
 
 /* Of a sealed set: the number of documents and the i-th, by name. */
 size_t docset_count(const struct docset *ds);

@@ -369,7 +369,7 @@ test_seal_plain_then_compress(void **state)
 	d = docset_find(a, "feed.atom");
 	assert_null(d->gz);
 	assert_true(strlen(d->etag) > 2);
-	c = docset_compress(a);
+	c = docset_compress(a, NULL);
 	assert_non_null(c);
 	assert_int_equal(docset_pending(c), 0);
 	dc = docset_find(c, "feed.atom");
@@ -390,6 +390,64 @@ test_seal_plain_then_compress(void **state)
 	assert_gunzip(docset_find(b, "feed.atom"));
 	docset_unref(b);
 	free(big);
+}
+
+/*
+ * Publishes that come while a site is compressed: each replaces the gzip
+ * thread's job with a set still pending in full. Compressed against the
+ * thread's last result, a job makes copies only of what changed; before,
+ * each job compressed the whole site again and, with publishes more often
+ * than that took, no copy was ever served.
+ */
+static void
+test_compress_takes_earlier_copies(void **state)
+{
+	struct docset *a = docset_new(), *ca, *b = docset_new(), *cb;
+	char *big = feed_text(80), *other = feed_text(81);
+	const struct doc *d;
+
+	(void)state;
+	assert_int_equal(docset_add(a, "feed.atom", big, strlen(big), 100), 0);
+	assert_int_equal(docset_add(a, "feed.rss", other, strlen(other), 100),
+	    0);
+	assert_int_equal(docset_seal_plain(a, NULL), 0);
+	/* The next publish, sealed against a (still plain): one changed. */
+	assert_int_equal(docset_add(b, "feed.atom", big, strlen(big), 100), 0);
+	assert_int_equal(docset_add(b, "feed.rss", big, strlen(big), 100), 0);
+	assert_int_equal(docset_seal_plain(b, a), 0);
+	assert_int_equal(docset_pending(b), 2);
+	ca = docset_compress(a, NULL);
+	cb = docset_compress(b, ca);
+	assert_non_null(ca);
+	assert_non_null(cb);
+	assert_int_equal(docset_pending(cb), 0);
+	/* The same bytes: ca's copy, not made again. */
+	assert_ptr_equal(docset_find(cb, "feed.atom"), docset_find(ca,
+	    "feed.atom"));
+	/* Changed: its own copy, of its own bytes. */
+	d = docset_find(cb, "feed.rss");
+	assert_ptr_not_equal(d, docset_find(ca, "feed.rss"));
+	assert_int_equal(d->len, strlen(big));
+	assert_gunzip(d);
+	assert_gunzip(docset_find(cb, "feed.atom"));
+	docset_unref(ca);
+	docset_unref(a);
+	/* Of the same bytes but another Last-Modified: not the copy. */
+	a = docset_new();
+	assert_int_equal(docset_add(a, "feed.atom", big, strlen(big), 300), 0);
+	assert_int_equal(docset_seal_plain(a, NULL), 0);
+	ca = docset_compress(a, cb);
+	assert_non_null(ca);
+	assert_ptr_not_equal(docset_find(ca, "feed.atom"), docset_find(cb,
+	    "feed.atom"));
+	assert_int_equal(docset_find(ca, "feed.atom")->mtime, 300);
+	assert_gunzip(docset_find(ca, "feed.atom"));
+	docset_unref(ca);
+	docset_unref(cb);
+	docset_unref(a);
+	docset_unref(b);
+	free(big);
+	free(other);
 }
 
 /* The names gone on purpose: a set, kept by docset_compress(), fixed by
@@ -431,7 +489,7 @@ test_gone(void **state)
 	assert_int_equal(docset_set_gone(ds, other, 1), -1);
 	assert_int_equal(errno, EINVAL);
 	assert_true(docset_same_gone(ds, same, 2));
-	c = docset_compress(ds);
+	c = docset_compress(ds, NULL);
 	assert_non_null(c);
 	assert_true(docset_same_gone(c, same, 2));
 	assert_true(docset_gone(c, "releases/b.html"));
@@ -587,6 +645,7 @@ main(void)
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_reload_reads_only_changes),
 		cmocka_unit_test(test_seal_plain_then_compress),
+		cmocka_unit_test(test_compress_takes_earlier_copies),
 		cmocka_unit_test(test_gone),
 		cmocka_unit_test(test_update_reads_only_named),
 	};
