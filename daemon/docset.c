@@ -762,8 +762,9 @@ compressed(const struct node *n)
 
 /*
  * done's copy of n's document when it has one made from the same bytes
- * (name, length, SHA-256), or NULL: kept by the gzip thread, so a publish
- * while it works costs the documents it changed, not the whole site.
+ * (name, length, SHA-256) and Last-Modified, or NULL: done is kept by the
+ * gzip thread, so a publish while it works costs the documents it
+ * changed, not the whole site.
  */
 static struct node *
 compressed_before(const struct docset *done, const struct node *n)
