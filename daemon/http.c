@@ -78,6 +78,7 @@ struct snap {
 	atomic_uint refs;
 	struct docset *ds;	/* one reference */
 	struct entry **e;	/* in docset order: by name */
+	const struct doc **d;	/* e[i]->doc, read without going to e[i] */
 	size_t n;
 	size_t made;		/* entries made for it, not taken over */
 };
@@ -330,6 +331,7 @@ snap_free(struct snap *s)
 	for (size_t i = 0; i < s->n; i++)
 		entry_put(s->e[i]);
 	free(s->e);
+	free(s->d);
 	docset_unref(s->ds);
 	free(s);
 }
@@ -541,9 +543,12 @@ snap_new(const struct http *h, struct docset *ds, const struct snap *prev)
 	struct snap *s = calloc(1, sizeof(*s));
 	size_t n = docset_count(ds), j = 0;
 
-	if (s == NULL || (n > 0 && (s->e = calloc(n, sizeof(*s->e))) ==
-	    NULL)) {
-		free(s);
+	if (s == NULL || (n > 0 && ((s->e = calloc(n, sizeof(*s->e))) ==
+	    NULL || (s->d = calloc(n, sizeof(*s->d))) == NULL))) {
+		if (s != NULL) {
+			free(s->e);
+			free(s);
+		}
 		docset_unref(ds);
 		return NULL;
 	}
@@ -553,10 +558,14 @@ snap_new(const struct http *h, struct docset *ds, const struct snap *prev)
 		const struct doc *d = docset_at(ds, s->n);
 		int c = 1;
 
-		while (prev != NULL && j < prev->n &&
-		    (c = strcmp(prev->e[j]->doc->name, d->name)) < 0)
+		/* Mostly the same document as prev's next: no names read. */
+		if (prev != NULL && j < prev->n && prev->d[j] == d)
+			c = 0;
+		while (c != 0 && prev != NULL && j < prev->n &&
+		    (c = strcmp(prev->d[j]->name, d->name)) < 0)
 			j++;
-		if (c == 0 && prev->e[j]->doc == d) {
+		s->d[s->n] = d;
+		if (c == 0 && prev->d[j] == d) {
 			s->e[s->n] = prev->e[j];
 			atomic_fetch_add_explicit(&s->e[s->n]->refs, 1,
 			    memory_order_relaxed);
@@ -566,23 +575,25 @@ snap_new(const struct http *h, struct docset *ds, const struct snap *prev)
 		} else {
 			s->made++;
 		}
+		if (c == 0)
+			j++;	/* names are distinct: prev's is taken */
 	}
 	return s;
 }
 
 static int
-cmp_entry(const void *key, const void *e)
+cmp_doc(const void *key, const void *d)
 {
-	return strcmp(key, (*(struct entry *const *)e)->doc->name);
+	return strcmp(key, (*(const struct doc *const *)d)->name);
 }
 
 static const struct entry *
 snap_find(const struct snap *s, const char *name)
 {
-	struct entry *const *e = s->n ? bsearch(name, s->e, s->n,
-	    sizeof(*s->e), cmp_entry) : NULL;
+	const struct doc *const *d = s->n ? bsearch(name, s->d, s->n,
+	    sizeof(*s->d), cmp_doc) : NULL;
 
-	return e ? *e : NULL;
+	return d ? s->e[d - s->d] : NULL;
 }
 
 /* ---- requests ----------------------------------------------------- */

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include <dirent.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -17,8 +18,10 @@
 #include "feeds/date.h"
 #include "feeds/docstamp.h"
 #include "feeds/feedmemo.h"
+#include "feeds/fileopen.h"
 #include "feeds/output.h"
 #include "feeds/pages.h"
+#include "feeds/reap.h"
 #include "feeds/subfeed.h"
 #include "feeds/text.h"
 #include "feeds/tombstone.h"
@@ -121,6 +124,7 @@ subs_add(const char *name)
 struct done {
 	char *path;
 	uint64_t stamp;
+	struct entry_spots spots;	/* where its entries went (feedmemo.h) */
 };
 
 static struct {
@@ -149,25 +153,38 @@ by_path(const void *a, const void *b)
 static void
 done_free(struct done *v, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(v[i].path);
+		entry_spots_free(&v[i].spots);
+	}
 	free(v);
+}
+
+/* What the last publish wrote at path, or NULL. */
+static struct done *
+written_at(const char *path)
+{
+	struct done key = { .path = (char *)path };
+
+	return written.n == 0 ? NULL : bsearch(&key, written.v, written.n,
+	    sizeof(key), by_path);
 }
 
 /* The stamp path had when written last; 0: unknown. */
 static uint64_t
 was_written(const char *path)
 {
-	struct done key = { (char *)path, 0 };
-	const struct done *d = written.n == 0 ? NULL : bsearch(&key,
-	    written.v, written.n, sizeof(key), by_path);
+	const struct done *d = written_at(path);
 
 	return d != NULL ? d->stamp : 0;
 }
 
-/* path holds what stamp says once this publish's batches commit. */
+/*
+ * path holds what stamp says once this publish's batches commit, its
+ * entries where spots (NULL: none) says: taken over, left empty.
+ */
 static void
-keep(const char *path, uint64_t stamp)
+keep_spots(const char *path, uint64_t stamp, struct entry_spots *spots)
 {
 	struct done *t;
 
@@ -180,7 +197,57 @@ keep(const char *path, uint64_t stamp)
 		return;
 	}
 	next.v = t;
-	t[next.n++].stamp = stamp;
+	t[next.n].stamp = stamp;
+	t[next.n].spots = (struct entry_spots){ 0 };
+	if (spots != NULL) {
+		t[next.n].spots = *spots;
+		*spots = (struct entry_spots){ 0 };
+	}
+	next.n++;
+}
+
+static void
+keep(const char *path, uint64_t stamp)
+{
+	keep_spots(path, stamp, NULL);
+}
+
+/* The most of a file read to find the entries it holds. */
+#define PRIME_MAX (64u << 20)
+
+/*
+ * Before rendering path (kind k) again: the entries its file holds still,
+ * where the last render put them (spots), into the entry memo. Whatever
+ * fails, the document is rendered in full.
+ */
+static void
+prime_from_file(const char *dir, enum feed_kind k, const char *path,
+    const struct entry_spots *spots)
+{
+	struct stat st;
+	char *buf;
+	size_t got = 0;
+	int fd;
+
+	if (spots->n == 0 || fileopen(dir, path, false, &fd, &st) !=
+	    FILEOPEN_OK)
+		return;
+	if (st.st_size > 0 && (uintmax_t)st.st_size <= PRIME_MAX &&
+	    (buf = malloc((size_t)st.st_size)) != NULL) {
+		while (got < (size_t)st.st_size) {
+			ssize_t r = read(fd, buf + got, (size_t)st.st_size -
+			    got);
+
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			got += (size_t)r;
+		}
+		feed_memo_prime(entries, k, spots, buf, got);
+		free(buf);
+	}
+	reap_close(fd);	/* a file replaced meanwhile frees here */
 }
 
 /*
@@ -234,6 +301,29 @@ stamps_begin(const struct config *c, const struct feed_meta *m, size_t n)
 	next_bad = memo == NULL;
 }
 
+/*
+ * A path kept twice (a sub-feed's stamps kept as they were, and its
+ * folder swept again) is kept once; with two stamps, as unknown (0: the
+ * document is rendered again next time).
+ */
+static void
+dedup_next(void)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < next.n; i++) {
+		if (k > 0 && strcmp(next.v[k - 1].path, next.v[i].path) == 0) {
+			if (next.v[k - 1].stamp != next.v[i].stamp)
+				next.v[k - 1].stamp = 0;
+			free(next.v[i].path);
+			entry_spots_free(&next.v[i].spots);
+			continue;
+		}
+		next.v[k++] = next.v[i];
+	}
+	next.n = k;
+}
+
 static void
 stamps_end(void)
 {
@@ -245,6 +335,7 @@ stamps_end(void)
 	} else {
 		if (next.n > 1)
 			qsort(next.v, next.n, sizeof(*next.v), by_path);
+		dedup_next();
 		written.v = next.v;
 		written.n = next.n;
 	}
@@ -287,21 +378,30 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 	double t0;
 	int rc;
 
-	if (stamp != 0 && stamp == was_written(d->path)) {
-		keep(d->path, stamp);
+	struct done *old = written_at(d->path);
+	struct entry_spots spots;
+
+	if (stamp != 0 && old != NULL && stamp == old->stamp) {
+		keep_spots(d->path, stamp, &old->spots);
 		return 0;
 	}
 	t0 = date_mono_ms();
+	if (old != NULL)
+		prime_from_file(output_batch_dir(b), k, d->path, &old->spots);
 	rc = feed_render_memo(k, m, d, rs, n, entries, &data, &len, &err);
 	*render_ms += date_mono_ms() - t0;
 	if (rc < 0) {
 		not_rendered(d->path, &err);
 		return -1;
 	}
-	if ((rc = output_batch_put(b, d->path, data, len)) < 0)
+	if ((rc = output_batch_put(b, d->path, data, len)) < 0) {
 		log_warn("cannot write %s", d->path);
-	else
-		keep(d->path, stamp);
+	} else {
+		if (feed_memo_spots(entries, data, len, &spots) < 0)
+			spots = (struct entry_spots){ 0 };
+		keep_spots(d->path, stamp, &spots);
+		entry_spots_free(&spots);
+	}
 	if (rc == 1 && subs_add(d->path) < 0)
 		rc = -1;
 	free(data);
@@ -633,17 +733,108 @@ stage_stale_archives(const struct config *c, const struct subfeeds *set,
 
 /* ---- sub-feeds, their documents ---------------------------------------- */
 
+/*
+ * A sub-feed's signature: all its documents (a feed of each kind, its
+ * archives) are made of, as their stamps hash it: the settings, its
+ * names and tombstones, and its releases in order. 0: out of memory.
+ * While it stays the same, none of them is built, stamped or rendered
+ * again: with 200 tags, staging every sub-feed was most of a publish,
+ * and one new release changes four or five of them.
+ */
+static uint64_t
+sub_sig(const struct feed_meta *m, const struct subfeed *f)
+{
+	uint64_t h = stamp_num(meta_stamp, f->axis);
+
+	if (memo == NULL)
+		return 0;
+	h = stamp_str(stamp_str(h, f->value), f->slug);
+	h = stamp_str(stamp_str(h, f->title), f->id_part);
+	h = stamp_num(stamp_num(h, (int64_t)f->n), (int64_t)f->nall);
+	h = stamp_num(stamp_num(h, m->archives), archive_period_of(m,
+	    f->axis == SUB_TAG));
+	for (int k = 0; k < FEED_NKINDS; k++)
+		h = stamp_num(h, feed_written(m, k));
+	h = stamp_num(h, (int64_t)f->ntombs);
+	for (size_t i = 0; i < f->ntombs; i++)
+		h = stamp_num(stamp_str(h, f->tombs[i].ref), f->tombs[i].when);
+	return stamp_releases(memo, h, f->rs, f->nall);
+}
+
+/* Where the stamps keep f's signature: "tags/SLUG#", no file's name. */
+static bool
+sig_key(const struct subfeed *f, char *buf, size_t size)
+{
+	return fits(snprintf(buf, size, "%s#", f->id_part), size);
+}
+
+/* Keep every stamp of the last publish whose path starts with prefix. */
+static void
+keep_under(const char *prefix)
+{
+	size_t len = strlen(prefix), lo = 0, hi = written.n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(written.v[mid].path, prefix) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < written.n && strncmp(written.v[lo].path, prefix,
+	    len) == 0; lo++)
+		keep_spots(written.v[lo].path, written.v[lo].stamp,
+		    &written.v[lo].spots);
+}
+
+/*
+ * Whether f's signature sig is the one its documents were all staged
+ * with last time; then their stamps (the feeds "tags/SLUG.*", the
+ * archives under "feed-archive/tags/SLUG/") and sig are kept as they are.
+ */
+static bool
+sub_same(const struct subfeed *f, uint64_t sig)
+{
+	char key[4096], dir[4096];
+
+	if (sig == 0 || !sig_key(f, key, sizeof(key)) ||
+	    was_written(key) != sig ||
+	    subfeed_archive_dir(f, dir, sizeof(dir)) < 0 ||
+	    !fits((int)strlen(dir) + 1, sizeof(dir) - 1))
+		return false;
+	keep(key, sig);
+	key[strlen(key) - 1] = '.';
+	keep_under(key);
+	strcat(dir, "/");
+	keep_under(dir);
+	return true;
+}
+
+/* f's documents were all staged from signature sig (0: not all were). */
+static void
+sub_keep(const struct subfeed *f, uint64_t sig)
+{
+	char key[4096];
+
+	if (sig != 0 && sig_key(f, key, sizeof(key)))
+		keep(key, sig);
+}
+
 /* A sub-feed's Atom path and archives, while its documents are staged. */
 struct sub_archives {
 	char *path;			/* "tags/SLUG.atom"; NULL: none */
 	char *dir;			/* "feed-archive/tags/SLUG" */
 	struct archives ar;		/* empty: no archives */
+	bool same;			/* as last time: nothing to stage */
+	uint64_t sig;			/* kept once staged; 0: not kept */
 };
 
 /* One archive document of one sub-feed, to stage in date order. */
 struct pending {
 	struct feed_doc d;
 	const struct archive_doc *a;
+	size_t sub;			/* its sub-feed's index in the set */
 };
 
 static int64_t
@@ -709,11 +900,12 @@ free_sub_archives(struct sub_archives *v, size_t n)
  * after another, so its entry, rendered once, is still in the memo for
  * the others (sub-feed by sub-feed, each release was rendered again for
  * every sub-feed holding it: most of a full build's time with 200 tags).
- * Then the archives of periods gone. Failures are counted in res.
+ * Then the archives of periods gone. Failures are counted in res, and
+ * clear the sub-feed's signature (sub_sig()): all is staged again next time.
  */
 static void
 stage_subs_archives(const struct config *c, const struct feed_meta *m,
-    const struct subfeeds *set, const struct sub_archives *sa,
+    const struct subfeeds *set, struct sub_archives *sa,
     struct output_batch *b, struct publish_result *res)
 {
 	struct pending *v;
@@ -734,14 +926,17 @@ stage_subs_archives(const struct config *c, const struct feed_meta *m,
 		for (size_t j = 0; j < ar->n; j++, k++) {
 			v[k].a = &ar->v[j];
 			v[k].d = archive_doc(&f, ar, j);
+			v[k].sub = i;
 		}
 	}
 	if (n > 1)
 		qsort(v, n, sizeof(*v), by_date);
 	for (k = 0; k < n; k++)
 		if (stage_doc(m, FEED_ATOM, &v[k].d, v[k].a->rs, v[k].a->n,
-		    b, &res->render_ms) < 0)
+		    b, &res->render_ms) < 0) {
 			res->subs_failed++;
+			sa[v[k].sub].sig = 0;
+		}
 	if (n > 0)
 		free(v);
 	for (size_t i = 0; i < set->n; i++)
@@ -750,6 +945,7 @@ stage_subs_archives(const struct config *c, const struct feed_meta *m,
 			log_warn("cannot remove old archives in %s/%s",
 			    c->output_dir, sa[i].dir);
 			res->subs_failed++;
+			sa[i].sig = 0;
 		}
 }
 
@@ -789,6 +985,7 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 {
 	struct output_batch *b;
 	struct sub_archives *sa;
+	size_t same = 0;
 
 	/* Queued: the files are written while the next are rendered. */
 	if ((b = output_batch_new_queued(c->output_dir)) == NULL ||
@@ -799,16 +996,30 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 		return;
 	}
 	tell_clashes(set);
-	for (size_t i = 0; i < set->n; i++)
-		if (build_sub_archives(m, &set->v[i], &sa[i]) < 0)
+	for (size_t i = 0; i < set->n; i++) {
+		uint64_t sig = sub_sig(m, &set->v[i]);
+
+		if (sub_same(&set->v[i], sig))
+			sa[i].same = true, same++;
+		else if (build_sub_archives(m, &set->v[i], &sa[i]) < 0)
 			res->subs_failed++;
+		else
+			sa[i].sig = sig;
+	}
 	stage_subs_archives(c, m, set, sa, b, res);
 	/* A kind at a time: the entries its documents share stay memoed. */
 	for (int k = 0; k < FEED_NKINDS; k++)
 		for (size_t i = 0; feed_written(m, k) && i < set->n; i++)
-			if (stage_one(&set->v[i], &sa[i], m, k, b, res) < 0)
+			if (!sa[i].same &&
+			    stage_one(&set->v[i], &sa[i], m, k, b, res) < 0) {
 				res->subs_failed++;
+				sa[i].sig = 0;
+			}
+	for (size_t i = 0; i < set->n; i++)
+		sub_keep(&set->v[i], sa[i].sig);
 	free_sub_archives(sa, set->n);
+	log_debug("sub-feeds: %zu of %zu as before, not rendered", same,
+	    set->n);
 	if (stage_stale(c, set, b) < 0 || stage_stale_archives(c, set, b) < 0)
 		res->subs_failed++;
 	if (output_batch_sync(b) < 0) {

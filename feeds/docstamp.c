@@ -62,9 +62,10 @@ struct slot {
 };
 
 struct stamp_memo {
-	struct slot *v;
-	size_t cap;		/* a power of two */
+	struct slot *v;		/* NULL until a release without a key */
+	size_t cap;		/* a power of two, or 0 */
 	size_t n;
+	size_t hint;
 };
 
 struct stamp_memo *
@@ -72,15 +73,8 @@ stamp_memo_new(size_t hint)
 {
 	struct stamp_memo *sm = calloc(1, sizeof(*sm));
 
-	if (sm == NULL)
-		return NULL;
-	sm->cap = 64;
-	while (sm->cap < hint * 2)
-		sm->cap *= 2;
-	if ((sm->v = calloc(sm->cap, sizeof(*sm->v))) == NULL) {
-		free(sm);
-		return NULL;
-	}
+	if (sm != NULL)
+		sm->hint = hint;
 	return sm;
 }
 
@@ -93,12 +87,20 @@ stamp_memo_free(struct stamp_memo *sm)
 	free(sm);
 }
 
-static uint64_t
-release_hash(const struct release *r)
+uint64_t
+stamp_key(const struct release *r)
 {
 	uint64_t h = str(FNV_OFF, r->path);
 
 	h = bytes(h, r->digest, sizeof(r->digest));	/* the text */
+	return h != 0 ? h : 1;
+}
+
+static uint64_t
+release_hash(const struct release *r)
+{
+	uint64_t h = r->stamp_key != 0 ? r->stamp_key : stamp_key(r);
+
 	h = num(h, r->date.sec);
 	h = num(h, r->date.off);
 	h = num(h, r->updated.sec);
@@ -113,13 +115,16 @@ static bool
 grow(struct stamp_memo *sm)
 {
 	struct slot *old = sm->v;
-	size_t cap = sm->cap;
+	size_t cap = sm->cap, ncap = cap * 2;
 
-	if ((sm->v = calloc(cap * 2, sizeof(*sm->v))) == NULL) {
+	if (cap == 0)
+		for (ncap = 64; ncap < sm->hint * 2; ncap *= 2)
+			;
+	if ((sm->v = calloc(ncap, sizeof(*sm->v))) == NULL) {
 		sm->v = old;
 		return false;
 	}
-	sm->cap = cap * 2;
+	sm->cap = ncap;
 	for (size_t i = 0; i < cap; i++) {
 		size_t j;
 
@@ -134,12 +139,18 @@ grow(struct stamp_memo *sm)
 	return true;
 }
 
-/* r's hash, from the memo or computed into it; 0 when out of memory. */
+/*
+ * r's hash: from its key when it has one (a few fields, no lookup: the
+ * table's lookups were most of the stamps' cost), else from the memo or
+ * computed into it; 0 when out of memory.
+ */
 static uint64_t
 memo_get(struct stamp_memo *sm, const struct release *r)
 {
 	size_t j;
 
+	if (r->stamp_key != 0)
+		return release_hash(r);
 	if (sm->n * 2 >= sm->cap && !grow(sm))
 		return 0;
 	j = ((uintptr_t)r >> 4) & (sm->cap - 1);
@@ -192,6 +203,25 @@ stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
 	h = num(h, (int64_t)d->ntombs);
 	for (size_t i = 0; i < d->ntombs; i++)
 		h = num(str(h, d->tombs[i].ref), d->tombs[i].when);
+	return stamp_releases(sm, h, rs, n);
+}
+
+uint64_t
+stamp_str(uint64_t h, const char *s)
+{
+	return str(h, s);
+}
+
+uint64_t
+stamp_num(uint64_t h, int64_t v)
+{
+	return num(h, v);
+}
+
+uint64_t
+stamp_releases(struct stamp_memo *sm, uint64_t h, struct release *const *rs,
+    size_t n)
+{
 	h = num(h, (int64_t)n);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t r = memo_get(sm, rs[i]);

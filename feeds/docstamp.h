@@ -33,6 +33,12 @@ void stamp_memo_free(struct stamp_memo *sm);	/* NULL fine */
  */
 uint64_t stamp_release(struct stamp_memo *sm, const struct release *r);
 
+/*
+ * The part of r's that stays while r does (its path and text digest), for
+ * r->stamp_key: set once r is made, stamping needs no memo for r.
+ */
+uint64_t stamp_key(const struct release *r);
+
 /* The settings' part: m's strings and flags, and zone (the date zone). */
 uint64_t stamp_meta(const struct feed_meta *m, const char *zone);
 
@@ -42,5 +48,16 @@ uint64_t stamp_meta(const struct feed_meta *m, const char *zone);
  */
 uint64_t stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
     const struct feed_doc *d, struct release *const *rs, size_t n);
+
+/*
+ * The parts of a caller's own stamp (of several documents at once):
+ * h continued with s (NULL differs from ""), with v, and with rs[0..n)
+ * as stamp_doc() hashes them. stamp_releases() returns 0 when out of
+ * memory, never else.
+ */
+uint64_t stamp_str(uint64_t h, const char *s);
+uint64_t stamp_num(uint64_t h, int64_t v);
+uint64_t stamp_releases(struct stamp_memo *sm, uint64_t h,
+    struct release *const *rs, size_t n);
 
 #endif

@@ -27,6 +27,8 @@ struct feed_memo {
 	struct stamp_memo *sm;
 	size_t hits;
 	unsigned doc;			/* feed_memo_next_doc() */
+	struct entry_spots marks;	/* of the document under way */
+	size_t marks_cap;
 };
 
 /* A node's size as counted against cap: its bytes and its bookkeeping. */
@@ -116,6 +118,7 @@ feed_memo_free(struct feed_memo *fm)
 		return;
 	drop_all(fm);
 	free(fm->bucket);
+	free(fm->marks.v);
 	free(fm);
 }
 
@@ -133,8 +136,10 @@ feed_memo_begin(struct feed_memo *fm, uint64_t meta, struct stamp_memo *sm)
 void
 feed_memo_next_doc(struct feed_memo *fm)
 {
-	if (fm != NULL)
+	if (fm != NULL) {
 		fm->doc++;
+		fm->marks.n = 0;
+	}
 }
 
 size_t
@@ -197,11 +202,10 @@ grow(struct feed_memo *fm)
 	fm->nbuckets = nb;
 }
 
-void
-feed_memo_put(struct feed_memo *fm, enum feed_kind k,
-    const struct release *r, const char *data, size_t len)
+static void
+put_key(struct feed_memo *fm, enum feed_kind k, uint64_t key,
+    const char *data, size_t len)
 {
-	uint64_t key = key_of(fm, r);
 	struct node **p, *e;
 
 	if (key == 0 || cost(len) > fm->cap)
@@ -225,4 +229,98 @@ feed_memo_put(struct feed_memo *fm, enum feed_kind k,
 		drop(fm, fm->oldest);
 	if (fm->n > fm->nbuckets)
 		grow(fm);
+}
+
+void
+feed_memo_put(struct feed_memo *fm, enum feed_kind k,
+    const struct release *r, const char *data, size_t len)
+{
+	put_key(fm, k, key_of(fm, r), data, len);
+}
+
+void
+feed_memo_mark(struct feed_memo *fm, const struct release *r, size_t off,
+    size_t len)
+{
+	uint64_t key = key_of(fm, r);
+	struct entry_spots *m;
+
+	if (key == 0)
+		return;
+	m = &fm->marks;
+	if (m->n == fm->marks_cap) {
+		size_t cap = fm->marks_cap * 2 + 64;
+		struct entry_spot *t = realloc(m->v, cap * sizeof(*t));
+
+		if (t == NULL)
+			return;	/* that entry is rendered next time */
+		m->v = t;
+		fm->marks_cap = cap;
+	}
+	m->v[m->n++] = (struct entry_spot){ key, 0, off, len };
+}
+
+/* FNV-1a 64, 8 bytes a step (as docstamp.c's): an entry's check sum. */
+static uint64_t
+sum_of(const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 1099511628211ULL;
+		h ^= h >> 29;
+	}
+	for (; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+int
+feed_memo_spots(struct feed_memo *fm, const char *data, size_t len,
+    struct entry_spots *out)
+{
+	const struct entry_spots *m = &fm->marks;
+	size_t k = 0;
+
+	out->v = NULL;
+	out->n = 0;
+	if (m->n == 0)
+		return 0;
+	if ((out->v = malloc(m->n * sizeof(*out->v))) == NULL)
+		return -1;
+	for (size_t i = 0; i < m->n; i++) {
+		struct entry_spot s = m->v[i];
+
+		if (s.off > len || s.len > len - s.off)
+			continue;
+		s.sum = sum_of(data + s.off, s.len);
+		out->v[k++] = s;
+	}
+	out->n = k;
+	return 0;
+}
+
+void
+entry_spots_free(struct entry_spots *sp)
+{
+	free(sp->v);
+	sp->v = NULL;
+	sp->n = 0;
+}
+
+void
+feed_memo_prime(struct feed_memo *fm, enum feed_kind k,
+    const struct entry_spots *sp, const char *data, size_t len)
+{
+	for (size_t i = 0; fm != NULL && i < sp->n; i++) {
+		const struct entry_spot *s = &sp->v[i];
+
+		if (s->off <= len && s->len <= len - s->off &&
+		    sum_of(data + s->off, s->len) == s->sum)
+			put_key(fm, k, s->key, data + s->off, s->len);
+	}
 }

@@ -46,6 +46,42 @@ void feed_memo_begin(struct feed_memo *fm, uint64_t meta,
 size_t feed_memo_bytes(const struct feed_memo *fm);
 size_t feed_memo_hits(const struct feed_memo *fm);
 
+/*
+ * Where each entry of a document went in its bytes, so that the document
+ * rendered again later takes the entries its file still holds from the
+ * file (feed_memo_prime()) instead of rendering them: the memo's cap
+ * holds the newest releases, and a tag's older ones are out of it by
+ * the time a new release of that tag comes (each drop rendered some 100
+ * entries of its tags' feeds, reading and converting their bodies).
+ * key: the release's stamp; sum: a hash of the entry's bytes, checked
+ * before they are used (a file changed by hand gives no entry).
+ */
+struct entry_spot {
+	uint64_t key, sum;
+	size_t off, len;
+};
+
+struct entry_spots {
+	struct entry_spot *v;
+	size_t n;
+};
+
+/*
+ * The spots of the entries in the document just rendered (data[0..len),
+ * as feed_render_memo() made it from this memo), into *out (caller frees
+ * with entry_spots_free()). 0, or -1 when out of memory (*out empty).
+ */
+int feed_memo_spots(struct feed_memo *fm, const char *data, size_t len,
+    struct entry_spots *out);
+void entry_spots_free(struct entry_spots *sp);	/* leaves it empty */
+
+/*
+ * Keep the entries of kind k that sp says data[0..len) holds (the file of
+ * a document rendered before), each whose bytes still have their sum.
+ */
+void feed_memo_prime(struct feed_memo *fm, enum feed_kind k,
+    const struct entry_spots *sp, const char *data, size_t len);
+
 /* Internal to feeds/ (feed.c, xmlout.c, jsonfeed.c). */
 
 /*
@@ -62,5 +98,9 @@ const char *feed_memo_get(struct feed_memo *fm, enum feed_kind k,
 /* Keep a copy of data[0..len) as r's entry of kind k (no-op if fm NULL). */
 void feed_memo_put(struct feed_memo *fm, enum feed_kind k,
     const struct release *r, const char *data, size_t len);
+
+/* r's entry went at offset off, len bytes, of the document under way. */
+void feed_memo_mark(struct feed_memo *fm, const struct release *r,
+    size_t off, size_t len);
 
 #endif

@@ -221,6 +221,7 @@ put_item(const struct feed_meta *m, const struct release *r,
 
 	if ((kept = feed_memo_get(memo, FEED_JSON, r, &len)) != NULL) {
 		free(one.p);
+		feed_memo_mark(memo, r, b->n, len);
 		put(b, kept, len);
 		return;
 	}
@@ -231,6 +232,7 @@ put_item(const struct feed_meta *m, const struct release *r,
 		return;
 	}
 	feed_memo_put(memo, FEED_JSON, r, one.p, one.n);
+	feed_memo_mark(memo, r, b->n, one.n);
 	put(b, one.p, one.n);
 	free(one.p);
 }

@@ -15,6 +15,7 @@
 
 #include <openssl/evp.h>
 
+#include "docstamp.h"
 #include "fileopen.h"
 #include "frontmatter.h"
 #include "gitdates.h"
@@ -494,6 +495,7 @@ release_parse(const struct feed_meta *m, const char *relpath,
 		goto bad;
 	if (digest_of(r->text, r->digest) < 0)
 		goto oom;
+	r->stamp_key = stamp_key(r);
 	r->body_empty = r->text[r->body_off + strspn(r->text + r->body_off,
 	    " \t\n\r\f\v")] == '\0';
 	*out = release_compact(r);

@@ -92,6 +92,7 @@ struct release {
 	 */
 	char *text;
 	unsigned char digest[32];	/* SHA-256 of the normalised text */
+	uint64_t stamp_key;	/* docstamp.h's stamp_key(); 0: not set */
 	size_t body_off;	/* where the body starts in the text */
 	size_t body_line;	/* its 1-based line number */
 	size_t fm_off, fm_len;	/* the front matter YAML, while parsing */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "docstamp.h"
 #include "media.h"
 
 #define VERSION 1
@@ -357,6 +358,7 @@ relpack_unpack(const struct feed_meta *m, const char *root,
 			return release_error_oom(err);
 		return release_error_set(err, 0, "cached release is damaged");
 	}
+	r->stamp_key = stamp_key(r);
 	if (release_check_media(r, m, root, err) < 0) {
 		release_free(r);
 		return -1;

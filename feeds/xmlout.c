@@ -248,11 +248,16 @@ xo_entry(xmlTextWriterPtr w, xmlBufferPtr buf, struct feed_memo *memo,
 
 	if (memo == NULL)
 		return put(w, m, r);
-	if ((kept = feed_memo_get(memo, k, r, &len)) != NULL)
+	if (xmlTextWriterFlush(w) < 0)
+		return -1;
+	if ((kept = feed_memo_get(memo, k, r, &len)) != NULL) {
+		feed_memo_mark(memo, r, (size_t)xmlBufferLength(buf), len);
 		return xo_raw(w, buf, kept, len);
+	}
 	if (xo_fragment(depth, entry_body, &a, &data, &len) < 0)
 		return -1;
 	feed_memo_put(memo, k, r, data, len);
+	feed_memo_mark(memo, r, (size_t)xmlBufferLength(buf), len);
 	rc = xo_raw(w, buf, data, len);
 	free(data);
 	return rc;

@@ -311,6 +311,41 @@ class Daemon(ht.HubCase):
 		dt.wait_for(lambda: chain() == ['Fem', 'Fyra', 'Ett'],
 			what='the chain with Fem, over HTTP')
 
+	def test_only_the_sub_feeds_of_a_changed_release_are_rendered(self):
+		"""A sub-feed none of whose releases changed is not rendered
+		again (counted in the log); each one holding an edited release
+		is, and carries the edit."""
+		for name, fm in RELEASES:
+			put(self.ws, name, fm)
+		d = self.start_hub(feed=feed_section())
+		dt.wait_for(lambda: d.publish_count() >= 1, what='a publish')
+
+		def counts():
+			return [l for l in d.stderr_lines()
+				if 'sub-feeds: ' in l and 'as before' in l]
+		first = len(counts())
+		mollan = os.stat(os.path.join(self.ws.out,
+			'tags/mollan.atom')).st_mtime_ns
+		# n1: tags Trygghet and "A & <B>", type Pressmeddelande, sv.
+		put(self.ws, 'n1.md', RELEASES[3][1].replace('title: Ett',
+			'title: Ett igen'))
+
+		def edited():
+			for rel in ('tags/trygghet.atom', 'tags/a-b.rss',
+					'types/pressmeddelande.json', 'langs/sv.atom'):
+				with open(os.path.join(self.ws.out, rel), 'rb') as f:
+					if b'Ett igen' not in f.read():
+						return False
+			return True
+		dt.wait_for(edited, what='the edit in each of its sub-feeds')
+		lines = counts()[first:]
+		self.assertTrue(lines)
+		total = int(lines[0].split(' of ')[1].split()[0])
+		self.assertTrue(any('sub-feeds: %d of %d as before' % (total - 4,
+			total) in l for l in lines), lines)
+		self.assertEqual(os.stat(os.path.join(self.ws.out,
+			'tags/mollan.atom')).st_mtime_ns, mollan)
+
 	def test_hub_announces_a_tag_feed_when_its_bytes_change(self):
 		"""An aggregator subscribed to tags/trygghet.atom gets the new
 		bytes when a release with that tag comes, nothing when a release

@@ -942,6 +942,81 @@ test_memo(void **state)
 	stamp_memo_free(sm);
 }
 
+/*
+ * Entries taken from a document's file (feed_memo_prime()): a fresh memo
+ * primed with what the last render's spots say finds every entry there,
+ * renders the same bytes, and needs no body; a byte changed by hand
+ * inside one entry loses that entry alone, which is rendered again, and
+ * spots past the file's end are ignored.
+ */
+static void
+test_memo_from_file(void **state)
+{
+	struct stamp_memo *sm = stamp_memo_new(8);
+
+	(void)state;
+	assert_non_null(sm);
+	add_golden_releases();
+	for (int k = 0; k < FEED_NKINDS; k++) {
+		struct feed_doc d = { .path = feed_file_name(k) };
+		struct feed_memo *a = feed_memo_new(1u << 20), *b;
+		struct entry_spots sp;
+		char *data, *again, *p, was;
+		size_t len, alen, hits;
+
+		assert_non_null(a);
+		feed_memo_begin(a, stamp_meta(&meta, "UTC"), sm);
+		assert_int_equal(feed_render_memo(k, &meta, &d, rs, nrs, a,
+		    &data, &len, NULL), 0);
+		assert_int_equal(feed_memo_spots(a, data, len, &sp), 0);
+		assert_int_equal(sp.n, nrs);
+		feed_memo_free(a);
+
+		/* Primed from the file alone: every entry, no body. */
+		b = feed_memo_new(1u << 20);
+		assert_non_null(b);
+		feed_memo_begin(b, stamp_meta(&meta, "UTC"), sm);
+		feed_memo_prime(b, (enum feed_kind)k, &sp, data, len);
+		for (size_t i = 0; i < nrs; i++) {
+			free(rs[i]->html);
+			rs[i]->html = NULL;
+		}
+		hits = feed_memo_hits(b);
+		assert_int_equal(feed_render_memo(k, &meta, &d, rs, nrs, b,
+		    &again, &alen, NULL), 0);
+		/* Each entry looked up twice: for its body, then put in. */
+		assert_int_equal(feed_memo_hits(b) - hits, 2 * nrs);
+		assert_int_equal(alen, len);
+		assert_memory_equal(again, data, len);
+		for (size_t i = 0; i < nrs; i++)
+			assert_null(rs[i]->html);
+		free(again);
+		feed_memo_free(b);
+
+		/* One entry edited by hand: that one is rendered again. */
+		b = feed_memo_new(1u << 20);
+		assert_non_null(b);
+		feed_memo_begin(b, stamp_meta(&meta, "UTC"), sm);
+		p = data + sp.v[1].off + sp.v[1].len / 2;
+		was = *p;
+		*p = was == 'x' ? 'y' : 'x';
+		sp.v[0].off = len;		/* and one past the end */
+		feed_memo_prime(b, (enum feed_kind)k, &sp, data, len);
+		*p = was;
+		hits = feed_memo_hits(b);
+		assert_int_equal(feed_render_memo(k, &meta, &d, rs, nrs, b,
+		    &again, &alen, NULL), 0);
+		assert_int_equal(feed_memo_hits(b) - hits, 2 * (nrs - 2));
+		assert_int_equal(alen, len);
+		assert_memory_equal(again, data, len);
+		free(again);
+		feed_memo_free(b);
+		entry_spots_free(&sp);
+		free(data);
+	}
+	stamp_memo_free(sm);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -951,6 +1026,7 @@ main(void)
 		T(test_file_names),
 		T(test_golden_atom),
 		T(test_memo),
+		T(test_memo_from_file),
 		T(test_golden_rss),
 		T(test_golden_empty),
 		T(test_feed_updated_empty_since),
