@@ -1187,10 +1187,12 @@ static struct {
 static bool prune_owed;
 
 /*
- * The sub-feed set of the selection whose site is under way, kept across
- * its slices (subfeeds_build() walks every release: D12 in
- * docs/reliability.md), and the config the site sees it through: the real
- * one with feed.subs set, at one address, as site.c's plan wants.
+ * The sub-feed set of the last selection, and the config the site sees
+ * it through: the real one with feed.subs set, at one address, as
+ * site.c's plan wants. Kept across the site's slices, and from one
+ * publish to the next, where a small change updates it in place
+ * (subfeeds_update()): subfeeds_build() reads every release, D12 in
+ * docs/reliability.md, most of a drop's publish before the stages.
  */
 static struct {
 	bool built, ok;
@@ -1198,15 +1200,38 @@ static struct {
 	struct release **rs;
 	size_t n;
 	size_t ntombs;		/* only expiry changes them, not gen */
+	uint64_t meta;		/* set_meta() it was made with */
+	uint64_t tombs;		/* tombs_key() of its tombstones */
 	struct subfeeds set;
 } kept;
 static struct config site_cfg;
+
+/*
+ * Of each release the set was made from: its address, key and date, what
+ * tells whether it is the same one, filed and ordered as before.
+ */
+struct seen_one {
+	const struct release *r;
+	uint64_t key;
+	int64_t sec;
+};
+
+static struct {
+	struct seen_one *v;
+	size_t n;
+} seen;
+
+/* More changes than this at once: the set is built again. */
+#define UPDATE_MAX 64
 
 static void
 subs_drop(void)
 {
 	subfeeds_free(&kept.set);
 	memset(&kept, 0, sizeof(kept));
+	free(seen.v);
+	seen.v = NULL;
+	seen.n = 0;
 }
 
 void
@@ -1217,28 +1242,134 @@ publish_forget(void)
 	entries = NULL;
 }
 
+/* What subfeeds_build() reads of the settings. */
+static uint64_t
+set_meta(const struct feed_meta *m)
+{
+	uint64_t h = stamp_meta(m, NULL);
+
+	h = stamp_num(stamp_num(h, m->tag_feeds), m->type_feeds);
+	return stamp_num(stamp_num(h, m->lang_feeds), (int64_t)m->max_entries);
+}
+
+static uint64_t
+tombs_key(const struct tombstone *tv, size_t n)
+{
+	uint64_t h = stamp_num(0, (int64_t)n);
+
+	for (size_t i = 0; i < n; i++)
+		h = stamp_num(stamp_str(h, tv[i].ref), tv[i].when);
+	return h;
+}
+
+/* seen, of rs[0..n); false when out of memory (seen empty). */
+static bool
+seen_fill(struct release *const *rs, size_t n)
+{
+	free(seen.v);
+	seen.n = 0;
+	if ((seen.v = malloc((n + 1) * sizeof(*seen.v))) == NULL)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		seen.v[i] = (struct seen_one){ rs[i], rs[i]->stamp_key,
+			rs[i]->date.sec };
+	seen.n = n;
+	return true;
+}
+
+static size_t
+seen_slot(const size_t *slot, size_t cap, const struct release *r)
+{
+	size_t i = (size_t)(((uintptr_t)r >> 4) * 0x9E3779B97F4A7C15ULL) &
+	    (cap - 1);
+
+	while (slot[i] != 0 && seen.v[slot[i] - 1].r != r)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
 /*
- * The sub-feed set of rs[0..n) and the tombstones tv[0..ntombs): kept, or
- * built; NULL if out of memory.
+ * Update kept.set from seen to rs[0..n) when few releases changed
+ * (subfeeds_update()); seen then describes rs. False: build it again.
+ */
+static bool
+subs_update(const struct feed_meta *m, struct release *const *rs, size_t n)
+{
+	size_t cap = 64, *slot, added[UPDATE_MAX], nadded = 0, ngone = 0;
+	const struct release *left[UPDATE_MAX];
+	bool *matched, ok = false;
+
+	while (cap < seen.n * 2 + 2)
+		cap *= 2;
+	slot = calloc(cap, sizeof(*slot));
+	matched = calloc(seen.n + 1, sizeof(*matched));
+	if (slot == NULL || matched == NULL)
+		goto out;
+	for (size_t i = 0; i < seen.n; i++)
+		slot[seen_slot(slot, cap, seen.v[i].r)] = i + 1;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = slot[seen_slot(slot, cap, rs[i])];
+
+		/* No key: unknown, so changed. */
+		if (j != 0 && rs[i]->stamp_key != 0 &&
+		    seen.v[j - 1].key == rs[i]->stamp_key &&
+		    seen.v[j - 1].sec == rs[i]->date.sec) {
+			matched[j - 1] = true;
+			continue;
+		}
+		if (nadded == UPDATE_MAX)
+			goto out;
+		added[nadded++] = i;
+	}
+	for (size_t i = 0; i < seen.n; i++) {
+		if (matched[i])
+			continue;
+		if (ngone == UPDATE_MAX)
+			goto out;
+		left[ngone++] = seen.v[i].r;
+	}
+	ok = subfeeds_update(&kept.set, m, rs, n, added, nadded, left,
+	    ngone) == 0 && seen_fill(rs, n);
+out:
+	free(slot);
+	free(matched);
+	return ok;
+}
+
+/*
+ * The sub-feed set of rs[0..n) and the tombstones tv[0..ntombs): kept,
+ * updated or built; NULL if out of memory.
  */
 static const struct subfeeds *
 subs_for(const struct feed_meta *m, struct store *s, struct release **rs,
     size_t n, const struct tombstone *tv, size_t ntombs)
 {
-	if (!kept.built || kept.gen != store_generation(s) || kept.rs != rs ||
-	    kept.n != n || kept.ntombs != ntombs) {
+	uint64_t meta = set_meta(m), tk;
+
+	if (kept.built && kept.gen == store_generation(s) && kept.rs == rs &&
+	    kept.n == n && kept.ntombs == ntombs)
+		return kept.ok ? &kept.set : NULL;
+	tk = tombs_key(tv, ntombs);
+	if (!kept.built || !kept.ok || kept.meta != meta || kept.tombs != tk ||
+	    !subs_update(m, rs, n)) {
 		subs_drop();
-		kept.built = true;
-		kept.gen = store_generation(s);
-		kept.rs = rs;
-		kept.n = n;
-		kept.ntombs = ntombs;
 		kept.ok = subfeeds_build(m, rs, n, tv, ntombs, &kept.set) == 0;
 		if (!kept.ok)
 			log_errx("cannot build the sub-feeds (out of memory)");
 		else
 			pages_follow_clashes(&kept.set, rs, n);
+		/* Without it, the next change builds again. */
+		if (kept.ok && !seen_fill(rs, n))
+			kept.meta = ~meta;
+		else
+			kept.meta = meta;
 	}
+	kept.built = true;
+	kept.gen = store_generation(s);
+	kept.rs = rs;
+	kept.n = n;
+	kept.ntombs = ntombs;
+	kept.tombs = tk;
 	return kept.ok ? &kept.set : NULL;
 }
 
@@ -1313,7 +1444,6 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 			if (prune_owed && res->pages_failed == 0)
 				mediapub_prune(c, rs, all);
 			prune_owed = false;
-			subs_drop();
 			return 0;
 		}
 	}
@@ -1382,8 +1512,6 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 		publish_subs(c, &m, set, res);
 	res->subs_ms = date_mono_ms() - ts;
 	site_feeds_done(rs, n, all);
-	if (!res->site_more)
-		subs_drop();
 	stamps_end();
 	/*
 	 * Only once no feed left in place links a copy any more, nor a page

@@ -6,6 +6,7 @@
 #include "subfeed.h"
 
 #include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -376,6 +377,180 @@ subfeeds_build(const struct feed_meta *m, struct release *const *rs,
 fail:
 	subfeeds_free(out);
 	return -1;
+}
+
+/* ---- a small change ---------------------------------------------------- */
+
+/* rs's index of each release address, for the sub-feeds being redone. */
+struct where {
+	const struct release **key;
+	size_t *at;
+	size_t cap;		/* a power of two, over twice the count */
+};
+
+static size_t
+where_slot(const struct where *w, const struct release *r)
+{
+	size_t i = (size_t)(((uintptr_t)r >> 4) * 0x9E3779B97F4A7C15ULL) &
+	    (w->cap - 1);
+
+	while (w->key[i] != NULL && w->key[i] != r)
+		i = (i + 1) & (w->cap - 1);
+	return i;
+}
+
+static int
+where_fill(struct where *w, struct release *const *rs, size_t n)
+{
+	for (w->cap = 64; w->cap < n * 2 + 2; w->cap *= 2)
+		;
+	w->key = calloc(w->cap, sizeof(*w->key));
+	w->at = malloc(w->cap * sizeof(*w->at));
+	if (w->key == NULL || w->at == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t j = where_slot(w, rs[i]);
+
+		w->key[j] = rs[i];
+		w->at[j] = i;
+	}
+	return 0;
+}
+
+static bool
+is_gone(const struct release *r, const struct release *const *gone,
+    size_t ngone)
+{
+	for (size_t i = 0; i < ngone; i++)
+		if (gone[i] == r)
+			return true;
+	return false;
+}
+
+static int
+by_index(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * f's releases again: its own still in rs, and rs[add[0..nadd)], in
+ * rs's order. 0, 1 (an old one is not in rs: not the set it says), -1.
+ */
+static int
+redo(struct subfeed *f, const struct feed_meta *m, struct release *const *rs,
+    const struct where *w, const size_t *add, size_t nadd,
+    const struct release *const *gone, size_t ngone)
+{
+	size_t *at = malloc((f->nall + nadd + 1) * sizeof(*at)), k = 0;
+	struct release **v;
+
+	if (at == NULL)
+		return -1;
+	for (size_t i = 0; i < f->nall; i++) {
+		size_t j;
+
+		if (is_gone(f->rs[i], gone, ngone))
+			continue;
+		if (w->key[j = where_slot(w, f->rs[i])] == NULL) {
+			free(at);
+			return 1;
+		}
+		at[k++] = w->at[j];
+	}
+	for (size_t i = 0; i < nadd; i++)
+		at[k++] = add[i];
+	qsort(at, k, sizeof(*at), by_index);
+	if ((v = realloc(f->rs, (k + 1) * sizeof(*v))) == NULL) {
+		free(at);
+		return -1;
+	}
+	for (size_t i = 0; i < k; i++)
+		v[i] = rs[at[i]];
+	free(at);
+	f->rs = v;
+	f->nall = k;
+	f->n = k < m->max_entries ? k : m->max_entries;
+	return 0;
+}
+
+/* The new releases of one sub-feed (indexes into rs). */
+struct adds {
+	size_t *v;
+	size_t n;
+};
+
+int
+subfeeds_update(struct subfeeds *set, const struct feed_meta *m,
+    struct release *const *rs, size_t n, const size_t *added,
+    size_t nadded, const struct release *const *gone, size_t ngone)
+{
+	struct adds *adds = calloc(set->n + 1, sizeof(*adds));
+	bool *touched = calloc(set->n + 1, sizeof(*touched));
+	struct where w = { 0 };
+	int rc = -1;
+
+	if (adds == NULL || touched == NULL)
+		goto out;
+	/* Each new release into the sub-feeds of its values, all known. */
+	for (size_t i = 0; i < nadded; i++) {
+		const struct release *r = rs[added[i]];
+
+		for (int a = 0; a < SUB_NAXES; a++) {
+			const char *v[64];
+			size_t k = axis_on(m, a) ? subfeed_values(m, a, r, v,
+			    64) : 0;
+
+			for (size_t j = 0; j < k; j++) {
+				const struct subfeed *f = subfeed_find(set, a,
+				    v[j]);
+				struct adds *d;
+				size_t *t;
+
+				if (f == NULL) {
+					rc = 1;		/* a new value */
+					goto out;
+				}
+				d = &adds[f - set->v];
+				if ((t = realloc(d->v, (d->n + 1) *
+				    sizeof(*t))) == NULL)
+					goto out;
+				d->v = t;
+				d->v[d->n++] = added[i];
+				touched[f - set->v] = true;
+			}
+		}
+	}
+	/* The sub-feeds the releases gone were in. */
+	for (size_t i = 0; ngone > 0 && i < set->n; i++)
+		for (size_t j = 0; !touched[i] && j < set->v[i].nall; j++)
+			touched[i] = is_gone(set->v[i].rs[j], gone, ngone);
+	if (where_fill(&w, rs, n) < 0)
+		goto out;
+	for (size_t i = 0; i < set->n; i++) {
+		struct subfeed *f = &set->v[i];
+
+		if (!touched[i])
+			continue;
+		if ((rc = redo(f, m, rs, &w, adds[i].v, adds[i].n, gone,
+		    ngone)) != 0)
+			goto out;
+		if (f->nall == 0 && f->ntombs == 0) {
+			rc = 1;			/* a value gone */
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; adds != NULL && i < set->n; i++)
+		free(adds[i].v);
+	free(adds);
+	free(touched);
+	free(w.key);
+	free(w.at);
+	return rc;
 }
 
 const struct subfeed *

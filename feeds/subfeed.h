@@ -78,6 +78,24 @@ int subfeeds_build(const struct feed_meta *m, struct release *const *rs,
     size_t n, const struct tombstone *tv, size_t ntv, struct subfeeds *out);
 
 /*
+ * Make set (subfeeds_build()'s, of an earlier selection, and of the
+ * tombstones it is still to carry, with the same m) what subfeeds_build()
+ * makes of rs[0..n), when the change between the two is small: the
+ * releases at gone[0..ngone) (addresses only: they may be freed, and one
+ * may be at an address rs holds now) left, rs[added[0..nadded)] came
+ * (indexes in increasing order), and every other release of rs is one
+ * set holds, at its address, unchanged. O(releases in the sub-feeds the
+ * change touches), without reading any release but the new ones: the
+ * build reads them all. Returns 0 when done; 1 when this change is not
+ * one it makes (a value comes or goes, or set is not what it says: build
+ * again); -1 when out of memory. On 1 and -1 set is left as it was or
+ * part done: free it.
+ */
+int subfeeds_update(struct subfeeds *set, const struct feed_meta *m,
+    struct release *const *rs, size_t n, const size_t *added,
+    size_t nadded, const struct release *const *gone, size_t ngone);
+
+/*
  * The values of axis a release r is filed under, into v[0..cap): its tags
  * (each once), its type, its language (r->lang, else m->language). The
  * one rule subfeeds_build() and the pages' links share. Returns how many.

@@ -6,6 +6,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,6 +57,13 @@ find(enum subfeed_axis a, const char *value)
 			return &set.v[i];
 	fail_msg("no sub-feed for \"%s\"", value);
 	return NULL;
+}
+
+static void
+build_from(const struct feed_meta *m, struct release **v, size_t n)
+{
+	subfeeds_free(&set);
+	assert_int_equal(subfeeds_build(m, v, n, NULL, 0, &set), 0);
 }
 
 static void
@@ -375,6 +383,164 @@ test_tombstone_keeps_clash(void **state)
 	assert_string_equal(find(SUB_TAG, "M\xC3\xB6llan")->slug, "mollan");
 }
 
+/* a and b alike: the same sub-feeds, names and releases, in order. */
+static void
+assert_sets_equal(const struct subfeeds *a, const struct subfeeds *b)
+{
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++) {
+		const struct subfeed *x = &a->v[i], *y = &b->v[i];
+
+		assert_int_equal(x->axis, y->axis);
+		assert_string_equal(x->value, y->value);
+		assert_string_equal(x->slug, y->slug);
+		assert_string_equal(x->title, y->title);
+		assert_string_equal(x->id_part, y->id_part);
+		assert_int_equal(x->clash, y->clash);
+		assert_int_equal(x->n, y->n);
+		assert_int_equal(x->nall, y->nall);
+		assert_int_equal(x->ntombs, y->ntombs);
+		for (size_t k = 0; k < x->nall; k++)
+			assert_ptr_equal(x->rs[k], y->rs[k]);
+	}
+	for (size_t i = 0; i < a->n; i++)
+		assert_string_equal(a->by_value[i]->value,
+		    b->by_value[i]->value);
+}
+
+#define POOL 40
+
+/*
+ * subfeeds_update() against subfeeds_build() over 300 random small
+ * changes of a selection (a pool's releases in pool order, newest
+ * first): releases leave and come, an edited one comes back at its old
+ * address (in gone and added at once), a value comes or goes (then 1:
+ * built again, as the caller does). Each result is the build's.
+ */
+static void
+test_update(void **state)
+{
+	static const char *const tags[] = { "a", "b", "C", "d\xC3\xB6",
+	    "e f", "g" };
+	struct release *pool[POOL];
+	struct feed_meta m = tu_meta;
+	bool in[POOL] = { false };
+	struct release *sel[POOL];
+	struct subfeeds cur = { 0 }, want;
+	unsigned seed = 12345, updated = 0, rebuilt = 0;
+	size_t nsel = 0;
+
+	(void)state;
+	m.tag_feeds = m.type_feeds = m.lang_feeds = true;
+	m.language = "sv";
+	m.max_entries = 3;
+	for (int i = 0; i < POOL; i++) {
+		struct release_error err;
+		char text[256], name[16];
+
+		snprintf(name, sizeof(name), "p%02d.md", i);
+		snprintf(text, sizeof(text), "---\ntags: [%s, %s]\n"
+		    "type: %s\n%s---\n# %s\n", tags[i % 6],
+		    tags[(i * 7 + 2) % 6], i % 3 ? "Nyhet" : "Press",
+		    i % 4 ? "" : "lang: en\n", name);
+		if (release_parse(&m, name, text, strlen(text), 1700000000,
+		    &pool[i], &err) < 0)
+			fail_msg("%s: %s", name, err.msg);
+		in[i] = i % 2 == 0;
+		if (in[i])
+			sel[nsel++] = pool[i];
+	}
+	assert_int_equal(subfeeds_build(&m, sel, nsel, NULL, 0, &cur), 0);
+	for (int round = 0; round < 300; round++) {
+		const struct release *gone[8];
+		size_t added[8], ngone = 0, nadded = 0;
+		bool was[POOL];
+		int rc;
+
+		memcpy(was, in, sizeof(was));
+		for (int k = 0; k < 3; k++) {
+			int i;
+
+			seed = seed * 1103515245u + 12345u;
+			i = (int)((seed >> 16) % POOL);
+			if (in[i] == was[i])
+				in[i] = !in[i];
+		}
+		/* Now and then one edited: at the same address. */
+		seed = seed * 1103515245u + 12345u;
+		if ((seed >> 16) % 4 == 0) {
+			int i = (int)((seed >> 8) % POOL);
+
+			if (in[i] && was[i])
+				was[i] = false, gone[ngone++] = pool[i];
+		}
+		nsel = 0;
+		for (int i = 0; i < POOL; i++) {
+			if (was[i] && !in[i])
+				gone[ngone++] = pool[i];
+			if (in[i] && !was[i])
+				added[nadded++] = nsel;
+			if (in[i])
+				sel[nsel++] = pool[i];
+		}
+		rc = subfeeds_update(&cur, &m, sel, nsel, added, nadded, gone,
+		    ngone);
+		assert_true(rc == 0 || rc == 1);
+		if (rc == 1) {
+			subfeeds_free(&cur);
+			assert_int_equal(subfeeds_build(&m, sel, nsel, NULL, 0,
+			    &cur), 0);
+			rebuilt++;
+			continue;
+		}
+		updated++;
+		assert_int_equal(subfeeds_build(&m, sel, nsel, NULL, 0, &want),
+		    0);
+		assert_sets_equal(&cur, &want);
+		subfeeds_free(&want);
+	}
+	/* Both ways were taken, the update most often. */
+	assert_true(updated > 150);
+	assert_true(rebuilt > 0);
+	subfeeds_free(&cur);
+	for (int i = 0; i < POOL; i++)
+		release_free(pool[i]);
+}
+
+/* What the update cannot do: a value new to the set, or one gone. */
+static void
+test_update_refuses(void **state)
+{
+	struct feed_meta m = tu_meta;
+	size_t at0 = 0;
+	const struct release *gone;
+	struct release *sel[4];
+
+	(void)state;
+	m.tag_feeds = true;
+	add("a.md", "tags: [x]\n");
+	add("b.md", "tags: [x, y]\n");
+	add("c.md", "tags: [z]\n");
+	sel[0] = rs[1];
+	build_from(&m, sel, 1);
+	sel[0] = rs[0];
+	sel[1] = rs[1];
+	/* a.md comes: x is known, so an update. */
+	assert_int_equal(subfeeds_update(&set, &m, sel, 2, &at0, 1, NULL, 0),
+	    0);
+	assert_int_equal(set.v[0].nall, 2);
+	/* c.md comes with z: new. */
+	sel[2] = rs[2];
+	at0 = 2;
+	assert_int_equal(subfeeds_update(&set, &m, sel, 3, &at0, 1, NULL, 0),
+	    1);
+	/* b.md goes, and y with it. */
+	build_from(&m, sel, 2);
+	gone = rs[1];
+	assert_int_equal(subfeeds_update(&set, &m, sel, 1, NULL, 0, &gone, 1),
+	    1);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, teardown)
 
 int
@@ -389,6 +555,8 @@ main(void)
 		T(test_find_and_archives),
 		T(test_tombstones),
 		T(test_tombstone_keeps_clash),
+		T(test_update),
+		T(test_update_refuses),
 	};
 
 	return cmocka_run_group_tests(tests, tu_setup_zone, NULL);
