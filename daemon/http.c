@@ -70,6 +70,19 @@ struct entry {
 	struct MHD_Response *ok[NVARIANTS];	/* 200; ok[GZIP] may be NULL */
 	struct MHD_Response *nm[NVARIANTS];	/* 304 */
 	bool fd_body[NVARIANTS];		/* ok[v] is sendfile()d */
+	/*
+	 * A feed sent by sendfile(): its plain 200 made on its first
+	 * request (copying its bytes to a memfd was most of a publish's
+	 * swap, for documents many of which nobody asks for before the
+	 * next publish), by whichever request thread comes first.
+	 */
+	_Atomic(struct lazy_ok *) lazy;
+	bool lazy_plain;			/* ok[PLAIN] is lazy's */
+};
+
+struct lazy_ok {
+	struct MHD_Response *r;
+	bool fd_body;
 };
 
 /* What one publish serves; freed when the last request using it is done
@@ -312,6 +325,8 @@ hold_done(int fd)
 static void
 entry_put(struct entry *e)
 {
+	struct lazy_ok *lz;
+
 	if (e == NULL || atomic_fetch_sub_explicit(&e->refs, 1,
 	    memory_order_acq_rel) != 1)
 		return;
@@ -320,6 +335,11 @@ entry_put(struct entry *e)
 			MHD_destroy_response(e->ok[v]);
 		if (e->nm[v] != NULL)
 			MHD_destroy_response(e->nm[v]);
+	}
+	if ((lz = atomic_load_explicit(&e->lazy, memory_order_acquire)) !=
+	    NULL) {
+		MHD_destroy_response(lz->r);
+		free(lz);
 	}
 	doc_unref(e->doc);
 	free(e);
@@ -519,9 +539,12 @@ entry_new(const struct http *h, const struct doc *d)
 	if (e == NULL)
 		return NULL;
 	atomic_init(&e->refs, 1);
+	atomic_init(&e->lazy, NULL);
 	e->doc = doc_ref(d);
-	if ((e->ok[PLAIN] = make_ok(h, d, PLAIN, &e->fd_body[PLAIN])) ==
-	    NULL || (e->nm[PLAIN] = make_not_modified(h, d, PLAIN)) == NULL ||
+	e->lazy_plain = sendfile_worth(d, PLAIN);
+	if ((!e->lazy_plain && (e->ok[PLAIN] = make_ok(h, d, PLAIN,
+	    &e->fd_body[PLAIN])) == NULL) ||
+	    (e->nm[PLAIN] = make_not_modified(h, d, PLAIN)) == NULL ||
 	    (d->gz != NULL && ((e->ok[GZIP] = make_ok(h, d, GZIP,
 	    &e->fd_body[GZIP])) == NULL ||
 	    (e->nm[GZIP] = make_not_modified(h, d, GZIP)) == NULL))) {
@@ -587,7 +610,7 @@ cmp_doc(const void *key, const void *d)
 	return strcmp(key, (*(const struct doc *const *)d)->name);
 }
 
-static const struct entry *
+static struct entry *
 snap_find(const struct snap *s, const char *name)
 {
 	const struct doc *const *d = s->n ? bsearch(name, s->d, s->n,
@@ -682,14 +705,49 @@ not_modified(struct MHD_Connection *c, const struct doc *d)
 	    d->mtime <= t;
 }
 
+/*
+ * e's 200 in variant v, *fd_body whether sendfile()d; made now for a
+ * lazy one (the first thread to make it keeps it). NULL: out of memory.
+ */
+static struct MHD_Response *
+entry_ok(const struct http *h, struct entry *e, enum variant v,
+    bool *fd_body)
+{
+	struct lazy_ok *lz, *none = NULL;
+
+	if (v != PLAIN || !e->lazy_plain) {
+		*fd_body = e->fd_body[v];
+		return e->ok[v];
+	}
+	if ((lz = atomic_load_explicit(&e->lazy, memory_order_acquire)) ==
+	    NULL) {
+		if ((lz = malloc(sizeof(*lz))) == NULL)
+			return NULL;
+		if ((lz->r = make_ok(h, e->doc, PLAIN, &lz->fd_body)) == NULL) {
+			free(lz);
+			return NULL;
+		}
+		if (!atomic_compare_exchange_strong_explicit(&e->lazy, &none,
+		    lz, memory_order_acq_rel, memory_order_acquire)) {
+			MHD_destroy_response(lz->r);
+			free(lz);
+			lz = none;	/* another thread's, made meanwhile */
+		}
+	}
+	*fd_body = lz->fd_body;
+	return lz->r;
+}
+
 static enum MHD_Result
 serve(struct http *h, struct MHD_Connection *c, struct req *r)
 {
 	const char *name = doc_name(h, r);
 	struct snap *s = name ? snap_get(h) : NULL;
-	const struct entry *e = s ? snap_find(s, name) : NULL;
+	struct entry *e = s ? snap_find(s, name) : NULL;
 	enum variant v = PLAIN;
 	enum MHD_Result rc;
+	struct MHD_Response *ok;
+	bool fd_body;
 
 	if (e == NULL) {
 		enum canned k = s && docset_gone(s->ds, name) ? C410 : C404;
@@ -704,12 +762,14 @@ serve(struct http *h, struct MHD_Connection *c, struct req *r)
 	if (not_modified(c, e->doc)) {
 		rc = reply(c, r, MHD_HTTP_NOT_MODIFIED, e->nm[v],
 		    v == GZIP ? "gzip" : "plain");
+	} else if ((ok = entry_ok(h, e, v, &fd_body)) == NULL) {
+		rc = MHD_NO;	/* out of memory: the connection closes */
 	} else {
 		/* A HEAD's headers are the whole answer: pushed at once. */
-		if (e->fd_body[v] && strcmp(r->method, "GET") == 0)
+		if (fd_body && strcmp(r->method, "GET") == 0)
 			r->held = hold_arm(c);
-		rc = reply(c, r, MHD_HTTP_OK, e->ok[v],
-		    v == GZIP ? "gzip" : "plain");
+		rc = reply(c, r, MHD_HTTP_OK, ok, v == GZIP ? "gzip" :
+		    "plain");
 	}
 	/* MHD holds its own reference to the response it queued. */
 	snap_put(s);

@@ -431,6 +431,45 @@ class TestSendfile(ServedCase):
 			'segments beyond the bytes needed: %r' % extra)
 
 
+class TestSendfileFirst(ServedCase):
+	"""A large feed's sendfile() answer is made by its first request:
+	many at once, on a server that has sent none yet, all get its bytes
+	(the threads race to make it; one keeps it, the others' go)."""
+
+	SIZE = 100000
+
+	@classmethod
+	def prepare(cls, out):
+		with open(os.path.join(out, 'first.atom'), 'wb') as f:
+			f.write(b'<feed>' + b'y' * (cls.SIZE - 13) + b'</feed>')
+
+	def test_first_requests_at_once(self):
+		want = self.file_bytes('first.atom')
+		gate = threading.Barrier(16)
+		got = []
+
+		def one():
+			c = http.client.HTTPConnection('127.0.0.1', self.server.port,
+				timeout=ht.TIMEOUT)
+			try:
+				c.connect()
+				gate.wait(ht.TIMEOUT)
+				c.request('GET', '/first.atom')
+				r = c.getresponse()
+				got.append((r.status, r.read()))
+			finally:
+				c.close()
+		threads = [threading.Thread(target=one) for _ in range(16)]
+		for t in threads:
+			t.start()
+		for t in threads:
+			t.join(ht.TIMEOUT)
+		self.assertEqual(len(got), 16)
+		for status, body in got:
+			self.assertEqual(status, 200)
+			self.assertEqual(body, want)
+
+
 class TestLimits(ServedCase):
 	"""Slowloris, the per-address limit, the inactivity timeout."""
 
