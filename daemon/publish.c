@@ -1022,7 +1022,8 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	    set->n);
 	if (stage_stale(c, set, b) < 0 || stage_stale_archives(c, set, b) < 0)
 		res->subs_failed++;
-	if (output_batch_sync(b) < 0) {
+	/* Nothing fsync'd links them: durable a little later. */
+	if (output_batch_sync_soon(b) < 0) {
 		log_err("cannot write the sub-feeds in %s", c->output_dir);
 		res->subs_failed++;
 		next_bad = true;

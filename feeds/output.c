@@ -788,35 +788,51 @@ output_batch_remove(struct output_batch *b, const char *name)
  * the batch's own: that one holds the removal. 0, or -1 with errno set.
  */
 static int
-sync_folder(const struct output_batch *b, char *folder)
+open_folder(const struct output_batch *b, char *folder)
 {
 	size_t top = strlen(b->dir);
 	char *slash;
-	int rc;
+	int fd;
 
-	while ((rc = fsync_dir(folder)) < 0 && errno == ENOENT &&
-	    strlen(folder) > top && (slash = strrchr(folder, '/')) != NULL &&
+	while ((fd = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 &&
+	    errno == ENOENT && strlen(folder) > top &&
+	    (slash = strrchr(folder, '/')) != NULL &&
 	    (size_t)(slash - folder) >= top)
 		*slash = '\0';
-	return rc;
+	return fd;
 }
 
-int
-output_batch_sync(struct output_batch *b)
+/* The queue written; the first write error since the last sync (0). */
+static int
+writes_done(struct output_batch *b)
 {
-	int saved;
-
 	drain(b);
 	pthread_mutex_lock(&b->lock);
 	if (b->sync_errno == 0)
 		b->sync_errno = b->write_errno;
 	b->write_errno = 0;
 	pthread_mutex_unlock(&b->lock);
-	saved = b->sync_errno;
+	return b->sync_errno;
+}
+
+/* Each folder touched, fsync'd now or soon; 0, or -1 with errno set. */
+static int
+sync_folders(struct output_batch *b, bool soon)
+{
+	int saved = writes_done(b);
 
 	for (size_t i = 0; i < b->nfolders; i++) {
-		if (sync_folder(b, b->folders[i]) < 0 && saved == 0)
-			saved = errno;
+		int fd = open_folder(b, b->folders[i]);
+
+		if (fd < 0) {
+			saved = saved == 0 ? errno : saved;
+		} else if (soon) {
+			reap_fsync(fd);
+		} else {
+			if (fsync(fd) < 0 && saved == 0)
+				saved = errno;
+			close(fd);
+		}
 		free(b->folders[i]);
 	}
 	b->nfolders = 0;
@@ -824,6 +840,18 @@ output_batch_sync(struct output_batch *b)
 	b->sync_errno = 0;
 	errno = saved;
 	return saved != 0 ? -1 : 0;
+}
+
+int
+output_batch_sync(struct output_batch *b)
+{
+	return sync_folders(b, false);
+}
+
+int
+output_batch_sync_soon(struct output_batch *b)
+{
+	return sync_folders(b, true);
 }
 
 void

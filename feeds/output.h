@@ -133,6 +133,16 @@ int output_batch_remove(struct output_batch *b, const char *name);
  */
 int output_batch_sync(struct output_batch *b);
 
+/*
+ * As output_batch_sync(), but the folders' fsyncs are left to the reaper
+ * thread (reap.h): the files are in place when it returns, their renames
+ * durable soon after. For a batch whose files every start compares and
+ * writes again, and that nothing fsync'd links (the sub-feeds): only a
+ * power cut in those milliseconds can undo a rename, and the next start
+ * puts it back. 0, or -1 with errno of a write that failed.
+ */
+int output_batch_sync_soon(struct output_batch *b);
+
 /* Free b (what was put stays put, synced or not); NULL is fine. */
 void output_batch_free(struct output_batch *b);
 

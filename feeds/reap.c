@@ -14,11 +14,13 @@ static struct {
 	pthread_mutex_t lock;
 	pthread_cond_t more, done;	/* fds queued; the queue drained */
 	int fd[REAP_MAX];
+	bool sync[REAP_MAX];		/* fsync fd[i] before its close */
 	unsigned head, n;		/* fd[head] closes next; n waiting */
 	bool busy;			/* the thread closes one now */
 	bool started, failed;
 } q = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-	PTHREAD_COND_INITIALIZER, { 0 }, 0, 0, false, false, false };
+	PTHREAD_COND_INITIALIZER, { 0 }, { false }, 0, 0, false, false,
+	false };
 
 static void *
 reaper(void *arg)
@@ -27,6 +29,7 @@ reaper(void *arg)
 	pthread_mutex_lock(&q.lock);
 	for (;;) {
 		int fd;
+		bool sync;
 
 		while (q.n == 0) {
 			q.busy = false;
@@ -35,9 +38,12 @@ reaper(void *arg)
 		}
 		q.busy = true;
 		fd = q.fd[q.head];
+		sync = q.sync[q.head];
 		q.head = (q.head + 1) % REAP_MAX;
 		q.n--;
 		pthread_mutex_unlock(&q.lock);
+		if (sync)
+			(void)fsync(fd);
 		(void)close(fd);	/* a read-only fd: nothing to report */
 		pthread_mutex_lock(&q.lock);
 	}
@@ -64,8 +70,8 @@ start(void)
 	return ok;
 }
 
-void
-reap_close(int fd)
+static void
+queue(int fd, bool sync)
 {
 	int saved = errno;	/* callers report an error of their own */
 
@@ -78,14 +84,29 @@ reap_close(int fd)
 	}
 	if (q.started && q.n < REAP_MAX) {
 		q.fd[(q.head + q.n) % REAP_MAX] = fd;
+		q.sync[(q.head + q.n) % REAP_MAX] = sync;
 		q.n++;
 		pthread_cond_signal(&q.more);
 		fd = -1;
 	}
 	pthread_mutex_unlock(&q.lock);
+	if (fd >= 0 && sync)
+		(void)fsync(fd);
 	if (fd >= 0)
 		(void)close(fd);
 	errno = saved;
+}
+
+void
+reap_close(int fd)
+{
+	queue(fd, false);
+}
+
+void
+reap_fsync(int fd)
+{
+	queue(fd, true);
 }
 
 void

@@ -20,6 +20,13 @@
 /* Close fd (>= 0; a negative fd is ignored), soon, on the reaper thread. */
 void reap_close(int fd);
 
+/*
+ * fsync() fd (a folder's, say), then close it, soon, on the reaper
+ * thread: for renames that may be made durable a little later (an error
+ * is not reported). With the queue full, both happen at once, here.
+ */
+void reap_fsync(int fd);
+
 /* Wait until every descriptor given so far is closed (tests, exit). */
 void reap_drain(void);
 

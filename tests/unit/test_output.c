@@ -677,6 +677,61 @@ test_queued_batch(void **state)
 	assert_string_equal(slurp(root, "after.atom", &len), "a");
 }
 
+/*
+ * output_batch_sync_soon(): the files in place when it returns, the same
+ * folders fsync'd as output_batch_sync() does, on the reaper thread
+ * (none waited for by the caller); a queued write's failure is still its
+ * result.
+ */
+static void
+test_batch_sync_soon(void **state)
+{
+	char name[64];
+	unsigned now_n, soon_n;
+	size_t len;
+
+	(void)state;
+	for (int soon = 0; soon < 2; soon++) {
+		struct output_batch *b = output_batch_new_queued(root);
+
+		assert_non_null(b);
+		for (int i = 0; i < 5; i++) {
+			snprintf(name, sizeof(name), "%s/t%d/x.atom",
+			    soon ? "soon" : "now", i);
+			assert_int_equal(output_batch_put(b, name, name,
+			    strlen(name)), 1);
+		}
+		reap_drain();
+		nfsync = 0;
+		if (soon) {
+			assert_int_equal(output_batch_sync_soon(b), 0);
+			assert_string_equal(slurp(root, "soon/t4/x.atom",
+			    &len), "soon/t4/x.atom");
+			reap_drain();
+			soon_n = nfsync;
+		} else {
+			assert_int_equal(output_batch_sync(b), 0);
+			now_n = nfsync;
+		}
+		output_batch_free(b);
+	}
+	assert_true(now_n >= 5);
+	assert_int_equal(soon_n, now_n);
+	{
+		struct output_batch *b = output_batch_new_queued(root);
+
+		assert_non_null(b);
+		assert_int_equal(output_batch_put(b, "file", "f", 1), 1);
+		assert_int_equal(output_batch_sync_soon(b), 0);
+		/* A folder that is a file: that write fails. */
+		assert_int_equal(output_batch_put(b, "file/x.atom", "x", 1), 1);
+		assert_int_equal(output_batch_sync_soon(b), -1);
+		assert_int_equal(errno, ENOTDIR);
+		output_batch_free(b);
+		reap_drain();
+	}
+}
+
 /* What output_on_change() heard: "dir/name" lines. */
 static char heard[1024];
 
@@ -828,6 +883,7 @@ main(void)
 		T(test_batch_many_folders),
 		T(test_batch_links_new_files),
 		T(test_queued_batch),
+		T(test_batch_sync_soon),
 		T(test_on_change),
 		T(test_replaced_files_closed),
 		T(test_batch_sync_removed_folder),
