@@ -112,6 +112,49 @@ subs_add(const char *name)
 	return 0;
 }
 
+/*
+ * The sub-feed set of the last selection, and the config the site sees
+ * it through: the real one with feed.subs set, at one address, as
+ * site.c's plan wants. Kept across the site's slices, and from one
+ * publish to the next, where a small change updates it in place
+ * (subfeeds_update()): subfeeds_build() reads every release, D12 in
+ * docs/reliability.md, most of a drop's publish before the stages.
+ */
+static struct {
+	bool built, ok;
+	uint64_t gen;
+	struct release **rs;
+	size_t n;
+	size_t ntombs;		/* only expiry changes them, not gen */
+	uint64_t meta;		/* set_meta() it was made with */
+	uint64_t tombs;		/* tombs_key() of its tombstones */
+	struct subfeeds set;
+} kept;
+static struct config site_cfg;
+
+/*
+ * Of each release the set was made from: its address, key and date, what
+ * tells whether it is the same one, filed and ordered as before.
+ */
+struct seen_one {
+	const struct release *r;
+	uint64_t key;
+	int64_t sec;
+	uint64_t stamp;		/* at the last sub-feed stage; 0: unknown */
+};
+
+static struct {
+	struct seen_one *v;
+	size_t n;
+} seen;
+
+/*
+ * The sub-feeds of kept.set whose releases came or left since the last
+ * sub-feed stage (subfeeds_update()'s), one flag each; NULL: not known
+ * (the set was built again), so every one is looked at.
+ */
+static bool *touched;
+
 /* ---- what was written, by stamp ----------------------------------------- */
 
 /*
@@ -811,6 +854,61 @@ sub_same(const struct subfeed *f, uint64_t sig)
 	return true;
 }
 
+/*
+ * f's documents as the last stage left them, with the signature then
+ * (when all were staged from it): kept, and true. For a sub-feed whose
+ * releases neither came nor left, when none changed in place either.
+ */
+static bool
+sub_as_before(const struct subfeed *f)
+{
+	char key[4096];
+	uint64_t sig;
+
+	return sig_key(f, key, sizeof(key)) && (sig = was_written(key)) != 0 &&
+	    sub_same(f, sig);
+}
+
+/* The settings a sub-feed's documents are made with (sub_sig()'s). */
+static uint64_t
+subs_settings(const struct feed_meta *m)
+{
+	uint64_t h = stamp_num(meta_stamp, m->archives);
+
+	h = stamp_num(h, archive_period_of(m, true));
+	h = stamp_num(h, archive_period_of(m, false));
+	for (int k = 0; k < FEED_NKINDS; k++)
+		h = stamp_num(h, feed_written(m, k));
+	return h;
+}
+
+/*
+ * Whether only the sub-feeds touched (subfeeds_update()'s) can have
+ * changed since the last stage: the set was updated, not built, the
+ * settings are the same, and no release of the selection changed in
+ * place (its stamp: the history's dates, a medium's size). Notes each
+ * release's stamp for the next time, whatever it says.
+ */
+static bool
+subs_quiet(const struct feed_meta *m)
+{
+	static uint64_t last;
+	uint64_t now = subs_settings(m);
+	bool quiet = touched != NULL && now == last && memo != NULL;
+
+	last = now;
+	for (size_t i = 0; i < seen.n; i++) {
+		uint64_t st = memo != NULL ? stamp_release(memo, seen.v[i].r) :
+		    0;
+
+		/* 0: a release new since, in a touched sub-feed. */
+		if (seen.v[i].stamp != 0 && seen.v[i].stamp != st)
+			quiet = false;
+		seen.v[i].stamp = st;
+	}
+	return quiet;
+}
+
 /* f's documents were all staged from signature sig (0: not all were). */
 static void
 sub_keep(const struct subfeed *f, uint64_t sig)
@@ -986,6 +1084,7 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	struct output_batch *b;
 	struct sub_archives *sa;
 	size_t same = 0;
+	bool quiet;
 
 	/* Queued: the files are written while the next are rendered. */
 	if ((b = output_batch_new_queued(c->output_dir)) == NULL ||
@@ -996,9 +1095,16 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 		return;
 	}
 	tell_clashes(set);
+	quiet = subs_quiet(m);
 	for (size_t i = 0; i < set->n; i++) {
-		uint64_t sig = sub_sig(m, &set->v[i]);
+		uint64_t sig;
 
+		if (quiet && !touched[i] && sub_as_before(&set->v[i])) {
+			sa[i].same = true;
+			same++;
+			continue;
+		}
+		sig = sub_sig(m, &set->v[i]);
 		if (sub_same(&set->v[i], sig))
 			sa[i].same = true, same++;
 		else if (build_sub_archives(m, &set->v[i], &sa[i]) < 0)
@@ -1018,8 +1124,11 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	for (size_t i = 0; i < set->n; i++)
 		sub_keep(&set->v[i], sa[i].sig);
 	free_sub_archives(sa, set->n);
-	log_debug("sub-feeds: %zu of %zu as before, not rendered", same,
-	    set->n);
+	log_debug("sub-feeds: %zu of %zu as before, not rendered%s", same,
+	    set->n, quiet ? " (only those of changed releases looked at)" :
+	    "");
+	free(touched);
+	touched = NULL;
 	if (stage_stale(c, set, b) < 0 || stage_stale_archives(c, set, b) < 0)
 		res->subs_failed++;
 	/* Nothing fsync'd links them: durable a little later. */
@@ -1187,40 +1296,6 @@ static struct {
 /* The feeds went before the rest of the site, all in place: prune then. */
 static bool prune_owed;
 
-/*
- * The sub-feed set of the last selection, and the config the site sees
- * it through: the real one with feed.subs set, at one address, as
- * site.c's plan wants. Kept across the site's slices, and from one
- * publish to the next, where a small change updates it in place
- * (subfeeds_update()): subfeeds_build() reads every release, D12 in
- * docs/reliability.md, most of a drop's publish before the stages.
- */
-static struct {
-	bool built, ok;
-	uint64_t gen;
-	struct release **rs;
-	size_t n;
-	size_t ntombs;		/* only expiry changes them, not gen */
-	uint64_t meta;		/* set_meta() it was made with */
-	uint64_t tombs;		/* tombs_key() of its tombstones */
-	struct subfeeds set;
-} kept;
-static struct config site_cfg;
-
-/*
- * Of each release the set was made from: its address, key and date, what
- * tells whether it is the same one, filed and ordered as before.
- */
-struct seen_one {
-	const struct release *r;
-	uint64_t key;
-	int64_t sec;
-};
-
-static struct {
-	struct seen_one *v;
-	size_t n;
-} seen;
 
 /* More changes than this at once: the set is built again. */
 #define UPDATE_MAX 64
@@ -1233,6 +1308,8 @@ subs_drop(void)
 	free(seen.v);
 	seen.v = NULL;
 	seen.n = 0;
+	free(touched);
+	touched = NULL;
 }
 
 void
@@ -1273,7 +1350,7 @@ seen_fill(struct release *const *rs, size_t n)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		seen.v[i] = (struct seen_one){ rs[i], rs[i]->stamp_key,
-			rs[i]->date.sec };
+			rs[i]->date.sec, 0 };
 	seen.n = n;
 	return true;
 }
@@ -1298,24 +1375,30 @@ subs_update(const struct feed_meta *m, struct release *const *rs, size_t n)
 {
 	size_t cap = 64, *slot, added[UPDATE_MAX], nadded = 0, ngone = 0;
 	const struct release *left[UPDATE_MAX];
+	struct seen_one *now = malloc((n + 1) * sizeof(*now));
 	bool *matched, ok = false;
 
 	while (cap < seen.n * 2 + 2)
 		cap *= 2;
 	slot = calloc(cap, sizeof(*slot));
 	matched = calloc(seen.n + 1, sizeof(*matched));
-	if (slot == NULL || matched == NULL)
+	if (touched == NULL)
+		touched = calloc(kept.set.n + 1, sizeof(*touched));
+	if (slot == NULL || matched == NULL || now == NULL || touched == NULL)
 		goto out;
 	for (size_t i = 0; i < seen.n; i++)
 		slot[seen_slot(slot, cap, seen.v[i].r)] = i + 1;
 	for (size_t i = 0; i < n; i++) {
 		size_t j = slot[seen_slot(slot, cap, rs[i])];
 
+		now[i] = (struct seen_one){ rs[i], rs[i]->stamp_key,
+			rs[i]->date.sec, 0 };
 		/* No key: unknown, so changed. */
 		if (j != 0 && rs[i]->stamp_key != 0 &&
 		    seen.v[j - 1].key == rs[i]->stamp_key &&
 		    seen.v[j - 1].sec == rs[i]->date.sec) {
 			matched[j - 1] = true;
+			now[i].stamp = seen.v[j - 1].stamp;
 			continue;
 		}
 		if (nadded == UPDATE_MAX)
@@ -1329,11 +1412,17 @@ subs_update(const struct feed_meta *m, struct release *const *rs, size_t n)
 			goto out;
 		left[ngone++] = seen.v[i].r;
 	}
-	ok = subfeeds_update(&kept.set, m, rs, n, added, nadded, left,
-	    ngone) == 0 && seen_fill(rs, n);
+	if ((ok = subfeeds_update(&kept.set, m, rs, n, added, nadded, left,
+	    ngone, touched) == 0)) {
+		free(seen.v);
+		seen.v = now;
+		seen.n = n;
+		now = NULL;
+	}
 out:
 	free(slot);
 	free(matched);
+	free(now);
 	return ok;
 }
 

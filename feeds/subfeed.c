@@ -485,7 +485,8 @@ struct adds {
 int
 subfeeds_update(struct subfeeds *set, const struct feed_meta *m,
     struct release *const *rs, size_t n, const size_t *added,
-    size_t nadded, const struct release *const *gone, size_t ngone)
+    size_t nadded, const struct release *const *gone, size_t ngone,
+    bool *touched_out)
 {
 	struct adds *adds = calloc(set->n + 1, sizeof(*adds));
 	bool *touched = calloc(set->n + 1, sizeof(*touched));
@@ -542,6 +543,8 @@ subfeeds_update(struct subfeeds *set, const struct feed_meta *m,
 			goto out;
 		}
 	}
+	for (size_t i = 0; touched_out != NULL && i < set->n; i++)
+		touched_out[i] = touched_out[i] || touched[i];
 	rc = 0;
 out:
 	for (size_t i = 0; adds != NULL && i < set->n; i++)

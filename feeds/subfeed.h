@@ -89,11 +89,14 @@ int subfeeds_build(const struct feed_meta *m, struct release *const *rs,
  * build reads them all. Returns 0 when done; 1 when this change is not
  * one it makes (a value comes or goes, or set is not what it says: build
  * again); -1 when out of memory. On 1 and -1 set is left as it was or
- * part done: free it.
+ * part done: free it. On 0, touched[i] (set->n of them, NULL: not
+ * wanted) is made true for each sub-feed set->v[i] whose releases
+ * changed (others are left as they were).
  */
 int subfeeds_update(struct subfeeds *set, const struct feed_meta *m,
     struct release *const *rs, size_t n, const size_t *added,
-    size_t nadded, const struct release *const *gone, size_t ngone);
+    size_t nadded, const struct release *const *gone, size_t ngone,
+    bool *touched);
 
 /*
  * The values of axis a release r is filed under, into v[0..cap): its tags

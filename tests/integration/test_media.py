@@ -220,6 +220,42 @@ class DaemonEdit(dt.DaemonCase):
 				'bild.png'), 'rb') as f:
 			self.assertEqual(f.read(), bigger)
 
+	def test_image_edit_reaches_the_tag_feed(self):
+		"""The release's file unchanged, its image edited: the tag feed
+		holding it (a sub-feed no release came to or left) follows too."""
+		def tag_length():
+			try:
+				with open(os.path.join(self.ws.out, 'tags',
+						'bilder.atom')) as f:
+					m = re.search(r'rel="enclosure"[^>]*length="(\d+)"',
+						f.read())
+			except FileNotFoundError:
+				return None
+			return int(m.group(1)) if m else None
+		put(self.ws.release('bild.png'), b'\x89PNG small')
+		ft.write_release(self.ws.release('2026-11-30-bild.md'),
+			dt.release_text('Med bild', '2026-11-30T10:00:00+01:00',
+			extra='image: bild.png\ntags: [Bilder]\n'))
+		ft.write_release(self.ws.release('2026-11-29-annan.md'),
+			dt.release_text('Annan', '2026-11-29T10:00:00+01:00',
+			extra='tags: [Bilder, Annat]\n'))
+		self.start(feed={'tag_feeds': 'true'})
+		self.wait(lambda: tag_length() == 10, 'the first length')
+		# A publish in between, of another release: the set is updated.
+		ft.write_release(self.ws.release('2026-11-28-tredje.md'),
+			dt.release_text('Tredje', '2026-11-28T10:00:00+01:00',
+			extra='tags: [Annat]\n'))
+		self.wait(lambda: os.path.exists(self.ws.release(
+			'2026-11-28-tredje.md')) and b'Tredje' in open(os.path.join(
+			self.ws.out, 'tags', 'annat.atom'), 'rb').read(), 'Tredje')
+		bigger = b'\x89PNG a good deal larger now'
+		tmp = self.ws.release('.bild.png.tmp')
+		put(tmp, bigger)
+		os.rename(tmp, self.ws.release('bild.png'))
+		self.wait(lambda: self.length() == len(bigger), 'the new length')
+		self.wait(lambda: tag_length() == len(bigger),
+			'the new length in the tag feed')
+
 	def test_image_grown_too_large_keeps_last_good(self):
 		put(self.ws.release('bild.png'), b'\x89PNG small')
 		ft.write_release(self.ws.release('2026-11-30-bild.md'),

@@ -410,6 +410,49 @@ assert_sets_equal(const struct subfeeds *a, const struct subfeeds *b)
 
 #define POOL 40
 
+/* A sub-feed's releases as they were (addresses), and its value. */
+struct copied {
+	const char *value;
+	enum subfeed_axis axis;
+	const struct release *rs[POOL];
+	size_t nall;
+};
+
+static void
+copy_set(struct copied *to, const struct subfeeds *s)
+{
+	memset(to, 0, 64 * sizeof(*to));
+	for (size_t i = 0; i < s->n && i < 64; i++) {
+		to[i].value = s->v[i].value;
+		to[i].axis = s->v[i].axis;
+		to[i].nall = s->v[i].nall;
+		memcpy(to[i].rs, s->v[i].rs, s->v[i].nall * sizeof(*to[i].rs));
+	}
+}
+
+/* f holds what c held, and none of gone. */
+static bool
+same_as(const struct subfeed *f, const struct copied *c,
+    const struct release *const *gone, size_t ngone)
+{
+	for (size_t k = 0; k < 64; k++) {
+		if (c[k].value == NULL || c[k].axis != f->axis ||
+		    strcmp(c[k].value, f->value) != 0)
+			continue;
+		if (c[k].nall != f->nall)
+			return false;
+		for (size_t j = 0; j < f->nall; j++) {
+			if (c[k].rs[j] != f->rs[j])
+				return false;
+			for (size_t g = 0; g < ngone; g++)
+				if (gone[g] == f->rs[j])
+					return false;
+		}
+		return true;
+	}
+	return false;
+}
+
 /*
  * subfeeds_update() against subfeeds_build() over 300 random small
  * changes of a selection (a pool's releases in pool order, newest
@@ -427,6 +470,8 @@ test_update(void **state)
 	bool in[POOL] = { false };
 	struct release *sel[POOL];
 	struct subfeeds cur = { 0 }, want;
+	struct copied before[64];
+	bool touched[64];
 	unsigned seed = 12345, updated = 0, rebuilt = 0;
 	size_t nsel = 0;
 
@@ -483,10 +528,12 @@ test_update(void **state)
 			if (in[i])
 				sel[nsel++] = pool[i];
 		}
+		memset(touched, 0, sizeof(touched));
+		copy_set(before, &cur);
 		rc = subfeeds_update(&cur, &m, sel, nsel, added, nadded, gone,
-		    ngone);
+		    ngone, touched);
 		assert_true(rc == 0 || rc == 1);
-		if (rc == 1) {
+		if (rc == 1 || cur.n > 64) {
 			subfeeds_free(&cur);
 			assert_int_equal(subfeeds_build(&m, sel, nsel, NULL, 0,
 			    &cur), 0);
@@ -497,6 +544,11 @@ test_update(void **state)
 		assert_int_equal(subfeeds_build(&m, sel, nsel, NULL, 0, &want),
 		    0);
 		assert_sets_equal(&cur, &want);
+		/* Untouched: the very releases of before, by address. */
+		for (size_t i = 0; i < cur.n; i++)
+			if (!touched[i])
+				assert_true(same_as(&cur.v[i], before, gone,
+				    ngone));
 		subfeeds_free(&want);
 	}
 	/* Both ways were taken, the update most often. */
@@ -526,19 +578,19 @@ test_update_refuses(void **state)
 	sel[0] = rs[0];
 	sel[1] = rs[1];
 	/* a.md comes: x is known, so an update. */
-	assert_int_equal(subfeeds_update(&set, &m, sel, 2, &at0, 1, NULL, 0),
-	    0);
+	assert_int_equal(subfeeds_update(&set, &m, sel, 2, &at0, 1, NULL, 0,
+	    NULL), 0);
 	assert_int_equal(set.v[0].nall, 2);
 	/* c.md comes with z: new. */
 	sel[2] = rs[2];
 	at0 = 2;
-	assert_int_equal(subfeeds_update(&set, &m, sel, 3, &at0, 1, NULL, 0),
-	    1);
+	assert_int_equal(subfeeds_update(&set, &m, sel, 3, &at0, 1, NULL, 0,
+	    NULL), 1);
 	/* b.md goes, and y with it. */
 	build_from(&m, sel, 2);
 	gone = rs[1];
-	assert_int_equal(subfeeds_update(&set, &m, sel, 1, NULL, 0, &gone, 1),
-	    1);
+	assert_int_equal(subfeeds_update(&set, &m, sel, 1, NULL, 0, &gone, 1,
+	    NULL), 1);
 }
 
 #define T(f) cmocka_unit_test_teardown(f, teardown)
