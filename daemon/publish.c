@@ -167,6 +167,7 @@ static bool *touched;
 struct done {
 	char *path;
 	uint64_t stamp;
+	uint64_t addr;			/* stamp_doc_addresses(), 0: none */
 	struct entry_spots spots;	/* where its entries went (feedmemo.h) */
 };
 
@@ -177,6 +178,14 @@ static struct {
 static bool next_bad;			/* a write failed: keep no stamps */
 static struct stamp_memo *memo;		/* for one publish */
 static uint64_t meta_stamp;
+/*
+ * Whether this publish may take a document's stamp from its releases'
+ * addresses (stamp_doc_addresses()): since the last publish's stamps no
+ * release changed in place, none took an address another had, and the
+ * settings are the same (stamps_quiet()).
+ */
+static bool by_address;
+static bool addr_reused;	/* since the last stamps: see subs_update() */
 /*
  * The rendered entries, kept across publishes (feeds/feedmemo.h): a new
  * release's publish renders its own entries and copies the rest. Its cap
@@ -227,7 +236,8 @@ was_written(const char *path)
  * entries where spots (NULL: none) says: taken over, left empty.
  */
 static void
-keep_spots(const char *path, uint64_t stamp, struct entry_spots *spots)
+keep_spots(const char *path, uint64_t stamp, uint64_t addr,
+    struct entry_spots *spots)
 {
 	struct done *t;
 
@@ -241,6 +251,7 @@ keep_spots(const char *path, uint64_t stamp, struct entry_spots *spots)
 	}
 	next.v = t;
 	t[next.n].stamp = stamp;
+	t[next.n].addr = addr;
 	t[next.n].spots = (struct entry_spots){ 0 };
 	if (spots != NULL) {
 		t[next.n].spots = *spots;
@@ -252,7 +263,7 @@ keep_spots(const char *path, uint64_t stamp, struct entry_spots *spots)
 static void
 keep(const char *path, uint64_t stamp)
 {
-	keep_spots(path, stamp, NULL);
+	keep_spots(path, stamp, 0, NULL);
 }
 
 /* The most of a file read to find the entries it holds. */
@@ -272,8 +283,8 @@ prime_from_file(const char *dir, enum feed_kind k, const char *path,
 	size_t got = 0;
 	int fd;
 
-	if (spots->n == 0 || fileopen(dir, path, false, &fd, &st) !=
-	    FILEOPEN_OK)
+	if (!feed_memo_lacks(entries, k, spots) || fileopen(dir, path, false,
+	    &fd, &st) != FILEOPEN_OK)
 		return;
 	if (st.st_size > 0 && (uintmax_t)st.st_size <= PRIME_MAX &&
 	    (buf = malloc((size_t)st.st_size)) != NULL) {
@@ -387,6 +398,7 @@ stamps_end(void)
 	feed_memo_begin(entries, meta_stamp, NULL);
 	stamp_memo_free(memo);
 	memo = NULL;
+	by_address = false;
 }
 
 /*
@@ -413,8 +425,7 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
     const struct feed_doc *d, struct release *const *rs, size_t n,
     struct output_batch *b, double *render_ms)
 {
-	uint64_t stamp = memo == NULL ? 0 : stamp_doc(memo, meta_stamp, k, d,
-	    rs, n);
+	uint64_t stamp, addr = stamp_doc_addresses(meta_stamp, k, d, rs, n);
 	struct release_error err;
 	char *data = NULL;
 	size_t len;
@@ -424,8 +435,14 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 	struct done *old = written_at(d->path);
 	struct entry_spots spots;
 
+	/* The same releases at the same addresses, none changed: as before. */
+	if (by_address && old != NULL && old->addr == addr && old->stamp != 0)
+		stamp = old->stamp;
+	else
+		stamp = memo == NULL ? 0 : stamp_doc(memo, meta_stamp, k, d,
+		    rs, n);
 	if (stamp != 0 && old != NULL && stamp == old->stamp) {
-		keep_spots(d->path, stamp, &old->spots);
+		keep_spots(d->path, stamp, addr, &old->spots);
 		return 0;
 	}
 	t0 = date_mono_ms();
@@ -442,7 +459,7 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 	} else {
 		if (feed_memo_spots(entries, data, len, &spots) < 0)
 			spots = (struct entry_spots){ 0 };
-		keep_spots(d->path, stamp, &spots);
+		keep_spots(d->path, stamp, addr, &spots);
 		entry_spots_free(&spots);
 	}
 	if (rc == 1 && subs_add(d->path) < 0)
@@ -828,7 +845,7 @@ keep_under(const char *prefix)
 	for (; lo < written.n && strncmp(written.v[lo].path, prefix,
 	    len) == 0; lo++)
 		keep_spots(written.v[lo].path, written.v[lo].stamp,
-		    &written.v[lo].spots);
+		    written.v[lo].addr, &written.v[lo].spots);
 }
 
 /*
@@ -883,18 +900,20 @@ subs_settings(const struct feed_meta *m)
 }
 
 /*
- * Whether only the sub-feeds touched (subfeeds_update()'s) can have
- * changed since the last stage: the set was updated, not built, the
- * settings are the same, and no release of the selection changed in
- * place (its stamp: the history's dates, a medium's size). Notes each
- * release's stamp for the next time, whatever it says.
+ * Whether only what changed as subfeeds_update() saw it (releases come
+ * or gone, the sub-feeds touched) can have changed since the last
+ * publish's stamps: the set was updated, not built, the settings are the
+ * same, no release of the selection changed in place (its stamp: the
+ * history's dates, a medium's size) and none took another's address.
+ * Notes each release's stamp for the next time, whatever it says.
  */
 static bool
-subs_quiet(const struct feed_meta *m)
+stamps_quiet(const struct feed_meta *m)
 {
 	static uint64_t last;
 	uint64_t now = subs_settings(m);
-	bool quiet = touched != NULL && now == last && memo != NULL;
+	bool quiet = touched != NULL && now == last && memo != NULL &&
+	    !addr_reused;
 
 	last = now;
 	for (size_t i = 0; i < seen.n; i++) {
@@ -1084,7 +1103,7 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	struct output_batch *b;
 	struct sub_archives *sa;
 	size_t same = 0;
-	bool quiet;
+	bool quiet = by_address;
 
 	/* Queued: the files are written while the next are rendered. */
 	if ((b = output_batch_new_queued(c->output_dir)) == NULL ||
@@ -1095,7 +1114,6 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 		return;
 	}
 	tell_clashes(set);
-	quiet = subs_quiet(m);
 	for (size_t i = 0; i < set->n; i++) {
 		uint64_t sig;
 
@@ -1129,6 +1147,7 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 	    "");
 	free(touched);
 	touched = NULL;
+	addr_reused = false;
 	if (stage_stale(c, set, b) < 0 || stage_stale_archives(c, set, b) < 0)
 		res->subs_failed++;
 	/* Nothing fsync'd links them: durable a little later. */
@@ -1310,6 +1329,7 @@ subs_drop(void)
 	seen.n = 0;
 	free(touched);
 	touched = NULL;
+	addr_reused = false;
 }
 
 void
@@ -1411,6 +1431,9 @@ subs_update(const struct feed_meta *m, struct release *const *rs, size_t n)
 		if (ngone == UPDATE_MAX)
 			goto out;
 		left[ngone++] = seen.v[i].r;
+		/* An edited file read again into its old one's memory. */
+		for (size_t j = 0; j < nadded; j++)
+			addr_reused = addr_reused || rs[added[j]] == seen.v[i].r;
 	}
 	if ((ok = subfeeds_update(&kept.set, m, rs, n, added, nadded, left,
 	    ngone, touched) == 0)) {
@@ -1540,6 +1563,9 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	res->feeds_went = true;
 	subs_reset();
 	stamps_begin(c, &m, c->pages != NULL ? all : n);
+	by_address = set != NULL && stamps_quiet(&m);
+	if (set == NULL)
+		subs_drop();	/* stamps_quiet() saw none: start afresh */
 	gone_pages(c, tv, ntombs, now, res);
 	/*
 	 * Before the feed, so its prev-archive link is there to follow;

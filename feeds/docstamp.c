@@ -187,9 +187,9 @@ stamp_meta(const struct feed_meta *m, const char *zone)
 	return h;
 }
 
-uint64_t
-stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
-    const struct feed_doc *d, struct release *const *rs, size_t n)
+/* d's own fields, and its kind, after meta. */
+static uint64_t
+doc_fields(uint64_t meta, enum feed_kind k, const struct feed_doc *d)
 {
 	uint64_t h = num(meta, k);
 
@@ -203,7 +203,25 @@ stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
 	h = num(h, (int64_t)d->ntombs);
 	for (size_t i = 0; i < d->ntombs; i++)
 		h = num(str(h, d->tombs[i].ref), d->tombs[i].when);
-	return stamp_releases(sm, h, rs, n);
+	return h;
+}
+
+uint64_t
+stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n)
+{
+	return stamp_releases(sm, doc_fields(meta, k, d), rs, n);
+}
+
+uint64_t
+stamp_doc_addresses(uint64_t meta, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n)
+{
+	uint64_t h = num(doc_fields(meta, k, d), (int64_t)n);
+
+	if (n > 0)
+		h = bytes(h, rs, n * sizeof(*rs));
+	return h != 0 ? h : 1;
 }
 
 uint64_t

@@ -50,6 +50,16 @@ uint64_t stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
     const struct feed_doc *d, struct release *const *rs, size_t n);
 
 /*
+ * The stamp of document d's inputs by address: the settings' stamp meta,
+ * kind k, d's fields, and rs[0..n) as pointers, never read. Equal for
+ * the same releases at the same addresses; it stands for stamp_doc()'s
+ * only while none of them changed in place and no address went to
+ * another release meanwhile (what the caller knows). Never 0.
+ */
+uint64_t stamp_doc_addresses(uint64_t meta, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n);
+
+/*
  * The parts of a caller's own stamp (of several documents at once):
  * h continued with s (NULL differs from ""), with v, and with rs[0..n)
  * as stamp_doc() hashes them. stamp_releases() returns 0 when out of

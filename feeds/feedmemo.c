@@ -319,8 +319,21 @@ feed_memo_prime(struct feed_memo *fm, enum feed_kind k,
 	for (size_t i = 0; fm != NULL && i < sp->n; i++) {
 		const struct entry_spot *s = &sp->v[i];
 
+		/* Kept already (the newest are): no sum to check. */
+		if (s->key == 0 || *slot(fm, s->key, k) != NULL)
+			continue;
 		if (s->off <= len && s->len <= len - s->off &&
 		    sum_of(data + s->off, s->len) == s->sum)
 			put_key(fm, k, s->key, data + s->off, s->len);
 	}
+}
+
+bool
+feed_memo_lacks(struct feed_memo *fm, enum feed_kind k,
+    const struct entry_spots *sp)
+{
+	for (size_t i = 0; fm != NULL && i < sp->n; i++)
+		if (sp->v[i].key != 0 && *slot(fm, sp->v[i].key, k) == NULL)
+			return true;
+	return false;
 }

@@ -21,6 +21,7 @@
 #ifndef FEEDS_FEEDMEMO_H
 #define FEEDS_FEEDMEMO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -81,6 +82,10 @@ void entry_spots_free(struct entry_spots *sp);	/* leaves it empty */
  */
 void feed_memo_prime(struct feed_memo *fm, enum feed_kind k,
     const struct entry_spots *sp, const char *data, size_t len);
+
+/* Whether an entry of kind k that sp names is not kept (the file's read). */
+bool feed_memo_lacks(struct feed_memo *fm, enum feed_kind k,
+    const struct entry_spots *sp);
 
 /* Internal to feeds/ (feed.c, xmlout.c, jsonfeed.c). */
 

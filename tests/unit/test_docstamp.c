@@ -132,12 +132,49 @@ test_memo_many(void **state)
 		release_free(rs[i]);
 }
 
+/*
+ * By address: the same releases at the same addresses give the same
+ * stamp, their contents unread; another order, another one, another
+ * field of the document or another setting do not.
+ */
+static void
+test_by_address(void **state)
+{
+	struct release *a = parse("# A\n"), *b = parse("# B\n");
+	struct release *ab[2] = { a, b }, *ba[2] = { b, a };
+	struct feed_doc d = { .path = "tags/a.atom" }, e = d;
+	uint64_t meta = stamp_meta(&tu_meta, "UTC");
+	uint64_t s = stamp_doc_addresses(meta, FEED_ATOM, &d, ab, 2);
+
+	(void)state;
+	assert_int_not_equal(s, 0);
+	assert_int_equal(stamp_doc_addresses(meta, FEED_ATOM, &d, ab, 2), s);
+	a->updated.sec++;	/* not read: the caller's to know */
+	assert_int_equal(stamp_doc_addresses(meta, FEED_ATOM, &d, ab, 2), s);
+	assert_int_not_equal(stamp_doc_addresses(meta, FEED_ATOM, &d, ba, 2),
+	    s);
+	assert_int_not_equal(stamp_doc_addresses(meta, FEED_ATOM, &d, ab, 1),
+	    s);
+	assert_int_not_equal(stamp_doc_addresses(meta, FEED_RSS, &d, ab, 2),
+	    s);
+	e.prev_archive = "feed-archive/2024.atom";
+	assert_int_not_equal(stamp_doc_addresses(meta, FEED_ATOM, &e, ab, 2),
+	    s);
+	assert_int_not_equal(stamp_doc_addresses(meta + 1, FEED_ATOM, &d, ab,
+	    2), s);
+	assert_int_not_equal(stamp_doc_addresses(meta, FEED_ATOM, &d, NULL, 0),
+	    0);
+	release_free(a);
+	release_free(b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_follows_content),
 		cmocka_unit_test(test_follows_media_size),
+		cmocka_unit_test(test_by_address),
 		cmocka_unit_test(test_memo_many),
 	};
 
