@@ -793,6 +793,25 @@ stage_stale_archives(const struct config *c, const struct subfeeds *set,
 
 /* ---- sub-feeds, their documents ---------------------------------------- */
 
+/* What a sub-feed's signature hashes beside its releases. */
+static uint64_t
+sub_fields(const struct feed_meta *m, const struct subfeed *f)
+{
+	uint64_t h = stamp_num(meta_stamp, f->axis);
+
+	h = stamp_str(stamp_str(h, f->value), f->slug);
+	h = stamp_str(stamp_str(h, f->title), f->id_part);
+	h = stamp_num(stamp_num(h, (int64_t)f->n), (int64_t)f->nall);
+	h = stamp_num(stamp_num(h, m->archives), archive_period_of(m,
+	    f->axis == SUB_TAG));
+	for (int k = 0; k < FEED_NKINDS; k++)
+		h = stamp_num(h, feed_written(m, k));
+	h = stamp_num(h, (int64_t)f->ntombs);
+	for (size_t i = 0; i < f->ntombs; i++)
+		h = stamp_num(stamp_str(h, f->tombs[i].ref), f->tombs[i].when);
+	return h;
+}
+
 /*
  * A sub-feed's signature: all its documents (a feed of each kind, its
  * archives) are made of, as their stamps hash it: the settings, its
@@ -804,21 +823,8 @@ stage_stale_archives(const struct config *c, const struct subfeeds *set,
 static uint64_t
 sub_sig(const struct feed_meta *m, const struct subfeed *f)
 {
-	uint64_t h = stamp_num(meta_stamp, f->axis);
-
-	if (memo == NULL)
-		return 0;
-	h = stamp_str(stamp_str(h, f->value), f->slug);
-	h = stamp_str(stamp_str(h, f->title), f->id_part);
-	h = stamp_num(stamp_num(h, (int64_t)f->n), (int64_t)f->nall);
-	h = stamp_num(stamp_num(h, m->archives), archive_period_of(m,
-	    f->axis == SUB_TAG));
-	for (int k = 0; k < FEED_NKINDS; k++)
-		h = stamp_num(h, feed_written(m, k));
-	h = stamp_num(h, (int64_t)f->ntombs);
-	for (size_t i = 0; i < f->ntombs; i++)
-		h = stamp_num(stamp_str(h, f->tombs[i].ref), f->tombs[i].when);
-	return stamp_releases(memo, h, f->rs, f->nall);
+	return memo == NULL ? 0 : stamp_releases(memo, sub_fields(m, f),
+	    f->rs, f->nall);
 }
 
 /* Where the stamps keep f's signature: "tags/SLUG#", no file's name. */
@@ -1122,8 +1128,15 @@ publish_subs(const struct config *c, const struct feed_meta *m,
 			same++;
 			continue;
 		}
-		sig = sub_sig(m, &set->v[i]);
-		if (sub_same(&set->v[i], sig))
+		/*
+		 * Touched: its releases came or went, so its signature is
+		 * another. Its documents are staged (each one's stamp says
+		 * whether it changed), under a signature by address: one
+		 * publish not quiet makes the real one, and stages again.
+		 */
+		sig = quiet ? stamp_addresses(sub_fields(m, &set->v[i]),
+		    set->v[i].rs, set->v[i].nall) : sub_sig(m, &set->v[i]);
+		if (!quiet && sub_same(&set->v[i], sig))
 			sa[i].same = true, same++;
 		else if (build_sub_archives(m, &set->v[i], &sa[i]) < 0)
 			res->subs_failed++;

@@ -214,14 +214,19 @@ stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
 }
 
 uint64_t
-stamp_doc_addresses(uint64_t meta, enum feed_kind k,
-    const struct feed_doc *d, struct release *const *rs, size_t n)
+stamp_addresses(uint64_t h, struct release *const *rs, size_t n)
 {
-	uint64_t h = num(doc_fields(meta, k, d), (int64_t)n);
-
+	h = num(h, (int64_t)n);
 	if (n > 0)
 		h = bytes(h, rs, n * sizeof(*rs));
 	return h != 0 ? h : 1;
+}
+
+uint64_t
+stamp_doc_addresses(uint64_t meta, enum feed_kind k,
+    const struct feed_doc *d, struct release *const *rs, size_t n)
+{
+	return stamp_addresses(doc_fields(meta, k, d), rs, n);
 }
 
 uint64_t
