@@ -174,6 +174,7 @@ struct done {
 static struct {
 	struct done *v;
 	size_t n;
+	uint64_t meta;		/* the stamp_meta() its entries were made with */
 } written, next;
 static bool next_bad;			/* a write failed: keep no stamps */
 static struct stamp_memo *memo;		/* for one publish */
@@ -392,6 +393,7 @@ stamps_end(void)
 		dedup_next();
 		written.v = next.v;
 		written.n = next.n;
+		written.meta = meta_stamp;
 	}
 	next.v = NULL;
 	next.n = 0;
@@ -446,7 +448,8 @@ stage_doc(const struct feed_meta *m, enum feed_kind k,
 		return 0;
 	}
 	t0 = date_mono_ms();
-	if (old != NULL)
+	/* Entries made with other settings (a reload) read otherwise. */
+	if (old != NULL && written.meta == meta_stamp)
 		prime_from_file(output_batch_dir(b), k, d->path, &old->spots);
 	rc = feed_render_memo(k, m, d, rs, n, entries, &data, &len, &err);
 	*render_ms += date_mono_ms() - t0;
@@ -1577,8 +1580,10 @@ publish_feeds(const struct config *c, struct store *s, int64_t now,
 	subs_reset();
 	stamps_begin(c, &m, c->pages != NULL ? all : n);
 	by_address = set != NULL && stamps_quiet(&m);
-	if (set == NULL)
-		subs_drop();	/* stamps_quiet() saw none: start afresh */
+	/* stamps_quiet() saw no set, or could not note the stamps (no
+	 * memo): start afresh, nothing taken as unchanged next time. */
+	if (set == NULL || memo == NULL)
+		subs_drop();
 	gone_pages(c, tv, ntombs, now, res);
 	/*
 	 * Before the feed, so its prev-archive link is there to follow;
