@@ -214,6 +214,12 @@ stamp_doc(struct stamp_memo *sm, uint64_t meta, enum feed_kind k,
 }
 
 uint64_t
+stamp_bytes(uint64_t h, const void *p, size_t n)
+{
+	return bytes(h, p, n);
+}
+
+uint64_t
 stamp_addresses(uint64_t h, struct release *const *rs, size_t n)
 {
 	h = num(h, (int64_t)n);

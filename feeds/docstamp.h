@@ -69,6 +69,8 @@ uint64_t stamp_str(uint64_t h, const char *s);
 uint64_t stamp_num(uint64_t h, int64_t v);
 uint64_t stamp_releases(struct stamp_memo *sm, uint64_t h,
     struct release *const *rs, size_t n);
+/* h continued with the bytes p[0..n) (FNV-1a, 8 bytes a step). */
+uint64_t stamp_bytes(uint64_t h, const void *p, size_t n);
 /* h continued with rs[0..n) as addresses (see stamp_doc_addresses()). */
 uint64_t stamp_addresses(uint64_t h, struct release *const *rs, size_t n);
 

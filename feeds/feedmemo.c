@@ -260,23 +260,11 @@ feed_memo_mark(struct feed_memo *fm, const struct release *r, size_t off,
 	m->v[m->n++] = (struct entry_spot){ key, 0, off, len };
 }
 
-/* FNV-1a 64, 8 bytes a step (as docstamp.c's): an entry's check sum. */
+/* An entry's check sum: docstamp's hash of its bytes. */
 static uint64_t
 sum_of(const char *p, size_t n)
 {
-	uint64_t h = 14695981039346656037ULL;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + i, 8);
-		h = (h ^ w) * 1099511628211ULL;
-		h ^= h >> 29;
-	}
-	for (; i < n; i++)
-		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
-	return h;
+	return stamp_bytes(14695981039346656037ULL, p, n);
 }
 
 int
