@@ -783,9 +783,10 @@ output_batch_remove(struct output_batch *b, const char *name)
 }
 
 /*
- * fsync folder, or once it is gone (a sub-feed's archive folder removed
- * with its last archive) the nearest folder above it still there, up to
- * the batch's own: that one holds the removal. 0, or -1 with errno set.
+ * A descriptor of folder, to fsync, or once it is gone (a sub-feed's
+ * archive folder removed with its last archive) of the nearest folder
+ * above it still there, up to the batch's own: that one holds the
+ * removal. -1 with errno set.
  */
 static int
 open_folder(const struct output_batch *b, char *folder)
